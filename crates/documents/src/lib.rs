@@ -1,0 +1,1 @@
+//! Documents: PDFs of plans and letters (comes with the plans issue).

@@ -1,0 +1,19 @@
+//! Senco's domain vocabulary: identifiers, codes, roles and school-day arithmetic.
+//!
+//! Everything here is pure: no I/O, and no clock. Callers pass dates and times in.
+//! Values are parsed once at the edge into types that cannot hold invalid data.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
+
+pub mod calendar;
+pub mod person;
+pub mod policy;
+pub mod pupil;
+pub mod role;
+pub mod school;
+pub mod upn;
+pub mod year_group;
+
+pub use time::Date;

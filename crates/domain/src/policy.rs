@@ -1,0 +1,221 @@
+//! Who may do what: the one permission matrix behind every access decision.
+//!
+//! A decision is a lookup in [`MATRIX`]: (role, relationship to the record, resource, action).
+//! The relationship is worked out by the store from facts (which school the pupil attends,
+//! whether a parent holds unrestricted parental responsibility, whether a teacher teaches
+//! the child), using the predicate that [`pupil_reach`] names for the role, so that lists and
+//! single records are scoped by the same rule.
+//! Nothing else in Senco decides access: handlers ask [`allows`].
+
+use crate::role::Role;
+
+/// What is being touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// A pupil's identity and school details (names, date of birth, UPN, enrolments).
+    PupilDetails,
+    /// A pupil's parents and carers.
+    PupilContacts,
+    /// Special educational needs content (stages, needs, plans; later issues).
+    PupilSen,
+    /// Who has read or changed a pupil's record.
+    PupilAudit,
+    /// User accounts.
+    Users,
+    /// Schools, authorities and calendars of the installation.
+    Installation,
+    /// Counts and percentages across schools, with no individual records.
+    Aggregates,
+}
+
+/// What is being done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+}
+
+/// How the person acting stands to the record in question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// The record belongs to the school the person works at.
+    OwnSchool,
+    /// The person teaches or supports the pupil (registration group or teaching assignment).
+    Teaches,
+    /// A parent or carer with parental responsibility and no restriction such as a court order.
+    OwnChild,
+    /// A specialist with an accepted or active involvement for the pupil.
+    ReferredTo,
+    /// A local-authority officer of the school's authority where the school has shared the record.
+    SharedWithAuthority,
+    /// A local-authority officer and a school of their authority (aggregate figures only).
+    OwnAuthority,
+    /// The installation as a whole (administrators).
+    Installation,
+}
+
+/// One allowed combination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub role: Role,
+    pub relation: Relation,
+    pub resource: Resource,
+    pub action: Action,
+}
+
+const fn rule(role: Role, relation: Relation, resource: Resource, action: Action) -> Rule {
+    Rule {
+        role,
+        relation,
+        resource,
+        action,
+    }
+}
+
+use Action::{Create, Read, Update};
+use Relation::{
+    Installation as Install, OwnAuthority, OwnChild, OwnSchool, ReferredTo, SharedWithAuthority,
+    Teaches,
+};
+use Resource::{
+    Aggregates, Installation, PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
+};
+
+/// Every allowed access. Anything not listed is refused.
+pub const MATRIX: &[Rule] = &[
+    // SENCO: the whole SEN record of the pupils of their school.
+    rule(Role::Senco, OwnSchool, PupilDetails, Read),
+    rule(Role::Senco, OwnSchool, PupilDetails, Create),
+    rule(Role::Senco, OwnSchool, PupilDetails, Update),
+    rule(Role::Senco, OwnSchool, PupilContacts, Read),
+    rule(Role::Senco, OwnSchool, PupilContacts, Create),
+    rule(Role::Senco, OwnSchool, PupilContacts, Update),
+    rule(Role::Senco, OwnSchool, PupilSen, Read),
+    rule(Role::Senco, OwnSchool, PupilSen, Create),
+    rule(Role::Senco, OwnSchool, PupilSen, Update),
+    rule(Role::Senco, OwnSchool, PupilAudit, Read),
+    rule(Role::Senco, OwnSchool, Aggregates, Read),
+    // Head teacher: reads everything about the pupils of their school.
+    rule(Role::Head, OwnSchool, PupilDetails, Read),
+    rule(Role::Head, OwnSchool, PupilContacts, Read),
+    rule(Role::Head, OwnSchool, PupilSen, Read),
+    rule(Role::Head, OwnSchool, Aggregates, Read),
+    // School administrator: pupil details, contacts and users, no SEN content.
+    rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
+    rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
+    rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Update),
+    rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Read),
+    rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Create),
+    rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Update),
+    rule(Role::SchoolAdmin, OwnSchool, Users, Read),
+    rule(Role::SchoolAdmin, OwnSchool, Users, Create),
+    rule(Role::SchoolAdmin, OwnSchool, Users, Update),
+    // Teachers and teaching assistants: the pupils they teach.
+    rule(Role::Teacher, Teaches, PupilDetails, Read),
+    rule(Role::Teacher, Teaches, PupilContacts, Read),
+    rule(Role::Teacher, Teaches, PupilSen, Read),
+    rule(Role::TeachingAssistant, Teaches, PupilDetails, Read),
+    rule(Role::TeachingAssistant, Teaches, PupilSen, Read),
+    // Parents: their own child, only with unrestricted parental responsibility.
+    rule(Role::Parent, OwnChild, PupilDetails, Read),
+    rule(Role::Parent, OwnChild, PupilSen, Read),
+    // Specialists: pupils referred to them.
+    rule(Role::Specialist, ReferredTo, PupilDetails, Read),
+    rule(Role::Specialist, ReferredTo, PupilSen, Read),
+    // Local-authority officers: aggregates, and records their schools have shared.
+    rule(Role::LaOfficer, OwnAuthority, Aggregates, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, PupilDetails, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, PupilSen, Read),
+    // Administrators: the installation, never SEN content.
+    rule(Role::Admin, Install, Installation, Read),
+    rule(Role::Admin, Install, Installation, Create),
+    rule(Role::Admin, Install, Installation, Update),
+    rule(Role::Admin, Install, Users, Read),
+    rule(Role::Admin, Install, Users, Create),
+    rule(Role::Admin, Install, Users, Update),
+];
+
+/// Whether the matrix allows `action` on `resource` for `role` standing in `relation`.
+pub fn allows(role: Role, relation: Relation, resource: Resource, action: Action) -> bool {
+    MATRIX.iter().any(|r| {
+        r.role == role && r.relation == relation && r.resource == resource && r.action == action
+    })
+}
+
+/// The relationship through which a role can reach pupils at all, which the store turns
+/// into the query predicate for both lists and single records. `None`: no pupil is reachable.
+pub fn pupil_reach(role: Role) -> Option<Relation> {
+    match role {
+        Role::Senco | Role::Head | Role::SchoolAdmin => Some(OwnSchool),
+        Role::Teacher | Role::TeachingAssistant => Some(Teaches),
+        Role::Parent => Some(OwnChild),
+        Role::Specialist => Some(ReferredTo),
+        Role::LaOfficer => Some(SharedWithAuthority),
+        Role::Admin => None,
+    }
+}
+
+/// The relationship a role has to user accounts it may manage, if any.
+pub fn user_reach(role: Role) -> Option<Relation> {
+    match role {
+        Role::Admin => Some(Install),
+        Role::SchoolAdmin => Some(OwnSchool),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_reachable_through_the_roles_relation() {
+        for r in MATRIX {
+            let reach = [pupil_reach(r.role), user_reach(r.role)];
+            let pupil_resource = matches!(
+                r.resource,
+                PupilDetails | PupilContacts | PupilSen | PupilAudit
+            );
+            if pupil_resource {
+                assert_eq!(reach[0], Some(r.relation), "{r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_outside_the_school_reads_contacts() {
+        for role in Role::ALL {
+            for relation in [OwnChild, ReferredTo, SharedWithAuthority, OwnAuthority] {
+                assert!(!allows(role, relation, PupilContacts, Read), "{role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn administrators_never_see_sen_content() {
+        for relation in [OwnSchool, Teaches, OwnChild, ReferredTo, Install] {
+            assert!(!allows(Role::Admin, relation, PupilSen, Read));
+            assert!(!allows(Role::SchoolAdmin, relation, PupilSen, Read));
+        }
+    }
+
+    #[test]
+    fn only_the_senco_reads_a_pupils_audit_trail() {
+        for role in Role::ALL {
+            let expected = role == Role::Senco;
+            assert_eq!(
+                allows(role, OwnSchool, PupilAudit, Read),
+                expected,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_matrix_has_no_duplicate_rows() {
+        for (i, a) in MATRIX.iter().enumerate() {
+            assert!(!MATRIX[i + 1..].contains(a), "{a:?}");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The command-line interface: every flag, with its environment variable and default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Senco: special educational needs records for schools and local authorities.
+#[derive(Debug, Parser)]
+#[command(name = "senco", version, about, long_about = None)]
+pub struct Cli {
+    /// How to write logs.
+    #[arg(long, global = true, value_enum, default_value = "text", env = "SENCO_LOG_FORMAT")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The database to use.
+#[derive(Debug, Clone, Args)]
+pub struct Database {
+    /// `sqlite://FILE` (the default, created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "SENCO_DATABASE_URL", default_value = "sqlite://senco.db")]
+    pub database_url: String,
+}
+
+/// Who is acting, for commands that read or change records.
+#[derive(Debug, Clone, Args)]
+pub struct ActorArg {
+    /// The email of the account acting; by default the operating-system user, recorded as such.
+    #[arg(long, env = "SENCO_ACTOR")]
+    pub actor: Option<String>,
+}
+
+/// Web server settings.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "SENCO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Folder of the compiled front-end assets (built by scripts/build-assets.sh).
+    #[arg(long, env = "SENCO_ASSETS_DIR", default_value = "assets/dist")]
+    pub assets_dir: PathBuf,
+    /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted.
+    #[arg(long, env = "SENCO_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Folder where outgoing email is written as .eml files.
+    #[arg(long, env = "SENCO_OUTBOX_DIR", default_value = "outbox")]
+    pub outbox_dir: PathBuf,
+    /// Where this installation's source code can be had (shown in the footer).
+    #[arg(long, env = "SENCO_SOURCE_URL", default_value = "https://example.invalid/senco")]
+    pub source_url: String,
+    /// Failed sign-ins allowed per address in 5 minutes (a school shares one address).
+    #[arg(long, env = "SENCO_ADDRESS_ATTEMPTS", default_value_t = 300)]
+    pub address_attempts: i64,
+    /// Minutes without activity after which a session ends.
+    #[arg(long, env = "SENCO_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in after which a session ends.
+    #[arg(long, env = "SENCO_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Fill a new database with realistic made-up data, print the sign-ins, and serve it.
+    Demo {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Replace an existing demo database (a database with real data is never replaced).
+        #[arg(long)]
+        force: bool,
+        /// Only create the data; do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+        /// Print the sign-ins as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
+        /// Seed of the made-up data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Bring the database schema up to date.
+    Migrate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// `senco user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The passphrase is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// senco, teacher, teaching_assistant, head, school_admin, parent, specialist, la_officer or admin.
+        #[arg(long)]
+        role: String,
+        /// The school's URN, for school roles.
+        #[arg(long)]
+        school: Option<String>,
+        /// The local authority's code, for local-authority officers.
+        #[arg(long)]
+        authority: Option<String>,
+        /// Read the passphrase from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        /// Only the accounts of this school (URN).
+        #[arg(long)]
+        school: Option<String>,
+    },
+    /// Disable an account, ending all its sessions and tokens.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new passphrase (read from standard input); the person must change it at next sign-in.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// `senco token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print it once (only its hash is stored).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+    },
+}

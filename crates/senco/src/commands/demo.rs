@@ -1,0 +1,329 @@
+//! `senco demo`: a database of realistic made-up data (two local authorities, eight schools,
+//! about 1,500 pupils), its sign-ins, and the server.
+//!
+//! Every demo account shares one passphrase, made afresh for each demo database and printed.
+//! `--force` replaces only a database that `senco demo` made.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use senco_domain::calendar::london_date;
+use senco_domain::role::Role;
+use senco_domain::person::Passphrase;
+use senco_store::Store;
+use senco_store::pupils::{NewContact, PupilFields};
+use senco_store::schools::NewSchool;
+use senco_store::users::NewUser;
+use senco_web::auth::{hash_passphrase, random_token};
+use serde::Serialize;
+
+use super::{open, serve_until_stopped};
+use crate::cli::ServeArgs;
+use crate::startup::system_clock;
+
+/// A sign-in printed for people and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub role: &'static str,
+    pub email: String,
+    pub passphrase: String,
+    pub name: String,
+    pub school_urn: Option<u32>,
+    pub school_name: Option<String>,
+}
+
+/// A pupil to try searching for.
+#[derive(Debug, Clone, Serialize)]
+pub struct SamplePupil {
+    pub id: String,
+    pub school_urn: u32,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub upn: Option<String>,
+}
+
+/// What `senco demo --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub passphrase: String,
+    pub authorities: usize,
+    pub schools: usize,
+    pub pupils: usize,
+    pub accounts: Vec<Account>,
+    pub sample_pupils: Vec<SamplePupil>,
+}
+
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Opens the database, replacing a previous demo database when `force` is given.
+async fn fresh_store(url: &str, force: bool) -> anyhow::Result<Store> {
+    let store = open(url).await?;
+    store.migrate(system_clock().now()).await?;
+    if store.is_empty().await? {
+        return Ok(store);
+    }
+    if !force {
+        bail!(
+            "the database {} already holds data; use `senco demo --force` to replace a demo database",
+            senco_store::redact_url(url)
+        );
+    }
+    if !store.is_demo().await? {
+        bail!(
+            "the database {} holds data that senco demo did not make; refusing to replace it",
+            senco_store::redact_url(url)
+        );
+    }
+    match sqlite_path(url) {
+        Some(path) => {
+            store.close().await;
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("could not remove {}", p.to_string_lossy())),
+                }
+            }
+        }
+        None => store.reset_demo_schema().await?,
+    }
+    let store = open(url).await?;
+    store.migrate(system_clock().now()).await?;
+    Ok(store)
+}
+
+/// Runs `senco demo`.
+pub async fn run(url: &str, serve: &ServeArgs, force: bool, no_serve: bool, json: bool, seed: u64) -> anyhow::Result<()> {
+    let store = fresh_store(url, force).await?;
+    let summary = seed_demo(&store, seed).await?;
+    store.close().await;
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print_summary(&summary);
+    }
+    if no_serve {
+        return Ok(());
+    }
+    serve_until_stopped(url, serve, None).await
+}
+
+fn print_summary(s: &Summary) {
+    println!(
+        "Demo data is ready: {} local authorities, {} schools, {} pupils (all made up).",
+        s.authorities, s.schools, s.pupils
+    );
+    println!();
+    println!("Every demo account uses the passphrase: {}", s.passphrase);
+    println!("Sign in as one of these (one of each role; `senco user list` shows them all):");
+    let mut seen = Vec::new();
+    for a in &s.accounts {
+        if seen.contains(&a.role) {
+            continue;
+        }
+        seen.push(a.role);
+        let role = Role::parse(a.role).map(|r| r.label()).unwrap_or(a.role);
+        println!("  {:<26} {:<46} {}", role, a.email, a.school_name.as_deref().unwrap_or(""));
+    }
+    println!();
+}
+
+/// Fills an empty, migrated database with the demo dataset.
+pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
+    let now = system_clock().now();
+    let today = london_date(now);
+    let data = senco_synth::demo(today, seed);
+    let passphrase = format!("senco-demo-{}", &random_token()[..10]);
+    let hash = hash_passphrase(&Passphrase::parse(&passphrase).map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    let mut accounts = Vec::new();
+    let mut samples = Vec::new();
+    let mut pupil_count = 0;
+    let mut school_count = 0;
+    let mut parent_ids: HashMap<String, String> = HashMap::new();
+
+    let mut tx = store.begin().await?;
+    Store::set_setting(&mut tx, "demo", "true").await?;
+    for admin in &data.admins {
+        Store::insert_user(&mut tx, &user(&admin.email, &admin.name, Role::Admin, None, None, &hash), now).await?;
+        accounts.push(account(Role::Admin, &admin.email, &admin.name, &passphrase, None));
+    }
+    for la in &data.authorities {
+        let code = format!("{:03}", la.code);
+        let la_id = Store::insert_authority(&mut tx, &code, &la.name, la.country, now).await?;
+        for term in &la.terms {
+            Store::insert_term(&mut tx, &la_id, None, *term).await?;
+        }
+        for officer in &la.officers {
+            Store::insert_user(&mut tx, &user(&officer.email, &officer.name, Role::LaOfficer, None, Some(&la_id), &hash), now).await?;
+            accounts.push(account(Role::LaOfficer, &officer.email, &officer.name, &passphrase, None));
+        }
+        let mut specialist_ids = Vec::new();
+        for sp in &la.specialists {
+            let id = Store::insert_user(&mut tx, &user(&sp.email, &sp.name, Role::Specialist, None, None, &hash), now).await?;
+            accounts.push(account(Role::Specialist, &sp.email, &sp.name, &passphrase, None));
+            specialist_ids.push(id);
+        }
+        for (school_index, school) in la.schools.iter().enumerate() {
+            school_count += 1;
+            let urn = school.urn.to_string();
+            let estab = format!("{:04}", school.estab);
+            let school_id = Store::insert_school(
+                &mut tx,
+                &NewSchool {
+                    la_id: &la_id,
+                    urn: &urn,
+                    estab_number: &estab,
+                    name: &school.name,
+                    phase: school.phase,
+                    country: la.country,
+                    maintained: school.maintained,
+                },
+                now,
+            )
+            .await?;
+            for (framework, since) in &school.frameworks {
+                Store::insert_school_framework(&mut tx, &school_id, *framework, *since).await?;
+            }
+            for closure in &school.closures {
+                Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day").await?;
+            }
+            let where_ = Some((school.urn, school.name.clone()));
+            let mut staff_ids = Vec::new();
+            for staff in &school.staff {
+                let id = Store::insert_user(
+                    &mut tx,
+                    &user(&staff.person.email, &staff.person.name, staff.role, Some(&school_id), None, &hash),
+                    now,
+                )
+                .await?;
+                accounts.push(account(staff.role, &staff.person.email, &staff.person.name, &passphrase, where_.clone()));
+                staff_ids.push(id);
+            }
+            let mut group_ids = Vec::new();
+            for group in &school.reg_groups {
+                let teacher = group.teacher.and_then(|i| staff_ids.get(i)).map(String::as_str);
+                let id = Store::insert_reg_group(&mut tx, &school_id, &group.name, Some(i64::from(group.year.code())), teacher).await?;
+                group_ids.push(id);
+            }
+            for (pupil_index, pupil) in school.pupils.iter().enumerate() {
+                pupil_count += 1;
+                let fields = PupilFields {
+                    upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
+                    former_upn: pupil.former_upn.as_ref().map(|u| u.as_str().to_string()),
+                    legal_forename: pupil.legal_forename.clone(),
+                    legal_surname: pupil.legal_surname.clone(),
+                    preferred_forename: pupil.preferred_forename.clone(),
+                    preferred_surname: pupil.preferred_surname.clone(),
+                    date_of_birth: pupil.dob,
+                    sex: pupil.sex,
+                    year_override: None,
+                    reg_group_id: pupil.reg_group.and_then(|i| group_ids.get(i)).cloned(),
+                    looked_after: pupil.looked_after,
+                    eal: pupil.eal,
+                    fsm: pupil.fsm,
+                    language: pupil.language,
+                };
+                let pupil_id = Store::insert_pupil(&mut tx, &school_id, &fields, pupil.enrolled_on, now).await?;
+                for staff_index in &pupil.taught_by {
+                    if let Some(user_id) = staff_ids.get(*staff_index) {
+                        Store::insert_teaching_assignment(&mut tx, &school_id, user_id, &pupil_id).await?;
+                    }
+                }
+                for contact in &pupil.contacts {
+                    let user_id = match (&contact.email, contact.account) {
+                        (Some(email), true) => match parent_ids.get(email) {
+                            Some(id) => Some(id.clone()),
+                            None => {
+                                let id = Store::insert_user(&mut tx, &user(email, &contact.name, Role::Parent, None, None, &hash), now).await?;
+                                accounts.push(account(Role::Parent, email, &contact.name, &passphrase, where_.clone()));
+                                parent_ids.insert(email.clone(), id.clone());
+                                Some(id)
+                            }
+                        },
+                        _ => None,
+                    };
+                    Store::insert_contact(
+                        &mut tx,
+                        &pupil_id,
+                        &school_id,
+                        &NewContact {
+                            name: &contact.name,
+                            relationship: &contact.relationship,
+                            parental_responsibility: contact.parental_responsibility,
+                            restricted: contact.restricted,
+                            email: contact.email.as_deref(),
+                            phone: contact.phone.as_deref(),
+                            user_id: user_id.as_deref(),
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+                // A few records to show the specialists' and the authority's access.
+                if school_index == 1 && pupil_index < 3 {
+                    if let Some(ep) = specialist_ids.first() {
+                        Store::insert_involvement(&mut tx, &pupil_id, &school_id, ep, "active", Some(today), now).await?;
+                    }
+                    if pupil_index == 0 {
+                        Store::insert_la_share(&mut tx, &pupil_id, &school_id, &la_id, now).await?;
+                    }
+                }
+                if school_index == 1 && pupil_index == 3
+                    && let Some(salt) = specialist_ids.get(1)
+                {
+                    Store::insert_involvement(&mut tx, &pupil_id, &school_id, salt, "requested", None, now).await?;
+                }
+                if pupil_index < 3 {
+                    samples.push(SamplePupil {
+                        id: pupil_id,
+                        school_urn: school.urn,
+                        legal_forename: pupil.legal_forename.clone(),
+                        legal_surname: pupil.legal_surname.clone(),
+                        upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
+                    });
+                }
+            }
+        }
+    }
+    let mut audit = super::cli_event(None, "demo", "create");
+    audit.fields = Some(format!("pupils={pupil_count}"));
+    Store::audit_in(&mut tx, &audit).await?;
+    senco_store::commit(tx).await?;
+    Ok(Summary {
+        passphrase,
+        authorities: data.authorities.len(),
+        schools: school_count,
+        pupils: pupil_count,
+        accounts,
+        sample_pupils: samples,
+    })
+}
+
+fn user<'a>(email: &'a str, name: &'a str, role: Role, school_id: Option<&'a str>, la_id: Option<&'a str>, hash: &'a str) -> NewUser<'a> {
+    NewUser {
+        email,
+        name,
+        role,
+        school_id,
+        la_id,
+        password_hash: Some(hash),
+        must_change_password: false,
+    }
+}
+
+fn account(role: Role, email: &str, name: &str, passphrase: &str, school: Option<(u32, String)>) -> Account {
+    Account {
+        role: role.as_str(),
+        email: email.to_string(),
+        passphrase: passphrase.to_string(),
+        name: name.to_string(),
+        school_urn: school.as_ref().map(|(urn, _)| *urn),
+        school_name: school.map(|(_, name)| name),
+    }
+}

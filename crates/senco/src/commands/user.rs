@@ -1,0 +1,121 @@
+//! `senco user`: accounts from the command line (the way the first administrator of a real
+//! installation is made). Every change is audited under the operator's name.
+
+use anyhow::{Context, bail};
+use senco_domain::person::{Email, Passphrase, PersonName};
+use senco_domain::role::Role;
+use senco_store::Store;
+use senco_store::users::{NewUser, UserScope};
+use senco_web::auth::hash_passphrase;
+
+use super::{cli_event, read_passphrase_stdin};
+use crate::cli::UserCommand;
+use crate::startup::system_clock;
+
+fn passphrase(raw: &str) -> anyhow::Result<Passphrase> {
+    Passphrase::parse(raw).map_err(|e| anyhow::anyhow!("the passphrase is not acceptable: {e}"))
+}
+
+/// Runs a `senco user` subcommand.
+pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> anyhow::Result<()> {
+    let now = system_clock().now();
+    match command {
+        UserCommand::Add { email, name, role, school, authority, password_stdin: _ } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let name = PersonName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let Some(role) = Role::parse(&role) else {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                bail!("--role must be one of: {}", names.join(", "));
+            };
+            let school_id = match (&school, role.requires_school()) {
+                (Some(urn), true) => Some(store.school_id_by_urn(urn).await?.with_context(|| format!("no school has URN {urn}"))?),
+                (None, true) => bail!("a {} account needs --school URN", role.as_str()),
+                (Some(_), false) => bail!("--school is only for school roles"),
+                (None, false) => None,
+            };
+            let la_id = match (&authority, role.requires_la()) {
+                (Some(code), true) => Some(
+                    store
+                        .authorities()
+                        .await?
+                        .into_iter()
+                        .find(|a| &a.code == code)
+                        .with_context(|| format!("no local authority has code {code}"))?
+                        .id,
+                ),
+                (None, true) => bail!("a la_officer account needs --authority CODE"),
+                (Some(_), false) => bail!("--authority is only for la_officer accounts"),
+                (None, false) => None,
+            };
+            let pass = passphrase(&read_passphrase_stdin()?)?;
+            let hash = hash_passphrase(&pass)?;
+            let mut tx = store.begin().await?;
+            let id = Store::insert_user(
+                &mut tx,
+                &NewUser {
+                    email: email.as_str(),
+                    name: name.as_str(),
+                    role,
+                    school_id: school_id.as_deref(),
+                    la_id: la_id.as_deref(),
+                    password_hash: Some(&hash),
+                    must_change_password: false,
+                },
+                now,
+            )
+            .await?;
+            let mut e = cli_event(actor, "user", "create");
+            e.record_id = Some(id);
+            e.school_id = school_id;
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!("Created {} account {}.", role.label(), email.as_str());
+        }
+        UserCommand::List { school } => {
+            let scope = match school {
+                Some(urn) => UserScope::School(store.school_id_by_urn(&urn).await?.with_context(|| format!("no school has URN {urn}"))?),
+                None => UserScope::All,
+            };
+            let users = store.users(&scope).await?;
+            if users.is_empty() {
+                println!("No accounts.");
+            }
+            for u in users {
+                println!(
+                    "{:<40} {:<20} {:<30} {}",
+                    u.email,
+                    u.role.as_str(),
+                    u.name,
+                    if u.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = store.user_by_email(&email.trim().to_lowercase()).await.with_context(|| format!("no account {email}"))?;
+            let mut tx = store.begin().await?;
+            Store::disable_user(&mut tx, &user.id, now).await.with_context(|| format!("{email} is already disabled"))?;
+            let mut e = cli_event(actor, "user", "update");
+            e.record_id = Some(user.id);
+            e.school_id = user.school_id;
+            e.fields = Some("disabled".into());
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!("Disabled {email}: its sessions and API tokens have ended.");
+        }
+        UserCommand::SetPassword { email, password_stdin: _ } => {
+            let user = store.user_by_email(&email.trim().to_lowercase()).await.with_context(|| format!("no account {email}"))?;
+            let pass = passphrase(&read_passphrase_stdin()?)?;
+            let hash = hash_passphrase(&pass)?;
+            let mut tx = store.begin().await?;
+            Store::set_password(&mut tx, &user.id, &hash, true, now).await?;
+            let mut e = cli_event(actor, "user", "update");
+            e.record_id = Some(user.id);
+            e.school_id = user.school_id;
+            e.fields = Some("password".into());
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!("Set a new passphrase for {email}; they must choose their own when they next sign in.");
+        }
+    }
+    Ok(())
+}

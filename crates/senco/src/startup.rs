@@ -1,0 +1,163 @@
+//! Building and running the server: the store, the audit writer, the outbox worker and the
+//! router, on a listener whose real port is known (so tests can bind port 0).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use senco_store::Store;
+use senco_web::audit::AuditSink;
+use senco_web::{AppState, Clock, SystemClock, WebConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Everything needed to start the server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub web: WebConfig,
+    pub outbox_dir: PathBuf,
+}
+
+/// A built server, listening but not yet answering.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    audit_writer: JoinHandle<()>,
+    outbox_dir: PathBuf,
+}
+
+impl Application {
+    /// Opens the database, migrates it and binds the listener.
+    pub async fn build(config: ServerConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .with_context(|| format!("could not open the database {}", senco_store::redact_url(&config.database_url)))?;
+        Self::build_with_store(config, store, clock).await
+    }
+
+    /// As [`Application::build`], with a store already open.
+    pub async fn build_with_store(config: ServerConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        let report = store.migrate(clock.now()).await.context("migrating the database failed")?;
+        for (version, name) in &report.applied {
+            tracing::info!(version, name, "applied migration");
+        }
+        store.require_current_schema().await?;
+        let demo = store.is_demo().await?;
+        let (audit, audit_writer) = AuditSink::start(store.clone(), config.web.audit_flush);
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("could not listen on {}", config.bind))?;
+        let state = AppState {
+            store,
+            config: Arc::new(config.web),
+            clock,
+            audit,
+            metrics: Default::default(),
+            demo,
+        };
+        Ok(Application {
+            listener,
+            state,
+            audit_writer,
+            outbox_dir: config.outbox_dir,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The store the server uses.
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
+    }
+
+    /// Serves until `shutdown` completes, then drains requests, flushes the audit queue and
+    /// stops the outbox worker.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let outbox = tokio::spawn(outbox_worker(self.state.store.clone(), self.state.clock.clone(), self.outbox_dir.clone(), stop_rx));
+        let store = self.state.store.clone();
+        let app = senco_web::app(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the server failed")?;
+        let _ = stop_tx.send(true);
+        let _ = outbox.await;
+        let _ = self.audit_writer.await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Delivers queued email: written to `.eml` files in `dir` (development, tests, and
+/// installations without SMTP).
+async fn outbox_worker(store: Store, clock: Arc<dyn Clock>, dir: PathBuf, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = deliver(&store, clock.as_ref(), &dir).await {
+            tracing::warn!(error = %e, "delivering email failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {},
+            _ = stop.changed() => break,
+        }
+    }
+    let _ = deliver(&store, clock.as_ref(), &dir).await;
+}
+
+async fn deliver(store: &Store, clock: &dyn Clock, dir: &std::path::Path) -> anyhow::Result<()> {
+    let pending = store.pending_emails(50).await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    tokio::fs::create_dir_all(dir).await?;
+    for message in pending {
+        let text = format!(
+            "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+            message.to_address, message.subject, message.body
+        );
+        let path = dir.join(format!("{}.eml", message.id));
+        match tokio::fs::write(&path, text).await {
+            Ok(()) => store.mark_email_sent(&message.id, clock.now()).await?,
+            Err(e) => store.mark_email_failed(&message.id, &e.to_string()).await?,
+        }
+    }
+    Ok(())
+}
+
+/// The system clock, for the binary.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

@@ -1,0 +1,341 @@
+//! Storage for Senco: one set of queries over SQLite (the default) and PostgreSQL.
+//!
+//! Queries are written once with `$1` placeholders and run through sqlx's `Any` driver.
+//! Values cross the boundary as text and integers only: identifiers are UUID text, dates
+//! are `YYYY-MM-DD`, times are fixed-width UTC RFC 3339 text and flags are 0/1 integers.
+//! Backend differences (migration folders, SQLite pragmas, transaction start) stay here.
+//!
+//! Every function that touches pupil data takes the scope it may see ([`Scope`]), so no
+//! unscoped lookup of a pupil is exported.
+
+pub mod audit;
+pub mod migrate;
+pub mod outbox;
+pub mod pupils;
+pub mod schools;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+use time::OffsetDateTime;
+
+pub use sqlx::any::AnyRow;
+
+/// A transaction on either backend.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("the record was changed by someone else")]
+    Conflict,
+    #[error("{0}")]
+    Duplicate(&'static str),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("the database schema is at version {found}, newer than this Senco knows ({known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("SQLite setting {name} is {found}, expected {expected}")]
+    Pragma {
+        name: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("stored data is malformed: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The handle to the database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The pragmas Senco requires on every SQLite connection (SR-34).
+const SQLITE_PRAGMAS: &[(&str, &str, &str)] = &[
+    ("journal_mode", "WAL", "wal"),
+    ("synchronous", "FULL", "2"),
+    ("foreign_keys", "ON", "1"),
+    ("busy_timeout", "5000", "5000"),
+    ("secure_delete", "ON", "1"),
+];
+
+impl Store {
+    /// Opens a pool on `url` (`sqlite://path` or `postgres://...`). A SQLite file is created
+    /// when missing. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            for (name, value, _) in SQLITE_PRAGMAS {
+                                let sql = format!("PRAGMA {name} = {value}");
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                    .execute(&mut *conn)
+                                    .await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => pool_options.connect_with(options).await?,
+        };
+        let store = Store { pool, backend };
+        store.check_settings().await?;
+        Ok(store)
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for the few callers that stream their own queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Reads the SQLite pragmas back and refuses to go on if any differs (SR-34).
+    pub async fn check_settings(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        for (name, _, expected) in SQLITE_PRAGMAS {
+            let sql = format!("PRAGMA {name}");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut *conn)
+                .await?;
+            let found = match row.try_get::<String, _>(0) {
+                Ok(s) => s.to_ascii_lowercase(),
+                Err(_) => row.try_get::<i64, _>(0)?.to_string(),
+            };
+            if found != *expected {
+                return Err(StoreError::Pragma {
+                    name,
+                    found,
+                    expected,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers when the database can run a query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so two writers
+    /// never deadlock upgrading from a read lock.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Writes a setting inside a transaction.
+    pub async fn set_setting(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the database holds any records beyond settings and migrations.
+    pub async fn is_empty(&self) -> Result<bool> {
+        for table in ["local_authorities", "users", "pupils"] {
+            let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+            if n > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Drops every table of a PostgreSQL demo database (for `senco demo --force`). Refuses
+    /// unless the database is marked as demo data.
+    pub async fn reset_demo_schema(&self) -> Result<()> {
+        if !self.is_demo().await? {
+            return Err(StoreError::Malformed("refusing to reset a database that is not a demo".into()));
+        }
+        let sql = match self.backend {
+            Backend::Postgres => "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            Backend::Sqlite => return Err(StoreError::Malformed("remove the SQLite file instead".into())),
+        };
+        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether this database was made by `senco demo`.
+    pub async fn is_demo(&self) -> Result<bool> {
+        Ok(self.setting("demo").await?.as_deref() == Some("true"))
+    }
+}
+
+/// Removes any password from a database URL so that it can be shown.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A new random identifier (UUID v7: time-ordered, so inserts stay local in indexes).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Formats a time as fixed-width UTC text, so that text order is time order.
+pub fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// Parses a time written by [`ts`].
+pub fn parse_ts(s: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| StoreError::Malformed(format!("time {s:?}: {e}")))
+}
+
+/// Formats a date as `YYYY-MM-DD`.
+pub fn ds(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_ds(s: &str) -> Result<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &format).map_err(|e| StoreError::Malformed(format!("date {s:?}: {e}")))
+}
+
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+pub(crate) fn get_flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+/// Maps a unique-constraint violation to a friendly duplicate error.
+pub(crate) fn duplicate(err: sqlx::Error, what: &'static str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        _ => StoreError::Database(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(
+            redact_url("postgres://senco:secret@127.0.0.1/test"),
+            "postgres://senco:***@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite://senco.db"), "sqlite://senco.db");
+    }
+
+    #[test]
+    fn times_have_a_fixed_width_and_round_trip() {
+        let t = time::macros::datetime!(2026-03-01 09:05:07.000123 UTC);
+        let s = ts(t);
+        assert_eq!(s, "2026-03-01T09:05:07.000123Z");
+        assert_eq!(parse_ts(&s).unwrap(), t);
+    }
+}
+
+/// Commits a transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! Local authorities, schools, their dated frameworks, calendars and registration groups.
+
+use senco_domain::Date;
+use senco_domain::calendar::{DateRange, SchoolCalendar};
+use senco_domain::school::{Country, FrameworkKey, Phase};
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::{
+    AnyRow, Result, Store, StoreError, Tx, duplicate, ds, flag, get_flag, new_id, parse_ds, ts,
+};
+
+/// A local authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub country: Country,
+}
+
+/// A school with its authority's code and its dated working frameworks (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct School {
+    pub id: String,
+    pub la_id: String,
+    pub la_code: String,
+    pub urn: String,
+    pub estab_number: String,
+    pub name: String,
+    pub phase: Phase,
+    pub country: Country,
+    pub maintained: bool,
+    pub frameworks: Vec<(FrameworkKey, Date)>,
+}
+
+impl School {
+    /// The framework most recently started on or before `on`.
+    pub fn framework_on(&self, on: Date) -> Option<FrameworkKey> {
+        self.frameworks
+            .iter()
+            .filter(|(_, since)| *since <= on)
+            .max_by_key(|(_, since)| *since)
+            .map(|(f, _)| *f)
+    }
+}
+
+/// A registration group (form or class) and its teacher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegGroup {
+    pub id: String,
+    pub school_id: String,
+    pub name: String,
+    pub year_code: Option<i64>,
+    pub teacher_user_id: Option<String>,
+}
+
+/// Which schools a query may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchoolScope {
+    All,
+    Authority(String),
+    Schools(Vec<String>),
+}
+
+/// Input for a new school.
+#[derive(Debug, Clone)]
+pub struct NewSchool<'a> {
+    pub la_id: &'a str,
+    pub urn: &'a str,
+    pub estab_number: &'a str,
+    pub name: &'a str,
+    pub phase: Phase,
+    pub country: Country,
+    pub maintained: bool,
+}
+
+fn parse_enum<T>(value: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T> {
+    parse(&value).ok_or_else(|| StoreError::Malformed(format!("{what} {value:?}")))
+}
+
+fn authority_from_row(row: &AnyRow) -> Result<Authority> {
+    Ok(Authority {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        country: parse_enum(row.try_get("country")?, Country::parse, "country")?,
+    })
+}
+
+const SCHOOL_COLUMNS: &str = "s.id, s.la_id, la.code AS la_code, s.urn, s.estab_number, s.name, \
+     s.phase, s.country, s.maintained";
+
+impl Store {
+    /// Adds a local authority.
+    pub async fn insert_authority(
+        tx: &mut Tx,
+        code: &str,
+        name: &str,
+        country: Country,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO local_authorities (id, code, name, country, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(code)
+        .bind(name)
+        .bind(country.as_str())
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate(e, "an authority with this code already exists"))?;
+        Ok(id)
+    }
+
+    /// All local authorities, by code.
+    pub async fn authorities(&self) -> Result<Vec<Authority>> {
+        let rows = sqlx::query("SELECT id, code, name, country FROM local_authorities ORDER BY code")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(authority_from_row).collect()
+    }
+
+    /// Adds a school.
+    pub async fn insert_school(tx: &mut Tx, s: &NewSchool<'_>, now: OffsetDateTime) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO schools (id, la_id, urn, estab_number, name, phase, country, maintained, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(s.la_id)
+        .bind(s.urn)
+        .bind(s.estab_number)
+        .bind(s.name)
+        .bind(s.phase.as_str())
+        .bind(s.country.as_str())
+        .bind(flag(s.maintained))
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate(e, "a school with this URN or establishment number already exists"))?;
+        Ok(id)
+    }
+
+    /// Records that a school works under `framework` from `since`.
+    pub async fn insert_school_framework(
+        tx: &mut Tx,
+        school_id: &str,
+        framework: FrameworkKey,
+        since: Date,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO school_frameworks (id, school_id, framework, started_on) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(school_id)
+        .bind(framework.as_str())
+        .bind(ds(since))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds term dates for an authority, or for one school when `school_id` is given
+    /// (a school's own terms replace its authority's).
+    pub async fn insert_term(
+        tx: &mut Tx,
+        la_id: &str,
+        school_id: Option<&str>,
+        term: DateRange,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO term_dates (id, la_id, school_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(la_id)
+        .bind(school_id)
+        .bind(ds(term.start))
+        .bind(ds(term.end))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds a closure (a day or days without school) for an authority or one school.
+    pub async fn insert_closure(
+        tx: &mut Tx,
+        la_id: &str,
+        school_id: Option<&str>,
+        range: DateRange,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO closures (id, la_id, school_id, starts_on, ends_on, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(la_id)
+        .bind(school_id)
+        .bind(ds(range.start))
+        .bind(ds(range.end))
+        .bind(reason)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The school calendar for one school: its own terms if it has any, else its
+    /// authority's; the authority's closures and its own.
+    pub async fn school_calendar(&self, school: &School) -> Result<SchoolCalendar> {
+        let ranges = |table: &'static str| {
+            let sql = format!(
+                "SELECT school_id, starts_on, ends_on FROM {table} \
+                 WHERE la_id = $1 AND (school_id IS NULL OR school_id = $2) ORDER BY starts_on"
+            );
+            async move {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&school.la_id)
+                    .bind(&school.id)
+                    .fetch_all(self.pool())
+                    .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    let own: Option<String> = r.try_get("school_id")?;
+                    let start = parse_ds(&r.try_get::<String, _>("starts_on")?)?;
+                    let end = parse_ds(&r.try_get::<String, _>("ends_on")?)?;
+                    if let Some(range) = DateRange::new(start, end) {
+                        out.push((own.is_some(), range));
+                    }
+                }
+                Ok::<_, StoreError>(out)
+            }
+        };
+        let terms = ranges("term_dates").await?;
+        let has_own = terms.iter().any(|(own, _)| *own);
+        let terms = terms
+            .into_iter()
+            .filter(|(own, _)| *own == has_own)
+            .map(|(_, r)| r)
+            .collect();
+        let closures = ranges("closures").await?.into_iter().map(|(_, r)| r).collect();
+        Ok(SchoolCalendar::new(school.country, terms, closures))
+    }
+
+    /// Schools in scope, by name, with their frameworks.
+    pub async fn schools(&self, scope: &SchoolScope) -> Result<Vec<School>> {
+        let mut q = QueryBuilder::new(format!(
+            "SELECT {SCHOOL_COLUMNS} FROM schools s JOIN local_authorities la ON la.id = s.la_id"
+        ));
+        match scope {
+            SchoolScope::All => {}
+            SchoolScope::Authority(la) => {
+                q.push(" WHERE s.la_id = ").push_bind(la.clone());
+            }
+            SchoolScope::Schools(ids) if ids.is_empty() => return Ok(Vec::new()),
+            SchoolScope::Schools(ids) => {
+                q.push(" WHERE s.id IN (");
+                let mut sep = q.separated(", ");
+                for id in ids {
+                    sep.push_bind(id.clone());
+                }
+                q.push(")");
+            }
+        }
+        q.push(" ORDER BY s.name");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let mut schools = rows.iter().map(school_from_row).collect::<Result<Vec<_>>>()?;
+        let frameworks = sqlx::query(
+            "SELECT school_id, framework, started_on FROM school_frameworks ORDER BY started_on",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for f in frameworks {
+            let school_id: String = f.try_get("school_id")?;
+            if let Some(s) = schools.iter_mut().find(|s| s.id == school_id) {
+                s.frameworks.push((
+                    parse_enum(f.try_get("framework")?, FrameworkKey::parse, "framework")?,
+                    parse_ds(&f.try_get::<String, _>("started_on")?)?,
+                ));
+            }
+        }
+        Ok(schools)
+    }
+
+    /// One school by id.
+    pub async fn school(&self, id: &str) -> Result<School> {
+        self.schools(&SchoolScope::Schools(vec![id.to_string()]))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A school's id from its URN.
+    pub async fn school_id_by_urn(&self, urn: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT id FROM schools WHERE urn = $1")
+            .bind(urn)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    /// Adds a registration group.
+    pub async fn insert_reg_group(
+        tx: &mut Tx,
+        school_id: &str,
+        name: &str,
+        year_code: Option<i64>,
+        teacher_user_id: Option<&str>,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO reg_groups (id, school_id, name, year_code, teacher_user_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(school_id)
+        .bind(name)
+        .bind(year_code)
+        .bind(teacher_user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate(e, "a registration group with this name already exists"))?;
+        Ok(id)
+    }
+
+    /// A school's registration groups, by name.
+    pub async fn reg_groups(&self, school_id: &str) -> Result<Vec<RegGroup>> {
+        let rows = sqlx::query(
+            "SELECT id, school_id, name, year_code, teacher_user_id FROM reg_groups \
+             WHERE school_id = $1 ORDER BY year_code, name",
+        )
+        .bind(school_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RegGroup {
+                    id: r.try_get("id")?,
+                    school_id: r.try_get("school_id")?,
+                    name: r.try_get("name")?,
+                    year_code: r.try_get("year_code")?,
+                    teacher_user_id: r.try_get("teacher_user_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn school_from_row(row: &AnyRow) -> Result<School> {
+    Ok(School {
+        id: row.try_get("id")?,
+        la_id: row.try_get("la_id")?,
+        la_code: row.try_get("la_code")?,
+        urn: row.try_get("urn")?,
+        estab_number: row.try_get("estab_number")?,
+        name: row.try_get("name")?,
+        phase: parse_enum(row.try_get("phase")?, Phase::parse, "phase")?,
+        country: parse_enum(row.try_get("country")?, Country::parse, "country")?,
+        maintained: get_flag(row, "maintained")?,
+        frameworks: Vec::new(),
+    })
+}

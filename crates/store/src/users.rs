@@ -1,0 +1,326 @@
+//! Accounts, server-side sessions, API tokens and sign-in attempts.
+//!
+//! Session and token secrets never reach the database: only their SHA-256 hashes do, so a
+//! copy of the database does not let anyone sign in.
+
+use senco_domain::role::Role;
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::{AnyRow, Result, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, ts};
+
+/// A user account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub school_id: Option<String>,
+    pub la_id: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+}
+
+/// Input for a new account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub school_id: Option<&'a str>,
+    pub la_id: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub must_change_password: bool,
+}
+
+/// Which accounts a listing may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserScope {
+    All,
+    School(String),
+}
+
+/// A live session as found by its token.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub user: User,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.name, u.role, u.school_id, u.la_id, u.must_change_password, u.disabled_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Malformed(format!("role {role:?}")))?,
+        school_id: row.try_get("school_id")?,
+        la_id: row.try_get("la_id")?,
+        must_change_password: get_flag(row, "must_change_password")?,
+        disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+    })
+}
+
+impl Store {
+    /// Creates an account.
+    pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>, now: OffsetDateTime) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, school_id, la_id, password_hash, \
+             must_change_password, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(&id)
+        .bind(u.email)
+        .bind(u.name)
+        .bind(u.role.as_str())
+        .bind(u.school_id)
+        .bind(u.la_id)
+        .bind(u.password_hash)
+        .bind(flag(u.must_change_password))
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate(e, "an account with this email address already exists"))?;
+        Ok(id)
+    }
+
+    /// An account by email address, with its password hash.
+    pub async fn user_for_sign_in(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    /// An account by id.
+    pub async fn user(&self, id: &str) -> Result<User> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// An account by email address.
+    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+        Ok(self
+            .user_for_sign_in(email)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .0)
+    }
+
+    /// Accounts in scope, by name.
+    pub async fn users(&self, scope: &UserScope) -> Result<Vec<User>> {
+        let mut q = QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+        if let UserScope::School(school) = scope {
+            q.push(" WHERE u.school_id = ").push_bind(school.clone());
+        }
+        q.push(" ORDER BY u.name, u.email");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Disables an account and ends all its sessions and tokens at once.
+    pub async fn disable_user(tx: &mut Tx, user_id: &str, now: OffsetDateTime) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET disabled_at = $2, updated_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::end_sessions_and_tokens(tx, user_id, now).await
+    }
+
+    /// Sets a new password hash, ending every session and token of the account.
+    pub async fn set_password(
+        tx: &mut Tx,
+        user_id: &str,
+        password_hash: &str,
+        must_change: bool,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(password_hash)
+        .bind(flag(must_change))
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::end_sessions_and_tokens(tx, user_id, now).await
+    }
+
+    async fn end_sessions_and_tokens(tx: &mut Tx, user_id: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(ts(now))
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new session under the hash of its token.
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        csrf_token: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(ts(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The session for a token hash, if it exists and its account is enabled.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.id_hash, s.csrf_token, s.created_at AS s_created, \
+             s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND u.disabled_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                id_hash: r.try_get("id_hash")?,
+                csrf_token: r.try_get("csrf_token")?,
+                created_at: crate::parse_ts(&r.try_get::<String, _>("s_created")?)?,
+                last_seen_at: crate::parse_ts(&r.try_get::<String, _>("last_seen_at")?)?,
+                user: user_from_row(&r)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Notes activity on a session (for the idle timeout).
+    pub async fn touch_session(&self, id_hash: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+            .bind(id_hash)
+            .bind(ts(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends one session.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new API token under its hash.
+    pub async fn insert_token(
+        tx: &mut Tx,
+        user_id: &str,
+        name: &str,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// The account behind a live API token.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| user_from_row(&r)).transpose()
+    }
+
+    /// Records a sign-in attempt.
+    pub async fn record_sign_in_attempt(
+        &self,
+        account_key: &str,
+        address: &str,
+        succeeded: bool,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (id, account_key, address, succeeded, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(account_key)
+        .bind(address)
+        .bind(flag(succeeded))
+        .bind(ts(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Failed sign-ins since `since` for an account and for an address.
+    pub async fn failed_sign_ins(
+        &self,
+        account_key: &str,
+        address: &str,
+        since: OffsetDateTime,
+    ) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM sign_in_attempts WHERE account_key = $1 AND succeeded = 0 AND at >= $3) AS by_account, \
+               (SELECT COUNT(*) FROM sign_in_attempts WHERE address = $2 AND succeeded = 0 AND at >= $3) AS by_address",
+        )
+        .bind(account_key)
+        .bind(address)
+        .bind(ts(since))
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("by_account")?, row.try_get("by_address")?))
+    }
+}

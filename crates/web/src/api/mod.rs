@@ -1,0 +1,255 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the code.
+//!
+//! Wire types live here, separate from the domain and store types, and are converted by
+//! hand, so the published format changes only on purpose. Errors are
+//! `application/problem+json` (RFC 9457); the request id travels in the `x-request-id`
+//! header, never in the body, so that refusals and missing records are byte-identical.
+
+pub mod pupils;
+pub mod schools;
+
+use axum::Json;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::access::AccessError;
+
+/// The largest page of a list.
+pub const MAX_PER_PAGE: i64 = 200;
+/// The page size when none is asked for.
+pub const DEFAULT_PER_PAGE: i64 = 50;
+
+/// A problem with one field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field's name, as in the request (query parameter or JSON member).
+    pub field: String,
+    /// A stable reason code, such as `missing`, `check_letter`, `la_code`, `format`.
+    pub reason: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// An error answered by the API.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: Option<String>,
+    pub errors: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str) -> Self {
+        ApiError {
+            status,
+            title,
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Sign in or send a valid API token")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found")
+    }
+
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "The record has changed since you read it",
+        )
+    }
+
+    /// 422 with the failing fields.
+    pub fn invalid(errors: Vec<FieldProblem>) -> Self {
+        ApiError {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "The request has invalid fields")
+        }
+    }
+
+    /// 422 for one field.
+    pub fn field(field: &str, reason: &str, message: &str) -> Self {
+        Self::invalid(vec![FieldProblem {
+            field: field.to_string(),
+            reason: reason.to_string(),
+            message: message.to_string(),
+        }])
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "API request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: "about:blank".to_string(),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut headers = vec![(header::CONTENT_TYPE, "application/problem+json")];
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.push((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let mut response = (self.status, json).into_response();
+        for (name, value) in headers {
+            response
+                .headers_mut()
+                .insert(name, header::HeaderValue::from_static(value));
+        }
+        response
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::NotFound => ApiError::not_found(),
+            AccessError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<senco_store::StoreError> for ApiError {
+    fn from(e: senco_store::StoreError) -> Self {
+        match e {
+            senco_store::StoreError::NotFound => ApiError::not_found(),
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+/// A JSON body whose rejections are problem documents naming what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let (status, title) = match &rejection {
+                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "The request body has invalid fields"),
+                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "The request body is not valid JSON"),
+                    JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json"),
+                    _ => (StatusCode::BAD_REQUEST, "The request body could not be read"),
+                };
+                Err(ApiError {
+                    detail: Some(rejection.body_text()),
+                    ..ApiError::new(status, title)
+                })
+            }
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Reads `page` and `per_page`, answering 422 for values that are not positive numbers.
+/// `per_page` above the cap is lowered to it.
+pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), ApiError> {
+    let parse = |name: &str, v: Option<&str>, default: i64| -> Result<i64, ApiError> {
+        match v.map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(ApiError::field(name, "not_a_positive_number", "Must be a whole number of 1 or more")),
+            },
+        }
+    };
+    Ok((
+        parse("page", page, 1)?,
+        parse("per_page", per_page, DEFAULT_PER_PAGE)?.min(MAX_PER_PAGE),
+    ))
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Senco API", description = "Special educational needs records for schools and local authorities."),
+    paths(schools::list, pupils::list, pupils::create, pupils::get, pupils::patch),
+    components(schemas(
+        Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
+        schools::DatedFramework, schools::SchoolList, pupils::PupilOut, pupils::PupilList, pupils::NewPupil,
+        pupils::PupilPatch, pupils::Sex, pupils::Language, pupils::Role
+    )),
+    modifiers(&Security),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+/// GET /api/v1/openapi.json
+pub async fn openapi() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_is_capped_and_checked() {
+        assert_eq!(paging(None, None).unwrap(), (1, DEFAULT_PER_PAGE));
+        assert_eq!(paging(Some("3"), Some("100000")).unwrap(), (3, MAX_PER_PAGE));
+        assert!(paging(Some("0"), None).is_err());
+        assert!(paging(None, Some("-1")).is_err());
+        assert!(paging(None, Some("x")).is_err());
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1() {
+        let json = ApiDoc::openapi().to_json().unwrap();
+        assert!(json.contains("\"openapi\":\"3.1.0\""));
+        assert!(json.contains("/api/v1/pupils/{id}"));
+    }
+}

@@ -1,0 +1,306 @@
+//! Who is asking: passphrases, sessions, API tokens, sign-in throttling and CSRF tokens.
+//!
+//! Sessions live in the database (several app instances can share them) under the SHA-256
+//! hash of a 256-bit random token carried in a `__Host-` cookie. API tokens work the same
+//! way with an `Authorization: Bearer` header.
+
+use std::net::{IpAddr, SocketAddr};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::person::Passphrase;
+use senco_store::Store;
+use senco_store::pupils::Scope;
+use senco_store::users::User;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::api::ApiError;
+
+/// The session cookie's name. The `__Host-` prefix makes browsers insist on Secure, Path=/
+/// and no Domain, so no other site or subdomain can set or read it.
+pub const SESSION_COOKIE: &str = "__Host-senco";
+
+/// Hashes a passphrase with Argon2id (default parameters: 19 MiB, 2 passes, 1 lane).
+pub fn hash_passphrase(p: &Passphrase) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(p.expose().as_bytes())
+        .map_err(|e| anyhow::anyhow!("hashing the passphrase failed: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `candidate` matches the stored PHC string, exactly as typed.
+pub fn verify_passphrase(stored: &str, candidate: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Verifies against a real hash for unknown accounts, so a sign-in takes as long either way.
+pub fn dummy_verify(candidate: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = DUMMY.get_or_init(|| {
+        Argon2::default()
+            .hash_password(b"senco timing equaliser")
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    });
+    let _ = verify_passphrase(stored, candidate);
+}
+
+/// A new 256-bit random secret, as 64 hex characters.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // getrandom only fails when the operating system has no randomness at all.
+    if getrandom::fill(&mut bytes).is_err() {
+        std::process::abort();
+    }
+    hex(&bytes)
+}
+
+/// The SHA-256 of a secret, as stored in the database.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// How the person reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Session,
+    Token,
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub channel: Channel,
+    /// The session's token hash and CSRF token, for sessions.
+    pub session: Option<(String, String)>,
+}
+
+impl Principal {
+    /// The store scope for this person's pupil queries.
+    pub fn scope(&self) -> Scope {
+        Scope::User {
+            user_id: self.user.id.clone(),
+            role: self.user.role,
+            school_id: self.user.school_id.clone(),
+            la_id: self.user.la_id.clone(),
+        }
+    }
+
+    /// The CSRF token for forms (empty for token callers, who need none).
+    pub fn csrf_token(&self) -> &str {
+        self.session.as_ref().map(|(_, c)| c.as_str()).unwrap_or("")
+    }
+
+    /// Whether a submitted form token matches this session's.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        match &self.session {
+            Some((_, expected)) => constant_time_eq(expected.as_bytes(), submitted.as_bytes()),
+            None => false,
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads the session cookie's value.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn set_session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Lax")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Finds the live session for the request's cookie, applying the idle and absolute timeouts.
+pub async fn session_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
+    let token = session_cookie(headers)?;
+    let hash = hash_token(&token);
+    let record = state.store.session(&hash).await.ok()??;
+    let now = state.now();
+    let idle = now - record.last_seen_at;
+    let age = now - record.created_at;
+    if idle > state.config.session_idle || age > state.config.session_absolute {
+        let _ = state.store.delete_session(&hash).await;
+        return None;
+    }
+    // Touch at most once a minute to keep writes down.
+    if idle > time::Duration::minutes(1) {
+        let _ = state.store.touch_session(&hash, now).await;
+    }
+    Some(Principal {
+        user: record.user,
+        channel: Channel::Session,
+        session: Some((record.id_hash, record.csrf_token)),
+    })
+}
+
+/// Finds the account behind an `Authorization: Bearer` token.
+pub async fn token_principal(store: &Store, headers: &HeaderMap) -> Option<Principal> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    if token.is_empty() {
+        return None;
+    }
+    let user = store.token_user(&hash_token(token)).await.ok()??;
+    Some(Principal {
+        user,
+        channel: Channel::Token,
+        session: None,
+    })
+}
+
+/// A signed-in person on a page. Without a session: 303 to the sign-in page.
+pub struct SignedIn(pub Principal);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match session_principal(state, &parts.headers).await {
+            Some(p) if p.user.must_change_password && parts.uri.path() != "/account/passphrase" => {
+                Err(Redirect::to("/account/passphrase").into_response())
+            }
+            Some(p) => Ok(SignedIn(p)),
+            None => Err(Redirect::to("/sign-in").into_response()),
+        }
+    }
+}
+
+/// A caller of the API, by bearer token or session. Without either: 401.
+pub struct ApiCaller(pub Principal);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(p) = token_principal(&state.store, &parts.headers).await {
+            return Ok(ApiCaller(p));
+        }
+        match session_principal(state, &parts.headers).await {
+            Some(p) if !p.user.must_change_password => Ok(ApiCaller(p)),
+            _ => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// The client's address: the peer, or the nearest untrusted hop of `X-Forwarded-For`
+/// when the peer is a trusted proxy.
+pub fn client_address(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_string();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    hops.iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(&peer)
+        .to_string()
+}
+
+/// The peer address of the connection, if the server recorded it.
+pub fn peer_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    parts_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// The client's address as used for throttling (see [`client_address`]).
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(
+            &parts.headers,
+            peer_ip(&parts.extensions),
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_hex_and_differ() {
+        let a = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_token());
+        assert_eq!(hash_token(&a).len(), 64);
+    }
+
+    #[test]
+    fn passphrases_verify_exactly_as_typed() {
+        let p = Passphrase::parse("correct horse battery").unwrap();
+        let h = hash_passphrase(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_passphrase(&h, "correct horse battery"));
+        assert!(!verify_passphrase(&h, "correct horse batter"));
+        assert!(!verify_passphrase(&h, "Correct horse battery"));
+        assert!(!verify_passphrase("not a hash", "x"));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.2".parse().unwrap());
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let other: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(client_address(&h, Some(other), &[proxy]), "198.51.100.1");
+        assert_eq!(client_address(&h, Some(proxy), &[proxy]), "203.0.113.9");
+        assert_eq!(client_address(&h, None, &[proxy]), "unknown");
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=b; __Host-senco=abc; c=d".parse().unwrap());
+        assert_eq!(session_cookie(&h).as_deref(), Some("abc"));
+    }
+}

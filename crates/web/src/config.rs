@@ -1,0 +1,47 @@
+//! Settings of the web server, with their defaults.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the web server. The binary fills these from flags and `SENCO_*` variables.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where the compiled front-end assets are (`assets/dist`, built by `scripts/build-assets.sh`).
+    pub assets_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed (for sign-in throttling per address).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in whatever happens.
+    pub session_absolute: Duration,
+    /// Failed sign-ins allowed per account within [`WebConfig::throttle_window`].
+    pub account_attempts: i64,
+    /// Failed sign-ins allowed per address within the window (a school shares one address).
+    pub address_attempts: i64,
+    /// The throttling window.
+    pub throttle_window: Duration,
+    /// How long read-audit events may wait before they are written together.
+    pub audit_flush: Duration,
+    /// Where the source code of this installation can be had (AGPL section 13).
+    pub source_url: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            assets_dir: PathBuf::from("assets/dist"),
+            trusted_proxies: Vec::new(),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 60 * 60),
+            account_attempts: 10,
+            address_attempts: 300,
+            throttle_window: Duration::from_secs(5 * 60),
+            audit_flush: Duration::from_millis(50),
+            source_url: "https://example.invalid/senco".to_string(),
+            body_limit: 2 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Senco's web surface: server-rendered GOV.UK-style pages and the JSON API under `/api/v1`.
+//!
+//! Handlers stay thin: they parse input into domain types, ask [`access`] (which asks the
+//! domain's permission matrix) whether the person may act, call the store, and render.
+//! Only this crate knows about HTTP.
+
+pub mod access;
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod i18n;
+pub mod ops;
+pub mod pages;
+pub mod records;
+pub mod routes;
+pub mod security;
+
+use std::sync::Arc;
+
+use axum::Router;
+use senco_store::Store;
+use time::OffsetDateTime;
+
+pub use config::WebConfig;
+
+/// Where the current time comes from. Production reads the system clock; tests may fix it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub audit: audit::AuditSink,
+    pub metrics: ops::Metrics,
+    /// Whether the database was made by `senco demo` (shows a banner on every page).
+    pub demo: bool,
+}
+
+impl AppState {
+    /// The current time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Today's date in the UK.
+    pub fn today(&self) -> senco_domain::Date {
+        senco_domain::calendar::london_date(self.now())
+    }
+}
+
+/// Builds the whole application: pages, API, operations endpoints, assets and middleware.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}

@@ -1,0 +1,131 @@
+//! The home page: what each role needs first.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::role::Role;
+use senco_store::pupils::PupilFilter;
+use senco_store::schools::SchoolScope;
+use senco_store::users::UserScope;
+
+use super::sign_in::FlashQuery;
+use super::{PageChrome, PageError, Section, flash_message, render_error};
+use crate::AppState;
+use crate::access::require;
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+
+/// A link with its text.
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: PageChrome,
+    school_name: Option<String>,
+    stats: Vec<(&'static str, String)>,
+    links: Vec<Link>,
+    people_heading: Option<&'static str>,
+    people: Vec<Link>,
+    people_empty: &'static str,
+    table_heading: Option<&'static str>,
+    table: Vec<(String, i64)>,
+}
+
+/// GET /
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    match build(&state, &p).await {
+        Ok(mut page) => {
+            page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
+            page.into_response()
+        }
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageError> {
+    let m = &EN;
+    let mut page = DashboardPage {
+        page: PageChrome::signed_in(state, p, m.dashboard_title, Section::Home),
+        school_name: None,
+        stats: Vec::new(),
+        links: Vec::new(),
+        people_heading: None,
+        people: Vec::new(),
+        people_empty: "",
+        table_heading: None,
+        table: Vec::new(),
+    };
+    if let Some(school_id) = &p.user.school_id {
+        page.school_name = Some(state.store.school(school_id).await?.name);
+    }
+    let find = Link { href: "/pupils".into(), text: m.dashboard_find_pupil.into() };
+    let users = Link { href: "/admin/users".into(), text: m.dashboard_manage_users.into() };
+    let scope = p.scope();
+    match p.user.role {
+        Role::Senco | Role::Head | Role::SchoolAdmin => {
+            let total = state.store.pupils(&scope, &PupilFilter::default(), 1, 1).await?.total;
+            page.stats.push((m.dashboard_pupils_on_roll, total.to_string()));
+            page.links.push(find);
+            if require(p, Resource::Users, Action::Read).is_ok() {
+                page.links.push(users);
+            }
+        }
+        Role::Teacher | Role::TeachingAssistant => {
+            let total = state.store.pupils(&scope, &PupilFilter::default(), 1, 1).await?.total;
+            page.stats.push((m.dashboard_your_pupils, total.to_string()));
+            page.links.push(find);
+        }
+        Role::Parent | Role::Specialist => {
+            let (heading, empty) = if p.user.role == Role::Parent {
+                (m.dashboard_your_children, m.dashboard_no_children)
+            } else {
+                (m.dashboard_referred, m.dashboard_no_referrals)
+            };
+            page.people_heading = Some(heading);
+            page.people_empty = empty;
+            let list = state.store.pupils(&scope, &PupilFilter::default(), 1, 100).await?;
+            page.people = list
+                .items
+                .iter()
+                .map(|pupil| Link { href: format!("/pupils/{}", pupil.id), text: pupil.display_name() })
+                .collect();
+        }
+        Role::LaOfficer => {
+            if let (Ok(_), Some(la)) = (require(p, Resource::Aggregates, Action::Read), &p.user.la_id) {
+                let schools = state.store.schools(&SchoolScope::Authority(la.clone())).await?;
+                let ids: Vec<String> = schools.iter().map(|s| s.id.clone()).collect();
+                let counts = state.store.pupil_counts(&ids).await?;
+                page.table_heading = Some(m.dashboard_authority_schools);
+                page.table = schools
+                    .iter()
+                    .map(|s| {
+                        let n = counts.iter().find(|(id, _)| *id == s.id).map(|(_, n)| *n).unwrap_or(0);
+                        (s.name.clone(), n)
+                    })
+                    .collect();
+            }
+        }
+        Role::Admin => {
+            let authorities = state.store.authorities().await?.len();
+            let schools = state.store.schools(&SchoolScope::All).await?.len();
+            let accounts = state.store.users(&UserScope::All).await?.len();
+            page.stats.push((m.authorities_count, authorities.to_string()));
+            page.stats.push((m.schools_count, schools.to_string()));
+            page.stats.push((m.users_count, accounts.to_string()));
+            page.links.push(users);
+        }
+    }
+    Ok(page)
+}

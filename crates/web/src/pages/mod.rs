@@ -1,0 +1,280 @@
+//! Server-rendered pages in the GOV.UK Design System style.
+//!
+//! Every page struct has a `page: PageChrome` field read by `templates/base.html`. Forms
+//! follow the GOV.UK error summary pattern: on an error the same page is shown again with
+//! what was typed, an error summary linking to each field, and "Error: " in the title.
+
+pub mod account;
+pub mod dashboard;
+pub mod pupils;
+pub mod sign_in;
+pub mod users;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use senco_domain::role::Role;
+
+use crate::AppState;
+use crate::access::AccessError;
+use crate::auth::Principal;
+use crate::i18n::{EN, Messages};
+
+/// A link in the service navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What the base layout needs on every page.
+#[derive(Debug, Clone)]
+pub struct PageChrome {
+    pub lang: &'static str,
+    pub title: String,
+    pub has_errors: bool,
+    pub m: &'static Messages,
+    pub nav: Vec<NavItem>,
+    pub user_name: Option<String>,
+    pub csrf_token: String,
+    pub demo: bool,
+    pub flash: Option<String>,
+    pub source_url: String,
+}
+
+/// Which navigation item is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Pupils,
+    Users,
+    None,
+}
+
+/// The navigation a role sees.
+pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
+    let m = &EN;
+    let mut items = vec![(Section::Home, "/", m.nav_home)];
+    if senco_domain::policy::pupil_reach(role).is_some() {
+        items.push((Section::Pupils, "/pupils", m.nav_pupils));
+    }
+    if senco_domain::policy::user_reach(role).is_some() {
+        items.push((Section::Users, "/admin/users", m.nav_users));
+    }
+    items
+        .into_iter()
+        .map(|(section, href, label)| NavItem {
+            href: href.to_string(),
+            label: label.to_string(),
+            current: section == current,
+        })
+        .collect()
+}
+
+impl PageChrome {
+    /// The chrome for a signed-in person.
+    pub fn signed_in(state: &AppState, p: &Principal, title: &str, section: Section) -> Self {
+        PageChrome {
+            nav: nav_for(p.user.role, section),
+            user_name: Some(p.user.name.clone()),
+            csrf_token: p.csrf_token().to_string(),
+            ..Self::public(state, title)
+        }
+    }
+
+    /// The chrome for a page anyone can see.
+    pub fn public(state: &AppState, title: &str) -> Self {
+        PageChrome {
+            lang: "en",
+            title: title.to_string(),
+            has_errors: false,
+            m: &EN,
+            nav: Vec::new(),
+            user_name: None,
+            csrf_token: String::new(),
+            demo: state.demo,
+            flash: None,
+            source_url: state.config.source_url.clone(),
+        }
+    }
+
+    /// Shows a confirmation banner.
+    pub fn with_flash(mut self, flash: Option<&'static str>) -> Self {
+        self.flash = flash.map(str::to_string);
+        self
+    }
+
+    /// Marks the page as showing errors (the title then starts with "Error: ").
+    pub fn with_errors(mut self, errors: &FormErrors) -> Self {
+        self.has_errors = !errors.is_empty();
+        self
+    }
+}
+
+/// A message shown after a redirect, chosen by a key in the query string (so that no
+/// content ever travels in a URL).
+pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
+    let m = &EN;
+    match key? {
+        "pupil_added" => Some(m.pupil_added),
+        "pupil_updated" => Some(m.pupil_updated),
+        "signed_out" => Some(m.signed_out),
+        "passphrase_changed" => Some(m.passphrase_changed),
+        "user_disabled" => Some(m.user_disabled),
+        _ => None,
+    }
+}
+
+/// One error on a form, linked to the field's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    /// The id the summary links to (the first box of a date input, for example).
+    pub target: &'static str,
+    pub message: String,
+}
+
+/// The errors of a submitted form, in the order of the fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors {
+    pub list: Vec<FieldError>,
+}
+
+impl FormErrors {
+    /// Adds an error for a field.
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.add_linked(field, field, message);
+    }
+
+    /// Adds an error for a field whose summary link goes to another element's id.
+    pub fn add_linked(&mut self, field: &'static str, target: &'static str, message: impl Into<String>) {
+        self.list.push(FieldError {
+            field,
+            target,
+            message: message.into(),
+        });
+    }
+
+    /// The error for a field, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// Whether there are no errors.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: PageChrome,
+    heading: &'static str,
+    body: &'static str,
+    reference: Option<String>,
+}
+
+/// The request id given by the request-id middleware.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The page for a record that does not exist or may not be seen (the same page for both).
+pub fn not_found(state: &AppState) -> Response {
+    let m = &EN;
+    let page = ErrorPage {
+        page: PageChrome::public(state, m.not_found_title),
+        heading: m.not_found_title,
+        body: m.not_found_body,
+        reference: None,
+    };
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
+/// The generic "problem with the service" page; the details go to the log only.
+pub fn problem(state: &AppState, reference: Option<String>) -> Response {
+    let m = &EN;
+    let page = ErrorPage {
+        page: PageChrome::public(state, m.problem_title),
+        heading: m.problem_title,
+        body: m.problem_body,
+        reference,
+    };
+    (StatusCode::INTERNAL_SERVER_ERROR, page).into_response()
+}
+
+/// An error from a page handler.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    Internal(anyhow::Error),
+}
+
+impl From<AccessError> for PageError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::NotFound => PageError::NotFound,
+            AccessError::Store(e) => PageError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<senco_store::StoreError> for PageError {
+    fn from(e: senco_store::StoreError) -> Self {
+        match e {
+            senco_store::StoreError::NotFound => PageError::NotFound,
+            e => PageError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError::Internal(e)
+    }
+}
+
+/// Renders a page error with the state at hand.
+pub fn render_error(state: &AppState, headers: &HeaderMap, e: PageError) -> Response {
+    match e {
+        PageError::NotFound => not_found(state),
+        PageError::Internal(err) => {
+            let reference = request_id(headers);
+            tracing::error!(error = format!("{err:#}"), request_id = ?reference, "page failed");
+            problem(state, reference)
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    page: PageChrome,
+}
+
+/// The accessibility statement (public).
+pub async fn accessibility(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    let title = EN.accessibility_title;
+    let page = match crate::auth::session_principal(&state, &headers).await {
+        Some(p) => PageChrome::signed_in(&state, &p, title, Section::None),
+        None => PageChrome::public(&state, title),
+    };
+    AccessibilityPage { page }.into_response()
+}
+
+/// The 404 page for any unknown path.
+pub async fn fallback(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    not_found(&state)
+}

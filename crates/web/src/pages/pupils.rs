@@ -1,0 +1,638 @@
+//! Finding pupils, a pupil's record, adding and changing pupils, and the record's audit trail.
+//!
+//! Searches are sent by POST so that names and UPNs never appear in URLs, browser history
+//! or proxy logs.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::pupil::{PupilDraft, PupilField, date_from_parts};
+use senco_domain::year_group::YearGroup;
+use senco_store::pupils::{Contact, Enrolment, Pupil, PupilFilter};
+use senco_store::schools::RegGroup;
+use serde::Deserialize;
+
+use super::sign_in::FlashQuery;
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, may, may_create_pupil_at, pupil_for};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::records::{ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group};
+
+const PER_PAGE: i64 = 25;
+
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// One row of the pupils table.
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub upn: String,
+    pub year: String,
+    pub group: String,
+    pub dob: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pupils.html")]
+struct PupilsPage {
+    page: PageChrome,
+    q: String,
+    year: String,
+    group: String,
+    years: Vec<Choice>,
+    groups: Vec<Choice>,
+    rows: Vec<Row>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    can_add: bool,
+}
+
+/// The search form.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// Formats a date the GOV.UK way: 27 March 2017.
+pub fn long_date(d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
+    let d = d.borrow();
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// Formats a time as UTC text for tables.
+pub fn utc(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
+    let t = t.borrow();
+    format!("{} {:02}:{:02}:{:02}", long_date(t.date()), t.hour(), t.minute(), t.second())
+}
+
+/// Field labels that carry "(optional)".
+pub struct OptionalLabels {
+    pub preferred_forename: String,
+    pub preferred_surname: String,
+    pub upn: String,
+    pub former_upn: String,
+}
+
+impl OptionalLabels {
+    fn new() -> Self {
+        let m = &EN;
+        let o = |label: &str| format!("{label} {}", m.optional);
+        OptionalLabels {
+            preferred_forename: o(m.preferred_forename_label),
+            preferred_surname: o(m.preferred_surname_label),
+            upn: o(m.upn_label),
+            former_upn: o(m.former_upn_label),
+        }
+    }
+}
+
+fn year_choices() -> Vec<Choice> {
+    (-2..=14)
+        .filter_map(YearGroup::from_code)
+        .map(|y| Choice { value: y.code().to_string(), label: y.label() })
+        .collect()
+}
+
+fn group_choices(groups: &[RegGroup]) -> Vec<Choice> {
+    groups
+        .iter()
+        .map(|g| Choice { value: g.id.clone(), label: g.name.clone() })
+        .collect()
+}
+
+async fn school_groups(state: &AppState, p: &Principal) -> Result<Vec<RegGroup>, PageError> {
+    Ok(match &p.user.school_id {
+        Some(school) => state.store.reg_groups(school).await?,
+        None => Vec::new(),
+    })
+}
+
+async fn list(state: &AppState, p: &Principal, headers: &HeaderMap, form: SearchForm, searched: bool) -> Result<PupilsPage, PageError> {
+    let today = state.today();
+    let groups = school_groups(state, p).await?;
+    let year = form.year.trim().parse::<i8>().ok().and_then(YearGroup::from_code);
+    let group = groups.iter().find(|g| g.id == form.group).map(|g| g.id.clone());
+    let filter = PupilFilter {
+        q: Some(form.q.clone()).filter(|q| !q.trim().is_empty()),
+        school_id: None,
+        year: year.and_then(|y| year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))),
+        reg_group_id: group.clone(),
+    };
+    let page_no = form.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let result = state.store.pupils(&p.scope(), &filter, page_no, PER_PAGE).await?;
+    let actor = Actor { principal: p, request_id: request_id(headers) };
+    let mut e = actor.event(state, "pupil_list", if searched { "search" } else { "list" }, "allowed");
+    e.school_id = p.user.school_id.clone();
+    state.audit.read(e).await;
+    let rows = result
+        .items
+        .iter()
+        .map(|pupil| Row {
+            id: pupil.id.clone(),
+            name: format!("{}, {}", pupil.legal_surname, pupil.preferred_forename.as_deref().unwrap_or(&pupil.legal_forename)),
+            upn: pupil.upn.clone().unwrap_or_default(),
+            year: year_group(pupil, today).map(|y| y.label()).unwrap_or_default(),
+            group: pupil.reg_group_name.clone().unwrap_or_default(),
+            dob: long_date(pupil.date_of_birth),
+        })
+        .collect();
+    Ok(PupilsPage {
+        page: PageChrome::signed_in(state, p, EN.pupils_title, Section::Pupils),
+        q: form.q,
+        year: year.map(|y| y.code().to_string()).unwrap_or_default(),
+        group: group.unwrap_or_default(),
+        years: year_choices(),
+        groups: group_choices(&groups),
+        rows,
+        total: result.total,
+        page_no,
+        pages: ((result.total + PER_PAGE - 1) / PER_PAGE).max(1),
+        can_add: p.user.school_id.as_deref().is_some_and(|s| may_create_pupil_at(p, s)),
+    })
+}
+
+/// GET /pupils: the first page of the pupils this person may see.
+pub async fn index(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
+    match list(&state, &p, &headers, SearchForm::default(), false).await {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// POST /pupils: a search, filter or another page of results.
+pub async fn search(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Form(form): Form<SearchForm>,
+) -> Response {
+    if !p.csrf_ok(&form.csrf_token) {
+        return Redirect::to("/pupils").into_response();
+    }
+    match list(&state, &p, &headers, form, true).await {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// A row of a summary list.
+pub struct Detail {
+    pub key: &'static str,
+    pub value: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pupil.html")]
+struct PupilPage {
+    page: PageChrome,
+    id: String,
+    name: String,
+    details: Vec<Detail>,
+    enrolments: Vec<Enrolment>,
+    contacts: Option<Vec<Contact>>,
+    can_edit: bool,
+    can_audit: bool,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { EN.yes } else { EN.no }.to_string()
+}
+
+fn details(state: &AppState, pupil: &Pupil) -> Vec<Detail> {
+    let m = &EN;
+    let today = state.today();
+    let mut rows = vec![Detail { key: m.legal_name, value: format!("{} {}", pupil.legal_forename, pupil.legal_surname) }];
+    if pupil.preferred_forename.is_some() || pupil.preferred_surname.is_some() {
+        rows.push(Detail { key: m.preferred_name, value: pupil.display_name() });
+    }
+    rows.push(Detail { key: m.upn_label, value: pupil.upn.clone().unwrap_or_else(|| m.not_set.to_string()) });
+    if let Some(former) = &pupil.former_upn {
+        rows.push(Detail { key: m.former_upn_label, value: former.clone() });
+    }
+    rows.push(Detail { key: m.dob_label, value: long_date(pupil.date_of_birth) });
+    rows.push(Detail { key: m.sex_label, value: pupil.sex.label().to_string() });
+    let year = year_group(pupil, today).map(|y| y.label()).unwrap_or_else(|| m.not_set.to_string());
+    let year = if pupil.year_override.is_some() { format!("{year} {}", m.year_override_note) } else { year };
+    rows.push(Detail { key: m.year_group_label, value: year });
+    rows.push(Detail { key: m.group_column, value: pupil.reg_group_name.clone().unwrap_or_else(|| m.not_set.to_string()) });
+    rows.push(Detail { key: m.looked_after_label, value: yes_no(pupil.looked_after) });
+    rows.push(Detail { key: m.eal_label, value: yes_no(pupil.eal) });
+    rows.push(Detail { key: m.fsm_label, value: yes_no(pupil.fsm) });
+    rows.push(Detail { key: m.language_label, value: pupil.language.label().to_string() });
+    rows
+}
+
+/// GET /pupils/{id}: a pupil's record. The title is generic: names stay out of titles,
+/// which browsers keep in history.
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
+        let enrolments = state.store.enrolments(&pupil.id).await?;
+        let contacts = if may(&p, Resource::PupilContacts, Action::Read) {
+            let mut e = actor.event(&state, "contacts", "read", "allowed");
+            e.school_id = Some(pupil.school_id.clone());
+            e.pupil_id = Some(pupil.id.clone());
+            state.audit.read(e).await;
+            Some(state.store.contacts(&pupil.id).await?)
+        } else {
+            None
+        };
+        Ok::<_, PageError>(PupilPage {
+            page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils).with_flash(flash_message(q.flash.as_deref())),
+            id: pupil.id.clone(),
+            name: pupil.display_name(),
+            details: details(&state, &pupil),
+            enrolments,
+            contacts,
+            can_edit: may(&p, Resource::PupilDetails, Action::Update),
+            can_audit: may(&p, Resource::PupilAudit, Action::Read),
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// What the add and change forms carry, exactly as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct PupilForm {
+    #[serde(default)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub upn: String,
+    #[serde(default)]
+    pub former_upn: String,
+    #[serde(default)]
+    pub legal_forename: String,
+    #[serde(default)]
+    pub legal_surname: String,
+    #[serde(default)]
+    pub preferred_forename: String,
+    #[serde(default)]
+    pub preferred_surname: String,
+    #[serde(default)]
+    pub date_of_birth_day: String,
+    #[serde(default)]
+    pub date_of_birth_month: String,
+    #[serde(default)]
+    pub date_of_birth_year: String,
+    #[serde(default)]
+    pub enrolled_on_day: String,
+    #[serde(default)]
+    pub enrolled_on_month: String,
+    #[serde(default)]
+    pub enrolled_on_year: String,
+    #[serde(default)]
+    pub sex: String,
+    #[serde(default)]
+    pub correspondence_language: String,
+    #[serde(default)]
+    pub year_override: String,
+    #[serde(default)]
+    pub reg_group: String,
+    #[serde(default)]
+    pub looked_after: Option<String>,
+    #[serde(default)]
+    pub eal: Option<String>,
+    #[serde(default)]
+    pub fsm: Option<String>,
+}
+
+impl PupilForm {
+    fn from_pupil(p: &Pupil) -> Self {
+        PupilForm {
+            version: p.version.to_string(),
+            upn: p.upn.clone().unwrap_or_default(),
+            former_upn: p.former_upn.clone().unwrap_or_default(),
+            legal_forename: p.legal_forename.clone(),
+            legal_surname: p.legal_surname.clone(),
+            preferred_forename: p.preferred_forename.clone().unwrap_or_default(),
+            preferred_surname: p.preferred_surname.clone().unwrap_or_default(),
+            date_of_birth_day: p.date_of_birth.day().to_string(),
+            date_of_birth_month: u8::from(p.date_of_birth.month()).to_string(),
+            date_of_birth_year: p.date_of_birth.year().to_string(),
+            sex: p.sex.code().to_string(),
+            correspondence_language: p.language.as_str().to_string(),
+            year_override: p.year_override.map(|c| c.to_string()).unwrap_or_default(),
+            reg_group: p.reg_group_id.clone().unwrap_or_default(),
+            looked_after: p.looked_after.then(|| "yes".to_string()),
+            eal: p.eal.then(|| "yes".to_string()),
+            fsm: p.fsm.then(|| "yes".to_string()),
+            ..PupilForm::default()
+        }
+    }
+
+    fn draft(&self) -> PupilDraft {
+        PupilDraft {
+            upn: self.upn.clone(),
+            former_upn: self.former_upn.clone(),
+            legal_forename: self.legal_forename.clone(),
+            legal_surname: self.legal_surname.clone(),
+            preferred_forename: self.preferred_forename.clone(),
+            preferred_surname: self.preferred_surname.clone(),
+            date_of_birth: date_from_parts(&self.date_of_birth_day, &self.date_of_birth_month, &self.date_of_birth_year),
+            sex: self.sex.clone(),
+            correspondence_language: self.correspondence_language.clone(),
+        }
+    }
+
+    fn circumstances(&self, groups: &[RegGroup]) -> Circumstances {
+        Circumstances {
+            year_override: self.year_override.trim().parse::<i8>().ok().and_then(YearGroup::from_code).map(|y| i64::from(y.code())),
+            reg_group_id: groups.iter().find(|g| g.id == self.reg_group).map(|g| g.id.clone()),
+            looked_after: self.looked_after.is_some(),
+            eal: self.eal.is_some(),
+            fsm: self.fsm.is_some(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pupil_form.html")]
+struct PupilFormPage {
+    page: PageChrome,
+    heading: &'static str,
+    action: String,
+    back: String,
+    editing: bool,
+    form: PupilForm,
+    errors: FormErrors,
+    years: Vec<Choice>,
+    groups: Vec<Choice>,
+    current: Option<Vec<Detail>>,
+    labels: OptionalLabels,
+}
+
+fn field_id(f: PupilField) -> &'static str {
+    match f {
+        PupilField::DateOfBirth => "date_of_birth-day",
+        PupilField::EnrolledOn => "enrolled_on-day",
+        other => other.as_str(),
+    }
+}
+
+fn form_errors(problems: &[(PupilField, senco_domain::pupil::Problem)]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for (field, problem) in problems {
+        // The error id of a date input points at its first box.
+        errors.add_linked(field.as_str(), field_id(*field), EN.pupil_problem(*field, problem));
+    }
+    errors
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    p: &Principal,
+    heading: &'static str,
+    action: String,
+    back: String,
+    editing: bool,
+    form: PupilForm,
+    errors: FormErrors,
+    groups: &[RegGroup],
+    current: Option<Vec<Detail>>,
+) -> Response {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if current.is_some() { StatusCode::CONFLICT } else { status };
+    let page = PupilFormPage {
+        page: PageChrome::signed_in(state, p, heading, Section::Pupils).with_errors(&errors),
+        heading,
+        action,
+        back,
+        editing,
+        form,
+        errors,
+        years: year_choices(),
+        groups: group_choices(groups),
+        current,
+        labels: OptionalLabels::new(),
+    };
+    (status, page).into_response()
+}
+
+/// GET /pupils/new
+pub async fn new(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
+    let Some(school) = p.user.school_id.clone().filter(|s| may_create_pupil_at(&p, s)) else {
+        return super::not_found(&state);
+    };
+    let groups = match state.store.reg_groups(&school).await {
+        Ok(g) => g,
+        Err(e) => return render_error(&state, &headers, e.into()),
+    };
+    let today = state.today();
+    let form = PupilForm {
+        enrolled_on_day: today.day().to_string(),
+        enrolled_on_month: u8::from(today.month()).to_string(),
+        enrolled_on_year: today.year().to_string(),
+        ..PupilForm::default()
+    };
+    form_page(&state, &p, EN.add_pupil_title, "/pupils/new".into(), "/pupils".into(), false, form, FormErrors::default(), &groups, None)
+}
+
+/// POST /pupils/new
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Form(form): Form<PupilForm>,
+) -> Response {
+    let Some(school) = p.user.school_id.clone().filter(|s| may_create_pupil_at(&p, s)) else {
+        return super::not_found(&state);
+    };
+    let groups = match state.store.reg_groups(&school).await {
+        Ok(g) => g,
+        Err(e) => return render_error(&state, &headers, e.into()),
+    };
+    let show = |form: PupilForm, errors: FormErrors| {
+        form_page(&state, &p, EN.add_pupil_title, "/pupils/new".into(), "/pupils".into(), false, form, errors, &groups, None)
+    };
+    if !p.csrf_ok(&form.csrf_token) {
+        let mut errors = FormErrors::default();
+        errors.add("legal_forename", EN.form_expired);
+        return show(form, errors);
+    }
+    let today = state.today();
+    let mut problems = match form.draft().validate(today) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    };
+    let enrolled = date_from_parts(&form.enrolled_on_day, &form.enrolled_on_month, &form.enrolled_on_year);
+    let enrolled_on = match enrolled {
+        Some(Ok(d)) => Some(d),
+        None => Some(today),
+        Some(Err(())) => {
+            problems.push((PupilField::EnrolledOn, senco_domain::pupil::Problem::NotADate));
+            None
+        }
+    };
+    let (Ok(valid), Some(enrolled_on)) = (form.draft().validate(today), enrolled_on) else {
+        return show(form.clone(), form_errors(&problems));
+    };
+    if !problems.is_empty() {
+        return show(form.clone(), form_errors(&problems));
+    }
+    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    match create_pupil(&state, &actor, &school, &fields(&valid, &form.circumstances(&groups)), enrolled_on).await {
+        Ok(id) => Redirect::to(&format!("/pupils/{id}?flash=pupil_added")).into_response(),
+        Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems)),
+        Err(ChangeError::Conflict) => show(form, FormErrors::default()),
+        Err(ChangeError::Store(e)) => render_error(&state, &headers, e.into()),
+    }
+}
+
+/// GET /pupils/{id}/edit
+pub async fn edit(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
+        let groups = state.store.reg_groups(&pupil.school_id).await?;
+        Ok::<_, PageError>((pupil, groups))
+    }
+    .await;
+    match result {
+        Ok((pupil, groups)) => form_page(
+            &state,
+            &p,
+            EN.edit_pupil_title,
+            format!("/pupils/{}/edit", pupil.id),
+            format!("/pupils/{}", pupil.id),
+            true,
+            PupilForm::from_pupil(&pupil),
+            FormErrors::default(),
+            &groups,
+            None,
+        ),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// POST /pupils/{id}/edit: saves only if nobody changed the record meanwhile; otherwise
+/// shows both versions and keeps what was typed.
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<PupilForm>,
+) -> Response {
+    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let loaded = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
+        let groups = state.store.reg_groups(&pupil.school_id).await?;
+        Ok::<_, PageError>((pupil, groups))
+    }
+    .await;
+    let (pupil, groups) = match loaded {
+        Ok(x) => x,
+        Err(e) => return render_error(&state, &headers, e),
+    };
+    let action = format!("/pupils/{}/edit", pupil.id);
+    let back = format!("/pupils/{}", pupil.id);
+    let show = |form: PupilForm, errors: FormErrors, current: Option<Vec<Detail>>| {
+        form_page(&state, &p, EN.edit_pupil_title, action.clone(), back.clone(), true, form, errors, &groups, current)
+    };
+    if !p.csrf_ok(&form.csrf_token) {
+        let mut errors = FormErrors::default();
+        errors.add("legal_forename", EN.form_expired);
+        return show(form, errors, None);
+    }
+    let valid = match form.draft().validate(state.today()) {
+        Ok(v) => v,
+        Err(problems) => return show(form.clone(), form_errors(&problems), None),
+    };
+    let expected = form.version.trim().parse::<i64>().unwrap_or(-1);
+    match update_pupil(&state, &actor, &pupil, &fields(&valid, &form.circumstances(&groups)), expected).await {
+        Ok(_) => Redirect::to(&format!("/pupils/{}?flash=pupil_updated", pupil.id)).into_response(),
+        Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
+        Err(ChangeError::Conflict) => {
+            let mut errors = FormErrors::default();
+            errors.add("legal_forename", EN.conflict);
+            let mut form = form;
+            form.version = pupil.version.to_string();
+            show(form, errors, Some(details(&state, &pupil)))
+        }
+        Err(ChangeError::Store(e)) => render_error(&state, &headers, e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pupil_audit.html")]
+struct AuditPage {
+    page: PageChrome,
+    id: String,
+    rows: Vec<senco_store::audit::AuditRow>,
+    page_no: i64,
+    pages: i64,
+}
+
+/// Query of the audit page (a page number only).
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+/// GET /pupils/{id}/audit: who has read or changed this record.
+pub async fn audit(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
+        let page_no = q.page.unwrap_or(1).max(1);
+        let per_page = 50;
+        let (rows, total) = state.store.audit_for_pupil(&pupil.id, per_page, (page_no - 1) * per_page).await?;
+        Ok::<_, PageError>(AuditPage {
+            page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
+            id: pupil.id,
+            rows,
+            page_no,
+            pages: ((total + per_page - 1) / per_page).max(1),
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}

@@ -1,0 +1,178 @@
+//! Signing in and out.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_store::audit::AuditEvent;
+use serde::Deserialize;
+
+use super::{FormErrors, PageChrome, flash_message, request_id};
+use crate::AppState;
+use crate::auth::{
+    ClientAddr, SignedIn, clear_session_cookie, dummy_verify, hash_token, random_token,
+    session_cookie, session_principal, set_session_cookie, verify_passphrase,
+};
+use crate::i18n::EN;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    page: PageChrome,
+    errors: FormErrors,
+    email: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
+/// GET /sign-in
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    if session_principal(&state, &headers).await.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    SignInPage {
+        page: PageChrome::public(&state, EN.sign_in_title).with_flash(flash_message(q.flash.as_deref())),
+        errors: FormErrors::default(),
+        email: String::new(),
+    }
+    .into_response()
+}
+
+fn auth_event(state: &AppState, headers: &HeaderMap, label: &str, role: Option<String>, user_id: Option<String>, outcome: &'static str) -> AuditEvent {
+    AuditEvent {
+        at: state.now(),
+        request_id: request_id(headers),
+        channel: "web",
+        actor_user_id: user_id,
+        actor_label: label.chars().take(254).collect(),
+        actor_role: role,
+        school_id: None,
+        pupil_id: None,
+        record_type: "session",
+        record_id: None,
+        action: "sign_in",
+        outcome,
+        fields: None,
+    }
+}
+
+/// POST /sign-in
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let m = &EN;
+    let email = form.email.trim().to_lowercase();
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors.add("email", m.enter_email);
+    }
+    if form.password.is_empty() {
+        errors.add("password", m.enter_passphrase);
+    }
+    let again = |errors: FormErrors, status: StatusCode| {
+        let page = PageChrome::public(&state, m.sign_in_title).with_errors(&errors);
+        (status, SignInPage { page, errors, email: form.email.clone() }).into_response()
+    };
+    if !errors.is_empty() {
+        return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let now = state.now();
+    let window = time::Duration::try_from(state.config.throttle_window).unwrap_or(time::Duration::minutes(5));
+    let (by_account, by_address) = match state.store.failed_sign_ins(&email, &address, now - window).await {
+        Ok(counts) => counts,
+        Err(e) => return super::render_error(&state, &headers, super::PageError::Internal(e.into())),
+    };
+    if by_account >= state.config.account_attempts || by_address >= state.config.address_attempts {
+        dummy_verify(&form.password);
+        let _ = state.store.audit(&auth_event(&state, &headers, &email, None, None, "throttled")).await;
+        let mut errors = FormErrors::default();
+        errors.add("email", m.sign_in_throttled);
+        return again(errors, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let found = match state.store.user_for_sign_in(&email).await {
+        Ok(found) => found,
+        Err(e) => return super::render_error(&state, &headers, super::PageError::Internal(e.into())),
+    };
+    let user = match found {
+        Some((user, Some(hash))) if !user.disabled => {
+            verify_passphrase(&hash, &form.password).then_some(user)
+        }
+        // Unknown or disabled accounts take as long and get the same answer.
+        _ => {
+            dummy_verify(&form.password);
+            None
+        }
+    };
+    let Some(user) = user else {
+        let _ = state.store.record_sign_in_attempt(&email, &address, false, now).await;
+        let _ = state.store.audit(&auth_event(&state, &headers, &email, None, None, "failed")).await;
+        let mut errors = FormErrors::default();
+        errors.add("email", m.sign_in_failed);
+        return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    // Rotate: any session the browser had ends, and a new token is issued.
+    if let Some(old) = session_cookie(&headers) {
+        let _ = state.store.delete_session(&hash_token(&old)).await;
+    }
+    let token = random_token();
+    let csrf = random_token();
+    if let Err(e) = state.store.insert_session(&hash_token(&token), &user.id, &csrf, now).await {
+        return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
+    }
+    let _ = state.store.record_sign_in_attempt(&email, &address, true, now).await;
+    let _ = state
+        .store
+        .audit(&auth_event(&state, &headers, &user.email, Some(user.role.as_str().to_string()), Some(user.id.clone()), "allowed"))
+        .await;
+    let target = if user.must_change_password { "/account/passphrase" } else { "/" };
+    (
+        [(header::SET_COOKIE, set_session_cookie(&token))],
+        Redirect::to(target),
+    )
+        .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+/// POST /sign-out
+pub async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&form.csrf_token) {
+        return (StatusCode::FORBIDDEN, "The form has expired. Go back, reload the page and try again.").into_response();
+    }
+    if let Some((hash, _)) = &p.session {
+        let _ = state.store.delete_session(hash).await;
+    }
+    (
+        [(header::SET_COOKIE, clear_session_cookie())],
+        Redirect::to("/sign-in?flash=signed_out"),
+    )
+        .into_response()
+}

@@ -1,0 +1,294 @@
+//! User administration: installation administrators manage every account, school
+//! administrators the accounts of their own school.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::person::{Email, Passphrase, PersonName};
+use senco_domain::policy::{Action, Relation, Resource};
+use senco_domain::role::Role;
+use senco_store::Store;
+use senco_store::schools::{School, SchoolScope};
+use senco_store::users::{NewUser, User, UserScope};
+use serde::Deserialize;
+
+use super::pupils::Choice;
+use super::sign_in::FlashQuery;
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, require};
+use crate::auth::{Principal, SignedIn, hash_passphrase};
+use crate::i18n::EN;
+
+/// The roles an administrator at `relation` may give.
+pub fn assignable_roles(relation: Relation) -> Vec<Role> {
+    match relation {
+        Relation::Installation => Role::ALL.into_iter().filter(|r| *r != Role::Parent).collect(),
+        Relation::OwnSchool => vec![Role::Senco, Role::Teacher, Role::TeachingAssistant, Role::Head, Role::SchoolAdmin],
+        _ => Vec::new(),
+    }
+}
+
+fn scope_for(p: &Principal, relation: Relation) -> UserScope {
+    match (relation, &p.user.school_id) {
+        (Relation::OwnSchool, Some(s)) => UserScope::School(s.clone()),
+        (Relation::OwnSchool, None) => UserScope::School(String::new()),
+        _ => UserScope::All,
+    }
+}
+
+async fn visible_schools(state: &AppState, p: &Principal, relation: Relation) -> Result<Vec<School>, PageError> {
+    Ok(match (relation, &p.user.school_id) {
+        (Relation::Installation, _) => state.store.schools(&SchoolScope::All).await?,
+        (_, Some(s)) => state.store.schools(&SchoolScope::Schools(vec![s.clone()])).await?,
+        _ => Vec::new(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users.html")]
+struct UsersPage {
+    page: PageChrome,
+    users: Vec<(User, String)>,
+    can_add: bool,
+}
+
+/// GET /admin/users
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let result = async {
+        let relation = require(&p, Resource::Users, Action::Read)?;
+        let users = state.store.users(&scope_for(&p, relation)).await?;
+        let schools = visible_schools(&state, &p, relation).await?;
+        let users = users
+            .into_iter()
+            .map(|u| {
+                let school = u
+                    .school_id
+                    .as_ref()
+                    .and_then(|id| schools.iter().find(|s| &s.id == id))
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                (u, school)
+            })
+            .collect();
+        Ok::<_, PageError>(UsersPage {
+            page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users).with_flash(flash_message(q.flash.as_deref())),
+            users,
+            can_add: require(&p, Resource::Users, Action::Create).is_ok(),
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// The add-user form, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    school: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    page: PageChrome,
+    form: UserForm,
+    errors: FormErrors,
+    roles: Vec<Choice>,
+    schools: Vec<Choice>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_created.html")]
+struct UserCreatedPage {
+    page: PageChrome,
+    email: String,
+    passphrase: String,
+}
+
+async fn form_page(state: &AppState, p: &Principal, relation: Relation, form: UserForm, errors: FormErrors) -> Result<Response, PageError> {
+    let roles = assignable_roles(relation)
+        .into_iter()
+        .map(|r| Choice { value: r.as_str().to_string(), label: r.label().to_string() })
+        .collect();
+    let schools = visible_schools(state, p, relation)
+        .await?
+        .into_iter()
+        .map(|s| Choice { value: s.urn.clone(), label: format!("{} ({})", s.name, s.urn) })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = UserFormPage {
+        page: PageChrome::signed_in(state, p, EN.add_user_title, Section::Users).with_errors(&errors),
+        form,
+        errors,
+        roles,
+        schools,
+    };
+    Ok((status, page).into_response())
+}
+
+/// GET /admin/users/new
+pub async fn new(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
+    let result = async {
+        let relation = require(&p, Resource::Users, Action::Create)?;
+        form_page(&state, &p, relation, UserForm::default(), FormErrors::default()).await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /admin/users/new: creates the account with a one-time first passphrase, which the
+/// person must change when they first sign in, and queues an email telling them.
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Form(form): Form<UserForm>,
+) -> Response {
+    let result = async {
+        let relation = require(&p, Resource::Users, Action::Create)?;
+        let m = &EN;
+        let mut errors = FormErrors::default();
+        if !p.csrf_ok(&form.csrf_token) {
+            errors.add("name", m.form_expired);
+        }
+        let name = PersonName::parse(&form.name).map_err(|_| errors.add("name", m.enter_full_name)).ok();
+        let email = match Email::parse(&form.email) {
+            Ok(e) => Some(e),
+            Err(senco_domain::person::EmailError::Empty) => {
+                errors.add("email", m.enter_email);
+                None
+            }
+            Err(_) => {
+                errors.add("email", m.email_format);
+                None
+            }
+        };
+        let role = Role::parse(&form.role).filter(|r| assignable_roles(relation).contains(r));
+        if role.is_none() {
+            errors.add("role", m.choose_role);
+        }
+        let schools = visible_schools(&state, &p, relation).await?;
+        let school = schools.iter().find(|s| s.urn == form.school);
+        let needs_school = role.is_some_and(|r| r.requires_school() || r == Role::LaOfficer);
+        if needs_school && school.is_none() {
+            errors.add("school", m.choose_school);
+        }
+        let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty()) else {
+            return form_page(&state, &p, relation, form, errors).await;
+        };
+        let (school_id, la_id) = match (role, school) {
+            (Role::LaOfficer, Some(s)) => (None, Some(s.la_id.clone())),
+            (r, Some(s)) if r.requires_school() => (Some(s.id.clone()), None),
+            _ => (None, None),
+        };
+        let first = crate::auth::random_token()[..20].to_string();
+        let passphrase = Passphrase::parse(&first).map_err(|_| anyhow::anyhow!("generated passphrase rejected"))?;
+        let hash = hash_passphrase(&passphrase)?;
+        let now = state.now();
+        let mut tx = state.store.begin().await?;
+        let new_user = NewUser {
+            email: email.as_str(),
+            name: name.as_str(),
+            role,
+            school_id: school_id.as_deref(),
+            la_id: la_id.as_deref(),
+            password_hash: Some(&hash),
+            must_change_password: true,
+        };
+        let id = match Store::insert_user(&mut tx, &new_user, now).await {
+            Ok(id) => id,
+            Err(senco_store::StoreError::Duplicate(_)) => {
+                drop(tx);
+                let mut errors = FormErrors::default();
+                errors.add("email", m.email_in_use);
+                return form_page(&state, &p, relation, form, errors).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let actor = Actor { principal: &p, request_id: request_id(&headers) };
+        let mut e = actor.event(&state, "user", "create", "allowed");
+        e.record_id = Some(id);
+        e.school_id = school_id;
+        Store::audit_in(&mut tx, &e).await?;
+        Store::enqueue_email(
+            &mut tx,
+            email.as_str(),
+            "Your Senco account",
+            "An account has been created for you in Senco. The person who created it will give you a first passphrase; you will choose your own when you first sign in.",
+            now,
+        )
+        .await?;
+        senco_store::commit(tx).await?;
+        Ok(UserCreatedPage {
+            page: PageChrome::signed_in(&state, &p, m.user_added_title, Section::Users),
+            email: email.as_str().to_string(),
+            passphrase: first,
+        }
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// The disable form.
+#[derive(Debug, Default, Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// POST /admin/users/{id}/disable: ends every session and token of the account at once.
+pub async fn disable(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<DisableForm>,
+) -> Response {
+    let result = async {
+        let relation = require(&p, Resource::Users, Action::Update)?;
+        let target = state.store.user(&id).await?;
+        let in_scope = match scope_for(&p, relation) {
+            UserScope::All => true,
+            UserScope::School(s) => target.school_id.as_deref() == Some(s.as_str()),
+        };
+        if !in_scope || target.id == p.user.id {
+            return Err(PageError::NotFound);
+        }
+        if !p.csrf_ok(&form.csrf_token) {
+            return Ok(Redirect::to("/admin/users").into_response());
+        }
+        let mut tx = state.store.begin().await?;
+        Store::disable_user(&mut tx, &target.id, state.now()).await?;
+        let actor = Actor { principal: &p, request_id: request_id(&headers) };
+        let mut e = actor.event(&state, "user", "update", "allowed");
+        e.record_id = Some(target.id.clone());
+        e.school_id = target.school_id.clone();
+        e.fields = Some("disabled".to_string());
+        Store::audit_in(&mut tx, &e).await?;
+        senco_store::commit(tx).await?;
+        Ok(Redirect::to("/admin/users?flash=user_disabled").into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}

@@ -1,0 +1,186 @@
+//! The route table: every path, the methods it answers and whether it is public.
+//!
+//! Routes are added only through [`Routes::at`], which records them in [`RouteSpec`]s as it
+//! registers them, so the access meta-test walks exactly what the server serves: a route that
+//! is neither public nor signed-in cannot be added.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+
+use crate::api::ApiError;
+use crate::{AppState, api, ops, pages, security};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in page: without a session, 303 to `/sign-in`.
+    Page,
+    /// The API: without a token or session, 401.
+    Api,
+}
+
+/// One route of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub path: &'static str,
+    pub methods: &'static [&'static str],
+    pub access: Access,
+}
+
+/// Collects routes and their specs together.
+pub struct Routes {
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+    }
+
+    fn at(
+        mut self,
+        path: &'static str,
+        access: Access,
+        methods: &'static [&'static str],
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, handler);
+        self.specs.push(RouteSpec {
+            path,
+            methods,
+            access,
+        });
+        self
+    }
+}
+
+fn table() -> Routes {
+    use Access::{Api, Page, Public};
+    Routes::new()
+        .at("/healthz", Public, &["GET"], get(ops::healthz))
+        .at("/readyz", Public, &["GET"], get(ops::readyz))
+        .at("/metrics", Public, &["GET"], get(ops::metrics))
+        .at("/accessibility", Public, &["GET"], get(pages::accessibility))
+        .at(
+            "/sign-in",
+            Public,
+            &["GET", "POST"],
+            get(pages::sign_in::show).post(pages::sign_in::submit),
+        )
+        .at("/sign-out", Page, &["POST"], post(pages::sign_in::sign_out))
+        .at("/", Page, &["GET"], get(pages::dashboard::show))
+        .at(
+            "/account/passphrase",
+            Page,
+            &["GET", "POST"],
+            get(pages::account::show).post(pages::account::submit),
+        )
+        .at(
+            "/pupils",
+            Page,
+            &["GET", "POST"],
+            get(pages::pupils::index).post(pages::pupils::search),
+        )
+        .at(
+            "/pupils/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::pupils::new).post(pages::pupils::create),
+        )
+        .at("/pupils/{id}", Page, &["GET"], get(pages::pupils::show))
+        .at(
+            "/pupils/{id}/edit",
+            Page,
+            &["GET", "POST"],
+            get(pages::pupils::edit).post(pages::pupils::update),
+        )
+        .at("/pupils/{id}/audit", Page, &["GET"], get(pages::pupils::audit))
+        .at("/admin/users", Page, &["GET"], get(pages::users::index))
+        .at(
+            "/admin/users/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::users::new).post(pages::users::create),
+        )
+        .at(
+            "/admin/users/{id}/disable",
+            Page,
+            &["POST"],
+            post(pages::users::disable),
+        )
+        .at("/api/v1/openapi.json", Public, &["GET"], get(api::openapi))
+        .at("/api/v1/schools", Api, &["GET"], get(api::schools::list))
+        .at(
+            "/api/v1/pupils",
+            Api,
+            &["GET", "POST"],
+            get(api::pupils::list).post(api::pupils::create),
+        )
+        .at(
+            "/api/v1/pupils/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::pupils::get).patch(api::pupils::patch),
+        )
+}
+
+/// Every route the server serves (for the access meta-tests).
+pub fn route_table() -> Vec<RouteSpec> {
+    table().specs
+}
+
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found().into_response()
+    } else {
+        pages::not_found(&state)
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let mut r = (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sorry, there is a problem with the service. Try again later.",
+    )
+        .into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// The whole application with its middleware.
+pub fn router(state: AppState) -> Router {
+    let assets = ServeDir::new(&state.config.assets_dir);
+    let body_limit = state.config.body_limit;
+    table()
+        .router
+        .nest_service("/assets", assets)
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), ops::track))
+        .layer(middleware::from_fn(security::same_origin))
+        .layer(middleware::from_fn(security::headers))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
