@@ -6,7 +6,9 @@
 
 use time::Date;
 
-use crate::person::{CorrespondenceLanguage, DobError, NameError, PersonName, Sex, validate_date_of_birth};
+use crate::person::{
+    CorrespondenceLanguage, DobError, NameError, PersonName, Sex, validate_date_of_birth,
+};
 use crate::upn::{Upn, UpnError};
 
 /// A field of a pupil's details.
@@ -134,7 +136,13 @@ impl PupilDraft {
     /// Checks every field against the rules as of `today`.
     pub fn validate(&self, today: Date) -> Result<ValidPupil, Problems> {
         let mut problems = Problems::new();
-        let upn = optional(&self.upn, PupilField::Upn, Upn::parse, Problem::Upn, &mut problems);
+        let upn = optional(
+            &self.upn,
+            PupilField::Upn,
+            Upn::parse,
+            Problem::Upn,
+            &mut problems,
+        );
         let former_upn = optional(
             &self.former_upn,
             PupilField::FormerUpn,
@@ -207,21 +215,23 @@ impl PupilDraft {
             l
         };
         match (legal_forename, legal_surname, date_of_birth, sex, language) {
-            (Some(legal_forename), Some(legal_surname), Some(date_of_birth), Some(sex), Some(language))
-                if problems.is_empty() =>
-            {
-                Ok(ValidPupil {
-                    upn,
-                    former_upn,
-                    legal_forename,
-                    legal_surname,
-                    preferred_forename,
-                    preferred_surname,
-                    date_of_birth,
-                    sex,
-                    language,
-                })
-            }
+            (
+                Some(legal_forename),
+                Some(legal_surname),
+                Some(date_of_birth),
+                Some(sex),
+                Some(language),
+            ) if problems.is_empty() => Ok(ValidPupil {
+                upn,
+                former_upn,
+                legal_forename,
+                legal_surname,
+                preferred_forename,
+                preferred_surname,
+                date_of_birth,
+                sex,
+                language,
+            }),
             _ => Err(problems),
         }
     }
@@ -318,7 +328,10 @@ mod tests {
         assert_eq!(date_from_parts("", "", ""), None);
         assert_eq!(date_from_parts("31", "4", "2020"), Some(Err(())));
         assert_eq!(date_from_parts("29", "2", "2023"), Some(Err(())));
-        assert_eq!(date_from_parts("29", "2", "2024"), Some(Ok(date!(2024 - 02 - 29))));
+        assert_eq!(
+            date_from_parts("29", "2", "2024"),
+            Some(Ok(date!(2024 - 02 - 29)))
+        );
         assert_eq!(date_from_parts("1", "1", "24"), Some(Err(())));
         assert_eq!(date_from_iso("2024-02-30"), Some(Err(())));
         assert_eq!(date_from_iso("2024-02-29"), Some(Ok(date!(2024 - 02 - 29))));

@@ -10,7 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "senco", version, about, long_about = None)]
 pub struct Cli {
     /// How to write logs.
-    #[arg(long, global = true, value_enum, default_value = "text", env = "SENCO_LOG_FORMAT")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "SENCO_LOG_FORMAT"
+    )]
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
@@ -27,7 +33,12 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Database {
     /// `sqlite://FILE` (the default, created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "SENCO_DATABASE_URL", default_value = "sqlite://senco.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "SENCO_DATABASE_URL",
+        default_value = "sqlite://senco.db"
+    )]
     pub database_url: String,
 }
 
@@ -35,7 +46,7 @@ pub struct Database {
 #[derive(Debug, Clone, Args)]
 pub struct ActorArg {
     /// The email of the account acting; by default the operating-system user, recorded as such.
-    #[arg(long, env = "SENCO_ACTOR")]
+    #[arg(long, global = true, env = "SENCO_ACTOR")]
     pub actor: Option<String>,
 }
 
@@ -55,7 +66,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SENCO_OUTBOX_DIR", default_value = "outbox")]
     pub outbox_dir: PathBuf,
     /// Where this installation's source code can be had (shown in the footer).
-    #[arg(long, env = "SENCO_SOURCE_URL", default_value = "https://example.invalid/senco")]
+    #[arg(
+        long,
+        env = "SENCO_SOURCE_URL",
+        default_value = "https://example.invalid/senco"
+    )]
     pub source_url: String,
     /// Failed sign-ins allowed per address in 5 minutes (a school shares one address).
     #[arg(long, env = "SENCO_ADDRESS_ATTEMPTS", default_value_t = 300)]

@@ -37,13 +37,25 @@ impl Application {
     pub async fn build(config: ServerConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
         let store = Store::connect(&config.database_url)
             .await
-            .with_context(|| format!("could not open the database {}", senco_store::redact_url(&config.database_url)))?;
+            .with_context(|| {
+                format!(
+                    "could not open the database {}",
+                    senco_store::redact_url(&config.database_url)
+                )
+            })?;
         Self::build_with_store(config, store, clock).await
     }
 
     /// As [`Application::build`], with a store already open.
-    pub async fn build_with_store(config: ServerConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
-        let report = store.migrate(clock.now()).await.context("migrating the database failed")?;
+    pub async fn build_with_store(
+        config: ServerConfig,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
+        let report = store
+            .migrate(clock.now())
+            .await
+            .context("migrating the database failed")?;
         for (version, name) in &report.applied {
             tracing::info!(version, name, "applied migration");
         }
@@ -81,15 +93,26 @@ impl Application {
 
     /// Serves until `shutdown` completes, then drains requests, flushes the audit queue and
     /// stops the outbox worker.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let outbox = tokio::spawn(outbox_worker(self.state.store.clone(), self.state.clock.clone(), self.outbox_dir.clone(), stop_rx));
+        let outbox = tokio::spawn(outbox_worker(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            self.outbox_dir.clone(),
+            stop_rx,
+        ));
         let store = self.state.store.clone();
         let app = senco_web::app(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the server failed")?;
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the server failed")?;
         let _ = stop_tx.send(true);
         let _ = outbox.await;
         let _ = self.audit_writer.await;
@@ -124,7 +147,12 @@ pub async fn shutdown_signal() {
 
 /// Delivers queued email: written to `.eml` files in `dir` (development, tests, and
 /// installations without SMTP).
-async fn outbox_worker(store: Store, clock: Arc<dyn Clock>, dir: PathBuf, mut stop: watch::Receiver<bool>) {
+async fn outbox_worker(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    dir: PathBuf,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         if let Err(e) = deliver(&store, clock.as_ref(), &dir).await {
             tracing::warn!(error = %e, "delivering email failed");

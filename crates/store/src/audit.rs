@@ -105,7 +105,12 @@ impl Store {
     }
 
     /// A pupil's audit trail, newest first.
-    pub async fn audit_for_pupil(&self, pupil_id: &str, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
+    pub async fn audit_for_pupil(
+        &self,
+        pupil_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<AuditRow>, i64)> {
         let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE pupil_id = $1")
             .bind(pupil_id)
             .fetch_one(self.pool())
@@ -147,7 +152,12 @@ impl Store {
     }
 
     /// Counts audit rows matching an action and outcome (for tests and the operator).
-    pub async fn audit_count(&self, pupil_id: Option<&str>, action: &str, outcome: &str) -> Result<i64> {
+    pub async fn audit_count(
+        &self,
+        pupil_id: Option<&str>,
+        action: &str,
+        outcome: &str,
+    ) -> Result<i64> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR pupil_id = $1) AND action = $2 AND outcome = $3",
         )

@@ -224,11 +224,17 @@ impl Store {
     /// unless the database is marked as demo data.
     pub async fn reset_demo_schema(&self) -> Result<()> {
         if !self.is_demo().await? {
-            return Err(StoreError::Malformed("refusing to reset a database that is not a demo".into()));
+            return Err(StoreError::Malformed(
+                "refusing to reset a database that is not a demo".into(),
+            ));
         }
         let sql = match self.backend {
             Backend::Postgres => "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
-            Backend::Sqlite => return Err(StoreError::Malformed("remove the SQLite file instead".into())),
+            Backend::Sqlite => {
+                return Err(StoreError::Malformed(
+                    "remove the SQLite file instead".into(),
+                ));
+            }
         };
         sqlx::raw_sql(sql).execute(&self.pool).await?;
         Ok(())
@@ -338,4 +344,82 @@ mod tests {
 pub async fn commit(tx: Tx) -> Result<()> {
     tx.commit().await?;
     Ok(())
+}
+
+/// A value bound to a [`Sql`] placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A query assembled from trusted SQL text and bound values, numbered `$1`, `$2`, ... so that
+/// it runs on both engines (sqlx's `QueryBuilder<Any>` writes `?`, which PostgreSQL refuses).
+/// Values never enter the SQL text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: impl Into<String>) -> Self {
+        Sql {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends trusted SQL text (never user input).
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    /// Appends `$a, $b, ...` for a list of values.
+    pub(crate) fn bind_list(&mut self, values: &[String]) -> &mut Self {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v.clone());
+        }
+        self
+    }
+
+    pub(crate) fn build(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_string())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(i: i64) -> Self {
+        Arg::Int(i)
+    }
 }

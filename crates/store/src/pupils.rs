@@ -8,11 +8,11 @@ use senco_domain::Date;
 use senco_domain::person::{CorrespondenceLanguage, Sex};
 use senco_domain::policy::{Relation, pupil_reach};
 use senco_domain::role::Role;
-use sqlx::{Any, QueryBuilder, Row};
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::{
-    AnyRow, Result, Store, StoreError, Tx, duplicate, ds, flag, get_flag, new_id, parse_ds,
+    AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, flag, get_flag, new_id, parse_ds,
     parse_ts, ts,
 };
 
@@ -41,7 +41,7 @@ impl Scope {
     }
 
     /// Adds `AND (predicate)` restricting the pupil alias `p` to this scope.
-    pub(crate) fn push_predicate(&self, q: &mut QueryBuilder<Any>) {
+    pub(crate) fn push_predicate(&self, q: &mut Sql) {
         let Scope::User {
             user_id,
             role,
@@ -54,32 +54,32 @@ impl Scope {
         let school = school_id.clone().unwrap_or_default();
         match pupil_reach(*role) {
             Some(Relation::OwnSchool) => {
-                q.push(" AND p.school_id = ").push_bind(school);
+                q.push(" AND p.school_id = ").bind(school);
             }
             Some(Relation::Teaches) => {
-                q.push(" AND p.school_id = ").push_bind(school);
+                q.push(" AND p.school_id = ").bind(school);
                 q.push(" AND (EXISTS (SELECT 1 FROM reg_groups g WHERE g.id = p.reg_group_id AND g.teacher_user_id = ")
-                    .push_bind(user_id.clone())
+                    .bind(user_id.clone())
                     .push(") OR EXISTS (SELECT 1 FROM teaching_assignments ta WHERE ta.pupil_id = p.id AND ta.user_id = ")
-                    .push_bind(user_id.clone())
+                    .bind(user_id.clone())
                     .push("))");
             }
             Some(Relation::OwnChild) => {
                 q.push(" AND EXISTS (SELECT 1 FROM contacts c WHERE c.pupil_id = p.id AND c.user_id = ")
-                    .push_bind(user_id.clone())
+                    .bind(user_id.clone())
                     .push(" AND c.parental_responsibility = 1 AND c.restricted = 0)");
             }
             Some(Relation::ReferredTo) => {
                 q.push(" AND EXISTS (SELECT 1 FROM involvements i WHERE i.pupil_id = p.id AND i.specialist_user_id = ")
-                    .push_bind(user_id.clone())
+                    .bind(user_id.clone())
                     .push(" AND i.status IN ('accepted', 'active') AND i.consent_recorded_on IS NOT NULL)");
             }
             Some(Relation::SharedWithAuthority) => {
                 let la = la_id.clone().unwrap_or_default();
                 q.push(" AND EXISTS (SELECT 1 FROM la_shares s WHERE s.pupil_id = p.id AND s.revoked_at IS NULL AND s.la_id = ")
-                    .push_bind(la.clone())
+                    .bind(la.clone())
                     .push(") AND p.school_id IN (SELECT id FROM schools WHERE la_id = ")
-                    .push_bind(la)
+                    .bind(la)
                     .push(")");
             }
             Some(Relation::OwnAuthority | Relation::Installation) | None => {
@@ -436,10 +436,10 @@ impl Store {
     /// One pupil, if the scope reaches them; otherwise `NotFound`, exactly as for a pupil
     /// that does not exist.
     pub async fn pupil(&self, scope: &Scope, id: &str) -> Result<Pupil> {
-        let mut q = QueryBuilder::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id WHERE p.id = "
         ));
-        q.push_bind(id.to_string());
+        q.bind(id.to_string());
         scope.push_predicate(&mut q);
         let row = q
             .build()
@@ -466,46 +466,46 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<Page<Pupil>> {
-        let push_where = |q: &mut QueryBuilder<Any>| {
+        let push_where = |q: &mut Sql| {
             q.push(" WHERE 1 = 1");
             scope.push_predicate(q);
             if let Some(school) = &filter.school_id {
-                q.push(" AND p.school_id = ").push_bind(school.clone());
+                q.push(" AND p.school_id = ").bind(school.clone());
             }
             if let Some(group) = &filter.reg_group_id {
-                q.push(" AND p.reg_group_id = ").push_bind(group.clone());
+                q.push(" AND p.reg_group_id = ").bind(group.clone());
             }
             if let Some((code, from, to)) = filter.year {
                 q.push(" AND (p.year_override = ")
-                    .push_bind(code)
+                    .bind(code)
                     .push(" OR (p.year_override IS NULL AND p.date_of_birth BETWEEN ")
-                    .push_bind(ds(from))
+                    .bind(ds(from))
                     .push(" AND ")
-                    .push_bind(ds(to))
+                    .bind(ds(to))
                     .push("))");
             }
             if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 let upper = text.to_ascii_uppercase();
                 q.push(" AND (p.upn = ")
-                    .push_bind(upper.clone())
+                    .bind(upper.clone())
                     .push(" OR p.former_upn = ")
-                    .push_bind(upper)
+                    .bind(upper)
                     .push(" OR p.search_text LIKE ")
-                    .push_bind(escape_like(&text.to_lowercase()))
+                    .bind(escape_like(&text.to_lowercase()))
                     .push(" ESCAPE '\\')");
             }
         };
-        let mut count = QueryBuilder::new("SELECT COUNT(*) AS n FROM pupils p");
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM pupils p");
         push_where(&mut count);
         let total: i64 = count.build().fetch_one(self.pool()).await?.try_get("n")?;
-        let mut q = QueryBuilder::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id"
         ));
         push_where(&mut q);
         q.push(" ORDER BY p.legal_surname, p.legal_forename, p.id LIMIT ")
-            .push_bind(per_page)
+            .bind(per_page)
             .push(" OFFSET ")
-            .push_bind((page.max(1) - 1) * per_page);
+            .bind((page.max(1) - 1) * per_page);
         let rows = q.build().fetch_all(self.pool()).await?;
         Ok(Page {
             items: rows.iter().map(pupil_from_row).collect::<Result<_>>()?,
@@ -676,14 +676,8 @@ impl Store {
         if school_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new(
-            "SELECT school_id, COUNT(*) AS n FROM pupils WHERE school_id IN (",
-        );
-        let mut sep = q.separated(", ");
-        for id in school_ids {
-            sep.push_bind(id.clone());
-        }
-        q.push(") GROUP BY school_id");
+        let mut q = Sql::new("SELECT school_id, COUNT(*) AS n FROM pupils WHERE school_id IN (");
+        q.bind_list(school_ids).push(") GROUP BY school_id");
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("school_id")?, r.try_get("n")?)))

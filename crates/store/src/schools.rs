@@ -3,11 +3,11 @@
 use senco_domain::Date;
 use senco_domain::calendar::{DateRange, SchoolCalendar};
 use senco_domain::school::{Country, FrameworkKey, Phase};
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::{
-    AnyRow, Result, Store, StoreError, Tx, duplicate, ds, flag, get_flag, new_id, parse_ds, ts,
+    AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, flag, get_flag, new_id, parse_ds, ts,
 };
 
 /// A local authority.
@@ -118,14 +118,19 @@ impl Store {
 
     /// All local authorities, by code.
     pub async fn authorities(&self) -> Result<Vec<Authority>> {
-        let rows = sqlx::query("SELECT id, code, name, country FROM local_authorities ORDER BY code")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, code, name, country FROM local_authorities ORDER BY code")
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(authority_from_row).collect()
     }
 
     /// Adds a school.
-    pub async fn insert_school(tx: &mut Tx, s: &NewSchool<'_>, now: OffsetDateTime) -> Result<String> {
+    pub async fn insert_school(
+        tx: &mut Tx,
+        s: &NewSchool<'_>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO schools (id, la_id, urn, estab_number, name, phase, country, maintained, created_at) \
@@ -242,33 +247,35 @@ impl Store {
             .filter(|(own, _)| *own == has_own)
             .map(|(_, r)| r)
             .collect();
-        let closures = ranges("closures").await?.into_iter().map(|(_, r)| r).collect();
+        let closures = ranges("closures")
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         Ok(SchoolCalendar::new(school.country, terms, closures))
     }
 
     /// Schools in scope, by name, with their frameworks.
     pub async fn schools(&self, scope: &SchoolScope) -> Result<Vec<School>> {
-        let mut q = QueryBuilder::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT {SCHOOL_COLUMNS} FROM schools s JOIN local_authorities la ON la.id = s.la_id"
         ));
         match scope {
             SchoolScope::All => {}
             SchoolScope::Authority(la) => {
-                q.push(" WHERE s.la_id = ").push_bind(la.clone());
+                q.push(" WHERE s.la_id = ").bind(la.clone());
             }
             SchoolScope::Schools(ids) if ids.is_empty() => return Ok(Vec::new()),
             SchoolScope::Schools(ids) => {
-                q.push(" WHERE s.id IN (");
-                let mut sep = q.separated(", ");
-                for id in ids {
-                    sep.push_bind(id.clone());
-                }
-                q.push(")");
+                q.push(" WHERE s.id IN (").bind_list(ids).push(")");
             }
         }
         q.push(" ORDER BY s.name");
         let rows = q.build().fetch_all(self.pool()).await?;
-        let mut schools = rows.iter().map(school_from_row).collect::<Result<Vec<_>>>()?;
+        let mut schools = rows
+            .iter()
+            .map(school_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let frameworks = sqlx::query(
             "SELECT school_id, framework, started_on FROM school_frameworks ORDER BY started_on",
         )

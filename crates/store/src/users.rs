@@ -4,10 +4,10 @@
 //! copy of the database does not let anyone sign in.
 
 use senco_domain::role::Role;
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::{AnyRow, Result, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, ts};
+use crate::{AnyRow, Result, Sql, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, ts};
 
 /// A user account (without its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,9 +125,9 @@ impl Store {
 
     /// Accounts in scope, by name.
     pub async fn users(&self, scope: &UserScope) -> Result<Vec<User>> {
-        let mut q = QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+        let mut q = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
         if let UserScope::School(school) = scope {
-            q.push(" WHERE u.school_id = ").push_bind(school.clone());
+            q.push(" WHERE u.school_id = ").bind(school.clone());
         }
         q.push(" ORDER BY u.name, u.email");
         let rows = q.build().fetch_all(self.pool()).await?;
@@ -172,16 +172,22 @@ impl Store {
         Self::end_sessions_and_tokens(tx, user_id, now).await
     }
 
-    async fn end_sessions_and_tokens(tx: &mut Tx, user_id: &str, now: OffsetDateTime) -> Result<()> {
+    async fn end_sessions_and_tokens(
+        tx: &mut Tx,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(ts(now))
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

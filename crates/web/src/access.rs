@@ -154,7 +154,11 @@ pub async fn deny_pupil(
 }
 
 /// Whether the caller may act on users or the installation, and through which relation.
-pub fn require(principal: &Principal, resource: Resource, action: Action) -> Result<Relation, AccessError> {
+pub fn require(
+    principal: &Principal,
+    resource: Resource,
+    action: Action,
+) -> Result<Relation, AccessError> {
     let role = principal.user.role;
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
@@ -174,7 +178,12 @@ pub fn require(principal: &Principal, resource: Resource, action: Action) -> Res
 pub fn may_create_pupil_at(principal: &Principal, school_id: &str) -> bool {
     let user = &principal.user;
     pupil_reach(user.role) == Some(Relation::OwnSchool)
-        && allows(user.role, Relation::OwnSchool, Resource::PupilDetails, Action::Create)
+        && allows(
+            user.role,
+            Relation::OwnSchool,
+            Resource::PupilDetails,
+            Action::Create,
+        )
         && user.school_id.as_deref() == Some(school_id)
 }
 

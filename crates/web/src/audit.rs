@@ -76,6 +76,9 @@ async fn write(store: &Store, batch: &mut Vec<AuditEvent>) {
             }
         }
     }
-    tracing::error!(events = batch.len(), "read-audit events could not be written and were lost");
+    tracing::error!(
+        events = batch.len(),
+        "read-audit events could not be written and were lost"
+    );
     batch.clear();
 }

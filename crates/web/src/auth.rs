@@ -73,10 +73,12 @@ pub fn hash_token(token: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// How the person reached us.
@@ -190,7 +192,10 @@ pub struct SignedIn(pub Principal);
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match session_principal(state, &parts.headers).await {
             Some(p) if p.user.must_change_password && parts.uri.path() != "/account/passphrase" => {
                 Err(Redirect::to("/account/passphrase").into_response())
@@ -207,7 +212,10 @@ pub struct ApiCaller(pub Principal);
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(p) = token_principal(&state.store, &parts.headers).await {
             return Ok(ApiCaller(p));
         }
@@ -254,7 +262,10 @@ pub struct ClientAddr(pub String);
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(client_address(
             &parts.headers,
             peer_ip(&parts.extensions),
@@ -300,7 +311,10 @@ mod tests {
     #[test]
     fn session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=b; __Host-senco=abc; c=d".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=b; __Host-senco=abc; c=d".parse().unwrap(),
+        );
         assert_eq!(session_cookie(&h).as_deref(), Some("abc"));
     }
 }

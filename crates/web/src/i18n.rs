@@ -435,8 +435,12 @@ impl Messages {
             (_, Problem::Upn(UpnError::LaCode { .. })) => self.upn_la_code,
             (_, Problem::SameAsUpn) => self.former_upn_same,
             (_, Problem::InUse) => self.upn_in_use,
-            (F::LegalForename, Problem::Missing | Problem::Name(NameError::Empty)) => self.enter_legal_forename,
-            (F::LegalSurname, Problem::Missing | Problem::Name(NameError::Empty)) => self.enter_legal_surname,
+            (F::LegalForename, Problem::Missing | Problem::Name(NameError::Empty)) => {
+                self.enter_legal_forename
+            }
+            (F::LegalSurname, Problem::Missing | Problem::Name(NameError::Empty)) => {
+                self.enter_legal_surname
+            }
             (_, Problem::Name(NameError::TooLong { .. })) => self.name_too_long,
             (_, Problem::Name(_)) => self.name_control_characters,
             (F::DateOfBirth, Problem::Missing) => self.enter_dob,

@@ -19,10 +19,13 @@ struct Series {
     seconds: f64,
 }
 
+/// (method, route template, status).
+type SeriesKey = (String, String, u16);
+
 /// Request counts and durations by (method, route template, status).
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
-    inner: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    inner: Arc<Mutex<BTreeMap<SeriesKey, Series>>>,
 }
 
 impl Metrics {
@@ -43,7 +46,9 @@ impl Metrics {
             Ok(m) => m.clone(),
             Err(_) => return out,
         };
-        out.push_str("# HELP senco_http_requests_total HTTP requests by route template and status.\n");
+        out.push_str(
+            "# HELP senco_http_requests_total HTTP requests by route template and status.\n",
+        );
         out.push_str("# TYPE senco_http_requests_total counter\n");
         for ((method, route, status), s) in &map {
             let _ = writeln!(
@@ -52,7 +57,9 @@ impl Metrics {
                 s.count
             );
         }
-        out.push_str("# HELP senco_http_request_duration_seconds_sum Time spent answering, in seconds.\n");
+        out.push_str(
+            "# HELP senco_http_request_duration_seconds_sum Time spent answering, in seconds.\n",
+        );
         out.push_str("# TYPE senco_http_request_duration_seconds_sum counter\n");
         for ((method, route, status), s) in &map {
             let _ = writeln!(
@@ -103,7 +110,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// GET /metrics
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

@@ -41,7 +41,10 @@ pub fn fields(v: &ValidPupil, c: &Circumstances) -> PupilFields {
         former_upn: v.former_upn.as_ref().map(|u| u.as_str().to_string()),
         legal_forename: v.legal_forename.as_str().to_string(),
         legal_surname: v.legal_surname.as_str().to_string(),
-        preferred_forename: v.preferred_forename.as_ref().map(|n| n.as_str().to_string()),
+        preferred_forename: v
+            .preferred_forename
+            .as_ref()
+            .map(|n| n.as_str().to_string()),
         preferred_surname: v.preferred_surname.as_ref().map(|n| n.as_str().to_string()),
         date_of_birth: v.date_of_birth,
         sex: v.sex,
@@ -56,7 +59,11 @@ pub fn fields(v: &ValidPupil, c: &Circumstances) -> PupilFields {
 
 /// A UPN (or former UPN) must not belong to any other pupil in the installation. The
 /// answer reveals nothing about that pupil.
-async fn check_upns(tx: &mut senco_store::Tx, f: &PupilFields, except: Option<&str>) -> Result<(), ChangeError> {
+async fn check_upns(
+    tx: &mut senco_store::Tx,
+    f: &PupilFields,
+    except: Option<&str>,
+) -> Result<(), ChangeError> {
     let mut problems = Vec::new();
     if let Some(upn) = &f.upn
         && Store::upn_in_use(tx, upn, except).await?
@@ -68,7 +75,11 @@ async fn check_upns(tx: &mut senco_store::Tx, f: &PupilFields, except: Option<&s
     {
         problems.push((PupilField::FormerUpn, Problem::InUse));
     }
-    if problems.is_empty() { Ok(()) } else { Err(ChangeError::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ChangeError::Invalid(problems))
+    }
 }
 
 /// Adds a pupil at `school_id`, audited as a creation.
@@ -111,7 +122,16 @@ pub async fn update_pupil(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     check_upns(&mut tx, f, Some(&before.id)).await?;
-    let version = match Store::update_pupil(&mut tx, before, f, expected_version, Some(&actor.principal.user.id), now).await {
+    let version = match Store::update_pupil(
+        &mut tx,
+        before,
+        f,
+        expected_version,
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await
+    {
         Err(StoreError::Conflict) => return Err(ChangeError::Conflict),
         other => other?,
     };

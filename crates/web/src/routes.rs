@@ -73,7 +73,12 @@ fn table() -> Routes {
         .at("/healthz", Public, &["GET"], get(ops::healthz))
         .at("/readyz", Public, &["GET"], get(ops::readyz))
         .at("/metrics", Public, &["GET"], get(ops::metrics))
-        .at("/accessibility", Public, &["GET"], get(pages::accessibility))
+        .at(
+            "/accessibility",
+            Public,
+            &["GET"],
+            get(pages::accessibility),
+        )
         .at(
             "/sign-in",
             Public,
@@ -107,7 +112,12 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::pupils::edit).post(pages::pupils::update),
         )
-        .at("/pupils/{id}/audit", Page, &["GET"], get(pages::pupils::audit))
+        .at(
+            "/pupils/{id}/audit",
+            Page,
+            &["GET"],
+            get(pages::pupils::audit),
+        )
         .at("/admin/users", Page, &["GET"], get(pages::users::index))
         .at(
             "/admin/users/new",

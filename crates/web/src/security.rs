@@ -19,10 +19,19 @@ pub async fn headers(req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000; includeSubDomains"),
@@ -53,7 +62,10 @@ pub fn same_site(req: &Request) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
             !host.is_empty() && origin_host == host
         }
@@ -65,7 +77,11 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     if same_site(&req) {
         next.run(req).await
     } else {
-        (StatusCode::FORBIDDEN, "Cross-site requests cannot change anything in Senco.").into_response()
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests cannot change anything in Senco.",
+        )
+            .into_response()
     }
 }
 
@@ -87,9 +103,18 @@ mod tests {
         assert!(same_site(&post(&[("sec-fetch-site", "same-origin")])));
         assert!(!same_site(&post(&[("sec-fetch-site", "cross-site")])));
         assert!(!same_site(&post(&[("sec-fetch-site", "same-site")])));
-        assert!(same_site(&post(&[("host", "senco.example"), ("origin", "https://senco.example")])));
-        assert!(!same_site(&post(&[("host", "senco.example"), ("origin", "https://evil.example")])));
-        assert!(!same_site(&post(&[("host", "senco.example"), ("origin", "null")])));
+        assert!(same_site(&post(&[
+            ("host", "senco.example"),
+            ("origin", "https://senco.example")
+        ])));
+        assert!(!same_site(&post(&[
+            ("host", "senco.example"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_site(&post(&[
+            ("host", "senco.example"),
+            ("origin", "null")
+        ])));
         assert!(same_site(&post(&[])));
     }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use senco_domain::calendar::london_date;
-use senco_domain::role::Role;
 use senco_domain::person::Passphrase;
+use senco_domain::role::Role;
 use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
@@ -54,7 +54,9 @@ pub struct Summary {
 }
 
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -87,7 +89,10 @@ async fn fresh_store(url: &str, force: bool) -> anyhow::Result<Store> {
                 match std::fs::remove_file(&p) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e).with_context(|| format!("could not remove {}", p.to_string_lossy())),
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("could not remove {}", p.to_string_lossy()));
+                    }
                 }
             }
         }
@@ -99,7 +104,14 @@ async fn fresh_store(url: &str, force: bool) -> anyhow::Result<Store> {
 }
 
 /// Runs `senco demo`.
-pub async fn run(url: &str, serve: &ServeArgs, force: bool, no_serve: bool, json: bool, seed: u64) -> anyhow::Result<()> {
+pub async fn run(
+    url: &str,
+    serve: &ServeArgs,
+    force: bool,
+    no_serve: bool,
+    json: bool,
+    seed: u64,
+) -> anyhow::Result<()> {
     let store = fresh_store(url, force).await?;
     let summary = seed_demo(&store, seed).await?;
     store.close().await;
@@ -129,7 +141,12 @@ fn print_summary(s: &Summary) {
         }
         seen.push(a.role);
         let role = Role::parse(a.role).map(|r| r.label()).unwrap_or(a.role);
-        println!("  {:<26} {:<46} {}", role, a.email, a.school_name.as_deref().unwrap_or(""));
+        println!(
+            "  {:<26} {:<46} {}",
+            role,
+            a.email,
+            a.school_name.as_deref().unwrap_or("")
+        );
     }
     println!();
 }
@@ -140,7 +157,8 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
     let today = london_date(now);
     let data = senco_synth::demo(today, seed);
     let passphrase = format!("senco-demo-{}", &random_token()[..10]);
-    let hash = hash_passphrase(&Passphrase::parse(&passphrase).map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    let hash =
+        hash_passphrase(&Passphrase::parse(&passphrase).map_err(|e| anyhow::anyhow!("{e}"))?)?;
     let mut accounts = Vec::new();
     let mut samples = Vec::new();
     let mut pupil_count = 0;
@@ -150,8 +168,19 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
     let mut tx = store.begin().await?;
     Store::set_setting(&mut tx, "demo", "true").await?;
     for admin in &data.admins {
-        Store::insert_user(&mut tx, &user(&admin.email, &admin.name, Role::Admin, None, None, &hash), now).await?;
-        accounts.push(account(Role::Admin, &admin.email, &admin.name, &passphrase, None));
+        Store::insert_user(
+            &mut tx,
+            &user(&admin.email, &admin.name, Role::Admin, None, None, &hash),
+            now,
+        )
+        .await?;
+        accounts.push(account(
+            Role::Admin,
+            &admin.email,
+            &admin.name,
+            &passphrase,
+            None,
+        ));
     }
     for la in &data.authorities {
         let code = format!("{:03}", la.code);
@@ -160,13 +189,42 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
             Store::insert_term(&mut tx, &la_id, None, *term).await?;
         }
         for officer in &la.officers {
-            Store::insert_user(&mut tx, &user(&officer.email, &officer.name, Role::LaOfficer, None, Some(&la_id), &hash), now).await?;
-            accounts.push(account(Role::LaOfficer, &officer.email, &officer.name, &passphrase, None));
+            Store::insert_user(
+                &mut tx,
+                &user(
+                    &officer.email,
+                    &officer.name,
+                    Role::LaOfficer,
+                    None,
+                    Some(&la_id),
+                    &hash,
+                ),
+                now,
+            )
+            .await?;
+            accounts.push(account(
+                Role::LaOfficer,
+                &officer.email,
+                &officer.name,
+                &passphrase,
+                None,
+            ));
         }
         let mut specialist_ids = Vec::new();
         for sp in &la.specialists {
-            let id = Store::insert_user(&mut tx, &user(&sp.email, &sp.name, Role::Specialist, None, None, &hash), now).await?;
-            accounts.push(account(Role::Specialist, &sp.email, &sp.name, &passphrase, None));
+            let id = Store::insert_user(
+                &mut tx,
+                &user(&sp.email, &sp.name, Role::Specialist, None, None, &hash),
+                now,
+            )
+            .await?;
+            accounts.push(account(
+                Role::Specialist,
+                &sp.email,
+                &sp.name,
+                &passphrase,
+                None,
+            ));
             specialist_ids.push(id);
         }
         for (school_index, school) in la.schools.iter().enumerate() {
@@ -191,24 +249,48 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                 Store::insert_school_framework(&mut tx, &school_id, *framework, *since).await?;
             }
             for closure in &school.closures {
-                Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day").await?;
+                Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day")
+                    .await?;
             }
             let where_ = Some((school.urn, school.name.clone()));
             let mut staff_ids = Vec::new();
             for staff in &school.staff {
                 let id = Store::insert_user(
                     &mut tx,
-                    &user(&staff.person.email, &staff.person.name, staff.role, Some(&school_id), None, &hash),
+                    &user(
+                        &staff.person.email,
+                        &staff.person.name,
+                        staff.role,
+                        Some(&school_id),
+                        None,
+                        &hash,
+                    ),
                     now,
                 )
                 .await?;
-                accounts.push(account(staff.role, &staff.person.email, &staff.person.name, &passphrase, where_.clone()));
+                accounts.push(account(
+                    staff.role,
+                    &staff.person.email,
+                    &staff.person.name,
+                    &passphrase,
+                    where_.clone(),
+                ));
                 staff_ids.push(id);
             }
             let mut group_ids = Vec::new();
             for group in &school.reg_groups {
-                let teacher = group.teacher.and_then(|i| staff_ids.get(i)).map(String::as_str);
-                let id = Store::insert_reg_group(&mut tx, &school_id, &group.name, Some(i64::from(group.year.code())), teacher).await?;
+                let teacher = group
+                    .teacher
+                    .and_then(|i| staff_ids.get(i))
+                    .map(String::as_str);
+                let id = Store::insert_reg_group(
+                    &mut tx,
+                    &school_id,
+                    &group.name,
+                    Some(i64::from(group.year.code())),
+                    teacher,
+                )
+                .await?;
                 group_ids.push(id);
             }
             for (pupil_index, pupil) in school.pupils.iter().enumerate() {
@@ -229,10 +311,13 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                     fsm: pupil.fsm,
                     language: pupil.language,
                 };
-                let pupil_id = Store::insert_pupil(&mut tx, &school_id, &fields, pupil.enrolled_on, now).await?;
+                let pupil_id =
+                    Store::insert_pupil(&mut tx, &school_id, &fields, pupil.enrolled_on, now)
+                        .await?;
                 for staff_index in &pupil.taught_by {
                     if let Some(user_id) = staff_ids.get(*staff_index) {
-                        Store::insert_teaching_assignment(&mut tx, &school_id, user_id, &pupil_id).await?;
+                        Store::insert_teaching_assignment(&mut tx, &school_id, user_id, &pupil_id)
+                            .await?;
                     }
                 }
                 for contact in &pupil.contacts {
@@ -240,8 +325,19 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                         (Some(email), true) => match parent_ids.get(email) {
                             Some(id) => Some(id.clone()),
                             None => {
-                                let id = Store::insert_user(&mut tx, &user(email, &contact.name, Role::Parent, None, None, &hash), now).await?;
-                                accounts.push(account(Role::Parent, email, &contact.name, &passphrase, where_.clone()));
+                                let id = Store::insert_user(
+                                    &mut tx,
+                                    &user(email, &contact.name, Role::Parent, None, None, &hash),
+                                    now,
+                                )
+                                .await?;
+                                accounts.push(account(
+                                    Role::Parent,
+                                    email,
+                                    &contact.name,
+                                    &passphrase,
+                                    where_.clone(),
+                                ));
                                 parent_ids.insert(email.clone(), id.clone());
                                 Some(id)
                             }
@@ -268,16 +364,35 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                 // A few records to show the specialists' and the authority's access.
                 if school_index == 1 && pupil_index < 3 {
                     if let Some(ep) = specialist_ids.first() {
-                        Store::insert_involvement(&mut tx, &pupil_id, &school_id, ep, "active", Some(today), now).await?;
+                        Store::insert_involvement(
+                            &mut tx,
+                            &pupil_id,
+                            &school_id,
+                            ep,
+                            "active",
+                            Some(today),
+                            now,
+                        )
+                        .await?;
                     }
                     if pupil_index == 0 {
                         Store::insert_la_share(&mut tx, &pupil_id, &school_id, &la_id, now).await?;
                     }
                 }
-                if school_index == 1 && pupil_index == 3
+                if school_index == 1
+                    && pupil_index == 3
                     && let Some(salt) = specialist_ids.get(1)
                 {
-                    Store::insert_involvement(&mut tx, &pupil_id, &school_id, salt, "requested", None, now).await?;
+                    Store::insert_involvement(
+                        &mut tx,
+                        &pupil_id,
+                        &school_id,
+                        salt,
+                        "requested",
+                        None,
+                        now,
+                    )
+                    .await?;
                 }
                 if pupil_index < 3 {
                     samples.push(SamplePupil {
@@ -305,7 +420,14 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
     })
 }
 
-fn user<'a>(email: &'a str, name: &'a str, role: Role, school_id: Option<&'a str>, la_id: Option<&'a str>, hash: &'a str) -> NewUser<'a> {
+fn user<'a>(
+    email: &'a str,
+    name: &'a str,
+    role: Role,
+    school_id: Option<&'a str>,
+    la_id: Option<&'a str>,
+    hash: &'a str,
+) -> NewUser<'a> {
     NewUser {
         email,
         name,
@@ -317,7 +439,13 @@ fn user<'a>(email: &'a str, name: &'a str, role: Role, school_id: Option<&'a str
     }
 }
 
-fn account(role: Role, email: &str, name: &str, passphrase: &str, school: Option<(u32, String)>) -> Account {
+fn account(
+    role: Role,
+    email: &str,
+    name: &str,
+    passphrase: &str,
+    school: Option<(u32, String)>,
+) -> Account {
     Account {
         role: role.as_str(),
         email: email.to_string(),

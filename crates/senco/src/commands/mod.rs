@@ -18,14 +18,22 @@ use crate::startup::{Application, ServerConfig, shutdown_signal, system_clock};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, serve } => serve_until_stopped(&db.database_url, &serve, None).await,
-        Command::Demo { db, serve, force, no_serve, json, seed } => {
-            demo::run(&db.database_url, &serve, force, no_serve, json, seed).await
-        }
+        Command::Demo {
+            db,
+            serve,
+            force,
+            no_serve,
+            json,
+            seed,
+        } => demo::run(&db.database_url, &serve, force, no_serve, json, seed).await,
         Command::Migrate { db } => {
             let store = open(&db.database_url).await?;
             let report = store.migrate(system_clock().now()).await?;
             if report.applied.is_empty() {
-                println!("The database is up to date (schema version {}).", report.version);
+                println!(
+                    "The database is up to date (schema version {}).",
+                    report.version
+                );
             } else {
                 for (version, name) in report.applied {
                     println!("Applied migration {version}: {name}");
@@ -48,9 +56,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the store, naming the database (without its password) when that fails.
 pub async fn open(url: &str) -> anyhow::Result<Store> {
-    Store::connect(url)
-        .await
-        .with_context(|| format!("could not open the database {}", senco_store::redact_url(url)))
+    Store::connect(url).await.with_context(|| {
+        format!(
+            "could not open the database {}",
+            senco_store::redact_url(url)
+        )
+    })
 }
 
 /// The web settings from the command line.
@@ -67,7 +78,11 @@ pub fn web_config(serve: &ServeArgs) -> WebConfig {
 }
 
 /// Starts the server and runs until SIGTERM or Ctrl-C. `banner` is printed once listening.
-pub async fn serve_until_stopped(url: &str, serve: &ServeArgs, banner: Option<String>) -> anyhow::Result<()> {
+pub async fn serve_until_stopped(
+    url: &str,
+    serve: &ServeArgs,
+    banner: Option<String>,
+) -> anyhow::Result<()> {
     if !serve.assets_dir.join("senco.css").exists() {
         tracing::warn!(
             dir = %serve.assets_dir.display(),
@@ -92,7 +107,9 @@ pub async fn serve_until_stopped(url: &str, serve: &ServeArgs, banner: Option<St
 /// Reads a passphrase from standard input (one line; the newline is not part of it).
 pub fn read_passphrase_stdin() -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).context("could not read standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("could not read standard input")?;
     let s = s.strip_suffix('\n').unwrap_or(&s);
     let s = s.strip_suffix('\r').unwrap_or(s);
     Ok(s.to_string())
@@ -104,13 +121,19 @@ pub fn os_actor(actor: Option<&str>) -> String {
         Some(email) => email.trim().to_lowercase(),
         None => format!(
             "os:{}",
-            std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+            std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown".into())
         ),
     }
 }
 
 /// An audit event for a change made at the command line.
-pub fn cli_event(actor: Option<&str>, record_type: &'static str, action: &'static str) -> senco_store::audit::AuditEvent {
+pub fn cli_event(
+    actor: Option<&str>,
+    record_type: &'static str,
+    action: &'static str,
+) -> senco_store::audit::AuditEvent {
     senco_store::audit::AuditEvent {
         at: system_clock().now(),
         request_id: None,

@@ -12,13 +12,23 @@ use crate::startup::system_clock;
 pub async fn run(store: &Store, actor: Option<&str>, command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { email, name } => {
-            let user = store.user_by_email(&email.trim().to_lowercase()).await.with_context(|| format!("no account {email}"))?;
+            let user = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+                .with_context(|| format!("no account {email}"))?;
             if user.disabled {
                 anyhow::bail!("{email} is disabled");
             }
             let token = random_token();
             let mut tx = store.begin().await?;
-            let id = Store::insert_token(&mut tx, &user.id, name.trim(), &hash_token(&token), system_clock().now()).await?;
+            let id = Store::insert_token(
+                &mut tx,
+                &user.id,
+                name.trim(),
+                &hash_token(&token),
+                system_clock().now(),
+            )
+            .await?;
             let mut e = cli_event(actor, "api_token", "create");
             e.record_id = Some(id);
             e.school_id = user.school_id;

@@ -20,7 +20,14 @@ fn passphrase(raw: &str) -> anyhow::Result<Passphrase> {
 pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> anyhow::Result<()> {
     let now = system_clock().now();
     match command {
-        UserCommand::Add { email, name, role, school, authority, password_stdin: _ } => {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            school,
+            authority,
+            password_stdin: _,
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let name = PersonName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let Some(role) = Role::parse(&role) else {
@@ -28,7 +35,12 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
                 bail!("--role must be one of: {}", names.join(", "));
             };
             let school_id = match (&school, role.requires_school()) {
-                (Some(urn), true) => Some(store.school_id_by_urn(urn).await?.with_context(|| format!("no school has URN {urn}"))?),
+                (Some(urn), true) => Some(
+                    store
+                        .school_id_by_urn(urn)
+                        .await?
+                        .with_context(|| format!("no school has URN {urn}"))?,
+                ),
                 (None, true) => bail!("a {} account needs --school URN", role.as_str()),
                 (Some(_), false) => bail!("--school is only for school roles"),
                 (None, false) => None,
@@ -73,7 +85,12 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
         }
         UserCommand::List { school } => {
             let scope = match school {
-                Some(urn) => UserScope::School(store.school_id_by_urn(&urn).await?.with_context(|| format!("no school has URN {urn}"))?),
+                Some(urn) => UserScope::School(
+                    store
+                        .school_id_by_urn(&urn)
+                        .await?
+                        .with_context(|| format!("no school has URN {urn}"))?,
+                ),
                 None => UserScope::All,
             };
             let users = store.users(&scope).await?;
@@ -91,9 +108,14 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             }
         }
         UserCommand::Disable { email } => {
-            let user = store.user_by_email(&email.trim().to_lowercase()).await.with_context(|| format!("no account {email}"))?;
+            let user = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+                .with_context(|| format!("no account {email}"))?;
             let mut tx = store.begin().await?;
-            Store::disable_user(&mut tx, &user.id, now).await.with_context(|| format!("{email} is already disabled"))?;
+            Store::disable_user(&mut tx, &user.id, now)
+                .await
+                .with_context(|| format!("{email} is already disabled"))?;
             let mut e = cli_event(actor, "user", "update");
             e.record_id = Some(user.id);
             e.school_id = user.school_id;
@@ -102,8 +124,14 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             senco_store::commit(tx).await?;
             println!("Disabled {email}: its sessions and API tokens have ended.");
         }
-        UserCommand::SetPassword { email, password_stdin: _ } => {
-            let user = store.user_by_email(&email.trim().to_lowercase()).await.with_context(|| format!("no account {email}"))?;
+        UserCommand::SetPassword {
+            email,
+            password_stdin: _,
+        } => {
+            let user = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+                .with_context(|| format!("no account {email}"))?;
             let pass = passphrase(&read_passphrase_stdin()?)?;
             let hash = hash_passphrase(&pass)?;
             let mut tx = store.begin().await?;
@@ -114,7 +142,9 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             e.fields = Some("password".into());
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
-            println!("Set a new passphrase for {email}; they must choose their own when they next sign in.");
+            println!(
+                "Set a new passphrase for {email}; they must choose their own when they next sign in."
+            );
         }
     }
     Ok(())

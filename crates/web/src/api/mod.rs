@@ -68,7 +68,10 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Sign in or send a valid API token")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Sign in or send a valid API token",
+        )
     }
 
     pub fn not_found() -> Self {
@@ -86,7 +89,10 @@ impl ApiError {
     pub fn invalid(errors: Vec<FieldProblem>) -> Self {
         ApiError {
             errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "The request has invalid fields")
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request has invalid fields",
+            )
         }
     }
 
@@ -101,7 +107,10 @@ impl ApiError {
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "API request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on the server",
+        )
     }
 }
 
@@ -159,10 +168,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => {
                 let (status, title) = match &rejection {
-                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "The request body has invalid fields"),
-                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "The request body is not valid JSON"),
-                    JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json"),
-                    _ => (StatusCode::BAD_REQUEST, "The request body could not be read"),
+                    JsonRejection::JsonDataError(_) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "The request body has invalid fields",
+                    ),
+                    JsonRejection::JsonSyntaxError(_) => (
+                        StatusCode::BAD_REQUEST,
+                        "The request body is not valid JSON",
+                    ),
+                    JsonRejection::MissingJsonContentType(_) => (
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "Send the body as application/json",
+                    ),
+                    _ => (
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read",
+                    ),
                 };
                 Err(ApiError {
                     detail: Some(rejection.body_text()),
@@ -188,7 +209,11 @@ pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), 
             None | Some("") => Ok(default),
             Some(s) => match s.parse::<i64>() {
                 Ok(n) if n >= 1 => Ok(n),
-                _ => Err(ApiError::field(name, "not_a_positive_number", "Must be a whole number of 1 or more")),
+                _ => Err(ApiError::field(
+                    name,
+                    "not_a_positive_number",
+                    "Must be a whole number of 1 or more",
+                )),
             },
         }
     };
@@ -240,7 +265,10 @@ mod tests {
     #[test]
     fn paging_is_capped_and_checked() {
         assert_eq!(paging(None, None).unwrap(), (1, DEFAULT_PER_PAGE));
-        assert_eq!(paging(Some("3"), Some("100000")).unwrap(), (3, MAX_PER_PAGE));
+        assert_eq!(
+            paging(Some("3"), Some("100000")).unwrap(),
+            (3, MAX_PER_PAGE)
+        );
         assert!(paging(Some("0"), None).is_err());
         assert!(paging(None, Some("-1")).is_err());
         assert!(paging(None, Some("x")).is_err());

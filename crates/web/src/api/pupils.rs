@@ -24,7 +24,9 @@ use crate::access::{Actor, may_create_pupil_at, pupil_for};
 use crate::auth::ApiCaller;
 use crate::i18n::EN;
 use crate::pages::request_id;
-use crate::records::{ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group};
+use crate::records::{
+    ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
+};
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -253,7 +255,13 @@ fn find_group(groups: &[RegGroup], name: Option<&str>) -> Result<Option<String>,
             .iter()
             .find(|g| g.name == n)
             .map(|g| Some(g.id.clone()))
-            .ok_or_else(|| ApiError::field("registration_group", "unknown_value", "No registration group of that name at the pupil's school")),
+            .ok_or_else(|| {
+                ApiError::field(
+                    "registration_group",
+                    "unknown_value",
+                    "No registration group of that name at the pupil's school",
+                )
+            }),
     }
 }
 
@@ -262,7 +270,13 @@ fn year_code(value: Option<&str>) -> Result<Option<i64>, ApiError> {
         None => Ok(None),
         Some(v) => YearGroup::parse(v)
             .map(|y| Some(i64::from(y.code())))
-            .ok_or_else(|| ApiError::field("year_group_override", "unknown_value", "Use a census year code: N1, N2, R or 1 to 14")),
+            .ok_or_else(|| {
+                ApiError::field(
+                    "year_group_override",
+                    "unknown_value",
+                    "Use a census year code: N1, N2, R or 1 to 14",
+                )
+            }),
     }
 }
 
@@ -289,16 +303,31 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<PupilOut>>, ApiError> {
-    let (page, per_page) = paging(q.get("page").map(String::as_str), q.get("per_page").map(String::as_str))?;
+    let (page, per_page) = paging(
+        q.get("page").map(String::as_str),
+        q.get("per_page").map(String::as_str),
+    )?;
     let today = state.today();
     let school_id = match q.get("school").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
-        Some(urn) => Some(state.store.school_id_by_urn(urn).await?.unwrap_or_else(|| "none".to_string())),
+        Some(urn) => Some(
+            state
+                .store
+                .school_id_by_urn(urn)
+                .await?
+                .unwrap_or_else(|| "none".to_string()),
+        ),
     };
     let year = match q.get("year").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
         Some(y) => {
-            let y = YearGroup::parse(y).ok_or_else(|| ApiError::field("year", "unknown_value", "Use a census year code: N1, N2, R or 1 to 14"))?;
+            let y = YearGroup::parse(y).ok_or_else(|| {
+                ApiError::field(
+                    "year",
+                    "unknown_value",
+                    "Use a census year code: N1, N2, R or 1 to 14",
+                )
+            })?;
             year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))
         }
     };
@@ -308,19 +337,37 @@ pub async fn list(
         year,
         reg_group_id: None,
     };
-    let result = state.store.pupils(&p.scope(), &filter, page, per_page).await?;
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
-    state.audit.read(actor.event(&state, "pupil_list", "list", "allowed")).await;
+    let result = state
+        .store
+        .pupils(&p.scope(), &filter, page, per_page)
+        .await?;
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    state
+        .audit
+        .read(actor.event(&state, "pupil_list", "list", "allowed"))
+        .await;
     let mut urns: HashMap<String, String> = HashMap::new();
     let mut items = Vec::with_capacity(result.items.len());
     for pupil in &result.items {
         if !urns.contains_key(&pupil.school_id) {
-            urns.insert(pupil.school_id.clone(), urn_of(&state, &pupil.school_id).await?);
+            urns.insert(
+                pupil.school_id.clone(),
+                urn_of(&state, &pupil.school_id).await?,
+            );
         }
-        let urn = urns.get(&pupil.school_id).map(String::as_str).unwrap_or_default();
+        let urn = urns
+            .get(&pupil.school_id)
+            .map(String::as_str)
+            .unwrap_or_default();
         items.push(pupil_out(pupil, urn, today));
     }
-    Ok(Json(List { items, total: result.total }))
+    Ok(Json(List {
+        items,
+        total: result.total,
+    }))
 }
 
 /// Add a pupil to your school.
@@ -346,7 +393,13 @@ pub async fn create(
         .school_id_by_urn(body.school_urn.trim())
         .await?
         .filter(|id| may_create_pupil_at(&p, id))
-        .ok_or_else(|| ApiError::field("school_urn", "not_your_school", "You can add pupils only to your own school"))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "school_urn",
+                "not_your_school",
+                "You can add pupils only to your own school",
+            )
+        })?;
     let today = state.today();
     let draft = PupilDraft {
         upn: body.upn.clone().unwrap_or_default(),
@@ -357,13 +410,22 @@ pub async fn create(
         preferred_surname: body.preferred_surname.clone().unwrap_or_default(),
         date_of_birth: date_from_iso(&body.date_of_birth),
         sex: sex_code(body.sex).to_string(),
-        correspondence_language: body.correspondence_language.map(language_code).unwrap_or("english").to_string(),
+        correspondence_language: body
+            .correspondence_language
+            .map(language_code)
+            .unwrap_or("english")
+            .to_string(),
     };
     let valid = draft.validate(today).map_err(|list| problems(&list))?;
     let enrolled_on = match body.enrolled_on.as_deref().and_then(date_from_iso) {
         None => today,
         Some(Ok(d)) => d,
-        Some(Err(())) => return Err(problems(&[(PupilField::EnrolledOn, DomainProblem::NotADate)])),
+        Some(Err(())) => {
+            return Err(problems(&[(
+                PupilField::EnrolledOn,
+                DomainProblem::NotADate,
+            )]));
+        }
     };
     let groups = state.store.reg_groups(&school_id).await?;
     let circumstances = Circumstances {
@@ -373,14 +435,25 @@ pub async fn create(
         eal: body.eal,
         fsm: body.fsm,
     };
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
-    let id = create_pupil(&state, &actor, &school_id, &fields(&valid, &circumstances), enrolled_on)
-        .await
-        .map_err(change_error)?;
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let id = create_pupil(
+        &state,
+        &actor,
+        &school_id,
+        &fields(&valid, &circumstances),
+        enrolled_on,
+    )
+    .await
+    .map_err(change_error)?;
     let pupil = state.store.pupil(&p.scope(), &id).await?;
     let out = pupil_out(&pupil, body.school_urn.trim(), today);
     let mut response = (StatusCode::CREATED, Json(out)).into_response();
-    response.headers_mut().insert(header::ETAG, etag(pupil.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(pupil.version));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/pupils/{id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -404,11 +477,16 @@ pub async fn get(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
     let urn = urn_of(&state, &pupil.school_id).await?;
     let mut response = Json(pupil_out(&pupil, &urn, state.today())).into_response();
-    response.headers_mut().insert(header::ETAG, etag(pupil.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(pupil.version));
     Ok(response)
 }
 
@@ -436,7 +514,10 @@ pub async fn patch(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PupilPatch>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let before = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
     let expected = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => before.version,
@@ -458,18 +539,34 @@ pub async fn patch(
     let draft = PupilDraft {
         upn: or(body.upn.clone(), &before.upn),
         former_upn: or(body.former_upn.clone(), &before.former_upn),
-        legal_forename: body.legal_forename.clone().unwrap_or_else(|| before.legal_forename.clone()),
-        legal_surname: body.legal_surname.clone().unwrap_or_else(|| before.legal_surname.clone()),
+        legal_forename: body
+            .legal_forename
+            .clone()
+            .unwrap_or_else(|| before.legal_forename.clone()),
+        legal_surname: body
+            .legal_surname
+            .clone()
+            .unwrap_or_else(|| before.legal_surname.clone()),
         preferred_forename: or(body.preferred_forename.clone(), &before.preferred_forename),
         preferred_surname: or(body.preferred_surname.clone(), &before.preferred_surname),
         date_of_birth: match &body.date_of_birth {
             Some(d) => date_from_iso(d),
             None => Some(Ok(before.date_of_birth)),
         },
-        sex: body.sex.map(sex_code).unwrap_or(before.sex.code()).to_string(),
-        correspondence_language: body.correspondence_language.map(language_code).unwrap_or(before.language.as_str()).to_string(),
+        sex: body
+            .sex
+            .map(sex_code)
+            .unwrap_or(before.sex.code())
+            .to_string(),
+        correspondence_language: body
+            .correspondence_language
+            .map(language_code)
+            .unwrap_or(before.language.as_str())
+            .to_string(),
     };
-    let valid = draft.validate(state.today()).map_err(|list| problems(&list))?;
+    let valid = draft
+        .validate(state.today())
+        .map_err(|list| problems(&list))?;
     let groups = state.store.reg_groups(&before.school_id).await?;
     let circumstances = Circumstances {
         year_override: match &body.year_group_override {
@@ -484,12 +581,20 @@ pub async fn patch(
         eal: body.eal.unwrap_or(before.eal),
         fsm: body.fsm.unwrap_or(before.fsm),
     };
-    update_pupil(&state, &actor, &before, &fields(&valid, &circumstances), expected)
-        .await
-        .map_err(change_error)?;
+    update_pupil(
+        &state,
+        &actor,
+        &before,
+        &fields(&valid, &circumstances),
+        expected,
+    )
+    .await
+    .map_err(change_error)?;
     let after = state.store.pupil(&p.scope(), &id).await?;
     let urn = urn_of(&state, &after.school_id).await?;
     let mut response = Json(pupil_out(&after, &urn, state.today())).into_response();
-    response.headers_mut().insert(header::ETAG, etag(after.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(after.version));
     Ok(response)
 }

@@ -143,9 +143,14 @@ pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<Scho
     let scope = match p.user.role {
         Role::Admin => SchoolScope::All,
         Role::LaOfficer => SchoolScope::Authority(p.user.la_id.clone().unwrap_or_default()),
-        r if r.requires_school() => SchoolScope::Schools(p.user.school_id.clone().into_iter().collect()),
+        r if r.requires_school() => {
+            SchoolScope::Schools(p.user.school_id.clone().into_iter().collect())
+        }
         _ => {
-            let pupils = state.store.pupils(&p.scope(), &PupilFilter::default(), 1, 10_000).await?;
+            let pupils = state
+                .store
+                .pupils(&p.scope(), &PupilFilter::default(), 1, 10_000)
+                .await?;
             let mut ids: Vec<String> = pupils.items.into_iter().map(|p| p.school_id).collect();
             ids.sort();
             ids.dedup();
@@ -174,7 +179,10 @@ pub async fn list(
     ApiCaller(p): ApiCaller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<axum::Json<List<SchoolOut>>, ApiError> {
-    let (page, per_page) = paging(q.get("page").map(String::as_str), q.get("per_page").map(String::as_str))?;
+    let (page, per_page) = paging(
+        q.get("page").map(String::as_str),
+        q.get("per_page").map(String::as_str),
+    )?;
     let schools = visible_schools(&state, &p).await?;
     let today = state.today();
     let total = schools.len() as i64;

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::Actor;
-use crate::auth::{SignedIn, hash_passphrase, hash_token, random_token, set_session_cookie, verify_passphrase};
+use crate::auth::{
+    SignedIn, hash_passphrase, hash_token, random_token, set_session_cookie, verify_passphrase,
+};
 use crate::i18n::EN;
 
 #[derive(Template, WebTemplate)]
@@ -80,15 +82,23 @@ pub async fn submit(
         errors.add("confirm", m.passphrases_differ);
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
-        let page = PageChrome::signed_in(&state, &p, m.change_passphrase_title, Section::None).with_errors(&errors);
-        return (StatusCode::UNPROCESSABLE_ENTITY, PassphrasePage { page, errors }).into_response();
+        let page = PageChrome::signed_in(&state, &p, m.change_passphrase_title, Section::None)
+            .with_errors(&errors);
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            PassphrasePage { page, errors },
+        )
+            .into_response();
     };
     let result = async {
         let hash = hash_passphrase(&new)?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
         Store::set_password(&mut tx, &p.user.id, &hash, false, now).await?;
-        let actor = Actor { principal: &p, request_id: request_id(&headers) };
+        let actor = Actor {
+            principal: &p,
+            request_id: request_id(&headers),
+        };
         let mut e = actor.event(&state, "user", "update", "allowed");
         e.record_id = Some(p.user.id.clone());
         e.school_id = p.user.school_id.clone();
@@ -96,7 +106,10 @@ pub async fn submit(
         Store::audit_in(&mut tx, &e).await?;
         senco_store::commit(tx).await?;
         let token = random_token();
-        state.store.insert_session(&hash_token(&token), &p.user.id, &random_token(), now).await?;
+        state
+            .store
+            .insert_session(&hash_token(&token), &p.user.id, &random_token(), now)
+            .await?;
         Ok::<_, anyhow::Error>(token)
     }
     .await;

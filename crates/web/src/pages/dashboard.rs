@@ -70,21 +70,37 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
     if let Some(school_id) = &p.user.school_id {
         page.school_name = Some(state.store.school(school_id).await?.name);
     }
-    let find = Link { href: "/pupils".into(), text: m.dashboard_find_pupil.into() };
-    let users = Link { href: "/admin/users".into(), text: m.dashboard_manage_users.into() };
+    let find = Link {
+        href: "/pupils".into(),
+        text: m.dashboard_find_pupil.into(),
+    };
+    let users = Link {
+        href: "/admin/users".into(),
+        text: m.dashboard_manage_users.into(),
+    };
     let scope = p.scope();
     match p.user.role {
         Role::Senco | Role::Head | Role::SchoolAdmin => {
-            let total = state.store.pupils(&scope, &PupilFilter::default(), 1, 1).await?.total;
-            page.stats.push((m.dashboard_pupils_on_roll, total.to_string()));
+            let total = state
+                .store
+                .pupils(&scope, &PupilFilter::default(), 1, 1)
+                .await?
+                .total;
+            page.stats
+                .push((m.dashboard_pupils_on_roll, total.to_string()));
             page.links.push(find);
             if require(p, Resource::Users, Action::Read).is_ok() {
                 page.links.push(users);
             }
         }
         Role::Teacher | Role::TeachingAssistant => {
-            let total = state.store.pupils(&scope, &PupilFilter::default(), 1, 1).await?.total;
-            page.stats.push((m.dashboard_your_pupils, total.to_string()));
+            let total = state
+                .store
+                .pupils(&scope, &PupilFilter::default(), 1, 1)
+                .await?
+                .total;
+            page.stats
+                .push((m.dashboard_your_pupils, total.to_string()));
             page.links.push(find);
         }
         Role::Parent | Role::Specialist => {
@@ -95,23 +111,39 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
             };
             page.people_heading = Some(heading);
             page.people_empty = empty;
-            let list = state.store.pupils(&scope, &PupilFilter::default(), 1, 100).await?;
+            let list = state
+                .store
+                .pupils(&scope, &PupilFilter::default(), 1, 100)
+                .await?;
             page.people = list
                 .items
                 .iter()
-                .map(|pupil| Link { href: format!("/pupils/{}", pupil.id), text: pupil.display_name() })
+                .map(|pupil| Link {
+                    href: format!("/pupils/{}", pupil.id),
+                    text: pupil.display_name(),
+                })
                 .collect();
         }
         Role::LaOfficer => {
-            if let (Ok(_), Some(la)) = (require(p, Resource::Aggregates, Action::Read), &p.user.la_id) {
-                let schools = state.store.schools(&SchoolScope::Authority(la.clone())).await?;
+            if let (Ok(_), Some(la)) = (
+                require(p, Resource::Aggregates, Action::Read),
+                &p.user.la_id,
+            ) {
+                let schools = state
+                    .store
+                    .schools(&SchoolScope::Authority(la.clone()))
+                    .await?;
                 let ids: Vec<String> = schools.iter().map(|s| s.id.clone()).collect();
                 let counts = state.store.pupil_counts(&ids).await?;
                 page.table_heading = Some(m.dashboard_authority_schools);
                 page.table = schools
                     .iter()
                     .map(|s| {
-                        let n = counts.iter().find(|(id, _)| *id == s.id).map(|(_, n)| *n).unwrap_or(0);
+                        let n = counts
+                            .iter()
+                            .find(|(id, _)| *id == s.id)
+                            .map(|(_, n)| *n)
+                            .unwrap_or(0);
                         (s.name.clone(), n)
                     })
                     .collect();
@@ -121,7 +153,8 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
             let authorities = state.store.authorities().await?.len();
             let schools = state.store.schools(&SchoolScope::All).await?.len();
             let accounts = state.store.users(&UserScope::All).await?.len();
-            page.stats.push((m.authorities_count, authorities.to_string()));
+            page.stats
+                .push((m.authorities_count, authorities.to_string()));
             page.stats.push((m.schools_count, schools.to_string()));
             page.stats.push((m.users_count, accounts.to_string()));
             page.links.push(users);

@@ -149,7 +149,12 @@ impl FormErrors {
     }
 
     /// Adds an error for a field whose summary link goes to another element's id.
-    pub fn add_linked(&mut self, field: &'static str, target: &'static str, message: impl Into<String>) {
+    pub fn add_linked(
+        &mut self,
+        field: &'static str,
+        target: &'static str,
+        message: impl Into<String>,
+    ) {
         self.list.push(FieldError {
             field,
             target,

@@ -22,7 +22,9 @@ use crate::AppState;
 use crate::access::{Actor, may, may_create_pupil_at, pupil_for};
 use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
-use crate::records::{ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group};
+use crate::records::{
+    ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
+};
 
 const PER_PAGE: i64 = 25;
 
@@ -82,7 +84,13 @@ pub fn long_date(d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
 /// Formats a time as UTC text for tables.
 pub fn utc(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
     let t = t.borrow();
-    format!("{} {:02}:{:02}:{:02}", long_date(t.date()), t.hour(), t.minute(), t.second())
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        long_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Field labels that carry "(optional)".
@@ -109,14 +117,20 @@ impl OptionalLabels {
 fn year_choices() -> Vec<Choice> {
     (-2..=14)
         .filter_map(YearGroup::from_code)
-        .map(|y| Choice { value: y.code().to_string(), label: y.label() })
+        .map(|y| Choice {
+            value: y.code().to_string(),
+            label: y.label(),
+        })
         .collect()
 }
 
 fn group_choices(groups: &[RegGroup]) -> Vec<Choice> {
     groups
         .iter()
-        .map(|g| Choice { value: g.id.clone(), label: g.name.clone() })
+        .map(|g| Choice {
+            value: g.id.clone(),
+            label: g.name.clone(),
+        })
         .collect()
 }
 
@@ -127,21 +141,48 @@ async fn school_groups(state: &AppState, p: &Principal) -> Result<Vec<RegGroup>,
     })
 }
 
-async fn list(state: &AppState, p: &Principal, headers: &HeaderMap, form: SearchForm, searched: bool) -> Result<PupilsPage, PageError> {
+async fn list(
+    state: &AppState,
+    p: &Principal,
+    headers: &HeaderMap,
+    form: SearchForm,
+    searched: bool,
+) -> Result<PupilsPage, PageError> {
     let today = state.today();
     let groups = school_groups(state, p).await?;
-    let year = form.year.trim().parse::<i8>().ok().and_then(YearGroup::from_code);
-    let group = groups.iter().find(|g| g.id == form.group).map(|g| g.id.clone());
+    let year = form
+        .year
+        .trim()
+        .parse::<i8>()
+        .ok()
+        .and_then(YearGroup::from_code);
+    let group = groups
+        .iter()
+        .find(|g| g.id == form.group)
+        .map(|g| g.id.clone());
     let filter = PupilFilter {
         q: Some(form.q.clone()).filter(|q| !q.trim().is_empty()),
         school_id: None,
-        year: year.and_then(|y| year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))),
+        year: year.and_then(|y| {
+            year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))
+        }),
         reg_group_id: group.clone(),
     };
     let page_no = form.page.trim().parse::<i64>().unwrap_or(1).max(1);
-    let result = state.store.pupils(&p.scope(), &filter, page_no, PER_PAGE).await?;
-    let actor = Actor { principal: p, request_id: request_id(headers) };
-    let mut e = actor.event(state, "pupil_list", if searched { "search" } else { "list" }, "allowed");
+    let result = state
+        .store
+        .pupils(&p.scope(), &filter, page_no, PER_PAGE)
+        .await?;
+    let actor = Actor {
+        principal: p,
+        request_id: request_id(headers),
+    };
+    let mut e = actor.event(
+        state,
+        "pupil_list",
+        if searched { "search" } else { "list" },
+        "allowed",
+    );
     e.school_id = p.user.school_id.clone();
     state.audit.read(e).await;
     let rows = result
@@ -149,9 +190,18 @@ async fn list(state: &AppState, p: &Principal, headers: &HeaderMap, form: Search
         .iter()
         .map(|pupil| Row {
             id: pupil.id.clone(),
-            name: format!("{}, {}", pupil.legal_surname, pupil.preferred_forename.as_deref().unwrap_or(&pupil.legal_forename)),
+            name: format!(
+                "{}, {}",
+                pupil.legal_surname,
+                pupil
+                    .preferred_forename
+                    .as_deref()
+                    .unwrap_or(&pupil.legal_forename)
+            ),
             upn: pupil.upn.clone().unwrap_or_default(),
-            year: year_group(pupil, today).map(|y| y.label()).unwrap_or_default(),
+            year: year_group(pupil, today)
+                .map(|y| y.label())
+                .unwrap_or_default(),
             group: pupil.reg_group_name.clone().unwrap_or_default(),
             dob: long_date(pupil.date_of_birth),
         })
@@ -167,12 +217,20 @@ async fn list(state: &AppState, p: &Principal, headers: &HeaderMap, form: Search
         total: result.total,
         page_no,
         pages: ((result.total + PER_PAGE - 1) / PER_PAGE).max(1),
-        can_add: p.user.school_id.as_deref().is_some_and(|s| may_create_pupil_at(p, s)),
+        can_add: p
+            .user
+            .school_id
+            .as_deref()
+            .is_some_and(|s| may_create_pupil_at(p, s)),
     })
 }
 
 /// GET /pupils: the first page of the pupils this person may see.
-pub async fn index(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+) -> Response {
     match list(&state, &p, &headers, SearchForm::default(), false).await {
         Ok(page) => page.into_response(),
         Err(e) => render_error(&state, &headers, e),
@@ -221,24 +279,69 @@ fn yes_no(b: bool) -> String {
 fn details(state: &AppState, pupil: &Pupil) -> Vec<Detail> {
     let m = &EN;
     let today = state.today();
-    let mut rows = vec![Detail { key: m.legal_name, value: format!("{} {}", pupil.legal_forename, pupil.legal_surname) }];
+    let mut rows = vec![Detail {
+        key: m.legal_name,
+        value: format!("{} {}", pupil.legal_forename, pupil.legal_surname),
+    }];
     if pupil.preferred_forename.is_some() || pupil.preferred_surname.is_some() {
-        rows.push(Detail { key: m.preferred_name, value: pupil.display_name() });
+        rows.push(Detail {
+            key: m.preferred_name,
+            value: pupil.display_name(),
+        });
     }
-    rows.push(Detail { key: m.upn_label, value: pupil.upn.clone().unwrap_or_else(|| m.not_set.to_string()) });
+    rows.push(Detail {
+        key: m.upn_label,
+        value: pupil.upn.clone().unwrap_or_else(|| m.not_set.to_string()),
+    });
     if let Some(former) = &pupil.former_upn {
-        rows.push(Detail { key: m.former_upn_label, value: former.clone() });
+        rows.push(Detail {
+            key: m.former_upn_label,
+            value: former.clone(),
+        });
     }
-    rows.push(Detail { key: m.dob_label, value: long_date(pupil.date_of_birth) });
-    rows.push(Detail { key: m.sex_label, value: pupil.sex.label().to_string() });
-    let year = year_group(pupil, today).map(|y| y.label()).unwrap_or_else(|| m.not_set.to_string());
-    let year = if pupil.year_override.is_some() { format!("{year} {}", m.year_override_note) } else { year };
-    rows.push(Detail { key: m.year_group_label, value: year });
-    rows.push(Detail { key: m.group_column, value: pupil.reg_group_name.clone().unwrap_or_else(|| m.not_set.to_string()) });
-    rows.push(Detail { key: m.looked_after_label, value: yes_no(pupil.looked_after) });
-    rows.push(Detail { key: m.eal_label, value: yes_no(pupil.eal) });
-    rows.push(Detail { key: m.fsm_label, value: yes_no(pupil.fsm) });
-    rows.push(Detail { key: m.language_label, value: pupil.language.label().to_string() });
+    rows.push(Detail {
+        key: m.dob_label,
+        value: long_date(pupil.date_of_birth),
+    });
+    rows.push(Detail {
+        key: m.sex_label,
+        value: pupil.sex.label().to_string(),
+    });
+    let year = year_group(pupil, today)
+        .map(|y| y.label())
+        .unwrap_or_else(|| m.not_set.to_string());
+    let year = if pupil.year_override.is_some() {
+        format!("{year} {}", m.year_override_note)
+    } else {
+        year
+    };
+    rows.push(Detail {
+        key: m.year_group_label,
+        value: year,
+    });
+    rows.push(Detail {
+        key: m.group_column,
+        value: pupil
+            .reg_group_name
+            .clone()
+            .unwrap_or_else(|| m.not_set.to_string()),
+    });
+    rows.push(Detail {
+        key: m.looked_after_label,
+        value: yes_no(pupil.looked_after),
+    });
+    rows.push(Detail {
+        key: m.eal_label,
+        value: yes_no(pupil.eal),
+    });
+    rows.push(Detail {
+        key: m.fsm_label,
+        value: yes_no(pupil.fsm),
+    });
+    rows.push(Detail {
+        key: m.language_label,
+        value: pupil.language.label().to_string(),
+    });
     rows
 }
 
@@ -251,7 +354,10 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
         let enrolments = state.store.enrolments(&pupil.id).await?;
@@ -265,7 +371,8 @@ pub async fn show(
             None
         };
         Ok::<_, PageError>(PupilPage {
-            page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils).with_flash(flash_message(q.flash.as_deref())),
+            page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
+                .with_flash(flash_message(q.flash.as_deref())),
             id: pupil.id.clone(),
             name: pupil.display_name(),
             details: details(&state, &pupil),
@@ -361,7 +468,11 @@ impl PupilForm {
             legal_surname: self.legal_surname.clone(),
             preferred_forename: self.preferred_forename.clone(),
             preferred_surname: self.preferred_surname.clone(),
-            date_of_birth: date_from_parts(&self.date_of_birth_day, &self.date_of_birth_month, &self.date_of_birth_year),
+            date_of_birth: date_from_parts(
+                &self.date_of_birth_day,
+                &self.date_of_birth_month,
+                &self.date_of_birth_year,
+            ),
             sex: self.sex.clone(),
             correspondence_language: self.correspondence_language.clone(),
         }
@@ -369,8 +480,17 @@ impl PupilForm {
 
     fn circumstances(&self, groups: &[RegGroup]) -> Circumstances {
         Circumstances {
-            year_override: self.year_override.trim().parse::<i8>().ok().and_then(YearGroup::from_code).map(|y| i64::from(y.code())),
-            reg_group_id: groups.iter().find(|g| g.id == self.reg_group).map(|g| g.id.clone()),
+            year_override: self
+                .year_override
+                .trim()
+                .parse::<i8>()
+                .ok()
+                .and_then(YearGroup::from_code)
+                .map(|y| i64::from(y.code())),
+            reg_group_id: groups
+                .iter()
+                .find(|g| g.id == self.reg_group)
+                .map(|g| g.id.clone()),
             looked_after: self.looked_after.is_some(),
             eal: self.eal.is_some(),
             fsm: self.fsm.is_some(),
@@ -406,7 +526,11 @@ fn form_errors(problems: &[(PupilField, senco_domain::pupil::Problem)]) -> FormE
     let mut errors = FormErrors::default();
     for (field, problem) in problems {
         // The error id of a date input points at its first box.
-        errors.add_linked(field.as_str(), field_id(*field), EN.pupil_problem(*field, problem));
+        errors.add_linked(
+            field.as_str(),
+            field_id(*field),
+            EN.pupil_problem(*field, problem),
+        );
     }
     errors
 }
@@ -424,8 +548,16 @@ fn form_page(
     groups: &[RegGroup],
     current: Option<Vec<Detail>>,
 ) -> Response {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let status = if current.is_some() { StatusCode::CONFLICT } else { status };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let status = if current.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        status
+    };
     let page = PupilFormPage {
         page: PageChrome::signed_in(state, p, heading, Section::Pupils).with_errors(&errors),
         heading,
@@ -443,8 +575,17 @@ fn form_page(
 }
 
 /// GET /pupils/new
-pub async fn new(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
-    let Some(school) = p.user.school_id.clone().filter(|s| may_create_pupil_at(&p, s)) else {
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+) -> Response {
+    let Some(school) = p
+        .user
+        .school_id
+        .clone()
+        .filter(|s| may_create_pupil_at(&p, s))
+    else {
         return super::not_found(&state);
     };
     let groups = match state.store.reg_groups(&school).await {
@@ -458,7 +599,18 @@ pub async fn new(State(state): State<AppState>, SignedIn(p): SignedIn, headers: 
         enrolled_on_year: today.year().to_string(),
         ..PupilForm::default()
     };
-    form_page(&state, &p, EN.add_pupil_title, "/pupils/new".into(), "/pupils".into(), false, form, FormErrors::default(), &groups, None)
+    form_page(
+        &state,
+        &p,
+        EN.add_pupil_title,
+        "/pupils/new".into(),
+        "/pupils".into(),
+        false,
+        form,
+        FormErrors::default(),
+        &groups,
+        None,
+    )
 }
 
 /// POST /pupils/new
@@ -468,7 +620,12 @@ pub async fn create(
     headers: HeaderMap,
     Form(form): Form<PupilForm>,
 ) -> Response {
-    let Some(school) = p.user.school_id.clone().filter(|s| may_create_pupil_at(&p, s)) else {
+    let Some(school) = p
+        .user
+        .school_id
+        .clone()
+        .filter(|s| may_create_pupil_at(&p, s))
+    else {
         return super::not_found(&state);
     };
     let groups = match state.store.reg_groups(&school).await {
@@ -476,7 +633,18 @@ pub async fn create(
         Err(e) => return render_error(&state, &headers, e.into()),
     };
     let show = |form: PupilForm, errors: FormErrors| {
-        form_page(&state, &p, EN.add_pupil_title, "/pupils/new".into(), "/pupils".into(), false, form, errors, &groups, None)
+        form_page(
+            &state,
+            &p,
+            EN.add_pupil_title,
+            "/pupils/new".into(),
+            "/pupils".into(),
+            false,
+            form,
+            errors,
+            &groups,
+            None,
+        )
     };
     if !p.csrf_ok(&form.csrf_token) {
         let mut errors = FormErrors::default();
@@ -488,12 +656,19 @@ pub async fn create(
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     };
-    let enrolled = date_from_parts(&form.enrolled_on_day, &form.enrolled_on_month, &form.enrolled_on_year);
+    let enrolled = date_from_parts(
+        &form.enrolled_on_day,
+        &form.enrolled_on_month,
+        &form.enrolled_on_year,
+    );
     let enrolled_on = match enrolled {
         Some(Ok(d)) => Some(d),
         None => Some(today),
         Some(Err(())) => {
-            problems.push((PupilField::EnrolledOn, senco_domain::pupil::Problem::NotADate));
+            problems.push((
+                PupilField::EnrolledOn,
+                senco_domain::pupil::Problem::NotADate,
+            ));
             None
         }
     };
@@ -503,8 +678,19 @@ pub async fn create(
     if !problems.is_empty() {
         return show(form.clone(), form_errors(&problems));
     }
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
-    match create_pupil(&state, &actor, &school, &fields(&valid, &form.circumstances(&groups)), enrolled_on).await {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    match create_pupil(
+        &state,
+        &actor,
+        &school,
+        &fields(&valid, &form.circumstances(&groups)),
+        enrolled_on,
+    )
+    .await
+    {
         Ok(id) => Redirect::to(&format!("/pupils/{id}?flash=pupil_added")).into_response(),
         Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems)),
         Err(ChangeError::Conflict) => show(form, FormErrors::default()),
@@ -519,7 +705,10 @@ pub async fn edit(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
@@ -552,7 +741,10 @@ pub async fn update(
     Path(id): Path<String>,
     Form(form): Form<PupilForm>,
 ) -> Response {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let loaded = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
@@ -566,7 +758,18 @@ pub async fn update(
     let action = format!("/pupils/{}/edit", pupil.id);
     let back = format!("/pupils/{}", pupil.id);
     let show = |form: PupilForm, errors: FormErrors, current: Option<Vec<Detail>>| {
-        form_page(&state, &p, EN.edit_pupil_title, action.clone(), back.clone(), true, form, errors, &groups, current)
+        form_page(
+            &state,
+            &p,
+            EN.edit_pupil_title,
+            action.clone(),
+            back.clone(),
+            true,
+            form,
+            errors,
+            &groups,
+            current,
+        )
     };
     if !p.csrf_ok(&form.csrf_token) {
         let mut errors = FormErrors::default();
@@ -578,7 +781,15 @@ pub async fn update(
         Err(problems) => return show(form.clone(), form_errors(&problems), None),
     };
     let expected = form.version.trim().parse::<i64>().unwrap_or(-1);
-    match update_pupil(&state, &actor, &pupil, &fields(&valid, &form.circumstances(&groups)), expected).await {
+    match update_pupil(
+        &state,
+        &actor,
+        &pupil,
+        &fields(&valid, &form.circumstances(&groups)),
+        expected,
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/pupils/{}?flash=pupil_updated", pupil.id)).into_response(),
         Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
         Err(ChangeError::Conflict) => {
@@ -616,12 +827,18 @@ pub async fn audit(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let actor = Actor { principal: &p, request_id: request_id(&headers) };
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
         let page_no = q.page.unwrap_or(1).max(1);
         let per_page = 50;
-        let (rows, total) = state.store.audit_for_pupil(&pupil.id, per_page, (page_no - 1) * per_page).await?;
+        let (rows, total) = state
+            .store
+            .audit_for_pupil(&pupil.id, per_page, (page_no - 1) * per_page)
+            .await?;
         Ok::<_, PageError>(AuditPage {
             page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
             id: pupil.id,

@@ -48,14 +48,22 @@ pub async fn show(
         return Redirect::to("/").into_response();
     }
     SignInPage {
-        page: PageChrome::public(&state, EN.sign_in_title).with_flash(flash_message(q.flash.as_deref())),
+        page: PageChrome::public(&state, EN.sign_in_title)
+            .with_flash(flash_message(q.flash.as_deref())),
         errors: FormErrors::default(),
         email: String::new(),
     }
     .into_response()
 }
 
-fn auth_event(state: &AppState, headers: &HeaderMap, label: &str, role: Option<String>, user_id: Option<String>, outcome: &'static str) -> AuditEvent {
+fn auth_event(
+    state: &AppState,
+    headers: &HeaderMap,
+    label: &str,
+    role: Option<String>,
+    user_id: Option<String>,
+    outcome: &'static str,
+) -> AuditEvent {
     AuditEvent {
         at: state.now(),
         request_id: request_id(headers),
@@ -91,27 +99,54 @@ pub async fn submit(
     }
     let again = |errors: FormErrors, status: StatusCode| {
         let page = PageChrome::public(&state, m.sign_in_title).with_errors(&errors);
-        (status, SignInPage { page, errors, email: form.email.clone() }).into_response()
+        (
+            status,
+            SignInPage {
+                page,
+                errors,
+                email: form.email.clone(),
+            },
+        )
+            .into_response()
     };
     if !errors.is_empty() {
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let now = state.now();
-    let window = time::Duration::try_from(state.config.throttle_window).unwrap_or(time::Duration::minutes(5));
-    let (by_account, by_address) = match state.store.failed_sign_ins(&email, &address, now - window).await {
+    let window = time::Duration::try_from(state.config.throttle_window)
+        .unwrap_or(time::Duration::minutes(5));
+    let (by_account, by_address) = match state
+        .store
+        .failed_sign_ins(&email, &address, now - window)
+        .await
+    {
         Ok(counts) => counts,
-        Err(e) => return super::render_error(&state, &headers, super::PageError::Internal(e.into())),
+        Err(e) => {
+            return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
+        }
     };
     if by_account >= state.config.account_attempts || by_address >= state.config.address_attempts {
         dummy_verify(&form.password);
-        let _ = state.store.audit(&auth_event(&state, &headers, &email, None, None, "throttled")).await;
+        let _ = state
+            .store
+            .audit(&auth_event(
+                &state,
+                &headers,
+                &email,
+                None,
+                None,
+                "throttled",
+            ))
+            .await;
         let mut errors = FormErrors::default();
         errors.add("email", m.sign_in_throttled);
         return again(errors, StatusCode::TOO_MANY_REQUESTS);
     }
     let found = match state.store.user_for_sign_in(&email).await {
         Ok(found) => found,
-        Err(e) => return super::render_error(&state, &headers, super::PageError::Internal(e.into())),
+        Err(e) => {
+            return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
+        }
     };
     let user = match found {
         Some((user, Some(hash))) if !user.disabled => {
@@ -124,8 +159,14 @@ pub async fn submit(
         }
     };
     let Some(user) = user else {
-        let _ = state.store.record_sign_in_attempt(&email, &address, false, now).await;
-        let _ = state.store.audit(&auth_event(&state, &headers, &email, None, None, "failed")).await;
+        let _ = state
+            .store
+            .record_sign_in_attempt(&email, &address, false, now)
+            .await;
+        let _ = state
+            .store
+            .audit(&auth_event(&state, &headers, &email, None, None, "failed"))
+            .await;
         let mut errors = FormErrors::default();
         errors.add("email", m.sign_in_failed);
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
@@ -136,15 +177,33 @@ pub async fn submit(
     }
     let token = random_token();
     let csrf = random_token();
-    if let Err(e) = state.store.insert_session(&hash_token(&token), &user.id, &csrf, now).await {
+    if let Err(e) = state
+        .store
+        .insert_session(&hash_token(&token), &user.id, &csrf, now)
+        .await
+    {
         return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
     }
-    let _ = state.store.record_sign_in_attempt(&email, &address, true, now).await;
     let _ = state
         .store
-        .audit(&auth_event(&state, &headers, &user.email, Some(user.role.as_str().to_string()), Some(user.id.clone()), "allowed"))
+        .record_sign_in_attempt(&email, &address, true, now)
         .await;
-    let target = if user.must_change_password { "/account/passphrase" } else { "/" };
+    let _ = state
+        .store
+        .audit(&auth_event(
+            &state,
+            &headers,
+            &user.email,
+            Some(user.role.as_str().to_string()),
+            Some(user.id.clone()),
+            "allowed",
+        ))
+        .await;
+    let target = if user.must_change_password {
+        "/account/passphrase"
+    } else {
+        "/"
+    };
     (
         [(header::SET_COOKIE, set_session_cookie(&token))],
         Redirect::to(target),
@@ -165,7 +224,11 @@ pub async fn sign_out(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !p.csrf_ok(&form.csrf_token) {
-        return (StatusCode::FORBIDDEN, "The form has expired. Go back, reload the page and try again.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "The form has expired. Go back, reload the page and try again.",
+        )
+            .into_response();
     }
     if let Some((hash, _)) = &p.session {
         let _ = state.store.delete_session(hash).await;

@@ -26,8 +26,17 @@ use crate::i18n::EN;
 /// The roles an administrator at `relation` may give.
 pub fn assignable_roles(relation: Relation) -> Vec<Role> {
     match relation {
-        Relation::Installation => Role::ALL.into_iter().filter(|r| *r != Role::Parent).collect(),
-        Relation::OwnSchool => vec![Role::Senco, Role::Teacher, Role::TeachingAssistant, Role::Head, Role::SchoolAdmin],
+        Relation::Installation => Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::Parent)
+            .collect(),
+        Relation::OwnSchool => vec![
+            Role::Senco,
+            Role::Teacher,
+            Role::TeachingAssistant,
+            Role::Head,
+            Role::SchoolAdmin,
+        ],
         _ => Vec::new(),
     }
 }
@@ -40,10 +49,19 @@ fn scope_for(p: &Principal, relation: Relation) -> UserScope {
     }
 }
 
-async fn visible_schools(state: &AppState, p: &Principal, relation: Relation) -> Result<Vec<School>, PageError> {
+async fn visible_schools(
+    state: &AppState,
+    p: &Principal,
+    relation: Relation,
+) -> Result<Vec<School>, PageError> {
     Ok(match (relation, &p.user.school_id) {
         (Relation::Installation, _) => state.store.schools(&SchoolScope::All).await?,
-        (_, Some(s)) => state.store.schools(&SchoolScope::Schools(vec![s.clone()])).await?,
+        (_, Some(s)) => {
+            state
+                .store
+                .schools(&SchoolScope::Schools(vec![s.clone()]))
+                .await?
+        }
         _ => Vec::new(),
     })
 }
@@ -80,7 +98,8 @@ pub async fn index(
             })
             .collect();
         Ok::<_, PageError>(UsersPage {
-            page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users).with_flash(flash_message(q.flash.as_deref())),
+            page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users)
+                .with_flash(flash_message(q.flash.as_deref())),
             users,
             can_add: require(&p, Resource::Users, Action::Create).is_ok(),
         })
@@ -125,19 +144,36 @@ struct UserCreatedPage {
     passphrase: String,
 }
 
-async fn form_page(state: &AppState, p: &Principal, relation: Relation, form: UserForm, errors: FormErrors) -> Result<Response, PageError> {
+async fn form_page(
+    state: &AppState,
+    p: &Principal,
+    relation: Relation,
+    form: UserForm,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
     let roles = assignable_roles(relation)
         .into_iter()
-        .map(|r| Choice { value: r.as_str().to_string(), label: r.label().to_string() })
+        .map(|r| Choice {
+            value: r.as_str().to_string(),
+            label: r.label().to_string(),
+        })
         .collect();
     let schools = visible_schools(state, p, relation)
         .await?
         .into_iter()
-        .map(|s| Choice { value: s.urn.clone(), label: format!("{} ({})", s.name, s.urn) })
+        .map(|s| Choice {
+            value: s.urn.clone(),
+            label: format!("{} ({})", s.name, s.urn),
+        })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = UserFormPage {
-        page: PageChrome::signed_in(state, p, EN.add_user_title, Section::Users).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, EN.add_user_title, Section::Users)
+            .with_errors(&errors),
         form,
         errors,
         roles,
@@ -147,10 +183,21 @@ async fn form_page(state: &AppState, p: &Principal, relation: Relation, form: Us
 }
 
 /// GET /admin/users/new
-pub async fn new(State(state): State<AppState>, SignedIn(p): SignedIn, headers: HeaderMap) -> Response {
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+) -> Response {
     let result = async {
         let relation = require(&p, Resource::Users, Action::Create)?;
-        form_page(&state, &p, relation, UserForm::default(), FormErrors::default()).await
+        form_page(
+            &state,
+            &p,
+            relation,
+            UserForm::default(),
+            FormErrors::default(),
+        )
+        .await
     }
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
@@ -280,7 +327,10 @@ pub async fn disable(
         }
         let mut tx = state.store.begin().await?;
         Store::disable_user(&mut tx, &target.id, state.now()).await?;
-        let actor = Actor { principal: &p, request_id: request_id(&headers) };
+        let actor = Actor {
+            principal: &p,
+            request_id: request_id(&headers),
+        };
         let mut e = actor.event(&state, "user", "update", "allowed");
         e.record_id = Some(target.id.clone());
         e.school_id = target.school_id.clone();

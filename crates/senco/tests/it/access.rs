@@ -1,0 +1,236 @@
+use senco_web::routes::{Access, route_table};
+
+use crate::both;
+use crate::helpers::*;
+
+both!(
+    every_role_reaches_exactly_the_pupils_the_matrix_allows,
+    forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited,
+    anonymous_requests_never_reach_a_protected_route,
+    every_signed_in_page_answers_every_role_without_error,
+    contacts_are_shown_only_to_school_staff_who_may_see_them,
+    closing_an_involvement_removes_a_specialists_access_on_the_next_request,
+);
+
+/// (account, pupil, expected status of the pupil page and of the API).
+fn expectations(fx: &Fixture) -> Vec<(&'static str, &str, u16)> {
+    let (p1, p2, p3, p4) = (
+        fx.p1.as_str(),
+        fx.p2.as_str(),
+        fx.p3.as_str(),
+        fx.p4.as_str(),
+    );
+    vec![
+        (SENCO_A, p1, 200),
+        (SENCO_A, p2, 200),
+        (SENCO_A, p3, 404),
+        (SENCO_A, p4, 404),
+        (TEACHER_A, p1, 200),
+        (TEACHER_A, p2, 404),
+        (TEACHER_A, p3, 404),
+        (TA_A, p1, 200),
+        (TA_A, p2, 404),
+        (TA_A, p3, 404),
+        (HEAD_A, p1, 200),
+        (HEAD_A, p2, 200),
+        (HEAD_A, p3, 404),
+        (SCHOOL_ADMIN_A, p1, 200),
+        (SCHOOL_ADMIN_A, p2, 200),
+        (SCHOOL_ADMIN_A, p3, 404),
+        (SENCO_B, p1, 404),
+        (SENCO_B, p3, 200),
+        (SENCO_B, p4, 404),
+        // Own child, other child, restricted parent, contact without parental responsibility.
+        (PARENT_P, p1, 200),
+        (PARENT_P, p2, 404),
+        (PARENT_P, p3, 404),
+        (PARENT_R, p2, 404),
+        (PARENT_R, p1, 404),
+        (PARENT_N, p1, 404),
+        // Specialists: only with an accepted or active involvement and consent.
+        (SPECIALIST_S, p2, 200),
+        (SPECIALIST_S, p1, 404),
+        (SPECIALIST_X, p1, 404),
+        (SPECIALIST_X, p2, 404),
+        // Officers: only records shared with their own authority.
+        (OFFICER_1, p3, 200),
+        (OFFICER_1, p1, 404),
+        (OFFICER_1, p4, 404),
+        (OFFICER_2, p3, 404),
+        (OFFICER_2, p4, 404),
+        // Administrators run the installation and see no pupil.
+        (ADMIN, p1, 404),
+        (ADMIN, p3, 404),
+        (ADMIN, p4, 404),
+    ]
+}
+
+async fn every_role_reaches_exactly_the_pupils_the_matrix_allows(app: &TestApp) {
+    for (email, pupil, expected) in expectations(&app.fx) {
+        let c = app.signed_in(email).await;
+        let page = c.get(&format!("/pupils/{pupil}")).await;
+        assert_eq!(page.status, expected, "{email} page of {pupil}");
+        let api = c.get(&format!("/api/v1/pupils/{pupil}")).await;
+        assert_eq!(api.status, expected, "{email} API of {pupil}");
+        // Lists use the same scope as single records.
+        let list = c.get("/api/v1/pupils?per_page=200").await;
+        assert_eq!(list.status, 200, "{email} list");
+        let listed = list.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == pupil);
+        assert_eq!(listed, expected == 200, "{email} list contains {pupil}");
+    }
+}
+
+async fn forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited(app: &TestApp) {
+    let c = app.signed_in(PARENT_P).await;
+    let before = app
+        .store
+        .audit_count(Some(&app.fx.p2), "read", "denied")
+        .await
+        .unwrap();
+    let forbidden = c.get(&format!("/pupils/{}", app.fx.p2)).await;
+    let missing = c.get("/pupils/00000000-0000-7000-8000-000000000000").await;
+    assert_eq!(forbidden.status, 404);
+    assert_eq!(forbidden.body, missing.body, "page bodies differ");
+    let forbidden = c.get(&format!("/api/v1/pupils/{}", app.fx.p2)).await;
+    let missing = c
+        .get("/api/v1/pupils/00000000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(forbidden.status, 404);
+    assert_eq!(forbidden.body, missing.body, "API bodies differ");
+    assert_eq!(
+        forbidden.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(forbidden.header("x-request-id").is_some());
+    assert!(
+        !forbidden
+            .body
+            .contains(forbidden.header("x-request-id").unwrap())
+    );
+    let after = app
+        .store
+        .audit_count(Some(&app.fx.p2), "read", "denied")
+        .await
+        .unwrap();
+    assert_eq!(after - before, 2, "each refusal is audited once");
+}
+
+fn sample_path(path: &str, pupil: &str) -> String {
+    path.replace("{id}", pupil)
+}
+
+async fn anonymous_requests_never_reach_a_protected_route(app: &TestApp) {
+    let c = app.client();
+    let routes = route_table();
+    assert!(routes.len() >= 15, "the route table is suspiciously small");
+    for route in routes {
+        for method in route.methods {
+            let url = c.url(&sample_path(route.path, &app.fx.p1));
+            let req = c
+                .raw()
+                .request(method.parse().unwrap(), url)
+                .header("content-type", "application/x-www-form-urlencoded");
+            let r = c.send(req).await;
+            match route.access {
+                Access::Page => {
+                    assert_eq!(r.status, 303, "{method} {}", route.path);
+                    assert_eq!(
+                        r.header("location"),
+                        Some("/sign-in"),
+                        "{method} {}",
+                        route.path
+                    );
+                }
+                Access::Api => assert_eq!(r.status, 401, "{method} {}", route.path),
+                Access::Public => assert!(
+                    r.status < 500 && r.status != 401,
+                    "{method} {}: {}",
+                    route.path,
+                    r.status
+                ),
+            }
+        }
+    }
+}
+
+async fn every_signed_in_page_answers_every_role_without_error(app: &TestApp) {
+    for (email, role) in app.fx.accounts.clone() {
+        let c = app.signed_in(email).await;
+        for route in route_table() {
+            if !route.methods.contains(&"GET") || route.access == Access::Public {
+                continue;
+            }
+            let path = sample_path(route.path, &app.fx.p1);
+            let r = c.get(&path).await;
+            assert!(
+                matches!(r.status, 200 | 404),
+                "{email} ({role:?}) GET {path}: {}",
+                r.status
+            );
+        }
+        let users = c.get("/admin/users").await.status;
+        let expected = if matches!(
+            role,
+            senco_domain::role::Role::Admin | senco_domain::role::Role::SchoolAdmin
+        ) {
+            200
+        } else {
+            404
+        };
+        assert_eq!(users, expected, "{email} /admin/users");
+        let new_pupil = c.get("/pupils/new").await.status;
+        let expected = if matches!(
+            role,
+            senco_domain::role::Role::Senco | senco_domain::role::Role::SchoolAdmin
+        ) {
+            200
+        } else {
+            404
+        };
+        assert_eq!(new_pupil, expected, "{email} /pupils/new");
+        let audit = c.get(&format!("/pupils/{}/audit", app.fx.p1)).await.status;
+        let expected = if email == SENCO_A { 200 } else { 404 };
+        assert_eq!(audit, expected, "{email} audit trail");
+    }
+}
+
+async fn contacts_are_shown_only_to_school_staff_who_may_see_them(app: &TestApp) {
+    for (email, shown) in [
+        (SENCO_A, true),
+        (HEAD_A, true),
+        (SCHOOL_ADMIN_A, true),
+        (TEACHER_A, true),
+        (TA_A, false),
+        (PARENT_P, false),
+    ] {
+        let c = app.signed_in(email).await;
+        let r = c.get(&format!("/pupils/{}", app.fx.p1)).await;
+        assert_eq!(r.status, 200, "{email}");
+        assert_eq!(
+            r.body.contains("Pat Parent"),
+            shown,
+            "{email} sees contacts"
+        );
+    }
+}
+
+async fn closing_an_involvement_removes_a_specialists_access_on_the_next_request(app: &TestApp) {
+    let c = app.signed_in(SPECIALIST_S).await;
+    assert_eq!(
+        c.get(&format!("/api/v1/pupils/{}", app.fx.p2)).await.status,
+        200
+    );
+    sqlx::query("UPDATE involvements SET status = 'closed' WHERE pupil_id = $1")
+        .bind(&app.fx.p2)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(&format!("/api/v1/pupils/{}", app.fx.p2)).await.status,
+        404
+    );
+}

@@ -1,0 +1,314 @@
+use crate::both;
+use crate::helpers::*;
+
+both!(
+    signing_in_sets_a_host_only_secure_cookie_and_rotates_it,
+    a_wrong_passphrase_and_an_unknown_account_get_the_same_answer,
+    ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase,
+    signing_out_ends_the_session_on_the_server,
+    a_session_ends_after_the_idle_timeout,
+    disabling_an_account_ends_its_sessions_at_once,
+    cross_site_posts_and_forms_without_the_token_change_nothing,
+    a_forced_passphrase_change_comes_before_anything_else,
+);
+
+async fn signing_in_sets_a_host_only_secure_cookie_and_rotates_it(app: &TestApp) {
+    let c = app.client();
+    let r = c
+        .post_form("/sign-in", &[("email", SENCO_A), ("password", PASSPHRASE)])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/"));
+    let cookie = r.header("set-cookie").unwrap();
+    for part in [
+        "__Host-senco=",
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+    ] {
+        assert!(cookie.contains(part), "{cookie} lacks {part}");
+    }
+    assert!(!cookie.contains("Domain"));
+    let first = c.cookie().unwrap();
+    assert_eq!(first.len(), 64, "a 256-bit token");
+    // Signing in again gives a new token and ends the old session.
+    let r = c
+        .post_form("/sign-in", &[("email", SENCO_A), ("password", PASSPHRASE)])
+        .await;
+    assert_eq!(r.status, 303);
+    let second = c.cookie().unwrap();
+    assert_ne!(first, second);
+    let old = app.client();
+    old.set_cookie(Some(first));
+    assert_eq!(old.get("/").await.status, 303);
+    assert_eq!(app.wait_for_audit(None, "sign_in", "allowed", 2).await, 2);
+}
+
+async fn a_wrong_passphrase_and_an_unknown_account_get_the_same_answer(app: &TestApp) {
+    let c = app.client();
+    let wrong = c
+        .post_form(
+            "/sign-in",
+            &[("email", SENCO_A), ("password", "not the passphrase")],
+        )
+        .await;
+    let unknown = c
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", "nobody@a.example"),
+                ("password", "not the passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.status, unknown.status);
+    let strip = |s: &str| s.replace(SENCO_A, "").replace("nobody@a.example", "");
+    assert_eq!(strip(&wrong.body), strip(&unknown.body));
+    assert!(wrong.title().starts_with("Error: "));
+    assert!(wrong.body.contains("govuk-error-summary"));
+    assert!(
+        wrong.body.contains(&format!("value=\"{SENCO_A}\"")),
+        "the email typed is kept"
+    );
+    assert!(
+        !wrong.body.contains("not the passphrase"),
+        "the passphrase is never echoed"
+    );
+    let empty = c
+        .post_form("/sign-in", &[("email", ""), ("password", "")])
+        .await;
+    assert!(empty.body.contains("href=\"#email\"") && empty.body.contains("href=\"#password\""));
+    assert_eq!(
+        app.store
+            .audit_count(None, "sign_in", "failed")
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+async fn ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase(app: &TestApp) {
+    let c = app.client();
+    for _ in 0..10 {
+        let r = c
+            .post_form(
+                "/sign-in",
+                &[("email", TEACHER_A), ("password", "wrong wrong wrong")],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+    }
+    let r = c
+        .post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", PASSPHRASE)],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert!(c.cookie().is_none());
+    // An unknown account is throttled the same way, so throttling reveals nothing.
+    for _ in 0..10 {
+        c.post_form(
+            "/sign-in",
+            &[
+                ("email", "ghost@a.example"),
+                ("password", "wrong wrong wrong"),
+            ],
+        )
+        .await;
+    }
+    assert_eq!(
+        c.post_form(
+            "/sign-in",
+            &[("email", "ghost@a.example"), ("password", "x")]
+        )
+        .await
+        .status,
+        429
+    );
+    // Other accounts from the same address are not affected.
+    assert_eq!(
+        c.post_form("/sign-in", &[("email", HEAD_A), ("password", PASSPHRASE)])
+            .await
+            .status,
+        303
+    );
+    // Five minutes later the account can sign in again.
+    app.clock.advance(time::Duration::minutes(6));
+    let c = app.client();
+    assert_eq!(
+        c.post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", PASSPHRASE)]
+        )
+        .await
+        .status,
+        303
+    );
+    assert!(
+        app.store
+            .audit_count(None, "sign_in", "throttled")
+            .await
+            .unwrap()
+            >= 2
+    );
+}
+
+async fn signing_out_ends_the_session_on_the_server(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    let token = c.cookie().unwrap();
+    let r = c.post_page("/sign-out", &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in?flash=signed_out"));
+    let replay = app.client();
+    replay.set_cookie(Some(token));
+    assert_eq!(replay.get("/").await.status, 303);
+    assert_eq!(replay.get("/api/v1/pupils").await.status, 401);
+}
+
+async fn a_session_ends_after_the_idle_timeout(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    app.clock.advance(time::Duration::minutes(29));
+    assert_eq!(c.get("/").await.status, 200);
+    app.clock.advance(time::Duration::minutes(31));
+    assert_eq!(c.get("/").await.status, 303);
+}
+
+async fn disabling_an_account_ends_its_sessions_at_once(app: &TestApp) {
+    let teacher = app.signed_in(TEACHER_A).await;
+    let other_device = app.signed_in(TEACHER_A).await;
+    let office = app.signed_in(SCHOOL_ADMIN_A).await;
+    let page = office.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    let user = app.store.user_by_email(TEACHER_A).await.unwrap();
+    let r = office
+        .post_page(&format!("/admin/users/{}/disable", user.id), &[])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(teacher.get("/").await.status, 303);
+    assert_eq!(other_device.get("/api/v1/pupils").await.status, 401);
+    // A school administrator cannot disable another school's accounts.
+    let other = app.store.user_by_email(SENCO_B).await.unwrap();
+    assert_eq!(
+        office
+            .post_page(&format!("/admin/users/{}/disable", other.id), &[])
+            .await
+            .status,
+        404
+    );
+    assert!(!app.store.user_by_email(SENCO_B).await.unwrap().disabled);
+}
+
+async fn cross_site_posts_and_forms_without_the_token_change_nothing(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    let path = format!("/pupils/{}/edit", app.fx.p1);
+    let form = [
+        ("version", "1"),
+        ("legal_forename", "Hacked"),
+        ("legal_surname", "Thornbury"),
+        ("date_of_birth_day", "12"),
+        ("date_of_birth_month", "10"),
+        ("date_of_birth_year", "2017"),
+        ("sex", "F"),
+    ];
+    let token = c.csrf();
+    let mut with_token = form.to_vec();
+    with_token.push(("csrf_token", &token));
+    let cross = c
+        .send(
+            c.raw()
+                .post(c.url(&path))
+                .header("origin", "https://evil.example")
+                .form(&with_token),
+        )
+        .await;
+    assert_eq!(cross.status, 403);
+    let fetch = c
+        .send(
+            c.raw()
+                .post(c.url(&path))
+                .header("sec-fetch-site", "cross-site")
+                .form(&with_token),
+        )
+        .await;
+    assert_eq!(fetch.status, 403);
+    let no_token = c.post_form(&path, &form).await;
+    assert_eq!(
+        no_token.status, 422,
+        "the form comes back with an explanation"
+    );
+    assert!(
+        no_token.body.contains("value=\"Hacked\""),
+        "what was typed is kept"
+    );
+    let pupil = c.get(&format!("/api/v1/pupils/{}", app.fx.p1)).await.json();
+    assert_eq!(pupil["legal_forename"], "Amelia");
+    assert_eq!(pupil["version"], 1);
+}
+
+async fn a_forced_passphrase_change_comes_before_anything_else(app: &TestApp) {
+    let user = app.store.user_by_email(HEAD_A).await.unwrap();
+    let hash = senco_web::auth::hash_passphrase(
+        &senco_domain::person::Passphrase::parse("temporary passphrase 1").unwrap(),
+    )
+    .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::set_password(&mut tx, &user.id, &hash, true, app.clock.now())
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    let c = app.client();
+    let r = c
+        .post_form(
+            "/sign-in",
+            &[("email", HEAD_A), ("password", "temporary passphrase 1")],
+        )
+        .await;
+    assert_eq!(r.header("location"), Some("/account/passphrase"));
+    assert_eq!(
+        c.get("/pupils").await.header("location"),
+        Some("/account/passphrase")
+    );
+    assert_eq!(c.get("/api/v1/pupils").await.status, 401);
+    let page = c.get("/account/passphrase").await;
+    let token = find_csrf(&page.body).unwrap();
+    let short = c
+        .post_form(
+            "/account/passphrase",
+            &[
+                ("csrf_token", &token),
+                ("current", "temporary passphrase 1"),
+                ("new", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("12 characters or more"));
+    let ok = c
+        .post_form(
+            "/account/passphrase",
+            &[
+                ("csrf_token", &token),
+                ("current", "temporary passphrase 1"),
+                ("new", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(c.get("/pupils").await.status, 200);
+    let again = app.client();
+    assert_eq!(
+        again
+            .post_form(
+                "/sign-in",
+                &[("email", HEAD_A), ("password", "a brand new passphrase")]
+            )
+            .await
+            .status,
+        303
+    );
+}

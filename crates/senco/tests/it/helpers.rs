@@ -1,0 +1,696 @@
+//! Starting the real server on a random port with a fresh database, and a small HTTP client
+//! that keeps the session cookie and the form token.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use senco::startup::{Application, ServerConfig};
+use senco_domain::Date;
+use senco_domain::calendar::DateRange;
+use senco_domain::person::{CorrespondenceLanguage, Passphrase, Sex};
+use senco_domain::role::Role;
+use senco_domain::school::{Country, FrameworkKey, Phase};
+use senco_store::Store;
+use senco_store::pupils::{NewContact, PupilFields};
+use senco_store::schools::NewSchool;
+use senco_store::users::NewUser;
+pub use senco_web::Clock;
+use senco_web::WebConfig;
+use time::OffsetDateTime;
+use time::macros::{date, datetime};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A clock the test can move.
+#[derive(Debug)]
+pub struct TestClock(pub Mutex<OffsetDateTime>);
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    pub fn advance(&self, d: time::Duration) {
+        *self.0.lock().unwrap() += d;
+    }
+}
+
+/// The passphrase of every fixture account.
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A running server with its database.
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: Arc<TestClock>,
+    pub fx: Fixture,
+    pub outbox: std::path::PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    drop_pg: Option<(String, String)>,
+    temp: Option<std::path::PathBuf>,
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("senco-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The PostgreSQL admin URL for tests, or `None` (the test then says it was skipped).
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SENCO_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("postgres URL with a database name");
+    format!("{base}/{name}")
+}
+
+async fn admin_exec(url: &str, sql: String) {
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .expect("admin statement");
+}
+
+/// A database URL for a fresh, empty database, and what to clean up afterwards.
+pub async fn fresh_database(
+    db: Db,
+) -> Option<(String, Option<(String, String)>, std::path::PathBuf)> {
+    let dir = temp_dir();
+    match db {
+        Db::Sqlite => Some((format!("sqlite://{}/senco.db", dir.display()), None, dir)),
+        Db::Postgres => {
+            let Some(admin) = postgres_url() else {
+                eprintln!(
+                    "skipped: SENCO_TEST_POSTGRES_URL is not set, so this PostgreSQL test did not run"
+                );
+                return None;
+            };
+            let name = format!("senco_test_{}", uuid::Uuid::new_v4().simple());
+            admin_exec(&admin, format!("CREATE DATABASE {name}")).await;
+            Some((with_database(&admin, &name), Some((admin, name)), dir))
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts Senco on a fresh database seeded with the fixture. `None` when the database is
+    /// not available (PostgreSQL without SENCO_TEST_POSTGRES_URL).
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, WebConfig::default()).await
+    }
+
+    pub async fn spawn_with(db: Db, mut web: WebConfig) -> Option<TestApp> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .try_init();
+        }
+        let (url, drop_pg, dir) = fresh_database(db).await?;
+        let clock = Arc::new(TestClock(Mutex::new(datetime!(2026-11-23 10:00 UTC))));
+        let store = Store::connect(&url).await.expect("open store");
+        store.migrate(clock.now()).await.expect("migrate");
+        let fx = seed_fixture(&store, clock.now()).await;
+        web.audit_flush = Duration::from_millis(5);
+        web.assets_dir =
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/dist"));
+        let outbox = dir.join("outbox");
+        let config = ServerConfig {
+            database_url: url,
+            bind: "127.0.0.1:0".parse().unwrap(),
+            web,
+            outbox_dir: outbox.clone(),
+        };
+        let app = Application::build_with_store(config, store.clone(), clock.clone())
+            .await
+            .expect("build app");
+        let base = format!("http://{}", app.address().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        Some(TestApp {
+            base,
+            store,
+            clock,
+            fx,
+            outbox,
+            stop: Some(tx),
+            server: Some(server),
+            drop_pg,
+            temp: Some(dir),
+        })
+    }
+
+    /// Stops the server (flushing the audit queue) and removes the database.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+        if let Some((admin, name)) = self.drop_pg.take() {
+            admin_exec(
+                &admin,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+        if let Some(dir) = self.temp.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    /// A client with no session.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client signed in as the fixture account `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let c = self.client();
+        let r = c
+            .post_form("/sign-in", &[("email", email), ("password", PASSPHRASE)])
+            .await;
+        assert_eq!(r.status, 303, "sign in as {email}: {}", r.body);
+        assert!(c.cookie().is_some(), "no session cookie for {email}");
+        c.refresh_csrf().await;
+        c
+    }
+
+    /// Waits until the read-audit queue has written the expected rows (bounded, no timing
+    /// assertion: it only waits for the writer).
+    pub async fn wait_for_audit(
+        &self,
+        pupil_id: Option<&str>,
+        action: &str,
+        outcome: &str,
+        at_least: i64,
+    ) -> i64 {
+        for _ in 0..200 {
+            let n = self
+                .store
+                .audit_count(pupil_id, action, outcome)
+                .await
+                .unwrap();
+            if n >= at_least {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.store
+            .audit_count(pupil_id, action, outcome)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(dir) = self.temp.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn title(&self) -> String {
+        let start = self.body.find("<title>").map(|i| i + 7).unwrap_or(0);
+        let end = self.body[start..]
+            .find("</title>")
+            .map(|i| i + start)
+            .unwrap_or(start);
+        self.body[start..end].trim().to_string()
+    }
+}
+
+/// An HTTP client that keeps Senco's session cookie itself (the `__Host-` cookie is Secure,
+/// and tests talk plain HTTP on loopback) and the page's form token.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    cookie: Mutex<Option<String>>,
+    csrf: Mutex<String>,
+    bearer: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            cookie: Mutex::new(None),
+            csrf: Mutex::new(String::new()),
+            bearer: None,
+        }
+    }
+
+    pub fn with_token(base: &str, token: &str) -> Client {
+        Client {
+            bearer: Some(token.to_string()),
+            ..Client::new(base)
+        }
+    }
+
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
+    }
+
+    pub fn set_cookie(&self, value: Option<String>) {
+        *self.cookie.lock().unwrap() = value;
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    /// Reads the form token from the home page.
+    pub async fn refresh_csrf(&self) {
+        let r = self.get("/").await;
+        if let Some(token) = find_csrf(&r.body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+    }
+
+    pub async fn send(&self, mut req: reqwest::RequestBuilder) -> Resp {
+        if let Some(c) = self.cookie() {
+            req = req.header("cookie", format!("__Host-senco={c}"));
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        for v in headers.get_all("set-cookie") {
+            let v = v.to_str().unwrap_or("");
+            if let Some(rest) = v.strip_prefix("__Host-senco=") {
+                let value = rest.split(';').next().unwrap_or("").to_string();
+                self.set_cookie(if value.is_empty() { None } else { Some(value) });
+            }
+        }
+        let body = r.text().await.unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        self.send(self.http.post(self.url(path)).form(form)).await
+    }
+
+    /// Posts a form with this session's form token added.
+    pub async fn post_page(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let token = self.csrf();
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf_token", &token));
+        self.send(self.http.post(self.url(path)).form(&fields))
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Resp {
+        self.send(self.http.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        if_match: Option<&str>,
+    ) -> Resp {
+        let mut req = self.http.patch(self.url(path)).json(body);
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
+        self.send(req).await
+    }
+
+    pub fn raw(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// The value of the first `csrf_token` hidden input in a page.
+pub fn find_csrf(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[at..].find('"')? + at;
+    Some(html[at..end].to_string())
+}
+
+/// The records the tests use, with their relationships:
+/// - school A (authority 1): pupil 1 in teacher A's group 3B, supported by TA A, child of
+///   parent P (parental responsibility), contact of parent N (no parental responsibility),
+///   with a requested (not consented) involvement of specialist X;
+///   pupil 2 not taught by teacher A, child of parent R whose contact is restricted, with an
+///   active, consented involvement of specialist S;
+/// - school B (authority 1): pupil 3, shared with authority 1;
+/// - school W (authority 2, Wales): pupil 4.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub school_a: String,
+    pub school_b: String,
+    pub school_w: String,
+    pub group_3b: String,
+    pub p1: String,
+    pub p2: String,
+    pub p3: String,
+    pub p4: String,
+    pub accounts: Vec<(&'static str, Role)>,
+}
+
+pub const SENCO_A: &str = "senco@a.example";
+pub const TEACHER_A: &str = "teacher@a.example";
+pub const TA_A: &str = "ta@a.example";
+pub const HEAD_A: &str = "head@a.example";
+pub const SCHOOL_ADMIN_A: &str = "office@a.example";
+pub const SENCO_B: &str = "senco@b.example";
+pub const PARENT_P: &str = "parent.p@example.net";
+pub const PARENT_R: &str = "parent.r@example.net";
+pub const PARENT_N: &str = "parent.n@example.net";
+pub const SPECIALIST_S: &str = "ep.s@la1.example";
+pub const SPECIALIST_X: &str = "salt.x@la1.example";
+pub const OFFICER_1: &str = "officer@la1.example";
+pub const OFFICER_2: &str = "officer@la2.example";
+pub const ADMIN: &str = "admin@senco.example";
+
+fn fields(
+    forename: &str,
+    surname: &str,
+    upn: Option<&str>,
+    dob: Date,
+    group: Option<String>,
+) -> PupilFields {
+    PupilFields {
+        upn: upn.map(str::to_string),
+        former_upn: None,
+        legal_forename: forename.into(),
+        legal_surname: surname.into(),
+        preferred_forename: None,
+        preferred_surname: None,
+        date_of_birth: dob,
+        sex: Sex::Female,
+        year_override: None,
+        reg_group_id: group,
+        looked_after: false,
+        eal: false,
+        fsm: false,
+        language: CorrespondenceLanguage::English,
+    }
+}
+
+/// Seeds the fixture described on [`Fixture`].
+pub async fn seed_fixture(store: &Store, now: OffsetDateTime) -> Fixture {
+    let hash = senco_web::auth::hash_passphrase(&Passphrase::parse(PASSPHRASE).unwrap()).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let la1 = Store::insert_authority(&mut tx, "886", "Northmoor", Country::England, now)
+        .await
+        .unwrap();
+    let la2 = Store::insert_authority(&mut tx, "672", "Glannau", Country::Wales, now)
+        .await
+        .unwrap();
+    let school =
+        |la: String, urn: &'static str, estab: &'static str, name: &'static str, country| {
+            (la, urn, estab, name, country)
+        };
+    let specs = [
+        school(la1.clone(), "100001", "2001", "School A", Country::England),
+        school(la1.clone(), "100002", "2002", "School B", Country::England),
+        school(la2.clone(), "100003", "2003", "Ysgol W", Country::Wales),
+    ];
+    let mut ids = Vec::new();
+    for (la, urn, estab, name, country) in &specs {
+        let id = Store::insert_school(
+            &mut tx,
+            &NewSchool {
+                la_id: la,
+                urn,
+                estab_number: estab,
+                name,
+                phase: Phase::Primary,
+                country: *country,
+                maintained: true,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let framework = if *country == Country::England {
+            FrameworkKey::England2001
+        } else {
+            FrameworkKey::Wales2002
+        };
+        Store::insert_school_framework(&mut tx, &id, framework, date!(2002 - 01 - 01))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    Store::insert_school_framework(
+        &mut tx,
+        &ids[2],
+        FrameworkKey::WalesAln2021,
+        date!(2021 - 09 - 01),
+    )
+    .await
+    .unwrap();
+    Store::insert_term(
+        &mut tx,
+        &la1,
+        None,
+        DateRange::new(date!(2026 - 09 - 02), date!(2026 - 10 - 23)).unwrap(),
+    )
+    .await
+    .unwrap();
+    let (a, b, w) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    let accounts: Vec<(&'static str, Role, Option<&String>, Option<&String>)> = vec![
+        (SENCO_A, Role::Senco, Some(&a), None),
+        (TEACHER_A, Role::Teacher, Some(&a), None),
+        (TA_A, Role::TeachingAssistant, Some(&a), None),
+        (HEAD_A, Role::Head, Some(&a), None),
+        (SCHOOL_ADMIN_A, Role::SchoolAdmin, Some(&a), None),
+        (SENCO_B, Role::Senco, Some(&b), None),
+        (PARENT_P, Role::Parent, None, None),
+        (PARENT_R, Role::Parent, None, None),
+        (PARENT_N, Role::Parent, None, None),
+        (SPECIALIST_S, Role::Specialist, None, None),
+        (SPECIALIST_X, Role::Specialist, None, None),
+        (OFFICER_1, Role::LaOfficer, None, Some(&la1)),
+        (OFFICER_2, Role::LaOfficer, None, Some(&la2)),
+        (ADMIN, Role::Admin, None, None),
+    ];
+    let mut user_ids = std::collections::HashMap::new();
+    for (email, role, school, la) in &accounts {
+        let id = Store::insert_user(
+            &mut tx,
+            &NewUser {
+                email,
+                name: &format!("{} user", role.label()),
+                role: *role,
+                school_id: school.map(String::as_str),
+                la_id: la.map(String::as_str),
+                password_hash: Some(&hash),
+                must_change_password: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        user_ids.insert(*email, id);
+    }
+    let group = Store::insert_reg_group(&mut tx, &a, "3B", Some(3), Some(&user_ids[TEACHER_A]))
+        .await
+        .unwrap();
+    let enrolled = date!(2024 - 09 - 04);
+    let p1 = Store::insert_pupil(
+        &mut tx,
+        &a,
+        &fields(
+            "Amelia",
+            "Thornbury",
+            Some("B801200005001"),
+            date!(2017 - 10 - 12),
+            Some(group.clone()),
+        ),
+        enrolled,
+        now,
+    )
+    .await
+    .unwrap();
+    let p2 = Store::insert_pupil(
+        &mut tx,
+        &a,
+        &fields("Bethan", "Quill", None, date!(2018 - 10 - 01), None),
+        enrolled,
+        now,
+    )
+    .await
+    .unwrap();
+    let p3 = Store::insert_pupil(
+        &mut tx,
+        &b,
+        &fields("Cerys", "Marlowe", None, date!(2016 - 05 - 20), None),
+        enrolled,
+        now,
+    )
+    .await
+    .unwrap();
+    let p4 = Store::insert_pupil(
+        &mut tx,
+        &w,
+        &fields("Dafydd", "Penlan", None, date!(2015 - 07 - 07), None),
+        enrolled,
+        now,
+    )
+    .await
+    .unwrap();
+    Store::insert_teaching_assignment(&mut tx, &a, &user_ids[TA_A], &p1)
+        .await
+        .unwrap();
+    let contact = |name: &'static str, pr: bool, restricted: bool, user: &'static str| NewContact {
+        name,
+        relationship: "Parent",
+        parental_responsibility: pr,
+        restricted,
+        email: Some(user),
+        phone: None,
+        user_id: None,
+    };
+    for (pupil, c, user) in [
+        (&p1, contact("Pat Parent", true, false, PARENT_P), PARENT_P),
+        (&p1, contact("Nia Nopr", false, false, PARENT_N), PARENT_N),
+        (
+            &p2,
+            contact("Rob Restricted", true, true, PARENT_R),
+            PARENT_R,
+        ),
+    ] {
+        let c = NewContact {
+            user_id: Some(&user_ids[user]),
+            ..c
+        };
+        Store::insert_contact(&mut tx, pupil, &a, &c, now)
+            .await
+            .unwrap();
+    }
+    Store::insert_involvement(
+        &mut tx,
+        &p2,
+        &a,
+        &user_ids[SPECIALIST_S],
+        "active",
+        Some(date!(2026 - 11 - 01)),
+        now,
+    )
+    .await
+    .unwrap();
+    Store::insert_involvement(
+        &mut tx,
+        &p1,
+        &a,
+        &user_ids[SPECIALIST_X],
+        "requested",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    Store::insert_la_share(&mut tx, &p3, &b, &la1, now)
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    Fixture {
+        school_a: a.clone(),
+        school_b: b.clone(),
+        school_w: w.clone(),
+        group_3b: group,
+        p1,
+        p2,
+        p3,
+        p4,
+        accounts: accounts.iter().map(|(e, r, _, _)| (*e, *r)).collect(),
+    }
+}
+
+/// Runs an async test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await {
+                        super::$name(&app).await;
+                        app.stop().await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres).await {
+                        super::$name(&app).await;
+                        app.stop().await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,20 @@
+//! Senco's integration tests: one binary (each file in tests/ would be its own slow link).
+//! Every test starts the real server on a random port with a fresh database, on SQLite and,
+//! when `SENCO_TEST_POSTGRES_URL` is set, on PostgreSQL.
+
+mod helpers;
+
+// Who may reach which record, through pages and API, for every role.
+mod access;
+// The JSON API: lists, creation, validation, optimistic locking, problem documents.
+mod api;
+// The crates' dependency direction and other rules about the code itself.
+mod architecture;
+// Accounts: sign-in, throttling, sessions, CSRF, disabling, passphrase changes.
+mod auth;
+// The command line.
+mod cli;
+// Pages: searching, the pupil page, forms that keep what was typed.
+mod pages;
+// Health, readiness, metrics, headers, the audit log and the schema.
+mod ops;
