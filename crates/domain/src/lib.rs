@@ -8,6 +8,9 @@
 )]
 
 pub mod calendar;
+pub mod census;
+pub mod framework;
+pub mod history;
 pub mod person;
 pub mod policy;
 pub mod pupil;

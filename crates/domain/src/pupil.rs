@@ -9,7 +9,19 @@ use time::Date;
 use crate::person::{
     CorrespondenceLanguage, DobError, NameError, PersonName, Sex, validate_date_of_birth,
 };
+use crate::school::Phase;
 use crate::upn::{Upn, UpnError};
+use crate::year_group::{YearGroup, academic_year_start, nc_year};
+
+/// Whether a pupil must have a UPN: always, except in early-years settings and for
+/// children below Reception (nursery classes of primary schools).
+pub fn upn_required(setting: Phase, dob: Date, today: Date) -> bool {
+    let nursery_age = matches!(
+        nc_year(dob, academic_year_start(today)),
+        Some(YearGroup::Nursery1 | YearGroup::Nursery2) | None
+    );
+    !(setting.is_early_years() || nursery_age)
+}
 
 /// A field of a pupil's details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,8 +145,9 @@ fn optional<T, E>(
 }
 
 impl PupilDraft {
-    /// Checks every field against the rules as of `today`.
-    pub fn validate(&self, today: Date) -> Result<ValidPupil, Problems> {
+    /// Checks every field against the rules as of `today`, for a pupil of a school in
+    /// phase `setting`.
+    pub fn validate(&self, today: Date, setting: Phase) -> Result<ValidPupil, Problems> {
         let mut problems = Problems::new();
         let upn = optional(
             &self.upn,
@@ -143,6 +156,12 @@ impl PupilDraft {
             Problem::Upn,
             &mut problems,
         );
+        if self.upn.trim().is_empty()
+            && let Some(Ok(dob)) = self.date_of_birth
+            && upn_required(setting, dob, today)
+        {
+            problems.push((PupilField::Upn, Problem::Missing));
+        }
         let former_upn = optional(
             &self.former_upn,
             PupilField::FormerUpn,
@@ -283,7 +302,9 @@ mod tests {
 
     #[test]
     fn a_complete_draft_is_valid() {
-        let v = draft().validate(date!(2026 - 11 - 23)).unwrap();
+        let v = draft()
+            .validate(date!(2026 - 11 - 23), Phase::Primary)
+            .unwrap();
         assert_eq!(v.legal_forename.as_str(), "Siân");
         assert_eq!(v.language, CorrespondenceLanguage::English);
     }
@@ -296,7 +317,9 @@ mod tests {
             sex: "X".into(),
             ..PupilDraft::default()
         };
-        let problems = d.validate(date!(2026 - 11 - 23)).unwrap_err();
+        let problems = d
+            .validate(date!(2026 - 11 - 23), Phase::Primary)
+            .unwrap_err();
         let fields: Vec<_> = problems.iter().map(|(f, _)| *f).collect();
         assert_eq!(
             fields,
@@ -313,13 +336,22 @@ mod tests {
     }
 
     #[test]
-    fn the_upn_is_optional_but_former_must_differ() {
+    fn the_upn_is_optional_only_in_early_years_but_former_must_differ() {
         let mut d = draft();
         d.upn.clear();
-        assert!(d.validate(date!(2026 - 11 - 23)).is_ok());
+        let problems = d
+            .validate(date!(2026 - 11 - 23), Phase::Primary)
+            .unwrap_err();
+        assert_eq!(problems, vec![(PupilField::Upn, Problem::Missing)]);
+        assert!(d.validate(date!(2026 - 11 - 23), Phase::Nursery).is_ok());
+        // A nursery-class child in a primary school.
+        d.date_of_birth = Some(Ok(date!(2022 - 10 - 01)));
+        assert!(d.validate(date!(2026 - 11 - 23), Phase::Primary).is_ok());
         let mut d = draft();
         d.former_upn = d.upn.clone();
-        let problems = d.validate(date!(2026 - 11 - 23)).unwrap_err();
+        let problems = d
+            .validate(date!(2026 - 11 - 23), Phase::Primary)
+            .unwrap_err();
         assert_eq!(problems, vec![(PupilField::FormerUpn, Problem::SameAsUpn)]);
     }
 

@@ -65,6 +65,17 @@ pub struct ServeArgs {
     /// Folder where outgoing email is written as .eml files.
     #[arg(long, env = "SENCO_OUTBOX_DIR", default_value = "outbox")]
     pub outbox_dir: PathBuf,
+    /// Send email through this SMTP server (smtp://host:25, smtp://user:pass@host:587?tls=required
+    /// or smtps://user:pass@host:465). Without it, email is written to --outbox-dir.
+    #[arg(long, env = "SENCO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Senco's email.
+    #[arg(
+        long,
+        env = "SENCO_MAIL_FROM",
+        default_value = "Senco <senco@localhost>"
+    )]
+    pub mail_from: String,
     /// Where this installation's source code can be had (shown in the footer).
     #[arg(
         long,

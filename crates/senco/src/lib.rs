@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;
 

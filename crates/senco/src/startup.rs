@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +14,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::mail::{Delivery, deliver};
+
 /// Everything needed to start the server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub database_url: String,
     pub bind: SocketAddr,
     pub web: WebConfig,
-    pub outbox_dir: PathBuf,
+    pub mail: Delivery,
 }
 
 /// A built server, listening but not yet answering.
@@ -29,7 +30,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     audit_writer: JoinHandle<()>,
-    outbox_dir: PathBuf,
+    mail: Delivery,
 }
 
 impl Application {
@@ -77,7 +78,7 @@ impl Application {
             listener,
             state,
             audit_writer,
-            outbox_dir: config.outbox_dir,
+            mail: config.mail,
         })
     }
 
@@ -101,7 +102,7 @@ impl Application {
         let outbox = tokio::spawn(outbox_worker(
             self.state.store.clone(),
             self.state.clock.clone(),
-            self.outbox_dir.clone(),
+            self.mail.clone(),
             stop_rx,
         ));
         let store = self.state.store.clone();
@@ -145,44 +146,23 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Delivers queued email: written to `.eml` files in `dir` (development, tests, and
-/// installations without SMTP).
+/// Delivers queued email every two seconds until told to stop, then once more.
 async fn outbox_worker(
     store: Store,
     clock: Arc<dyn Clock>,
-    dir: PathBuf,
+    delivery: Delivery,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = deliver(&store, clock.as_ref(), &dir).await {
-            tracing::warn!(error = %e, "delivering email failed");
+        if let Err(e) = deliver(&store, clock.as_ref(), &delivery).await {
+            tracing::warn!(error = format!("{e:#}"), "delivering email failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {},
             _ = stop.changed() => break,
         }
     }
-    let _ = deliver(&store, clock.as_ref(), &dir).await;
-}
-
-async fn deliver(store: &Store, clock: &dyn Clock, dir: &std::path::Path) -> anyhow::Result<()> {
-    let pending = store.pending_emails(50).await?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    tokio::fs::create_dir_all(dir).await?;
-    for message in pending {
-        let text = format!(
-            "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
-            message.to_address, message.subject, message.body
-        );
-        let path = dir.join(format!("{}.eml", message.id));
-        match tokio::fs::write(&path, text).await {
-            Ok(()) => store.mark_email_sent(&message.id, clock.now()).await?,
-            Err(e) => store.mark_email_failed(&message.id, &e.to_string()).await?,
-        }
-    }
-    Ok(())
+    let _ = deliver(&store, clock.as_ref(), &delivery).await;
 }
 
 /// The system clock, for the binary.

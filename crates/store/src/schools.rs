@@ -1,7 +1,7 @@
 //! Local authorities, schools, their dated frameworks, calendars and registration groups.
 
 use senco_domain::Date;
-use senco_domain::calendar::{DateRange, SchoolCalendar};
+use senco_domain::calendar::{CompulsorySchoolAge, DateRange, SchoolCalendar};
 use senco_domain::school::{Country, FrameworkKey, Phase};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -369,4 +369,75 @@ fn school_from_row(row: &AnyRow) -> Result<School> {
         maintained: get_flag(row, "maintained")?,
         frameworks: Vec::new(),
     })
+}
+
+/// The settings key of a country's compulsory school age.
+fn csa_key(country: Country) -> String {
+    format!("compulsory_school_age.{}", country.as_str())
+}
+
+/// Formats a compulsory school age setting as `5;03-31,08-31,12-31`.
+pub fn format_compulsory_school_age(c: &CompulsorySchoolAge) -> String {
+    let days: Vec<String> = c
+        .prescribed_days
+        .iter()
+        .map(|(m, d)| format!("{:02}-{:02}", u8::from(*m), d))
+        .collect();
+    format!("{};{}", c.start_age, days.join(","))
+}
+
+/// Parses a compulsory school age setting written by [`format_compulsory_school_age`].
+pub fn parse_compulsory_school_age(s: &str) -> Option<CompulsorySchoolAge> {
+    let (age, days) = s.split_once(';')?;
+    let start_age = age.trim().parse().ok()?;
+    let prescribed_days = days
+        .split(',')
+        .map(|d| {
+            let (m, d) = d.trim().split_once('-')?;
+            let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+            let day: u8 = d.parse().ok()?;
+            (1..=31).contains(&day).then_some((month, day))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!prescribed_days.is_empty()).then_some(CompulsorySchoolAge {
+        start_age,
+        prescribed_days,
+    })
+}
+
+impl Store {
+    /// A country's compulsory school age: the stored setting, or the law's default.
+    pub async fn compulsory_school_age(&self, country: Country) -> Result<CompulsorySchoolAge> {
+        match self.setting(&csa_key(country)).await? {
+            Some(s) => parse_compulsory_school_age(&s).ok_or_else(|| {
+                StoreError::Malformed(format!("setting {}: {s:?}", csa_key(country)))
+            }),
+            None => Ok(CompulsorySchoolAge::default_for(country)),
+        }
+    }
+
+    /// Changes a country's compulsory school age.
+    pub async fn set_compulsory_school_age(
+        tx: &mut Tx,
+        country: Country,
+        c: &CompulsorySchoolAge,
+    ) -> Result<()> {
+        Store::set_setting(tx, &csa_key(country), &format_compulsory_school_age(c)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compulsory_school_age_settings_round_trip() {
+        let c = CompulsorySchoolAge::default_for(Country::Wales);
+        let s = format_compulsory_school_age(&c);
+        assert_eq!(s, "5;03-31,08-31,12-31");
+        assert_eq!(parse_compulsory_school_age(&s), Some(c));
+        for bad in ["", "5", "x;03-31", "5;13-01", "5;03-32", "5;"] {
+            assert_eq!(parse_compulsory_school_age(bad), None, "{bad}");
+        }
+    }
 }

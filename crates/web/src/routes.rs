@@ -118,6 +118,12 @@ fn table() -> Routes {
             &["GET"],
             get(pages::pupils::audit),
         )
+        .at(
+            "/pupils/{id}/contacts/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::contacts::new).post(pages::contacts::create),
+        )
         .at("/admin/users", Page, &["GET"], get(pages::users::index))
         .at(
             "/admin/users/new",
@@ -167,7 +173,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     let mut r = (
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Sorry, there is a problem with the service. Try again later.",
+        crate::i18n::EN.problem_title,
     )
         .into_response();
     r.headers_mut().insert(

@@ -93,7 +93,13 @@ pub async fn serve_until_stopped(
         database_url: url.to_string(),
         bind: serve.bind,
         web: web_config(serve),
-        outbox_dir: serve.outbox_dir.clone(),
+        mail: match &serve.smtp_url {
+            Some(url) => crate::mail::Delivery::Smtp {
+                url: url.clone(),
+                from: serve.mail_from.clone(),
+            },
+            None => crate::mail::Delivery::Files(serve.outbox_dir.clone()),
+        },
     };
     let app = Application::build(config, system_clock()).await?;
     let addr = app.address()?;

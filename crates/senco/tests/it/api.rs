@@ -292,6 +292,17 @@ async fn pupils_cannot_be_added_to_another_school(app: &TestApp) {
         assert_eq!(r.status, 422, "{email}");
         assert_eq!(r.json()["errors"][0]["field"], "school_urn");
     }
+    // A child of school age needs a UPN; only early-years settings may leave it out.
+    let c = app.signed_in(SENCO_A).await;
+    let r = c
+        .post_json(
+            "/api/v1/pupils",
+            &json!({"school_urn": "100001", "legal_forename": "A", "legal_surname": "B", "date_of_birth": "2018-01-01", "sex": "F"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["errors"][0]["field"], "upn");
+    assert_eq!(r.json()["errors"][0]["reason"], "missing");
     let total = app
         .signed_in(SENCO_B)
         .await

@@ -137,7 +137,7 @@ impl TestApp {
             database_url: url,
             bind: "127.0.0.1:0".parse().unwrap(),
             web,
-            outbox_dir: outbox.clone(),
+            mail: senco::mail::Delivery::Files(outbox.clone()),
         };
         let app = Application::build_with_store(config, store.clone(), clock.clone())
             .await

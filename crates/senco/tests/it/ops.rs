@@ -8,7 +8,42 @@ both!(
     every_table_with_pupil_data_carries_its_school,
     the_api_is_described_by_an_openapi_document,
     the_demo_data_loads_and_its_sign_ins_work,
+    compulsory_school_age_is_a_setting_per_country,
 );
+
+async fn compulsory_school_age_is_a_setting_per_country(app: &TestApp) {
+    use senco_domain::calendar::CompulsorySchoolAge;
+    use senco_domain::school::Country;
+    let england = app
+        .store
+        .compulsory_school_age(Country::England)
+        .await
+        .unwrap();
+    assert_eq!(england, CompulsorySchoolAge::default_for(Country::England));
+    let changed = CompulsorySchoolAge {
+        start_age: 6,
+        prescribed_days: vec![(time::Month::August, 31)],
+    };
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::set_compulsory_school_age(&mut tx, Country::Wales, &changed)
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    assert_eq!(
+        app.store
+            .compulsory_school_age(Country::Wales)
+            .await
+            .unwrap(),
+        changed
+    );
+    assert_eq!(
+        app.store
+            .compulsory_school_age(Country::England)
+            .await
+            .unwrap(),
+        england
+    );
+}
 
 async fn health_readiness_and_metrics_answer_and_metrics_name_route_templates(app: &TestApp) {
     let c = app.client();
@@ -201,4 +236,117 @@ async fn the_demo_data_loads_and_its_sign_ins_work(app: &TestApp) {
         .unwrap();
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+mod mail {
+    use std::sync::{Arc, Mutex};
+
+    use senco::mail::{Delivery, deliver};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use crate::helpers::*;
+
+    /// A minimal SMTP server on loopback that records what it receives, refusing the
+    /// recipients listed in `refuse`.
+    async fn fake_smtp(refuse: &'static [&'static str]) -> (u16, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let seen = got.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                    let mut data = None::<String>;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = data.as_mut() {
+                            if line == "." {
+                                seen.lock().unwrap().push(std::mem::take(body));
+                                data = None;
+                                write.write_all(b"250 queued\r\n").await.unwrap();
+                            } else {
+                                body.push_str(&line);
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let upper = line.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
+                            b"250-fake\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT")
+                            && refuse.iter().any(|r| line.contains(r))
+                        {
+                            b"550 no such user\r\n"
+                        } else if upper.starts_with("DATA") {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        write.write_all(reply).await.unwrap();
+                    }
+                });
+            }
+        });
+        (port, got)
+    }
+
+    #[tokio::test]
+    async fn queued_email_is_sent_by_smtp_and_refusals_are_retried_later() {
+        let (url, _, dir) = fresh_database(Db::Sqlite).await.unwrap();
+        let store = senco_store::Store::connect(&url).await.unwrap();
+        let clock = TestClock(Mutex::new(time::macros::datetime!(2026-11-23 10:00 UTC)));
+        store.migrate(clock.now()).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        senco_store::Store::enqueue_email(
+            &mut tx,
+            "parent@example.net",
+            "Your Senco account",
+            "Hello",
+            clock.now(),
+        )
+        .await
+        .unwrap();
+        senco_store::Store::enqueue_email(
+            &mut tx,
+            "gone@example.net",
+            "Your Senco account",
+            "Hello",
+            clock.now(),
+        )
+        .await
+        .unwrap();
+        senco_store::commit(tx).await.unwrap();
+        let (port, got) = fake_smtp(&["gone@example.net"]).await;
+        let delivery = Delivery::Smtp {
+            url: format!("smtp://127.0.0.1:{port}"),
+            from: "Senco <senco@school.example>".into(),
+        };
+        deliver(&store, &clock, &delivery).await.unwrap();
+        let received = got.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        assert!(
+            received[0].contains("Subject: Your Senco account"),
+            "{}",
+            received[0]
+        );
+        assert!(received[0].contains("To: parent@example.net"));
+        let pending = store.pending_emails(10).await.unwrap();
+        assert_eq!(
+            pending.len(),
+            1,
+            "the refused message waits for another try"
+        );
+        assert_eq!(pending[0].to_address, "gone@example.net");
+        assert_eq!(pending[0].attempts, 1);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -117,6 +117,7 @@ async fn adding_a_pupil_then_changing_their_details(app: &TestApp) {
             &[
                 ("legal_forename", "Owain"),
                 ("legal_surname", "Glyndŵr"),
+                ("upn", "Y886200118017"),
                 ("sex", "M"),
                 ("date_of_birth_day", "1"),
                 ("date_of_birth_month", "9"),
@@ -149,6 +150,7 @@ async fn adding_a_pupil_then_changing_their_details(app: &TestApp) {
                 ("version", "1"),
                 ("legal_forename", "Owain"),
                 ("legal_surname", "Glyndŵr"),
+                ("upn", "Y886200118017"),
                 ("preferred_forename", "Owi"),
                 ("sex", "M"),
                 ("date_of_birth_day", "1"),
@@ -344,5 +346,125 @@ mod users {
         let text = std::fs::read_to_string(mail[0].as_ref().unwrap().path()).unwrap();
         assert!(text.contains("To: new.teacher@a.example"));
         assert!(!text.contains(&first), "the passphrase is never emailed");
+    }
+}
+
+mod contacts {
+    use crate::helpers::*;
+
+    crate::both!(a_school_adds_a_parent_with_a_sign_in_who_then_sees_only_their_child);
+
+    async fn a_school_adds_a_parent_with_a_sign_in_who_then_sees_only_their_child(app: &TestApp) {
+        let senco = app.signed_in(SENCO_A).await;
+        let path = format!("/pupils/{}/contacts/new", app.fx.p2);
+        assert_eq!(senco.get(&path).await.status, 200);
+        // Teachers may read contacts but not add them; another school may not either.
+        assert_eq!(
+            app.signed_in(TEACHER_A)
+                .await
+                .get(&format!("/pupils/{}/contacts/new", app.fx.p1))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(app.signed_in(SENCO_B).await.get(&path).await.status, 404);
+        let bad = senco
+            .post_page(
+                &path,
+                &[
+                    ("name", "Gwen Quill"),
+                    ("email", "gwen@"),
+                    ("account", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        for message in [
+            "Select the person",
+            "Select whether this person has parental responsibility",
+            "correct format",
+        ] {
+            assert!(bad.body.contains(message), "{message}");
+        }
+        assert!(bad.body.contains("value=\"Gwen Quill\""));
+        let staff = senco
+            .post_page(
+                &path,
+                &[
+                    ("name", "Gwen Quill"),
+                    ("relationship", "Mother"),
+                    ("parental_responsibility", "yes"),
+                    ("email", TEACHER_A),
+                    ("account", "yes"),
+                ],
+            )
+            .await;
+        assert!(staff.body.contains("belongs to a staff account"));
+        let ok = senco
+            .post_page(
+                &path,
+                &[
+                    ("name", "Gwen Quill"),
+                    ("relationship", "Mother"),
+                    ("parental_responsibility", "yes"),
+                    ("email", "gwen.quill@example.net"),
+                    ("account", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        let start = ok.body.find("<code>").unwrap() + 6;
+        let first = ok.body[start..start + ok.body[start..].find("</code>").unwrap()].to_string();
+        let page = senco.get(&format!("/pupils/{}", app.fx.p2)).await;
+        assert!(page.body.contains("Gwen Quill"));
+        let c = app.client();
+        let r = c
+            .post_form(
+                "/sign-in",
+                &[("email", "gwen.quill@example.net"), ("password", &first)],
+            )
+            .await;
+        assert_eq!(r.header("location"), Some("/account/passphrase"));
+        let form = c.get("/account/passphrase").await;
+        let token = find_csrf(&form.body).unwrap();
+        let changed = c
+            .post_form(
+                "/account/passphrase",
+                &[
+                    ("csrf_token", &token),
+                    ("current", &first),
+                    ("new", "gwen's own passphrase"),
+                    ("confirm", "gwen's own passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status, 303);
+        assert_eq!(c.get(&format!("/pupils/{}", app.fx.p2)).await.status, 200);
+        assert_eq!(c.get(&format!("/pupils/{}", app.fx.p1)).await.status, 404);
+        // A restricted contact's sign-in shows nothing.
+        let restricted = senco
+            .post_page(
+                &format!("/pupils/{}/contacts/new", app.fx.p1),
+                &[
+                    ("name", "Ray Stricted"),
+                    ("relationship", "Father"),
+                    ("parental_responsibility", "yes"),
+                    ("restricted", "yes"),
+                    ("phone", "07700 900123"),
+                ],
+            )
+            .await;
+        assert_eq!(restricted.status, 303);
+        let page = senco.get(&format!("/pupils/{}", app.fx.p1)).await;
+        assert!(
+            page.body.contains("Ray Stricted") && page.body.contains("Restricted by court order")
+        );
+        assert_eq!(
+            app.store
+                .audit_count(Some(&app.fx.p1), "create", "allowed")
+                .await
+                .unwrap(),
+            1
+        );
     }
 }

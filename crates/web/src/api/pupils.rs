@@ -416,7 +416,10 @@ pub async fn create(
             .unwrap_or("english")
             .to_string(),
     };
-    let valid = draft.validate(today).map_err(|list| problems(&list))?;
+    let phase = state.store.school(&school_id).await?.phase;
+    let valid = draft
+        .validate(today, phase)
+        .map_err(|list| problems(&list))?;
     let enrolled_on = match body.enrolled_on.as_deref().and_then(date_from_iso) {
         None => today,
         Some(Ok(d)) => d,
@@ -565,7 +568,10 @@ pub async fn patch(
             .to_string(),
     };
     let valid = draft
-        .validate(state.today())
+        .validate(
+            state.today(),
+            state.store.school(&before.school_id).await?.phase,
+        )
         .map_err(|list| problems(&list))?;
     let groups = state.store.reg_groups(&before.school_id).await?;
     let circumstances = Circumstances {

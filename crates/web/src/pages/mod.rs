@@ -5,6 +5,7 @@
 //! what was typed, an error summary linking to each field, and "Error: " in the title.
 
 pub mod account;
+pub mod contacts;
 pub mod dashboard;
 pub mod pupils;
 pub mod sign_in;
@@ -123,6 +124,7 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "signed_out" => Some(m.signed_out),
         "passphrase_changed" => Some(m.passphrase_changed),
         "user_disabled" => Some(m.user_disabled),
+        "contact_added" => Some(m.contact_added),
         _ => None,
     }
 }

@@ -270,6 +270,7 @@ struct PupilPage {
     contacts: Option<Vec<Contact>>,
     can_edit: bool,
     can_audit: bool,
+    can_add_contact: bool,
 }
 
 fn yes_no(b: bool) -> String {
@@ -380,6 +381,7 @@ pub async fn show(
             contacts,
             can_edit: may(&p, Resource::PupilDetails, Action::Update),
             can_audit: may(&p, Resource::PupilAudit, Action::Read),
+            can_add_contact: may(&p, Resource::PupilContacts, Action::Create),
         })
     }
     .await;
@@ -652,10 +654,12 @@ pub async fn create(
         return show(form, errors);
     }
     let today = state.today();
-    let mut problems = match form.draft().validate(today) {
-        Ok(_) => Vec::new(),
-        Err(problems) => problems,
+    let phase = match state.store.school(&school).await {
+        Ok(s) => s.phase,
+        Err(e) => return render_error(&state, &headers, e.into()),
     };
+    let validated = form.draft().validate(today, phase);
+    let mut problems = validated.as_ref().err().cloned().unwrap_or_default();
     let enrolled = date_from_parts(
         &form.enrolled_on_day,
         &form.enrolled_on_month,
@@ -672,12 +676,9 @@ pub async fn create(
             None
         }
     };
-    let (Ok(valid), Some(enrolled_on)) = (form.draft().validate(today), enrolled_on) else {
+    let (Ok(valid), Some(enrolled_on), true) = (validated, enrolled_on, problems.is_empty()) else {
         return show(form.clone(), form_errors(&problems));
     };
-    if !problems.is_empty() {
-        return show(form.clone(), form_errors(&problems));
-    }
     let actor = Actor {
         principal: &p,
         request_id: request_id(&headers),
@@ -776,7 +777,11 @@ pub async fn update(
         errors.add("legal_forename", EN.form_expired);
         return show(form, errors, None);
     }
-    let valid = match form.draft().validate(state.today()) {
+    let phase = match state.store.school(&pupil.school_id).await {
+        Ok(s) => s.phase,
+        Err(e) => return render_error(&state, &headers, e.into()),
+    };
+    let valid = match form.draft().validate(state.today(), phase) {
         Ok(v) => v,
         Err(problems) => return show(form.clone(), form_errors(&problems), None),
     };

@@ -224,11 +224,8 @@ pub async fn sign_out(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !p.csrf_ok(&form.csrf_token) {
-        return (
-            StatusCode::FORBIDDEN,
-            "The form has expired. Go back, reload the page and try again.",
-        )
-            .into_response();
+        // A sign-out without this session's token (a stale page, or another site) does nothing.
+        return Redirect::to("/").into_response();
     }
     if let Some((hash, _)) = &p.session {
         let _ = state.store.delete_session(hash).await;

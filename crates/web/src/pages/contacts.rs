@@ -1,0 +1,253 @@
+//! Adding a pupil's parents and carers, optionally with a parent sign-in.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::person::{Email, EmailError, Passphrase, PersonName};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::role::Role;
+use senco_store::Store;
+use senco_store::pupils::{NewContact, Pupil};
+use senco_store::users::NewUser;
+use serde::Deserialize;
+
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, pupil_for};
+use crate::auth::{Principal, SignedIn, hash_passphrase, random_token};
+use crate::i18n::EN;
+
+/// The form, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    relationship: String,
+    #[serde(default)]
+    parental_responsibility: String,
+    #[serde(default)]
+    restricted: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contact_form.html")]
+struct ContactPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    form: ContactForm,
+    errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contact_added.html")]
+struct AddedPage {
+    page: PageChrome,
+    pupil_id: String,
+    email: String,
+    passphrase: String,
+}
+
+fn form_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    form: ContactForm,
+    errors: FormErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ContactPage {
+        page: PageChrome::signed_in(state, p, EN.add_contact_title, Section::Pupils)
+            .with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        form,
+        errors,
+    };
+    (status, page).into_response()
+}
+
+/// GET /pupils/{id}/contacts/new
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await {
+        Ok(pupil) => form_page(
+            &state,
+            &p,
+            &pupil,
+            ContactForm {
+                parental_responsibility: "yes".into(),
+                ..ContactForm::default()
+            },
+            FormErrors::default(),
+        ),
+        Err(e) => render_error(&state, &headers, e.into()),
+    }
+}
+
+/// POST /pupils/{id}/contacts/new
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await
+    {
+        Ok(pupil) => pupil,
+        Err(e) => return render_error(&state, &headers, e.into()),
+    };
+    let m = &EN;
+    let mut errors = FormErrors::default();
+    if !p.csrf_ok(&form.csrf_token) {
+        errors.add("name", m.form_expired);
+    }
+    let name = PersonName::parse(&form.name)
+        .map_err(|_| errors.add("name", m.enter_contact_name))
+        .ok();
+    let relationship = m
+        .relationships
+        .iter()
+        .find(|r| **r == form.relationship)
+        .copied();
+    if relationship.is_none() {
+        errors.add("relationship", m.choose_relationship);
+    }
+    let pr = match form.parental_responsibility.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            errors.add_linked(
+                "parental_responsibility",
+                "parental_responsibility",
+                m.choose_pr,
+            );
+            None
+        }
+    };
+    let wants_account = form.account.is_some();
+    let email = match Email::parse(&form.email) {
+        Ok(e) => Some(e),
+        Err(EmailError::Empty) => {
+            if wants_account {
+                errors.add("email", m.account_needs_email);
+            }
+            None
+        }
+        Err(_) => {
+            errors.add("email", m.email_format);
+            None
+        }
+    };
+    let phone = form.phone.trim().chars().take(40).collect::<String>();
+    let (Some(name), Some(relationship), Some(pr), true) =
+        (name, relationship, pr, errors.is_empty())
+    else {
+        return form_page(&state, &p, &pupil, form, errors);
+    };
+    let result = async {
+        let now = state.now();
+        let mut tx = state.store.begin().await?;
+        let mut first_passphrase = None;
+        let user_id = match (&email, wants_account) {
+            (Some(email), true) => match state.store.user_for_sign_in(email.as_str()).await? {
+                Some((existing, _)) if existing.role == Role::Parent => Some(existing.id),
+                Some(_) => return Ok(Err(())),
+                None => {
+                    let first = random_token()[..20].to_string();
+                    let hash = hash_passphrase(&Passphrase::parse(&first).map_err(|e| anyhow::anyhow!("{e}"))?)?;
+                    let new = NewUser {
+                        email: email.as_str(),
+                        name: name.as_str(),
+                        role: Role::Parent,
+                        school_id: None,
+                        la_id: None,
+                        password_hash: Some(&hash),
+                        must_change_password: true,
+                    };
+                    let uid = Store::insert_user(&mut tx, &new, now).await?;
+                    let mut e = actor.event(&state, "user", "create", "allowed");
+                    e.record_id = Some(uid.clone());
+                    e.school_id = Some(pupil.school_id.clone());
+                    Store::audit_in(&mut tx, &e).await?;
+                    Store::enqueue_email(
+                        &mut tx,
+                        email.as_str(),
+                        "Your Senco sign-in",
+                        "Your child's school has given you a sign-in to Senco. The school will give you a first passphrase; you will choose your own when you first sign in.",
+                        now,
+                    )
+                    .await?;
+                    first_passphrase = Some(first);
+                    Some(uid)
+                }
+            },
+            _ => None,
+        };
+        let contact = NewContact {
+            name: name.as_str(),
+            relationship,
+            parental_responsibility: pr,
+            restricted: form.restricted.is_some(),
+            email: email.as_ref().map(|e| e.as_str()),
+            phone: Some(phone.as_str()).filter(|s| !s.is_empty()),
+            user_id: user_id.as_deref(),
+        };
+        let contact_id = Store::insert_contact(&mut tx, &pupil.id, &pupil.school_id, &contact, now).await?;
+        let mut e = actor.event(&state, "contact", "create", "allowed");
+        e.school_id = Some(pupil.school_id.clone());
+        e.pupil_id = Some(pupil.id.clone());
+        e.record_id = Some(contact_id);
+        Store::audit_in(&mut tx, &e).await?;
+        senco_store::commit(tx).await?;
+        Ok::<_, anyhow::Error>(Ok(first_passphrase))
+    }
+    .await;
+    match result {
+        Ok(Ok(None)) => {
+            Redirect::to(&format!("/pupils/{}?flash=contact_added", pupil.id)).into_response()
+        }
+        Ok(Ok(Some(passphrase))) => AddedPage {
+            page: PageChrome::signed_in(&state, &p, m.contact_added, Section::Pupils),
+            pupil_id: pupil.id.clone(),
+            email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
+            passphrase,
+        }
+        .into_response(),
+        Ok(Err(())) => {
+            let mut errors = FormErrors::default();
+            errors.add("email", m.email_not_a_parent);
+            form_page(&state, &p, &pupil, form, errors)
+        }
+        Err(e) => render_error(&state, &headers, PageError::Internal(e)),
+    }
+}
