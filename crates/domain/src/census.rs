@@ -478,6 +478,40 @@ pub enum AreaOfNeed {
 }
 
 impl AreaOfNeed {
+    /// The four broad areas of need a concern can name today.
+    pub const BROAD: [AreaOfNeed; 4] = [
+        AreaOfNeed::CommunicationAndInteraction,
+        AreaOfNeed::CognitionAndLearning,
+        AreaOfNeed::SocialEmotionalAndMentalHealth,
+        AreaOfNeed::SensoryAndOrPhysical,
+    ];
+
+    /// The snake_case key (as in the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaOfNeed::CommunicationAndInteraction => "communication_and_interaction",
+            AreaOfNeed::CognitionAndLearning => "cognition_and_learning",
+            AreaOfNeed::SocialEmotionalAndMentalHealth => "social_emotional_and_mental_health",
+            AreaOfNeed::SensoryAndOrPhysical => "sensory_and_or_physical",
+            AreaOfNeed::BehaviourEmotionalAndSocialDevelopment => {
+                "behaviour_emotional_and_social_development"
+            }
+        }
+    }
+
+    /// The area for a key written by [`AreaOfNeed::as_str`].
+    pub fn parse(s: &str) -> Option<AreaOfNeed> {
+        [
+            AreaOfNeed::CommunicationAndInteraction,
+            AreaOfNeed::CognitionAndLearning,
+            AreaOfNeed::SocialEmotionalAndMentalHealth,
+            AreaOfNeed::SensoryAndOrPhysical,
+            AreaOfNeed::BehaviourEmotionalAndSocialDevelopment,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AreaOfNeed::CommunicationAndInteraction => "Communication and interaction",

@@ -20,6 +20,8 @@ pub enum Resource {
     PupilSen,
     /// Who has read or changed a pupil's record.
     PupilAudit,
+    /// Concerns raised about a pupil (staff only: parents do not see concerns being triaged).
+    Concern,
     /// User accounts.
     Users,
     /// Schools, authorities and calendars of the installation.
@@ -79,7 +81,7 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Aggregates, Installation, PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
+    Aggregates, Concern, Installation, PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -95,11 +97,15 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, PupilSen, Create),
     rule(Role::Senco, OwnSchool, PupilSen, Update),
     rule(Role::Senco, OwnSchool, PupilAudit, Read),
+    rule(Role::Senco, OwnSchool, Concern, Read),
+    rule(Role::Senco, OwnSchool, Concern, Create),
+    rule(Role::Senco, OwnSchool, Concern, Update),
     rule(Role::Senco, OwnSchool, Aggregates, Read),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
     rule(Role::Head, OwnSchool, PupilSen, Read),
+    rule(Role::Head, OwnSchool, Concern, Read),
     rule(Role::Head, OwnSchool, Aggregates, Read),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
@@ -115,8 +121,10 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Teacher, Teaches, PupilDetails, Read),
     rule(Role::Teacher, Teaches, PupilContacts, Read),
     rule(Role::Teacher, Teaches, PupilSen, Read),
+    rule(Role::Teacher, Teaches, Concern, Create),
     rule(Role::TeachingAssistant, Teaches, PupilDetails, Read),
     rule(Role::TeachingAssistant, Teaches, PupilSen, Read),
+    rule(Role::TeachingAssistant, Teaches, Concern, Create),
     // Parents: their own child, only with unrestricted parental responsibility.
     rule(Role::Parent, OwnChild, PupilDetails, Read),
     rule(Role::Parent, OwnChild, PupilSen, Read),
@@ -175,7 +183,7 @@ mod tests {
             let reach = [pupil_reach(r.role), user_reach(r.role)];
             let pupil_resource = matches!(
                 r.resource,
-                PupilDetails | PupilContacts | PupilSen | PupilAudit
+                PupilDetails | PupilContacts | PupilSen | PupilAudit | Concern
             );
             if pupil_resource {
                 assert_eq!(reach[0], Some(r.relation), "{r:?}");
@@ -209,6 +217,28 @@ mod tests {
                 expected,
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn parents_specialists_and_officers_never_see_concerns() {
+        for role in [
+            Role::Parent,
+            Role::Specialist,
+            Role::LaOfficer,
+            Role::Admin,
+            Role::SchoolAdmin,
+        ] {
+            for relation in [
+                OwnSchool,
+                Teaches,
+                OwnChild,
+                ReferredTo,
+                SharedWithAuthority,
+                Install,
+            ] {
+                assert!(!allows(role, relation, Concern, Read), "{role:?}");
+            }
         }
     }
 

@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod pupils;
 pub mod schools;
+pub mod sen;
 pub mod users;
 
 use std::str::FromStr;

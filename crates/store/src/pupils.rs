@@ -469,31 +469,7 @@ impl Store {
         let push_where = |q: &mut Sql| {
             q.push(" WHERE 1 = 1");
             scope.push_predicate(q);
-            if let Some(school) = &filter.school_id {
-                q.push(" AND p.school_id = ").bind(school.clone());
-            }
-            if let Some(group) = &filter.reg_group_id {
-                q.push(" AND p.reg_group_id = ").bind(group.clone());
-            }
-            if let Some((code, from, to)) = filter.year {
-                q.push(" AND (p.year_override = ")
-                    .bind(code)
-                    .push(" OR (p.year_override IS NULL AND p.date_of_birth BETWEEN ")
-                    .bind(ds(from))
-                    .push(" AND ")
-                    .bind(ds(to))
-                    .push("))");
-            }
-            if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let upper = text.to_ascii_uppercase();
-                q.push(" AND (p.upn = ")
-                    .bind(upper.clone())
-                    .push(" OR p.former_upn = ")
-                    .bind(upper)
-                    .push(" OR p.search_text LIKE ")
-                    .bind(escape_like(&text.to_lowercase()))
-                    .push(" ESCAPE '\\')");
-            }
+            push_filter(q, filter);
         };
         let mut count = Sql::new("SELECT COUNT(*) AS n FROM pupils p");
         push_where(&mut count);
@@ -682,6 +658,57 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("school_id")?, r.try_get("n")?)))
             .collect()
+    }
+}
+
+/// Adds `AND ...` conditions for a pupil filter on the pupil alias `p`.
+pub(crate) fn push_filter(q: &mut Sql, filter: &PupilFilter) {
+    if let Some(school) = &filter.school_id {
+        q.push(" AND p.school_id = ").bind(school.clone());
+    }
+    if let Some(group) = &filter.reg_group_id {
+        q.push(" AND p.reg_group_id = ").bind(group.clone());
+    }
+    if let Some((code, from, to)) = filter.year {
+        q.push(" AND (p.year_override = ")
+            .bind(code)
+            .push(" OR (p.year_override IS NULL AND p.date_of_birth BETWEEN ")
+            .bind(ds(from))
+            .push(" AND ")
+            .bind(ds(to))
+            .push("))");
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let upper = text.to_ascii_uppercase();
+        q.push(" AND (p.upn = ")
+            .bind(upper.clone())
+            .push(" OR p.former_upn = ")
+            .bind(upper)
+            .push(" OR p.search_text LIKE ")
+            .bind(escape_like(&text.to_lowercase()))
+            .push(" ESCAPE '\\')");
+    }
+}
+
+impl Store {
+    /// Pupils by id, already known to be in the caller's scope (used after a scoped query).
+    pub(crate) async fn pupils_with_ids(&self, ids: &[String]) -> Result<Page<Pupil>> {
+        if ids.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
+        }
+        let mut q = Sql::new(format!(
+            "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id WHERE p.id IN ("
+        ));
+        q.bind_list(ids).push(")");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let items: Vec<Pupil> = rows.iter().map(pupil_from_row).collect::<Result<_>>()?;
+        Ok(Page {
+            total: items.len() as i64,
+            items,
+        })
     }
 }
 

@@ -81,6 +81,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilContacts => "contacts",
         Resource::PupilSen => "sen_record",
         Resource::PupilAudit => "audit_trail",
+        Resource::Concern => "concern",
         Resource::Users => "user",
         Resource::Installation => "installation",
         Resource::Aggregates => "aggregates",

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod records;
 pub mod routes;
 pub mod security;
+pub mod sen;
 
 use std::sync::Arc;
 

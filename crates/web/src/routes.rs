@@ -137,6 +137,82 @@ fn table() -> Routes {
             &["POST"],
             post(pages::users::disable),
         )
+        // @sen-routes
+        .at(
+            "/api/v1/pupils/{id}/concerns",
+            Api,
+            &["POST"],
+            post(api::sen::create_concern),
+        )
+        .at(
+            "/api/v1/pupils/{id}/stage-changes",
+            Api,
+            &["POST"],
+            post(api::sen::create_stage_change),
+        )
+        .at(
+            "/pupils/{id}/concerns/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::concerns::new).post(pages::concerns::create),
+        )
+        .at("/concerns", Page, &["GET"], get(pages::concerns::index))
+        .at(
+            "/concerns/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::concerns::show).post(pages::concerns::decide),
+        )
+        .at(
+            "/pupils/{id}/stage-changes/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::stage_changes::new).post(pages::stage_changes::create),
+        )
+        .at(
+            "/pupils/{id}/stage-changes/{change}/parents-told",
+            Page,
+            &["GET", "POST"],
+            get(pages::stage_changes::told_new).post(pages::stage_changes::told_create),
+        )
+        .at(
+            "/pupils/{id}/needs/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::stage_changes::need_new).post(pages::stage_changes::need_create),
+        )
+        .at(
+            "/pupils/{id}/processes/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::stage_changes::process_new).post(pages::stage_changes::process_create),
+        )
+        // @register-routes
+        .at("/register", Page, &["GET"], get(pages::register::index))
+        .at(
+            "/register.csv",
+            Page,
+            &["GET"],
+            get(pages::register::download),
+        )
+        .at(
+            "/pupils/{id}/chronology",
+            Page,
+            &["GET"],
+            get(pages::chronology::show),
+        )
+        .at(
+            "/api/v1/register",
+            Api,
+            &["GET"],
+            get(api::sen_read::register),
+        )
+        .at(
+            "/api/v1/pupils/{id}/chronology",
+            Api,
+            &["GET"],
+            get(api::sen_read::chronology),
+        )
         .at("/api/v1/openapi.json", Public, &["GET"], get(api::openapi))
         .at("/api/v1/schools", Api, &["GET"], get(api::schools::list))
         .at(

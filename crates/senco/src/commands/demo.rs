@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use senco_domain::calendar::london_date;
 use senco_domain::person::Passphrase;
 use senco_domain::role::Role;
+use senco_domain::school::FrameworkKey;
 use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
@@ -394,6 +395,27 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                     )
                     .await?;
                 }
+                let teacher = pupil
+                    .reg_group
+                    .and_then(|g| school.reg_groups.get(g))
+                    .and_then(|g| g.teacher)
+                    .and_then(|t| staff_ids.get(t))
+                    .map(String::as_str);
+                let seed = SenSeed {
+                    school_id: &school_id,
+                    frameworks: &school.frameworks,
+                    early_years: school.phase.is_early_years(),
+                    senco: school
+                        .staff
+                        .iter()
+                        .position(|s| s.role == Role::Senco)
+                        .and_then(|i| staff_ids.get(i))
+                        .map(String::as_str),
+                    teacher,
+                    today,
+                    now,
+                };
+                seed_sen(&mut tx, &seed, pupil_index, &pupil_id, pupil).await?;
                 if pupil_index < 3 {
                     samples.push(SamplePupil {
                         id: pupil_id,
@@ -454,4 +476,168 @@ fn account(
         school_urn: school.as_ref().map(|(urn, _)| *urn),
         school_name: school.map(|(_, name)| name),
     }
+}
+
+/// Where a pupil's made-up SEN history is written.
+struct SenSeed<'a> {
+    school_id: &'a str,
+    frameworks: &'a [(FrameworkKey, senco_domain::Date)],
+    early_years: bool,
+    senco: Option<&'a str>,
+    teacher: Option<&'a str>,
+    today: senco_domain::Date,
+    now: time::OffsetDateTime,
+}
+
+/// Gives about one pupil in eight a stage history (School Action, School Action Plus, or a
+/// Welsh IDP), with needs, parents told (a few not yet), and a few concerns awaiting triage.
+/// Deterministic: it depends only on the pupil's position in the school.
+async fn seed_sen(
+    tx: &mut senco_store::Tx,
+    s: &SenSeed<'_>,
+    i: usize,
+    pupil_id: &str,
+    pupil: &senco_synth::PupilSpec,
+) -> anyhow::Result<()> {
+    use senco_domain::framework::Stage;
+    use senco_store::sen::{CurrentStage, NewConcern, NewStageChange};
+    let h = (i * 37 + 11) % 100;
+    let in_force: Vec<FrameworkKey> = s
+        .frameworks
+        .iter()
+        .filter(|(_, since)| *since <= s.today)
+        .map(|(k, _)| *k)
+        .collect();
+    let welsh_aln = in_force.contains(&FrameworkKey::WalesAln2021) && h.is_multiple_of(2);
+    let framework = if welsh_aln {
+        FrameworkKey::WalesAln2021
+    } else {
+        *in_force
+            .iter()
+            .find(|k| **k != FrameworkKey::WalesAln2021)
+            .unwrap_or(&FrameworkKey::England2001)
+    };
+    let early = s.early_years
+        || matches!(
+            senco_domain::year_group::nc_year(
+                pupil.dob,
+                senco_domain::year_group::academic_year_start(s.today)
+            ),
+            Some(
+                senco_domain::year_group::YearGroup::Nursery1
+                    | senco_domain::year_group::YearGroup::Nursery2
+            )
+        );
+    let ladder: &[Stage] = match (welsh_aln, early, h) {
+        (true, _, 0..9) => &[Stage::SchoolIdp],
+        (true, _, 9..11) => &[Stage::SchoolIdp, Stage::LaIdp],
+        (false, true, 0..8) => &[Stage::EarlyYearsAction],
+        (false, true, 8..11) => &[Stage::EarlyYearsAction, Stage::EarlyYearsActionPlus],
+        (false, false, 0..9) => &[Stage::SchoolAction],
+        (false, false, 9..12) => &[Stage::SchoolAction, Stage::SchoolActionPlus],
+        _ => &[],
+    };
+    if (95..97).contains(&h)
+        && !early
+        && let Some(teacher) = s.teacher
+    {
+        let raised = s.today - time::Duration::days((h as i64 - 90) * 3);
+        Store::insert_concern(
+            tx,
+            pupil_id,
+            s.school_id,
+            &NewConcern {
+                raised_by: teacher,
+                raised_on: raised.max(pupil.enrolled_on),
+                framework,
+                areas: "cognition_and_learning",
+                details: Some("Finds it hard to keep up with reading in class"),
+                triggers: "little_or_no_progress,literacy_or_mathematics",
+                tried: "Extra phonics in a small group, three times a week",
+                result: "Reading age has not moved in six weeks",
+            },
+            s.now,
+        )
+        .await?;
+    }
+    let start =
+        (pupil.enrolled_on + time::Duration::days(30)).max(s.today - time::Duration::days(400));
+    let last = s.today - time::Duration::days(20);
+    if ladder.is_empty() || start >= last {
+        return Ok(());
+    }
+    let step = (last - start).whole_days() / ladder.len() as i64;
+    let mut current = None;
+    for (n, stage) in ladder.iter().enumerate() {
+        let on = start + time::Duration::days(step * n as i64);
+        let id = Store::insert_stage_change(
+            tx,
+            pupil_id,
+            s.school_id,
+            &NewStageChange {
+                framework,
+                stage: *stage,
+                effective_on: on,
+                reason: if n == 0 {
+                    "Little progress despite teaching targeted at the weaknesses"
+                } else {
+                    "Still little progress after a term of extra help"
+                },
+                decided_by: s.senco,
+                decided_with: Some("Class teacher"),
+                specialists: matches!(stage, Stage::SchoolActionPlus | Stage::EarlyYearsActionPlus)
+                    .then_some("Educational psychologist"),
+                supersedes: None,
+                imported: false,
+                recorded_by: s.senco,
+            },
+            s.now,
+        )
+        .await?;
+        let untold = n + 1 == ladder.len() && i.is_multiple_of(7);
+        if !untold {
+            let how = ["meeting", "letter", "phone"][i % 3];
+            Store::insert_parent_notification(
+                tx,
+                &id,
+                pupil_id,
+                s.school_id,
+                on + time::Duration::days(2),
+                how,
+                s.senco,
+                s.now,
+            )
+            .await?;
+        }
+        current = Some(CurrentStage {
+            framework,
+            stage: *stage,
+            since: on,
+            stage_change_id: id,
+        });
+    }
+    Store::set_current_stage(tx, pupil_id, s.school_id, current.as_ref()).await?;
+    let welsh = framework.country() == senco_domain::school::Country::Wales;
+    let codes: &[&str] = if welsh {
+        &["MLD", "DYSL", "SLCD", "ASD", "BESD", "ADHD"]
+    } else {
+        &["SPLD", "MLD", "SLCN", "SEMH", "ASD", "HI", "VI", "PD"]
+    };
+    let primary = codes[(i / 3) % codes.len()];
+    Store::insert_need(tx, pupil_id, s.school_id, primary, 1, start, s.senco, s.now).await?;
+    if ladder.len() > 1 {
+        let secondary = codes[(i / 3 + 2) % codes.len()];
+        Store::insert_need(
+            tx,
+            pupil_id,
+            s.school_id,
+            secondary,
+            2,
+            start,
+            s.senco,
+            s.now,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -16,5 +16,9 @@ mod auth;
 mod cli;
 // Pages: searching, the pupil page, forms that keep what was typed.
 mod pages;
+// The graduated response: concerns, stage changes, needs and processes.
+mod sen;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
+// The SEN register (page, CSV, API) and a pupil's chronology.
+mod register;

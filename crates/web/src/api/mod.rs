@@ -7,6 +7,10 @@
 
 pub mod pupils;
 pub mod schools;
+// @sen-api-modules
+pub mod sen;
+// @register-api-modules
+pub mod sen_read;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request};
@@ -239,11 +243,22 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Senco API", description = "Special educational needs records for schools and local authorities."),
-    paths(schools::list, pupils::list, pupils::create, pupils::get, pupils::patch),
+    paths(
+        schools::list, pupils::list, pupils::create, pupils::get, pupils::patch,
+        // @sen-api-paths
+        sen::create_concern, sen::create_stage_change,
+        // @register-api-paths
+        sen_read::register, sen_read::chronology,
+    ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
         schools::DatedFramework, schools::SchoolList, pupils::PupilOut, pupils::PupilList, pupils::NewPupil,
-        pupils::PupilPatch, pupils::Sex, pupils::Language, pupils::Role
+        pupils::PupilPatch, pupils::Sex, pupils::Language, pupils::Role,
+        // @sen-api-schemas
+        sen::NewConcern, sen::NewStageChange, sen::Created,
+        // @register-api-schemas
+        sen_read::Stage, sen_read::RegisterItem, sen_read::RegisterList, sen_read::ChronologyItemOut,
+        sen_read::ChronologyList,
     )),
     modifiers(&Security),
     security(("bearer" = []))

@@ -24,9 +24,17 @@ pub struct Link {
     pub text: String,
 }
 
+/// A list of outstanding work on the SENCO's home page.
+pub struct Duty {
+    pub heading: &'static str,
+    pub hint: Option<&'static str>,
+    pub items: Vec<Link>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
+    duties: Vec<Duty>,
     page: PageChrome,
     school_name: Option<String>,
     stats: Vec<(&'static str, String)>,
@@ -57,6 +65,7 @@ pub async fn show(
 async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageError> {
     let m = &EN;
     let mut page = DashboardPage {
+        duties: Vec::new(),
         page: PageChrome::signed_in(state, p, m.dashboard_title, Section::Home),
         school_name: None,
         stats: Vec::new(),
@@ -79,6 +88,9 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
         text: m.dashboard_manage_users.into(),
     };
     let scope = p.scope();
+    if p.user.role == Role::Senco {
+        page.duties = senco_duties(state, p).await?;
+    }
     match p.user.role {
         Role::Senco | Role::Head | Role::SchoolAdmin => {
             let total = state
@@ -161,4 +173,75 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
         }
     }
     Ok(page)
+}
+
+/// Concerns awaiting triage, parents not yet told of a change, and stages to map.
+async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, PageError> {
+    let m = &EN;
+    let Some(school_id) = &p.user.school_id else {
+        return Ok(Vec::new());
+    };
+    let scope = p.scope();
+    let name_of = |pupil: &senco_store::pupils::Pupil| pupil.display_name();
+    let concerns = state
+        .store
+        .concerns_for_school(school_id, &["awaiting_triage"])
+        .await?;
+    let concern_links = concerns
+        .iter()
+        .map(|(c, name)| Link {
+            href: format!("/concerns/{}", c.id),
+            text: format!("{name}, {}", super::pupils::long_date(c.raised_on)),
+        })
+        .collect();
+    let mut untold = Vec::new();
+    for (pupil_id, _change, stage, on) in state.store.untold_changes(school_id).await? {
+        if let Ok(pupil) = state.store.pupil(&scope, &pupil_id).await {
+            untold.push(Link {
+                href: format!("/pupils/{}", pupil.id),
+                text: format!(
+                    "{}: {}, {}",
+                    name_of(&pupil),
+                    stage.label(),
+                    super::pupils::long_date(on)
+                ),
+            });
+        }
+    }
+    let school = state.store.school(school_id).await?;
+    let in_force = crate::sen::frameworks_in_force(&school, state.today());
+    let mut to_map = Vec::new();
+    for (pupil_id, current) in state.store.current_stages_for_school(school_id).await? {
+        if in_force.contains(&current.framework) {
+            continue;
+        }
+        if let Ok(pupil) = state.store.pupil(&scope, &pupil_id).await {
+            to_map.push(Link {
+                href: format!("/pupils/{}/stage-changes/new", pupil.id),
+                text: format!(
+                    "{}: {} ({})",
+                    name_of(&pupil),
+                    current.stage.label(),
+                    senco_domain::framework::framework(current.framework).name
+                ),
+            });
+        }
+    }
+    Ok(vec![
+        Duty {
+            heading: m.dashboard_concerns,
+            hint: None,
+            items: concern_links,
+        },
+        Duty {
+            heading: m.dashboard_untold,
+            hint: None,
+            items: untold,
+        },
+        Duty {
+            heading: m.dashboard_to_map,
+            hint: Some(m.dashboard_to_map_hint),
+            items: to_map,
+        },
+    ])
 }

@@ -10,6 +10,13 @@ pub mod dashboard;
 pub mod pupils;
 pub mod sign_in;
 pub mod users;
+// @sen-modules
+pub mod concerns;
+pub mod forms;
+pub mod stage_changes;
+// @register-modules
+pub mod chronology;
+pub mod register;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -50,6 +57,8 @@ pub struct PageChrome {
 pub enum Section {
     Home,
     Pupils,
+    Concerns,
+    Register,
     Users,
     None,
 }
@@ -60,6 +69,20 @@ pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
     let mut items = vec![(Section::Home, "/", m.nav_home)];
     if senco_domain::policy::pupil_reach(role).is_some() {
         items.push((Section::Pupils, "/pupils", m.nav_pupils));
+    }
+    let concerns = senco_domain::policy::pupil_reach(role).is_some_and(|rel| {
+        senco_domain::policy::allows(
+            role,
+            rel,
+            senco_domain::policy::Resource::Concern,
+            senco_domain::policy::Action::Read,
+        )
+    });
+    if register::register_visible(role) {
+        items.push((Section::Register, "/register", m.reg_nav));
+    }
+    if concerns {
+        items.push((Section::Concerns, "/concerns", m.nav_concerns));
     }
     if senco_domain::policy::user_reach(role).is_some() {
         items.push((Section::Users, "/admin/users", m.nav_users));
@@ -125,6 +148,12 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "passphrase_changed" => Some(m.passphrase_changed),
         "user_disabled" => Some(m.user_disabled),
         "contact_added" => Some(m.contact_added),
+        "concern_raised" => Some(m.concern_raised),
+        "concern_triaged" => Some(m.concern_triaged),
+        "stage_recorded" => Some(m.stage_recorded),
+        "parents_told_saved" => Some(m.parents_told_saved),
+        "need_added" => Some(m.need_added),
+        "process_added" => Some(m.process_added),
         _ => None,
     }
 }

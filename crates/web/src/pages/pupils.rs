@@ -271,6 +271,119 @@ struct PupilPage {
     can_edit: bool,
     can_audit: bool,
     can_add_contact: bool,
+    sen: Option<SenSection>,
+}
+
+/// A row of the stage history shown on a pupil's page.
+pub struct HistoryRow {
+    pub id: String,
+    pub stage: &'static str,
+    pub framework: &'static str,
+    pub effective: String,
+    pub reason: String,
+    pub corrected: bool,
+    pub correction: bool,
+    pub told: Option<String>,
+}
+
+/// The special-educational-needs part of a pupil's page.
+pub struct SenSection {
+    pub current: Option<(String, String, String)>,
+    pub history: Vec<HistoryRow>,
+    pub needs: Vec<(String, String, String)>,
+    pub processes: Vec<(String, String, String)>,
+    pub can_record: bool,
+    pub can_raise_concern: bool,
+}
+
+async fn sen_section(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+) -> Result<Option<SenSection>, PageError> {
+    if !may(p, Resource::PupilSen, Action::Read) {
+        return Ok(None);
+    }
+    let m = &EN;
+    let history = state.store.stage_changes(&pupil.id).await?;
+    let current = state.store.current_stage(&pupil.id).await?.map(|c| {
+        (
+            c.stage.label().to_string(),
+            senco_domain::framework::framework(c.framework)
+                .name
+                .to_string(),
+            long_date(c.since),
+        )
+    });
+    let rows = history
+        .iter()
+        .rev()
+        .map(|c| HistoryRow {
+            id: c.id.clone(),
+            stage: c.stage.label(),
+            framework: senco_domain::framework::framework(c.framework).name,
+            effective: long_date(c.effective_on),
+            reason: c.reason.clone(),
+            corrected: history
+                .iter()
+                .any(|h| h.supersedes.as_deref() == Some(c.id.as_str())),
+            correction: c.supersedes.is_some(),
+            told: c
+                .parents_told
+                .as_ref()
+                .map(|(on, how)| format!("{} ({how})", long_date(*on))),
+        })
+        .collect();
+    let needs = state
+        .store
+        .needs(&pupil.id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let rank = match n.rank {
+                1 => m.primary_need,
+                2 => m.secondary_need,
+                _ => m.other_need,
+            };
+            let dates = match n.ends_on {
+                Some(end) => format!("{} – {}", long_date(n.starts_on), long_date(end)),
+                None => format!("{} {}", m.since_label, long_date(n.starts_on)),
+            };
+            (n.code, rank.to_string(), dates)
+        })
+        .collect();
+    let processes = state
+        .store
+        .processes(&pupil.id)
+        .await?
+        .into_iter()
+        .map(|pr| {
+            let name = if pr.kind == "aln_decision" {
+                m.aln_decision
+            } else {
+                m.statutory_assessment
+            };
+            let decided = pr
+                .decided_on
+                .map(|d| {
+                    format!(
+                        "{}: {}",
+                        long_date(d),
+                        pr.outcome.clone().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            (name.to_string(), long_date(pr.started_on), decided)
+        })
+        .collect();
+    Ok(Some(SenSection {
+        current,
+        history: rows,
+        needs,
+        processes,
+        can_record: may(p, Resource::PupilSen, Action::Create),
+        can_raise_concern: may(p, Resource::Concern, Action::Create),
+    }))
 }
 
 fn yes_no(b: bool) -> String {
@@ -371,7 +484,9 @@ pub async fn show(
         } else {
             None
         };
+        let sen = sen_section(&state, &p, &pupil).await?;
         Ok::<_, PageError>(PupilPage {
+            sen,
             page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
                 .with_flash(flash_message(q.flash.as_deref())),
             id: pupil.id.clone(),

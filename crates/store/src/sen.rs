@@ -1,0 +1,753 @@
+//! The graduated response: concerns, the append-only stage history (with the parents-told
+//! records beside it), the current stage of each pupil, needs and statutory processes.
+//!
+//! `current_stages` is derived from `stage_changes` by the domain's history rules and written
+//! in the same transaction as every change, so the register and dashboards read one row per
+//! pupil instead of replaying histories.
+
+use senco_domain::Date;
+use senco_domain::framework::Stage;
+use senco_domain::school::FrameworkKey;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::pupils::{Page, Pupil, PupilFilter, Scope};
+use crate::{
+    AnyRow, Result, Sql, Store, StoreError, Tx, ds, flag, get_flag, new_id, parse_ds, parse_ts, ts,
+};
+
+fn framework_of(s: String) -> Result<FrameworkKey> {
+    FrameworkKey::parse(&s).ok_or_else(|| StoreError::Malformed(format!("framework {s:?}")))
+}
+
+fn stage_of(s: String) -> Result<Stage> {
+    Stage::parse(&s).ok_or_else(|| StoreError::Malformed(format!("stage {s:?}")))
+}
+
+fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
+    row.try_get::<Option<String>, _>(col)?
+        .map(|s| parse_ds(&s))
+        .transpose()
+}
+
+/// One entry of a pupil's stage history, with the record of parents being told, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub id: String,
+    /// The order in which entries were recorded for this pupil (1, 2, ...).
+    pub seq: i64,
+    pub pupil_id: String,
+    pub school_id: String,
+    pub framework: FrameworkKey,
+    pub stage: Stage,
+    pub effective_on: Date,
+    pub reason: String,
+    pub decided_by: Option<String>,
+    pub decided_with: Option<String>,
+    pub specialists: Option<String>,
+    pub supersedes: Option<String>,
+    pub imported: bool,
+    pub recorded_at: OffsetDateTime,
+    /// When and how parents were told (the latest record).
+    pub parents_told: Option<(Date, String)>,
+}
+
+/// Input for a new stage-history entry.
+#[derive(Debug, Clone)]
+pub struct NewStageChange<'a> {
+    pub framework: FrameworkKey,
+    pub stage: Stage,
+    pub effective_on: Date,
+    pub reason: &'a str,
+    pub decided_by: Option<&'a str>,
+    pub decided_with: Option<&'a str>,
+    pub specialists: Option<&'a str>,
+    pub supersedes: Option<&'a str>,
+    pub imported: bool,
+    pub recorded_by: Option<&'a str>,
+}
+
+/// A concern raised about a pupil.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concern {
+    pub id: String,
+    pub pupil_id: String,
+    pub school_id: String,
+    pub raised_by: String,
+    pub raised_by_name: String,
+    pub raised_on: Date,
+    pub framework: FrameworkKey,
+    /// Area-of-need keys, comma-separated.
+    pub areas: String,
+    pub details: Option<String>,
+    /// Trigger ids, comma-separated.
+    pub triggers: String,
+    pub tried: String,
+    pub result: String,
+    pub status: String,
+    pub outcome_reason: Option<String>,
+    pub stage_change_id: Option<String>,
+    pub version: i64,
+    pub recorded_at: OffsetDateTime,
+}
+
+/// Input for a new concern.
+#[derive(Debug, Clone)]
+pub struct NewConcern<'a> {
+    pub raised_by: &'a str,
+    pub raised_on: Date,
+    pub framework: FrameworkKey,
+    pub areas: &'a str,
+    pub details: Option<&'a str>,
+    pub triggers: &'a str,
+    pub tried: &'a str,
+    pub result: &'a str,
+}
+
+/// A ranked need (primary = 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub id: String,
+    pub code: String,
+    pub rank: i64,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
+    pub recorded_at: OffsetDateTime,
+}
+
+/// A statutory process beside the stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub id: String,
+    pub kind: String,
+    pub started_on: Date,
+    pub decided_on: Option<Date>,
+    pub outcome: Option<String>,
+    pub notes: Option<String>,
+    pub recorded_at: OffsetDateTime,
+}
+
+/// A pupil's stage in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentStage {
+    pub framework: FrameworkKey,
+    pub stage: Stage,
+    pub since: Date,
+    pub stage_change_id: String,
+}
+
+/// A row of the SEN register.
+#[derive(Debug, Clone)]
+pub struct RegisterRow {
+    pub pupil: Pupil,
+    pub current: CurrentStage,
+    pub primary_need: Option<String>,
+    pub needs: Vec<String>,
+}
+
+/// Filters of the SEN register (on top of the pupil filters).
+#[derive(Debug, Clone, Default)]
+pub struct RegisterFilter {
+    pub pupils: PupilFilter,
+    pub stage: Option<Stage>,
+    pub need: Option<String>,
+    pub teacher_user_id: Option<String>,
+}
+
+/// A stage change whose parents have not been recorded as told.
+#[derive(Debug, Clone)]
+pub struct UntoldChange {
+    pub pupil: Pupil,
+    pub stage_change_id: String,
+    pub stage: Stage,
+    pub effective_on: Date,
+}
+
+const CHANGE_COLUMNS: &str = "c.id, c.seq, c.pupil_id, c.school_id, c.framework, c.stage, c.effective_on, \
+    c.reason, c.decided_by, c.decided_with, c.specialists, c.supersedes, c.imported, c.recorded_at, \
+    (SELECT n.informed_on FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_on, \
+    (SELECT n.method FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_how";
+
+fn change_from_row(r: &AnyRow) -> Result<StageChange> {
+    let told_on = opt_date(r, "told_on")?;
+    let told_how: Option<String> = r.try_get("told_how")?;
+    Ok(StageChange {
+        id: r.try_get("id")?,
+        seq: r.try_get("seq")?,
+        pupil_id: r.try_get("pupil_id")?,
+        school_id: r.try_get("school_id")?,
+        framework: framework_of(r.try_get("framework")?)?,
+        stage: stage_of(r.try_get("stage")?)?,
+        effective_on: parse_ds(&r.try_get::<String, _>("effective_on")?)?,
+        reason: r.try_get("reason")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_with: r.try_get("decided_with")?,
+        specialists: r.try_get("specialists")?,
+        supersedes: r.try_get("supersedes")?,
+        imported: get_flag(r, "imported")?,
+        recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+        parents_told: told_on.zip(told_how),
+    })
+}
+
+const CONCERN_COLUMNS: &str = "c.id, c.pupil_id, c.school_id, c.raised_by, u.name AS raised_by_name, c.raised_on, \
+    c.framework, c.areas, c.details, c.triggers, c.tried, c.result, c.status, c.outcome_reason, \
+    c.stage_change_id, c.version, c.recorded_at";
+
+fn concern_from_row(r: &AnyRow) -> Result<Concern> {
+    Ok(Concern {
+        id: r.try_get("id")?,
+        pupil_id: r.try_get("pupil_id")?,
+        school_id: r.try_get("school_id")?,
+        raised_by: r.try_get("raised_by")?,
+        raised_by_name: r.try_get("raised_by_name")?,
+        raised_on: parse_ds(&r.try_get::<String, _>("raised_on")?)?,
+        framework: framework_of(r.try_get("framework")?)?,
+        areas: r.try_get("areas")?,
+        details: r.try_get("details")?,
+        triggers: r.try_get("triggers")?,
+        tried: r.try_get("tried")?,
+        result: r.try_get("result")?,
+        status: r.try_get("status")?,
+        outcome_reason: r.try_get("outcome_reason")?,
+        stage_change_id: r.try_get("stage_change_id")?,
+        version: r.try_get("version")?,
+        recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+    })
+}
+
+impl Store {
+    /// A pupil's stage history in recording order.
+    pub async fn stage_changes(&self, pupil_id: &str) -> Result<Vec<StageChange>> {
+        let sql = format!(
+            "SELECT {CHANGE_COLUMNS} FROM stage_changes c WHERE c.pupil_id = $1 ORDER BY c.seq"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pupil_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(change_from_row).collect()
+    }
+
+    /// The same, inside a transaction (to check a new entry against the latest history).
+    pub async fn stage_changes_in(tx: &mut Tx, pupil_id: &str) -> Result<Vec<StageChange>> {
+        let sql = format!(
+            "SELECT {CHANGE_COLUMNS} FROM stage_changes c WHERE c.pupil_id = $1 ORDER BY c.seq"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pupil_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(change_from_row).collect()
+    }
+
+    /// Appends an entry to a pupil's stage history. Returns its id.
+    pub async fn insert_stage_change(
+        tx: &mut Tx,
+        pupil_id: &str,
+        school_id: &str,
+        c: &NewStageChange<'_>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        let seq: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM stage_changes WHERE pupil_id = $1",
+        )
+        .bind(pupil_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?;
+        sqlx::query(
+            "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, reason, \
+             decided_by, decided_with, specialists, supersedes, imported, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(&id)
+        .bind(seq)
+        .bind(pupil_id)
+        .bind(school_id)
+        .bind(c.framework.as_str())
+        .bind(c.stage.as_str())
+        .bind(ds(c.effective_on))
+        .bind(c.reason)
+        .bind(c.decided_by)
+        .bind(c.decided_with)
+        .bind(c.specialists)
+        .bind(c.supersedes)
+        .bind(flag(c.imported))
+        .bind(c.recorded_by)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Sets (or clears) the derived current stage of a pupil.
+    pub async fn set_current_stage(
+        tx: &mut Tx,
+        pupil_id: &str,
+        school_id: &str,
+        current: Option<&CurrentStage>,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM current_stages WHERE pupil_id = $1")
+            .bind(pupil_id)
+            .execute(&mut **tx)
+            .await?;
+        if let Some(c) = current {
+            sqlx::query(
+                "INSERT INTO current_stages (pupil_id, school_id, framework, stage, since, stage_change_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(pupil_id)
+            .bind(school_id)
+            .bind(c.framework.as_str())
+            .bind(c.stage.as_str())
+            .bind(ds(c.since))
+            .bind(&c.stage_change_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A pupil's stage in force, if any.
+    pub async fn current_stage(&self, pupil_id: &str) -> Result<Option<CurrentStage>> {
+        let row = sqlx::query("SELECT framework, stage, since, stage_change_id FROM current_stages WHERE pupil_id = $1")
+            .bind(pupil_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| current_from_row(&r)).transpose()
+    }
+
+    /// Records when and how parents were told of a stage change.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_parent_notification(
+        tx: &mut Tx,
+        stage_change_id: &str,
+        pupil_id: &str,
+        school_id: &str,
+        informed_on: Date,
+        method: &str,
+        recorded_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO parent_notifications (id, stage_change_id, pupil_id, school_id, informed_on, method, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(stage_change_id)
+        .bind(pupil_id)
+        .bind(school_id)
+        .bind(ds(informed_on))
+        .bind(method)
+        .bind(recorded_by)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds a concern, awaiting triage.
+    pub async fn insert_concern(
+        tx: &mut Tx,
+        pupil_id: &str,
+        school_id: &str,
+        c: &NewConcern<'_>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO concerns (id, pupil_id, school_id, raised_by, raised_on, framework, areas, details, triggers, \
+             tried, result, status, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'awaiting_triage', $12)",
+        )
+        .bind(&id)
+        .bind(pupil_id)
+        .bind(school_id)
+        .bind(c.raised_by)
+        .bind(ds(c.raised_on))
+        .bind(c.framework.as_str())
+        .bind(c.areas)
+        .bind(c.details)
+        .bind(c.triggers)
+        .bind(c.tried)
+        .bind(c.result)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// One concern by id (the caller checks access to its pupil).
+    pub async fn concern(&self, id: &str) -> Result<Concern> {
+        let sql = format!(
+            "SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u ON u.id = c.raised_by WHERE c.id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        concern_from_row(&row)
+    }
+
+    /// A pupil's concerns, newest first.
+    pub async fn concerns_for_pupil(&self, pupil_id: &str) -> Result<Vec<Concern>> {
+        let sql = format!(
+            "SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u ON u.id = c.raised_by WHERE c.pupil_id = $1 \
+             ORDER BY c.raised_on DESC, c.recorded_at DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pupil_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(concern_from_row).collect()
+    }
+
+    /// A school's concerns with the given statuses, oldest first, with each pupil's name.
+    pub async fn concerns_for_school(
+        &self,
+        school_id: &str,
+        statuses: &[&str],
+    ) -> Result<Vec<(Concern, String)>> {
+        let mut q = Sql::new(format!(
+            "SELECT {CONCERN_COLUMNS}, p.legal_forename, p.legal_surname, p.preferred_forename FROM concerns c \
+             JOIN users u ON u.id = c.raised_by JOIN pupils p ON p.id = c.pupil_id WHERE c.school_id = "
+        ));
+        q.bind(school_id.to_string()).push(" AND c.status IN (");
+        let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        q.bind_list(&statuses)
+            .push(") ORDER BY c.raised_on, c.recorded_at");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let forename: Option<String> = r.try_get("preferred_forename")?;
+                let name = format!(
+                    "{} {}",
+                    forename
+                        .map(Ok)
+                        .unwrap_or_else(|| r.try_get::<String, _>("legal_forename"))?,
+                    r.try_get::<String, _>("legal_surname")?
+                );
+                Ok((concern_from_row(r)?, name))
+            })
+            .collect()
+    }
+
+    /// Triages a concern if `expected_version` is still current.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn triage_concern(
+        tx: &mut Tx,
+        id: &str,
+        expected_version: i64,
+        status: &str,
+        reason: Option<&str>,
+        stage_change_id: Option<&str>,
+        triaged_by: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE concerns SET status = $3, outcome_reason = $4, stage_change_id = $5, triaged_by = $6, \
+             triaged_at = $7, version = version + 1 WHERE id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(status)
+        .bind(reason)
+        .bind(stage_change_id)
+        .bind(triaged_by)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    /// Adds a need.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_need(
+        tx: &mut Tx,
+        pupil_id: &str,
+        school_id: &str,
+        code: &str,
+        rank: i64,
+        starts_on: Date,
+        recorded_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO needs (id, pupil_id, school_id, code, rank, starts_on, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(pupil_id)
+        .bind(school_id)
+        .bind(code)
+        .bind(rank)
+        .bind(ds(starts_on))
+        .bind(recorded_by)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Ends a need on a date.
+    pub async fn end_need(tx: &mut Tx, pupil_id: &str, id: &str, ends_on: Date) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE needs SET ends_on = $3 WHERE id = $1 AND pupil_id = $2 AND ends_on IS NULL",
+        )
+        .bind(id)
+        .bind(pupil_id)
+        .bind(ds(ends_on))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// A pupil's needs: open ones by rank first, then ended ones.
+    pub async fn needs(&self, pupil_id: &str) -> Result<Vec<Need>> {
+        let rows = sqlx::query(
+            "SELECT id, code, rank, starts_on, ends_on, recorded_at FROM needs WHERE pupil_id = $1 \
+             ORDER BY CASE WHEN ends_on IS NULL THEN 0 ELSE 1 END, rank, starts_on",
+        )
+        .bind(pupil_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Need {
+                    id: r.try_get("id")?,
+                    code: r.try_get("code")?,
+                    rank: r.try_get("rank")?,
+                    starts_on: parse_ds(&r.try_get::<String, _>("starts_on")?)?,
+                    ends_on: opt_date(r, "ends_on")?,
+                    recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a statutory process.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_process(
+        tx: &mut Tx,
+        pupil_id: &str,
+        school_id: &str,
+        kind: &str,
+        started_on: Date,
+        decided_on: Option<Date>,
+        outcome: Option<&str>,
+        notes: Option<&str>,
+        recorded_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO processes (id, pupil_id, school_id, kind, started_on, decided_on, outcome, notes, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(pupil_id)
+        .bind(school_id)
+        .bind(kind)
+        .bind(ds(started_on))
+        .bind(decided_on.map(ds))
+        .bind(outcome)
+        .bind(notes)
+        .bind(recorded_by)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// A pupil's statutory processes, newest first.
+    pub async fn processes(&self, pupil_id: &str) -> Result<Vec<Process>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, started_on, decided_on, outcome, notes, recorded_at FROM processes \
+             WHERE pupil_id = $1 ORDER BY started_on DESC",
+        )
+        .bind(pupil_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Process {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    started_on: parse_ds(&r.try_get::<String, _>("started_on")?)?,
+                    decided_on: opt_date(r, "decided_on")?,
+                    outcome: r.try_get("outcome")?,
+                    notes: r.try_get("notes")?,
+                    recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The SEN register: pupils in scope with a stage in force other than "no SEN", by
+    /// surname, with their open needs (primary first).
+    pub async fn register(
+        &self,
+        scope: &Scope,
+        filter: &RegisterFilter,
+    ) -> Result<Vec<RegisterRow>> {
+        let mut q = Sql::new(
+            "SELECT cs.framework AS cs_framework, cs.stage AS cs_stage, cs.since AS cs_since, \
+             cs.stage_change_id AS cs_change, p.id FROM current_stages cs JOIN pupils p ON p.id = cs.pupil_id \
+             WHERE cs.stage <> 'no_sen'",
+        );
+        scope.push_predicate(&mut q);
+        if let Some(stage) = filter.stage {
+            q.push(" AND cs.stage = ").bind(stage.as_str());
+        }
+        if let Some(need) = &filter.need {
+            q.push(" AND EXISTS (SELECT 1 FROM needs n WHERE n.pupil_id = p.id AND n.ends_on IS NULL AND n.code = ")
+                .bind(need.clone())
+                .push(")");
+        }
+        if let Some(teacher) = &filter.teacher_user_id {
+            q.push(" AND (EXISTS (SELECT 1 FROM reg_groups g WHERE g.id = p.reg_group_id AND g.teacher_user_id = ")
+                .bind(teacher.clone())
+                .push(") OR EXISTS (SELECT 1 FROM teaching_assignments ta WHERE ta.pupil_id = p.id AND ta.user_id = ")
+                .bind(teacher.clone())
+                .push("))");
+        }
+        crate::pupils::push_filter(&mut q, &filter.pupils);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        let mut stages = std::collections::HashMap::new();
+        for r in &rows {
+            stages.insert(r.try_get::<String, _>("id")?, current_from_prefixed(r)?);
+        }
+        let ids: Vec<String> = stages.keys().cloned().collect();
+        let pupils = self.pupils_by_ids(&ids).await?;
+        let needs = self.open_needs(&ids).await?;
+        let mut out: Vec<RegisterRow> = pupils
+            .into_iter()
+            .filter_map(|pupil| {
+                let current = stages.remove(&pupil.id)?;
+                let needs: Vec<String> = needs
+                    .iter()
+                    .filter(|(p, _)| *p == pupil.id)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                Some(RegisterRow {
+                    primary_need: needs.first().cloned(),
+                    needs,
+                    current,
+                    pupil,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.pupil.legal_surname, &a.pupil.legal_forename)
+                .cmp(&(&b.pupil.legal_surname, &b.pupil.legal_forename))
+        });
+        Ok(out)
+    }
+
+    async fn pupils_by_ids(&self, ids: &[String]) -> Result<Vec<Pupil>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let page: Page<Pupil> = self.pupils_with_ids(chunk).await?;
+            out.extend(page.items);
+        }
+        Ok(out)
+    }
+
+    async fn open_needs(&self, pupil_ids: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for chunk in pupil_ids.chunks(500) {
+            let mut q = Sql::new(
+                "SELECT pupil_id, code FROM needs WHERE ends_on IS NULL AND pupil_id IN (",
+            );
+            q.bind_list(chunk).push(") ORDER BY pupil_id, rank");
+            for r in q.build().fetch_all(self.pool()).await? {
+                out.push((r.try_get("pupil_id")?, r.try_get("code")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many pupils of a school are on each stage (including `no_sen`).
+    pub async fn stage_counts(&self, school_id: &str) -> Result<Vec<(Stage, i64)>> {
+        let rows = sqlx::query(
+            "SELECT stage, COUNT(*) AS n FROM current_stages WHERE school_id = $1 GROUP BY stage",
+        )
+        .bind(school_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((stage_of(r.try_get("stage")?)?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// Current stages of a school's pupils (for the "stages to map" list).
+    pub async fn current_stages_for_school(
+        &self,
+        school_id: &str,
+    ) -> Result<Vec<(String, CurrentStage)>> {
+        let rows = sqlx::query(
+            "SELECT pupil_id, framework, stage, since, stage_change_id FROM current_stages WHERE school_id = $1 AND stage <> 'no_sen'",
+        )
+        .bind(school_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("pupil_id")?, current_from_row(r)?)))
+            .collect()
+    }
+
+    /// A school's stage changes that no record says parents were told about (the
+    /// outstanding duty on the SENCO's dashboard): current, not imported entries.
+    pub async fn untold_changes(
+        &self,
+        school_id: &str,
+    ) -> Result<Vec<(String, String, Stage, Date)>> {
+        let rows = sqlx::query(
+            "SELECT c.pupil_id, c.id, c.stage, c.effective_on FROM stage_changes c WHERE c.school_id = $1 \
+             AND c.imported = 0 AND NOT EXISTS (SELECT 1 FROM stage_changes s WHERE s.supersedes = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM parent_notifications n WHERE n.stage_change_id = c.id) \
+             ORDER BY c.effective_on",
+        )
+        .bind(school_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("pupil_id")?,
+                    r.try_get("id")?,
+                    stage_of(r.try_get("stage")?)?,
+                    parse_ds(&r.try_get::<String, _>("effective_on")?)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+fn current_from_row(r: &AnyRow) -> Result<CurrentStage> {
+    Ok(CurrentStage {
+        framework: framework_of(r.try_get("framework")?)?,
+        stage: stage_of(r.try_get("stage")?)?,
+        since: parse_ds(&r.try_get::<String, _>("since")?)?,
+        stage_change_id: r.try_get("stage_change_id")?,
+    })
+}
+
+fn current_from_prefixed(r: &AnyRow) -> Result<CurrentStage> {
+    Ok(CurrentStage {
+        framework: framework_of(r.try_get("cs_framework")?)?,
+        stage: stage_of(r.try_get("cs_stage")?)?,
+        since: parse_ds(&r.try_get::<String, _>("cs_since")?)?,
+        stage_change_id: r.try_get("cs_change")?,
+    })
+}

@@ -1,0 +1,204 @@
+//! `POST /api/v1/pupils/{id}/concerns` and `POST /api/v1/pupils/{id}/stage-changes`: the
+//! graduated response through the API, with the same rules as the pages. A move the
+//! framework does not allow answers 422 naming the rule.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use senco_domain::framework::Stage;
+use senco_domain::policy::{Action, Resource};
+use senco_domain::pupil::date_from_iso;
+use senco_domain::school::FrameworkKey;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiJson, FieldProblem};
+use crate::AppState;
+use crate::access::{Actor, pupil_for};
+use crate::auth::ApiCaller;
+use crate::pages::request_id;
+use crate::sen::{
+    ConcernInput, Issue, SenError, StageChangeInput, raise_concern, record_stage_change,
+};
+
+#[allow(unused_imports)]
+use super::Problem;
+
+fn sen_error(e: SenError) -> ApiError {
+    match e {
+        SenError::Invalid(issues) => ApiError::invalid(
+            issues
+                .into_iter()
+                .map(
+                    |Issue {
+                         field,
+                         reason,
+                         message,
+                     }| FieldProblem {
+                        field: field.to_string(),
+                        reason,
+                        message,
+                    },
+                )
+                .collect(),
+        ),
+        SenError::Conflict => ApiError::precondition_failed(),
+        SenError::Store(e) => e.into(),
+    }
+}
+
+/// A new concern.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConcern {
+    /// `YYYY-MM-DD`; today when absent.
+    #[serde(default)]
+    pub raised_on: Option<String>,
+    /// Broad areas of need: `communication_and_interaction`, `cognition_and_learning`,
+    /// `social_emotional_and_mental_health`, `sensory_and_or_physical`.
+    pub areas: Vec<String>,
+    /// Trigger ids from the school's framework (see the framework's trigger lists).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    #[serde(default)]
+    pub details: Option<String>,
+    /// What has been tried already.
+    pub tried: String,
+    /// What happened when it was tried.
+    pub result: String,
+}
+
+/// A created record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+/// Raise a concern about a pupil.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pupils/{id}/concerns",
+    params(("id" = String, Path, description = "The pupil's id")),
+    request_body = NewConcern,
+    responses(
+        (status = 201, body = Created),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_concern(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewConcern>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
+    let input = ConcernInput {
+        raised_on: body.raised_on.as_deref().and_then(date_from_iso),
+        areas: body.areas,
+        details: body.details.unwrap_or_default(),
+        triggers: body.triggers,
+        tried: body.tried,
+        result: body.result,
+    };
+    let id = raise_concern(&state, &actor, &pupil, &input)
+        .await
+        .map_err(sen_error)?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A change of stage (or, with `supersedes`, a correction of an earlier entry).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStageChange {
+    /// The framework, when the school works under more than one; otherwise the one in force.
+    #[serde(default)]
+    #[schema(value_type = Option<super::schools::Framework>)]
+    pub framework: Option<String>,
+    #[schema(value_type = super::sen_read::Stage)]
+    pub stage: String,
+    /// `YYYY-MM-DD`: may be in the past, not before the pupil joined, not in the future.
+    pub effective_on: String,
+    pub reason: String,
+    /// The class teacher who took part in the decision.
+    #[serde(default)]
+    pub decided_with: Option<String>,
+    /// The outside specialists involved (required for School Action Plus).
+    #[serde(default)]
+    pub specialists: Option<String>,
+    /// The id of the history entry this one corrects.
+    #[serde(default)]
+    pub supersedes: Option<String>,
+    /// `YYYY-MM-DD`, with `parents_told_how`.
+    #[serde(default)]
+    pub parents_told_on: Option<String>,
+    /// `meeting`, `letter`, `phone` or `email`.
+    #[serde(default)]
+    pub parents_told_how: Option<String>,
+}
+
+/// Record a change of stage.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pupils/{id}/stage-changes",
+    params(("id" = String, Path, description = "The pupil's id")),
+    request_body = NewStageChange,
+    responses(
+        (status = 201, body = Created),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a move the framework does not allow: `reason` names the rule"),
+    )
+)]
+pub async fn create_stage_change(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewStageChange>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let framework = match body.framework.as_deref() {
+        None => None,
+        Some(f) => Some(FrameworkKey::parse(f).ok_or_else(|| {
+            ApiError::field(
+                "framework",
+                "unknown_value",
+                "Use a framework id such as england_2001",
+            )
+        })?),
+    };
+    let stage = Stage::parse(&body.stage).ok_or_else(|| {
+        ApiError::field(
+            "stage",
+            "unknown_value",
+            "Use a stage id such as school_action",
+        )
+    })?;
+    let input = StageChangeInput {
+        framework,
+        stage: Some(stage),
+        effective_on: date_from_iso(&body.effective_on),
+        reason: body.reason,
+        decided_with: body.decided_with.unwrap_or_default(),
+        specialists: body.specialists.unwrap_or_default(),
+        supersedes: body.supersedes,
+        parents_told_on: body.parents_told_on.as_deref().and_then(date_from_iso),
+        parents_told_how: body.parents_told_how.unwrap_or_default(),
+    };
+    let id = record_stage_change(&state, &actor, &pupil, &input)
+        .await
+        .map_err(sen_error)?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}

@@ -1,0 +1,89 @@
+//! Reading submitted forms whose fields repeat (checkboxes), and turning domain issues into
+//! GOV.UK form errors.
+
+use senco_domain::Date;
+use senco_domain::pupil::date_from_parts;
+
+use super::FormErrors;
+use crate::sen::Issue;
+
+/// A submitted form as name/value pairs, in order (checkboxes repeat their name).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Whether a checkbox or radio value was sent.
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// A date from the three boxes `NAME_day`, `NAME_month`, `NAME_year`.
+    pub fn date(&self, name: &str) -> Option<Result<Date, ()>> {
+        date_from_parts(
+            &self.get(&format!("{name}_day")),
+            &self.get(&format!("{name}_month")),
+            &self.get(&format!("{name}_year")),
+        )
+    }
+
+    /// Sets the three boxes of a date (to pre-fill a form).
+    pub fn set_date(&mut self, name: &str, d: Date) {
+        self.0.push((format!("{name}_day"), d.day().to_string()));
+        self.0
+            .push((format!("{name}_month"), u8::from(d.month()).to_string()));
+        self.0.push((format!("{name}_year"), d.year().to_string()));
+    }
+
+    /// Sets a field.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.0.push((name.to_string(), value.into()));
+    }
+}
+
+/// The fields that are dates (their error links go to the day box).
+const DATE_FIELDS: [&str; 6] = [
+    "effective_on",
+    "parents_told_on",
+    "raised_on",
+    "starts_on",
+    "started_on",
+    "decided_on",
+];
+
+/// GOV.UK form errors for domain issues.
+pub fn form_errors(issues: &[Issue]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for i in issues {
+        let target: &'static str = match i.field {
+            f if DATE_FIELDS.contains(&f) => match f {
+                "effective_on" => "effective_on-day",
+                "parents_told_on" => "parents_told_on-day",
+                "raised_on" => "raised_on-day",
+                "starts_on" => "starts_on-day",
+                "started_on" => "started_on-day",
+                _ => "decided_on-day",
+            },
+            f => f,
+        };
+        errors.add_linked(i.field, target, i.message.clone());
+    }
+    errors
+}

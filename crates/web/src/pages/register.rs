@@ -1,0 +1,887 @@
+//! The SEN register: the pupils of the caller's scope with a stage in force, with filters
+//! (stage, need, year group, registration group, class teacher), sortable columns, counts
+//! per stage for those who may see the school's figures, and a CSV download.
+//!
+//! Filters and sorting travel in the query string of plain GET links and forms, so the page
+//! works without JavaScript; they hold only ids and codes (stage ids, need codes, year codes,
+//! group and teacher ids), never names or UPNs. The API (`api::sen_read`) reads the register
+//! through the same functions.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use senco_domain::census::{CodeSettings, NeedCode, WALES_NEEDS, wales_need_code};
+use senco_domain::framework::{Stage, framework};
+use senco_domain::policy::{Action, Relation, Resource, allows, pupil_reach};
+use senco_domain::role::Role;
+use senco_domain::school::Country;
+use senco_domain::year_group::YearGroup;
+use senco_store::pupils::PupilFilter;
+use senco_store::schools::School;
+use senco_store::sen::{RegisterFilter, RegisterRow};
+
+use super::{PageChrome, PageError, Section, not_found, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, may};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::records::{year_dob_range, year_group};
+
+/// Rows per page of the register.
+const PER_PAGE: usize = 100;
+
+/// Whether a role has the SEN register: those who reach pupils through their own school or
+/// by teaching them, and may read their SEN records (not school administrators, parents,
+/// specialists, officers or administrators). For the navigation.
+pub fn register_visible(role: Role) -> bool {
+    pupil_reach(role).is_some_and(|rel| {
+        matches!(rel, Relation::OwnSchool | Relation::Teaches)
+            && allows(role, rel, Resource::PupilSen, Action::Read)
+    })
+}
+
+/// Whether this person may read the register (page, CSV and API alike).
+pub fn register_allowed(p: &Principal) -> bool {
+    register_visible(p.user.role) && may(p, Resource::PupilSen, Action::Read)
+}
+
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The register's filters, already checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub stage: Option<Stage>,
+    pub need: Option<String>,
+    pub year: Option<YearGroup>,
+    /// A registration group id of the caller's school.
+    pub group: Option<String>,
+    /// A class teacher's user id.
+    pub teacher: Option<String>,
+}
+
+impl Filters {
+    /// Whether any filter is set.
+    pub fn any(&self) -> bool {
+        self != &Filters::default()
+    }
+
+    /// The store's filter, with the year turned into a date-of-birth range.
+    pub fn to_store(&self, today: senco_domain::Date, school_id: Option<String>) -> RegisterFilter {
+        RegisterFilter {
+            pupils: PupilFilter {
+                q: None,
+                school_id,
+                year: self.year.and_then(|y| {
+                    year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))
+                }),
+                reg_group_id: self.group.clone(),
+            },
+            stage: self.stage,
+            need: self.need.clone(),
+            teacher_user_id: self.teacher.clone(),
+        }
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(s) = self.stage {
+            out.push(("stage", s.as_str().to_string()));
+        }
+        if let Some(n) = &self.need {
+            out.push(("need", n.clone()));
+        }
+        if let Some(y) = self.year {
+            out.push(("year", y.code().to_string()));
+        }
+        if let Some(g) = &self.group {
+            out.push(("group", g.clone()));
+        }
+        if let Some(t) = &self.teacher {
+            out.push(("teacher", t.clone()));
+        }
+        out
+    }
+}
+
+/// A column the register can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Stage,
+    Year,
+    Need,
+    Since,
+}
+
+impl SortKey {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Stage => "stage",
+            SortKey::Year => "year",
+            SortKey::Need => "need",
+            SortKey::Since => "since",
+        }
+    }
+
+    fn parse(s: &str) -> Option<SortKey> {
+        [
+            SortKey::Name,
+            SortKey::Stage,
+            SortKey::Year,
+            SortKey::Need,
+            SortKey::Since,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// The sort order of the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Reads `sort` and `dir`; anything unknown gives the default (name, ascending).
+    pub fn from_query(q: &HashMap<String, String>) -> Sort {
+        Sort {
+            key: q
+                .get("sort")
+                .and_then(|s| SortKey::parse(s.trim()))
+                .unwrap_or_default(),
+            descending: q.get("dir").is_some_and(|d| d.trim() == "desc"),
+        }
+    }
+
+    fn pairs(self) -> Vec<(&'static str, String)> {
+        vec![
+            ("sort", self.key.as_str().to_string()),
+            (
+                "dir",
+                if self.descending { "desc" } else { "asc" }.to_string(),
+            ),
+        ]
+    }
+}
+
+/// Sorts register rows; ties (and missing values, which go last) fall back to the name.
+pub fn sort_rows(rows: &mut [RegisterRow], sort: Sort, today: senco_domain::Date) {
+    use std::cmp::Ordering;
+    let name = |r: &RegisterRow| {
+        (
+            r.pupil.legal_surname.to_lowercase(),
+            r.pupil.legal_forename.to_lowercase(),
+            r.pupil.id.clone(),
+        )
+    };
+    let last = |a: Option<Ordering>| a.unwrap_or(Ordering::Equal);
+    let opt = |a: Option<i64>, b: Option<i64>, desc: bool| match (a, b) {
+        (Some(a), Some(b)) => Some(if desc { b.cmp(&a) } else { a.cmp(&b) }),
+        (Some(_), None) => Some(Ordering::Less),
+        (None, Some(_)) => Some(Ordering::Greater),
+        (None, None) => None,
+    };
+    let desc = sort.descending;
+    rows.sort_by(|a, b| {
+        let by_name = || {
+            let o = name(a).cmp(&name(b));
+            if desc && sort.key == SortKey::Name {
+                o.reverse()
+            } else {
+                o
+            }
+        };
+        let first = match sort.key {
+            SortKey::Name => None,
+            SortKey::Stage => {
+                let o = a.current.stage.cmp(&b.current.stage);
+                Some(if desc { o.reverse() } else { o })
+            }
+            SortKey::Since => {
+                let o = a.current.since.cmp(&b.current.since);
+                Some(if desc { o.reverse() } else { o })
+            }
+            SortKey::Year => opt(
+                year_group(&a.pupil, today).map(|y| i64::from(y.code())),
+                year_group(&b.pupil, today).map(|y| i64::from(y.code())),
+                desc,
+            ),
+            SortKey::Need => match (&a.primary_need, &b.primary_need) {
+                (Some(x), Some(y)) => Some(if desc { y.cmp(x) } else { x.cmp(y) }),
+                (Some(_), None) => Some(Ordering::Less),
+                (None, Some(_)) => Some(Ordering::Greater),
+                (None, None) => None,
+            },
+        };
+        match last(first) {
+            Ordering::Equal => by_name(),
+            o => o,
+        }
+    });
+}
+
+/// Percent-encodes a query-string value (ids and codes, but never trusted to be plain).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn query(pairs: &[(&'static str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The choices of the filters at the caller's school.
+#[derive(Default)]
+pub struct SchoolChoices {
+    pub school: Option<School>,
+    /// Stages of the school's frameworks (those in force first), without "no SEN".
+    pub stages: Vec<Stage>,
+    /// (code, label) of the needs the school records.
+    pub needs: Vec<(String, String)>,
+    pub groups: Vec<(String, String)>,
+    pub teachers: Vec<(String, String)>,
+}
+
+/// The stages of a school's frameworks, those in force today first, without "no SEN".
+fn school_stages(school: &School, today: senco_domain::Date) -> Vec<Stage> {
+    let mut keys = crate::sen::frameworks_in_force(school, today);
+    let mut rest: Vec<_> = school.frameworks.clone();
+    rest.sort_by_key(|(_, since)| std::cmp::Reverse(*since));
+    for (k, _) in rest {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let mut stages = Vec::new();
+    for k in keys {
+        for d in framework(k).stages {
+            if d.stage != Stage::NoSen && !stages.contains(&d.stage) {
+                stages.push(d.stage);
+            }
+        }
+    }
+    stages
+}
+
+fn need_choices(country: Option<Country>) -> Vec<(String, String)> {
+    match country {
+        Some(Country::Wales) => {
+            let settings = CodeSettings::default();
+            WALES_NEEDS
+                .iter()
+                .map(|d| {
+                    let code = wales_need_code(d.need, &settings).code;
+                    (code.clone(), format!("{} ({code})", d.label))
+                })
+                .collect()
+        }
+        _ => NeedCode::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.code().to_string(),
+                    format!("{} ({})", c.description(), c.code()),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Whether a need code is one Senco knows (England's codes or the Welsh categories).
+pub fn known_need(code: &str) -> bool {
+    need_choices(Some(Country::England))
+        .into_iter()
+        .chain(need_choices(Some(Country::Wales)))
+        .any(|(c, _)| c == code)
+}
+
+/// Loads the filter choices of the caller's school.
+pub async fn school_choices(state: &AppState, p: &Principal) -> Result<SchoolChoices, PageError> {
+    let Some(school_id) = &p.user.school_id else {
+        return Ok(SchoolChoices {
+            needs: need_choices(None),
+            stages: Stage::ALL
+                .into_iter()
+                .filter(|s| *s != Stage::NoSen)
+                .collect(),
+            ..SchoolChoices::default()
+        });
+    };
+    let school = state.store.school(school_id).await?;
+    let groups = state.store.reg_groups(school_id).await?;
+    let mut teachers: Vec<(String, String)> = Vec::new();
+    for g in &groups {
+        if let Some(t) = &g.teacher_user_id {
+            if teachers.iter().any(|(id, _)| id == t) {
+                continue;
+            }
+            match state.store.user(t).await {
+                Ok(u) => teachers.push((u.id, u.name)),
+                Err(senco_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    teachers.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(SchoolChoices {
+        stages: school_stages(&school, state.today()),
+        needs: need_choices(Some(school.country)),
+        groups: groups.into_iter().map(|g| (g.id, g.name)).collect(),
+        teachers,
+        school: Some(school),
+    })
+}
+
+/// Reads the page's filters: values that are not among the choices are ignored, as on the
+/// pupils page.
+pub fn page_filters(q: &HashMap<String, String>, choices: &SchoolChoices) -> Filters {
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    Filters {
+        stage: get("stage")
+            .and_then(Stage::parse)
+            .filter(|s| *s != Stage::NoSen),
+        need: get("need")
+            .map(str::to_ascii_uppercase)
+            .filter(|n| choices.needs.iter().any(|(c, _)| c == n)),
+        year: get("year")
+            .and_then(|y| y.parse::<i8>().ok())
+            .and_then(YearGroup::from_code),
+        group: get("group")
+            .filter(|g| choices.groups.iter().any(|(id, _)| id == g))
+            .map(str::to_string),
+        teacher: get("teacher")
+            .filter(|t| choices.teachers.iter().any(|(id, _)| id == t))
+            .map(str::to_string),
+    }
+}
+
+/// The register rows this person may see with these filters, sorted.
+pub async fn rows(
+    state: &AppState,
+    p: &Principal,
+    filters: &Filters,
+    school_id: Option<String>,
+    sort: Sort,
+) -> Result<Vec<RegisterRow>, senco_store::StoreError> {
+    let today = state.today();
+    let mut rows = state
+        .store
+        .register(&p.scope(), &filters.to_store(today, school_id))
+        .await?;
+    sort_rows(&mut rows, sort, today);
+    Ok(rows)
+}
+
+/// Audits one read of the register.
+pub async fn audit_read(
+    state: &AppState,
+    actor: &Actor<'_>,
+    action: &'static str,
+    school_id: Option<String>,
+) {
+    let mut e = actor.event(state, "sen_register", action, "allowed");
+    e.school_id = school_id;
+    state.audit.read(e).await;
+}
+
+/// Audits a refused attempt at the register, at once.
+pub async fn audit_refusal(state: &AppState, actor: &Actor<'_>) {
+    let mut e = actor.event(state, "sen_register", "list", "denied");
+    e.school_id = actor.principal.user.school_id.clone();
+    if let Err(err) = state.store.audit(&e).await {
+        tracing::error!(error = %err, "auditing a refusal failed");
+    }
+}
+
+/// One row of the register table.
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub year: String,
+    pub group: String,
+    pub stage: String,
+    pub since: String,
+    pub primary_need: String,
+    pub other_needs: String,
+}
+
+/// A column header, sortable or not.
+pub struct Header {
+    pub label: &'static str,
+    pub href: Option<String>,
+    pub aria_sort: Option<&'static str>,
+    pub arrow: &'static str,
+    pub numeric: bool,
+}
+
+/// A row of the counts table.
+pub struct CountRow {
+    pub label: &'static str,
+    pub count: i64,
+    pub share: String,
+}
+
+/// Counts per stage and the share of the roll.
+pub struct Counts {
+    pub rows: Vec<CountRow>,
+    pub total: i64,
+    pub total_share: String,
+    pub roll: i64,
+}
+
+/// A link of the pagination.
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    page: PageChrome,
+    counts: Option<Counts>,
+    stages: Vec<Choice>,
+    needs: Vec<Choice>,
+    years: Vec<Choice>,
+    groups: Vec<Choice>,
+    teachers: Vec<Choice>,
+    stage: String,
+    need: String,
+    year: String,
+    group: String,
+    teacher: String,
+    sort: String,
+    dir: String,
+    headers: Vec<Header>,
+    rows: Vec<Row>,
+    total: usize,
+    filtered: bool,
+    csv_href: String,
+    pages: Vec<PageLink>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+fn share(n: i64, roll: i64) -> String {
+    if roll <= 0 {
+        return "0.0".to_string();
+    }
+    // Tenths of a percent, rounded half up, in integers.
+    let tenths = (n * 1000 + roll / 2) / roll;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+async fn counts(
+    state: &AppState,
+    p: &Principal,
+    school_id: &str,
+    stages: &[Stage],
+) -> Result<Counts, PageError> {
+    let by_stage = state.store.stage_counts(school_id).await?;
+    let roll = state
+        .store
+        .pupils(
+            &p.scope(),
+            &PupilFilter {
+                school_id: Some(school_id.to_string()),
+                ..PupilFilter::default()
+            },
+            1,
+            1,
+        )
+        .await?
+        .total;
+    let count_of = |s: Stage| {
+        by_stage
+            .iter()
+            .filter(|(st, _)| *st == s)
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    let mut shown: Vec<Stage> = stages.to_vec();
+    for (s, n) in &by_stage {
+        if *s != Stage::NoSen && *n > 0 && !shown.contains(s) {
+            shown.push(*s);
+        }
+    }
+    let rows: Vec<CountRow> = shown
+        .into_iter()
+        .map(|s| {
+            let n = count_of(s);
+            CountRow {
+                label: s.label(),
+                count: n,
+                share: share(n, roll),
+            }
+        })
+        .collect();
+    let total = rows.iter().map(|r| r.count).sum();
+    Ok(Counts {
+        total_share: share(total, roll),
+        rows,
+        total,
+        roll,
+    })
+}
+
+fn year_choices() -> Vec<Choice> {
+    (-2..=14)
+        .filter_map(YearGroup::from_code)
+        .map(|y| Choice {
+            value: y.code().to_string(),
+            label: y.label(),
+        })
+        .collect()
+}
+
+fn choices(list: &[(String, String)]) -> Vec<Choice> {
+    list.iter()
+        .map(|(value, label)| Choice {
+            value: value.clone(),
+            label: label.clone(),
+        })
+        .collect()
+}
+
+fn headers(filters: &Filters, sort: Sort) -> Vec<Header> {
+    let m = &EN;
+    let sortable = |label: &'static str, key: SortKey| {
+        let current = sort.key == key;
+        let next = Sort {
+            key,
+            descending: current && !sort.descending,
+        };
+        let mut pairs = filters.pairs();
+        pairs.extend(next.pairs());
+        Header {
+            label,
+            href: Some(format!("?{}", query(&pairs))),
+            aria_sort: current.then_some(if sort.descending {
+                "descending"
+            } else {
+                "ascending"
+            }),
+            arrow: match (current, sort.descending) {
+                (false, _) => "",
+                (true, false) => "▲",
+                (true, true) => "▼",
+            },
+            numeric: false,
+        }
+    };
+    let plain = |label: &'static str| Header {
+        label,
+        href: None,
+        aria_sort: None,
+        arrow: "",
+        numeric: false,
+    };
+    vec![
+        sortable(m.name_column, SortKey::Name),
+        sortable(m.year_column, SortKey::Year),
+        plain(m.group_column),
+        sortable(m.reg_stage_column, SortKey::Stage),
+        sortable(m.reg_since_column, SortKey::Since),
+        sortable(m.reg_primary_need_column, SortKey::Need),
+        plain(m.reg_other_needs_column),
+    ]
+}
+
+fn row(r: &RegisterRow, today: senco_domain::Date) -> Row {
+    let pupil = &r.pupil;
+    Row {
+        id: pupil.id.clone(),
+        name: format!(
+            "{}, {}",
+            pupil.legal_surname,
+            pupil
+                .preferred_forename
+                .as_deref()
+                .unwrap_or(&pupil.legal_forename)
+        ),
+        year: year_group(pupil, today)
+            .map(|y| y.label())
+            .unwrap_or_default(),
+        group: pupil.reg_group_name.clone().unwrap_or_default(),
+        stage: r.current.stage.label().to_string(),
+        since: super::pupils::long_date(r.current.since),
+        primary_need: r.primary_need.clone().unwrap_or_default(),
+        other_needs: r
+            .needs
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    p: &Principal,
+    actor: &Actor<'_>,
+    q: &HashMap<String, String>,
+) -> Result<RegisterPage, PageError> {
+    let today = state.today();
+    let school_choices = school_choices(state, p).await?;
+    let filters = page_filters(q, &school_choices);
+    let sort = Sort::from_query(q);
+    let all = rows(state, p, &filters, None, sort).await?;
+    audit_read(state, actor, "list", p.user.school_id.clone()).await;
+    let counts = match (
+        &p.user.school_id,
+        may(p, Resource::Aggregates, Action::Read),
+    ) {
+        (Some(school), true) => Some(counts(state, p, school, &school_choices.stages).await?),
+        _ => None,
+    };
+    let total = all.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page_no = q
+        .get("page")
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let mut base = filters.pairs();
+    base.extend(sort.pairs());
+    let href = |n: usize| {
+        let mut pairs = base.clone();
+        pairs.push(("page", n.to_string()));
+        format!("?{}", query(&pairs))
+    };
+    let rows = all
+        .iter()
+        .skip((page_no - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|r| row(r, today))
+        .collect();
+    let mut csv_pairs = filters.pairs();
+    csv_pairs.extend(sort.pairs());
+    Ok(RegisterPage {
+        page: PageChrome::signed_in(state, p, EN.reg_title, Section::Register),
+        counts,
+        stages: school_choices
+            .stages
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_string(),
+                label: s.label().to_string(),
+            })
+            .collect(),
+        needs: choices(&school_choices.needs),
+        years: year_choices(),
+        groups: choices(&school_choices.groups),
+        teachers: choices(&school_choices.teachers),
+        stage: filters
+            .stage
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        need: filters.need.clone().unwrap_or_default(),
+        year: filters
+            .year
+            .map(|y| y.code().to_string())
+            .unwrap_or_default(),
+        group: filters.group.clone().unwrap_or_default(),
+        teacher: filters.teacher.clone().unwrap_or_default(),
+        sort: sort.key.as_str().to_string(),
+        dir: if sort.descending { "desc" } else { "asc" }.to_string(),
+        headers: headers(&filters, sort),
+        rows,
+        total,
+        filtered: filters.any(),
+        csv_href: format!("/register.csv?{}", query(&csv_pairs)),
+        pages: if pages > 1 {
+            (1..=pages)
+                .map(|n| PageLink {
+                    number: n,
+                    href: href(n),
+                    current: n == page_no,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        prev_href: (page_no > 1).then(|| href(page_no - 1)),
+        next_href: (page_no < pages).then(|| href(page_no + 1)),
+    })
+}
+
+/// GET /register: the SEN register of the pupils this person may see.
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    if !register_allowed(&p) {
+        audit_refusal(&state, &actor).await;
+        return not_found(&state);
+    }
+    match page(&state, &p, &actor, &q).await {
+        Ok(page) => page.into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// One CSV field: quoted, inner quotes doubled, and a leading apostrophe before anything a
+/// spreadsheet would run as a formula.
+pub fn csv_field(value: &str) -> String {
+    let neutral = match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    };
+    format!("\"{}\"", neutral.replace('"', "\"\""))
+}
+
+/// The register as CSV (RFC 4180, CRLF line ends).
+pub fn csv(rows: &[RegisterRow], today: senco_domain::Date) -> String {
+    let mut out = String::new();
+    let mut line = |cells: Vec<String>| {
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    };
+    line(EN.reg_csv_columns.iter().map(|s| s.to_string()).collect());
+    for r in rows {
+        let p = &r.pupil;
+        line(vec![
+            p.upn.clone().unwrap_or_default(),
+            p.legal_surname.clone(),
+            p.legal_forename.clone(),
+            year_group(p, today).map(|y| y.census()).unwrap_or_default(),
+            p.reg_group_name.clone().unwrap_or_default(),
+            r.current.framework.label().to_string(),
+            r.current.stage.label().to_string(),
+            senco_store::ds(r.current.since),
+            r.primary_need.clone().unwrap_or_default(),
+            r.needs
+                .iter()
+                .skip(1)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
+        ]);
+    }
+    out
+}
+
+/// GET /register.csv: the register with the page's filters and sort, as a download.
+pub async fn download(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    if !register_allowed(&p) {
+        audit_refusal(&state, &actor).await;
+        return not_found(&state);
+    }
+    let result = async {
+        let school_choices = school_choices(&state, &p).await?;
+        let filters = page_filters(&q, &school_choices);
+        let rows = rows(&state, &p, &filters, None, Sort::from_query(&q)).await?;
+        audit_read(&state, &actor, "export", p.user.school_id.clone()).await;
+        Ok::<_, PageError>(csv(&rows, state.today()))
+    }
+    .await;
+    match result {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"sen-register.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("Smith"), "\"Smith\"");
+        assert_eq!(csv_field("O\"Neil"), "\"O\"\"Neil\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for lead in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(lead).starts_with("\"'"), "{lead:?}");
+        }
+        assert_eq!(csv_field(""), "\"\"");
+    }
+
+    #[test]
+    fn shares_are_rounded_to_tenths() {
+        assert_eq!(share(1, 3), "33.3");
+        assert_eq!(share(2, 3), "66.7");
+        assert_eq!(share(0, 0), "0.0");
+        assert_eq!(share(5, 10), "50.0");
+    }
+
+    #[test]
+    fn only_school_staff_with_sen_access_have_the_register() {
+        for (role, expected) in [
+            (Role::Senco, true),
+            (Role::Head, true),
+            (Role::Teacher, true),
+            (Role::TeachingAssistant, true),
+            (Role::SchoolAdmin, false),
+            (Role::Parent, false),
+            (Role::Specialist, false),
+            (Role::LaOfficer, false),
+            (Role::Admin, false),
+        ] {
+            assert_eq!(register_visible(role), expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            query(&[("need", "A&B c".to_string()), ("year", "-1".to_string())]),
+            "need=A%26B%20c&year=-1"
+        );
+    }
+}

@@ -1,0 +1,609 @@
+//! Recording the graduated response on a pupil's record: stage changes and corrections,
+//! parents being told, needs, and statutory processes.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::framework::{MoveContext, Stage, framework};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::school::{Country, FrameworkKey};
+use senco_store::pupils::Pupil;
+use senco_store::sen::StageChange;
+use serde::Deserialize;
+
+use super::forms::{Fields, form_errors};
+use super::pupils::{Choice, long_date};
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, pupil_for};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::sen::{
+    ProcessInput, SenError, StageChangeInput, add_need, add_process, code_settings,
+    frameworks_in_force, need_choices, record_parents_told, record_stage_change,
+};
+
+/// The choices of a stage-change form.
+pub struct StageForm {
+    /// `framework:stage` values.
+    pub options: Vec<Choice>,
+    pub methods: Vec<Choice>,
+}
+
+/// The ways parents can be told, for radios.
+pub fn told_methods() -> Vec<Choice> {
+    let m = &EN;
+    [
+        ("meeting", m.told_meeting),
+        ("letter", m.told_letter),
+        ("phone", m.told_phone),
+        ("email", m.told_email),
+    ]
+    .into_iter()
+    .map(|(v, l)| Choice {
+        value: v.into(),
+        label: l.into(),
+    })
+    .collect()
+}
+
+/// The stages a pupil can move to now (or, when correcting, every stage of the frameworks in
+/// force that suits the pupil's setting and age).
+pub async fn stage_form(
+    state: &AppState,
+    pupil: &Pupil,
+    correcting: Option<&StageChange>,
+) -> Result<StageForm, PageError> {
+    let today = state.today();
+    let school = state.store.school(&pupil.school_id).await?;
+    let csa = state.store.compulsory_school_age(school.country).await?;
+    let ctx = MoveContext {
+        early_years_setting: school.phase.is_early_years(),
+        below_compulsory_school_age: csa.is_below(pupil.date_of_birth, today),
+    };
+    let current = state.store.current_stage(&pupil.id).await?;
+    let keys = frameworks_in_force(&school, today);
+    let several = keys.len() > 1;
+    let mut options = Vec::new();
+    for key in keys {
+        let fw = framework(key);
+        let stages = match correcting {
+            Some(_) => fw.stages.iter().map(|d| d.stage).collect::<Vec<_>>(),
+            None => fw.allowed_from(current.as_ref().map(|c| c.stage)),
+        };
+        for stage in stages {
+            let suits = fw
+                .stage(stage)
+                .is_none_or(|d| d.settings.iter().any(|s| ctx.allows(*s)));
+            if !suits
+                || current
+                    .as_ref()
+                    .is_some_and(|c| c.stage == stage && correcting.is_none())
+            {
+                continue;
+            }
+            let label = if several {
+                format!("{} ({})", stage.label(), fw.name)
+            } else {
+                stage.label().to_string()
+            };
+            options.push(Choice {
+                value: format!("{}:{}", key.as_str(), stage.as_str()),
+                label,
+            });
+        }
+    }
+    Ok(StageForm {
+        options,
+        methods: told_methods(),
+    })
+}
+
+/// The stage-change input from a submitted form.
+pub fn input_from(form: &Fields) -> StageChangeInput {
+    let choice = form.get("stage");
+    let (framework, stage) = match choice.split_once(':') {
+        Some((f, s)) => (FrameworkKey::parse(f), Stage::parse(s)),
+        None => (None, Stage::parse(&choice)),
+    };
+    let how = form.get("parents_told_how");
+    let told = !how.is_empty() && how != "not_yet";
+    StageChangeInput {
+        framework,
+        stage,
+        effective_on: form.date("effective_on"),
+        reason: form.get("reason"),
+        decided_with: form.get("decided_with"),
+        specialists: form.get("specialists"),
+        supersedes: Some(form.get("supersedes")).filter(|s| !s.is_empty()),
+        parents_told_on: if told {
+            form.date("parents_told_on")
+        } else {
+            None
+        },
+        parents_told_how: if told { how } else { String::new() },
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "stage_change_form.html")]
+struct StageChangePage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    heading: &'static str,
+    correcting: Option<StageChange>,
+    stage: StageForm,
+    form: Fields,
+    errors: FormErrors,
+}
+
+/// `?correct=ID` to correct an entry of the history.
+#[derive(Debug, Default, Deserialize)]
+pub struct CorrectQuery {
+    correct: Option<String>,
+}
+
+async fn stage_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    correct: Option<&str>,
+    form: Fields,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let correcting = match correct {
+        Some(id) => Some(
+            state
+                .store
+                .stage_changes(&pupil.id)
+                .await?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or(PageError::NotFound)?,
+        ),
+        None => None,
+    };
+    let heading = if correcting.is_some() {
+        EN.correction_title
+    } else {
+        EN.stage_change_title
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = StageChangePage {
+        page: PageChrome::signed_in(state, p, heading, Section::Pupils).with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        heading,
+        stage: stage_form(state, pupil, correcting.as_ref()).await?,
+        correcting,
+        form,
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+/// GET /pupils/{id}/stage-changes/new
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<CorrectQuery>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        let mut form = Fields::default();
+        form.set_date("effective_on", state.today());
+        form.set("parents_told_how", "not_yet");
+        if let Some(c) = &q.correct {
+            form.set("supersedes", c.clone());
+        }
+        stage_page(
+            &state,
+            &p,
+            &pupil,
+            q.correct.as_deref(),
+            form,
+            FormErrors::default(),
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /pupils/{id}/stage-changes/new
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            let mut errors = FormErrors::default();
+            errors.add("stage", EN.form_expired);
+            return stage_page(&state, &p, &pupil, correct.as_deref(), form, errors).await;
+        }
+        match record_stage_change(&state, &actor, &pupil, &input_from(&form)).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/pupils/{}?flash=stage_recorded", pupil.id)).into_response(),
+            ),
+            Err(SenError::Invalid(issues)) => {
+                stage_page(
+                    &state,
+                    &p,
+                    &pupil,
+                    correct.as_deref(),
+                    form,
+                    form_errors(&issues),
+                )
+                .await
+            }
+            Err(SenError::Conflict) => {
+                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
+            }
+            Err(SenError::Store(e)) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "parents_told_form.html")]
+struct ToldPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    change_id: String,
+    change: String,
+    methods: Vec<Choice>,
+    form: Fields,
+    errors: FormErrors,
+}
+
+async fn told_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    change_id: &str,
+    form: Fields,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let history = state.store.stage_changes(&pupil.id).await?;
+    let change = history
+        .iter()
+        .find(|c| c.id == change_id)
+        .ok_or(PageError::NotFound)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ToldPage {
+        page: PageChrome::signed_in(state, p, EN.parents_told_title, Section::Pupils)
+            .with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        change_id: change.id.clone(),
+        change: format!(
+            "{} ({} {})",
+            change.stage.label(),
+            EN.since_label.to_lowercase(),
+            long_date(change.effective_on)
+        ),
+        methods: told_methods(),
+        form,
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+/// GET /pupils/{id}/stage-changes/{change}/parents-told
+pub async fn told_new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path((id, change)): Path<(String, String)>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+        let mut form = Fields::default();
+        form.set_date("parents_told_on", state.today());
+        told_page(&state, &p, &pupil, &change, form, FormErrors::default()).await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /pupils/{id}/stage-changes/{change}/parents-told
+pub async fn told_create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path((id, change)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            let mut errors = FormErrors::default();
+            errors.add("parents_told_how", EN.form_expired);
+            return told_page(&state, &p, &pupil, &change, form, errors).await;
+        }
+        match record_parents_told(
+            &state,
+            &actor,
+            &pupil,
+            &change,
+            form.date("parents_told_on"),
+            &form.get("parents_told_how"),
+        )
+        .await
+        {
+            Ok(()) => Ok(
+                Redirect::to(&format!("/pupils/{}?flash=parents_told_saved", pupil.id))
+                    .into_response(),
+            ),
+            Err(SenError::Invalid(issues)) => {
+                told_page(&state, &p, &pupil, &change, form, form_errors(&issues)).await
+            }
+            Err(SenError::Conflict) => {
+                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
+            }
+            Err(SenError::Store(e)) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "need_form.html")]
+struct NeedPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    codes: Vec<Choice>,
+    form: Fields,
+    errors: FormErrors,
+}
+
+async fn need_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    form: Fields,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let school = state.store.school(&pupil.school_id).await?;
+    let settings = code_settings(state).await?;
+    let codes = need_choices(school.country, state.today(), &settings)
+        .into_iter()
+        .map(|(value, label)| Choice { value, label })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = NeedPage {
+        page: PageChrome::signed_in(state, p, EN.need_title, Section::Pupils).with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        codes,
+        form,
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+/// GET /pupils/{id}/needs/new
+pub async fn need_new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        let mut form = Fields::default();
+        form.set_date("starts_on", state.today());
+        form.set("rank", "1");
+        need_page(&state, &p, &pupil, form, FormErrors::default()).await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /pupils/{id}/needs/new
+pub async fn need_create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            let mut errors = FormErrors::default();
+            errors.add("code", EN.form_expired);
+            return need_page(&state, &p, &pupil, form, errors).await;
+        }
+        let rank = form.get("rank").parse::<i64>().unwrap_or(0);
+        match add_need(
+            &state,
+            &actor,
+            &pupil,
+            &form.get("code"),
+            rank,
+            form.date("starts_on"),
+        )
+        .await
+        {
+            Ok(_) => {
+                Ok(Redirect::to(&format!("/pupils/{}?flash=need_added", pupil.id)).into_response())
+            }
+            Err(SenError::Invalid(issues)) => {
+                need_page(&state, &p, &pupil, form, form_errors(&issues)).await
+            }
+            Err(SenError::Conflict) => {
+                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
+            }
+            Err(SenError::Store(e)) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "process_form.html")]
+struct ProcessPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    kinds: Vec<Choice>,
+    form: Fields,
+    errors: FormErrors,
+}
+
+async fn process_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    form: Fields,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let school = state.store.school(&pupil.school_id).await?;
+    let mut kinds = vec![Choice {
+        value: "statutory_assessment".into(),
+        label: EN.statutory_assessment.into(),
+    }];
+    if school.country == Country::Wales {
+        kinds.push(Choice {
+            value: "aln_decision".into(),
+            label: EN.aln_decision.into(),
+        });
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ProcessPage {
+        page: PageChrome::signed_in(state, p, EN.process_title, Section::Pupils)
+            .with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        kinds,
+        form,
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+/// GET /pupils/{id}/processes/new
+pub async fn process_new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        let mut form = Fields::default();
+        form.set_date("started_on", state.today());
+        process_page(&state, &p, &pupil, form, FormErrors::default()).await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /pupils/{id}/processes/new
+pub async fn process_create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            let mut errors = FormErrors::default();
+            errors.add("kind", EN.form_expired);
+            return process_page(&state, &p, &pupil, form, errors).await;
+        }
+        let input = ProcessInput {
+            kind: form.get("kind"),
+            started_on: form.date("started_on"),
+            decided_on: form.date("decided_on"),
+            outcome: form.get("outcome"),
+            notes: form.get("notes"),
+        };
+        match add_process(&state, &actor, &pupil, &input).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/pupils/{}?flash=process_added", pupil.id)).into_response(),
+            ),
+            Err(SenError::Invalid(issues)) => {
+                process_page(&state, &p, &pupil, form, form_errors(&issues)).await
+            }
+            Err(SenError::Conflict) => {
+                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
+            }
+            Err(SenError::Store(e)) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}

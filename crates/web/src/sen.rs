@@ -1,0 +1,1015 @@
+//! The graduated response, shared by pages and API: raising and triaging concerns, recording
+//! stage changes (checked by the domain's history and framework rules), parents being told,
+//! needs, statutory processes, and a pupil's chronology.
+//!
+//! Every change is one transaction with its audit row. The derived current stage is rewritten
+//! in the same transaction as the history it comes from.
+
+use senco_domain::Date;
+use senco_domain::census::{
+    AreaOfNeed, CodeSettings, NeedCode, need_valid_on, parse_need, parse_wales_need, provision_code,
+};
+use senco_domain::framework::{MoveContext, Stage, framework};
+use senco_domain::history::{Entry, HistoryContext, NewEntry, check_new, in_force};
+use senco_domain::school::{Country, FrameworkKey};
+use senco_store::pupils::Pupil;
+use senco_store::schools::School;
+use senco_store::sen::{CurrentStage, NewConcern, NewStageChange, StageChange};
+use senco_store::{Store, StoreError, Tx};
+
+use crate::AppState;
+use crate::access::Actor;
+
+/// A problem with one field of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub field: &'static str,
+    /// A stable snake_case reason (for example the rule a move broke).
+    pub reason: String,
+    pub message: String,
+}
+
+fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
+    Issue {
+        field,
+        reason: reason.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Why a graduated-response change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum SenError {
+    #[error("invalid input")]
+    Invalid(Vec<Issue>),
+    #[error("the record changed meanwhile")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Ways parents can be told of a change.
+pub const TOLD_METHODS: [&str; 4] = ["meeting", "letter", "phone", "email"];
+
+/// The frameworks a school works under on `on` (Welsh schools ran two side by side).
+pub fn frameworks_in_force(school: &School, on: Date) -> Vec<FrameworkKey> {
+    let mut keys: Vec<(FrameworkKey, Date)> = school
+        .frameworks
+        .iter()
+        .copied()
+        .filter(|(_, since)| *since <= on)
+        .collect();
+    keys.sort_by_key(|(_, since)| std::cmp::Reverse(*since));
+    keys.into_iter().map(|(k, _)| k).collect()
+}
+
+/// The national code settings: the stored settings over the defaults.
+pub async fn code_settings(state: &AppState) -> Result<CodeSettings, StoreError> {
+    let mut s = CodeSettings::default();
+    let keys: [(&str, &mut Date); 9] = [
+        (
+            "census.england_action_codes_until",
+            &mut s.england_action_codes_until,
+        ),
+        ("census.england_k_from", &mut s.england_k_from),
+        ("census.england_e_from", &mut s.england_e_from),
+        ("census.england_s_until", &mut s.england_s_until),
+        ("census.besd_until", &mut s.besd_until),
+        ("census.semh_from", &mut s.semh_from),
+        ("census.nsa_from", &mut s.nsa_from),
+        ("census.wales_legacy_until", &mut s.wales_legacy_until),
+        ("census.wales_idp_from", &mut s.wales_idp_from),
+    ];
+    for (key, field) in keys {
+        if let Some(v) = state.store.setting(key).await? {
+            *field = senco_store::parse_ds(&v)?;
+        }
+    }
+    Ok(s)
+}
+
+fn entries(history: &[StageChange]) -> Vec<Entry> {
+    history
+        .iter()
+        .map(|c| Entry {
+            id: c.seq as u64,
+            framework: c.framework,
+            stage: c.stage,
+            effective: c.effective_on,
+            supersedes: c
+                .supersedes
+                .as_ref()
+                .and_then(|id| history.iter().find(|h| &h.id == id))
+                .map(|h| h.seq as u64),
+        })
+        .collect()
+}
+
+/// The stage in force on `today` according to a history.
+pub fn stage_in_force(history: &[StageChange], today: Date) -> Option<CurrentStage> {
+    let es = entries(history);
+    let entry = in_force(&es, today)?;
+    let change = history.iter().find(|c| c.seq as u64 == entry.id)?;
+    // The interval starts at the earliest consecutive entry with the same stage.
+    Some(CurrentStage {
+        framework: entry.framework,
+        stage: entry.stage,
+        since: entry.effective,
+        stage_change_id: change.id.clone(),
+    })
+}
+
+/// What a stage change records.
+#[derive(Debug, Clone, Default)]
+pub struct StageChangeInput {
+    pub framework: Option<FrameworkKey>,
+    pub stage: Option<Stage>,
+    pub effective_on: Option<Result<Date, ()>>,
+    pub reason: String,
+    pub decided_with: String,
+    pub specialists: String,
+    /// The id of the entry this one corrects.
+    pub supersedes: Option<String>,
+    pub parents_told_on: Option<Result<Date, ()>>,
+    pub parents_told_how: String,
+}
+
+async fn enrolled_on(state: &AppState, pupil: &Pupil) -> Result<Date, StoreError> {
+    let enrolments = state.store.enrolments(&pupil.id).await?;
+    Ok(enrolments
+        .iter()
+        .filter(|e| e.school_id == pupil.school_id)
+        .map(|e| e.starts_on)
+        .min()
+        .unwrap_or(pupil.date_of_birth))
+}
+
+/// Checks a stage change and records it inside `tx`. Returns the new entry's id.
+pub async fn stage_change_in(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &StageChangeInput,
+) -> Result<String, SenError> {
+    let today = state.today();
+    let school = state.store.school(&pupil.school_id).await?;
+    let in_force = frameworks_in_force(&school, today);
+    let mut issues = Vec::new();
+    let framework_key = match input.framework {
+        Some(f) if in_force.contains(&f) => Some(f),
+        Some(_) => {
+            issues.push(issue(
+                "framework",
+                "framework_not_in_force",
+                "Choose a framework the school works under",
+            ));
+            None
+        }
+        None => in_force.first().copied(),
+    };
+    if framework_key.is_none() && issues.is_empty() {
+        issues.push(issue(
+            "framework",
+            "no_framework",
+            "The school has no SEN framework in force",
+        ));
+    }
+    let stage = input.stage;
+    if stage.is_none() {
+        issues.push(issue("stage", "missing", "Select the stage"));
+    }
+    let effective = match input.effective_on {
+        Some(Ok(d)) => Some(d),
+        Some(Err(())) => {
+            issues.push(issue(
+                "effective_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+        None => {
+            issues.push(issue(
+                "effective_on",
+                "missing",
+                "Enter the date the stage starts",
+            ));
+            None
+        }
+    };
+    if input.reason.trim().is_empty() {
+        issues.push(issue(
+            "reason",
+            "missing",
+            "Enter the reason for the change",
+        ));
+    }
+    if matches!(
+        stage,
+        Some(Stage::SchoolActionPlus | Stage::EarlyYearsActionPlus)
+    ) && input.specialists.trim().is_empty()
+    {
+        issues.push(issue(
+            "specialists",
+            "missing",
+            "Enter which outside specialists are or will be involved (School Action Plus brings in outside help)",
+        ));
+    }
+    let told = match (&input.parents_told_on, input.parents_told_how.trim()) {
+        (None, "") => None,
+        (Some(Ok(d)), how) if TOLD_METHODS.contains(&how) => {
+            if *d > today {
+                issues.push(issue(
+                    "parents_told_on",
+                    "in_future",
+                    "The date parents were told must be today or in the past",
+                ));
+            }
+            Some((*d, how.to_string()))
+        }
+        (Some(Ok(_)), _) => {
+            issues.push(issue(
+                "parents_told_how",
+                "missing",
+                "Select how parents were told",
+            ));
+            None
+        }
+        (Some(Err(())), _) => {
+            issues.push(issue(
+                "parents_told_on",
+                "not_a_date",
+                "The date parents were told must be a real date",
+            ));
+            None
+        }
+        (None, _) => {
+            issues.push(issue(
+                "parents_told_on",
+                "missing",
+                "Enter the date parents were told",
+            ));
+            None
+        }
+    };
+    let (Some(framework_key), Some(stage), Some(effective), true) =
+        (framework_key, stage, effective, issues.is_empty())
+    else {
+        return Err(SenError::Invalid(issues));
+    };
+    let history = Store::stage_changes_in(tx, &pupil.id).await?;
+    let es = entries(&history);
+    let supersedes = match &input.supersedes {
+        None => None,
+        Some(id) => match history.iter().find(|h| &h.id == id) {
+            Some(h) => Some(h.seq as u64),
+            None => {
+                return Err(SenError::Invalid(vec![issue(
+                    "supersedes",
+                    "unknown_entry",
+                    "That history entry does not exist",
+                )]));
+            }
+        },
+    };
+    let csa = state.store.compulsory_school_age(school.country).await?;
+    let ctx = HistoryContext {
+        today,
+        enrolled_on: enrolled_on(state, pupil).await?,
+        framework_in_force: framework_key,
+        move_ctx: MoveContext {
+            early_years_setting: school.phase.is_early_years(),
+            below_compulsory_school_age: csa.is_below(pupil.date_of_birth, effective),
+        },
+    };
+    let new = NewEntry {
+        framework: framework_key,
+        stage,
+        effective,
+        supersedes,
+    };
+    if let Err(e) = check_new(&es, &new, &ctx) {
+        let field = match e.rule() {
+            "date_in_future" | "before_enrolment" | "same_date" => "effective_on",
+            "unknown_entry" | "already_corrected" => "supersedes",
+            _ => "stage",
+        };
+        return Err(SenError::Invalid(vec![issue(
+            field,
+            e.rule(),
+            e.to_string(),
+        )]));
+    }
+    let settings = code_settings(state).await?;
+    if let Err(e) = provision_code(school.country, framework_key, stage, effective, &settings) {
+        return Err(SenError::Invalid(vec![issue(
+            "stage",
+            e.rule(),
+            e.to_string(),
+        )]));
+    }
+    let now = state.now();
+    let user_id = actor.principal.user.id.clone();
+    let id = Store::insert_stage_change(
+        tx,
+        &pupil.id,
+        &pupil.school_id,
+        &NewStageChange {
+            framework: framework_key,
+            stage,
+            effective_on: effective,
+            reason: input.reason.trim(),
+            decided_by: Some(&user_id),
+            decided_with: Some(input.decided_with.trim()).filter(|s| !s.is_empty()),
+            specialists: Some(input.specialists.trim()).filter(|s| !s.is_empty()),
+            supersedes: input.supersedes.as_deref(),
+            imported: false,
+            recorded_by: Some(&user_id),
+        },
+        now,
+    )
+    .await?;
+    if let Some((on, how)) = &told {
+        Store::insert_parent_notification(
+            tx,
+            &id,
+            &pupil.id,
+            &pupil.school_id,
+            *on,
+            how,
+            Some(&user_id),
+            now,
+        )
+        .await?;
+    }
+    let history = Store::stage_changes_in(tx, &pupil.id).await?;
+    Store::set_current_stage(
+        tx,
+        &pupil.id,
+        &pupil.school_id,
+        stage_in_force(&history, today).as_ref(),
+    )
+    .await?;
+    let mut e = actor.event(state, "stage_change", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id.clone());
+    e.fields = Some(
+        if told.is_some() {
+            "stage,parents_told"
+        } else {
+            "stage"
+        }
+        .to_string(),
+    );
+    Store::audit_in(tx, &e).await?;
+    Ok(id)
+}
+
+/// Records a stage change in its own transaction.
+pub async fn record_stage_change(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &StageChangeInput,
+) -> Result<String, SenError> {
+    let mut tx = state.store.begin().await?;
+    let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// Records that parents were told of a stage change.
+pub async fn record_parents_told(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    stage_change_id: &str,
+    on: Option<Result<Date, ()>>,
+    how: &str,
+) -> Result<(), SenError> {
+    let today = state.today();
+    let mut issues = Vec::new();
+    let on = match on {
+        Some(Ok(d)) if d <= today => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                "parents_told_on",
+                "in_future",
+                "The date parents were told must be today or in the past",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(
+                "parents_told_on",
+                "not_a_date",
+                "The date parents were told must be a real date",
+            ));
+            None
+        }
+        None => {
+            issues.push(issue(
+                "parents_told_on",
+                "missing",
+                "Enter the date parents were told",
+            ));
+            None
+        }
+    };
+    if !TOLD_METHODS.contains(&how) {
+        issues.push(issue(
+            "parents_told_how",
+            "missing",
+            "Select how parents were told",
+        ));
+    }
+    let history = state.store.stage_changes(&pupil.id).await?;
+    if !history.iter().any(|c| c.id == stage_change_id) {
+        return Err(SenError::Store(StoreError::NotFound));
+    }
+    let (Some(on), true) = (on, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    Store::insert_parent_notification(
+        &mut tx,
+        stage_change_id,
+        &pupil.id,
+        &pupil.school_id,
+        on,
+        how,
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await?;
+    let mut e = actor.event(state, "stage_change", "update", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(stage_change_id.to_string());
+    e.fields = Some("parents_told".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}
+
+/// What a concern records.
+#[derive(Debug, Clone, Default)]
+pub struct ConcernInput {
+    pub raised_on: Option<Result<Date, ()>>,
+    pub areas: Vec<String>,
+    pub details: String,
+    pub triggers: Vec<String>,
+    pub tried: String,
+    pub result: String,
+}
+
+/// The stages a concern may lead to next: the trigger lists that apply.
+pub fn next_stages(current: Option<Stage>, early_years: bool) -> Vec<Stage> {
+    match current {
+        Some(Stage::SchoolAction) => vec![Stage::SchoolActionPlus],
+        Some(Stage::EarlyYearsAction) => vec![Stage::EarlyYearsActionPlus],
+        _ if early_years => vec![Stage::EarlyYearsAction, Stage::EarlyYearsActionPlus],
+        _ => vec![Stage::SchoolAction, Stage::SchoolActionPlus],
+    }
+}
+
+/// Raises a concern about a pupil.
+pub async fn raise_concern(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &ConcernInput,
+) -> Result<String, SenError> {
+    let today = state.today();
+    let school = state.store.school(&pupil.school_id).await?;
+    let framework_key = frameworks_in_force(&school, today)
+        .first()
+        .copied()
+        .unwrap_or(FrameworkKey::England2001);
+    let fw = framework(framework_key);
+    let mut issues = Vec::new();
+    let raised_on = match input.raised_on {
+        None => Some(today),
+        Some(Ok(d)) if d <= today => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                "raised_on",
+                "in_future",
+                "The date must be today or in the past",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(
+                "raised_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+    };
+    let areas: Vec<AreaOfNeed> = input
+        .areas
+        .iter()
+        .filter_map(|a| AreaOfNeed::parse(a))
+        .collect();
+    if areas.is_empty() || areas.len() != input.areas.len() {
+        issues.push(issue(
+            "areas",
+            "missing",
+            "Select the areas of need the concern is about",
+        ));
+    }
+    let known: Vec<&str> = Stage::ALL
+        .iter()
+        .flat_map(|s| fw.triggers(*s).iter().map(|t| t.id))
+        .collect();
+    if input.triggers.iter().any(|t| !known.contains(&t.as_str())) {
+        issues.push(issue(
+            "triggers",
+            "unknown_value",
+            "Select triggers from the list",
+        ));
+    }
+    if input.tried.trim().is_empty() {
+        issues.push(issue(
+            "tried",
+            "missing",
+            "Enter what has been tried already",
+        ));
+    }
+    if input.result.trim().is_empty() {
+        issues.push(issue(
+            "result",
+            "missing",
+            "Enter what happened when it was tried",
+        ));
+    }
+    let (Some(raised_on), true) = (raised_on, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let areas = areas
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let triggers = input.triggers.join(",");
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_concern(
+        &mut tx,
+        &pupil.id,
+        &pupil.school_id,
+        &NewConcern {
+            raised_by: &actor.principal.user.id,
+            raised_on,
+            framework: framework_key,
+            areas: &areas,
+            details: Some(input.details.trim()).filter(|s| !s.is_empty()),
+            triggers: &triggers,
+            tried: input.tried.trim(),
+            result: input.result.trim(),
+        },
+        now,
+    )
+    .await?;
+    let mut e = actor.event(state, "concern", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// The SENCO's decision on a concern.
+#[derive(Debug, Clone)]
+pub enum Triage {
+    /// Keep watching: the pupil goes on the concern list, not the register.
+    Monitor,
+    /// Close with a reason.
+    Close(String),
+    /// Place the pupil on a stage.
+    Place(StageChangeInput),
+}
+
+/// Triages a concern if nobody triaged it meanwhile.
+pub async fn triage_concern(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    concern_id: &str,
+    expected_version: i64,
+    decision: &Triage,
+) -> Result<(), SenError> {
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let (status, reason, change) = match decision {
+        Triage::Monitor => ("monitoring", None, None),
+        Triage::Close(reason) if reason.trim().is_empty() => {
+            return Err(SenError::Invalid(vec![issue(
+                "reason",
+                "missing",
+                "Enter why the concern is closed",
+            )]));
+        }
+        Triage::Close(reason) => ("closed", Some(reason.trim().to_string()), None),
+        Triage::Place(input) => {
+            let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
+            ("placed", Some(input.reason.trim().to_string()), Some(id))
+        }
+    };
+    match Store::triage_concern(
+        &mut tx,
+        concern_id,
+        expected_version,
+        status,
+        reason.as_deref(),
+        change.as_deref(),
+        &actor.principal.user.id,
+        now,
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => return Err(SenError::Conflict),
+        other => other?,
+    }
+    let mut e = actor.event(state, "concern", "update", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(concern_id.to_string());
+    e.fields = Some("status".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}
+
+/// The need codes a school can record on a date: England's SEN types valid then, or the
+/// Welsh categories.
+pub fn need_choices(country: Country, on: Date, settings: &CodeSettings) -> Vec<(String, String)> {
+    match country {
+        Country::England => NeedCode::ALL
+            .into_iter()
+            .filter(|c| {
+                need_valid_on(*c, on, Some("K"), settings).is_ok()
+                    || need_valid_on(*c, on, Some("P"), settings).is_ok()
+            })
+            .map(|c| {
+                (
+                    c.code().to_string(),
+                    format!("{} ({})", c.description(), c.code()),
+                )
+            })
+            .collect(),
+        Country::Wales => senco_domain::census::WALES_NEEDS
+            .iter()
+            .map(|d| {
+                let code = senco_domain::census::wales_need_code(d.need, settings);
+                (code.code.clone(), d.need.label().to_string())
+            })
+            .collect(),
+    }
+}
+
+/// Adds a ranked need from the code list valid on its start date.
+pub async fn add_need(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    code: &str,
+    rank: i64,
+    starts_on: Option<Result<Date, ()>>,
+) -> Result<String, SenError> {
+    let today = state.today();
+    let school = state.store.school(&pupil.school_id).await?;
+    let settings = code_settings(state).await?;
+    let mut issues = Vec::new();
+    let starts_on = match starts_on {
+        None => Some(today),
+        Some(Ok(d)) if d <= today => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                "starts_on",
+                "in_future",
+                "The date must be today or in the past",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(
+                "starts_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+    };
+    if !(1..=9).contains(&rank) {
+        issues.push(issue(
+            "rank",
+            "unknown_value",
+            "Select whether this is the primary or a secondary need",
+        ));
+    }
+    let stored_code = match school.country {
+        Country::England => match parse_need(code) {
+            Ok((need, _)) => {
+                if let Some(on) = starts_on {
+                    let history = state.store.stage_changes(&pupil.id).await?;
+                    let provision = stage_in_force(&history, on)
+                        .and_then(|c| {
+                            provision_code(school.country, c.framework, c.stage, on, &settings).ok()
+                        })
+                        .map(|p| p.code);
+                    if let Err(e) = need_valid_on(need, on, provision.as_deref(), &settings) {
+                        issues.push(issue("code", e.rule(), e.to_string()));
+                    }
+                }
+                Some(need.code().to_string())
+            }
+            Err(e) => {
+                issues.push(issue("code", e.rule(), e.to_string()));
+                None
+            }
+        },
+        Country::Wales => match parse_wales_need(code, &settings) {
+            Ok(need) => Some(senco_domain::census::wales_need_code(need, &settings).code),
+            Err(e) => {
+                issues.push(issue("code", e.rule(), e.to_string()));
+                None
+            }
+        },
+    };
+    let open = state.store.needs(&pupil.id).await?;
+    if rank <= 2 && open.iter().any(|n| n.ends_on.is_none() && n.rank == rank) {
+        issues.push(issue(
+            "rank",
+            "rank_taken",
+            if rank == 1 {
+                "The pupil already has a primary need: end it first"
+            } else {
+                "The pupil already has a secondary need: end it first"
+            },
+        ));
+    }
+    let (Some(code), Some(starts_on), true) = (stored_code, starts_on, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_need(
+        &mut tx,
+        &pupil.id,
+        &pupil.school_id,
+        &code,
+        rank,
+        starts_on,
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "need", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// A statutory process as entered.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessInput {
+    /// `statutory_assessment` or (Wales) `aln_decision`.
+    pub kind: String,
+    pub started_on: Option<Result<Date, ()>>,
+    pub decided_on: Option<Result<Date, ()>>,
+    pub outcome: String,
+    pub notes: String,
+}
+
+/// Records a statutory assessment request or a Welsh ALN decision beside the stage.
+pub async fn add_process(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &ProcessInput,
+) -> Result<String, SenError> {
+    let (kind, started_on, decided_on, outcome, notes) = (
+        input.kind.as_str(),
+        input.started_on,
+        input.decided_on,
+        input.outcome.as_str(),
+        input.notes.as_str(),
+    );
+    let today = state.today();
+    let school = state.store.school(&pupil.school_id).await?;
+    let mut issues = Vec::new();
+    match (kind, school.country) {
+        ("statutory_assessment", _) | ("aln_decision", Country::Wales) => {}
+        ("aln_decision", Country::England) => issues.push(issue(
+            "kind",
+            "wales_only",
+            "The ALN decision applies to Welsh schools only",
+        )),
+        _ => issues.push(issue("kind", "missing", "Select the process")),
+    }
+    let started = match started_on {
+        Some(Ok(d)) if d <= today => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                "started_on",
+                "in_future",
+                "The date must be today or in the past",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(
+                "started_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+        None => {
+            issues.push(issue(
+                "started_on",
+                "missing",
+                "Enter the date the process started",
+            ));
+            None
+        }
+    };
+    let decided = match decided_on {
+        None => None,
+        Some(Ok(d)) if started.is_some_and(|s| d < s) => {
+            issues.push(issue(
+                "decided_on",
+                "before_start",
+                "The decision date must be on or after the start",
+            ));
+            None
+        }
+        Some(Ok(d)) if d > today => {
+            issues.push(issue(
+                "decided_on",
+                "in_future",
+                "The date must be today or in the past",
+            ));
+            None
+        }
+        Some(Ok(d)) => Some(d),
+        Some(Err(())) => {
+            issues.push(issue(
+                "decided_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+    };
+    let (Some(started), true) = (started, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_process(
+        &mut tx,
+        &pupil.id,
+        &pupil.school_id,
+        kind,
+        started,
+        decided,
+        Some(outcome.trim()).filter(|s| !s.is_empty()),
+        Some(notes.trim()).filter(|s| !s.is_empty()),
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "process", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// One event of a pupil's chronology.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChronologyItem {
+    pub date: Date,
+    /// `concern`, `stage_change`, `parents_told`, `need`, `need_ended`, `process`, `process_decided`.
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub record_id: String,
+}
+
+/// A pupil's timeline, oldest first. Concerns are included only when `with_concerns`.
+pub async fn chronology(
+    state: &AppState,
+    pupil: &Pupil,
+    with_concerns: bool,
+) -> Result<Vec<ChronologyItem>, StoreError> {
+    let mut items = Vec::new();
+    if with_concerns {
+        for c in state.store.concerns_for_pupil(&pupil.id).await? {
+            let areas: Vec<&str> = c
+                .areas
+                .split(',')
+                .filter_map(AreaOfNeed::parse)
+                .map(|a| a.label())
+                .collect();
+            items.push(ChronologyItem {
+                date: c.raised_on,
+                kind: "concern",
+                title: format!("Concern raised by {}", c.raised_by_name),
+                detail: format!("{} ({})", areas.join(", "), c.status.replace('_', " ")),
+                record_id: c.id,
+            });
+        }
+    }
+    let history = state.store.stage_changes(&pupil.id).await?;
+    for c in &history {
+        let corrected = history
+            .iter()
+            .any(|h| h.supersedes.as_deref() == Some(c.id.as_str()));
+        let title = if c.supersedes.is_some() {
+            format!("Correction: {}", c.stage.label())
+        } else {
+            c.stage.label().to_string()
+        };
+        let detail = if corrected {
+            format!("{} (corrected later)", c.reason)
+        } else {
+            c.reason.clone()
+        };
+        items.push(ChronologyItem {
+            date: c.effective_on,
+            kind: "stage_change",
+            title,
+            detail,
+            record_id: c.id.clone(),
+        });
+        if let Some((on, how)) = &c.parents_told {
+            items.push(ChronologyItem {
+                date: *on,
+                kind: "parents_told",
+                title: "Parents told".into(),
+                detail: format!("Of the move to {}, by {how}", c.stage.label()),
+                record_id: c.id.clone(),
+            });
+        }
+    }
+    for n in state.store.needs(&pupil.id).await? {
+        let rank = match n.rank {
+            1 => "Primary need",
+            2 => "Secondary need",
+            _ => "Need",
+        };
+        items.push(ChronologyItem {
+            date: n.starts_on,
+            kind: "need",
+            title: format!("{rank}: {}", n.code),
+            detail: String::new(),
+            record_id: n.id.clone(),
+        });
+        if let Some(end) = n.ends_on {
+            items.push(ChronologyItem {
+                date: end,
+                kind: "need_ended",
+                title: format!("Need ended: {}", n.code),
+                detail: String::new(),
+                record_id: n.id,
+            });
+        }
+    }
+    for p in state.store.processes(&pupil.id).await? {
+        let name = if p.kind == "aln_decision" {
+            "ALN decision"
+        } else {
+            "Request for statutory assessment"
+        };
+        items.push(ChronologyItem {
+            date: p.started_on,
+            kind: "process",
+            title: name.into(),
+            detail: p.notes.clone().unwrap_or_default(),
+            record_id: p.id.clone(),
+        });
+        if let Some(d) = p.decided_on {
+            items.push(ChronologyItem {
+                date: d,
+                kind: "process_decided",
+                title: format!("{name}: decision"),
+                detail: p.outcome.clone().unwrap_or_default(),
+                record_id: p.id,
+            });
+        }
+    }
+    items.sort_by_key(|i| i.date);
+    Ok(items)
+}
