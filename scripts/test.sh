@@ -48,6 +48,13 @@ else
   echo "quick mode: PostgreSQL tests are skipped (they say so), as are lints and browser tests"
 fi
 
+if ! command -v pdftotext >/dev/null 2>&1; then
+  step "poppler-utils (pdftotext reads back the PDFs in tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq poppler-utils >/dev/null
+fi
+
 step "Rust tests (unit, property and integration)"
 run_tests cargo test --workspace --locked
 

@@ -12,6 +12,7 @@ pub mod census;
 pub mod framework;
 pub mod history;
 pub mod person;
+pub mod plan;
 pub mod policy;
 pub mod pupil;
 pub mod role;

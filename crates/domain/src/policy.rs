@@ -22,6 +22,8 @@ pub enum Resource {
     PupilAudit,
     /// Concerns raised about a pupil (staff only: parents do not see concerns being triaged).
     Concern,
+    /// A parent's own and their child's views, added before a review.
+    ParentViews,
     /// User accounts.
     Users,
     /// Schools, authorities and calendars of the installation.
@@ -81,7 +83,8 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Aggregates, Concern, Installation, PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
+    Aggregates, Concern, Installation, ParentViews, PupilAudit, PupilContacts, PupilDetails,
+    PupilSen, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -128,6 +131,7 @@ pub const MATRIX: &[Rule] = &[
     // Parents: their own child, only with unrestricted parental responsibility.
     rule(Role::Parent, OwnChild, PupilDetails, Read),
     rule(Role::Parent, OwnChild, PupilSen, Read),
+    rule(Role::Parent, OwnChild, ParentViews, Create),
     // Specialists: pupils referred to them.
     rule(Role::Specialist, ReferredTo, PupilDetails, Read),
     rule(Role::Specialist, ReferredTo, PupilSen, Read),
@@ -183,7 +187,7 @@ mod tests {
             let reach = [pupil_reach(r.role), user_reach(r.role)];
             let pupil_resource = matches!(
                 r.resource,
-                PupilDetails | PupilContacts | PupilSen | PupilAudit | Concern
+                PupilDetails | PupilContacts | PupilSen | PupilAudit | Concern | ParentViews
             );
             if pupil_resource {
                 assert_eq!(reach[0], Some(r.relation), "{r:?}");

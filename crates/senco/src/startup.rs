@@ -61,6 +61,7 @@ impl Application {
             tracing::info!(version, name, "applied migration");
         }
         store.require_current_schema().await?;
+        senco_web::plans::seed_target_bank(&store, clock.now()).await?;
         let demo = store.is_demo().await?;
         let (audit, audit_writer) = AuditSink::start(store.clone(), config.web.audit_flush);
         let listener = TcpListener::bind(config.bind)
@@ -73,6 +74,7 @@ impl Application {
             audit,
             metrics: Default::default(),
             demo,
+            pdfs: Default::default(),
         };
         Ok(Application {
             listener,

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod migrate;
 pub mod outbox;
+pub mod plans;
 pub mod pupils;
 pub mod schools;
 pub mod sen;

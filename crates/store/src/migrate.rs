@@ -28,6 +28,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_graduated_response.sql"),
         postgres: include_str!("../migrations/postgres/0002_graduated_response.sql"),
     },
+    Migration {
+        version: 3,
+        name: "plans",
+        sqlite: include_str!("../migrations/sqlite/0003_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0003_plans.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -82,6 +82,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilSen => "sen_record",
         Resource::PupilAudit => "audit_trail",
         Resource::Concern => "concern",
+        Resource::ParentViews => "parent_views",
         Resource::Users => "user",
         Resource::Installation => "installation",
         Resource::Aggregates => "aggregates",

@@ -9,9 +9,11 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod documents;
 pub mod i18n;
 pub mod ops;
 pub mod pages;
+pub mod plans;
 pub mod records;
 pub mod routes;
 pub mod security;
@@ -51,6 +53,40 @@ pub struct AppState {
     pub metrics: ops::Metrics,
     /// Whether the database was made by `senco demo` (shows a banner on every page).
     pub demo: bool,
+    /// Rendered PDFs, per plan version and variant.
+    pub pdfs: PdfCache,
+}
+
+/// A small cache of rendered PDFs keyed by (plan id, version, variant). A saved plan gets a
+/// new version, so entries never go stale; the oldest are dropped beyond the capacity.
+#[derive(Clone, Default)]
+pub struct PdfCache {
+    inner: Arc<std::sync::Mutex<PdfEntries>>,
+}
+
+type PdfEntries = std::collections::VecDeque<(PdfKey, Arc<Vec<u8>>)>;
+
+/// (plan id, plan version, parent-friendly).
+pub type PdfKey = (String, i64, bool);
+
+impl PdfCache {
+    const CAPACITY: usize = 64;
+
+    /// A cached PDF.
+    pub fn get(&self, key: &(String, i64, bool)) -> Option<Arc<Vec<u8>>> {
+        let cache = self.inner.lock().ok()?;
+        cache.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps a PDF.
+    pub fn put(&self, key: (String, i64, bool), pdf: Arc<Vec<u8>>) {
+        if let Ok(mut cache) = self.inner.lock() {
+            if cache.len() >= Self::CAPACITY {
+                cache.pop_front();
+            }
+            cache.push_back((key, pdf));
+        }
+    }
 }
 
 impl AppState {

@@ -139,6 +139,75 @@ fn table() -> Routes {
         )
         // @sen-routes
         .at(
+            "/api/v1/pupils/{id}/plans",
+            Api,
+            &["POST"],
+            post(api::plans::create),
+        )
+        .at(
+            "/api/v1/plans/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::plans::get).patch(api::plans::patch),
+        )
+        .at(
+            "/api/v1/plans/{id}/reviews",
+            Api,
+            &["POST"],
+            post(api::plans::review),
+        )
+        .at(
+            "/api/v1/plans/{id}/pdf",
+            Api,
+            &["GET"],
+            get(api::plans::pdf),
+        )
+        .at("/api/v1/reviews/due", Api, &["GET"], get(api::plans::due))
+        .at(
+            "/pupils/{id}/plans/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::plans::new).post(pages::plans::create),
+        )
+        .at("/plans/{id}", Page, &["GET"], get(pages::plans::show))
+        .at(
+            "/plans/{id}/edit",
+            Page,
+            &["GET", "POST"],
+            get(pages::plans::edit).post(pages::plans::update),
+        )
+        .at(
+            "/plans/{id}/status",
+            Page,
+            &["POST"],
+            post(pages::plans::status),
+        )
+        .at(
+            "/plans/{id}/views",
+            Page,
+            &["POST"],
+            post(pages::plans::views),
+        )
+        .at(
+            "/plans/{id}/review",
+            Page,
+            &["GET", "POST"],
+            get(pages::plans::review_new).post(pages::plans::review_create),
+        )
+        .at(
+            "/plans/{id}/versions",
+            Page,
+            &["GET"],
+            get(pages::plans::versions),
+        )
+        .at("/plans/{id}/pdf", Page, &["GET"], get(pages::plans::pdf))
+        .at(
+            "/target-bank",
+            Page,
+            &["GET", "POST"],
+            get(pages::plans::bank).post(pages::plans::bank_add),
+        )
+        .at(
             "/api/v1/pupils/{id}/concerns",
             Api,
             &["POST"],

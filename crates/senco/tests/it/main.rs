@@ -18,6 +18,8 @@ mod cli;
 mod pages;
 // The graduated response: concerns, stage changes, needs and processes.
 mod sen;
+// Plans and reviews.
+mod plans;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

@@ -8,6 +8,7 @@
 pub mod pupils;
 pub mod schools;
 // @sen-api-modules
+pub mod plans;
 pub mod sen;
 // @register-api-modules
 pub mod sen_read;
@@ -246,6 +247,7 @@ impl Modify for Security {
     paths(
         schools::list, pupils::list, pupils::create, pupils::get, pupils::patch,
         // @sen-api-paths
+        plans::create, plans::get, plans::patch, plans::review, plans::pdf, plans::due,
         sen::create_concern, sen::create_stage_change,
         // @register-api-paths
         sen_read::register, sen_read::chronology,
@@ -255,6 +257,7 @@ impl Modify for Security {
         schools::DatedFramework, schools::SchoolList, pupils::PupilOut, pupils::PupilList, pupils::NewPupil,
         pupils::PupilPatch, pupils::Sex, pupils::Language, pupils::Role,
         // @sen-api-schemas
+        plans::PlanOut, plans::NewPlan, plans::PlanPatch, plans::NewReview, plans::OutcomeIn, plans::ReviewOut, plans::TargetJson, plans::ProvisionJson, plans::WarningOut, plans::DueOut, plans::DueList,
         sen::NewConcern, sen::NewStageChange, sen::Created,
         // @register-api-schemas
         sen_read::Stage, sen_read::RegisterItem, sen_read::RegisterList, sen_read::ChronologyItemOut,

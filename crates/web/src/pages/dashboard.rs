@@ -91,6 +91,40 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
     if p.user.role == Role::Senco {
         page.duties = senco_duties(state, p).await?;
     }
+    if matches!(p.user.role, Role::Senco | Role::Teacher) {
+        let today = state.today();
+        let due = state
+            .store
+            .reviews_due(
+                &p.scope(),
+                p.user.school_id.as_deref(),
+                today + time::Duration::days(14),
+            )
+            .await?;
+        page.duties.insert(
+            0,
+            Duty {
+                heading: m.dashboard_reviews_due,
+                hint: None,
+                items: due
+                    .into_iter()
+                    .map(|d| Link {
+                        href: format!("/plans/{}", d.plan_id),
+                        text: format!(
+                            "{}: {}{}",
+                            d.pupil_name,
+                            super::pupils::long_date(d.review_on),
+                            if d.review_on < today {
+                                format!(" ({})", m.overdue)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    })
+                    .collect(),
+            },
+        );
+    }
     match p.user.role {
         Role::Senco | Role::Head | Role::SchoolAdmin => {
             let total = state

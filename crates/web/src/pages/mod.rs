@@ -13,6 +13,7 @@ pub mod users;
 // @sen-modules
 pub mod concerns;
 pub mod forms;
+pub mod plans;
 pub mod stage_changes;
 // @register-modules
 pub mod chronology;
@@ -154,6 +155,11 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "parents_told_saved" => Some(m.parents_told_saved),
         "need_added" => Some(m.need_added),
         "process_added" => Some(m.process_added),
+        "plan_saved" => Some(m.flash_plan_saved),
+        "plan_status" => Some(m.flash_plan_status),
+        "views_added" => Some(m.flash_views_added),
+        "review_recorded" => Some(m.flash_review_recorded),
+        "bank_added" => Some(m.flash_bank_added),
         _ => None,
     }
 }
@@ -161,9 +167,9 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
 /// One error on a form, linked to the field's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: String,
     /// The id the summary links to (the first box of a date input, for example).
-    pub target: &'static str,
+    pub target: String,
     pub message: String,
 }
 
@@ -175,20 +181,21 @@ pub struct FormErrors {
 
 impl FormErrors {
     /// Adds an error for a field.
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.add_linked(field, field, message);
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        self.add_linked(field.clone(), field, message);
     }
 
     /// Adds an error for a field whose summary link goes to another element's id.
     pub fn add_linked(
         &mut self,
-        field: &'static str,
-        target: &'static str,
+        field: impl Into<String>,
+        target: impl Into<String>,
         message: impl Into<String>,
     ) {
         self.list.push(FieldError {
-            field,
-            target,
+            field: field.into(),
+            target: target.into(),
             message: message.into(),
         });
     }

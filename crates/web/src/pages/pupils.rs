@@ -294,6 +294,9 @@ pub struct SenSection {
     pub processes: Vec<(String, String, String)>,
     pub can_record: bool,
     pub can_raise_concern: bool,
+    /// (plan id, kind, status, start, review)
+    pub plans: Vec<(String, String, String, String, String)>,
+    pub can_write_plan: bool,
 }
 
 async fn sen_section(
@@ -347,7 +350,11 @@ async fn sen_section(
             };
             let dates = match n.ends_on {
                 Some(end) => format!("{} – {}", long_date(n.starts_on), long_date(end)),
-                None => format!("{} {}", m.since_label, long_date(n.starts_on)),
+                None => format!(
+                    "{} {}",
+                    m.since_label.to_lowercase(),
+                    long_date(n.starts_on)
+                ),
             };
             (n.code, rank.to_string(), dates)
         })
@@ -376,7 +383,34 @@ async fn sen_section(
             (name.to_string(), long_date(pr.started_on), decided)
         })
         .collect();
+    let plans = state
+        .store
+        .plans_for_pupil(&pupil.id)
+        .await?
+        .into_iter()
+        .map(|pl| {
+            let kind = senco_domain::school::FrameworkKey::parse(&pl.fields.framework)
+                .zip(senco_domain::framework::Stage::parse(&pl.fields.stage))
+                .and_then(|(f, st)| senco_domain::framework::framework(f).plan(st))
+                .map(|t| t.name)
+                .unwrap_or("");
+            let status = senco_domain::plan::PlanStatus::parse(&pl.fields.status)
+                .map(|s| s.label())
+                .unwrap_or("");
+            (
+                pl.id,
+                kind.to_string(),
+                status.to_string(),
+                long_date(pl.fields.starts_on),
+                long_date(pl.fields.review_on),
+            )
+        })
+        .collect();
+    let can_write_plan = may(p, Resource::PupilSen, Action::Create)
+        && crate::plans::plan_kind_for(state, pupil).await?.is_some();
     Ok(Some(SenSection {
+        plans,
+        can_write_plan,
         current,
         history: rows,
         needs,

@@ -1,0 +1,441 @@
+//! Plans and reviews through the API and pages: the review-date limit, quality warnings,
+//! status, optimistic locking (412 and the conflict page), reviews that move the pupil and
+//! carry targets forward, parents' views, PDFs and due reviews.
+
+use serde_json::json;
+
+use crate::both;
+use crate::helpers::*;
+
+both!(
+    a_plan_needs_a_stage_and_a_review_date_within_the_limit,
+    quality_checks_warn_without_blocking_and_status_follows_the_rules,
+    stale_edits_get_412_and_every_version_is_kept,
+    a_review_moves_the_pupil_up_and_carries_unmet_targets_forward,
+    parents_add_views_and_see_the_plan_in_plain_language,
+    plan_pdfs_hold_the_targets_and_due_reviews_are_listed,
+);
+
+async fn on_school_action(app: &TestApp, c: &Client, pupil: &str) {
+    let r = c
+        .post_json(
+            &format!("/api/v1/pupils/{pupil}/stage-changes"),
+            &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress", "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let _ = app;
+}
+
+fn plan_body() -> serde_json::Value {
+    json!({
+        "starts_on": "2026-11-02", "review_on": "2027-02-26",
+        "nature": "Finds decoding unfamiliar words hard",
+        "targets": [
+            {"area": "cognition_and_learning", "target": "Read the first 100 high-frequency words", "strategies": "Flash cards 10 minutes a day", "success_criteria": "Reads 90 of 100 words correctly"},
+            {"area": "cognition_and_learning", "target": "Blend CVC words", "strategies": "Support with phonics", "success_criteria": "Reads 8 out of 10 unseen CVC words"},
+            {"area": "communication_and_interaction", "target": "Take turns in a group game", "strategies": "Turn cards in a weekly group", "success_criteria": "Will be better at turn taking"}
+        ],
+        "provision": [{"what": "Phonics group", "who": "Teaching assistant", "how_often": "20 minutes, 3 times a week", "group_size": 4}, {"what": "Access to a quiet space", "who": "Class teacher", "how_often": "as needed"}]
+    })
+}
+
+async fn a_plan_needs_a_stage_and_a_review_date_within_the_limit(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    let path = format!("/api/v1/pupils/{}/plans", app.fx.p1);
+    let r = c.post_json(&path, &plan_body()).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["errors"][0]["reason"], "no_plan_for_stage");
+    on_school_action(app, &c, &app.fx.p1).await;
+    let mut late = plan_body();
+    late["review_on"] = json!("2027-05-03");
+    let r = c.post_json(&path, &late).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["errors"][0]["field"], "review_on");
+    assert_eq!(r.json()["errors"][0]["reason"], "review_past_limit");
+    assert!(
+        r.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 May 2027"),
+        "{}",
+        r.body
+    );
+    let mut missing = plan_body();
+    missing["targets"][0]["success_criteria"] = json!("");
+    let r = c.post_json(&path, &missing).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["errors"][0]["field"],
+        "targets[0].success_criteria"
+    );
+    let ok = c.post_json(&path, &plan_body()).await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    assert_eq!(ok.json()["status"], "draft");
+    assert_eq!(ok.json()["stage"], "school_action");
+    assert_eq!(ok.header("etag"), Some("\"v1\""));
+    // Teachers read plans; parents read them; neither writes them.
+    let plan_id = ok.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.signed_in(TEACHER_A)
+            .await
+            .get(&format!("/api/v1/plans/{plan_id}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.signed_in(PARENT_P)
+            .await
+            .post_json(&path, &plan_body())
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.signed_in(SENCO_B)
+            .await
+            .get(&format!("/api/v1/plans/{plan_id}"))
+            .await
+            .status,
+        404
+    );
+}
+
+async fn quality_checks_warn_without_blocking_and_status_follows_the_rules(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let r = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await;
+    assert_eq!(r.status, 201);
+    let body = r.json();
+    let checks: Vec<&str> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["check"].as_str().unwrap())
+        .collect();
+    assert!(checks.contains(&"vague_wording"), "{checks:?}");
+    assert!(
+        checks.contains(&"success_criteria_not_measurable"),
+        "{checks:?}"
+    );
+    assert!(
+        checks.contains(&"provision_without_frequency"),
+        "{checks:?}"
+    );
+    let id = body["id"].as_str().unwrap().to_string();
+    // The page shows the same checks, linked to the fields.
+    let page = c.get(&format!("/plans/{id}")).await;
+    assert!(page.body.contains("support with"), "{}", page.body);
+    let active = c
+        .patch_json(
+            &format!("/api/v1/plans/{id}"),
+            &json!({"status": "active"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        active.status, 422,
+        "draft cannot jump to active: {}",
+        active.body
+    );
+    let no_date = c
+        .patch_json(
+            &format!("/api/v1/plans/{id}"),
+            &json!({"status": "agreed_with_parents"}),
+            None,
+        )
+        .await;
+    assert_eq!(no_date.status, 422);
+    let agreed = c.patch_json(&format!("/api/v1/plans/{id}"), &json!({"status": "agreed_with_parents", "agreed_on": "2026-11-03", "agreed_how": "meeting"}), None).await;
+    assert_eq!(agreed.status, 200, "{}", agreed.body);
+    assert_eq!(agreed.json()["status"], "agreed_with_parents");
+    let active = c
+        .patch_json(
+            &format!("/api/v1/plans/{id}"),
+            &json!({"status": "active"}),
+            None,
+        )
+        .await;
+    assert_eq!(active.status, 200);
+    // Fixing the vague target removes its warning.
+    let mut targets = active.json()["targets"].clone();
+    targets[1]["strategies"] = json!("Phonics group, 20 minutes four times a week");
+    targets[2]["success_criteria"] =
+        json!("Waits for a turn without prompting in 4 out of 5 games");
+    let fixed = c
+        .patch_json(
+            &format!("/api/v1/plans/{id}"),
+            &json!({"targets": targets}),
+            None,
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    let fixed = fixed.json();
+    assert!(
+        !fixed["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["field"].as_str().unwrap_or("").starts_with("targets")),
+        "{fixed}"
+    );
+    assert_eq!(
+        fixed["targets"][1]["id"], targets[1]["id"],
+        "targets keep their identity"
+    );
+}
+
+async fn stale_edits_get_412_and_every_version_is_kept(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let id = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/plans/{id}");
+    assert_eq!(
+        c.patch_json(&path, &json!({"nature": "First edit"}), Some("\"v1\""))
+            .await
+            .status,
+        200
+    );
+    let stale = c
+        .patch_json(
+            &path,
+            &json!({"nature": "Second, from an old copy"}),
+            Some("\"v1\""),
+        )
+        .await;
+    assert_eq!(stale.status, 412);
+    assert_eq!(c.get(&path).await.json()["nature"], "First edit");
+    // The page shows both versions and keeps what was typed.
+    let edit = c.get(&format!("/plans/{id}/edit")).await;
+    let token = c.csrf();
+    let _ = edit;
+    let r = c
+        .send(c.raw().post(c.url(&format!("/plans/{id}/edit"))).form(&[
+            ("csrf_token", token.as_str()),
+            ("version", "1"),
+            ("action", "save"),
+            ("starts_on_day", "2"),
+            ("starts_on_month", "11"),
+            ("starts_on_year", "2026"),
+            ("review_on_day", "26"),
+            ("review_on_month", "2"),
+            ("review_on_year", "2027"),
+            ("nature", "Typed over an old copy"),
+            ("target_count", "1"),
+            ("target_1_text", "Read 100 words"),
+            ("target_1_success", "Reads 90 of 100"),
+        ]))
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("Typed over an old copy"),
+        "what was typed is kept"
+    );
+    assert!(r.body.contains("First edit"), "the saved version is shown");
+    let versions = c.get(&format!("/plans/{id}/versions")).await;
+    assert!(versions.body.contains("nature"), "{}", versions.body);
+    assert_eq!(app.store.plan_versions(&id).await.unwrap().len(), 2);
+}
+
+async fn a_review_moves_the_pupil_up_and_carries_unmet_targets_forward(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let plan = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await
+        .json();
+    let id = plan["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/plans/{id}");
+    let review = json!({
+        "held_on": "2026-11-20", "invited": ["parent", "teacher", "senco"], "attended": ["parent", "senco"],
+        "outcomes": [
+            {"target_id": plan["targets"][0]["id"], "outcome": "achieved", "evidence": "92 of 100"},
+            {"target_id": plan["targets"][1]["id"], "outcome": "not_achieved", "evidence": "4 of 10"},
+            {"target_id": plan["targets"][2]["id"], "outcome": "partly_achieved"}
+        ],
+        "decision": "move_up", "carry_forward": [plan["targets"][1]["id"]], "specialists": "Educational psychologist"
+    });
+    let draft = c.post_json(&format!("{path}/reviews"), &review).await;
+    assert_eq!(draft.status, 422, "a draft plan cannot be reviewed");
+    c.patch_json(&path, &json!({"status": "agreed_with_parents", "agreed_on": "2026-11-03", "agreed_how": "meeting"}), None).await;
+    c.patch_json(&path, &json!({"status": "active"}), None)
+        .await;
+    let mut incomplete = review.clone();
+    incomplete["outcomes"] = json!([]);
+    let r = c.post_json(&format!("{path}/reviews"), &incomplete).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["errors"].as_array().unwrap().len(),
+        3,
+        "an outcome for every target"
+    );
+    let done = c.post_json(&format!("{path}/reviews"), &review).await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    let done = done.json();
+    assert!(done["stage_change_id"].is_string());
+    let current = app.store.current_stage(&app.fx.p1).await.unwrap().unwrap();
+    assert_eq!(current.stage.as_str(), "school_action_plus");
+    let old = c.get(&path).await.json();
+    assert_eq!(old["status"], "closed");
+    assert_eq!(
+        c.patch_json(&path, &json!({"nature": "x"}), None)
+            .await
+            .status,
+        409,
+        "a closed plan is read-only"
+    );
+    let next_id = done["next_plan_id"].as_str().unwrap();
+    let next = c.get(&format!("/api/v1/plans/{next_id}")).await.json();
+    assert_eq!(next["stage"], "school_action_plus");
+    assert_eq!(next["status"], "draft");
+    assert_eq!(next["previous_plan_id"], id.as_str());
+    let carried: Vec<&serde_json::Value> = next["targets"].as_array().unwrap().iter().collect();
+    assert_eq!(carried.len(), 1, "only the chosen unmet target");
+    assert_eq!(carried[0]["carried_from"], plan["targets"][1]["id"]);
+    assert_eq!(carried[0]["target"], "Blend CVC words");
+    // Parents were at the meeting, so they were told of the move there.
+    let history = app.store.stage_changes(&app.fx.p1).await.unwrap();
+    assert_eq!(
+        history
+            .last()
+            .unwrap()
+            .parents_told
+            .as_ref()
+            .map(|(_, how)| how.as_str()),
+        Some("meeting")
+    );
+    // Moving up past the school's ladder is refused, naming the rule.
+    let rule = senco_domain::plan::stage_after(
+        senco_domain::framework::framework(senco_domain::school::FrameworkKey::England2001),
+        senco_domain::framework::Stage::SchoolActionPlus,
+        senco_domain::plan::ReviewDecision::MoveUp,
+        &Default::default(),
+    );
+    assert!(rule.is_err());
+}
+
+async fn parents_add_views_and_see_the_plan_in_plain_language(app: &TestApp) {
+    let senco = app.signed_in(SENCO_A).await;
+    on_school_action(app, &senco, &app.fx.p1).await;
+    let id = senco
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parent = app.signed_in(PARENT_P).await;
+    let page = parent.get(&format!("/plans/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("What we are working on"),
+        "plain language for parents"
+    );
+    assert!(!page.body.contains("Change the plan"));
+    let empty = parent.post_page(&format!("/plans/{id}/views"), &[]).await;
+    assert_eq!(empty.status, 422);
+    let sent = parent
+        .post_page(
+            &format!("/plans/{id}/views"),
+            &[
+                ("parent_views", "She reads with us every night"),
+                ("child_views", "I like the word games"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let staff_view = senco.get(&format!("/plans/{id}")).await;
+    assert!(staff_view.body.contains("She reads with us every night"));
+    // A restricted parent and another school's staff see nothing.
+    assert_eq!(
+        app.signed_in(PARENT_R)
+            .await
+            .get(&format!("/plans/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.signed_in(TEACHER_A)
+            .await
+            .post_page(&format!("/plans/{id}/views"), &[("parent_views", "x")])
+            .await
+            .status,
+        404
+    );
+}
+
+async fn plan_pdfs_hold_the_targets_and_due_reviews_are_listed(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let mut body = plan_body();
+    body["review_on"] = json!("2026-11-30");
+    let id = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &body)
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pdf = c
+        .send(c.raw().get(c.url(&format!("/api/v1/plans/{id}/pdf"))))
+        .await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let bytes = c
+        .raw()
+        .get(c.url(&format!("/plans/{id}/pdf")))
+        .header("cookie", format!("__Host-senco={}", c.cookie().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let file = std::env::temp_dir().join(format!("senco-plan-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&file, &bytes).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed for this test");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "Read the first 100",
+        "Blend CVC words",
+        "Amelia Thornbury",
+        "Reads 8 out of 10 unseen CVC words",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} missing from the PDF: {text}"
+        );
+    }
+    let due = c.get("/api/v1/reviews/due?within=14d").await;
+    assert_eq!(due.status, 200);
+    assert_eq!(due.json()["items"][0]["plan_id"], id.as_str());
+    assert_eq!(c.get("/api/v1/reviews/due?within=soon").await.status, 422);
+    assert!(c.get("/").await.body.contains("Plan reviews due"));
+    let teacher_home = app.signed_in(TEACHER_A).await.get("/").await;
+    assert!(
+        teacher_home
+            .body
+            .contains("Amelia Thornbury: 30 November 2026"),
+        "{}",
+        teacher_home.body
+    );
+}

@@ -1,0 +1,154 @@
+//! Turning records into documents for `senco_documents`: a plan (or its parent-friendly
+//! version in plain language and larger type) and a letter to parents.
+
+use senco_documents::{Block, Document, Lang};
+use senco_domain::Date;
+use senco_domain::census::AreaOfNeed;
+use senco_domain::person::CorrespondenceLanguage;
+use senco_store::plans::Plan;
+use senco_store::pupils::Pupil;
+use senco_store::schools::School;
+
+use crate::i18n::EN;
+use crate::pages::pupils::long_date;
+
+/// The document of a plan. The parent-friendly version leaves out the staff's technical
+/// words, uses larger type and asks for the parents' signature.
+pub fn plan_document(
+    plan: &Plan,
+    pupil: &Pupil,
+    school: &School,
+    parent: bool,
+    today: Date,
+) -> Document {
+    let m = &EN;
+    let f = &plan.fields;
+    let stage = senco_domain::framework::Stage::parse(&f.stage)
+        .map(|s| s.label())
+        .unwrap_or("");
+    let mut blocks = vec![Block::KeyValues(vec![
+        (m.pdf_pupil.into(), pupil.display_name()),
+        (m.dob_label.into(), long_date(pupil.date_of_birth)),
+        (m.current_stage_label.into(), stage.into()),
+        (m.plan_start_label.into(), long_date(f.starts_on)),
+        (m.plan_review_label.into(), long_date(f.review_on)),
+    ])];
+    if parent {
+        blocks.push(Block::Paragraph(m.pdf_parent_intro.into()));
+    }
+    if !f.nature.is_empty() {
+        blocks.push(Block::Heading(if parent {
+            m.pdf_parent_nature.into()
+        } else {
+            m.plan_nature_label.into()
+        }));
+        blocks.push(Block::Paragraph(f.nature.clone()));
+    }
+    let rows: Vec<Vec<String>> = f
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let area = t
+                .area
+                .as_deref()
+                .and_then(AreaOfNeed::parse)
+                .map(|a| a.label())
+                .unwrap_or("");
+            if parent {
+                vec![
+                    format!("{}", i + 1),
+                    t.target.clone(),
+                    t.strategies.clone(),
+                    t.success_criteria.clone(),
+                ]
+            } else {
+                vec![
+                    format!("{}", i + 1),
+                    area.to_string(),
+                    t.target.clone(),
+                    t.strategies.clone(),
+                    t.success_criteria.clone(),
+                    t.by_when.map(long_date).unwrap_or_default(),
+                ]
+            }
+        })
+        .collect();
+    let header: Vec<String> = if parent {
+        vec![
+            "".into(),
+            m.pdf_parent_target.into(),
+            m.pdf_parent_help.into(),
+            m.pdf_parent_success.into(),
+        ]
+    } else {
+        vec![
+            "".into(),
+            m.target_area_label.into(),
+            m.target_text_label.into(),
+            m.target_strategies_label.into(),
+            m.target_success_label.into(),
+            m.target_by_label.into(),
+        ]
+    };
+    blocks.push(Block::Table {
+        caption: m.targets_heading.into(),
+        header,
+        rows,
+    });
+    if !f.provision.is_empty() {
+        blocks.push(Block::Table {
+            caption: m.provision_heading.into(),
+            header: vec![
+                m.provision_what_label.into(),
+                m.provision_who_label.into(),
+                m.provision_often_label.into(),
+                m.provision_group_label.into(),
+            ],
+            rows: f
+                .provision
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.what.clone(),
+                        p.who.clone(),
+                        p.how_often.clone(),
+                        p.group_size.map(|g| g.to_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    for (label, text) in [
+        (m.help_at_home_label, &f.help_at_home),
+        (m.pastoral_label, &f.pastoral),
+        (m.plan_pupil_views_label, &f.pupil_views),
+        (m.plan_parent_views_label, &f.parent_views),
+    ] {
+        if !text.is_empty() {
+            blocks.push(Block::Heading(label.into()));
+            blocks.push(Block::Paragraph(text.clone()));
+        }
+    }
+    blocks.push(Block::Signatures(vec![
+        m.pdf_sign_parent.into(),
+        m.pdf_sign_pupil.into(),
+        m.pdf_sign_senco.into(),
+    ]));
+    Document {
+        title: if parent {
+            m.pdf_parent_title.into()
+        } else {
+            m.plan_title.into()
+        },
+        subtitle: Some(pupil.display_name()),
+        school: school.name.clone(),
+        date: today,
+        large_print: parent,
+        language: match pupil.language {
+            CorrespondenceLanguage::Welsh => Lang::Welsh,
+            CorrespondenceLanguage::English => Lang::English,
+        },
+        blocks,
+    }
+}

@@ -1,0 +1,1016 @@
+//! Plans and reviews, shared by pages and API: checking a plan against the domain's rules
+//! (hard errors) and quality checks (warnings that never block), saving it whole under
+//! optimistic locking, changing its status, recording reviews (which make the stage change
+//! through the graduated-response rules and draft the next plan), and parents' views.
+
+use senco_domain::Date;
+use senco_domain::census::AreaOfNeed;
+use senco_domain::framework::{MoveContext, PlanType, Stage, framework};
+use senco_domain::plan::{
+    PlanDateError, PlanDates, PlanDraftForChecks, PlanStatus, ProvisionDraft, QualityWarning,
+    ReviewDecision, ReviewPolicy, TargetDraft, TargetField, TargetForChecks, TargetId,
+    TargetOutcome, check_plan, check_transition, check_views, review_limit, stage_after,
+    targets_to_carry_forward,
+};
+use senco_domain::school::FrameworkKey;
+use senco_store::plans::{NewReview, Plan, PlanFields, PlanProvision, PlanTarget};
+use senco_store::pupils::Pupil;
+use senco_store::{Store, StoreError};
+
+use crate::AppState;
+use crate::access::Actor;
+use crate::sen::{StageChangeInput, stage_change_in};
+
+/// A problem with a field of a plan (field names such as `review_on` or `target_2_success`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanIssue {
+    pub field: String,
+    pub reason: String,
+    pub message: String,
+}
+
+fn issue(field: impl Into<String>, reason: &str, message: impl Into<String>) -> PlanIssue {
+    PlanIssue {
+        field: field.into(),
+        reason: reason.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Why a plan change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("invalid plan")]
+    Invalid(Vec<PlanIssue>),
+    /// Someone saved the plan meanwhile.
+    #[error("conflict")]
+    Conflict,
+    /// A closed plan cannot change.
+    #[error("read only")]
+    ReadOnly,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<crate::sen::SenError> for PlanError {
+    fn from(e: crate::sen::SenError) -> Self {
+        match e {
+            crate::sen::SenError::Invalid(issues) => PlanError::Invalid(
+                issues
+                    .into_iter()
+                    .map(|i| issue(format!("decision.{}", i.field), &i.reason, i.message))
+                    .collect(),
+            ),
+            crate::sen::SenError::Conflict => PlanError::Conflict,
+            crate::sen::SenError::Store(e) => PlanError::Store(e),
+        }
+    }
+}
+
+/// A target as entered (slot `n`, counted from 1 on the page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetInput {
+    pub id: String,
+    pub carried_from: String,
+    pub area: String,
+    pub target: String,
+    pub strategies: String,
+    pub success_criteria: String,
+    pub by_when: Option<Result<Date, ()>>,
+}
+
+impl TargetInput {
+    /// Whether nothing was typed in this slot.
+    pub fn is_blank(&self) -> bool {
+        self.target.trim().is_empty()
+            && self.strategies.trim().is_empty()
+            && self.success_criteria.trim().is_empty()
+    }
+}
+
+/// A line of provision as entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvisionInput {
+    pub what: String,
+    pub who: String,
+    pub how_often: String,
+    pub group_size: String,
+}
+
+impl ProvisionInput {
+    pub fn is_blank(&self) -> bool {
+        self.what.trim().is_empty()
+            && self.who.trim().is_empty()
+            && self.how_often.trim().is_empty()
+    }
+}
+
+/// A whole plan as entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanInput {
+    pub starts_on: Option<Result<Date, ()>>,
+    pub review_on: Option<Result<Date, ()>>,
+    pub nature: String,
+    pub help_at_home: String,
+    pub pastoral: String,
+    pub pupil_views: String,
+    pub parent_views: String,
+    pub consulted: String,
+    pub targets: Vec<TargetInput>,
+    pub provision: Vec<ProvisionInput>,
+}
+
+/// The plan a pupil's current stage calls for.
+pub struct PlanKindFor {
+    pub framework: FrameworkKey,
+    pub stage: Stage,
+    pub plan: &'static PlanType,
+}
+
+/// The stage in force and its plan type, or why there is none.
+pub async fn plan_kind_for(
+    state: &AppState,
+    pupil: &Pupil,
+) -> Result<Option<PlanKindFor>, StoreError> {
+    let Some(current) = state.store.current_stage(&pupil.id).await? else {
+        return Ok(None);
+    };
+    Ok(framework(current.framework)
+        .plan(current.stage)
+        .map(|plan| PlanKindFor {
+            framework: current.framework,
+            stage: current.stage,
+            plan,
+        }))
+}
+
+/// The field name on the page of a target's field.
+pub fn target_field(n: usize, field: &str) -> String {
+    format!("target_{n}_{field}")
+}
+
+/// Maps a quality warning's field (`targets[1].success_criteria`) to the page's field name.
+pub fn warning_field(w: &QualityWarning) -> Option<String> {
+    let f = w.field.as_deref()?;
+    if let Some(rest) = f.strip_prefix("targets[") {
+        let (index, field) = rest.split_once("].")?;
+        let n = index.parse::<usize>().ok()? + 1;
+        let name = match field {
+            "success_criteria" => "success",
+            "by_when" => "by",
+            other => other,
+        };
+        return Some(target_field(n, name));
+    }
+    if let Some(rest) = f.strip_prefix("provision[") {
+        let (index, field) = rest.split_once("].")?;
+        let n = index.parse::<usize>().ok()? + 1;
+        let name = if field == "how_often" { "often" } else { field };
+        return Some(format!("provision_{n}_{name}"));
+    }
+    match f {
+        "review_date" => Some("review_on".into()),
+        _ => None,
+    }
+}
+
+/// Checks a plan as entered: hard errors, or the stored form with its quality warnings.
+pub async fn check(
+    state: &AppState,
+    pupil: &Pupil,
+    kind: &PlanKindFor,
+    status: PlanStatus,
+    input: &PlanInput,
+) -> Result<(PlanFields, Vec<QualityWarning>), PlanError> {
+    let mut issues = Vec::new();
+    let date = |v: &Option<Result<Date, ()>>,
+                field: &str,
+                missing: &str,
+                issues: &mut Vec<PlanIssue>| match v {
+        Some(Ok(d)) => Some(*d),
+        Some(Err(())) => {
+            issues.push(issue(field, "not_a_date", "The date must be a real date"));
+            None
+        }
+        None => {
+            issues.push(issue(field, "missing", missing));
+            None
+        }
+    };
+    let start = date(
+        &input.starts_on,
+        "starts_on",
+        "Enter the date the plan starts",
+        &mut issues,
+    );
+    let review = date(
+        &input.review_on,
+        "review_on",
+        "Enter the date the plan will be reviewed",
+        &mut issues,
+    );
+    let dates = match (start, review) {
+        (Some(s), Some(r)) => match PlanDates::new(kind.plan, s, r) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                let message = match &e {
+                    PlanDateError::ReviewBeforeStart => {
+                        "The review date must be on or after the start date".to_string()
+                    }
+                    PlanDateError::ReviewPastLimit { limit } => format!(
+                        "{} must be reviewed within {} months: choose a review date on or before {}",
+                        kind.plan.name,
+                        kind.plan.review_within_months,
+                        crate::pages::pupils::long_date(*limit)
+                    ),
+                };
+                issues.push(issue("review_on", e.rule(), message));
+                None
+            }
+        },
+        _ => None,
+    };
+    for (field, text) in [
+        ("nature", &input.nature),
+        ("help_at_home", &input.help_at_home),
+        ("pastoral", &input.pastoral),
+        ("pupil_views", &input.pupil_views),
+        ("parent_views", &input.parent_views),
+        ("consulted", &input.consulted),
+    ] {
+        if let Err(e) = check_views(text) {
+            issues.push(issue(field, e.rule(), e.to_string()));
+        }
+    }
+    let mut targets = Vec::new();
+    let mut for_checks = Vec::new();
+    for (i, t) in input
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_blank())
+    {
+        let n = i + 1;
+        let by_when = match t.by_when {
+            None => None,
+            Some(Ok(d)) => Some(d),
+            Some(Err(())) => {
+                issues.push(issue(
+                    target_field(n, "by"),
+                    "not_a_date",
+                    "The date must be a real date",
+                ));
+                None
+            }
+        };
+        let draft = TargetDraft {
+            area: AreaOfNeed::parse(&t.area),
+            target: t.target.clone(),
+            strategies: t.strategies.clone(),
+            success_criteria: t.success_criteria.clone(),
+            by_when,
+        };
+        for (field, problem) in draft.problems(dates.as_ref()) {
+            let name = match field {
+                TargetField::Target => "text",
+                TargetField::Strategies => "strategies",
+                TargetField::SuccessCriteria => "success",
+                TargetField::ByWhen => "by",
+            };
+            issues.push(issue(
+                target_field(n, name),
+                problem.code(),
+                format!("Target {n}: {}", problem.message(field)),
+            ));
+        }
+        let history = if t.carried_from.is_empty() {
+            Vec::new()
+        } else {
+            state
+                .store
+                .target_outcome_history(&t.carried_from)
+                .await?
+                .iter()
+                .filter_map(|o| TargetOutcome::parse(o))
+                .collect()
+        };
+        for_checks.push(TargetForChecks {
+            draft: draft.clone(),
+            history,
+        });
+        targets.push(PlanTarget {
+            id: t.id.clone(),
+            area: draft.area.map(|a| a.as_str().to_string()),
+            target: t.target.trim().to_string(),
+            strategies: t.strategies.trim().to_string(),
+            success_criteria: t.success_criteria.trim().to_string(),
+            by_when,
+            carried_from: Some(t.carried_from.clone()).filter(|s| !s.is_empty()),
+        });
+    }
+    let mut provision = Vec::new();
+    let mut provision_checks = Vec::new();
+    for (i, p) in input
+        .provision
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.is_blank())
+    {
+        let n = i + 1;
+        if p.what.trim().is_empty() {
+            issues.push(issue(
+                format!("provision_{n}_what"),
+                "missing",
+                format!("Provision {n}: enter what the provision is"),
+            ));
+        }
+        let group_size = match p.group_size.trim() {
+            "" => None,
+            g => match g.parse::<u32>() {
+                Ok(v) if v >= 1 => Some(v),
+                _ => {
+                    issues.push(issue(
+                        format!("provision_{n}_group"),
+                        "not_a_number",
+                        format!(
+                            "Provision {n}: the group size must be a whole number of 1 or more"
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        provision_checks.push(ProvisionDraft {
+            what: p.what.clone(),
+            who: p.who.clone(),
+            how_often: p.how_often.clone(),
+            group_size,
+            from: None,
+            to: None,
+        });
+        provision.push(PlanProvision {
+            id: String::new(),
+            what: p.what.trim().to_string(),
+            who: p.who.trim().to_string(),
+            how_often: p.how_often.trim().to_string(),
+            group_size: group_size.map(i64::from),
+            from_on: None,
+            to_on: None,
+        });
+    }
+    let (Some(dates), true) = (dates, issues.is_empty()) else {
+        return Err(PlanError::Invalid(issues));
+    };
+    let school = state.store.school(&pupil.school_id).await?;
+    let calendar = state.store.school_calendar(&school).await?;
+    let policy = ReviewPolicy::default_for(kind.plan).or(Some(ReviewPolicy::SixMonthly));
+    let warnings = check_plan(&PlanDraftForChecks {
+        start: Some(dates.start()),
+        review: Some(dates.review()),
+        policy,
+        calendar: Some(&calendar),
+        targets: for_checks,
+        provision: provision_checks,
+    });
+    let fields = PlanFields {
+        framework: kind.framework.as_str().to_string(),
+        stage: kind.stage.as_str().to_string(),
+        status: status.as_str().to_string(),
+        starts_on: dates.start(),
+        review_on: dates.review(),
+        nature: input.nature.trim().to_string(),
+        help_at_home: input.help_at_home.trim().to_string(),
+        pastoral: input.pastoral.trim().to_string(),
+        pupil_views: input.pupil_views.trim().to_string(),
+        parent_views: input.parent_views.trim().to_string(),
+        consulted: input.consulted.trim().to_string(),
+        agreed_on: None,
+        agreed_how: None,
+        targets,
+        provision,
+    };
+    Ok((fields, warnings))
+}
+
+fn audit_plan(
+    state: &AppState,
+    actor: &Actor<'_>,
+    plan_id: &str,
+    pupil: &Pupil,
+    action: &'static str,
+    fields: Option<String>,
+) -> senco_store::audit::AuditEvent {
+    let mut e = actor.event(state, "plan", action, "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(plan_id.to_string());
+    e.fields = fields;
+    e
+}
+
+/// Adds a draft plan. Returns its id and the quality warnings.
+pub async fn create_plan(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &PlanInput,
+) -> Result<(String, Vec<QualityWarning>), PlanError> {
+    let Some(kind) = plan_kind_for(state, pupil).await? else {
+        return Err(PlanError::Invalid(vec![issue(
+            "stage",
+            "no_plan_for_stage",
+            "The pupil needs a stage with a plan (such as School Action) before a plan can be written",
+        )]));
+    };
+    let (mut fields, warnings) = check(state, pupil, &kind, PlanStatus::Draft, input).await?;
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_plan(
+        &mut tx,
+        &pupil.id,
+        &pupil.school_id,
+        &mut fields,
+        None,
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await?;
+    Store::audit_in(
+        &mut tx,
+        &audit_plan(state, actor, &id, pupil, "create", None),
+    )
+    .await?;
+    senco_store::commit(tx).await?;
+    Ok((id, warnings))
+}
+
+/// Saves a plan whole if `expected_version` is still current.
+pub async fn save_plan(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    before: &Plan,
+    input: &PlanInput,
+    expected_version: i64,
+) -> Result<(i64, Vec<QualityWarning>), PlanError> {
+    let status = PlanStatus::parse(&before.fields.status).unwrap_or(PlanStatus::Draft);
+    if !status.is_editable() {
+        return Err(PlanError::ReadOnly);
+    }
+    if expected_version != before.version {
+        return Err(PlanError::Conflict);
+    }
+    let kind = PlanKindFor {
+        framework: FrameworkKey::parse(&before.fields.framework)
+            .unwrap_or(FrameworkKey::England2001),
+        stage: Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction),
+        plan: framework(
+            FrameworkKey::parse(&before.fields.framework).unwrap_or(FrameworkKey::England2001),
+        )
+        .plan(Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction))
+        .unwrap_or(&senco_domain::framework::IEP),
+    };
+    let (mut fields, warnings) = check(state, pupil, &kind, status, input).await?;
+    fields.agreed_on = before.fields.agreed_on;
+    fields.agreed_how = before.fields.agreed_how.clone();
+    let mut tx = state.store.begin().await?;
+    let version = match Store::update_plan(
+        &mut tx,
+        before,
+        &mut fields,
+        expected_version,
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
+        other => other?,
+    };
+    let changed = fields.changed(&before.fields).join(",");
+    Store::audit_in(
+        &mut tx,
+        &audit_plan(state, actor, &before.id, pupil, "update", Some(changed)),
+    )
+    .await?;
+    senco_store::commit(tx).await?;
+    Ok((version, warnings))
+}
+
+/// Moves a plan to another status (agreeing it with parents needs the date and how).
+pub async fn change_status(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    before: &Plan,
+    to: PlanStatus,
+    agreed: Option<(Date, String)>,
+    expected_version: i64,
+) -> Result<i64, PlanError> {
+    let from = PlanStatus::parse(&before.fields.status).unwrap_or(PlanStatus::Draft);
+    if let Err(e) = check_transition(from, to) {
+        return Err(PlanError::Invalid(vec![issue(
+            "status",
+            e.rule(),
+            e.to_string(),
+        )]));
+    }
+    let mut fields = before.fields.clone();
+    fields.status = to.as_str().to_string();
+    if to == PlanStatus::AgreedWithParents {
+        match agreed {
+            Some((on, how)) if !how.trim().is_empty() && on <= state.today() => {
+                fields.agreed_on = Some(on);
+                fields.agreed_how = Some(how.trim().to_string());
+            }
+            _ => {
+                return Err(PlanError::Invalid(vec![issue(
+                    "agreed_on",
+                    "missing",
+                    "Enter when (today or earlier) and how the plan was agreed with parents",
+                )]));
+            }
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    let version = match Store::update_plan(
+        &mut tx,
+        before,
+        &mut fields,
+        expected_version,
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
+        other => other?,
+    };
+    Store::audit_in(
+        &mut tx,
+        &audit_plan(
+            state,
+            actor,
+            &before.id,
+            pupil,
+            "update",
+            Some("status".into()),
+        ),
+    )
+    .await?;
+    senco_store::commit(tx).await?;
+    Ok(version)
+}
+
+/// A review as entered.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewInput {
+    pub held_on: Option<Result<Date, ()>>,
+    pub invited: Vec<String>,
+    pub attended: Vec<String>,
+    pub copy_sent_on: Option<Result<Date, ()>>,
+    pub progress: String,
+    pub parent_views: String,
+    pub pupil_views: String,
+    /// (target id, outcome, evidence)
+    pub outcomes: Vec<(String, String, String)>,
+    pub decision: String,
+    /// Target ids to carry forward into the next plan.
+    pub carry_forward: Vec<String>,
+    pub specialists: String,
+}
+
+/// The people who can be invited to a review.
+pub const REVIEW_PEOPLE: [&str; 5] = ["parent", "pupil", "teacher", "senco", "specialists"];
+
+/// What a review did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDone {
+    pub review_id: String,
+    pub stage_change_id: Option<String>,
+    pub next_plan_id: Option<String>,
+}
+
+/// Records a review: outcomes for every target, the decision (a stage change through the
+/// graduated-response rules, or a statutory assessment request), closes the plan and drafts
+/// the next one with the chosen unmet targets carried forward. One transaction.
+pub async fn record_review(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    plan: &Plan,
+    input: &ReviewInput,
+    expected_version: i64,
+) -> Result<ReviewDone, PlanError> {
+    let status = PlanStatus::parse(&plan.fields.status).unwrap_or(PlanStatus::Draft);
+    if !matches!(status, PlanStatus::Active | PlanStatus::UnderReview) {
+        return Err(PlanError::Invalid(vec![issue(
+            "status",
+            "not_active",
+            "Only an active plan can be reviewed: agree it with parents and make it active first",
+        )]));
+    }
+    if expected_version != plan.version {
+        return Err(PlanError::Conflict);
+    }
+    let today = state.today();
+    let mut issues = Vec::new();
+    let held_on = match input.held_on {
+        Some(Ok(d)) if d <= today && d >= plan.fields.starts_on => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                "held_on",
+                "out_of_range",
+                "The meeting date must be between the plan's start and today",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(
+                "held_on",
+                "not_a_date",
+                "The meeting date must be a real date",
+            ));
+            None
+        }
+        None => {
+            issues.push(issue(
+                "held_on",
+                "missing",
+                "Enter the date of the review meeting",
+            ));
+            None
+        }
+    };
+    let parent_missed = input.invited.iter().any(|p| p == "parent")
+        && !input.attended.iter().any(|p| p == "parent");
+    let copy_sent_on = match input.copy_sent_on {
+        Some(Ok(d)) => Some(d),
+        Some(Err(())) => {
+            issues.push(issue(
+                "copy_sent_on",
+                "not_a_date",
+                "The date must be a real date",
+            ));
+            None
+        }
+        None if parent_missed => {
+            issues.push(issue(
+                "copy_sent_on",
+                "missing",
+                "The parent did not come: enter when a copy was sent home",
+            ));
+            None
+        }
+        None => None,
+    };
+    let mut outcomes = Vec::new();
+    for (i, t) in plan.fields.targets.iter().enumerate() {
+        match input.outcomes.iter().find(|(id, _, _)| *id == t.id) {
+            Some((_, o, evidence)) if TargetOutcome::parse(o).is_some() => {
+                outcomes.push((t.id.clone(), o.clone(), evidence.trim().to_string()))
+            }
+            _ => issues.push(issue(
+                format!("outcome_{}", t.id),
+                "missing",
+                format!("Select the outcome of target {}", i + 1),
+            )),
+        }
+    }
+    let decision = ReviewDecision::parse(&input.decision);
+    if decision.is_none() {
+        issues.push(issue(
+            "decision",
+            "missing",
+            "Select the decision of the review",
+        ));
+    }
+    for (field, text) in [
+        ("progress", &input.progress),
+        ("parent_views", &input.parent_views),
+        ("pupil_views", &input.pupil_views),
+    ] {
+        if let Err(e) = check_views(text) {
+            issues.push(issue(field, e.rule(), e.to_string()));
+        }
+    }
+    let (Some(held_on), Some(decision), true) = (held_on, decision, issues.is_empty()) else {
+        return Err(PlanError::Invalid(issues));
+    };
+    let school = state.store.school(&pupil.school_id).await?;
+    let current = state.store.current_stage(&pupil.id).await?;
+    let csa = state.store.compulsory_school_age(school.country).await?;
+    let ctx = MoveContext {
+        early_years_setting: school.phase.is_early_years(),
+        below_compulsory_school_age: csa.is_below(pupil.date_of_birth, held_on),
+    };
+    let new_stage = match &current {
+        Some(c) => stage_after(framework(c.framework), c.stage, decision, &ctx)
+            .map_err(|e| PlanError::Invalid(vec![issue("decision", e.rule(), e.to_string())]))?,
+        None => {
+            return Err(PlanError::Invalid(vec![issue(
+                "decision",
+                "not_on_register",
+                "The pupil is not on a stage",
+            )]));
+        }
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let stage_change_id = match new_stage {
+        Some(stage) => Some(
+            stage_change_in(
+                &mut tx,
+                state,
+                actor,
+                pupil,
+                &StageChangeInput {
+                    framework: current.as_ref().map(|c| c.framework),
+                    stage: Some(stage),
+                    effective_on: Some(Ok(held_on)),
+                    reason: format!(
+                        "Decision of the review of {}",
+                        crate::pages::pupils::long_date(held_on)
+                    ),
+                    decided_with: String::new(),
+                    specialists: input.specialists.clone(),
+                    supersedes: None,
+                    parents_told_on: input
+                        .attended
+                        .iter()
+                        .any(|p| p == "parent")
+                        .then_some(Ok(held_on)),
+                    parents_told_how: if input.attended.iter().any(|p| p == "parent") {
+                        "meeting".into()
+                    } else {
+                        String::new()
+                    },
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    if decision == ReviewDecision::RequestStatutoryAssessment {
+        Store::insert_process(
+            &mut tx,
+            &pupil.id,
+            &pupil.school_id,
+            "statutory_assessment",
+            held_on,
+            None,
+            None,
+            Some("Requested at a plan review"),
+            Some(&actor.principal.user.id),
+            now,
+        )
+        .await?;
+    }
+    let review_id = Store::insert_review(
+        &mut tx,
+        plan,
+        &NewReview {
+            held_on,
+            invited: &input.invited.join(","),
+            attended: &input.attended.join(","),
+            copy_sent_on,
+            progress: input.progress.trim(),
+            parent_views: input.parent_views.trim(),
+            pupil_views: input.pupil_views.trim(),
+            decision: decision.as_str(),
+            stage_change_id: stage_change_id.as_deref(),
+            outcomes: outcomes.clone(),
+        },
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await?;
+    let mut closed = plan.fields.clone();
+    closed.status = PlanStatus::Closed.as_str().to_string();
+    match Store::update_plan(
+        &mut tx,
+        plan,
+        &mut closed,
+        expected_version,
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
+        other => other?,
+    };
+    // The next plan: drafted for the stage now in force, carrying forward the chosen unmet targets.
+    let history = Store::stage_changes_in(&mut tx, &pupil.id).await?;
+    let in_force = crate::sen::stage_in_force(&history, today);
+    let next_kind = in_force.as_ref().and_then(|c| {
+        framework(c.framework)
+            .plan(c.stage)
+            .map(|p| (c.framework, c.stage, p))
+    });
+    let next_plan_id = match next_kind {
+        Some((fw, stage, plan_type)) if decision != ReviewDecision::OffRegister => {
+            let offered: Vec<TargetId> = targets_to_carry_forward(
+                &outcomes
+                    .iter()
+                    .filter_map(|(id, o, _)| {
+                        TargetOutcome::parse(o).map(|o| (TargetId::new(id.clone()), o))
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let carried: Vec<PlanTarget> = plan
+                .fields
+                .targets
+                .iter()
+                .filter(|t| {
+                    offered.iter().any(|o| o.as_str() == t.id)
+                        && input.carry_forward.contains(&t.id)
+                })
+                .map(|t| PlanTarget {
+                    id: String::new(),
+                    carried_from: Some(t.id.clone()),
+                    by_when: None,
+                    ..t.clone()
+                })
+                .collect();
+            let mut next = PlanFields {
+                framework: fw.as_str().to_string(),
+                stage: stage.as_str().to_string(),
+                status: PlanStatus::Draft.as_str().to_string(),
+                starts_on: held_on,
+                review_on: review_limit(plan_type, held_on)
+                    .min(held_on + time::Duration::days(366)),
+                nature: plan.fields.nature.clone(),
+                help_at_home: String::new(),
+                pastoral: plan.fields.pastoral.clone(),
+                pupil_views: String::new(),
+                parent_views: String::new(),
+                consulted: String::new(),
+                agreed_on: None,
+                agreed_how: None,
+                targets: carried,
+                provision: plan
+                    .fields
+                    .provision
+                    .iter()
+                    .map(|p| PlanProvision {
+                        id: String::new(),
+                        ..p.clone()
+                    })
+                    .collect(),
+            };
+            let id = Store::insert_plan(
+                &mut tx,
+                &pupil.id,
+                &pupil.school_id,
+                &mut next,
+                Some(&plan.id),
+                Some(&actor.principal.user.id),
+                now,
+            )
+            .await?;
+            Store::set_review_next_plan(&mut tx, &review_id, &id).await?;
+            Store::audit_in(
+                &mut tx,
+                &audit_plan(state, actor, &id, pupil, "create", None),
+            )
+            .await?;
+            Some(id)
+        }
+        _ => None,
+    };
+    let mut e = actor.event(state, "review", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(review_id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(ReviewDone {
+        review_id,
+        stage_change_id,
+        next_plan_id,
+    })
+}
+
+/// Records a parent's views and their child's before a review.
+pub async fn add_parent_views(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    plan: &Plan,
+    parent_views: &str,
+    child_views: &str,
+) -> Result<(), PlanError> {
+    let mut issues = Vec::new();
+    if parent_views.trim().is_empty() && child_views.trim().is_empty() {
+        issues.push(issue(
+            "parent_views",
+            "missing",
+            "Enter your views, your child's views, or both",
+        ));
+    }
+    for (field, text) in [("parent_views", parent_views), ("child_views", child_views)] {
+        if let Err(e) = check_views(text) {
+            issues.push(issue(field, e.rule(), e.to_string()));
+        }
+    }
+    if PlanStatus::parse(&plan.fields.status) == Some(PlanStatus::Closed) {
+        issues.push(issue(
+            "parent_views",
+            "closed",
+            "This plan has been reviewed already: add your views to the current plan",
+        ));
+    }
+    if !issues.is_empty() {
+        return Err(PlanError::Invalid(issues));
+    }
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_contribution(
+        &mut tx,
+        plan,
+        &actor.principal.user.id,
+        parent_views.trim(),
+        child_views.trim(),
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "parent_views", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id);
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}
+
+/// The built-in target bank: well-formed example targets by area of need.
+pub const BUILT_IN_TARGETS: &[(&str, &str, &str, &str)] = &[
+    (
+        "cognition_and_learning",
+        "Read the first 100 high-frequency words on sight",
+        "Flash cards for 10 minutes a day with the teaching assistant; word games at home",
+        "Reads 90 of the 100 words correctly on sight in two checks a week apart",
+    ),
+    (
+        "cognition_and_learning",
+        "Blend three-letter CVC words to read them",
+        "Phonics group, 20 minutes four times a week; magnetic letters",
+        "Reads 8 out of 10 unseen CVC words correctly",
+    ),
+    (
+        "cognition_and_learning",
+        "Recall number bonds to 10",
+        "Daily 5-minute number-bond game; Numicon at home",
+        "Answers 10 out of 10 bonds to 10 within 3 seconds each",
+    ),
+    (
+        "communication_and_interaction",
+        "Take turns in a small-group game",
+        "Weekly 30-minute turn-taking group with two peers; visual turn cards",
+        "Waits for a turn without prompting in 4 out of 5 observed games",
+    ),
+    (
+        "communication_and_interaction",
+        "Use sentences of five or more words to describe a picture",
+        "Colourful Semantics, 15 minutes three times a week",
+        "Uses 5-word sentences for 4 out of 5 pictures",
+    ),
+    (
+        "social_emotional_and_mental_health",
+        "Use the calm-down plan when upset",
+        "Visual calm-down card; daily check-in with a named adult",
+        "Uses the plan without adult prompting on 3 out of 4 occasions in two weeks",
+    ),
+    (
+        "social_emotional_and_mental_health",
+        "Stay on task for 10 minutes in independent work",
+        "Task board with three steps; timer; praise for each step",
+        "Works for 10 minutes without a prompt in 4 out of 5 lessons",
+    ),
+    (
+        "sensory_and_or_physical",
+        "Form all lower-case letters correctly",
+        "Handwriting programme 15 minutes a day; pencil grip",
+        "Forms 26 out of 26 letters correctly in a copied sentence",
+    ),
+    (
+        "sensory_and_or_physical",
+        "Organise own equipment for PE",
+        "Picture checklist; practise with the teaching assistant once a week",
+        "Gets ready for PE within 5 minutes without help in 3 consecutive weeks",
+    ),
+];
+
+/// Puts the built-in targets in the bank once.
+pub async fn seed_target_bank(store: &Store, now: time::OffsetDateTime) -> Result<(), StoreError> {
+    if store.target_bank_size().await? > 0 {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for (area, target, strategies, success) in BUILT_IN_TARGETS {
+        Store::insert_bank_target(
+            &mut tx, None, area, None, target, strategies, success, None, now,
+        )
+        .await?;
+    }
+    senco_store::commit(tx).await
+}
