@@ -5,7 +5,7 @@ use senco_documents::{Block, Document, Lang};
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
 use senco_domain::person::CorrespondenceLanguage;
-use senco_store::plans::Plan;
+use senco_store::plans::{Plan, Review};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
 
@@ -16,6 +16,7 @@ use crate::pages::pupils::long_date;
 /// words, uses larger type and asks for the parents' signature.
 pub fn plan_document(
     plan: &Plan,
+    reviews: &[Review],
     pupil: &Pupil,
     school: &School,
     parent: bool,
@@ -128,6 +129,65 @@ pub fn plan_document(
         if !text.is_empty() {
             blocks.push(Block::Heading(label.into()));
             blocks.push(Block::Paragraph(text.clone()));
+        }
+    }
+    for r in reviews {
+        let decision = senco_domain::plan::ReviewDecision::parse(&r.decision)
+            .map(|d| d.label())
+            .unwrap_or("");
+        blocks.push(Block::Heading(format!(
+            "{} {}",
+            m.pdf_review_of,
+            long_date(r.held_on)
+        )));
+        blocks.push(Block::KeyValues(vec![
+            (m.attended_legend.into(), r.attended.replace(',', ", ")),
+            (m.decision_legend.into(), decision.into()),
+        ]));
+        let rows = f
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (outcome, evidence) = r
+                    .outcomes
+                    .iter()
+                    .find(|(id, _, _)| *id == t.id)
+                    .map(|(_, o, e)| {
+                        (
+                            senco_domain::plan::TargetOutcome::parse(o)
+                                .map(|o| o.label())
+                                .unwrap_or(""),
+                            e.clone(),
+                        )
+                    })
+                    .unwrap_or(("", String::new()));
+                vec![
+                    format!("{}", i + 1),
+                    t.target.clone(),
+                    outcome.to_string(),
+                    evidence,
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table {
+            caption: m.outcomes_heading.into(),
+            header: vec![
+                "".into(),
+                m.target_text_label.into(),
+                m.outcome_legend.into(),
+                m.evidence_label.into(),
+            ],
+            rows,
+        });
+        for (label, text) in [
+            (m.progress_label, &r.progress),
+            (m.review_parent_views_label, &r.parent_views),
+            (m.review_pupil_views_label, &r.pupil_views),
+        ] {
+            if !text.is_empty() {
+                blocks.push(Block::KeyValues(vec![(label.into(), text.clone())]));
+            }
         }
     }
     blocks.push(Block::Signatures(vec![

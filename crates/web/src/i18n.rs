@@ -236,6 +236,11 @@ pub struct Messages {
     pub reference: &'static str,
     pub cross_site: &'static str,
     // @sen-fields (concerns, stage changes, needs, processes: one engineer)
+    pub pdf_review_of: &'static str,
+    pub letter_dear_parent: &'static str,
+    pub letter_next_on: &'static str,
+    pub letter_next_off: &'static str,
+    pub letter_pdf: &'static str,
     pub carried_forward: &'static str,
     pub plan_review_hint: &'static str,
     pub months: &'static str,
@@ -729,6 +734,11 @@ pub static EN: Messages = Messages {
     reference: "Reference",
     cross_site: "Cross-site requests cannot change anything in Senco. Go back to Senco, reload the page and try again.",
     // @sen-values
+    pdf_review_of: "Review of",
+    letter_dear_parent: "Parent or carer",
+    letter_next_on: "We will write a plan with short-term targets for your child and invite you to talk about it. You are welcome to contact me at any time.",
+    letter_next_off: "Your child no longer needs extra help beyond what every pupil receives. We will keep an eye on their progress and contact you if anything changes.",
+    letter_pdf: "Letter to parents (PDF)",
     carried_forward: "Carried forward",
     plan_review_hint: "It must be reviewed within",
     months: "months of the start.",

@@ -139,6 +139,12 @@ fn table() -> Routes {
         )
         // @sen-routes
         .at(
+            "/pupils/{id}/stage-changes/{change}/letter",
+            Page,
+            &["GET"],
+            get(pages::stage_changes::letter),
+        )
+        .at(
             "/api/v1/pupils/{id}/plans",
             Api,
             &["POST"],

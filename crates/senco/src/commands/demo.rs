@@ -617,6 +617,9 @@ async fn seed_sen(
         });
     }
     Store::set_current_stage(tx, pupil_id, s.school_id, current.as_ref()).await?;
+    if let Some(c) = &current {
+        seed_plan(tx, s, i, pupil_id, c).await?;
+    }
     let welsh = framework.country() == senco_domain::school::Country::Wales;
     let codes: &[&str] = if welsh {
         &["MLD", "DYSL", "SLCD", "ASD", "BESD", "ADHD"]
@@ -639,5 +642,69 @@ async fn seed_sen(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// An active plan for a pupil on a stage, with three targets from the built-in bank and a
+/// review date spread over the coming months (a few fall due soon).
+async fn seed_plan(
+    tx: &mut senco_store::Tx,
+    s: &SenSeed<'_>,
+    i: usize,
+    pupil_id: &str,
+    current: &senco_store::sen::CurrentStage,
+) -> anyhow::Result<()> {
+    use senco_store::plans::{PlanFields, PlanProvision, PlanTarget};
+    let Some(plan_type) = senco_domain::framework::framework(current.framework).plan(current.stage)
+    else {
+        return Ok(());
+    };
+    let start = current
+        .since
+        .max(s.today - time::Duration::days(30 + ((i * 7) % 140) as i64));
+    let review =
+        (start + time::Duration::days(150)).min(senco_domain::plan::review_limit(plan_type, start));
+    let bank = senco_web::plans::BUILT_IN_TARGETS;
+    let targets = [i % bank.len(), (i + 3) % bank.len(), (i + 6) % bank.len()]
+        .into_iter()
+        .map(|k| {
+            let (area, target, strategies, success) = bank[k];
+            PlanTarget {
+                id: String::new(),
+                area: Some(area.to_string()),
+                target: target.to_string(),
+                strategies: strategies.to_string(),
+                success_criteria: success.to_string(),
+                by_when: None,
+                carried_from: None,
+            }
+        })
+        .collect();
+    let mut fields = PlanFields {
+        framework: current.framework.as_str().to_string(),
+        stage: current.stage.as_str().to_string(),
+        status: "active".into(),
+        starts_on: start,
+        review_on: review,
+        nature: "Progress in reading and writing is well below that of classmates despite targeted teaching.".into(),
+        help_at_home: "Share a book for ten minutes each evening and play the word games sent home.".into(),
+        pastoral: String::new(),
+        pupil_views: "I like the word games. Reading out loud is hard.".into(),
+        parent_views: "We want help with reading at home.".into(),
+        consulted: "Parents and class teacher at a meeting".into(),
+        agreed_on: Some(start),
+        agreed_how: Some("meeting".into()),
+        targets,
+        provision: vec![PlanProvision {
+            id: String::new(),
+            what: "Small-group phonics".into(),
+            who: "Teaching assistant".into(),
+            how_often: "20 minutes, three times a week".into(),
+            group_size: Some(4),
+            from_on: None,
+            to_on: None,
+        }],
+    };
+    Store::insert_plan(tx, pupil_id, s.school_id, &mut fields, None, s.senco, s.now).await?;
     Ok(())
 }

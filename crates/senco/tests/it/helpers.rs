@@ -694,3 +694,36 @@ macro_rules! both {
         }
     };
 }
+
+/// The text of a PDF, whitespace folded (needs `pdftotext` from poppler-utils).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    let file = std::env::temp_dir().join(format!("senco-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian package poppler-utils) is needed to read PDFs in tests");
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Client {
+    /// The raw bytes of a GET (for PDFs and CSV).
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(c) = self.cookie() {
+            req = req.header("cookie", format!("__Host-senco={c}"));
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.bytes().await.unwrap_or_default().to_vec())
+    }
+}

@@ -302,6 +302,15 @@ async fn a_review_moves_the_pupil_up_and_carries_unmet_targets_forward(app: &Tes
     assert_eq!(carried.len(), 1, "only the chosen unmet target");
     assert_eq!(carried[0]["carried_from"], plan["targets"][1]["id"]);
     assert_eq!(carried[0]["target"], "Blend CVC words");
+    // The closed plan's PDF carries the review record.
+    let (status, bytes) = c.get_bytes(&format!("/api/v1/plans/{id}/pdf")).await;
+    assert_eq!(status, 200);
+    let text = pdf_text(&bytes);
+    assert!(text.contains("Review of 20 November 2026"), "{text}");
+    assert!(
+        text.contains("Not achieved") && text.contains("4 of 10"),
+        "{text}"
+    );
     // Parents were at the meeting, so they were told of the move there.
     let history = app.store.stage_changes(&app.fx.p1).await.unwrap();
     assert_eq!(

@@ -243,6 +243,23 @@ async fn parents_not_told_stays_on_the_dashboard_until_recorded(app: &TestApp) {
     let home = c.get("/").await;
     assert!(home.body.contains("Parents not yet told of a change"));
     assert!(home.body.contains("Amelia Thornbury: School Action"));
+    let (status, letter) = c
+        .get_bytes(&format!("/pupils/{}/stage-changes/{id}/letter", app.fx.p1))
+        .await;
+    assert_eq!(status, 200);
+    let text = pdf_text(&letter);
+    assert!(
+        text.contains("Amelia Thornbury")
+            && text.contains("School Action")
+            && text.contains("Pat Parent"),
+        "{text}"
+    );
+    let (status, _) = app
+        .signed_in(PARENT_P)
+        .await
+        .get_bytes(&format!("/pupils/{}/stage-changes/{id}/letter", app.fx.p1))
+        .await;
+    assert_eq!(status, 404, "letters are for the school to send");
     let form_path = format!("/pupils/{}/stage-changes/{id}/parents-told", app.fx.p1);
     assert_eq!(c.get(&form_path).await.status, 200);
     let bad = c

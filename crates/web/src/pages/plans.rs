@@ -1292,7 +1292,9 @@ pub async fn plan_pdf(
         return Ok(pdf);
     }
     let school = state.store.school(&pupil.school_id).await?;
-    let doc = crate::documents::plan_document(plan, pupil, &school, parent, state.today());
+    let reviews = state.store.reviews(&plan.id).await?;
+    let doc =
+        crate::documents::plan_document(plan, &reviews, pupil, &school, parent, state.today());
     let pdf = tokio::task::spawn_blocking(move || senco_documents::render(&doc))
         .await
         .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?

@@ -607,3 +607,73 @@ pub async fn process_create(
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
+
+/// GET /pupils/{id}/stage-changes/{change}/letter: a letter telling parents about the change,
+/// as PDF, in the school's words.
+pub async fn letter(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path((id, change)): Path<(String, String)>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+        let history = state.store.stage_changes(&pupil.id).await?;
+        let change = history
+            .into_iter()
+            .find(|c| c.id == change)
+            .ok_or(PageError::NotFound)?;
+        let school = state.store.school(&pupil.school_id).await?;
+        let contacts = state.store.contacts(&pupil.id).await?;
+        let parent_name = contacts
+            .iter()
+            .find(|c| c.parental_responsibility && !c.restricted)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| EN.letter_dear_parent.to_string());
+        let letter = senco_documents::ParentLetter {
+            school: school.name.clone(),
+            school_address: None,
+            date: state.today(),
+            parent_name,
+            pupil_name: pupil.display_name(),
+            stage: change.stage.label().to_string(),
+            effective_on: change.effective_on,
+            reason: change.reason.clone(),
+            what_happens_next: if change.stage == Stage::NoSen {
+                EN.letter_next_off.into()
+            } else {
+                EN.letter_next_on.into()
+            },
+            senco_name: p.user.name.clone(),
+            coordinator_title: framework(change.framework).coordinator_title.to_string(),
+        };
+        let pdf = tokio::task::spawn_blocking(move || senco_documents::parent_letter(&letter))
+            .await
+            .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?
+            .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+        let mut e = actor.event(&state, "parent_letter", "export", "allowed");
+        e.school_id = Some(pupil.school_id.clone());
+        e.pupil_id = Some(pupil.id.clone());
+        e.record_id = Some(change.id.clone());
+        state.audit.read(e).await;
+        Ok::<_, PageError>(
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, "application/pdf"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"letter-to-parents.pdf\"",
+                    ),
+                ],
+                pdf,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
