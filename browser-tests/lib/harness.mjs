@@ -20,6 +20,7 @@
 //     stopped with SIGTERM.
 
 import { spawn, execFile } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -298,7 +299,49 @@ export async function signIn (page, account) {
     throw new Error(`sign-in as ${account.email} (${account.role}) did not leave /sign-in` +
       (summary ? `; the page says:\n${summary}` : ''))
   }
+  if (new URL(page.url()).pathname === '/sign-in/code') {
+    assert.ok(account.totp_secret, `${account.email} was asked for a code but the demo seed gave no totp_secret`)
+    await page.getByLabel('Code', { exact: true }).fill(await nextCode(account))
+    await page.getByRole('button', { name: 'Continue', exact: true }).click()
+    await page.waitForURL(url => url.pathname !== '/sign-in/code', { timeout: 15_000 })
+  }
   await page.waitForLoadState('load')
+}
+
+/** The last TOTP step used per account: the server refuses a step twice. */
+const usedSteps = new Map()
+
+/** The six-digit RFC 6238 code (HMAC-SHA1, 30 s) for `step` of a Base32 key. */
+export function totpCode (base32, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = ''
+  for (const ch of base32.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch)
+    assert.ok(v >= 0, `not Base32: ${ch}`)
+    bits += v.toString(2).padStart(5, '0')
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map(b => parseInt(b, 2)))
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(step))
+  const mac = createHmac('sha1', key).update(counter).digest()
+  const offset = mac[mac.length - 1] & 0x0f
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000
+  return String(value).padStart(6, '0')
+}
+
+/** A code for `account` not used before: this step, else the next (the server allows one
+ * step of drift), else waits for a fresh step. */
+async function nextCode (account) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000 / 30)
+    const last = usedSteps.get(account.email) ?? -1
+    const step = [now, now + 1].find(s => s > last)
+    if (step !== undefined) {
+      usedSteps.set(account.email, step)
+      return totpCode(account.totp_secret, step)
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000))
+  }
 }
 
 /**

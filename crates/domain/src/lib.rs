@@ -17,6 +17,7 @@ pub mod policy;
 pub mod pupil;
 pub mod role;
 pub mod school;
+pub mod totp;
 pub mod upn;
 pub mod year_group;
 

@@ -137,6 +137,24 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the audit log, or export who has seen a pupil's record.
+    Audit {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Show or change settings (census cut-over dates, compulsory school age, review policies).
+    Settings {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(flatten)]
@@ -188,6 +206,34 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Remove an account's two-factor key and recovery codes (a lost phone), ending its
+    /// sessions; staff set up a new key when they next sign in.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `senco audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every row of the audit log against its hash chain; names the first bad row.
+    Verify,
+    /// Print, as CSV, everyone who has read, changed or received a pupil's record.
+    Pupil {
+        /// The pupil's id.
+        #[arg(long)]
+        pupil: String,
+    },
+}
+
+/// `senco settings ...`
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Every setting, its value (or "(default)") and what it takes.
+    List,
+    /// Change a setting, for example `census.wales_legacy_until 2026-08-31` or `review_policy.100001 termly`.
+    Set { key: String, value: String },
 }
 
 /// `senco token ...`

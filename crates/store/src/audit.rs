@@ -3,7 +3,7 @@
 //! Rows hold identifiers and field names, never content. The store offers no way to change
 //! or delete a row, and triggers in both schemas refuse it.
 
-use sqlx::{Executor, Row};
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::{Result, Store, Tx, parse_ts, ts};
@@ -56,11 +56,69 @@ pub struct AuditRecord {
     pub fields: Option<String>,
 }
 
-async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(exec: E, e: &AuditEvent) -> Result<()> {
-    sqlx::query(
+/// The hash of a row: SHA-256 over the previous row's hash and the row's fields, each
+/// separated by a unit separator (no field can contain one undetected: lengths are included).
+pub fn row_hash(prev: &str, e: &AuditRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let fields: [&str; 12] = [
+        &ts(e.at),
+        e.request_id.as_deref().unwrap_or(""),
+        &e.channel,
+        &e.actor_label,
+        e.actor_role.as_deref().unwrap_or(""),
+        e.school_id.as_deref().unwrap_or(""),
+        e.pupil_id.as_deref().unwrap_or(""),
+        &e.record_type,
+        e.record_id.as_deref().unwrap_or(""),
+        &e.action,
+        &e.outcome,
+        e.fields.as_deref().unwrap_or(""),
+    ];
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    for f in fields {
+        h.update([0x1f]);
+        h.update(f.len().to_string().as_bytes());
+        h.update([0x1e]);
+        h.update(f.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn record_of(e: &AuditEvent) -> AuditRecord {
+    AuditRecord {
+        at: e.at,
+        request_id: e.request_id.clone(),
+        channel: e.channel.to_string(),
+        actor_label: e.actor_label.clone(),
+        actor_role: e.actor_role.clone(),
+        school_id: e.school_id.clone(),
+        pupil_id: e.pupil_id.clone(),
+        record_type: e.record_type.to_string(),
+        record_id: e.record_id.clone(),
+        action: e.action.to_string(),
+        outcome: e.outcome.to_string(),
+        fields: e.fields.clone(),
+    }
+}
+
+/// Appends a row to the chain inside `tx`. The head row is locked for the rest of the
+/// transaction (PostgreSQL: `FOR UPDATE`; SQLite: write transactions are serialised), so
+/// concurrent writers queue rather than fork the chain.
+async fn insert(tx: &mut Tx, backend: crate::Backend, e: &AuditEvent) -> Result<()> {
+    let lock = match backend {
+        crate::Backend::Postgres => {
+            "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
+        }
+        crate::Backend::Sqlite => "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1",
+    };
+    let head = sqlx::query(lock).fetch_one(&mut **tx).await?;
+    let prev: String = head.try_get("hash")?;
+    let hash = row_hash(&prev, &record_of(e));
+    let row = sqlx::query(
         "INSERT INTO audit_log (at, request_id, channel, actor_user_id, actor_label, actor_role, \
-         school_id, pupil_id, record_type, record_id, action, outcome, fields) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         school_id, pupil_id, record_type, record_id, action, outcome, fields, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
     )
     .bind(ts(e.at))
     .bind(&e.request_id)
@@ -75,20 +133,41 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(exec: E, e: &AuditEve
     .bind(e.action)
     .bind(e.outcome)
     .bind(&e.fields)
-    .execute(exec)
+    .bind(&prev)
+    .bind(&hash)
+    .fetch_one(&mut **tx)
     .await?;
+    let seq: i64 = row.try_get("seq")?;
+    sqlx::query("UPDATE audit_chain_head SET last_seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// What `verify_audit` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub rows: i64,
+    /// Rows written before the chain existed (no hash).
+    pub unsealed: i64,
+    /// The first row whose hash or link is wrong, and why.
+    pub first_bad: Option<(i64, &'static str)>,
 }
 
 impl Store {
     /// Audits inside the transaction that makes the change, so both land or neither.
     pub async fn audit_in(tx: &mut Tx, e: &AuditEvent) -> Result<()> {
-        insert(&mut **tx, e).await
+        let backend = tx_backend(tx);
+        insert(tx, backend, e).await
     }
 
     /// Audits on its own (refusals, and batches of reads).
     pub async fn audit(&self, e: &AuditEvent) -> Result<()> {
-        insert(self.pool(), e).await
+        let mut tx = self.begin().await?;
+        insert(&mut tx, self.backend(), e).await?;
+        crate::commit(tx).await
     }
 
     /// Writes a batch of events in one transaction (one durable commit for many reads).
@@ -98,7 +177,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         for e in events {
-            insert(&mut *tx, e).await?;
+            insert(&mut tx, self.backend(), e).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -167,5 +246,84 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(row.try_get("n")?)
+    }
+}
+
+fn tx_backend(tx: &mut Tx) -> crate::Backend {
+    match tx.backend_name() {
+        "PostgreSQL" => crate::Backend::Postgres,
+        _ => crate::Backend::Sqlite,
+    }
+}
+
+impl Store {
+    /// Walks the audit log in order and checks every row's link and hash, and that the head
+    /// holds the last row's hash (a removed tail shows there).
+    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        let rows = sqlx::query(
+            "SELECT seq, at, request_id, channel, actor_label, actor_role, school_id, pupil_id, record_type, \
+             record_id, action, outcome, fields, prev_hash, hash FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut check = AuditCheck {
+            rows: rows.len() as i64,
+            unsealed: 0,
+            first_bad: None,
+        };
+        let mut prev = "genesis".to_string();
+        let mut last_seq = 0;
+        for r in &rows {
+            let seq: i64 = r.try_get("seq")?;
+            let stored_prev: Option<String> = r.try_get("prev_hash")?;
+            let stored: Option<String> = r.try_get("hash")?;
+            let (Some(stored_prev), Some(stored)) = (stored_prev, stored) else {
+                check.unsealed += 1;
+                continue;
+            };
+            let record = AuditRecord {
+                at: parse_ts(&r.try_get::<String, _>("at")?)?,
+                request_id: r.try_get("request_id")?,
+                channel: r.try_get("channel")?,
+                actor_label: r.try_get("actor_label")?,
+                actor_role: r.try_get("actor_role")?,
+                school_id: r.try_get("school_id")?,
+                pupil_id: r.try_get("pupil_id")?,
+                record_type: r.try_get("record_type")?,
+                record_id: r.try_get("record_id")?,
+                action: r.try_get("action")?,
+                outcome: r.try_get("outcome")?,
+                fields: r.try_get("fields")?,
+            };
+            if stored_prev != prev {
+                check.first_bad = Some((seq, "the row before it was changed or removed"));
+                return Ok(check);
+            }
+            if row_hash(&prev, &record) != stored {
+                check.first_bad = Some((seq, "the row was changed"));
+                return Ok(check);
+            }
+            prev = stored;
+            last_seq = seq;
+        }
+        let head = sqlx::query("SELECT last_seq, hash FROM audit_chain_head WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        let head_hash: String = head.try_get("hash")?;
+        if head_hash != prev {
+            let head_seq: i64 = head.try_get("last_seq")?;
+            check.first_bad = Some((
+                last_seq.max(head_seq),
+                "rows at the end of the log were removed",
+            ));
+        }
+        Ok(check)
+    }
+
+    /// Every audit row about a pupil, oldest first (for the "who has seen this record" export).
+    pub async fn audit_for_pupil_all(&self, pupil_id: &str) -> Result<Vec<AuditRow>> {
+        let (mut rows, _) = self.audit_for_pupil(pupil_id, i64::MAX / 2, 0).await?;
+        rows.reverse();
+        Ok(rows)
     }
 }

@@ -34,6 +34,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_plans.sql"),
         postgres: include_str!("../migrations/postgres/0003_plans.sql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_chain",
+        sqlite: include_str!("../migrations/sqlite/0004_audit_chain.sql"),
+        postgres: include_str!("../migrations/postgres/0004_audit_chain.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "two_factor",
+        sqlite: include_str!("../migrations/sqlite/0005_two_factor.sql"),
+        postgres: include_str!("../migrations/postgres/0005_two_factor.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

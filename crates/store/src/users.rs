@@ -20,6 +20,8 @@ pub struct User {
     pub la_id: Option<String>,
     pub must_change_password: bool,
     pub disabled: bool,
+    /// Whether two-factor sign-in is on for the account.
+    pub two_factor: bool,
 }
 
 /// Input for a new account.
@@ -45,14 +47,16 @@ pub enum UserScope {
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub id_hash: String,
+    /// The passphrase was right; the two-factor code is still to come.
+    pub mfa_pending: bool,
     pub csrf_token: String,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     pub user: User,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.email, u.name, u.role, u.school_id, u.la_id, u.must_change_password, u.disabled_at";
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.school_id, u.la_id, u.must_change_password, \
+     u.disabled_at, CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS two_factor";
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
@@ -65,6 +69,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         la_id: row.try_get("la_id")?,
         must_change_password: get_flag(row, "must_change_password")?,
         disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+        two_factor: get_flag(row, "two_factor")?,
     })
 }
 
@@ -199,24 +204,134 @@ impl Store {
         csrf_token: &str,
         now: OffsetDateTime,
     ) -> Result<()> {
+        self.insert_session_pending(id_hash, user_id, csrf_token, false, now)
+            .await
+    }
+
+    /// Stores a session that may still be waiting for its two-factor code.
+    pub async fn insert_session_pending(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        csrf_token: &str,
+        mfa_pending: bool,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $4)",
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, mfa_pending) \
+             VALUES ($1, $2, $3, $4, $4, $5)",
         )
         .bind(id_hash)
         .bind(user_id)
         .bind(csrf_token)
         .bind(ts(now))
+        .bind(flag(mfa_pending))
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// An account's TOTP secret (Base32) and the last step used, if it has two-factor on.
+    pub async fn totp(&self, user_id: &str) -> Result<Option<(String, Option<i64>)>> {
+        let row = sqlx::query("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let secret: Option<String> = row.try_get("totp_secret")?;
+        secret
+            .map(|s| Ok((s, row.try_get("totp_last_step")?)))
+            .transpose()
+    }
+
+    /// Removes an account's two-factor key and recovery codes (a lost phone), ending its
+    /// sessions and tokens: staff set up a new key when they next sign in.
+    pub async fn clear_totp(tx: &mut Tx, user_id: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        Self::end_sessions_and_tokens(tx, user_id, now).await
+    }
+
+    /// Turns two-factor sign-in on for every account except parents, all with one secret
+    /// (the demo dataset uses this; real accounts enrol themselves).
+    pub async fn enrol_staff_two_factor(tx: &mut Tx, secret: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE role <> 'parent'")
+            .bind(secret)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns two-factor sign-in on with a secret, replacing any recovery codes.
+    pub async fn set_totp(
+        tx: &mut Tx,
+        user_id: &str,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(secret)
+            .bind(step)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        for h in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash) VALUES ($1, $2, $3)")
+                .bind(new_id())
+                .bind(user_id)
+                .bind(h)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records that a step's code was used; false if it (or a later one) was used already.
+    pub async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Uses a recovery code once; false if it is unknown or used.
+    pub async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(code_hash)
+        .bind(ts(now))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The session for a token hash, if it exists and its account is enabled.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, s.id_hash, s.csrf_token, s.created_at AS s_created, \
-             s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             s.last_seen_at, s.mfa_pending FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND u.disabled_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -226,6 +341,7 @@ impl Store {
         row.map(|r| {
             Ok(SessionRecord {
                 id_hash: r.try_get("id_hash")?,
+                mfa_pending: get_flag(&r, "mfa_pending")?,
                 csrf_token: r.try_get("csrf_token")?,
                 created_at: crate::parse_ts(&r.try_get::<String, _>("s_created")?)?,
                 last_seen_at: crate::parse_ts(&r.try_get::<String, _>("last_seen_at")?)?,

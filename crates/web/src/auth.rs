@@ -95,9 +95,16 @@ pub struct Principal {
     pub channel: Channel,
     /// The session's token hash and CSRF token, for sessions.
     pub session: Option<(String, String)>,
+    /// The passphrase was right but the two-factor code is still to come.
+    pub mfa_pending: bool,
 }
 
 impl Principal {
+    /// Whether this person must set up two-factor sign-in before doing anything else.
+    pub fn must_enrol(&self, config: &crate::WebConfig) -> bool {
+        config.require_two_factor && self.user.role.is_staff() && !self.user.two_factor
+    }
+
     /// The store scope for this person's pupil queries.
     pub fn scope(&self) -> Scope {
         Scope::User {
@@ -168,6 +175,7 @@ pub async fn session_principal(state: &AppState, headers: &HeaderMap) -> Option<
         user: record.user,
         channel: Channel::Session,
         session: Some((record.id_hash, record.csrf_token)),
+        mfa_pending: record.mfa_pending,
     })
 }
 
@@ -183,6 +191,7 @@ pub async fn token_principal(store: &Store, headers: &HeaderMap) -> Option<Princ
         user,
         channel: Channel::Token,
         session: None,
+        mfa_pending: false,
     })
 }
 
@@ -196,9 +205,24 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path();
         match session_principal(state, &parts.headers).await {
-            Some(p) if p.user.must_change_password && parts.uri.path() != "/account/passphrase" => {
+            Some(p) if p.mfa_pending => Err(Redirect::to("/sign-in/code").into_response()),
+            Some(p)
+                if p.user.must_change_password
+                    && path != "/account/passphrase"
+                    && path != "/sign-out" =>
+            {
                 Err(Redirect::to("/account/passphrase").into_response())
+            }
+            Some(p)
+                if p.must_enrol(&state.config)
+                    && !matches!(
+                        path,
+                        "/account/two-factor" | "/account/passphrase" | "/sign-out"
+                    ) =>
+            {
+                Err(Redirect::to("/account/two-factor").into_response())
             }
             Some(p) => Ok(SignedIn(p)),
             None => Err(Redirect::to("/sign-in").into_response()),
@@ -220,7 +244,13 @@ impl FromRequestParts<AppState> for ApiCaller {
             return Ok(ApiCaller(p));
         }
         match session_principal(state, &parts.headers).await {
-            Some(p) if !p.user.must_change_password => Ok(ApiCaller(p)),
+            Some(p)
+                if !p.user.must_change_password
+                    && !p.mfa_pending
+                    && !p.must_enrol(&state.config) =>
+            {
+                Ok(ApiCaller(p))
+            }
             _ => Err(ApiError::unauthorized()),
         }
     }

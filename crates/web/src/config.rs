@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub source_url: String,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Staff, specialists and officers must sign in with a second factor (TOTP).
+    pub require_two_factor: bool,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             audit_flush: Duration::from_millis(50),
             source_url: "https://example.invalid/senco".to_string(),
             body_limit: 2 * 1024 * 1024,
+            require_two_factor: true,
         }
     }
 }

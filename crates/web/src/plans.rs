@@ -363,7 +363,14 @@ pub async fn check(
     };
     let school = state.store.school(&pupil.school_id).await?;
     let calendar = state.store.school_calendar(&school).await?;
-    let policy = ReviewPolicy::default_for(kind.plan).or(Some(ReviewPolicy::SixMonthly));
+    let school_policy = state
+        .store
+        .setting(&format!("review_policy.{}", school.id))
+        .await?
+        .and_then(|v| ReviewPolicy::parse(&v));
+    let policy = school_policy
+        .or(ReviewPolicy::default_for(kind.plan))
+        .or(Some(ReviewPolicy::SixMonthly));
     let warnings = check_plan(&PlanDraftForChecks {
         start: Some(dates.start()),
         review: Some(dates.review()),

@@ -85,6 +85,18 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::sign_in::show).post(pages::sign_in::submit),
         )
+        .at(
+            "/sign-in/code",
+            Public,
+            &["GET", "POST"],
+            get(pages::two_factor::code).post(pages::two_factor::code_submit),
+        )
+        .at(
+            "/account/two-factor",
+            Page,
+            &["GET", "POST"],
+            get(pages::two_factor::setup).post(pages::two_factor::setup_submit),
+        )
         .at("/sign-out", Page, &["POST"], post(pages::sign_in::sign_out))
         .at("/", Page, &["GET"], get(pages::dashboard::show))
         .at(

@@ -31,6 +31,8 @@ pub struct Account {
     pub name: String,
     pub school_urn: Option<u32>,
     pub school_name: Option<String>,
+    /// The authenticator key (Base32) for two-factor sign-in; parents have none.
+    pub totp_secret: Option<String>,
 }
 
 /// A pupil to try searching for.
@@ -47,6 +49,8 @@ pub struct SamplePupil {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub passphrase: String,
+    /// The authenticator key every demo staff account shares.
+    pub totp_secret: String,
     pub authorities: usize,
     pub schools: usize,
     pub pupils: usize,
@@ -134,6 +138,10 @@ fn print_summary(s: &Summary) {
     );
     println!();
     println!("Every demo account uses the passphrase: {}", s.passphrase);
+    println!(
+        "Staff accounts also ask for a code from an authenticator app set up with this key: {}",
+        s.totp_secret
+    );
     println!("Sign in as one of these (one of each role; `senco user list` shows them all):");
     let mut seen = Vec::new();
     for a in &s.accounts {
@@ -428,12 +436,24 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
             }
         }
     }
+    // Staff, specialists and officers must use two-factor sign-in: enrol every demo staff
+    // account with one authenticator key, printed like the passphrase.
+    let mut key = [0u8; 20];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let totp_secret = senco_domain::totp::Secret::from_bytes(key).to_base32();
+    Store::enrol_staff_two_factor(&mut tx, &totp_secret).await?;
+    for a in &mut accounts {
+        if Role::parse(a.role).is_some_and(Role::is_staff) {
+            a.totp_secret = Some(totp_secret.clone());
+        }
+    }
     let mut audit = super::cli_event(None, "demo", "create");
     audit.fields = Some(format!("pupils={pupil_count}"));
     Store::audit_in(&mut tx, &audit).await?;
     senco_store::commit(tx).await?;
     Ok(Summary {
         passphrase,
+        totp_secret,
         authorities: data.authorities.len(),
         schools: school_count,
         pupils: pupil_count,
@@ -475,6 +495,7 @@ fn account(
         name: name.to_string(),
         school_urn: school.as_ref().map(|(urn, _)| *urn),
         school_name: school.map(|(_, name)| name),
+        totp_secret: None,
     }
 }
 
@@ -560,9 +581,21 @@ async fn seed_sen(
         )
         .await?;
     }
-    let start =
-        (pupil.enrolled_on + time::Duration::days(30)).max(s.today - time::Duration::days(400));
-    let last = s.today - time::Duration::days(20);
+    // Welsh pupils still on the legacy ladder were placed before its census codes ended
+    // (31 August 2025 by default): they are the ones not yet moved to the ALN system.
+    let (window_start, window_end) = if framework == FrameworkKey::Wales2002 {
+        (
+            time::macros::date!(2024 - 09 - 15),
+            time::macros::date!(2025 - 07 - 15).min(s.today - time::Duration::days(20)),
+        )
+    } else {
+        (
+            s.today - time::Duration::days(400),
+            s.today - time::Duration::days(20),
+        )
+    };
+    let start = (pupil.enrolled_on + time::Duration::days(30)).max(window_start);
+    let last = window_end;
     if ladder.is_empty() || start >= last {
         return Ok(());
     }

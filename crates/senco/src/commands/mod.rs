@@ -1,6 +1,8 @@
 //! The commands, one module each.
 
+pub mod audit;
 pub mod demo;
+pub mod settings;
 pub mod token;
 pub mod user;
 
@@ -45,6 +47,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             user::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Audit { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            audit::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Settings { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            settings::run(&store, actor.actor.as_deref(), command).await
         }
         Command::Token { db, actor, command } => {
             let store = open(&db.database_url).await?;

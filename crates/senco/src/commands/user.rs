@@ -146,6 +146,23 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
                 "Set a new passphrase for {email}; they must choose their own when they next sign in."
             );
         }
+        UserCommand::ResetTwoFactor { email } => {
+            let user = store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+                .with_context(|| format!("no account {email}"))?;
+            let mut tx = store.begin().await?;
+            Store::clear_totp(&mut tx, &user.id, now).await?;
+            let mut e = cli_event(actor, "user", "update");
+            e.record_id = Some(user.id);
+            e.school_id = user.school_id;
+            e.fields = Some("two_factor_reset".into());
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!(
+                "Removed the two-factor key of {email} and ended their sessions; they set up a new one when they next sign in."
+            );
+        }
     }
     Ok(())
 }

@@ -55,6 +55,7 @@ fn every_command_has_help() {
         ["user", "list"],
         ["user", "disable"],
         ["user", "set-password"],
+        ["user", "reset-two-factor"],
         ["token", "create"],
     ] {
         let o = senco(&[sub[0], sub[1], "--help"], None);
@@ -172,6 +173,50 @@ fn an_operator_creates_the_first_administrator_and_a_token() {
         Some("another long passphrase\n"),
     );
     assert!(set.status.success(), "{}", text(&set));
+    // A lost phone: the operator removes the two-factor key and recovery codes.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin_id = rt.block_on(async {
+        let store = senco_store::Store::connect(&db).await.unwrap();
+        let user = store
+            .user_by_email("first.admin@example.org")
+            .await
+            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        senco_store::Store::set_totp(&mut tx, &user.id, "GEZDGNBVGY3TQOJQ", 1, &["h".into()])
+            .await
+            .unwrap();
+        senco_store::commit(tx).await.unwrap();
+        assert!(store.totp(&user.id).await.unwrap().is_some());
+        store.close().await;
+        user.id
+    });
+    let reset = senco(
+        &[
+            "user",
+            "reset-two-factor",
+            "--database-url",
+            &db,
+            "--email",
+            "first.admin@example.org",
+        ],
+        None,
+    );
+    assert!(reset.status.success(), "{}", text(&reset));
+    rt.block_on(async {
+        let store = senco_store::Store::connect(&db).await.unwrap();
+        assert_eq!(store.totp(&admin_id).await.unwrap(), None);
+        let codes: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recovery_codes")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(codes.0, 0);
+        assert_eq!(
+            store.audit_count(None, "update", "allowed").await.unwrap(),
+            2,
+            "passphrase and two-factor reset"
+        );
+        store.close().await;
+    });
     let disable = senco(
         &[
             "user",
@@ -197,7 +242,6 @@ fn an_operator_creates_the_first_administrator_and_a_token() {
     );
     assert!(!again.status.success());
     // Every change was audited under the operator's name.
-    let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = senco_store::Store::connect(&db).await.unwrap();
         let n = store.audit_count(None, "create", "allowed").await.unwrap();
@@ -260,4 +304,118 @@ fn demo_replaces_only_demo_data() {
     assert!(!bad_url.status.success());
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(real_dir);
+}
+
+#[test]
+fn operators_change_settings_with_checked_values() {
+    let (db, dir) = temp_db();
+    let list = senco(&["settings", "list", "--database-url", &db], None);
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(text(&list).contains("census.wales_legacy_until"));
+    let ok = senco(
+        &[
+            "settings",
+            "set",
+            "census.wales_legacy_until",
+            "2026-08-31",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let bad = senco(
+        &[
+            "settings",
+            "set",
+            "census.wales_legacy_until",
+            "31/08/2026",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("YYYY-MM-DD"));
+    let unknown = senco(
+        &["settings", "set", "colour", "blue", "--database-url", &db],
+        None,
+    );
+    assert!(text(&unknown).contains("not a setting"));
+    let no_school = senco(
+        &[
+            "settings",
+            "set",
+            "review_policy.999999",
+            "termly",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(text(&no_school).contains("no school has URN"));
+    let list = senco(&["settings", "list", "--database-url", &db], None);
+    assert!(text(&list).contains("2026-08-31"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn sr_27_audit_verify_reports_an_intact_log_and_a_removed_tail() {
+    let (db, dir) = temp_db();
+    let add = senco(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &db,
+            "--email",
+            "a@example.org",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("a long enough passphrase"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    senco(
+        &[
+            "settings",
+            "set",
+            "census.besd_until",
+            "2014-08-31",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    let ok = senco(&["audit", "verify", "--database-url", &db], None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact: 2 rows"), "{}", text(&ok));
+    // Removing the last row (the triggers dropped first, as an attacker with the file could).
+    let path = db.trim_start_matches("sqlite://");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("sqlite://{path}")).await.unwrap();
+        sqlx::raw_sql("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let broken = senco(&["audit", "verify", "--database-url", &db], None);
+    assert!(!broken.status.success());
+    assert!(
+        text(&broken).contains("tampered with at row 2"),
+        "{}",
+        text(&broken)
+    );
+    let trail = senco(
+        &["audit", "pupil", "--pupil", "nobody", "--database-url", &db],
+        None,
+    );
+    assert!(trail.status.success());
+    assert!(String::from_utf8_lossy(&trail.stdout).starts_with("when_utc,who,role"));
+    let _ = std::fs::remove_dir_all(dir);
 }

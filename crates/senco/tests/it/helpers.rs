@@ -113,8 +113,15 @@ pub async fn fresh_database(
 impl TestApp {
     /// Starts Senco on a fresh database seeded with the fixture. `None` when the database is
     /// not available (PostgreSQL without SENCO_TEST_POSTGRES_URL).
+    ///
+    /// The fixture accounts have no two-factor key, so this server does not insist on one;
+    /// `two_factor.rs` starts servers that do ([`TestApp::spawn_with`]).
     pub async fn spawn(db: Db) -> Option<TestApp> {
-        Self::spawn_with(db, WebConfig::default()).await
+        let web = WebConfig {
+            require_two_factor: false,
+            ..WebConfig::default()
+        };
+        Self::spawn_with(db, web).await
     }
 
     pub async fn spawn_with(db: Db, mut web: WebConfig) -> Option<TestApp> {

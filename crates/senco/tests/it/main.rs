@@ -12,6 +12,8 @@ mod api;
 mod architecture;
 // Accounts: sign-in, throttling, sessions, CSRF, disabling, passphrase changes.
 mod auth;
+// Two-factor sign-in: enrolment, codes, replay, recovery codes.
+mod two_factor;
 // The command line.
 mod cli;
 // Pages: searching, the pupil page, forms that keep what was typed.

@@ -9,7 +9,37 @@ both!(
     the_api_is_described_by_an_openapi_document,
     the_demo_data_loads_and_its_sign_ins_work,
     compulsory_school_age_is_a_setting_per_country,
+    sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row,
 );
+
+async fn sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    for pupil in [&app.fx.p1, &app.fx.p2] {
+        c.get(&format!("/pupils/{pupil}")).await;
+    }
+    app.wait_for_audit(Some(&app.fx.p2), "read", "allowed", 1)
+        .await;
+    let check = app.store.verify_audit().await.unwrap();
+    assert!(check.rows >= 3, "{check:?}");
+    assert_eq!(check.first_bad, None, "{check:?}");
+    // Someone with access to the database file drops the guard and edits a row.
+    let drop = match app.store.backend() {
+        senco_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        senco_store::Backend::Postgres => "DROP TRIGGER audit_log_append_only ON audit_log",
+    };
+    sqlx::raw_sql(drop).execute(app.store.pool()).await.unwrap();
+    let (seq,): (i64,) = sqlx::query_as("SELECT MIN(seq) FROM audit_log WHERE action = 'read'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor_label = 'someone-else@a.example' WHERE seq = $1")
+        .bind(seq)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let check = app.store.verify_audit().await.unwrap();
+    assert_eq!(check.first_bad.map(|(s, _)| s), Some(seq), "{check:?}");
+}
 
 async fn compulsory_school_age_is_a_setting_per_country(app: &TestApp) {
     use senco_domain::calendar::CompulsorySchoolAge;

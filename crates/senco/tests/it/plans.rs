@@ -14,7 +14,95 @@ both!(
     a_review_moves_the_pupil_up_and_carries_unmet_targets_forward,
     parents_add_views_and_see_the_plan_in_plain_language,
     plan_pdfs_hold_the_targets_and_due_reviews_are_listed,
+    the_target_bank_fills_a_plan_and_schools_can_add_to_it,
 );
+
+async fn the_target_bank_fills_a_plan_and_schools_can_add_to_it(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    let bank = c.get("/target-bank?area=cognition_and_learning").await;
+    assert_eq!(bank.status, 200);
+    assert!(bank.body.contains("Blend three-letter CVC words"));
+    assert!(
+        !bank.body.contains("Take turns in a small-group game"),
+        "filtered by area"
+    );
+    let found = c.get("/target-bank?q=number+bonds").await;
+    assert!(found.body.contains("Recall number bonds to 10"));
+    // "Use this target" fills the plan form.
+    on_school_action(app, &c, &app.fx.p1).await;
+    let id = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let with_plan = c
+        .get(&format!("/target-bank?plan={id}&q=number+bonds"))
+        .await;
+    let start = with_plan.body.find("use_target=").unwrap() + "use_target=".len();
+    let bank_id: String = with_plan.body[start..]
+        .chars()
+        .take_while(|ch| *ch != '"')
+        .collect();
+    let form = c
+        .get(&format!("/plans/{id}/edit?use_target={bank_id}"))
+        .await;
+    assert!(
+        form.body.contains("Recall number bonds to 10"),
+        "the bank target fills the next empty slot"
+    );
+    // A SENCO adds a school target; criteria must be measurable.
+    let vague = c
+        .post_page(
+            "/target-bank",
+            &[
+                ("bank_area", "cognition_and_learning"),
+                ("bank_target", "Improve spelling"),
+                ("bank_success", "Better spelling"),
+            ],
+        )
+        .await;
+    assert_eq!(vague.status, 422);
+    assert!(vague.body.contains("must be measurable"));
+    let ok = c
+        .post_page(
+            "/target-bank",
+            &[
+                ("bank_area", "cognition_and_learning"),
+                ("bank_target", "Spell ten common exception words"),
+                (
+                    "bank_success",
+                    "Spells 8 out of 10 correctly in a dictation",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(
+        c.get("/target-bank?q=exception")
+            .await
+            .body
+            .contains("Spell ten common exception words")
+    );
+    // Another school's SENCO does not see it; parents have no bank.
+    assert!(
+        !app.signed_in(SENCO_B)
+            .await
+            .get("/target-bank?q=exception")
+            .await
+            .body
+            .contains("Spell ten common")
+    );
+    assert_eq!(
+        app.signed_in(PARENT_P)
+            .await
+            .get("/target-bank")
+            .await
+            .status,
+        404
+    );
+}
 
 async fn on_school_action(app: &TestApp, c: &Client, pupil: &str) {
     let r = c

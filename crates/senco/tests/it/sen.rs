@@ -14,7 +14,74 @@ both!(
     needs_come_from_the_code_list_valid_on_their_date,
     statutory_processes_are_recorded_beside_the_stage,
     parents_never_see_concerns_and_stages_to_map_are_listed,
+    welsh_legacy_stages_follow_the_code_settings,
 );
+
+async fn welsh_legacy_stages_follow_the_code_settings(app: &TestApp) {
+    // A Welsh school works under both systems; the legacy codes end on 31 August 2025 by
+    // default, which operators may extend.
+    let user = app.store.user_by_email(SENCO_B).await.unwrap();
+    let hash = senco_web::auth::hash_passphrase(
+        &senco_domain::person::Passphrase::parse(PASSPHRASE).unwrap(),
+    )
+    .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let id = senco_store::Store::insert_user(
+        &mut tx,
+        &senco_store::users::NewUser {
+            email: "senco@w.example",
+            name: "ALNCo W",
+            role: senco_domain::role::Role::Senco,
+            school_id: Some(&app.fx.school_w),
+            la_id: None,
+            password_hash: Some(&hash),
+            must_change_password: false,
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    let _ = (user, id);
+    let c = app.signed_in("senco@w.example").await;
+    let path = format!("/api/v1/pupils/{}/stage-changes", app.fx.p4);
+    let mut legacy = stage("school_action", "2026-10-01");
+    legacy["framework"] = json!("wales_2002");
+    let refused = c.post_json(&path, &legacy).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("31 August 2025"),
+        "{}",
+        refused.body
+    );
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::set_setting(&mut tx, "census.wales_legacy_until", "2027-08-31")
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    assert_eq!(c.post_json(&path, &legacy).await.status, 201);
+    let mut idp = stage("school_idp", "2026-11-02");
+    idp["framework"] = json!("wales_aln_2021");
+    let moved = c.post_json(&path, &idp).await;
+    assert_eq!(
+        moved.status, 201,
+        "moving a learner across to an IDP: {}",
+        moved.body
+    );
+    assert_eq!(
+        app.store
+            .current_stage(&app.fx.p4)
+            .await
+            .unwrap()
+            .unwrap()
+            .stage
+            .as_str(),
+        "school_idp"
+    );
+}
 
 fn stage(stage: &str, on: &str) -> serde_json::Value {
     json!({"stage": stage, "effective_on": on, "reason": "Little progress despite targeted teaching", "decided_with": "Class teacher"})

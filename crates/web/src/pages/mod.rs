@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod pupils;
 pub mod sign_in;
+pub mod two_factor;
 pub mod users;
 // @sen-modules
 pub mod concerns;

@@ -177,9 +177,11 @@ pub async fn submit(
     }
     let token = random_token();
     let csrf = random_token();
+    // With two-factor sign-in on, the session waits for the code.
+    let pending = user.two_factor;
     if let Err(e) = state
         .store
-        .insert_session(&hash_token(&token), &user.id, &csrf, now)
+        .insert_session_pending(&hash_token(&token), &user.id, &csrf, pending, now)
         .await
     {
         return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
@@ -196,10 +198,12 @@ pub async fn submit(
             &user.email,
             Some(user.role.as_str().to_string()),
             Some(user.id.clone()),
-            "allowed",
+            if pending { "passphrase_ok" } else { "allowed" },
         ))
         .await;
-    let target = if user.must_change_password {
+    let target = if pending {
+        "/sign-in/code"
+    } else if user.must_change_password {
         "/account/passphrase"
     } else {
         "/"

@@ -1,0 +1,123 @@
+//! `senco settings`: the values REFERENCE.md marks unconfirmed, and school policies, which
+//! operators may change. Every key is checked before it is stored, and every change is audited.
+
+use anyhow::{Context, bail};
+use senco_domain::plan::ReviewPolicy;
+use senco_domain::school::Country;
+use senco_store::Store;
+
+use super::cli_event;
+use crate::cli::SettingsCommand;
+
+/// The census cut-over dates (defaults in `senco_domain::census::CodeSettings`).
+const DATE_KEYS: [&str; 9] = [
+    "census.england_action_codes_until",
+    "census.england_k_from",
+    "census.england_e_from",
+    "census.england_s_until",
+    "census.besd_until",
+    "census.semh_from",
+    "census.nsa_from",
+    "census.wales_legacy_until",
+    "census.wales_idp_from",
+];
+
+fn describe() -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = DATE_KEYS
+        .iter()
+        .map(|k| (k.to_string(), "a date, YYYY-MM-DD".to_string()))
+        .collect();
+    for c in Country::ALL {
+        keys.push((
+            format!("compulsory_school_age.{}", c.as_str()),
+            "AGE;MM-DD,MM-DD,... (for example 5;03-31,08-31,12-31)".into(),
+        ));
+    }
+    keys.push((
+        "review_policy.URN".into(),
+        "six_monthly or termly: a school's own review policy (warnings only)".into(),
+    ));
+    keys
+}
+
+/// Checks a setting's value, returning it as stored.
+fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    if DATE_KEYS.contains(&store_key) {
+        senco_store::parse_ds(value)
+            .map_err(|_| anyhow::anyhow!("{store_key} must be a date written YYYY-MM-DD"))?;
+        return Ok(value.to_string());
+    }
+    if store_key.starts_with("compulsory_school_age.") {
+        senco_store::schools::parse_compulsory_school_age(value).context(
+            "write the age and prescribed days as AGE;MM-DD,MM-DD, for example 5;03-31,08-31,12-31",
+        )?;
+        return Ok(value.to_string());
+    }
+    if store_key.starts_with("review_policy.") {
+        ReviewPolicy::parse(value).context("the review policy is six_monthly or termly")?;
+        return Ok(value.to_string());
+    }
+    bail!("{store_key} is not a setting; `senco settings list` shows them")
+}
+
+/// Runs `senco settings`.
+pub async fn run(
+    store: &Store,
+    actor: Option<&str>,
+    command: SettingsCommand,
+) -> anyhow::Result<()> {
+    match command {
+        SettingsCommand::List => {
+            for (key, what) in describe() {
+                let value = if key.ends_with(".URN") {
+                    None
+                } else {
+                    store.setting(&key).await?
+                };
+                println!(
+                    "{key:<40} {:<24} {what}",
+                    value.unwrap_or_else(|| "(default)".into())
+                );
+            }
+        }
+        SettingsCommand::Set { key, value } => {
+            // A school's policy is stored under its id, so that a URN change keeps it.
+            let store_key = match key.strip_prefix("review_policy.") {
+                Some(urn) => format!(
+                    "review_policy.{}",
+                    store
+                        .school_id_by_urn(urn)
+                        .await?
+                        .with_context(|| format!("no school has URN {urn}"))?
+                ),
+                None => key.clone(),
+            };
+            let value = check(&store_key, &value)?;
+            let mut tx = store.begin().await?;
+            Store::set_setting(&mut tx, &store_key, &value).await?;
+            let mut e = cli_event(actor, "setting", "update");
+            e.fields = Some(key.clone());
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!("{key} = {value}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_per_key() {
+        assert!(check("census.wales_legacy_until", "2026-08-31").is_ok());
+        assert!(check("census.wales_legacy_until", "31/08/2026").is_err());
+        assert!(check("compulsory_school_age.wales", "5;03-31,08-31,12-31").is_ok());
+        assert!(check("compulsory_school_age.wales", "five").is_err());
+        assert!(check("review_policy.some-id", "termly").is_ok());
+        assert!(check("review_policy.some-id", "weekly").is_err());
+        assert!(check("colour_scheme", "blue").is_err());
+    }
+}
