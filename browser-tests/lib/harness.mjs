@@ -331,7 +331,7 @@ export function totpCode (base32, step) {
 
 /** A code for `account` not used before: this step, else the next (the server allows one
  * step of drift), else waits for a fresh step. */
-async function nextCode (account) {
+export async function nextCode (account) {
   for (;;) {
     const now = Math.floor(Date.now() / 1000 / 30)
     const last = usedSteps.get(account.email) ?? -1

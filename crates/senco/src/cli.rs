@@ -83,6 +83,10 @@ pub struct ServeArgs {
         default_value = "https://example.invalid/senco"
     )]
     pub source_url: String,
+    /// The address people use to reach Senco, for links in emails (default: http:// and the
+    /// bind address).
+    #[arg(long, env = "SENCO_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Failed sign-ins allowed per address in 5 minutes (a school shares one address).
     #[arg(long, env = "SENCO_ADDRESS_ATTEMPTS", default_value_t = 300)]
     pub address_attempts: i64,

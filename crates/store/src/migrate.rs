@@ -46,6 +46,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_two_factor.sql"),
         postgres: include_str!("../migrations/postgres/0005_two_factor.sql"),
     },
+    Migration {
+        version: 6,
+        name: "password_resets",
+        sqlite: include_str!("../migrations/sqlite/0006_password_resets.sql"),
+        postgres: include_str!("../migrations/postgres/0006_password_resets.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -7,7 +7,9 @@ use senco_domain::role::Role;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::{AnyRow, Result, Sql, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, ts};
+use crate::{
+    AnyRow, Result, Sql, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, parse_ts, ts,
+};
 
 /// A user account (without its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +244,70 @@ impl Store {
         secret
             .map(|s| Ok((s, row.try_get("totp_last_step")?)))
             .transpose()
+    }
+
+    /// Stores a passphrase reset link (its token's hash) valid until `expires`; earlier
+    /// unused links of the account stop working.
+    pub async fn insert_password_reset(
+        tx: &mut Tx,
+        token_hash: &str,
+        user_id: &str,
+        now: OffsetDateTime,
+        expires: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(ts(now))
+        .bind(ts(expires))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The enabled account a reset link belongs to, while the link is unused and unexpired.
+    pub async fn password_reset_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT r.user_id, r.expires_at FROM password_resets r JOIN users u ON u.id = r.user_id \
+             WHERE r.token_hash = $1 AND r.used_at IS NULL AND u.disabled_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires = parse_ts(&row.try_get::<String, _>("expires_at")?)?;
+        Ok((now < expires)
+            .then(|| row.try_get("user_id"))
+            .transpose()?)
+    }
+
+    /// Spends a reset link; false when it was used meanwhile.
+    pub async fn use_password_reset(
+        tx: &mut Tx,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Removes an account's two-factor key and recovery codes (a lost phone), ending its

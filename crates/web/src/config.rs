@@ -29,6 +29,9 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Staff, specialists and officers must sign in with a second factor (TOTP).
     pub require_two_factor: bool,
+    /// The address people use to reach Senco, for links in emails (never taken from the
+    /// request's `Host`, which anyone can set).
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -45,6 +48,7 @@ impl Default for WebConfig {
             source_url: "https://example.invalid/senco".to_string(),
             body_limit: 2 * 1024 * 1024,
             require_two_factor: true,
+            public_url: "http://127.0.0.1:8080".to_string(),
         }
     }
 }

@@ -86,6 +86,18 @@ fn table() -> Routes {
             get(pages::sign_in::show).post(pages::sign_in::submit),
         )
         .at(
+            "/sign-in/forgot",
+            Public,
+            &["GET", "POST"],
+            get(pages::reset::forgot).post(pages::reset::forgot_submit),
+        )
+        .at(
+            "/sign-in/reset",
+            Public,
+            &["GET", "POST"],
+            get(pages::reset::reset).post(pages::reset::reset_submit),
+        )
+        .at(
             "/sign-in/code",
             Public,
             &["GET", "POST"],

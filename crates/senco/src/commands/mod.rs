@@ -85,6 +85,10 @@ pub fn web_config(serve: &ServeArgs) -> WebConfig {
         session_absolute: Duration::from_secs(serve.session_absolute_hours * 3600),
         address_attempts: serve.address_attempts,
         source_url: serve.source_url.clone(),
+        public_url: serve
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", serve.bind)),
         ..WebConfig::default()
     }
 }

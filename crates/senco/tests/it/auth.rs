@@ -10,7 +10,172 @@ both!(
     disabling_an_account_ends_its_sessions_at_once,
     cross_site_posts_and_forms_without_the_token_change_nothing,
     a_forced_passphrase_change_comes_before_anything_else,
+    sr_18_a_reset_link_works_once_for_thirty_minutes,
+    sr_18_a_reset_for_an_unknown_address_looks_the_same,
 );
+
+/// Asks for a reset link for `email` and returns the token from the queued email.
+pub async fn reset_link(app: &TestApp, email: &str) -> String {
+    // A second apart, so that the newest email is the last one.
+    app.clock.advance(time::Duration::seconds(1));
+    let r = app
+        .client()
+        .post_form("/sign-in/forgot", &[("email", email)])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Check your email"), "{}", r.body);
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body FROM outbox WHERE to_address = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_one(app.store.pool())
+    .await
+    .expect("a reset email");
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/sign-in/reset?token="))
+        .expect("a link in the email");
+    link.split("token=").nth(1).unwrap().to_string()
+}
+
+async fn sr_18_a_reset_link_works_once_for_thirty_minutes(app: &TestApp) {
+    let before = app.signed_in(TEACHER_A).await;
+    let token = reset_link(app, TEACHER_A).await;
+    assert_eq!(token.len(), 64);
+    let c = app.client();
+    let page = c.get(&format!("/sign-in/reset?token={token}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Choose a new passphrase"));
+    // Bad input keeps the link usable and says what is wrong.
+    let r = c
+        .post_form(
+            "/sign-in/reset",
+            &[("token", &token), ("new", "short"), ("confirm", "short")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("12 characters or more"), "{}", r.body);
+    let new = "a brand new long passphrase";
+    let r = c
+        .post_form(
+            "/sign-in/reset",
+            &[
+                ("token", &token),
+                ("new", new),
+                ("confirm", "something else"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = c
+        .post_form(
+            "/sign-in/reset",
+            &[("token", &token), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some("/sign-in?flash=passphrase_reset")
+    );
+    // The link works once; the account's sessions have ended; the new passphrase works.
+    let again = c.get(&format!("/sign-in/reset?token={token}")).await;
+    assert_eq!(again.status, 410);
+    assert!(again.body.contains("This link no longer works"));
+    let r = c
+        .post_form(
+            "/sign-in/reset",
+            &[("token", &token), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, 410);
+    assert_eq!(before.get("/").await.status, 303, "old sessions end");
+    let r = c
+        .post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", PASSPHRASE)],
+        )
+        .await;
+    assert_ne!(r.status, 303, "the old passphrase no longer works");
+    let r = c
+        .post_form("/sign-in", &[("email", TEACHER_A), ("password", new)])
+        .await;
+    assert_eq!(r.status, 303);
+
+    // After 30 minutes a link stops working.
+    let late = reset_link(app, TA_A).await;
+    app.clock.advance(time::Duration::minutes(31));
+    let r = app
+        .client()
+        .get(&format!("/sign-in/reset?token={late}"))
+        .await;
+    assert_eq!(r.status, 410);
+    // Only the newest link works.
+    let older = reset_link(app, TA_A).await;
+    let newer = reset_link(app, TA_A).await;
+    let r = app
+        .client()
+        .get(&format!("/sign-in/reset?token={older}"))
+        .await;
+    assert_eq!(r.status, 410);
+    let r = app
+        .client()
+        .get(&format!("/sign-in/reset?token={newer}"))
+        .await;
+    assert_eq!(r.status, 200);
+    // The token is stored only as a hash.
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM password_resets WHERE token_hash = $1")
+        .bind(&newer)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+async fn sr_18_a_reset_for_an_unknown_address_looks_the_same(app: &TestApp) {
+    let c = app.client();
+    let known = c.post_form("/sign-in/forgot", &[("email", HEAD_A)]).await;
+    let unknown = c
+        .post_form("/sign-in/forgot", &[("email", "nobody@nowhere.example")])
+        .await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(known.body, unknown.body, "the answers are byte-identical");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE to_address = $1")
+        .bind("nobody@nowhere.example")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "no email to an unknown address");
+    assert_eq!(
+        app.wait_for_audit(None, "reset_request", "unknown_account", 1)
+            .await,
+        1
+    );
+    assert_eq!(
+        app.wait_for_audit(None, "reset_request", "allowed", 1)
+            .await,
+        1
+    );
+    // A missing address is a specific error, and what was typed is kept.
+    let r = c.post_form("/sign-in/forgot", &[("email", "")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Enter your email address"));
+    let r = c
+        .post_form("/sign-in/forgot", &[("email", "not-an-address")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("value=\"not-an-address\""), "{}", r.body);
+    // Repeated requests for one address are limited: the fourth in 5 minutes sends nothing.
+    for _ in 0..4 {
+        c.post_form("/sign-in/forgot", &[("email", SENCO_B)]).await;
+    }
+    let (sent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE to_address = $1")
+        .bind(SENCO_B)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(sent, 3);
+}
 
 async fn signing_in_sets_a_host_only_secure_cookie_and_rotates_it(app: &TestApp) {
     let c = app.client();

@@ -235,6 +235,18 @@ async fn the_demo_data_loads_and_its_sign_ins_work(app: &TestApp) {
         );
     }
     assert!(store.is_demo().await.unwrap());
+    // SR-14: every staff account is enrolled in two-factor sign-in with the printed key;
+    // parents are not.
+    for a in &summary.accounts {
+        let user = store.user_by_email(&a.email).await.unwrap();
+        let stored = store.totp(&user.id).await.unwrap().map(|(key, _)| key);
+        if a.role == "parent" {
+            assert_eq!((stored, a.totp_secret.clone()), (None, None), "{}", a.email);
+        } else {
+            assert_eq!(stored.as_deref(), Some(summary.totp_secret.as_str()));
+            assert_eq!(a.totp_secret.as_deref(), Some(summary.totp_secret.as_str()));
+        }
+    }
     let senco = summary.accounts.iter().find(|a| a.role == "senco").unwrap();
     let (user, hash) = store.user_for_sign_in(&senco.email).await.unwrap().unwrap();
     assert!(senco_web::auth::verify_passphrase(

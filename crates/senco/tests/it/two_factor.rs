@@ -47,15 +47,8 @@ fn recovery_codes(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// Sets up two-factor sign-in for `email` through the pages; returns the key and recovery codes.
-async fn enrol(app: &TestApp, email: &str) -> (Secret, Vec<String>) {
-    let (c, to) = sign_in(app, email).await;
-    assert_eq!(to, "/", "no key yet: the passphrase alone opens a session");
-    // Staff cannot do anything until they set it up, by page or API.
-    let r = c.get("/").await;
-    assert_eq!(r.status, 303);
-    assert_eq!(location(&r), "/account/two-factor");
-    assert_eq!(c.get("/api/v1/schools").await.status, 401);
+/// Sets up two-factor sign-in on the account page: a wrong code first, then the right one.
+async fn set_up(app: &TestApp, c: &Client) -> (Secret, Vec<String>) {
     let page = c.get("/account/two-factor").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let secret_text = hidden(&page.body, "secret");
@@ -89,6 +82,19 @@ async fn enrol(app: &TestApp, email: &str) -> (Secret, Vec<String>) {
     assert_eq!(r.status, 200, "{}", r.body);
     let codes = recovery_codes(&r.body);
     assert_eq!(codes.len(), 8);
+    (secret, codes)
+}
+
+/// Sets up two-factor sign-in for `email` through the pages; returns the key and recovery codes.
+async fn enrol(app: &TestApp, email: &str) -> (Secret, Vec<String>) {
+    let (c, to) = sign_in(app, email).await;
+    assert_eq!(to, "/", "no key yet: the passphrase alone opens a session");
+    // Staff cannot do anything until they set it up, by page or API.
+    let r = c.get("/").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(location(&r), "/account/two-factor");
+    assert_eq!(c.get("/api/v1/schools").await.status, 401);
+    let (secret, codes) = set_up(app, &c).await;
     assert_eq!(
         c.get("/").await.status,
         200,
@@ -147,6 +153,23 @@ async fn staff_need_a_code(db: Db) {
     assert_eq!(r.status, 422);
     assert!(r.body.contains("recovery code"), "{}", r.body);
 
+    // A passphrase reset does not skip the code.
+    let token = crate::auth::reset_link(&app, SENCO_A).await;
+    let new = "a brand new long passphrase";
+    let r = app
+        .client()
+        .post_form(
+            "/sign-in/reset",
+            &[("token", &token), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = app
+        .client()
+        .post_form("/sign-in", &[("email", SENCO_A), ("password", new)])
+        .await;
+    assert_eq!((r.status, location(&r)), (303, "/sign-in/code"));
+
     // Every attempt is in the audit log.
     app.wait_for_audit(None, "second_factor", "allowed", 2)
         .await;
@@ -163,7 +186,7 @@ async fn parents_may_choose(db: Db) {
         200,
         "parents are not forced to set it up"
     );
-    let (secret, _) = enrol_parent(&app, &c).await;
+    let (secret, _) = set_up(&app, &c).await;
     let (c, to) = sign_in(&app, PARENT_P).await;
     assert_eq!(to, "/sign-in/code");
     app.clock.advance(time::Duration::seconds(30));
@@ -171,27 +194,6 @@ async fn parents_may_choose(db: Db) {
     let r = c.post_form("/sign-in/code", &[("code", &code)]).await;
     assert_eq!((r.status, location(&r)), (303, "/"));
     app.stop().await;
-}
-
-async fn enrol_parent(app: &TestApp, c: &Client) -> (Secret, Vec<String>) {
-    let page = c.get("/account/two-factor").await;
-    assert_eq!(page.status, 200);
-    let secret_text = hidden(&page.body, "secret");
-    let csrf = hidden(&page.body, "csrf_token");
-    let secret = Secret::from_base32(&secret_text).unwrap();
-    let code = code_at(&secret, app.clock.now().unix_timestamp());
-    let r = c
-        .post_form(
-            "/account/two-factor",
-            &[
-                ("csrf_token", &csrf),
-                ("secret", &secret_text),
-                ("code", &code),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    (secret, recovery_codes(&r.body))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

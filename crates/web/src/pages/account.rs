@@ -37,6 +37,30 @@ pub struct PassphraseForm {
     confirm: String,
 }
 
+/// Checks a new passphrase and its confirmation (fields `new` and `confirm`).
+pub(super) fn new_passphrase(
+    new: &str,
+    confirm: &str,
+    errors: &mut FormErrors,
+) -> Option<Passphrase> {
+    let m = &EN;
+    let parsed = match Passphrase::parse(new) {
+        Ok(n) => Some(n),
+        Err(PassphraseError::TooShort { .. }) => {
+            errors.add("new", m.passphrase_too_short);
+            None
+        }
+        Err(PassphraseError::TooLong { .. }) => {
+            errors.add("new", m.passphrase_too_long);
+            None
+        }
+    };
+    if parsed.is_some() && new != confirm {
+        errors.add("confirm", m.passphrases_differ);
+    }
+    parsed
+}
+
 /// GET /account/passphrase
 pub async fn show(State(state): State<AppState>, SignedIn(p): SignedIn) -> Response {
     PassphrasePage {
@@ -67,20 +91,7 @@ pub async fn submit(
     if errors.is_empty() && !verify_passphrase(&stored, &form.current) {
         errors.add("current", m.current_passphrase_wrong);
     }
-    let new = match Passphrase::parse(&form.new) {
-        Ok(n) => Some(n),
-        Err(PassphraseError::TooShort { .. }) => {
-            errors.add("new", m.passphrase_too_short);
-            None
-        }
-        Err(PassphraseError::TooLong { .. }) => {
-            errors.add("new", m.passphrase_too_long);
-            None
-        }
-    };
-    if new.is_some() && form.new != form.confirm {
-        errors.add("confirm", m.passphrases_differ);
-    }
+    let new = new_passphrase(&form.new, &form.confirm, &mut errors);
     let (Some(new), true) = (new, errors.is_empty()) else {
         let page = PageChrome::signed_in(&state, &p, m.change_passphrase_title, Section::None)
             .with_errors(&errors);

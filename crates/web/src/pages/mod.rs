@@ -8,6 +8,7 @@ pub mod account;
 pub mod contacts;
 pub mod dashboard;
 pub mod pupils;
+pub mod reset;
 pub mod sign_in;
 pub mod two_factor;
 pub mod users;
@@ -147,6 +148,7 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "pupil_added" => Some(m.pupil_added),
         "pupil_updated" => Some(m.pupil_updated),
         "signed_out" => Some(m.signed_out),
+        "passphrase_reset" => Some(m.passphrase_reset),
         "passphrase_changed" => Some(m.passphrase_changed),
         "user_disabled" => Some(m.user_disabled),
         "contact_added" => Some(m.contact_added),

@@ -41,6 +41,9 @@ pub async fn code(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
+/// Letters and digits in a recovery code.
+const RECOVERY_LEN: usize = 10;
+
 fn normalise_recovery(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -98,8 +101,12 @@ pub async fn code_submit(
             Some((secret, last)) => {
                 let secret = Secret::from_base32(&secret)
                     .ok_or_else(|| anyhow::anyhow!("stored TOTP secret is malformed"))?;
-                let digits = typed.chars().filter(|c| c.is_ascii_digit()).count();
-                if digits == 6 && typed.trim().len() <= 7 {
+                // Six characters is an app's code; ten a recovery code (five, a hyphen, five).
+                let compact = normalise_recovery(&typed);
+                if compact.len() != 6 && compact.len() != RECOVERY_LEN {
+                    errors.add("code", CodeError::Format.to_string());
+                    false
+                } else if compact.len() == 6 {
                     match verify(&secret, &typed, now.unix_timestamp(), last) {
                         Ok(step) if state.store.use_totp_step(&p.user.id, step).await? => true,
                         Ok(_) => {
