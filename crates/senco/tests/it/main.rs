@@ -14,6 +14,8 @@ mod architecture;
 mod auth;
 // Two-factor sign-in: enrolment, codes, replay, recovery codes.
 mod two_factor;
+// SR-07: one school's data never reaches another's accounts (a canary crawl).
+mod canary;
 // The command line.
 mod cli;
 // Pages: searching, the pupil page, forms that keep what was typed.
