@@ -331,6 +331,8 @@ async fn signing_out_ends_the_session_on_the_server(app: &TestApp) {
     replay.set_cookie(Some(token));
     assert_eq!(replay.get("/").await.status, 303);
     assert_eq!(replay.get("/api/v1/pupils").await.status, 401);
+    // SR-28: the end of a session is an authentication event in the audit log.
+    assert_eq!(app.wait_for_audit(None, "sign_out", "allowed", 1).await, 1);
 }
 
 async fn a_session_ends_after_the_idle_timeout(app: &TestApp) {

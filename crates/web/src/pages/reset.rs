@@ -9,11 +9,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_store::Store;
-use senco_store::audit::AuditEvent;
 use serde::Deserialize;
 
 use super::account::new_passphrase;
-use super::{FormErrors, PageChrome, PageError, render_error, request_id};
+use super::sign_in::session_event;
+use super::{FormErrors, PageChrome, PageError, render_error};
 use crate::AppState;
 use crate::auth::{ClientAddr, hash_passphrase, hash_token, random_token};
 use crate::i18n::EN;
@@ -45,31 +45,6 @@ pub async fn forgot(State(state): State<AppState>) -> Response {
         sent: false,
     }
     .into_response()
-}
-
-fn event(
-    headers: &HeaderMap,
-    label: &str,
-    user_id: Option<String>,
-    action: &'static str,
-    outcome: &'static str,
-    now: time::OffsetDateTime,
-) -> AuditEvent {
-    AuditEvent {
-        at: now,
-        request_id: request_id(headers),
-        channel: "web",
-        actor_user_id: user_id,
-        actor_label: label.to_string(),
-        actor_role: None,
-        school_id: None,
-        pupil_id: None,
-        record_type: "session",
-        record_id: None,
-        action,
-        outcome,
-        fields: None,
-    }
 }
 
 /// POST /sign-in/forgot: the same answer for every well-formed address.
@@ -124,14 +99,14 @@ pub async fn forgot_submit(
                 let mut tx = state.store.begin().await?;
                 Store::insert_password_reset(&mut tx, &hash_token(&token), &user.id, now, now + RESET_LIFETIME).await?;
                 Store::enqueue_email(&mut tx, &user.email, EN.reset_email_subject, &body, now).await?;
-                Store::audit_in(&mut tx, &event(&headers, &user.email, Some(user.id.clone()), "reset_request", "allowed", now)).await?;
+                Store::audit_in(&mut tx, &session_event(&state, &headers, "reset_request", &user.email, None, Some(user.id.clone()), "allowed")).await?;
                 senco_store::commit(tx).await?;
             }
             Some(user) => {
-                state.store.audit(&event(&headers, &user.email, Some(user.id.clone()), "reset_request", "throttled", now)).await?;
+                state.store.audit(&session_event(&state, &headers, "reset_request", &user.email, None, Some(user.id.clone()), "throttled")).await?;
             }
             None => {
-                state.store.audit(&event(&headers, &email, None, "reset_request", "unknown_account", now)).await?;
+                state.store.audit(&session_event(&state, &headers, "reset_request", &email, None, None, "unknown_account")).await?;
             }
         }
         Ok::<_, PageError>(
@@ -240,13 +215,14 @@ pub async fn reset_submit(
             return Ok(gone(&state));
         }
         Store::set_password(&mut tx, &user_id, &hash, false, now).await?;
-        let mut e = event(
+        let mut e = session_event(
+            &state,
             &headers,
-            &user_id,
-            Some(user_id.clone()),
             "update",
+            "reset link",
+            None,
+            Some(user_id.clone()),
             "allowed",
-            now,
         );
         e.record_type = "user";
         e.record_id = Some(user_id.clone());

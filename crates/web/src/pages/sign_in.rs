@@ -64,6 +64,20 @@ fn auth_event(
     user_id: Option<String>,
     outcome: &'static str,
 ) -> AuditEvent {
+    session_event(state, headers, "sign_in", label, role, user_id, outcome)
+}
+
+/// An authentication event (sign-in, second factor, reset, sign-out) for the audit log: who
+/// and what happened, never a passphrase, code or token.
+pub(super) fn session_event(
+    state: &AppState,
+    headers: &HeaderMap,
+    action: &'static str,
+    label: &str,
+    role: Option<String>,
+    user_id: Option<String>,
+    outcome: &'static str,
+) -> AuditEvent {
     AuditEvent {
         at: state.now(),
         request_id: request_id(headers),
@@ -75,7 +89,7 @@ fn auth_event(
         pupil_id: None,
         record_type: "session",
         record_id: None,
-        action: "sign_in",
+        action,
         outcome,
         fields: None,
     }
@@ -225,6 +239,7 @@ pub struct CsrfForm {
 pub async fn sign_out(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !p.csrf_ok(&form.csrf_token) {
@@ -233,6 +248,18 @@ pub async fn sign_out(
     }
     if let Some((hash, _)) = &p.session {
         let _ = state.store.delete_session(hash).await;
+    }
+    let event = session_event(
+        &state,
+        &headers,
+        "sign_out",
+        &p.user.email,
+        Some(p.user.role.as_str().to_string()),
+        Some(p.user.id.clone()),
+        "allowed",
+    );
+    if let Err(e) = state.store.audit(&event).await {
+        tracing::error!(error = %e, "auditing a sign-out failed");
     }
     (
         [(header::SET_COOKIE, clear_session_cookie())],

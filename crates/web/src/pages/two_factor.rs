@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::totp::{CodeError, Secret, verify};
 use senco_store::Store;
-use senco_store::audit::AuditEvent;
 
 use super::forms::Fields;
+use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::Actor;
@@ -74,20 +74,16 @@ pub async fn code_submit(
             .store
             .failed_sign_ins(&key, &address, now - window)
             .await?;
-        let event = |outcome: &'static str| AuditEvent {
-            at: now,
-            request_id: request_id(&headers),
-            channel: "web",
-            actor_user_id: Some(p.user.id.clone()),
-            actor_label: p.user.email.clone(),
-            actor_role: Some(p.user.role.as_str().to_string()),
-            school_id: None,
-            pupil_id: None,
-            record_type: "session",
-            record_id: None,
-            action: "second_factor",
-            outcome,
-            fields: None,
+        let event = |outcome: &'static str| {
+            session_event(
+                &state,
+                &headers,
+                "second_factor",
+                &p.user.email,
+                Some(p.user.role.as_str().to_string()),
+                Some(p.user.id.clone()),
+                outcome,
+            )
         };
         let mut errors = FormErrors::default();
         if failures >= state.config.account_attempts {
