@@ -13,7 +13,7 @@ use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 use senco_store::sen::Concern;
 
-use super::forms::{Fields, form_errors};
+use super::forms::{Fields, form_errors, invalid_form};
 use super::pupils::{Choice, long_date};
 use super::stage_changes::{StageForm, stage_form};
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
@@ -168,13 +168,7 @@ pub async fn create(
             Ok(_) => Ok(
                 Redirect::to(&format!("/pupils/{}?flash=concern_raised", pupil.id)).into_response(),
             ),
-            Err(SenError::Invalid(issues)) => {
-                concern_page(&state, &p, &pupil, form, form_errors(&issues)).await
-            }
-            Err(SenError::Conflict) => {
-                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
+            Err(e) => concern_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
     }
     .await;

@@ -4,8 +4,8 @@
 use senco_domain::Date;
 use senco_domain::pupil::date_from_parts;
 
-use super::FormErrors;
-use crate::sen::Issue;
+use super::{FormErrors, PageError};
+use crate::sen::{Issue, SenError};
 
 /// A submitted form as name/value pairs, in order (checkboxes repeat their name).
 #[derive(Debug, Clone, Default)]
@@ -67,6 +67,16 @@ const DATE_FIELDS: [&str; 6] = [
     "started_on",
     "decided_on",
 ];
+
+/// The field errors to show a form again with when a save was refused as invalid; any other
+/// failure becomes the error page.
+pub fn invalid_form(e: SenError) -> Result<FormErrors, PageError> {
+    match e {
+        SenError::Invalid(issues) => Ok(form_errors(&issues)),
+        SenError::Conflict => Err(PageError::Internal(anyhow::anyhow!("unexpected conflict"))),
+        SenError::Store(e) => Err(e.into()),
+    }
+}
 
 /// GOV.UK form errors for domain issues.
 pub fn form_errors(issues: &[Issue]) -> FormErrors {

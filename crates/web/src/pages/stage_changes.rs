@@ -14,7 +14,7 @@ use senco_store::pupils::Pupil;
 use senco_store::sen::StageChange;
 use serde::Deserialize;
 
-use super::forms::{Fields, form_errors};
+use super::forms::{Fields, invalid_form};
 use super::pupils::{Choice, long_date};
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
@@ -22,8 +22,8 @@ use crate::access::{Actor, pupil_for};
 use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
 use crate::sen::{
-    ProcessInput, SenError, StageChangeInput, add_need, add_process, code_settings,
-    frameworks_in_force, need_choices, record_parents_told, record_stage_change,
+    ProcessInput, StageChangeInput, add_need, add_process, code_settings, frameworks_in_force,
+    need_choices, record_parents_told, record_stage_change,
 };
 
 /// The choices of a stage-change form.
@@ -249,21 +249,17 @@ pub async fn create(
             Ok(_) => Ok(
                 Redirect::to(&format!("/pupils/{}?flash=stage_recorded", pupil.id)).into_response(),
             ),
-            Err(SenError::Invalid(issues)) => {
+            Err(e) => {
                 stage_page(
                     &state,
                     &p,
                     &pupil,
                     correct.as_deref(),
                     form,
-                    form_errors(&issues),
+                    invalid_form(e)?,
                 )
                 .await
             }
-            Err(SenError::Conflict) => {
-                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
         }
     }
     .await;
@@ -375,13 +371,7 @@ pub async fn told_create(
                 Redirect::to(&format!("/pupils/{}?flash=parents_told_saved", pupil.id))
                     .into_response(),
             ),
-            Err(SenError::Invalid(issues)) => {
-                told_page(&state, &p, &pupil, &change, form, form_errors(&issues)).await
-            }
-            Err(SenError::Conflict) => {
-                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
+            Err(e) => told_page(&state, &p, &pupil, &change, form, invalid_form(e)?).await,
         }
     }
     .await;
@@ -484,13 +474,7 @@ pub async fn need_create(
             Ok(_) => {
                 Ok(Redirect::to(&format!("/pupils/{}?flash=need_added", pupil.id)).into_response())
             }
-            Err(SenError::Invalid(issues)) => {
-                need_page(&state, &p, &pupil, form, form_errors(&issues)).await
-            }
-            Err(SenError::Conflict) => {
-                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
+            Err(e) => need_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
     }
     .await;
@@ -595,13 +579,7 @@ pub async fn process_create(
             Ok(_) => Ok(
                 Redirect::to(&format!("/pupils/{}?flash=process_added", pupil.id)).into_response(),
             ),
-            Err(SenError::Invalid(issues)) => {
-                process_page(&state, &p, &pupil, form, form_errors(&issues)).await
-            }
-            Err(SenError::Conflict) => {
-                Err(PageError::Internal(anyhow::anyhow!("unexpected conflict")))
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
+            Err(e) => process_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
     }
     .await;
