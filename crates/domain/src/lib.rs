@@ -14,6 +14,7 @@ pub mod history;
 pub mod person;
 pub mod plan;
 pub mod policy;
+pub mod provision;
 pub mod pupil;
 pub mod role;
 pub mod school;

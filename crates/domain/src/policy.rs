@@ -30,6 +30,13 @@ pub enum Resource {
     Installation,
     /// Counts and percentages across schools, with no individual records.
     Aggregates,
+    /// A school's provision catalogue, its provision map and impact report (which pupils
+    /// get which help; reading a pupil's own allocations is [`Resource::PupilSen`]).
+    Provision,
+    /// What provision costs (the map's costs, cost per pupil): school leaders only.
+    ProvisionCosts,
+    /// Recording delivered sessions of a pupil's provision.
+    Delivery,
 }
 
 /// What is being done.
@@ -83,8 +90,8 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Aggregates, Concern, Installation, ParentViews, PupilAudit, PupilContacts, PupilDetails,
-    PupilSen, Users,
+    Aggregates, Concern, Delivery, Installation, ParentViews, Provision, ProvisionCosts,
+    PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -104,12 +111,19 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, Concern, Create),
     rule(Role::Senco, OwnSchool, Concern, Update),
     rule(Role::Senco, OwnSchool, Aggregates, Read),
+    rule(Role::Senco, OwnSchool, Provision, Read),
+    rule(Role::Senco, OwnSchool, Provision, Create),
+    rule(Role::Senco, OwnSchool, Provision, Update),
+    rule(Role::Senco, OwnSchool, ProvisionCosts, Read),
+    rule(Role::Senco, OwnSchool, Delivery, Create),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
     rule(Role::Head, OwnSchool, PupilSen, Read),
     rule(Role::Head, OwnSchool, Concern, Read),
     rule(Role::Head, OwnSchool, Aggregates, Read),
+    rule(Role::Head, OwnSchool, Provision, Read),
+    rule(Role::Head, OwnSchool, ProvisionCosts, Read),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
@@ -125,9 +139,13 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Teacher, Teaches, PupilContacts, Read),
     rule(Role::Teacher, Teaches, PupilSen, Read),
     rule(Role::Teacher, Teaches, Concern, Create),
+    rule(Role::Teacher, OwnSchool, Provision, Read),
+    rule(Role::Teacher, Teaches, Delivery, Create),
     rule(Role::TeachingAssistant, Teaches, PupilDetails, Read),
     rule(Role::TeachingAssistant, Teaches, PupilSen, Read),
     rule(Role::TeachingAssistant, Teaches, Concern, Create),
+    rule(Role::TeachingAssistant, OwnSchool, Provision, Read),
+    rule(Role::TeachingAssistant, Teaches, Delivery, Create),
     // Parents: their own child, only with unrestricted parental responsibility.
     rule(Role::Parent, OwnChild, PupilDetails, Read),
     rule(Role::Parent, OwnChild, PupilSen, Read),
@@ -187,7 +205,13 @@ mod tests {
             let reach = [pupil_reach(r.role), user_reach(r.role)];
             let pupil_resource = matches!(
                 r.resource,
-                PupilDetails | PupilContacts | PupilSen | PupilAudit | Concern | ParentViews
+                PupilDetails
+                    | PupilContacts
+                    | PupilSen
+                    | PupilAudit
+                    | Concern
+                    | ParentViews
+                    | Delivery
             );
             if pupil_resource {
                 assert_eq!(reach[0], Some(r.relation), "{r:?}");
@@ -243,6 +267,56 @@ mod tests {
             ] {
                 assert!(!allows(role, relation, Concern, Read), "{role:?}");
             }
+        }
+    }
+
+    #[test]
+    fn only_school_leaders_see_what_provision_costs() {
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Senco | Role::Head);
+            for relation in [
+                OwnSchool,
+                Teaches,
+                OwnChild,
+                ReferredTo,
+                SharedWithAuthority,
+            ] {
+                assert_eq!(
+                    allows(role, relation, ProvisionCosts, Read),
+                    expected && relation == OwnSchool,
+                    "{role:?} {relation:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_school_staff_record_delivery_and_only_the_senco_changes_the_catalogue() {
+        for role in [
+            Role::Parent,
+            Role::Specialist,
+            Role::LaOfficer,
+            Role::Admin,
+            Role::SchoolAdmin,
+        ] {
+            for relation in [
+                OwnSchool,
+                Teaches,
+                OwnChild,
+                ReferredTo,
+                SharedWithAuthority,
+                Install,
+            ] {
+                assert!(!allows(role, relation, Delivery, Create), "{role:?}");
+                assert!(!allows(role, relation, Provision, Read), "{role:?}");
+            }
+        }
+        for role in Role::ALL {
+            assert_eq!(
+                allows(role, OwnSchool, Provision, Create),
+                role == Role::Senco,
+                "{role:?}"
+            );
         }
     }
 

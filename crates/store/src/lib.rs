@@ -12,6 +12,7 @@ pub mod audit;
 pub mod migrate;
 pub mod outbox;
 pub mod plans;
+pub mod provision;
 pub mod pupils;
 pub mod schools;
 pub mod sen;

@@ -52,6 +52,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_password_resets.sql"),
         postgres: include_str!("../migrations/postgres/0006_password_resets.sql"),
     },
+    Migration {
+        version: 7,
+        name: "provision",
+        sqlite: include_str!("../migrations/sqlite/0007_provision.sql"),
+        postgres: include_str!("../migrations/postgres/0007_provision.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

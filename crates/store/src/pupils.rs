@@ -62,6 +62,10 @@ impl Scope {
                     .bind(user_id.clone())
                     .push(") OR EXISTS (SELECT 1 FROM teaching_assignments ta WHERE ta.pupil_id = p.id AND ta.user_id = ")
                     .bind(user_id.clone())
+                    // Whoever runs an active provision supports the pupils allocated to it.
+                    .push(") OR EXISTS (SELECT 1 FROM allocations al JOIN provisions pv ON pv.id = al.provision_id \
+                           WHERE al.pupil_id = p.id AND pv.active = 1 AND pv.staff_user_id = ")
+                    .bind(user_id.clone())
                     .push("))");
             }
             Some(Relation::OwnChild) => {

@@ -86,6 +86,9 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::Users => "user",
         Resource::Installation => "installation",
         Resource::Aggregates => "aggregates",
+        Resource::Provision => "provision",
+        Resource::ProvisionCosts => "provision_costs",
+        Resource::Delivery => "delivery",
     }
 }
 
@@ -164,6 +167,13 @@ pub fn require(
     let role = principal.user.role;
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
+        // The catalogue belongs to a school: its staff reach it whatever their pupil reach.
+        Resource::Provision | Resource::ProvisionCosts => principal
+            .user
+            .school_id
+            .as_ref()
+            .and_then(|_| pupil_reach(role))
+            .map(|_| Relation::OwnSchool),
         Resource::Aggregates => match role {
             Role::LaOfficer => Some(Relation::OwnAuthority),
             _ => pupil_reach(role).filter(|r| *r == Relation::OwnSchool),

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod ops;
 pub mod pages;
 pub mod plans;
+pub mod provision;
 pub mod records;
 pub mod routes;
 pub mod security;

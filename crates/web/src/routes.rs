@@ -286,6 +286,99 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::stage_changes::process_new).post(pages::stage_changes::process_create),
         )
+        // @provision-routes
+        .at(
+            "/api/v1/provisions",
+            Api,
+            &["GET", "POST"],
+            get(api::provision::list).post(api::provision::create),
+        )
+        .at(
+            "/api/v1/provisions/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::provision::get).patch(api::provision::patch),
+        )
+        .at(
+            "/api/v1/pupils/{id}/allocations",
+            Api,
+            &["GET", "POST"],
+            get(api::provision::pupil_allocations).post(api::provision::create_allocation),
+        )
+        .at(
+            "/api/v1/allocations/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::provision::get_allocation).patch(api::provision::patch_allocation),
+        )
+        .at(
+            "/api/v1/allocations/{id}/sessions",
+            Api,
+            &["GET", "POST"],
+            get(api::provision::sessions).post(api::provision::create_session),
+        )
+        .at("/provision", Page, &["GET"], get(pages::provision::index))
+        .at(
+            "/provision/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::provision::new).post(pages::provision::create),
+        )
+        .at(
+            "/provision/impact",
+            Page,
+            &["GET"],
+            get(pages::provision::impact),
+        )
+        .at(
+            "/provision/{id}",
+            Page,
+            &["GET"],
+            get(pages::provision::show),
+        )
+        .at(
+            "/provision/{id}/edit",
+            Page,
+            &["GET", "POST"],
+            get(pages::provision::edit).post(pages::provision::update),
+        )
+        .at(
+            "/provision/{id}/register",
+            Page,
+            &["GET", "POST"],
+            get(pages::provision::register).post(pages::provision::register_submit),
+        )
+        .at("/provision-map", Page, &["GET"], get(pages::provision::map))
+        .at(
+            "/provision-map.csv",
+            Page,
+            &["GET"],
+            get(pages::provision::map_download),
+        )
+        .at(
+            "/pupils/{id}/allocations/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::provision::allocate_new).post(pages::provision::allocate_create),
+        )
+        .at(
+            "/allocations/{id}",
+            Page,
+            &["GET"],
+            get(pages::provision::allocation_show),
+        )
+        .at(
+            "/allocations/{id}/sessions",
+            Page,
+            &["POST"],
+            post(pages::provision::session_create),
+        )
+        .at(
+            "/allocations/{id}/exit",
+            Page,
+            &["POST"],
+            post(pages::provision::exit_create),
+        )
         // @register-routes
         .at("/register", Page, &["GET"], get(pages::register::index))
         .at(

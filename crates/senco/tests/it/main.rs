@@ -24,6 +24,8 @@ mod pages;
 mod sen;
 // Plans and reviews.
 mod plans;
+// Provision: catalogue, allocations, delivery, the map and impact.
+mod provision;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

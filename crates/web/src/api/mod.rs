@@ -9,6 +9,7 @@ pub mod pupils;
 pub mod schools;
 // @sen-api-modules
 pub mod plans;
+pub mod provision;
 pub mod sen;
 // @register-api-modules
 pub mod sen_read;
@@ -249,6 +250,9 @@ impl Modify for Security {
         // @sen-api-paths
         plans::create, plans::get, plans::patch, plans::review, plans::pdf, plans::due,
         sen::create_concern, sen::create_stage_change,
+        provision::list, provision::create, provision::get, provision::patch,
+        provision::pupil_allocations, provision::create_allocation, provision::get_allocation,
+        provision::patch_allocation, provision::sessions, provision::create_session,
         // @register-api-paths
         sen_read::register, sen_read::chronology,
     ),
@@ -259,6 +263,9 @@ impl Modify for Security {
         // @sen-api-schemas
         plans::PlanOut, plans::NewPlan, plans::PlanPatch, plans::NewReview, plans::OutcomeIn, plans::ReviewOut, plans::TargetJson, plans::ProvisionJson, plans::WarningOut, plans::DueOut, plans::DueList,
         sen::NewConcern, sen::NewStageChange, sen::Created,
+        provision::ProvisionOut, provision::ProvisionIn, provision::ProvisionList, provision::MeasureOut,
+        provision::DeliveryOut, provision::AllocationOut, provision::AllocationList, provision::AllocationIn,
+        provision::AllocationPatch, provision::SessionOut, provision::SessionList, provision::SessionIn,
         // @register-api-schemas
         sen_read::Stage, sen_read::RegisterItem, sen_read::RegisterList, sen_read::ChronologyItemOut,
         sen_read::ChronologyList,

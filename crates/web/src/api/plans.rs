@@ -262,7 +262,7 @@ fn plan_out(plan: &Plan, warnings: &[QualityWarning]) -> PlanOut {
     }
 }
 
-fn etag(version: i64) -> HeaderValue {
+pub(crate) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"v0\""))
 }
 
@@ -462,7 +462,7 @@ pub async fn get(
     Ok(with_etag(StatusCode::OK, &plan, &warnings))
 }
 
-fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiError> {
+pub(crate) fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiError> {
     match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => Ok(current),
         Some(tag) => tag

@@ -261,6 +261,31 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
             });
         }
     }
+    let action_plus: Vec<(String, senco_domain::framework::Stage)> = state
+        .store
+        .current_stages_for_school(school_id)
+        .await?
+        .into_iter()
+        .filter(|(_, c)| senco_domain::provision::needs_specialist(c.stage, 0))
+        .map(|(id, c)| (id, c.stage))
+        .collect();
+    let ids: Vec<String> = action_plus.iter().map(|(id, _)| id.clone()).collect();
+    let involved = state.store.open_involvement_counts(&ids).await?;
+    let mut no_specialist = Vec::new();
+    for (pupil_id, stage) in &action_plus {
+        if !senco_domain::provision::needs_specialist(
+            *stage,
+            involved.get(pupil_id).copied().unwrap_or(0),
+        ) {
+            continue;
+        }
+        if let Ok(pupil) = state.store.pupil(&scope, pupil_id).await {
+            no_specialist.push(Link {
+                href: format!("/pupils/{}", pupil.id),
+                text: format!("{}: {}", name_of(&pupil), stage.label()),
+            });
+        }
+    }
     Ok(vec![
         Duty {
             heading: m.dashboard_concerns,
@@ -276,6 +301,11 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
             heading: m.dashboard_to_map,
             hint: Some(m.dashboard_to_map_hint),
             items: to_map,
+        },
+        Duty {
+            heading: m.dashboard_no_specialist,
+            hint: Some(m.dashboard_no_specialist_hint),
+            items: no_specialist,
         },
     ])
 }

@@ -59,13 +59,18 @@ impl Fields {
 }
 
 /// The fields that are dates (their error links go to the day box).
-const DATE_FIELDS: [&str; 6] = [
+const DATE_FIELDS: [&str; 11] = [
     "effective_on",
     "parents_told_on",
     "raised_on",
     "starts_on",
     "started_on",
     "decided_on",
+    "from_on",
+    "to_on",
+    "entry_on",
+    "exit_on",
+    "on",
 ];
 
 /// The field errors to show a form again with when a save was refused as invalid; any other
@@ -82,16 +87,10 @@ pub fn invalid_form(e: SenError) -> Result<FormErrors, PageError> {
 pub fn form_errors(issues: &[Issue]) -> FormErrors {
     let mut errors = FormErrors::default();
     for i in issues {
-        let target: &'static str = match i.field {
-            f if DATE_FIELDS.contains(&f) => match f {
-                "effective_on" => "effective_on-day",
-                "parents_told_on" => "parents_told_on-day",
-                "raised_on" => "raised_on-day",
-                "starts_on" => "starts_on-day",
-                "started_on" => "started_on-day",
-                _ => "decided_on-day",
-            },
-            f => f,
+        let target = if DATE_FIELDS.contains(&i.field) {
+            format!("{}-day", i.field)
+        } else {
+            i.field.to_string()
         };
         errors.add_linked(i.field, target, i.message.clone());
     }

@@ -16,6 +16,7 @@ pub mod users;
 pub mod concerns;
 pub mod forms;
 pub mod plans;
+pub mod provision;
 pub mod stage_changes;
 // @register-modules
 pub mod chronology;
@@ -62,6 +63,7 @@ pub enum Section {
     Pupils,
     Concerns,
     Register,
+    Provision,
     Users,
     None,
 }
@@ -86,6 +88,16 @@ pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
     }
     if concerns {
         items.push((Section::Concerns, "/concerns", m.nav_concerns));
+    }
+    let provision = senco_domain::policy::pupil_reach(role).is_some()
+        && senco_domain::policy::allows(
+            role,
+            senco_domain::policy::Relation::OwnSchool,
+            senco_domain::policy::Resource::Provision,
+            senco_domain::policy::Action::Read,
+        );
+    if provision {
+        items.push((Section::Provision, "/provision", m.prov_nav));
     }
     if senco_domain::policy::user_reach(role).is_some() {
         items.push((Section::Users, "/admin/users", m.nav_users));
@@ -163,6 +175,11 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "views_added" => Some(m.flash_views_added),
         "review_recorded" => Some(m.flash_review_recorded),
         "bank_added" => Some(m.flash_bank_added),
+        "provision_saved" => Some(m.prov_flash_saved),
+        "register_saved" => Some(m.prov_flash_register),
+        "allocated" => Some(m.prov_flash_allocated),
+        "session_saved" => Some(m.prov_flash_session),
+        "exit_saved" => Some(m.prov_flash_exit),
         _ => None,
     }
 }

@@ -297,6 +297,10 @@ pub struct SenSection {
     /// (plan id, kind, status, start, review)
     pub plans: Vec<(String, String, String, String, String)>,
     pub can_write_plan: bool,
+    /// Provision allocated, with delivered against planned.
+    pub allocations: Vec<super::provision::AllocationRow>,
+    pub has_shortfall: bool,
+    pub can_allocate: bool,
 }
 
 async fn sen_section(
@@ -408,9 +412,13 @@ async fn sen_section(
         .collect();
     let can_write_plan = may(p, Resource::PupilSen, Action::Create)
         && crate::plans::plan_kind_for(state, pupil).await?.is_some();
+    let allocations = super::provision::pupil_rows(state, p, pupil).await?;
     Ok(Some(SenSection {
         plans,
         can_write_plan,
+        has_shortfall: allocations.iter().any(|a| a.delivery.shortfall),
+        allocations,
+        can_allocate: may(p, Resource::PupilSen, Action::Create),
         current,
         history: rows,
         needs,

@@ -426,6 +426,8 @@ pub struct Row {
     pub since: String,
     pub primary_need: String,
     pub other_needs: String,
+    /// On an Action Plus stage with no outside specialist involved.
+    pub needs_specialist: bool,
 }
 
 /// A column header, sortable or not.
@@ -611,9 +613,13 @@ fn headers(filters: &Filters, sort: Sort) -> Vec<Header> {
     ]
 }
 
-fn row(r: &RegisterRow, today: senco_domain::Date) -> Row {
+fn row(r: &RegisterRow, today: senco_domain::Date, involvements: &HashMap<String, u32>) -> Row {
     let pupil = &r.pupil;
     Row {
+        needs_specialist: senco_domain::provision::needs_specialist(
+            r.current.stage,
+            involvements.get(&pupil.id).copied().unwrap_or(0),
+        ),
         id: pupil.id.clone(),
         name: format!(
             "{}, {}",
@@ -673,11 +679,16 @@ async fn page(
         pairs.push(("page", n.to_string()));
         format!("?{}", query(&pairs))
     };
-    let rows = all
+    let shown: Vec<&RegisterRow> = all
         .iter()
         .skip((page_no - 1) * PER_PAGE)
         .take(PER_PAGE)
-        .map(|r| row(r, today))
+        .collect();
+    let ids: Vec<String> = shown.iter().map(|r| r.pupil.id.clone()).collect();
+    let involvements = state.store.open_involvement_counts(&ids).await?;
+    let rows = shown
+        .into_iter()
+        .map(|r| row(r, today, &involvements))
         .collect();
     let mut csv_pairs = filters.pairs();
     csv_pairs.extend(sort.pairs());
