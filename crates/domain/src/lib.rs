@@ -18,6 +18,7 @@ pub mod provision;
 pub mod pupil;
 pub mod role;
 pub mod school;
+pub mod specialist;
 pub mod totp;
 pub mod upn;
 pub mod year_group;

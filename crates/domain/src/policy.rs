@@ -37,6 +37,19 @@ pub enum Resource {
     ProvisionCosts,
     /// Recording delivered sessions of a pupil's provision.
     Delivery,
+    /// Outside specialists' involvement with a pupil: who is involved, consent, visits and
+    /// advice (a specialist only their own involvement).
+    Involvement,
+    /// Visits, assessments, advice and recommendations noted on an involvement.
+    InvolvementNotes,
+    /// Reports uploaded by or for specialists (parents only those the SENCO has shared).
+    SpecialistReports,
+    /// The outside agencies a school works with, and their people.
+    Agencies,
+    /// The history around a pupil's SEN record: stage history, statutory processes,
+    /// provision and the chronology. Specialists see only identity, needs and the current
+    /// plan (and their own involvement), so they do not have this.
+    PupilSenHistory,
 }
 
 /// What is being done.
@@ -90,8 +103,9 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Aggregates, Concern, Delivery, Installation, ParentViews, Provision, ProvisionCosts,
-    PupilAudit, PupilContacts, PupilDetails, PupilSen, Users,
+    Agencies, Aggregates, Concern, Delivery, Installation, Involvement, InvolvementNotes,
+    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilSen,
+    PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -116,6 +130,17 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, Provision, Update),
     rule(Role::Senco, OwnSchool, ProvisionCosts, Read),
     rule(Role::Senco, OwnSchool, Delivery, Create),
+    rule(Role::Senco, OwnSchool, PupilSenHistory, Read),
+    rule(Role::Senco, OwnSchool, Involvement, Read),
+    rule(Role::Senco, OwnSchool, Involvement, Create),
+    rule(Role::Senco, OwnSchool, Involvement, Update),
+    rule(Role::Senco, OwnSchool, InvolvementNotes, Read),
+    rule(Role::Senco, OwnSchool, InvolvementNotes, Create),
+    rule(Role::Senco, OwnSchool, SpecialistReports, Read),
+    rule(Role::Senco, OwnSchool, SpecialistReports, Create),
+    rule(Role::Senco, OwnSchool, SpecialistReports, Update),
+    rule(Role::Senco, OwnSchool, Agencies, Read),
+    rule(Role::Senco, OwnSchool, Agencies, Create),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -124,6 +149,11 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, Aggregates, Read),
     rule(Role::Head, OwnSchool, Provision, Read),
     rule(Role::Head, OwnSchool, ProvisionCosts, Read),
+    rule(Role::Head, OwnSchool, PupilSenHistory, Read),
+    rule(Role::Head, OwnSchool, Involvement, Read),
+    rule(Role::Head, OwnSchool, InvolvementNotes, Read),
+    rule(Role::Head, OwnSchool, SpecialistReports, Read),
+    rule(Role::Head, OwnSchool, Agencies, Read),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
@@ -141,22 +171,44 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Teacher, Teaches, Concern, Create),
     rule(Role::Teacher, OwnSchool, Provision, Read),
     rule(Role::Teacher, Teaches, Delivery, Create),
+    rule(Role::Teacher, Teaches, PupilSenHistory, Read),
+    rule(Role::Teacher, Teaches, Involvement, Read),
+    rule(Role::Teacher, Teaches, InvolvementNotes, Read),
+    rule(Role::Teacher, OwnSchool, Agencies, Read),
     rule(Role::TeachingAssistant, Teaches, PupilDetails, Read),
     rule(Role::TeachingAssistant, Teaches, PupilSen, Read),
     rule(Role::TeachingAssistant, Teaches, Concern, Create),
     rule(Role::TeachingAssistant, OwnSchool, Provision, Read),
     rule(Role::TeachingAssistant, Teaches, Delivery, Create),
+    rule(Role::TeachingAssistant, Teaches, PupilSenHistory, Read),
     // Parents: their own child, only with unrestricted parental responsibility.
     rule(Role::Parent, OwnChild, PupilDetails, Read),
     rule(Role::Parent, OwnChild, PupilSen, Read),
     rule(Role::Parent, OwnChild, ParentViews, Create),
+    rule(Role::Parent, OwnChild, PupilSenHistory, Read),
+    rule(Role::Parent, OwnChild, Involvement, Read),
+    rule(Role::Parent, OwnChild, SpecialistReports, Read),
     // Specialists: pupils referred to them.
     rule(Role::Specialist, ReferredTo, PupilDetails, Read),
     rule(Role::Specialist, ReferredTo, PupilSen, Read),
+    rule(Role::Specialist, ReferredTo, Involvement, Read),
+    rule(Role::Specialist, ReferredTo, InvolvementNotes, Read),
+    rule(Role::Specialist, ReferredTo, InvolvementNotes, Create),
+    rule(Role::Specialist, ReferredTo, SpecialistReports, Read),
+    rule(Role::Specialist, ReferredTo, SpecialistReports, Create),
     // Local-authority officers: aggregates, and records their schools have shared.
     rule(Role::LaOfficer, OwnAuthority, Aggregates, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilDetails, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilSen, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, PupilSenHistory, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, Involvement, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, InvolvementNotes, Read),
+    rule(
+        Role::LaOfficer,
+        SharedWithAuthority,
+        SpecialistReports,
+        Read,
+    ),
     // Administrators: the installation, never SEN content.
     rule(Role::Admin, Install, Installation, Read),
     rule(Role::Admin, Install, Installation, Create),
@@ -212,6 +264,10 @@ mod tests {
                     | Concern
                     | ParentViews
                     | Delivery
+                    | Involvement
+                    | InvolvementNotes
+                    | SpecialistReports
+                    | PupilSenHistory
             );
             if pupil_resource {
                 assert_eq!(reach[0], Some(r.relation), "{r:?}");
@@ -316,6 +372,66 @@ mod tests {
                 allows(role, OwnSchool, Provision, Create),
                 role == Role::Senco,
                 "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn teaching_assistants_never_see_specialists_reports_and_specialists_no_history() {
+        for relation in [OwnSchool, Teaches] {
+            assert!(!allows(
+                Role::TeachingAssistant,
+                relation,
+                SpecialistReports,
+                Read
+            ));
+            assert!(!allows(
+                Role::TeachingAssistant,
+                relation,
+                Involvement,
+                Read
+            ));
+            assert!(!allows(Role::Teacher, relation, SpecialistReports, Read));
+        }
+        assert!(!allows(Role::Specialist, ReferredTo, PupilSenHistory, Read));
+        assert!(!allows(Role::Specialist, ReferredTo, Concern, Read));
+        assert!(allows(
+            Role::Specialist,
+            ReferredTo,
+            SpecialistReports,
+            Create
+        ));
+        // Only the SENCO changes an involvement's status or consent, or shares a report.
+        for role in Role::ALL {
+            for relation in [
+                OwnSchool,
+                Teaches,
+                OwnChild,
+                ReferredTo,
+                SharedWithAuthority,
+            ] {
+                let senco = role == Role::Senco && relation == OwnSchool;
+                assert_eq!(
+                    allows(role, relation, Involvement, Update),
+                    senco,
+                    "{role:?}"
+                );
+                assert_eq!(
+                    allows(role, relation, SpecialistReports, Update),
+                    senco,
+                    "{role:?}"
+                );
+            }
+        }
+        // Everyone else who reads SEN records reads their history.
+        for r in MATRIX
+            .iter()
+            .filter(|r| r.resource == PupilSen && r.action == Read)
+        {
+            assert_eq!(
+                allows(r.role, r.relation, PupilSenHistory, Read),
+                r.role != Role::Specialist,
+                "{r:?}"
             );
         }
     }

@@ -16,6 +16,7 @@ pub mod provision;
 pub mod pupils;
 pub mod schools;
 pub mod sen;
+pub mod specialists;
 pub mod users;
 
 use std::str::FromStr;

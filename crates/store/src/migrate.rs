@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_provision.sql"),
         postgres: include_str!("../migrations/postgres/0007_provision.sql"),
     },
+    Migration {
+        version: 8,
+        name: "specialists",
+        sqlite: include_str!("../migrations/sqlite/0008_specialists.sql"),
+        postgres: include_str!("../migrations/postgres/0008_specialists.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

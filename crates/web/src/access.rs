@@ -89,6 +89,11 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::Provision => "provision",
         Resource::ProvisionCosts => "provision_costs",
         Resource::Delivery => "delivery",
+        Resource::Involvement => "involvement",
+        Resource::InvolvementNotes => "involvement_note",
+        Resource::SpecialistReports => "specialist_report",
+        Resource::Agencies => "agencies",
+        Resource::PupilSenHistory => "sen_history",
     }
 }
 
@@ -168,7 +173,7 @@ pub fn require(
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
         // The catalogue belongs to a school: its staff reach it whatever their pupil reach.
-        Resource::Provision | Resource::ProvisionCosts => principal
+        Resource::Provision | Resource::ProvisionCosts | Resource::Agencies => principal
             .user
             .school_id
             .as_ref()

@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub source_url: String,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest specialist report accepted, in bytes (upload routes accept bodies this big).
+    pub upload_limit: usize,
     /// Staff, specialists and officers must sign in with a second factor (TOTP).
     pub require_two_factor: bool,
     /// The address people use to reach Senco, for links in emails (never taken from the
@@ -47,6 +49,7 @@ impl Default for WebConfig {
             audit_flush: Duration::from_millis(50),
             source_url: "https://example.invalid/senco".to_string(),
             body_limit: 2 * 1024 * 1024,
+            upload_limit: 10 * 1024 * 1024,
             require_two_factor: true,
             public_url: "http://127.0.0.1:8080".to_string(),
         }

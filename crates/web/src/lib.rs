@@ -19,6 +19,7 @@ pub mod records;
 pub mod routes;
 pub mod security;
 pub mod sen;
+pub mod specialists;
 
 use std::sync::Arc;
 

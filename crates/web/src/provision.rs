@@ -405,15 +405,16 @@ pub async fn pupil_targets(
     state: &AppState,
     pupil: &Pupil,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(state
-        .store
-        .plans_for_pupil(&pupil.id)
-        .await?
-        .into_iter()
-        .filter(|p| p.fields.status != "closed")
-        .flat_map(|p| p.fields.targets.into_iter())
-        .map(|t| (t.id, t.target))
-        .collect())
+    let mut out = Vec::new();
+    for plan in state.store.plans_for_pupil(&pupil.id).await? {
+        if plan.fields.status == "closed" {
+            continue;
+        }
+        // The list comes without targets: read each open plan whole.
+        let plan = state.store.plan(&plan.id).await?;
+        out.extend(plan.fields.targets.into_iter().map(|t| (t.id, t.target)));
+    }
+    Ok(out)
 }
 
 /// Allocates a pupil to a provision of their school.

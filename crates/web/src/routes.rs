@@ -286,6 +286,91 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::stage_changes::process_new).post(pages::stage_changes::process_create),
         )
+        // @specialist-routes
+        .at(
+            "/specialists",
+            Page,
+            &["GET"],
+            get(pages::specialists::index),
+        )
+        .at(
+            "/specialists/agencies",
+            Page,
+            &["POST"],
+            post(pages::specialists::agency_create),
+        )
+        .at(
+            "/specialists/people",
+            Page,
+            &["POST"],
+            post(pages::specialists::person_create),
+        )
+        .at(
+            "/pupils/{id}/involvements/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::specialists::refer_new).post(pages::specialists::refer_create),
+        )
+        .at(
+            "/involvements/{id}",
+            Page,
+            &["GET"],
+            get(pages::specialists::show),
+        )
+        .at(
+            "/involvements/{id}/status",
+            Page,
+            &["POST"],
+            post(pages::specialists::status_update),
+        )
+        .at(
+            "/involvements/{id}/notes",
+            Page,
+            &["POST"],
+            post(pages::specialists::note_create),
+        )
+        .at(
+            "/involvement-notes/{id}/strategy",
+            Page,
+            &["POST"],
+            post(pages::specialists::strategy),
+        )
+        .at(
+            "/reports/{id}/download",
+            Page,
+            &["GET"],
+            get(pages::specialists::download),
+        )
+        .at(
+            "/reports/{id}/share",
+            Page,
+            &["POST"],
+            post(pages::specialists::share),
+        )
+        .at(
+            "/api/v1/pupils/{id}/involvements",
+            Api,
+            &["GET", "POST"],
+            get(api::specialists::list).post(api::specialists::create),
+        )
+        .at(
+            "/api/v1/involvements/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::specialists::get).patch(api::specialists::patch),
+        )
+        .at(
+            "/api/v1/involvements/{id}/notes",
+            Api,
+            &["POST"],
+            post(api::specialists::create_note),
+        )
+        .at(
+            "/api/v1/reports/{id}",
+            Api,
+            &["GET"],
+            get(api::specialists::download),
+        )
         // @provision-routes
         .at(
             "/api/v1/provisions",
@@ -421,9 +506,30 @@ fn table() -> Routes {
         )
 }
 
+/// Routes that take uploads: their bodies may be as large as the upload limit, where every
+/// other route keeps the general body limit.
+fn upload_table() -> Routes {
+    use Access::{Api, Page};
+    Routes::new()
+        .at(
+            "/involvements/{id}/reports",
+            Page,
+            &["POST"],
+            post(pages::specialists::report_upload),
+        )
+        .at(
+            "/api/v1/involvements/{id}/reports",
+            Api,
+            &["POST"],
+            post(api::specialists::upload),
+        )
+}
+
 /// Every route the server serves (for the access meta-tests).
 pub fn route_table() -> Vec<RouteSpec> {
-    table().specs
+    let mut specs = table().specs;
+    specs.extend(upload_table().specs);
+    specs
 }
 
 async fn fallback(
@@ -455,14 +561,21 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub fn router(state: AppState) -> Router {
     let assets = ServeDir::new(&state.config.assets_dir);
     let body_limit = state.config.body_limit;
+    // The multipart overhead (boundaries, the title and the form token) on top of the file.
+    let upload_body = state.config.upload_limit + 64 * 1024;
+    let uploads = upload_table()
+        .router
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(upload_body));
     table()
         .router
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .merge(uploads)
         .nest_service("/assets", assets)
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn(security::headers))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -901,11 +901,28 @@ pub async fn add_process(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChronologyItem {
     pub date: Date,
-    /// `concern`, `stage_change`, `parents_told`, `need`, `need_ended`, `process`, `process_decided`.
+    /// `concern`, `stage_change`, `parents_told`, `need`, `need_ended`, `process`,
+    /// `process_decided`, `referral`, `consent`, `involvement_closed`, `visit`, `assessment`,
+    /// `advice`, `recommendation`, `report`.
     pub kind: &'static str,
     pub title: String,
     pub detail: String,
     pub record_id: String,
+}
+
+/// A pupil's whole timeline as `p` may see it, oldest first: concerns for those who may read
+/// them, and the outside specialists' referrals, notes and reports.
+pub async fn pupil_chronology(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    pupil: &Pupil,
+) -> Result<Vec<ChronologyItem>, StoreError> {
+    use senco_domain::policy::{Action, Resource};
+    let concerns = crate::access::may(p, Resource::Concern, Action::Read);
+    let mut items = chronology(state, pupil, concerns).await?;
+    items.extend(crate::specialists::chronology_items(state, p, pupil).await?);
+    items.sort_by_key(|i| i.date);
+    Ok(items)
 }
 
 /// A pupil's timeline, oldest first. Concerns are included only when `with_concerns`.

@@ -26,6 +26,8 @@ mod sen;
 mod plans;
 // Provision: catalogue, allocations, delivery, the map and impact.
 mod provision;
+// Outside specialists: referrals, consent, notes, reports and what specialists see.
+mod specialists;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

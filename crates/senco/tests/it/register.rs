@@ -559,10 +559,12 @@ async fn the_chronology_lists_events_oldest_first_and_parents_never_see_concerns
         let r = c.get(&format!("/api/v1/pupils/{pupil}/chronology")).await;
         assert_eq!(r.status, 404, "{email} API");
     }
-    // The specialist involved with p2 sees p2's chronology.
+    // Even the specialist involved with p2 sees only p2's identity, needs, current plan and
+    // their own involvement: not the chronology.
     let s = app.signed_in(SPECIALIST_S).await;
+    assert_eq!(s.get(&format!("/pupils/{}", fx.p2)).await.status, 200);
     assert_eq!(
         s.get(&format!("/pupils/{}/chronology", fx.p2)).await.status,
-        200
+        404
     );
 }

@@ -11,6 +11,7 @@ pub mod schools;
 pub mod plans;
 pub mod provision;
 pub mod sen;
+pub mod specialists;
 // @register-api-modules
 pub mod sen_read;
 
@@ -253,6 +254,8 @@ impl Modify for Security {
         provision::list, provision::create, provision::get, provision::patch,
         provision::pupil_allocations, provision::create_allocation, provision::get_allocation,
         provision::patch_allocation, provision::sessions, provision::create_session,
+        specialists::list, specialists::create, specialists::get, specialists::patch,
+        specialists::create_note, specialists::upload, specialists::download,
         // @register-api-paths
         sen_read::register, sen_read::chronology,
     ),
@@ -266,6 +269,8 @@ impl Modify for Security {
         provision::ProvisionOut, provision::ProvisionIn, provision::ProvisionList, provision::MeasureOut,
         provision::DeliveryOut, provision::AllocationOut, provision::AllocationList, provision::AllocationIn,
         provision::AllocationPatch, provision::SessionOut, provision::SessionList, provision::SessionIn,
+        specialists::ReportOut, specialists::InvolvementOut, specialists::InvolvementList, specialists::ReferralIn,
+        specialists::InvolvementPatch, specialists::NoteIn,
         // @register-api-schemas
         sen_read::Stage, sen_read::RegisterItem, sen_read::RegisterList, sen_read::ChronologyItemOut,
         sen_read::ChronologyList,

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::schools::Framework;
 use super::{ApiError, List, paging};
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for};
+use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
 use crate::i18n::EN;
 use crate::pages::register::{
@@ -252,9 +252,8 @@ pub async fn chronology(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
-    let items =
-        crate::sen::chronology(&state, &pupil, may(&p, Resource::Concern, Action::Read)).await?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+    let items = crate::sen::pupil_chronology(&state, &p, &pupil).await?;
     let items: Vec<ChronologyItemOut> = items
         .into_iter()
         .map(|i| ChronologyItemOut {

@@ -12,7 +12,7 @@ use senco_domain::policy::{Action, Resource};
 
 use super::{PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for};
+use crate::access::{Actor, pupil_for};
 use crate::auth::SignedIn;
 use crate::i18n::EN;
 use crate::sen::ChronologyItem;
@@ -38,10 +38,8 @@ pub async fn show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
-        let items =
-            crate::sen::chronology(&state, &pupil, may(&p, Resource::Concern, Action::Read))
-                .await?;
+        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+        let items = crate::sen::pupil_chronology(&state, &p, &pupil).await?;
         Ok::<_, PageError>(ChronologyPage {
             page: PageChrome::signed_in(&state, &p, EN.chron_title, Section::Pupils),
             name: pupil.display_name(),

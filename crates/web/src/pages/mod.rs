@@ -17,6 +17,7 @@ pub mod concerns;
 pub mod forms;
 pub mod plans;
 pub mod provision;
+pub mod specialists;
 pub mod stage_changes;
 // @register-modules
 pub mod chronology;
@@ -64,6 +65,7 @@ pub enum Section {
     Concerns,
     Register,
     Provision,
+    Specialists,
     Users,
     None,
 }
@@ -98,6 +100,16 @@ pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
         );
     if provision {
         items.push((Section::Provision, "/provision", m.prov_nav));
+    }
+    let agencies = senco_domain::policy::pupil_reach(role).is_some()
+        && senco_domain::policy::allows(
+            role,
+            senco_domain::policy::Relation::OwnSchool,
+            senco_domain::policy::Resource::Agencies,
+            senco_domain::policy::Action::Read,
+        );
+    if agencies {
+        items.push((Section::Specialists, "/specialists", m.spec_nav));
     }
     if senco_domain::policy::user_reach(role).is_some() {
         items.push((Section::Users, "/admin/users", m.nav_users));
@@ -180,6 +192,15 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "allocated" => Some(m.prov_flash_allocated),
         "session_saved" => Some(m.prov_flash_session),
         "exit_saved" => Some(m.prov_flash_exit),
+        "agency_added" => Some(m.spec_flash_agency),
+        "person_added" => Some(m.spec_flash_person),
+        "referral_made" => Some(m.spec_flash_referral),
+        "involvement_updated" => Some(m.spec_flash_updated),
+        "note_added" => Some(m.spec_flash_note),
+        "report_uploaded" => Some(m.spec_flash_report),
+        "report_shared" => Some(m.spec_flash_shared),
+        "report_unshared" => Some(m.spec_flash_unshared),
+        "strategy_added" => Some(m.spec_flash_strategy),
         _ => None,
     }
 }

@@ -1200,15 +1200,19 @@ async fn allocation_page(
                 .collect()
         })
         .unwrap_or_default();
-    let targets = {
-        let known = state.store.plans_for_pupil(&a.pupil_id).await?;
-        known
-            .into_iter()
-            .flat_map(|pl| pl.fields.targets.into_iter())
-            .filter(|t| a.targets.contains(&t.id))
-            .map(|t| t.target)
-            .collect()
-    };
+    let mut targets = Vec::new();
+    if !a.targets.is_empty() {
+        for listed in state.store.plans_for_pupil(&a.pupil_id).await? {
+            let plan = state.store.plan(&listed.id).await?;
+            targets.extend(
+                plan.fields
+                    .targets
+                    .into_iter()
+                    .filter(|t| a.targets.contains(&t.id))
+                    .map(|t| t.target),
+            );
+        }
+    }
     let cost = if can_see_costs(p) {
         match state.store.provision(&a.school_id, &a.provision_id).await {
             Ok(pv) => format_pounds(facts.cost(&a, &pv)),

@@ -301,6 +301,11 @@ pub struct SenSection {
     pub allocations: Vec<super::provision::AllocationRow>,
     pub has_shortfall: bool,
     pub can_allocate: bool,
+    /// Whether the stage history, processes and provision are shown (not to specialists).
+    pub history_visible: bool,
+    /// Outside specialists involved (a specialist sees only their own involvement).
+    pub involvements: Option<Vec<super::specialists::InvolvementRow>>,
+    pub can_refer: bool,
 }
 
 async fn sen_section(
@@ -387,7 +392,7 @@ async fn sen_section(
             (name.to_string(), long_date(pr.started_on), decided)
         })
         .collect();
-    let plans = state
+    let plans: Vec<(String, String, String, String, String)> = state
         .store
         .plans_for_pupil(&pupil.id)
         .await?
@@ -412,8 +417,30 @@ async fn sen_section(
         .collect();
     let can_write_plan = may(p, Resource::PupilSen, Action::Create)
         && crate::plans::plan_kind_for(state, pupil).await?.is_some();
-    let allocations = super::provision::pupil_rows(state, p, pupil).await?;
+    let history_visible = may(p, Resource::PupilSenHistory, Action::Read);
+    let allocations = if history_visible {
+        super::provision::pupil_rows(state, p, pupil).await?
+    } else {
+        Vec::new()
+    };
+    let involvements = if may(p, Resource::Involvement, Action::Read) {
+        Some(super::specialists::pupil_rows(state, p, pupil).await?)
+    } else {
+        None
+    };
+    // Without the history, only current plans are listed.
+    let plans = if history_visible {
+        plans
+    } else {
+        plans
+            .into_iter()
+            .filter(|pl| pl.2 != senco_domain::plan::PlanStatus::Closed.label())
+            .collect()
+    };
     Ok(Some(SenSection {
+        history_visible,
+        involvements,
+        can_refer: may(p, Resource::Involvement, Action::Create),
         plans,
         can_write_plan,
         has_shortfall: allocations.iter().any(|a| a.delivery.shortfall),

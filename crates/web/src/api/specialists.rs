@@ -1,0 +1,510 @@
+//! Outside specialists through the API: a pupil's involvements
+//! (`/api/v1/pupils/{id}/involvements`), one involvement's status and consent
+//! (`/api/v1/involvements/{id}`, ETag and If-Match), its notes, report uploads (the file as
+//! the request body) and downloads (`/api/v1/reports/{id}`, audited). Same rules and access
+//! as the pages.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::pupil::date_from_iso;
+use senco_store::specialists::{Involvement, Report};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::plans::{etag, if_match};
+use super::sen::Created;
+use super::{ApiError, ApiJson, FieldProblem};
+use crate::AppState;
+use crate::access::{Actor, deny_pupil, pupil_for};
+use crate::auth::ApiCaller;
+use crate::pages::request_id;
+use crate::sen::{Issue, SenError};
+use crate::specialists::{
+    NoteInput, ReferralInput, StatusInput, add_note, change_involvement, refer, upload_report,
+    visible_involvement, visible_involvements, visible_reports,
+};
+
+#[allow(unused_imports)]
+use super::Problem;
+
+fn problem(e: SenError) -> ApiError {
+    match e {
+        SenError::Invalid(issues) => ApiError::invalid(
+            issues
+                .into_iter()
+                .map(
+                    |Issue {
+                         field,
+                         reason,
+                         message,
+                     }| FieldProblem {
+                        field: field.to_string(),
+                        reason,
+                        message,
+                    },
+                )
+                .collect(),
+        ),
+        SenError::Conflict => ApiError::precondition_failed(),
+        SenError::Store(e) => e.into(),
+    }
+}
+
+/// A report's description.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportOut {
+    pub id: String,
+    pub title: String,
+    pub file_name: String,
+    /// `pdf`, `docx`, `png` or `jpeg`.
+    pub kind: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub shared_with_parents: bool,
+    /// UTC, RFC 3339.
+    pub uploaded_at: String,
+}
+
+/// A specialist's involvement with a pupil.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InvolvementOut {
+    pub id: String,
+    pub pupil_id: String,
+    pub agency_id: Option<String>,
+    pub agency_name: Option<String>,
+    /// `educational_psychology`, `speech_and_language_therapy`, `specialist_teaching`,
+    /// `occupational_therapy`, `physiotherapy`, `camhs`, `sensory_service`,
+    /// `behaviour_support`, `school_nurse` or `social_care`.
+    pub agency_kind: Option<String>,
+    pub person_name: Option<String>,
+    /// `requested`, `accepted`, `active` or `closed`.
+    pub status: String,
+    pub referral_on: Option<String>,
+    pub reason: String,
+    pub consent_on: Option<String>,
+    pub consent_by: Option<String>,
+    pub consent_withdrawn_on: Option<String>,
+    pub closed_on: Option<String>,
+    pub reports: Vec<ReportOut>,
+    pub version: i64,
+}
+
+/// Involvements.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvolvementList {
+    pub items: Vec<InvolvementOut>,
+    pub total: i64,
+}
+
+fn report_out(r: &Report) -> ReportOut {
+    ReportOut {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        file_name: r.file_name.clone(),
+        kind: r.kind.clone(),
+        size_bytes: r.size_bytes,
+        sha256: r.sha256.clone(),
+        shared_with_parents: r.shared_with_parents,
+        uploaded_at: senco_store::ts(r.uploaded_at),
+    }
+}
+
+async fn out(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    list: &[Involvement],
+) -> Result<Vec<InvolvementOut>, ApiError> {
+    let reports = visible_reports(state, p, list).await?;
+    Ok(list
+        .iter()
+        .map(|i| InvolvementOut {
+            id: i.id.clone(),
+            pupil_id: i.pupil_id.clone(),
+            agency_id: i.agency_id.clone(),
+            agency_name: i.agency_name.clone(),
+            agency_kind: i.agency_kind.map(|k| k.as_str().to_string()),
+            person_name: i.person_name.clone(),
+            status: i.status.as_str().to_string(),
+            referral_on: i.referral_on.map(senco_store::ds),
+            reason: i.reason.clone(),
+            consent_on: i.consent_on.map(senco_store::ds),
+            consent_by: i.consent_by.clone(),
+            consent_withdrawn_on: i.consent_withdrawn_on.map(senco_store::ds),
+            closed_on: i.closed_on.map(senco_store::ds),
+            reports: reports
+                .iter()
+                .filter(|r| r.involvement_id == i.id)
+                .map(report_out)
+                .collect(),
+            version: i.version,
+        })
+        .collect())
+}
+
+/// A pupil's involvements (a specialist sees only their own).
+#[utoipa::path(
+    get,
+    path = "/api/v1/pupils/{id}/involvements",
+    params(("id" = String, Path, description = "The pupil's id")),
+    responses(
+        (status = 200, body = InvolvementList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<InvolvementList>, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
+    let list = visible_involvements(&state, &p, &pupil.id).await?;
+    let items = out(&state, &p, &list).await?;
+    Ok(Json(InvolvementList {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// A referral to an outside agency.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralIn {
+    pub agency_id: String,
+    #[serde(default)]
+    pub person_id: Option<String>,
+    /// `YYYY-MM-DD`, not in the future.
+    pub referral_on: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`, with `consent_by`.
+    #[serde(default)]
+    pub consent_on: Option<String>,
+    #[serde(default)]
+    pub consent_by: Option<String>,
+}
+
+/// Refer a pupil to an outside agency.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pupils/{id}/involvements",
+    params(("id" = String, Path, description = "The pupil's id")),
+    request_body = ReferralIn,
+    responses(
+        (status = 201, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReferralIn>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
+    let input = ReferralInput {
+        agency_id: body.agency_id,
+        person_id: body.person_id.unwrap_or_default(),
+        referral_on: date_from_iso(&body.referral_on),
+        reason: body.reason,
+        consent_on: body.consent_on.as_deref().and_then(date_from_iso),
+        consent_by: body.consent_by.unwrap_or_default(),
+    };
+    let id = refer(&state, &actor, &pupil, &input)
+        .await
+        .map_err(problem)?;
+    one(&state, &p, &id, StatusCode::CREATED).await
+}
+
+async fn one(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    id: &str,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let inv = visible_involvement(state, p, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let body = out(state, p, std::slice::from_ref(&inv)).await?;
+    let mut r = (status, Json(body.into_iter().next())).into_response();
+    r.headers_mut().insert(header::ETAG, etag(inv.version));
+    Ok(r)
+}
+
+async fn load(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: &str,
+    resource: Resource,
+    action: Action,
+) -> Result<Involvement, ApiError> {
+    match visible_involvement(state, actor.principal, id).await? {
+        Some(inv) => {
+            pupil_for(state, actor, &inv.pupil_id, resource, action).await?;
+            Ok(inv)
+        }
+        None => {
+            if let Some(pupil) = state.store.involvement_pupil_unscoped_for_audit(id).await? {
+                deny_pupil(state, actor, &pupil, resource, action).await;
+            }
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+/// An involvement with its reports.
+#[utoipa::path(
+    get,
+    path = "/api/v1/involvements/{id}",
+    params(("id" = String, Path, description = "The involvement's id")),
+    responses(
+        (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let inv = load(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
+    one(&state, &p, &inv.id, StatusCode::OK).await
+}
+
+/// A change of status or consent.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvolvementPatch {
+    /// `requested`, `accepted`, `active` or `closed` (forward only).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `YYYY-MM-DD`, with `consent_by`.
+    #[serde(default)]
+    pub consent_on: Option<String>,
+    #[serde(default)]
+    pub consent_by: Option<String>,
+    /// The parents withdrew consent: the specialist loses access at once.
+    #[serde(default)]
+    pub withdraw_consent: bool,
+}
+
+/// Move an involvement on, or record or withdraw consent.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/involvements/{id}",
+    params(
+        ("id" = String, Path, description = "The involvement's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from GET; a stale one is refused with 412"),
+    ),
+    request_body = InvolvementPatch,
+    responses(
+        (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The new version"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<InvolvementPatch>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let inv = load(&state, &actor, &id, Resource::Involvement, Action::Update).await?;
+    let expected = if_match(&headers, inv.version)?;
+    let input = StatusInput {
+        status: body.status.unwrap_or_default(),
+        consent_on: body.consent_on.as_deref().and_then(date_from_iso),
+        consent_by: body.consent_by.unwrap_or_default(),
+        withdraw_consent: body.withdraw_consent,
+    };
+    change_involvement(&state, &actor, &inv, expected, &input)
+        .await
+        .map_err(problem)?;
+    one(&state, &p, &inv.id, StatusCode::OK).await
+}
+
+/// A visit, assessment, advice or recommendation.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteIn {
+    /// `visit`, `assessment`, `advice` or `recommendation`.
+    pub kind: String,
+    /// `YYYY-MM-DD`, not in the future.
+    pub on: String,
+    pub body: String,
+}
+
+/// Add a note to an involvement (the SENCO, or the specialist involved).
+#[utoipa::path(
+    post,
+    path = "/api/v1/involvements/{id}/notes",
+    params(("id" = String, Path, description = "The involvement's id")),
+    request_body = NoteIn,
+    responses(
+        (status = 201, body = Created),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_note(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteIn>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let inv = load(
+        &state,
+        &actor,
+        &id,
+        Resource::InvolvementNotes,
+        Action::Create,
+    )
+    .await?;
+    let input = NoteInput {
+        kind: body.kind,
+        on: date_from_iso(&body.on),
+        body: body.body,
+    };
+    let id = add_note(&state, &actor, &inv, &input)
+        .await
+        .map_err(problem)?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// The report's title and file name, in the query string of an upload.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    pub title: String,
+    /// The original file name (its extension must match the contents).
+    pub file_name: String,
+}
+
+/// Upload a report: the file is the request body (a PDF, DOCX, PNG or JPEG; type, magic
+/// bytes and size are checked; image metadata such as GPS is removed).
+#[utoipa::path(
+    post,
+    path = "/api/v1/involvements/{id}/reports",
+    params(("id" = String, Path, description = "The involvement's id"), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = Created),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let inv = load(
+        &state,
+        &actor,
+        &id,
+        Resource::SpecialistReports,
+        Action::Create,
+    )
+    .await?;
+    let id = upload_report(&state, &actor, &inv, &q.title, &q.file_name, &body)
+        .await
+        .map_err(problem)?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// Download a report (audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn download(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let report = state.store.report(&id).await?;
+    let inv = load(
+        &state,
+        &actor,
+        &report.involvement_id,
+        Resource::SpecialistReports,
+        Action::Read,
+    )
+    .await?;
+    let visible = visible_reports(&state, &p, std::slice::from_ref(&inv))
+        .await?
+        .into_iter()
+        .any(|r| r.id == report.id);
+    if !visible {
+        deny_pupil(
+            &state,
+            &actor,
+            &report.pupil_id,
+            Resource::SpecialistReports,
+            Action::Read,
+        )
+        .await;
+        return Err(ApiError::not_found());
+    }
+    crate::specialists::audit_download(&state, &actor, &report).await?;
+    let data = state.store.report_data(&report.id).await?;
+    let mut r = (StatusCode::OK, data).into_response();
+    for (k, v) in crate::pages::specialists::download_headers(&report) {
+        r.headers_mut().insert(k, v);
+    }
+    Ok(r)
+}

@@ -1,0 +1,739 @@
+//! Outside specialists, shared by pages and API: the school's agencies and their people,
+//! referrals with parental consent, the involvement's status, visits and advice, uploaded
+//! reports (checked and cleaned by [`senco_interop::upload`]) and turning a recommendation
+//! into a plan strategy.
+//!
+//! The rules are the domain's ([`senco_domain::specialist`]); every change is one
+//! transaction with its audit row, and every download of a report is audited.
+
+use senco_domain::Date;
+use senco_domain::policy::{Action, Relation, Resource, pupil_reach};
+use senco_domain::specialist::{
+    AgencyKind, InvolvementStatus, NoteKind, add_strategy, check_status, only_own_involvements,
+    report_visible,
+};
+use senco_interop::upload::check_upload;
+use senco_store::pupils::Pupil;
+use senco_store::specialists::{
+    Involvement, InvolvementState, NewInvolvement, NewReport, Note, Report,
+};
+use senco_store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::access::{Actor, may};
+use crate::auth::Principal;
+use crate::provision::Typed;
+use crate::sen::{Issue, SenError};
+
+fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
+    Issue {
+        field,
+        reason: reason.to_string(),
+        message: message.into(),
+    }
+}
+
+fn optional(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
+}
+
+/// An agency as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AgencyInput {
+    pub kind: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// Adds an agency to a school's list.
+pub async fn add_agency(
+    state: &AppState,
+    actor: &Actor<'_>,
+    school_id: &str,
+    input: &AgencyInput,
+) -> Result<String, SenError> {
+    let mut issues = Vec::new();
+    let kind = AgencyKind::parse(&input.kind);
+    if kind.is_none() {
+        issues.push(issue("kind", "missing", "Select the kind of agency"));
+    }
+    let name = input.name.trim();
+    if name.is_empty() {
+        issues.push(issue("agency_name", "missing", "Enter the agency's name"));
+    }
+    let (Some(kind), true) = (kind, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_agency(
+        &mut tx,
+        school_id,
+        kind,
+        name,
+        optional(&input.email),
+        optional(&input.phone),
+        state.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => SenError::Invalid(vec![issue(
+            "agency_name",
+            "duplicate",
+            "The school already lists an agency with this name",
+        )]),
+        e => SenError::Store(e),
+    })?;
+    let mut e = actor.event(state, "agency", "create", "allowed");
+    e.school_id = Some(school_id.to_string());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// A person of an agency as typed.
+#[derive(Debug, Clone, Default)]
+pub struct PersonInput {
+    pub agency_id: String,
+    pub name: String,
+    pub role: String,
+    pub email: String,
+}
+
+/// Adds a person to one of a school's agencies.
+pub async fn add_person(
+    state: &AppState,
+    actor: &Actor<'_>,
+    school_id: &str,
+    input: &PersonInput,
+) -> Result<String, SenError> {
+    let mut issues = Vec::new();
+    let agency = state
+        .store
+        .agencies(school_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == input.agency_id.trim());
+    if agency.is_none() {
+        issues.push(issue(
+            "agency_id",
+            "unknown_value",
+            "Select one of the school's agencies",
+        ));
+    }
+    if input.name.trim().is_empty() {
+        issues.push(issue("person_name", "missing", "Enter the person's name"));
+    }
+    let email = optional(&input.email).map(|e| e.to_lowercase());
+    if let Some(e) = &email
+        && senco_domain::person::Email::parse(e).is_err()
+    {
+        issues.push(issue(
+            "person_email",
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ));
+    }
+    let (Some(agency), true) = (agency, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_person(
+        &mut tx,
+        &agency,
+        input.name.trim(),
+        input.role.trim(),
+        email.as_deref(),
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "agency_person", "create", "allowed");
+    e.school_id = Some(school_id.to_string());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// A referral as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralInput {
+    pub agency_id: String,
+    pub person_id: String,
+    pub referral_on: Typed<Date>,
+    pub reason: String,
+    pub consent_on: Typed<Date>,
+    pub consent_by: String,
+}
+
+fn past_date(
+    issues: &mut Vec<Issue>,
+    field: &'static str,
+    v: Typed<Date>,
+    today: Date,
+    missing: &str,
+) -> Option<Date> {
+    match v {
+        Some(Ok(d)) if d <= today => Some(d),
+        Some(Ok(_)) => {
+            issues.push(issue(
+                field,
+                "in_future",
+                "The date must be today or in the past",
+            ));
+            None
+        }
+        Some(Err(())) => {
+            issues.push(issue(field, "not_a_date", "The date must be a real date"));
+            None
+        }
+        None => {
+            if !missing.is_empty() {
+                issues.push(issue(field, "missing", missing));
+            }
+            None
+        }
+    }
+}
+
+/// The consent given: a date and who gave it, both or neither.
+fn consent_of<'a>(
+    issues: &mut Vec<Issue>,
+    on: Typed<Date>,
+    by: &'a str,
+    today: Date,
+) -> Option<(Date, &'a str)> {
+    let by = by.trim();
+    if on.is_none() && by.is_empty() {
+        return None;
+    }
+    let date = past_date(
+        issues,
+        "consent_on",
+        on,
+        today,
+        "Enter the date the parents gave consent",
+    );
+    if by.is_empty() {
+        issues.push(issue(
+            "consent_by",
+            "missing",
+            "Enter who gave consent, for example the child's mother",
+        ));
+    }
+    date.filter(|_| !by.is_empty()).map(|d| (d, by))
+}
+
+/// Records a referral to an outside agency.
+pub async fn refer(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &ReferralInput,
+) -> Result<String, SenError> {
+    let today = state.today();
+    let mut issues = Vec::new();
+    let agencies = state.store.agencies(&pupil.school_id).await?;
+    let agency = agencies.iter().find(|a| a.id == input.agency_id.trim());
+    if agency.is_none() {
+        issues.push(issue(
+            "agency_id",
+            "unknown_value",
+            "Select one of the school's agencies",
+        ));
+    }
+    let people = state.store.people(&pupil.school_id).await?;
+    let person = match optional(&input.person_id) {
+        None => None,
+        Some(id) => {
+            let p = people
+                .iter()
+                .find(|p| p.id == id && agency.is_some_and(|a| a.id == p.agency_id));
+            if p.is_none() {
+                issues.push(issue(
+                    "person_id",
+                    "unknown_value",
+                    "Select a person of the chosen agency",
+                ));
+            }
+            p
+        }
+    };
+    let referral_on = past_date(
+        &mut issues,
+        "referral_on",
+        input.referral_on,
+        today,
+        "Enter the date of the referral",
+    );
+    if input.reason.trim().is_empty() {
+        issues.push(issue(
+            "reason",
+            "missing",
+            "Enter what the school is asking the specialist for",
+        ));
+    }
+    let consent = consent_of(&mut issues, input.consent_on, &input.consent_by, today);
+    let (Some(agency), Some(referral_on), true) = (agency, referral_on, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_referral(
+        &mut tx,
+        &NewInvolvement {
+            pupil_id: &pupil.id,
+            school_id: &pupil.school_id,
+            agency_id: &agency.id,
+            person_id: person.map(|p| p.id.as_str()),
+            specialist_user_id: person.and_then(|p| p.user_id.as_deref()),
+            referral_on,
+            reason: input.reason.trim(),
+            consent,
+            created_by: Some(&actor.principal.user.id),
+        },
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "involvement", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// A change of an involvement's status or consent.
+#[derive(Debug, Clone, Default)]
+pub struct StatusInput {
+    pub status: String,
+    pub consent_on: Typed<Date>,
+    pub consent_by: String,
+    pub withdraw_consent: bool,
+}
+
+/// Moves an involvement on, records or withdraws consent. Closing it or withdrawing consent
+/// removes the specialist's access on their next request.
+pub async fn change_involvement(
+    state: &AppState,
+    actor: &Actor<'_>,
+    inv: &Involvement,
+    version: i64,
+    input: &StatusInput,
+) -> Result<(), SenError> {
+    let today = state.today();
+    let mut issues = Vec::new();
+    let to = match input.status.trim() {
+        "" => Some(inv.status),
+        s => InvolvementStatus::parse(s),
+    };
+    if to.is_none() {
+        issues.push(issue("status", "unknown_value", "Select a status"));
+    }
+    let new_consent = consent_of(&mut issues, input.consent_on, &input.consent_by, today);
+    let (consent, withdrawn) = if input.withdraw_consent {
+        (None, Some(today))
+    } else {
+        let kept = inv.consent_on.zip(inv.consent_by.as_deref());
+        (new_consent.or(kept), inv.consent_withdrawn_on)
+    };
+    // Withdrawing consent leaves the status as it is (access ends all the same); moving on
+    // to accepted or active needs consent.
+    if let Some(to) = to
+        && let Err(e) = check_status(inv.status, to, consent.is_some() || to == inv.status)
+    {
+        issues.push(issue("status", e.rule(), e.to_string()));
+    }
+    let (Some(to), true) = (to, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let closed_on = match to {
+        InvolvementStatus::Closed => inv.closed_on.or(Some(today)),
+        _ => None,
+    };
+    let mut tx = state.store.begin().await?;
+    Store::update_involvement(
+        &mut tx,
+        &inv.id,
+        version,
+        &InvolvementState {
+            status: to,
+            consent,
+            consent_withdrawn_on: withdrawn,
+            closed_on,
+        },
+        state.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict => SenError::Conflict,
+        e => SenError::Store(e),
+    })?;
+    let mut e = actor.event(state, "involvement", "update", "allowed");
+    e.school_id = Some(inv.school_id.clone());
+    e.pupil_id = Some(inv.pupil_id.clone());
+    e.record_id = Some(inv.id.clone());
+    e.fields = Some("status,consent".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}
+
+/// A note as typed.
+#[derive(Debug, Clone, Default)]
+pub struct NoteInput {
+    pub kind: String,
+    pub on: Typed<Date>,
+    pub body: String,
+}
+
+/// Adds a visit, assessment, advice or recommendation to an open involvement.
+pub async fn add_note(
+    state: &AppState,
+    actor: &Actor<'_>,
+    inv: &Involvement,
+    input: &NoteInput,
+) -> Result<String, SenError> {
+    let today = state.today();
+    let mut issues = Vec::new();
+    if !inv.status.is_open() {
+        issues.push(issue(
+            "kind",
+            "closed_involvement",
+            "This involvement is closed: make a new referral to add to it",
+        ));
+    }
+    let kind = NoteKind::parse(&input.kind);
+    if kind.is_none() {
+        issues.push(issue("kind", "missing", "Select what the note records"));
+    }
+    let on = past_date(
+        &mut issues,
+        "on",
+        input.on,
+        today,
+        "Enter the date of the visit or advice",
+    );
+    let body = input.body.trim();
+    if body.is_empty() {
+        issues.push(issue("body", "missing", "Enter the notes"));
+    } else if body.chars().count() > 20_000 {
+        issues.push(issue(
+            "body",
+            "too_long",
+            "The notes must be 20,000 characters or fewer",
+        ));
+    }
+    let (Some(kind), Some(on), true) = (kind, on, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_note(
+        &mut tx,
+        inv,
+        kind,
+        on,
+        body,
+        Some(&actor.principal.user.id),
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "involvement_note", "create", "allowed");
+    e.school_id = Some(inv.school_id.clone());
+    e.pupil_id = Some(inv.pupil_id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// Checks, cleans and stores an uploaded report. A file of the wrong type, too large, or
+/// whose name does not match its contents, is refused and nothing is stored.
+pub async fn upload_report(
+    state: &AppState,
+    actor: &Actor<'_>,
+    inv: &Involvement,
+    title: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<String, SenError> {
+    let mut issues = Vec::new();
+    if !inv.status.is_open() {
+        issues.push(issue(
+            "file",
+            "closed_involvement",
+            "This involvement is closed: make a new referral to add to it",
+        ));
+    }
+    let title = title.trim();
+    if title.is_empty() {
+        issues.push(issue(
+            "title",
+            "missing",
+            "Enter a title for the report, for example Educational psychology assessment",
+        ));
+    }
+    let checked = if bytes.is_empty() && file_name.trim().is_empty() {
+        issues.push(issue("file", "missing", "Select a file to upload"));
+        None
+    } else {
+        match check_upload(file_name, bytes, state.config.upload_limit) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                issues.push(issue("file", e.reason(), e.to_string()));
+                None
+            }
+        }
+    };
+    let (Some(checked), true) = (checked, issues.is_empty()) else {
+        return Err(SenError::Invalid(issues));
+    };
+    let sha = crate::auth::hex(&Sha256::digest(&checked.bytes));
+    let mut tx = state.store.begin().await?;
+    let id = Store::insert_report(
+        &mut tx,
+        &NewReport {
+            involvement: inv,
+            title,
+            file_name: &checked.display_name,
+            kind: checked.kind.as_str(),
+            sha256: &sha,
+            data: &checked.bytes,
+            uploaded_by: Some(&actor.principal.user.id),
+        },
+        state.now(),
+    )
+    .await?;
+    let mut e = actor.event(state, "specialist_report", "create", "allowed");
+    e.school_id = Some(inv.school_id.clone());
+    e.pupil_id = Some(inv.pupil_id.clone());
+    e.record_id = Some(id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(id)
+}
+
+/// Shares a report with the pupil's parents, or stops sharing it.
+pub async fn share_report(
+    state: &AppState,
+    actor: &Actor<'_>,
+    report: &Report,
+    shared: bool,
+) -> Result<(), SenError> {
+    let mut tx = state.store.begin().await?;
+    Store::set_report_shared(&mut tx, &report.id, shared).await?;
+    let mut e = actor.event(state, "specialist_report", "update", "allowed");
+    e.school_id = Some(report.school_id.clone());
+    e.pupil_id = Some(report.pupil_id.clone());
+    e.record_id = Some(report.id.clone());
+    e.fields = Some("shared_with_parents".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}
+
+/// Adds a recommendation to the strategies of a target of the pupil's current plan, saving
+/// a new version of the plan, and marks the recommendation as used.
+pub async fn recommendation_to_strategy(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    note: &Note,
+    target_id: &str,
+) -> Result<String, SenError> {
+    let invalid = |message: &str| {
+        SenError::Invalid(vec![issue(
+            "target_id",
+            "unknown_value",
+            message.to_string(),
+        )])
+    };
+    if note.kind != NoteKind::Recommendation {
+        return Err(SenError::Invalid(vec![issue(
+            "note",
+            "not_a_recommendation",
+            "Only a recommendation can become a strategy",
+        )]));
+    }
+    let mut found = None;
+    for listed in state.store.plans_for_pupil(&pupil.id).await? {
+        if listed.fields.status == "closed" {
+            continue;
+        }
+        let plan = state.store.plan(&listed.id).await?;
+        if plan.fields.targets.iter().any(|t| t.id == target_id) {
+            found = Some(plan);
+            break;
+        }
+    }
+    let Some(plan) = found else {
+        return Err(invalid("Select a target of the pupil's current plan"));
+    };
+    let form = crate::pages::plans::form_from(&plan.fields, plan.version);
+    let mut input = crate::pages::plans::input_from(&form);
+    let Some(slot) = input.targets.iter_mut().find(|t| t.id == target_id) else {
+        return Err(invalid("Select a target of the pupil's current plan"));
+    };
+    slot.strategies = add_strategy(&slot.strategies, &note.body);
+    crate::plans::save_plan(state, actor, pupil, &plan, &input, plan.version)
+        .await
+        .map_err(|e| match e {
+            crate::plans::PlanError::Conflict => SenError::Conflict,
+            crate::plans::PlanError::Store(e) => SenError::Store(e),
+            _ => invalid("The plan cannot be changed now"),
+        })?;
+    let mut tx = state.store.begin().await?;
+    Store::set_note_strategy(&mut tx, &note.id, target_id).await?;
+    senco_store::commit(tx).await?;
+    Ok(plan.id)
+}
+
+/// The relation through which the caller reaches pupils.
+fn relation(p: &Principal) -> Option<Relation> {
+    pupil_reach(p.user.role)
+}
+
+/// The involvements of a pupil the caller may see (a specialist only their own).
+pub async fn visible_involvements(
+    state: &AppState,
+    p: &Principal,
+    pupil_id: &str,
+) -> Result<Vec<Involvement>, StoreError> {
+    if !may(p, Resource::Involvement, Action::Read) {
+        return Ok(Vec::new());
+    }
+    let own = relation(p)
+        .is_some_and(only_own_involvements)
+        .then_some(p.user.id.as_str());
+    state
+        .store
+        .involvements(&p.scope(), Some(pupil_id), None, own)
+        .await
+}
+
+/// One involvement the caller may see, by id.
+pub async fn visible_involvement(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Option<Involvement>, StoreError> {
+    if !may(p, Resource::Involvement, Action::Read) {
+        return Ok(None);
+    }
+    let own = relation(p)
+        .is_some_and(only_own_involvements)
+        .then_some(p.user.id.as_str());
+    Ok(state
+        .store
+        .involvements(&p.scope(), None, Some(id), own)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The reports of some involvements the caller may see (parents only shared ones).
+pub async fn visible_reports(
+    state: &AppState,
+    p: &Principal,
+    involvements: &[Involvement],
+) -> Result<Vec<Report>, StoreError> {
+    if !may(p, Resource::SpecialistReports, Action::Read) {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = involvements.iter().map(|i| i.id.clone()).collect();
+    let Some(rel) = relation(p) else {
+        return Ok(Vec::new());
+    };
+    Ok(state
+        .store
+        .reports(&ids)
+        .await?
+        .into_iter()
+        .filter(|r| report_visible(rel, r.shared_with_parents))
+        .collect())
+}
+
+/// Audits a download of a report before it is sent: written at once, not queued, so that no
+/// download goes unrecorded even if the server stops a moment later.
+pub async fn audit_download(
+    state: &AppState,
+    actor: &Actor<'_>,
+    report: &Report,
+) -> Result<(), StoreError> {
+    let mut e = actor.event(state, "specialist_report", "download", "allowed");
+    e.school_id = Some(report.school_id.clone());
+    e.pupil_id = Some(report.pupil_id.clone());
+    e.record_id = Some(report.id.clone());
+    state.store.audit(&e).await
+}
+
+/// The chronology events of a pupil's involvements the caller may see: referrals, consent,
+/// notes (for those who may read them) and reports (parents only shared ones).
+pub async fn chronology_items(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+) -> Result<Vec<crate::sen::ChronologyItem>, StoreError> {
+    use crate::sen::ChronologyItem;
+    let involvements = visible_involvements(state, p, &pupil.id).await?;
+    let mut items = Vec::new();
+    for i in &involvements {
+        let agency = i.agency_name.clone().unwrap_or_default();
+        if let Some(on) = i.referral_on {
+            items.push(ChronologyItem {
+                date: on,
+                kind: "referral",
+                title: format!("Referral to {agency}"),
+                detail: i.reason.clone(),
+                record_id: i.id.clone(),
+            });
+        }
+        if let (Some(on), Some(by)) = (i.consent_on, &i.consent_by) {
+            items.push(ChronologyItem {
+                date: on,
+                kind: "consent",
+                title: format!("Consent to the referral to {agency}"),
+                detail: format!("Given by {by}"),
+                record_id: i.id.clone(),
+            });
+        }
+        if let Some(on) = i.closed_on {
+            items.push(ChronologyItem {
+                date: on,
+                kind: "involvement_closed",
+                title: format!("Involvement of {agency} closed"),
+                detail: String::new(),
+                record_id: i.id.clone(),
+            });
+        }
+    }
+    let ids: Vec<String> = involvements.iter().map(|i| i.id.clone()).collect();
+    if may(p, Resource::InvolvementNotes, Action::Read) {
+        for n in state.store.notes(&ids).await? {
+            let agency = involvements
+                .iter()
+                .find(|i| i.id == n.involvement_id)
+                .and_then(|i| i.agency_name.clone())
+                .unwrap_or_default();
+            items.push(ChronologyItem {
+                date: n.on,
+                kind: n.kind.as_str(),
+                title: format!("{}: {agency}", n.kind.label()),
+                detail: n.body,
+                record_id: n.id,
+            });
+        }
+    }
+    for r in visible_reports(state, p, &involvements).await? {
+        items.push(ChronologyItem {
+            date: senco_domain::calendar::london_date(r.uploaded_at),
+            kind: "report",
+            title: format!("Report: {}", r.title),
+            detail: r.file_name,
+            record_id: r.id,
+        });
+    }
+    Ok(items)
+}
