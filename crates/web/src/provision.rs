@@ -25,7 +25,7 @@ use senco_store::{Store, StoreError};
 
 use crate::AppState;
 use crate::access::Actor;
-use crate::sen::{Issue, SenError};
+use crate::sen::{Issue, SenError, issue};
 
 /// A typed number: `None` when left empty, `Err` when it is not a number.
 pub type Typed<T> = Option<Result<T, ()>>;
@@ -40,14 +40,6 @@ pub fn whole(s: &str) -> Typed<i64> {
 pub fn decimal(s: &str) -> Typed<f64> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(()))
-}
-
-fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
-    Issue {
-        field,
-        reason: reason.to_string(),
-        message: message.into(),
-    }
 }
 
 /// The setting that holds the shortfall threshold, in percent.

@@ -29,7 +29,8 @@ pub struct Issue {
     pub message: String,
 }
 
-fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
+/// An issue with a field, its reason code and message.
+pub(crate) fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
     Issue {
         field,
         reason: reason.to_string(),

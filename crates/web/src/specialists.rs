@@ -24,15 +24,7 @@ use crate::AppState;
 use crate::access::{Actor, may};
 use crate::auth::Principal;
 use crate::provision::Typed;
-use crate::sen::{Issue, SenError};
-
-fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
-    Issue {
-        field,
-        reason: reason.to_string(),
-        message: message.into(),
-    }
-}
+use crate::sen::{Issue, SenError, issue};
 
 fn optional(s: &str) -> Option<&str> {
     Some(s.trim()).filter(|s| !s.is_empty())

@@ -220,6 +220,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
             ));
         }
         let mut specialist_ids = Vec::new();
+        let mut specialists = Vec::new();
         for sp in &la.specialists {
             let id = Store::insert_user(
                 &mut tx,
@@ -234,6 +235,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                 &passphrase,
                 None,
             ));
+            specialists.push((id.clone(), sp.name.clone(), sp.email.clone()));
             specialist_ids.push(id);
         }
         for (school_index, school) in la.schools.iter().enumerate() {
@@ -302,6 +304,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                 .await?;
                 group_ids.push(id);
             }
+            let mut on_register = Vec::new();
             for (pupil_index, pupil) in school.pupils.iter().enumerate() {
                 pupil_count += 1;
                 let fields = PupilFields {
@@ -423,7 +426,9 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                     today,
                     now,
                 };
-                seed_sen(&mut tx, &seed, pupil_index, &pupil_id, pupil).await?;
+                if seed_sen(&mut tx, &seed, pupil_index, &pupil_id, pupil).await? {
+                    on_register.push((pupil_id.clone(), pupil_index));
+                }
                 if pupil_index < 3 {
                     samples.push(SamplePupil {
                         id: pupil_id,
@@ -434,6 +439,30 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                     });
                 }
             }
+            let staff_with = |role: Role| {
+                school
+                    .staff
+                    .iter()
+                    .position(|st| st.role == role)
+                    .and_then(|i| staff_ids.get(i))
+                    .map(String::as_str)
+            };
+            super::demo_provision::seed(
+                &mut tx,
+                &super::demo_provision::ProvisionSeed {
+                    school_id: &school_id,
+                    country: la.country,
+                    terms: &la.terms,
+                    closures: &school.closures,
+                    assistant: staff_with(Role::TeachingAssistant),
+                    senco: staff_with(Role::Senco),
+                    specialists: &specialists,
+                    today,
+                    now,
+                },
+                &on_register,
+            )
+            .await?;
         }
     }
     // Staff, specialists and officers must use two-factor sign-in: enrol every demo staff
@@ -519,7 +548,7 @@ async fn seed_sen(
     i: usize,
     pupil_id: &str,
     pupil: &senco_synth::PupilSpec,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     use senco_domain::framework::Stage;
     use senco_store::sen::{CurrentStage, NewConcern, NewStageChange};
     let h = (i * 37 + 11) % 100;
@@ -597,7 +626,7 @@ async fn seed_sen(
     let start = (pupil.enrolled_on + time::Duration::days(30)).max(window_start);
     let last = window_end;
     if ladder.is_empty() || start >= last {
-        return Ok(());
+        return Ok(false);
     }
     let step = (last - start).whole_days() / ladder.len() as i64;
     let mut current = None;
@@ -675,7 +704,7 @@ async fn seed_sen(
         )
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// An active plan for a pupil on a stage, with three targets from the built-in bank and a

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+mod demo_provision;
 pub mod settings;
 pub mod token;
 pub mod user;

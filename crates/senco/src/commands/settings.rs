@@ -34,6 +34,10 @@ fn describe() -> Vec<(String, String)> {
         ));
     }
     keys.push((
+        "provision.shortfall_percent".into(),
+        "1 to 100: delivery below this share of planned sessions is flagged (default 90)".into(),
+    ));
+    keys.push((
         "review_policy.URN".into(),
         "six_monthly or termly: a school's own review policy (warnings only)".into(),
     ));
@@ -53,6 +57,12 @@ fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
             "write the age and prescribed days as AGE;MM-DD,MM-DD, for example 5;03-31,08-31,12-31",
         )?;
         return Ok(value.to_string());
+    }
+    if store_key == "provision.shortfall_percent" {
+        match value.parse::<u32>() {
+            Ok(n) if (1..=100).contains(&n) => return Ok(n.to_string()),
+            _ => bail!("{store_key} is a whole number of percent from 1 to 100"),
+        }
     }
     if store_key.starts_with("review_policy.") {
         ReviewPolicy::parse(value).context("the review policy is six_monthly or termly")?;

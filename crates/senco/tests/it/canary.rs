@@ -58,6 +58,78 @@ async fn seed_school_b(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // Provision and outside specialists, marked too.
+    let r = b
+        .post_json(
+            "/api/v1/provisions",
+            &json!({"name": format!("{MARKER} reading group"), "kind": "small_group", "area": "cognition_and_learning",
+                    "group_size": 3, "sessions_per_week": 2, "minutes_per_session": 30, "cost_basis": "staff_time", "cost_pence": 1700}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let provision = r.json()["id"].as_str().unwrap().to_string();
+    let r = b
+        .post_json(
+            &format!("/api/v1/pupils/{pupil}/allocations"),
+            &json!({"provision_id": provision, "from_on": "2026-09-07", "to_on": "2026-10-16",
+                    "measure_name": format!("{MARKER} reading age"), "measure_unit": "months", "entry_value": 80.0, "entry_on": "2026-09-04"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let allocation = r.json()["id"].as_str().unwrap().to_string();
+    let r = b
+        .post_json(
+            &format!("/api/v1/allocations/{allocation}/sessions"),
+            &json!({"on": "2026-09-08", "status": "cancelled", "reason": format!("{MARKER} staff absent")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = b
+        .post_page(
+            "/specialists/agencies",
+            &[
+                ("kind", "educational_psychology"),
+                ("agency_name", &format!("{MARKER} psychology service")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get("/specialists").await;
+    let at = page.body.find("id=\"agency_id\"").unwrap();
+    let agency = page.body[at..]
+        .split("<option value=\"")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = b
+        .post_json(
+            &format!("/api/v1/pupils/{pupil}/involvements"),
+            &json!({"agency_id": agency, "referral_on": "2026-11-20", "reason": format!("{MARKER} assessment"),
+                    "consent_on": "2026-11-20", "consent_by": format!("{MARKER} mother")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let involvement = r.json()["id"].as_str().unwrap().to_string();
+    let r = b
+        .post_json(
+            &format!("/api/v1/involvements/{involvement}/notes"),
+            &json!({"kind": "advice", "on": "2026-11-21", "body": format!("{MARKER} advice")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let pdf = format!("%PDF-1.4\n% {MARKER}\n%%EOF\n");
+    let r = b
+        .send(
+            b.raw()
+                .post(b.url(&format!(
+                    "/api/v1/involvements/{involvement}/reports?title={MARKER}%20report&file_name={MARKER}.pdf"
+                )))
+                .header("content-type", "application/octet-stream")
+                .body(pdf.into_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     // The marker is really there for school B.
     let own = b.get(&format!("/pupils/{pupil}")).await;
     assert!(own.body.contains(MARKER), "school B sees its own pupil");
@@ -83,6 +155,11 @@ async fn crawl(app: &TestApp, email: &str, pupil_b: &str) -> usize {
         "/register.csv",
         "/concerns",
         "/target-bank",
+        "/provision",
+        "/provision-map",
+        "/provision-map.csv",
+        "/provision/impact",
+        "/specialists",
         "/api/v1/pupils?per_page=100",
         "/api/v1/schools",
         "/api/v1/reviews/due",

@@ -354,8 +354,25 @@ fn operators_change_settings_with_checked_values() {
         None,
     );
     assert!(text(&no_school).contains("no school has URN"));
+    let shortfall = |value: &str| {
+        senco(
+            &[
+                "settings",
+                "set",
+                "provision.shortfall_percent",
+                value,
+                "--database-url",
+                &db,
+            ],
+            None,
+        )
+    };
+    assert!(!shortfall("120").status.success());
+    assert!(text(&shortfall("0")).contains("from 1 to 100"));
+    assert!(shortfall("85").status.success());
     let list = senco(&["settings", "list", "--database-url", &db], None);
     assert!(text(&list).contains("2026-08-31"));
+    assert!(text(&list).contains("provision.shortfall_percent"));
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -166,6 +166,37 @@ async fn a_reading_group_is_set_up_allocated_delivered_and_its_shortfall_shown(a
     assert_eq!(r.status, 404);
     assert_eq!(parent.get(&format!("/allocations/{a2}")).await.status, 404);
 
+    // The threshold is a setting: at 80%, 88% is no longer a shortfall.
+    let mut tx = app.store.begin().await.unwrap();
+    Store::set_setting(&mut tx, "provision.shortfall_percent", "80")
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    let relaxed = senco.get(&format!("/api/v1/allocations/{a1}")).await.json();
+    assert_eq!(relaxed["delivery"]["shortfall"], false);
+    let mut tx = app.store.begin().await.unwrap();
+    Store::set_setting(&mut tx, "provision.shortfall_percent", "90")
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+
+    // The API is in the OpenAPI document.
+    let doc = app.client().get("/api/v1/openapi.json").await.json();
+    for path in [
+        "/api/v1/provisions",
+        "/api/v1/provisions/{id}",
+        "/api/v1/pupils/{id}/allocations",
+        "/api/v1/allocations/{id}",
+        "/api/v1/allocations/{id}/sessions",
+        "/api/v1/pupils/{id}/involvements",
+        "/api/v1/involvements/{id}",
+        "/api/v1/involvements/{id}/notes",
+        "/api/v1/involvements/{id}/reports",
+        "/api/v1/reports/{id}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+
     // Exit scores give the impact.
     for (a, exit) in [(a1, 92.0), (a2, 94.0)] {
         let r = senco

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::plans::{etag, if_match};
-use super::{ApiError, ApiJson, FieldProblem};
+use super::sen::sen_error;
+use super::{ApiError, ApiJson};
 use crate::AppState;
 use crate::access::{Actor, deny_pupil, pupil_for, require};
 use crate::auth::ApiCaller;
@@ -25,33 +26,9 @@ use crate::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate,
     create_provision, record_exit, record_sessions, update_provision,
 };
-use crate::sen::{Issue, SenError};
 
 #[allow(unused_imports)]
 use super::Problem;
-
-fn problem(e: SenError) -> ApiError {
-    match e {
-        SenError::Invalid(issues) => ApiError::invalid(
-            issues
-                .into_iter()
-                .map(
-                    |Issue {
-                         field,
-                         reason,
-                         message,
-                     }| FieldProblem {
-                        field: field.to_string(),
-                        reason,
-                        message,
-                    },
-                )
-                .collect(),
-        ),
-        SenError::Conflict => ApiError::precondition_failed(),
-        SenError::Store(e) => e.into(),
-    }
-}
 
 /// A catalogue entry.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -234,7 +211,7 @@ pub async fn create(
     };
     let id = create_provision(&state, &actor, &school, &body.into())
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     let pv = state.store.provision(&school, &id).await?;
     Ok(with_tag(
         StatusCode::CREATED,
@@ -301,7 +278,7 @@ pub async fn patch(
     };
     update_provision(&state, &actor, &pv, expected, &body.into())
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     let pv = state.store.provision(&school, &id).await?;
     Ok(with_tag(
         StatusCode::OK,
@@ -517,7 +494,7 @@ pub async fn create_allocation(
     };
     let id = allocate(&state, &actor, &pupil, &input)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     let a = state.store.allocation(&p.scope(), &id).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     let version = a.version;
@@ -636,7 +613,7 @@ pub async fn patch_allocation(
     };
     record_exit(&state, &actor, &a, expected, &input)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     let a = state.store.allocation(&p.scope(), &id).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     Ok(with_tag(StatusCode::OK, out.into_iter().next(), a.version))
@@ -751,7 +728,7 @@ pub async fn create_session(
     };
     let ids = record_sessions(&state, &actor, &[(&a, input)])
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     let id = ids.into_iter().next().unwrap_or_default();
     Ok((StatusCode::CREATED, Json(super::sen::Created { id })).into_response())
 }

@@ -25,7 +25,8 @@ use crate::sen::{
 #[allow(unused_imports)]
 use super::Problem;
 
-fn sen_error(e: SenError) -> ApiError {
+/// A problem document for a refused graduated-response, provision or specialists change.
+pub(crate) fn sen_error(e: SenError) -> ApiError {
     match e {
         SenError::Invalid(issues) => ApiError::invalid(
             issues

@@ -17,12 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::plans::{etag, if_match};
 use super::sen::Created;
-use super::{ApiError, ApiJson, FieldProblem};
+use super::sen::sen_error;
+use super::{ApiError, ApiJson};
 use crate::AppState;
 use crate::access::{Actor, deny_pupil, pupil_for};
 use crate::auth::ApiCaller;
 use crate::pages::request_id;
-use crate::sen::{Issue, SenError};
 use crate::specialists::{
     NoteInput, ReferralInput, StatusInput, add_note, change_involvement, refer, upload_report,
     visible_involvement, visible_involvements, visible_reports,
@@ -30,29 +30,6 @@ use crate::specialists::{
 
 #[allow(unused_imports)]
 use super::Problem;
-
-fn problem(e: SenError) -> ApiError {
-    match e {
-        SenError::Invalid(issues) => ApiError::invalid(
-            issues
-                .into_iter()
-                .map(
-                    |Issue {
-                         field,
-                         reason,
-                         message,
-                     }| FieldProblem {
-                        field: field.to_string(),
-                        reason,
-                        message,
-                    },
-                )
-                .collect(),
-        ),
-        SenError::Conflict => ApiError::precondition_failed(),
-        SenError::Store(e) => e.into(),
-    }
-}
 
 /// A report's description.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -227,7 +204,7 @@ pub async fn create(
     };
     let id = refer(&state, &actor, &pupil, &input)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     one(&state, &p, &id, StatusCode::CREATED).await
 }
 
@@ -347,7 +324,7 @@ pub async fn patch(
     };
     change_involvement(&state, &actor, &inv, expected, &input)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     one(&state, &p, &inv.id, StatusCode::OK).await
 }
 
@@ -401,7 +378,7 @@ pub async fn create_note(
     };
     let id = add_note(&state, &actor, &inv, &input)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
@@ -451,7 +428,7 @@ pub async fn upload(
     .await?;
     let id = upload_report(&state, &actor, &inv, &q.title, &q.file_name, &body)
         .await
-        .map_err(problem)?;
+        .map_err(sen_error)?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 

@@ -83,6 +83,29 @@ pub fn invalid_form(e: SenError) -> Result<FormErrors, PageError> {
     }
 }
 
+/// 200 for a form shown fresh, 422 for one shown again with errors.
+pub fn status_of(errors: &FormErrors) -> axum::http::StatusCode {
+    if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// The field errors for a refused save; a change made meanwhile becomes an error on
+/// `conflict_field` (the caller answers 409 and shows the current version).
+pub fn refused(e: SenError, conflict_field: &str) -> Result<FormErrors, PageError> {
+    match e {
+        SenError::Invalid(issues) => Ok(form_errors(&issues)),
+        SenError::Conflict => {
+            let mut errors = FormErrors::default();
+            errors.add(conflict_field, crate::i18n::EN.prov_changed_meanwhile);
+            Ok(errors)
+        }
+        SenError::Store(e) => Err(e.into()),
+    }
+}
+
 /// GOV.UK form errors for domain issues.
 pub fn form_errors(issues: &[Issue]) -> FormErrors {
     let mut errors = FormErrors::default();

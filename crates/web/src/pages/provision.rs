@@ -23,7 +23,7 @@ use senco_store::provision::{Allocation, AllocationsOf, Provision};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
 
-use super::forms::{Fields, form_errors};
+use super::forms::{Fields, refused, status_of};
 use super::pupils::{Choice, long_date};
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
@@ -414,14 +414,6 @@ fn provision_input(form: &Fields) -> ProvisionInput {
     }
 }
 
-fn status_of(errors: &FormErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 /// GET /provision/new
 pub async fn new(
     State(state): State<AppState>,
@@ -490,7 +482,7 @@ pub async fn create(
                 Ok(Redirect::to(&format!("/provision/{id}?flash=provision_saved")).into_response())
             }
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "name")?;
                 let status = status_of(&errors);
                 provision_form(&state, &p, &school, action, false, form, errors, status).await
             }
@@ -498,19 +490,6 @@ pub async fn create(
     }
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
-}
-
-/// Field errors for a refused save (a conflict becomes one too).
-fn invalid(e: SenError) -> Result<FormErrors, PageError> {
-    match e {
-        SenError::Invalid(issues) => Ok(form_errors(&issues)),
-        SenError::Conflict => {
-            let mut errors = FormErrors::default();
-            errors.add("name", EN.prov_changed_meanwhile);
-            Ok(errors)
-        }
-        SenError::Store(e) => Err(e.into()),
-    }
 }
 
 async fn load_provision(
@@ -623,7 +602,7 @@ pub async fn update(
             ),
             Err(e) => {
                 let conflict = matches!(e, SenError::Conflict);
-                let errors = invalid(e)?;
+                let errors = refused(e, "name")?;
                 let status = if conflict {
                     StatusCode::CONFLICT
                 } else {
@@ -1116,7 +1095,7 @@ pub async fn allocate_create(
                 Ok(Redirect::to(&format!("/pupils/{}?flash=allocated", pupil.id)).into_response())
             }
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "name")?;
                 allocation_form(&state, &p, &pupil, form, errors).await
             }
         }
@@ -1306,7 +1285,7 @@ pub async fn session_create(
                 Redirect::to(&format!("/allocations/{}?flash=session_saved", a.id)).into_response(),
             ),
             Err(e) => {
-                let mut errors = invalid(e)?;
+                let mut errors = refused(e, "name")?;
                 for err in &mut errors.list {
                     if err.field == "on" {
                         err.target = "on-day".into();
@@ -1359,7 +1338,7 @@ pub async fn exit_create(
                 Ok(response)
             }
             Err(e) => {
-                let mut errors = invalid(e)?;
+                let mut errors = refused(e, "name")?;
                 for err in &mut errors.list {
                     if err.field == "exit_on" || err.field == "to_on" {
                         err.target = format!("{}-day", err.field);

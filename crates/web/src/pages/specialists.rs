@@ -14,7 +14,7 @@ use senco_interop::upload::FileKind;
 use senco_store::pupils::Pupil;
 use senco_store::specialists::{Involvement, Note, Report};
 
-use super::forms::{Fields, form_errors};
+use super::forms::{Fields, refused, status_of};
 use super::pupils::{Choice, long_date};
 use super::sign_in::FlashQuery;
 use super::{
@@ -30,26 +30,6 @@ use crate::specialists::{
     add_person, change_involvement, recommendation_to_strategy, refer, share_report, upload_report,
     visible_involvement, visible_involvements, visible_reports,
 };
-
-fn invalid(e: SenError) -> Result<FormErrors, PageError> {
-    match e {
-        SenError::Invalid(issues) => Ok(form_errors(&issues)),
-        SenError::Conflict => {
-            let mut errors = FormErrors::default();
-            errors.add("status", EN.prov_changed_meanwhile);
-            Ok(errors)
-        }
-        SenError::Store(e) => Err(e.into()),
-    }
-}
-
-fn status_of(errors: &FormErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
 
 /// An agency with its people, as listed.
 pub struct AgencyRow {
@@ -185,7 +165,7 @@ pub async fn agency_create(
         match add_agency(&state, &actor, &school, &input).await {
             Ok(_) => Ok(Redirect::to("/specialists?flash=agency_added").into_response()),
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 specialists_page(&state, &p, form, errors, None).await
             }
         }
@@ -223,7 +203,7 @@ pub async fn person_create(
         match add_person(&state, &actor, &school, &input).await {
             Ok(_) => Ok(Redirect::to("/specialists?flash=person_added").into_response()),
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 specialists_page(&state, &p, form, errors, None).await
             }
         }
@@ -341,7 +321,7 @@ pub async fn refer_create(
                 Redirect::to(&format!("/involvements/{id}?flash=referral_made")).into_response(),
             ),
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 referral_page(&state, &p, &pupil, form, errors).await
             }
         }
@@ -638,7 +618,7 @@ pub async fn status_update(
             .into_response()),
             Err(e) => {
                 let conflict = matches!(e, SenError::Conflict);
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 let fresh = visible_involvement(&state, &p, &inv.id)
                     .await?
                     .unwrap_or(inv);
@@ -691,7 +671,7 @@ pub async fn note_create(
                 Redirect::to(&format!("/involvements/{}?flash=note_added", inv.id)).into_response(),
             ),
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 involvement_page(&state, &p, inv, &pupil, form, errors, None).await
             }
         }
@@ -769,7 +749,7 @@ pub async fn report_upload(
                     .into_response(),
             ),
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 involvement_page(&state, &p, inv, &pupil, form, errors, None).await
             }
         }
@@ -968,7 +948,7 @@ pub async fn strategy(
                 Ok(Redirect::to(&format!("/plans/{plan_id}?flash=strategy_added")).into_response())
             }
             Err(e) => {
-                let errors = invalid(e)?;
+                let errors = refused(e, "status")?;
                 let form = defaults(&state, &inv);
                 involvement_page(&state, &p, inv, &pupil, form, errors, None).await
             }
