@@ -222,6 +222,49 @@ pub enum PassphraseError {
     TooShort { min: usize },
     #[error("Passphrase must be {max} characters or fewer")]
     TooLong { max: usize },
+    /// One of the most common passwords, perhaps with digits or symbols around it.
+    #[error(
+        "Passphrase is too common: choose one that is hard to guess, such as three or four random words"
+    )]
+    TooCommon,
+}
+
+/// The 10,000 most common passwords (SR-12), lowercased.
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
+/// Undoes the usual letter-for-symbol swaps (`p@ssw0rd`).
+fn unleet(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether a passphrase is a common password: the whole of it, or its letters once
+/// digits and symbols at either end are taken off (`Password123!`), each also with the
+/// usual symbol swaps undone, compared without case. No composition rules: a long
+/// passphrase of ordinary words is fine.
+pub fn is_common_passphrase(s: &str) -> bool {
+    let lower = s.trim().to_lowercase();
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let unleeted = unleet(&lower);
+    let unleeted_core = unleeted.trim_matches(|c: char| !c.is_alphabetic());
+    [lower.as_str(), core, unleeted.as_str(), unleeted_core]
+        .iter()
+        .any(|candidate| !candidate.is_empty() && COMMON.contains(candidate))
 }
 
 impl Passphrase {
@@ -239,6 +282,9 @@ impl Passphrase {
             return Err(PassphraseError::TooLong {
                 max: Self::MAX_CHARS,
             });
+        }
+        if is_common_passphrase(s) {
+            return Err(PassphraseError::TooCommon);
         }
         Ok(Passphrase(s.to_owned()))
     }
@@ -380,6 +426,36 @@ mod tests {
         assert_eq!(
             Passphrase::parse("short"),
             Err(PassphraseError::TooShort { min: 12 })
+        );
+        // SR-12: the common-password list, with digits, symbols and swaps around it.
+        for common in [
+            "Password123!",
+            "P@ssw0rd2024!",
+            "qwertyuiop123",
+            "qwerty123456",
+            "!!Football!!99",
+            "iloveyou1234",
+        ] {
+            assert_eq!(
+                Passphrase::parse(common),
+                Err(PassphraseError::TooCommon),
+                "{common}"
+            );
+        }
+        for fine in [
+            "correct horse battery staple",
+            "a long enough passphrase",
+            "senco-demo-3d0ae9a9b3",
+            "Regenschirm über der Brücke, ja",
+        ] {
+            assert!(Passphrase::parse(fine).is_ok(), "{fine}");
+        }
+        // Long Unicode passphrases are fine and kept exactly as typed.
+        let long: String = "ζωή-καλή-🙂".repeat(7).chars().take(64).collect();
+        assert_eq!(Passphrase::parse(&long).unwrap().expose(), long);
+        assert!(
+            COMMON.len() >= 9_000,
+            "the bundled list holds the top 10,000"
         );
         // 12 characters but more than 12 bytes; 11 characters fails.
         assert!(Passphrase::parse("ééééééééééé").is_err());

@@ -12,6 +12,7 @@ both!(
     a_forced_passphrase_change_comes_before_anything_else,
     sr_18_a_reset_link_works_once_for_thirty_minutes,
     sr_18_a_reset_for_an_unknown_address_looks_the_same,
+    sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly,
 );
 
 /// Asks for a reset link for `email` and returns the token from the queued email.
@@ -478,4 +479,57 @@ async fn a_forced_passphrase_change_comes_before_anything_else(app: &TestApp) {
             .status,
         303
     );
+}
+
+async fn sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly(app: &TestApp) {
+    let c = app.signed_in(TEACHER_A).await;
+    let change = |new: String| {
+        let c = &c;
+        async move {
+            let page = c.get("/account/passphrase").await;
+            let token = find_csrf(&page.body).unwrap();
+            c.post_form(
+                "/account/passphrase",
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("current", PASSPHRASE),
+                    ("new", new.as_str()),
+                    ("confirm", new.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let common = change("Password123!".into()).await;
+    assert_eq!(common.status, 422);
+    assert!(
+        common.body.contains("one of the most common"),
+        "{}",
+        common.body
+    );
+    let eleven = change("abcdefghijk".into()).await;
+    assert_eq!(eleven.status, 422);
+    // 64 characters of Unicode, kept exactly as typed.
+    let long: String = "ζωή-καλή-🙂-".repeat(8).chars().take(64).collect();
+    assert_eq!(long.chars().count(), 64);
+    let ok = change(long.clone()).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let truncated: String = long.chars().take(63).collect();
+    let wrong = app
+        .client()
+        .post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", truncated.as_str())],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "a truncated passphrase does not sign in");
+    assert!(wrong.header("location").is_none());
+    let right = app
+        .client()
+        .post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", long.as_str())],
+        )
+        .await;
+    assert_eq!(right.status, 303);
 }

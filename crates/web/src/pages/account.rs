@@ -54,6 +54,10 @@ pub(super) fn new_passphrase(
             errors.add("new", m.passphrase_too_long);
             None
         }
+        Err(PassphraseError::TooCommon) => {
+            errors.add("new", m.passphrase_too_common);
+            None
+        }
     };
     if parsed.is_some() && new != confirm {
         errors.add("confirm", m.passphrases_differ);
