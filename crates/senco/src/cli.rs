@@ -192,6 +192,9 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Print a one-time code for making the first administrator at /setup (only while the
+    /// installation has no accounts; it works once, for 24 hours).
+    Bootstrap,
     /// List accounts.
     List {
         /// Only the accounts of this school (URN).

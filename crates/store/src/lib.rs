@@ -209,6 +209,25 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a setting if it still has `value`; whether it did (so that a one-time value
+    /// is used at most once, even by two requests at the same moment).
+    pub async fn take_setting(tx: &mut Tx, key: &str, value: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM settings WHERE key = $1 AND value = $2")
+            .bind(key)
+            .bind(value)
+            .execute(&mut **tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many accounts there are.
+    pub async fn user_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
     /// Whether the database holds any records beyond settings and migrations.
     pub async fn is_empty(&self) -> Result<bool> {
         for table in ["local_authorities", "users", "pupils"] {

@@ -747,6 +747,18 @@ pub struct Messages {
     pub spec_flash_shared: &'static str,
     pub spec_flash_unshared: &'static str,
     pub spec_flash_strategy: &'static str,
+
+    // Setting up a new installation.
+    pub setup_title: &'static str,
+    pub setup_intro: &'static str,
+    pub setup_code_label: &'static str,
+    pub setup_code_hint: &'static str,
+    pub setup_name_label: &'static str,
+    pub setup_button: &'static str,
+    pub setup_wrong_code: &'static str,
+    pub setup_enter_name: &'static str,
+    pub setup_enter_email: &'static str,
+    pub setup_done: &'static str,
 }
 
 /// English.
@@ -1507,6 +1519,18 @@ pub static EN: Messages = Messages {
     spec_flash_shared: "Report shared with the parents",
     spec_flash_unshared: "The parents no longer see this report",
     spec_flash_strategy: "The recommendation was added to the plan",
+
+    // Setting up a new installation.
+    setup_title: "Set up Senco",
+    setup_intro: "Senco has no accounts yet. Make the first administrator's account with the one-time code that `senco user bootstrap` printed.",
+    setup_code_label: "One-time code",
+    setup_code_hint: "It works once, for 24 hours",
+    setup_name_label: "Your full name",
+    setup_button: "Create the administrator account",
+    setup_wrong_code: "The code is not right: copy it exactly as printed, or run senco user bootstrap again",
+    setup_enter_name: "Enter your full name",
+    setup_enter_email: "Enter an email address in the correct format, like name@example.com",
+    setup_done: "The administrator account is ready: sign in, then set up two-factor sign-in",
 };
 
 impl Messages {

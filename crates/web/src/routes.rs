@@ -98,6 +98,12 @@ fn table() -> Routes {
             get(pages::reset::reset).post(pages::reset::reset_submit),
         )
         .at(
+            "/setup",
+            Public,
+            &["GET", "POST"],
+            get(pages::setup::show).post(pages::setup::submit),
+        )
+        .at(
             "/sign-in/code",
             Public,
             &["GET", "POST"],

@@ -20,6 +20,30 @@ fn passphrase(raw: &str) -> anyhow::Result<Passphrase> {
 pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> anyhow::Result<()> {
     let now = system_clock().now();
     match command {
+        UserCommand::Bootstrap => {
+            if store.user_count().await? > 0 {
+                bail!("Senco already has accounts: make more with `senco user add` or in the web");
+            }
+            let token = senco_web::auth::random_token();
+            let expires = now + senco_web::pages::setup::LIFETIME;
+            let mut tx = store.begin().await?;
+            Store::set_setting(
+                &mut tx,
+                senco_web::pages::setup::TOKEN_SETTING,
+                &senco_web::auth::hash_token(&token),
+            )
+            .await?;
+            Store::set_setting(
+                &mut tx,
+                senco_web::pages::setup::EXPIRES_SETTING,
+                &senco_store::ts(expires),
+            )
+            .await?;
+            Store::audit_in(&mut tx, &cli_event(actor, "bootstrap_code", "create")).await?;
+            senco_store::commit(tx).await?;
+            println!("Open Senco's /setup page and enter this one-time code within 24 hours:");
+            println!("{token}");
+        }
         UserCommand::Add {
             email,
             name,

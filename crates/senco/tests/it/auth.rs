@@ -533,3 +533,115 @@ async fn sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly
         .await;
     assert_eq!(right.status, 303);
 }
+
+/// Runs a test body on a new installation with no accounts, on both databases.
+macro_rules! both_empty {
+    ($name:ident) => {
+        mod sr_15 {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) =
+                    $crate::helpers::TestApp::spawn_empty($crate::helpers::Db::Sqlite).await
+                {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::helpers::TestApp::spawn_empty($crate::helpers::Db::Postgres).await
+                {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+        }
+    };
+}
+
+both_empty!(sr_15_the_first_administrator_comes_from_a_one_time_code);
+
+async fn sr_15_the_first_administrator_comes_from_a_one_time_code(app: &TestApp) {
+    use senco_web::pages::setup::{EXPIRES_SETTING, TOKEN_SETTING};
+    assert_eq!(
+        app.store.user_count().await.unwrap(),
+        0,
+        "no default accounts"
+    );
+    let c = app.client();
+    assert_eq!(c.get("/setup").await.status, 404, "no code, no setup page");
+    // What `senco user bootstrap` does (its printing is tested in cli.rs).
+    let code = senco_web::auth::random_token();
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::set_setting(&mut tx, TOKEN_SETTING, &senco_web::auth::hash_token(&code))
+        .await
+        .unwrap();
+    let expires = app.clock.now() + senco_web::pages::setup::LIFETIME;
+    senco_store::Store::set_setting(&mut tx, EXPIRES_SETTING, &senco_store::ts(expires))
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    assert_eq!(c.get("/setup").await.status, 200);
+    let form = |code: &str, pass: &str| {
+        vec![
+            ("code".to_string(), code.to_string()),
+            ("name".to_string(), "Ada Admin".to_string()),
+            ("email".to_string(), "ada@council.example".to_string()),
+            ("new".to_string(), pass.to_string()),
+            ("confirm".to_string(), pass.to_string()),
+        ]
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let c = &c;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            c.post_form("/setup", &pairs).await
+        }
+    };
+    let wrong = post(form("not-the-code", "a sound first passphrase")).await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains("value=\"Ada Admin\""),
+        "the form keeps what was typed"
+    );
+    let common = post(form(&code, "Password123!")).await;
+    assert_eq!(common.status, 422);
+    assert_eq!(app.store.user_count().await.unwrap(), 0);
+    let ok = post(form(&code, "a sound first passphrase")).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.header("location"), Some("/sign-in?flash=setup_done"));
+    let admin = app
+        .store
+        .user_by_email("ada@council.example")
+        .await
+        .unwrap();
+    assert_eq!(admin.role, senco_domain::role::Role::Admin);
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&admin.id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    // The code works once.
+    assert_eq!(c.get("/setup").await.status, 404);
+    let again = post(form(&code, "another sound passphrase")).await;
+    assert_eq!(again.status, 404);
+    assert_eq!(app.store.user_count().await.unwrap(), 1);
+    assert_eq!(app.store.setting(TOKEN_SETTING).await.unwrap(), None);
+    // The new administrator signs in (and is then asked to set up two-factor sign-in).
+    let r = app
+        .client()
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", "ada@council.example"),
+                ("password", "a sound first passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+}

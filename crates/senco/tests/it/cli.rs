@@ -436,3 +436,37 @@ fn sr_27_audit_verify_reports_an_intact_log_and_a_removed_tail() {
     assert!(String::from_utf8_lossy(&trail.stdout).starts_with("when_utc,who,role"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn sr_15_senco_user_bootstrap_prints_a_code_only_while_there_are_no_accounts() {
+    let (db, dir) = temp_db();
+    let list = senco(&["user", "list", "--database-url", &db], None);
+    assert!(list.status.success(), "{}", text(&list));
+    let first = senco(&["user", "bootstrap", "--database-url", &db], None);
+    assert!(first.status.success(), "{}", text(&first));
+    let printed = String::from_utf8_lossy(&first.stdout).to_string();
+    let code = printed.lines().last().unwrap().trim().to_string();
+    assert_eq!(code.len(), 64, "{printed}");
+    assert!(printed.contains("/setup"));
+    let add = senco(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &db,
+            "--email",
+            "b@example.org",
+            "--name",
+            "B",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("a long enough passphrase"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let refused = senco(&["user", "bootstrap", "--database-url", &db], None);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("already has accounts"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -124,7 +124,17 @@ impl TestApp {
         Self::spawn_with(db, web).await
     }
 
-    pub async fn spawn_with(db: Db, mut web: WebConfig) -> Option<TestApp> {
+    /// Starts Senco on a fresh database with no accounts and no records at all (a new
+    /// installation); `fx` is empty.
+    pub async fn spawn_empty(db: Db) -> Option<TestApp> {
+        Self::spawn_seeded(db, WebConfig::default(), false).await
+    }
+
+    pub async fn spawn_with(db: Db, web: WebConfig) -> Option<TestApp> {
+        Self::spawn_seeded(db, web, true).await
+    }
+
+    async fn spawn_seeded(db: Db, mut web: WebConfig, seed: bool) -> Option<TestApp> {
         if std::env::var_os("TEST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter("info")
@@ -135,7 +145,21 @@ impl TestApp {
         let clock = Arc::new(TestClock(Mutex::new(datetime!(2026-11-23 10:00 UTC))));
         let store = Store::connect(&url).await.expect("open store");
         store.migrate(clock.now()).await.expect("migrate");
-        let fx = seed_fixture(&store, clock.now()).await;
+        let fx = if seed {
+            seed_fixture(&store, clock.now()).await
+        } else {
+            Fixture {
+                school_a: String::new(),
+                school_b: String::new(),
+                school_w: String::new(),
+                group_3b: String::new(),
+                p1: String::new(),
+                p2: String::new(),
+                p3: String::new(),
+                p4: String::new(),
+                accounts: Vec::new(),
+            }
+        };
         web.audit_flush = Duration::from_millis(5);
         web.assets_dir =
             std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/dist"));

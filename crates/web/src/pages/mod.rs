@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod pupils;
 pub mod reset;
+pub mod setup;
 pub mod sign_in;
 pub mod two_factor;
 pub mod users;
@@ -201,6 +202,7 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "report_shared" => Some(m.spec_flash_shared),
         "report_unshared" => Some(m.spec_flash_unshared),
         "strategy_added" => Some(m.spec_flash_strategy),
+        "setup_done" => Some(m.setup_done),
         _ => None,
     }
 }
