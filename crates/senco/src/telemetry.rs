@@ -3,17 +3,29 @@
 //! route templates, never names, dates of birth or record content.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::cli::LogFormat;
 
 /// Starts logging to standard error.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_env("SENCO_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = init_with(format, filter, std::io::stderr);
+}
+
+/// Starts logging to `writer` as the process's subscriber (tests capture the logs this
+/// way). Fails if a subscriber is already set. Text and JSON alike escape control
+/// characters in the values they write, so a field cannot forge a log line.
+pub fn init_with<W>(format: LogFormat, filter: EnvFilter, writer: W) -> Result<(), String>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
+        .with_writer(writer);
+    match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
-    };
+    }
+    .map_err(|e| e.to_string())
 }

@@ -13,6 +13,7 @@ both!(
     sr_18_a_reset_link_works_once_for_thirty_minutes,
     sr_18_a_reset_for_an_unknown_address_looks_the_same,
     sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly,
+    sr_28_authentication_events_are_audited_and_no_secret_reaches_the_logs,
 );
 
 /// Asks for a reset link for `email` and returns the token from the queued email.
@@ -644,4 +645,68 @@ async fn sr_15_the_first_administrator_comes_from_a_one_time_code(app: &TestApp)
         )
         .await;
     assert_eq!(r.status, 303);
+}
+
+async fn sr_28_authentication_events_are_audited_and_no_secret_reaches_the_logs(app: &TestApp) {
+    let logs = log_capture();
+    let forged = "bob\r\n2026-01-01 INFO admin logged in";
+    // A failed sign-in with a name that tries to forge a log line, a good one, a reset
+    // request and its link, and a sign-out.
+    let failed = app
+        .client()
+        .post_form("/sign-in", &[("email", forged), ("password", PASSPHRASE)])
+        .await;
+    assert_eq!(failed.status, 422);
+    let c = app.signed_in(SENCO_A).await;
+    let cookie = c.cookie().expect("a session cookie");
+    let token = reset_link(app, TEACHER_A).await;
+    let r = app
+        .client()
+        .get(&format!("/sign-in/reset?token={token}"))
+        .await;
+    assert_eq!(r.status, 200);
+    let out = c.post_page("/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    // The events are in the audit log, without secrets.
+    for (action, outcome) in [
+        ("sign_in", "allowed"),
+        ("sign_in", "failed"),
+        ("sign_out", "allowed"),
+    ] {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE record_type = 'session' AND action = $1 AND outcome = $2",
+        )
+        .bind(action)
+        .bind(outcome)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        assert!(n >= 1, "{action} {outcome} is audited");
+    }
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT actor_label, fields FROM audit_log")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    for (label, fields) in &rows {
+        for secret in [PASSPHRASE, cookie.as_str(), token.as_str()] {
+            assert!(!label.contains(secret) && !fields.as_deref().unwrap_or("").contains(secret));
+        }
+    }
+    // The logs hold no passphrase, cookie or token, and nobody can forge a line.
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    assert!(!text.is_empty(), "the capture sees the servers' logs");
+    for secret in [PASSPHRASE, cookie.as_str(), token.as_str()] {
+        assert!(!text.contains(secret), "a secret reached the logs");
+    }
+    for line in text.lines() {
+        assert!(
+            !line.starts_with("2026-01-01 INFO admin logged in"),
+            "a forged log line: {line}"
+        );
+        assert!(
+            line.trim_start().starts_with('{'),
+            "every log line is one JSON object: {line}"
+        );
+    }
 }

@@ -42,6 +42,48 @@ impl TestClock {
     }
 }
 
+/// Everything the servers of this test binary log, as JSON lines (installed once, before
+/// the first server starts; with `TEST_LOG` set it is also written to standard error).
+pub fn log_capture() -> Arc<Mutex<Vec<u8>>> {
+    static CAPTURE: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let buffer = Arc::new(Mutex::new(Vec::new()));
+            let echo = std::env::var_os("TEST_LOG").is_some();
+            let sink = buffer.clone();
+            let filter = tracing_subscriber::EnvFilter::new(
+                "senco=trace,senco_web=trace,senco_store=trace,senco_domain=trace,sqlx=debug,tower_http=trace,axum=trace",
+            );
+            senco::telemetry::init_with(senco::cli::LogFormat::Json, filter, move || Capture {
+                sink: sink.clone(),
+                echo,
+            })
+            .expect("the log capture is the only subscriber of the test binary");
+            buffer
+        })
+        .clone()
+}
+
+/// A writer into the capture buffer.
+struct Capture {
+    sink: Arc<Mutex<Vec<u8>>>,
+    echo: bool,
+}
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.sink.lock().unwrap().extend_from_slice(buf);
+        if self.echo {
+            let _ = std::io::stderr().write_all(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The passphrase of every fixture account.
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -135,12 +177,7 @@ impl TestApp {
     }
 
     async fn spawn_seeded(db: Db, mut web: WebConfig, seed: bool) -> Option<TestApp> {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("info")
-                .with_test_writer()
-                .try_init();
-        }
+        log_capture();
         let (url, drop_pg, dir) = fresh_database(db).await?;
         let clock = Arc::new(TestClock(Mutex::new(datetime!(2026-11-23 10:00 UTC))));
         let store = Store::connect(&url).await.expect("open store");
