@@ -123,6 +123,19 @@ async fn a_reading_group_is_set_up_allocated_delivered_and_its_shortfall_shown(a
             .await;
         assert_eq!(r.status, 303, "{day}: {}", r.body);
     }
+    // A day already recorded shows what was recorded and is not recorded twice.
+    let again = senco
+        .get(&format!("/provision/{id}/register?day=7&month=9&year=2026"))
+        .await;
+    assert_eq!(again.body.matches("Recorded").count(), 2, "{}", again.body);
+    let r = senco
+        .post_page(
+            &format!("/provision/{id}/register"),
+            &[("on_day", "7"), ("on_month", "9"), ("on_year", "2026")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("already recorded for every pupil"));
     let one = senco.get(&format!("/api/v1/allocations/{a1}")).await.json();
     assert_eq!(one["delivery"]["delivered"], 16);
     assert_eq!(one["delivery"]["cancelled"], 2);
@@ -468,6 +481,17 @@ async fn the_map_and_impact_report_add_up_and_costs_stay_with_leaders(app: &Test
         assert_eq!(c.get("/provision").await.status, 404, "{email}");
         assert_eq!(c.get("/api/v1/provisions").await.status, 404, "{email}");
     }
+    // Other school years: last year's map is empty.
+    let last = senco.get("/provision-map?year=2025").await;
+    assert!(last.body.contains("2025/26"));
+    assert!(last.body.contains("Nothing on the map yet"));
+    assert!(last.body.contains("/provision-map?year=2026"));
+    let (_, csv) = senco.get_bytes("/provision-map.csv?year=2025").await;
+    assert_eq!(
+        String::from_utf8(csv).unwrap().lines().count(),
+        2,
+        "header and total"
+    );
     // The impact report waits for exit measures.
     let impact = senco.get("/provision/impact").await;
     assert!(impact.body.contains("No results yet"));

@@ -751,6 +751,25 @@ pub struct RegisterLine {
     pub pupil_name: String,
     pub status: String,
     pub minutes: String,
+    /// What was recorded already for this pupil on the day, if anything (not recorded again).
+    pub recorded: Option<String>,
+}
+
+/// The day's sessions already recorded, by allocation.
+async fn recorded_on(
+    state: &AppState,
+    allocations: &[Allocation],
+    on: Date,
+) -> Result<std::collections::HashMap<String, senco_store::provision::Session>, PageError> {
+    let ids: Vec<String> = allocations.iter().map(|a| a.id.clone()).collect();
+    Ok(state
+        .store
+        .sessions(&ids)
+        .await?
+        .into_iter()
+        .filter(|s| s.on == on)
+        .map(|s| (s.allocation_id.clone(), s))
+        .collect())
 }
 
 #[derive(Template, WebTemplate)]
@@ -811,9 +830,20 @@ async fn register_page(
             Vec::new()
         }
     };
+    let recorded = match on {
+        Some(d) => recorded_on(state, &allocations, d).await?,
+        None => Default::default(),
+    };
     let lines = allocations
         .iter()
         .map(|a| RegisterLine {
+            recorded: recorded.get(&a.id).map(|s| {
+                if s.status == SessionStatus::Cancelled {
+                    s.status.label().to_string()
+                } else {
+                    format!("{}, {} min", s.status.label(), s.minutes)
+                }
+            }),
             allocation_id: a.id.clone(),
             pupil_name: a.pupil_name.clone(),
             status: {
@@ -913,8 +943,14 @@ pub async fn register_submit(
             return register_page(&state, &p, pv, Some(day), form, errors).await;
         }
         let reason = form.get("reason");
+        let done = recorded_on(&state, &allocations, day).await?;
+        if allocations.iter().all(|a| done.contains_key(&a.id)) {
+            errors.add_linked("on", "on-day", EN.prov_register_all_recorded);
+            return register_page(&state, &p, pv, Some(day), form, errors).await;
+        }
         let inputs: Vec<(&Allocation, SessionInput)> = allocations
             .iter()
+            .filter(|a| !done.contains_key(&a.id))
             .map(|a| {
                 (
                     a,
@@ -1229,6 +1265,7 @@ fn session_defaults(state: &AppState, a: &Allocation) -> Fields {
     let mut form = Fields::default();
     form.set_date("on", state.today().min(a.to_on).max(a.from_on));
     form.set("status", "delivered");
+    form.set_date("to_on", a.to_on);
     form
 }
 
@@ -1496,13 +1533,35 @@ struct MapPage {
     page: PageChrome,
     map: ProvisionMap,
     costs: bool,
+    year: i32,
 }
 
-/// GET /provision-map
+/// Which school year a map shows: `?year=2025` for 2025/26, this year by default.
+#[derive(Debug, Default, Deserialize)]
+pub struct MapQuery {
+    #[serde(default)]
+    year: String,
+}
+
+impl MapQuery {
+    /// A day in the chosen school year (its first), or today.
+    fn day(&self, today: Date) -> Date {
+        self.year
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .and_then(|y| Date::from_calendar_date(y, time::Month::September, 1).ok())
+            .unwrap_or(today)
+    }
+}
+
+/// GET /provision-map?year=
 pub async fn map(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
+    Query(q): Query<MapQuery>,
 ) -> Response {
     let actor = Actor {
         principal: &p,
@@ -1510,13 +1569,15 @@ pub async fn map(
     };
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
-        let map = build_map(&state, &p, &school, state.today()).await?;
+        let day = q.day(state.today());
+        let map = build_map(&state, &p, &school, day).await?;
         audit_list(&state, &actor, "provision_map").await;
         Ok::<_, PageError>(
             MapPage {
                 page: PageChrome::signed_in(&state, &p, EN.prov_map_title, Section::Provision),
                 map,
                 costs: can_see_costs(&p),
+                year: academic_year_start(day),
             }
             .into_response(),
         )
@@ -1577,11 +1638,12 @@ pub fn map_csv(
     out
 }
 
-/// GET /provision-map.csv
+/// GET /provision-map.csv?year=
 pub async fn map_download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
+    Query(q): Query<MapQuery>,
 ) -> Response {
     let actor = Actor {
         principal: &p,
@@ -1589,8 +1651,7 @@ pub async fn map_download(
     };
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
-        let today = state.today();
-        let map = build_map(&state, &p, &school, today).await?;
+        let map = build_map(&state, &p, &school, q.day(state.today())).await?;
         let mut lines: Vec<(String, String, String, String)> = Vec::new();
         for r in &map.rows {
             for (i, c) in r.cells.iter().enumerate() {
