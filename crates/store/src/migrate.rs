@@ -64,6 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_specialists.sql"),
         postgres: include_str!("../migrations/postgres/0008_specialists.sql"),
     },
+    Migration {
+        version: 9,
+        name: "form_drafts",
+        sqlite: include_str!("../migrations/sqlite/0009_form_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0009_form_drafts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

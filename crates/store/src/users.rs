@@ -511,4 +511,57 @@ impl Store {
         .await?;
         Ok((row.try_get("by_account")?, row.try_get("by_address")?))
     }
+
+    /// Keeps what someone had typed when their session ended (only their latest form).
+    pub async fn keep_draft(
+        &self,
+        user_id: &str,
+        path: &str,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM form_drafts WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO form_drafts (id, user_id, path, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(user_id)
+        .bind(path)
+        .bind(body)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        crate::commit(tx).await
+    }
+
+    /// Someone's kept form since `since`, if any: (path, body).
+    pub async fn draft(
+        &self,
+        user_id: &str,
+        since: OffsetDateTime,
+    ) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT path, body FROM form_drafts WHERE user_id = $1 AND created_at >= $2 \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(ts(since))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| Ok((r.try_get("path")?, r.try_get("body")?)))
+            .transpose()
+    }
+
+    /// Forgets someone's kept forms.
+    pub async fn drop_drafts(&self, user_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM form_drafts WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

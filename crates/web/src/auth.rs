@@ -155,6 +155,13 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
+/// Whether a session has passed its idle or absolute timeout.
+pub fn session_expired(state: &AppState, record: &senco_store::users::SessionRecord) -> bool {
+    let now = state.now();
+    now - record.last_seen_at > state.config.session_idle
+        || now - record.created_at > state.config.session_absolute
+}
+
 /// Finds the live session for the request's cookie, applying the idle and absolute timeouts.
 pub async fn session_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = session_cookie(headers)?;
@@ -162,8 +169,7 @@ pub async fn session_principal(state: &AppState, headers: &HeaderMap) -> Option<
     let record = state.store.session(&hash).await.ok()??;
     let now = state.now();
     let idle = now - record.last_seen_at;
-    let age = now - record.created_at;
-    if idle > state.config.session_idle || age > state.config.session_absolute {
+    if session_expired(state, &record) {
         let _ = state.store.delete_session(&hash).await;
         return None;
     }

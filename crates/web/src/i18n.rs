@@ -764,6 +764,14 @@ pub struct Messages {
     pub setup_enter_name: &'static str,
     pub setup_enter_email: &'static str,
     pub setup_done: &'static str,
+
+    // Forms kept through signing in again.
+    pub resume_title: &'static str,
+    pub resume_intro: &'static str,
+    pub resume_button: &'static str,
+    pub resume_discard: &'static str,
+    pub resume_banner: &'static str,
+    pub resume_link: &'static str,
 }
 
 /// English.
@@ -1541,6 +1549,14 @@ pub static EN: Messages = Messages {
     setup_enter_name: "Enter your full name",
     setup_enter_email: "Enter an email address in the correct format, like name@example.com",
     setup_done: "The administrator account is ready: sign in, then set up two-factor sign-in",
+
+    // Forms kept through signing in again.
+    resume_title: "Carry on where you left off",
+    resume_intro: "Your session ended before what you had written was saved, so nothing has been saved yet. Send it again to save it: if anything needs changing, the form will show you.",
+    resume_button: "Send it again",
+    resume_discard: "Throw it away",
+    resume_banner: "Your session ended while you were writing a form. What you typed is kept for you for an hour:",
+    resume_link: "carry on where you left off",
 };
 
 impl Messages {

@@ -116,6 +116,7 @@ fn table() -> Routes {
             get(pages::two_factor::setup).post(pages::two_factor::setup_submit),
         )
         .at("/sign-out", Page, &["POST"], post(pages::sign_in::sign_out))
+        .at("/resume", Page, &["GET"], get(pages::resume::show))
         .at("/", Page, &["GET"], get(pages::dashboard::show))
         .at(
             "/account/passphrase",
@@ -579,6 +580,10 @@ pub fn router(state: AppState) -> Router {
         .merge(uploads)
         .nest_service("/assets", assets)
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::resume::keep_forms,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::track))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn(security::headers))

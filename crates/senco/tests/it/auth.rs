@@ -14,6 +14,7 @@ both!(
     sr_18_a_reset_for_an_unknown_address_looks_the_same,
     sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly,
     sr_28_authentication_events_are_audited_and_no_secret_reaches_the_logs,
+    a_form_sent_after_the_session_timed_out_is_kept_through_signing_in_again,
 );
 
 /// Asks for a reset link for `email` and returns the token from the queued email.
@@ -709,4 +710,100 @@ async fn sr_28_authentication_events_are_audited_and_no_secret_reaches_the_logs(
             "every log line is one JSON object: {line}"
         );
     }
+}
+
+/// The hidden inputs of a page's form: (name, value).
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+async fn a_form_sent_after_the_session_timed_out_is_kept_through_signing_in_again(app: &TestApp) {
+    let count = || async {
+        app.store
+            .concerns_for_pupil(&app.fx.p1)
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let c = app.signed_in(TEACHER_A).await;
+    let form_page = c.get(&format!("/pupils/{}/concerns/new", app.fx.p1)).await;
+    assert_eq!(form_page.status, 200);
+    let old_token = c.csrf();
+    // The teacher writes for longer than the idle timeout, then sends the form.
+    app.clock.advance(time::Duration::minutes(45));
+    let typed = "Phonics group three times a week since September";
+    let r = c
+        .post_form(
+            &format!("/pupils/{}/concerns/new", app.fx.p1),
+            &[
+                ("csrf_token", old_token.as_str()),
+                ("areas", "cognition_and_learning"),
+                ("tried", typed),
+                ("result", "Reading age unchanged after six weeks"),
+                ("raised_on_day", "23"),
+                ("raised_on_month", "11"),
+                ("raised_on_year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/sign-in"));
+    assert_eq!(count().await, before, "nothing is saved without a session");
+    // Someone else signing in is offered nothing.
+    let other = app.signed_in(SENCO_A).await;
+    assert!(
+        !other
+            .get("/")
+            .await
+            .body
+            .contains("Carry on where you left off")
+    );
+    assert_eq!(other.get("/resume").await.status, 303);
+    // The teacher signs in again and is offered the form back, once.
+    let back = app.signed_in(TEACHER_A).await;
+    let home = back.get("/").await;
+    assert!(
+        home.body.contains("Carry on where you left off"),
+        "{}",
+        home.body
+    );
+    let resume = back.get("/resume").await;
+    assert_eq!(resume.status, 200);
+    let fields = hidden_inputs(&resume.body);
+    assert!(
+        fields.iter().any(|(k, v)| k == "tried" && v == typed),
+        "{fields:?}"
+    );
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_ne!(
+        token, old_token,
+        "the kept form carries the new session's token"
+    );
+    assert!(
+        resume
+            .body
+            .contains(&format!("action=\"/pupils/{}/concerns/new\"", app.fx.p1))
+    );
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sent = back
+        .post_form(&format!("/pupils/{}/concerns/new", app.fx.p1), &pairs)
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(count().await, before + 1);
+    assert_eq!(back.get("/resume").await.status, 303, "offered once");
 }

@@ -206,6 +206,13 @@ async fn an_educational_psychologist_is_referred_consented_and_their_report_reac
             .status,
         404
     );
+    assert_eq!(
+        s.get(&format!("/api/v1/pupils/{}/allocations", app.fx.p1))
+            .await
+            .status,
+        404,
+        "nor the provision, through the API"
+    );
     // S sees their own involvement only (not X's request for the same pupil).
     let list = s
         .get(&format!("/api/v1/pupils/{}/involvements", app.fx.p1))

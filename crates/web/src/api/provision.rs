@@ -417,7 +417,7 @@ pub async fn pupil_allocations(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let list = state
         .store
         .allocations(&p.scope(), AllocationsOf::Pupil(&pupil.id))
@@ -548,7 +548,7 @@ pub async fn get_allocation(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    let a = load(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     Ok(with_tag(StatusCode::OK, out.into_iter().next(), a.version))
 }
@@ -659,7 +659,7 @@ pub async fn sessions(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    let a = load(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let items: Vec<SessionOut> = state
         .store
         .sessions(std::slice::from_ref(&a.id))

@@ -44,6 +44,8 @@ struct DashboardPage {
     people_empty: &'static str,
     table_heading: Option<&'static str>,
     table: Vec<(String, i64)>,
+    /// A form kept when the session ended is waiting (`/resume`).
+    kept_form: bool,
 }
 
 /// GET /
@@ -56,6 +58,7 @@ pub async fn show(
     match build(&state, &p).await {
         Ok(mut page) => {
             page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
+            page.kept_form = super::resume::waiting(&state, &p.user.id).await;
             page.into_response()
         }
         Err(e) => render_error(&state, &headers, e),
@@ -75,6 +78,7 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
         people_empty: "",
         table_heading: None,
         table: Vec::new(),
+        kept_form: false,
     };
     if let Some(school_id) = &p.user.school_id {
         page.school_name = Some(state.store.school(school_id).await?.name);

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod pupils;
 pub mod reset;
+pub mod resume;
 pub mod setup;
 pub mod sign_in;
 pub mod two_factor;

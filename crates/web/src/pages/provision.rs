@@ -1282,7 +1282,8 @@ pub async fn allocation_show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = load_allocation(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+        let a =
+            load_allocation(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
         let form = session_defaults(&state, &a);
         let flash = flash_message(q.flash.as_deref());
         allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
