@@ -46,6 +46,10 @@ pub enum Resource {
     SpecialistReports,
     /// The outside agencies a school works with, and their people.
     Agencies,
+    /// A pupil's needs (the diagnosed or assessed difficulties, such as ASD or SpLD):
+    /// everyone who reads the SEN record but teaching assistants, who work from the targets
+    /// and strategies instead.
+    PupilNeeds,
     /// The history around a pupil's SEN record: stage history, statutory processes,
     /// provision and the chronology. Specialists see only identity, needs and the current
     /// plan (and their own involvement), so they do not have this.
@@ -104,8 +108,8 @@ use Relation::{
 };
 use Resource::{
     Agencies, Aggregates, Concern, Delivery, Installation, Involvement, InvolvementNotes,
-    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilSen,
-    PupilSenHistory, SpecialistReports, Users,
+    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilNeeds,
+    PupilSen, PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -118,6 +122,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, PupilContacts, Create),
     rule(Role::Senco, OwnSchool, PupilContacts, Update),
     rule(Role::Senco, OwnSchool, PupilSen, Read),
+    rule(Role::Senco, OwnSchool, PupilNeeds, Read),
     rule(Role::Senco, OwnSchool, PupilSen, Create),
     rule(Role::Senco, OwnSchool, PupilSen, Update),
     rule(Role::Senco, OwnSchool, PupilAudit, Read),
@@ -145,6 +150,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
     rule(Role::Head, OwnSchool, PupilSen, Read),
+    rule(Role::Head, OwnSchool, PupilNeeds, Read),
     rule(Role::Head, OwnSchool, Concern, Read),
     rule(Role::Head, OwnSchool, Aggregates, Read),
     rule(Role::Head, OwnSchool, Provision, Read),
@@ -168,6 +174,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Teacher, Teaches, PupilDetails, Read),
     rule(Role::Teacher, Teaches, PupilContacts, Read),
     rule(Role::Teacher, Teaches, PupilSen, Read),
+    rule(Role::Teacher, Teaches, PupilNeeds, Read),
     rule(Role::Teacher, Teaches, Concern, Create),
     rule(Role::Teacher, OwnSchool, Provision, Read),
     rule(Role::Teacher, Teaches, Delivery, Create),
@@ -184,6 +191,7 @@ pub const MATRIX: &[Rule] = &[
     // Parents: their own child, only with unrestricted parental responsibility.
     rule(Role::Parent, OwnChild, PupilDetails, Read),
     rule(Role::Parent, OwnChild, PupilSen, Read),
+    rule(Role::Parent, OwnChild, PupilNeeds, Read),
     rule(Role::Parent, OwnChild, ParentViews, Create),
     rule(Role::Parent, OwnChild, PupilSenHistory, Read),
     rule(Role::Parent, OwnChild, Involvement, Read),
@@ -191,6 +199,7 @@ pub const MATRIX: &[Rule] = &[
     // Specialists: pupils referred to them.
     rule(Role::Specialist, ReferredTo, PupilDetails, Read),
     rule(Role::Specialist, ReferredTo, PupilSen, Read),
+    rule(Role::Specialist, ReferredTo, PupilNeeds, Read),
     rule(Role::Specialist, ReferredTo, Involvement, Read),
     rule(Role::Specialist, ReferredTo, InvolvementNotes, Read),
     rule(Role::Specialist, ReferredTo, InvolvementNotes, Create),
@@ -200,6 +209,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::LaOfficer, OwnAuthority, Aggregates, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilDetails, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilSen, Read),
+    rule(Role::LaOfficer, SharedWithAuthority, PupilNeeds, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilSenHistory, Read),
     rule(Role::LaOfficer, SharedWithAuthority, Involvement, Read),
     rule(Role::LaOfficer, SharedWithAuthority, InvolvementNotes, Read),
@@ -265,6 +275,7 @@ mod tests {
                     | ParentViews
                     | Delivery
                     | Involvement
+                    | PupilNeeds
                     | InvolvementNotes
                     | SpecialistReports
                     | PupilSenHistory

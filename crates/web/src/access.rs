@@ -94,6 +94,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::SpecialistReports => "specialist_report",
         Resource::Agencies => "agencies",
         Resource::PupilSenHistory => "sen_history",
+        Resource::PupilNeeds => "needs",
     }
 }
 

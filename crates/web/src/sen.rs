@@ -921,6 +921,9 @@ pub async fn pupil_chronology(
     use senco_domain::policy::{Action, Resource};
     let concerns = crate::access::may(p, Resource::Concern, Action::Read);
     let mut items = chronology(state, pupil, concerns).await?;
+    if !crate::access::may(p, Resource::PupilNeeds, Action::Read) {
+        items.retain(|i| !matches!(i.kind, "need" | "need_ended"));
+    }
     items.extend(crate::specialists::chronology_items(state, p, pupil).await?);
     items.sort_by_key(|i| i.date);
     Ok(items)

@@ -14,6 +14,7 @@ both!(
     a_recommendation_becomes_a_strategy_of_the_plan,
     withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request,
     staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothing,
+    sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses,
 );
 
 const PDF: &[u8] =
@@ -730,4 +731,86 @@ async fn staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothi
             .unwrap()
             >= 2
     );
+}
+
+async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(app: &TestApp) {
+    let senco = app.signed_in(SENCO_A).await;
+    let r = senco
+        .post_json(
+            &format!("/api/v1/pupils/{}/stage-changes", app.fx.p1),
+            &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress", "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::insert_need(
+        &mut tx,
+        &app.fx.p1,
+        &app.fx.school_a,
+        "ASD",
+        1,
+        time::macros::date!(2026 - 10 - 01),
+        None,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    let plan = senco
+        .post_json(
+            &format!("/api/v1/pupils/{}/plans", app.fx.p1),
+            &json!({
+                "starts_on": "2026-11-02", "review_on": "2027-02-26", "nature": "Finds decoding hard",
+                "targets": [
+                    {"area": "cognition_and_learning", "target": "Read the first 100 high-frequency words", "strategies": "Flash cards 10 minutes a day", "success_criteria": "Reads 90 of 100 words correctly"},
+                    {"area": "cognition_and_learning", "target": "Blend CVC words", "strategies": "Phonics group", "success_criteria": "Reads 8 out of 10 unseen CVC words"},
+                    {"area": "communication_and_interaction", "target": "Take turns in a group game", "strategies": "Turn cards", "success_criteria": "Takes turns in 4 of 5 games"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    let plan_id = plan.json()["id"].as_str().unwrap().to_string();
+    // The class teacher sees the need everywhere; the teaching assistant nowhere, but the
+    // plan's targets and strategies all the same.
+    for (email, sees) in [(TEACHER_A, true), (TA_A, false)] {
+        let c = app.signed_in(email).await;
+        let pupil = c.get(&format!("/pupils/{}", app.fx.p1)).await;
+        assert_eq!(pupil.status, 200);
+        assert_eq!(
+            pupil.body.contains("<strong>ASD</strong>"),
+            sees,
+            "{email} pupil page"
+        );
+        assert_eq!(
+            pupil.body.contains("primary need"),
+            sees,
+            "{email} pupil page"
+        );
+        let register = c.get("/register").await;
+        assert_eq!(register.status, 200);
+        assert_eq!(register.body.contains(">ASD<"), sees, "{email} register");
+        let (_, csv) = c.get_bytes("/register.csv").await;
+        let csv = String::from_utf8(csv).unwrap();
+        assert_eq!(csv.contains("Primary need"), sees, "{email} CSV header");
+        assert_eq!(csv.contains("ASD"), sees, "{email} CSV");
+        let api = c.get("/api/v1/register").await.json();
+        let item = &api["items"][0];
+        assert_eq!(item["pupil_id"], app.fx.p1.as_str(), "{email}");
+        for key in ["primary_need", "needs"] {
+            assert_eq!(item.get(key).is_some(), sees, "{email} API key {key}");
+        }
+        let chron = c.get(&format!("/pupils/{}/chronology", app.fx.p1)).await;
+        assert_eq!(
+            chron.body.contains("Primary need: ASD"),
+            sees,
+            "{email} chronology"
+        );
+        let plan = c.get(&format!("/plans/{plan_id}")).await;
+        assert_eq!(plan.status, 200, "{email} reads the plan");
+        assert!(
+            plan.body.contains("Flash cards 10 minutes a day"),
+            "{email} sees strategies"
+        );
+    }
 }

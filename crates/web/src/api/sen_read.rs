@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::schools::Framework;
 use super::{ApiError, List, paging};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
+use crate::access::{Actor, may, pupil_for};
 use crate::auth::ApiCaller;
 use crate::i18n::EN;
 use crate::pages::register::{
@@ -80,10 +80,12 @@ pub struct RegisterItem {
     pub stage: Stage,
     /// The date the stage took effect (`YYYY-MM-DD`).
     pub since: String,
-    /// The primary need's code, if one is recorded.
+    /// The primary need's code, if one is recorded (absent for those who may not see needs).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_need: Option<String>,
-    /// Every open need's code, primary first.
-    pub needs: Vec<String>,
+    /// Every open need's code, primary first (absent for those who may not see needs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<String>>,
 }
 
 /// A page of the SEN register.
@@ -114,7 +116,7 @@ pub struct ChronologyList {
     pub total: i64,
 }
 
-fn item(r: &RegisterRow, today: senco_domain::Date) -> RegisterItem {
+fn item(r: &RegisterRow, today: senco_domain::Date, needs: bool) -> RegisterItem {
     let p = &r.pupil;
     RegisterItem {
         pupil_id: p.id.clone(),
@@ -126,8 +128,8 @@ fn item(r: &RegisterRow, today: senco_domain::Date) -> RegisterItem {
         framework: r.current.framework.into(),
         stage: r.current.stage.into(),
         since: senco_store::ds(r.current.since),
-        primary_need: r.primary_need.clone(),
-        needs: r.needs.clone(),
+        primary_need: r.primary_need.clone().filter(|_| needs),
+        needs: needs.then(|| r.needs.clone()),
     }
 }
 
@@ -226,7 +228,7 @@ pub async fn register(
             .iter()
             .skip(skip)
             .take(take)
-            .map(|r| item(r, today))
+            .map(|r| item(r, today, may(&p, Resource::PupilNeeds, Action::Read)))
             .collect(),
     }))
 }

@@ -303,6 +303,8 @@ pub struct SenSection {
     pub can_allocate: bool,
     /// Whether the stage history, processes and provision are shown (not to specialists).
     pub history_visible: bool,
+    /// Whether the needs are shown (not to teaching assistants).
+    pub needs_visible: bool,
     /// Outside specialists involved (a specialist sees only their own involvement).
     pub involvements: Option<Vec<super::specialists::InvolvementRow>>,
     pub can_refer: bool,
@@ -418,6 +420,8 @@ async fn sen_section(
     let can_write_plan = may(p, Resource::PupilSen, Action::Create)
         && crate::plans::plan_kind_for(state, pupil).await?.is_some();
     let history_visible = may(p, Resource::PupilSenHistory, Action::Read);
+    let needs_visible = may(p, Resource::PupilNeeds, Action::Read);
+    let needs = if needs_visible { needs } else { Vec::new() };
     let allocations = if history_visible {
         super::provision::pupil_rows(state, p, pupil).await?
     } else {
@@ -439,6 +443,7 @@ async fn sen_section(
     };
     Ok(Some(SenSection {
         history_visible,
+        needs_visible,
         involvements,
         can_refer: may(p, Resource::Involvement, Action::Create),
         plans,

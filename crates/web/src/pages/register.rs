@@ -387,10 +387,19 @@ pub async fn rows(
     sort: Sort,
 ) -> Result<Vec<RegisterRow>, senco_store::StoreError> {
     let today = state.today();
-    let mut rows = state
-        .store
-        .register(&p.scope(), &filters.to_store(today, school_id))
-        .await?;
+    let needs_visible = may(p, Resource::PupilNeeds, Action::Read);
+    let mut store_filter = filters.to_store(today, school_id);
+    if !needs_visible {
+        store_filter.need = None;
+    }
+    let mut rows = state.store.register(&p.scope(), &store_filter).await?;
+    if !needs_visible {
+        // Teaching assistants work from targets and strategies, not diagnoses (SR-06).
+        for r in &mut rows {
+            r.primary_need = None;
+            r.needs.clear();
+        }
+    }
     sort_rows(&mut rows, sort, today);
     Ok(rows)
 }
@@ -480,6 +489,8 @@ struct RegisterPage {
     dir: String,
     headers: Vec<Header>,
     rows: Vec<Row>,
+    /// Whether the need columns and filter are shown (not to teaching assistants).
+    needs_visible: bool,
     total: usize,
     filtered: bool,
     csv_href: String,
@@ -720,7 +731,14 @@ async fn page(
         teacher: filters.teacher.clone().unwrap_or_default(),
         sort: sort.key.as_str().to_string(),
         dir: if sort.descending { "desc" } else { "asc" }.to_string(),
-        headers: headers(&filters, sort),
+        headers: {
+            let mut h = headers(&filters, sort);
+            if !may(p, Resource::PupilNeeds, Action::Read) {
+                h.truncate(h.len() - 2);
+            }
+            h
+        },
+        needs_visible: may(p, Resource::PupilNeeds, Action::Read),
         rows,
         total,
         filtered: filters.any(),
@@ -772,8 +790,9 @@ pub fn csv_field(value: &str) -> String {
     format!("\"{}\"", neutral.replace('"', "\"\""))
 }
 
-/// The register as CSV (RFC 4180, CRLF line ends).
-pub fn csv(rows: &[RegisterRow], today: senco_domain::Date) -> String {
+/// The register as CSV (RFC 4180, CRLF line ends); without the need columns when
+/// `needs` is false.
+pub fn csv(rows: &[RegisterRow], today: senco_domain::Date, needs: bool) -> String {
     let mut out = String::new();
     let mut line = |cells: Vec<String>| {
         out.push_str(
@@ -785,26 +804,41 @@ pub fn csv(rows: &[RegisterRow], today: senco_domain::Date) -> String {
         );
         out.push_str("\r\n");
     };
-    line(EN.reg_csv_columns.iter().map(|s| s.to_string()).collect());
+    let width = if needs {
+        EN.reg_csv_columns.len()
+    } else {
+        EN.reg_csv_columns.len() - 2
+    };
+    line(
+        EN.reg_csv_columns[..width]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    );
     for r in rows {
         let p = &r.pupil;
-        line(vec![
-            p.upn.clone().unwrap_or_default(),
-            p.legal_surname.clone(),
-            p.legal_forename.clone(),
-            year_group(p, today).map(|y| y.census()).unwrap_or_default(),
-            p.reg_group_name.clone().unwrap_or_default(),
-            r.current.framework.label().to_string(),
-            r.current.stage.label().to_string(),
-            senco_store::ds(r.current.since),
-            r.primary_need.clone().unwrap_or_default(),
-            r.needs
-                .iter()
-                .skip(1)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; "),
-        ]);
+        line(
+            vec![
+                p.upn.clone().unwrap_or_default(),
+                p.legal_surname.clone(),
+                p.legal_forename.clone(),
+                year_group(p, today).map(|y| y.census()).unwrap_or_default(),
+                p.reg_group_name.clone().unwrap_or_default(),
+                r.current.framework.label().to_string(),
+                r.current.stage.label().to_string(),
+                senco_store::ds(r.current.since),
+                r.primary_need.clone().unwrap_or_default(),
+                r.needs
+                    .iter()
+                    .skip(1)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+            .into_iter()
+            .take(width)
+            .collect(),
+        );
     }
     out
 }
@@ -829,7 +863,11 @@ pub async fn download(
         let filters = page_filters(&q, &school_choices);
         let rows = rows(&state, &p, &filters, None, Sort::from_query(&q)).await?;
         audit_read(&state, &actor, "export", p.user.school_id.clone()).await;
-        Ok::<_, PageError>(csv(&rows, state.today()))
+        Ok::<_, PageError>(csv(
+            &rows,
+            state.today(),
+            may(&p, Resource::PupilNeeds, Action::Read),
+        ))
     }
     .await;
     match result {

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{PageChrome, PageError, Section, render_error};
 use crate::AppState;
@@ -93,7 +93,8 @@ pub async fn show(
             .draft(&p.user.id, state.now() - KEPT_FOR)
             .await?
         else {
-            return Ok(Redirect::to("/").into_response());
+            // Nothing kept (or already offered): like any record that is not there.
+            return Ok(super::not_found(&state));
         };
         state.store.drop_drafts(&p.user.id).await?;
         let fields = serde_urlencoded::from_str::<Vec<(String, String)>>(&body)
