@@ -517,28 +517,7 @@ async fn image_reports_lose_their_location_and_downloads_are_safe_attachments(ap
 
 async fn a_recommendation_becomes_a_strategy_of_the_plan(app: &TestApp) {
     let senco = app.signed_in(SENCO_A).await;
-    let r = senco
-        .post_json(
-            &format!("/api/v1/pupils/{}/stage-changes", app.fx.p1),
-            &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress", "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let plan = senco
-        .post_json(
-            &format!("/api/v1/pupils/{}/plans", app.fx.p1),
-            &json!({
-                "starts_on": "2026-11-02", "review_on": "2027-02-26", "nature": "Finds decoding hard",
-                "targets": [
-                    {"area": "cognition_and_learning", "target": "Read the first 100 high-frequency words", "strategies": "Flash cards 10 minutes a day", "success_criteria": "Reads 90 of 100 words correctly"},
-                    {"area": "cognition_and_learning", "target": "Blend CVC words", "strategies": "Phonics group", "success_criteria": "Reads 8 out of 10 unseen CVC words"},
-                    {"area": "communication_and_interaction", "target": "Take turns in a group game", "strategies": "Turn cards", "success_criteria": "Takes turns in 4 of 5 games"}
-                ]
-            }),
-        )
-        .await;
-    assert_eq!(plan.status, 201, "{}", plan.body);
-    let plan = plan.json();
+    let plan = p1_with_a_plan(app, &senco).await;
     let target = plan["targets"][1]["id"].as_str().unwrap().to_string();
     let id = refer_p1(app, &senco, true).await;
     let r = senco
@@ -735,13 +714,7 @@ async fn staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothi
 
 async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(app: &TestApp) {
     let senco = app.signed_in(SENCO_A).await;
-    let r = senco
-        .post_json(
-            &format!("/api/v1/pupils/{}/stage-changes", app.fx.p1),
-            &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress", "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    let plan = p1_with_a_plan(app, &senco).await;
     let mut tx = app.store.begin().await.unwrap();
     senco_store::Store::insert_need(
         &mut tx,
@@ -756,21 +729,7 @@ async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(
     .await
     .unwrap();
     senco_store::commit(tx).await.unwrap();
-    let plan = senco
-        .post_json(
-            &format!("/api/v1/pupils/{}/plans", app.fx.p1),
-            &json!({
-                "starts_on": "2026-11-02", "review_on": "2027-02-26", "nature": "Finds decoding hard",
-                "targets": [
-                    {"area": "cognition_and_learning", "target": "Read the first 100 high-frequency words", "strategies": "Flash cards 10 minutes a day", "success_criteria": "Reads 90 of 100 words correctly"},
-                    {"area": "cognition_and_learning", "target": "Blend CVC words", "strategies": "Phonics group", "success_criteria": "Reads 8 out of 10 unseen CVC words"},
-                    {"area": "communication_and_interaction", "target": "Take turns in a group game", "strategies": "Turn cards", "success_criteria": "Takes turns in 4 of 5 games"}
-                ]
-            }),
-        )
-        .await;
-    assert_eq!(plan.status, 201, "{}", plan.body);
-    let plan_id = plan.json()["id"].as_str().unwrap().to_string();
+    let plan_id = plan["id"].as_str().unwrap().to_string();
     // The class teacher sees the need everywhere; the teaching assistant nowhere, but the
     // plan's targets and strategies all the same.
     for (email, sees) in [(TEACHER_A, true), (TA_A, false)] {
@@ -813,4 +772,30 @@ async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(
             "{email} sees strategies"
         );
     }
+}
+
+/// Pupil 1 on School Action with a plan of three targets, written by `senco`; the plan as JSON.
+async fn p1_with_a_plan(app: &TestApp, senco: &Client) -> serde_json::Value {
+    let r = senco
+        .post_json(
+            &format!("/api/v1/pupils/{}/stage-changes", app.fx.p1),
+            &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress", "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let plan = senco
+        .post_json(
+            &format!("/api/v1/pupils/{}/plans", app.fx.p1),
+            &json!({
+                "starts_on": "2026-11-02", "review_on": "2027-02-26", "nature": "Finds decoding hard",
+                "targets": [
+                    {"area": "cognition_and_learning", "target": "Read the first 100 high-frequency words", "strategies": "Flash cards 10 minutes a day", "success_criteria": "Reads 90 of 100 words correctly"},
+                    {"area": "cognition_and_learning", "target": "Blend CVC words", "strategies": "Phonics group", "success_criteria": "Reads 8 out of 10 unseen CVC words"},
+                    {"area": "communication_and_interaction", "target": "Take turns in a group game", "strategies": "Turn cards", "success_criteria": "Takes turns in 4 of 5 games"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    plan.json()
 }
