@@ -521,8 +521,10 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM form_drafts WHERE user_id = $1")
+        // Only the latest form per person, and nobody's for longer than a day.
+        sqlx::query("DELETE FROM form_drafts WHERE user_id = $1 OR created_at < $2")
             .bind(user_id)
+            .bind(ts(now - time::Duration::days(1)))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
