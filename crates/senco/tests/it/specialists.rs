@@ -15,6 +15,7 @@ both!(
     withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request,
     staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothing,
     sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses,
+    specialists_read_the_current_plan_but_not_closed_ones,
 );
 
 const PDF: &[u8] =
@@ -798,4 +799,30 @@ async fn p1_with_a_plan(app: &TestApp, senco: &Client) -> serde_json::Value {
         .await;
     assert_eq!(plan.status, 201, "{}", plan.body);
     plan.json()
+}
+
+async fn specialists_read_the_current_plan_but_not_closed_ones(app: &TestApp) {
+    let senco = app.signed_in(SENCO_A).await;
+    let plan = p1_with_a_plan(app, &senco).await;
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    let id = refer_p1(app, &senco, true).await;
+    let r = senco
+        .patch_json(
+            &format!("/api/v1/involvements/{id}"),
+            &json!({"status": "accepted"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = app.signed_in(SPECIALIST_S).await;
+    assert_eq!(s.get(&format!("/plans/{plan_id}")).await.status, 200);
+    assert_eq!(s.get(&format!("/api/v1/plans/{plan_id}")).await.status, 200);
+    sqlx::query("UPDATE plans SET status = 'closed' WHERE id = $1")
+        .bind(&plan_id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(s.get(&format!("/plans/{plan_id}")).await.status, 404);
+    assert_eq!(s.get(&format!("/api/v1/plans/{plan_id}")).await.status, 404);
+    assert_eq!(senco.get(&format!("/plans/{plan_id}")).await.status, 200);
 }
