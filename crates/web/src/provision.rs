@@ -20,7 +20,7 @@ use senco_store::provision::{
     Allocation, AllocationsOf, Measure, NewAllocation, NewSession, Provision, ProvisionFields,
     Session,
 };
-use senco_store::pupils::{Pupil, Scope};
+use senco_store::pupils::Pupil;
 use senco_store::{Store, StoreError};
 
 use crate::AppState;
@@ -840,14 +840,4 @@ pub fn impact_of(
         .into_iter()
         .map(|((name, unit), gains)| (name, unit, impact(&gains, provision.fields.expected_gain)))
         .collect()
-}
-
-/// The school of a principal's catalogue: staff of a school only.
-pub fn school_of(p: &crate::auth::Principal) -> Option<&str> {
-    p.user.school_id.as_deref()
-}
-
-/// The scope of a principal.
-pub fn scope_of(p: &crate::auth::Principal) -> Scope {
-    p.scope()
 }
