@@ -501,6 +501,21 @@ impl Store {
         Ok(plan)
     }
 
+    /// The targets of a pupil's plans that are not closed, newest plan first: (id, target).
+    pub async fn open_targets(&self, pupil_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.target FROM plan_targets t JOIN plans p ON p.id = t.plan_id \
+             WHERE t.pupil_id = $1 AND p.status <> 'closed' \
+             ORDER BY p.starts_on DESC, p.created_at DESC, t.position",
+        )
+        .bind(pupil_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("target")?)))
+            .collect()
+    }
+
     /// A pupil's plans, newest first (without targets).
     pub async fn plans_for_pupil(&self, pupil_id: &str) -> Result<Vec<Plan>> {
         let sql = format!(

@@ -120,6 +120,17 @@ pub struct PlanInput {
     pub provision: Vec<ProvisionInput>,
 }
 
+/// Whether the caller may read this plan: those without the SEN history (specialists) read
+/// only plans that are not closed.
+pub fn plan_visible(p: &crate::auth::Principal, plan: &senco_store::plans::Plan) -> bool {
+    plan.fields.status != "closed"
+        || crate::access::may(
+            p,
+            senco_domain::policy::Resource::PupilSenHistory,
+            senco_domain::policy::Action::Read,
+        )
+}
+
 /// The plan a pupil's current stage calls for.
 pub struct PlanKindFor {
     pub framework: FrameworkKey,

@@ -397,16 +397,7 @@ pub async fn pupil_targets(
     state: &AppState,
     pupil: &Pupil,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let mut out = Vec::new();
-    for plan in state.store.plans_for_pupil(&pupil.id).await? {
-        if plan.fields.status == "closed" {
-            continue;
-        }
-        // The list comes without targets: read each open plan whole.
-        let plan = state.store.plan(&plan.id).await?;
-        out.extend(plan.fields.targets.into_iter().map(|t| (t.id, t.target)));
-    }
-    Ok(out)
+    state.store.open_targets(&pupil.id).await
 }
 
 /// Allocates a pupil to a provision of their school.
@@ -840,4 +831,29 @@ pub fn impact_of(
         .into_iter()
         .map(|((name, unit), gains)| (name, unit, impact(&gains, provision.fields.expected_gain)))
         .collect()
+}
+
+/// An allocation by id, reached through the caller's scope and checked by the matrix like
+/// its pupil; one out of reach is refused as not found, and the refusal audited.
+pub async fn reach_allocation(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: &str,
+    resource: senco_domain::policy::Resource,
+    action: senco_domain::policy::Action,
+) -> Result<(Allocation, Pupil), crate::access::AccessError> {
+    match state.store.allocation(&actor.principal.scope(), id).await {
+        Ok(a) => {
+            let pupil =
+                crate::access::pupil_for(state, actor, &a.pupil_id, resource, action).await?;
+            Ok((a, pupil))
+        }
+        Err(StoreError::NotFound) => {
+            if let Some(pupil) = state.store.allocation_pupil_unscoped_for_audit(id).await? {
+                crate::access::deny_pupil(state, actor, &pupil, resource, action).await;
+            }
+            Err(crate::access::AccessError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -21,7 +21,7 @@ use senco_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::access::{Actor, may};
+use crate::access::{AccessError, Actor, deny_pupil, may, pupil_for};
 use crate::auth::Principal;
 use crate::provision::Typed;
 use crate::sen::{Issue, SenError, issue};
@@ -728,4 +728,66 @@ pub async fn chronology_items(
         });
     }
     Ok(items)
+}
+
+/// An involvement by id the caller may see, checked by the matrix like its pupil; one out
+/// of reach is refused as not found, and the refusal audited.
+pub async fn reach_involvement(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: &str,
+    resource: Resource,
+    action: Action,
+) -> Result<(Involvement, Pupil), AccessError> {
+    match visible_involvement(state, actor.principal, id).await? {
+        Some(inv) => {
+            let pupil = pupil_for(state, actor, &inv.pupil_id, resource, action).await?;
+            Ok((inv, pupil))
+        }
+        None => {
+            if let Some(pupil) = state.store.involvement_pupil_unscoped_for_audit(id).await? {
+                deny_pupil(state, actor, &pupil, resource, action).await;
+            }
+            Err(AccessError::NotFound)
+        }
+    }
+}
+
+/// A report by id the caller may see (parents only shared ones), with its involvement and
+/// pupil; anything else is refused as not found, and the refusal audited.
+pub async fn reach_report(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: &str,
+    action: Action,
+) -> Result<(Report, Involvement, Pupil), AccessError> {
+    let report = match state.store.report(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Err(AccessError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let (inv, pupil) = reach_involvement(
+        state,
+        actor,
+        &report.involvement_id,
+        Resource::SpecialistReports,
+        action,
+    )
+    .await?;
+    let visible = visible_reports(state, actor.principal, std::slice::from_ref(&inv))
+        .await?
+        .into_iter()
+        .any(|r| r.id == report.id);
+    if !visible {
+        deny_pupil(
+            state,
+            actor,
+            &report.pupil_id,
+            Resource::SpecialistReports,
+            action,
+        )
+        .await;
+        return Err(AccessError::NotFound);
+    }
+    Ok((report, inv, pupil))
 }

@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
-use senco_store::StoreError;
 use senco_store::provision::{Allocation, AllocationsOf, Provision};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +18,7 @@ use super::plans::{etag, if_match};
 use super::sen::sen_error;
 use super::{ApiError, ApiJson};
 use crate::AppState;
-use crate::access::{Actor, deny_pupil, pupil_for, require};
+use crate::access::{Actor, pupil_for, require};
 use crate::auth::ApiCaller;
 use crate::pages::request_id;
 use crate::provision::{
@@ -349,19 +348,23 @@ async fn allocation_out(
     list: &[Allocation],
 ) -> Result<Vec<AllocationOut>, ApiError> {
     let facts = DeliveryFacts::load(state, list).await?;
-    let see_costs = costs(p);
+    // The catalogues of the allocations' schools, read once each (for costs).
+    let mut catalogue: Vec<Provision> = Vec::new();
+    if costs(p) {
+        let mut schools: Vec<&str> = list.iter().map(|a| a.school_id.as_str()).collect();
+        schools.sort_unstable();
+        schools.dedup();
+        for school in schools {
+            catalogue.extend(state.store.provisions(school).await?);
+        }
+    }
     let mut out = Vec::new();
     for a in list {
         let s = facts.summary(a);
-        let cost_pence = if see_costs {
-            match state.store.provision(&a.school_id, &a.provision_id).await {
-                Ok(pv) => Some(facts.cost(a, &pv)),
-                Err(StoreError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            }
-        } else {
-            None
-        };
+        let cost_pence = catalogue
+            .iter()
+            .find(|pv| pv.id == a.provision_id)
+            .map(|pv| facts.cost(a, pv));
         out.push(AllocationOut {
             id: a.id.clone(),
             provision_id: a.provision_id.clone(),
@@ -505,28 +508,6 @@ pub async fn create_allocation(
     ))
 }
 
-async fn load(
-    state: &AppState,
-    actor: &Actor<'_>,
-    id: &str,
-    resource: Resource,
-    action: Action,
-) -> Result<Allocation, ApiError> {
-    match state.store.allocation(&actor.principal.scope(), id).await {
-        Ok(a) => {
-            pupil_for(state, actor, &a.pupil_id, resource, action).await?;
-            Ok(a)
-        }
-        Err(StoreError::NotFound) => {
-            if let Some(pupil) = state.store.allocation_pupil_unscoped_for_audit(id).await? {
-                deny_pupil(state, actor, &pupil, resource, action).await;
-            }
-            Err(ApiError::not_found())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// An allocation with delivered against planned.
 #[utoipa::path(
     get,
@@ -548,7 +529,14 @@ pub async fn get_allocation(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+    let (a, _) = crate::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::PupilSenHistory,
+        Action::Read,
+    )
+    .await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     Ok(with_tag(StatusCode::OK, out.into_iter().next(), a.version))
 }
@@ -596,7 +584,9 @@ pub async fn patch_allocation(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    let (a, _) =
+        crate::provision::reach_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update)
+            .await?;
     let expected = if_match(&headers, a.version)?;
     let input = ExitInput {
         to_on: body.to_on.as_deref().and_then(date_from_iso),
@@ -659,7 +649,14 @@ pub async fn sessions(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+    let (a, _) = crate::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::PupilSenHistory,
+        Action::Read,
+    )
+    .await?;
     let items: Vec<SessionOut> = state
         .store
         .sessions(std::slice::from_ref(&a.id))
@@ -719,7 +716,9 @@ pub async fn create_session(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let a = load(&state, &actor, &id, Resource::Delivery, Action::Create).await?;
+    let (a, _) =
+        crate::provision::reach_allocation(&state, &actor, &id, Resource::Delivery, Action::Create)
+            .await?;
     let input = SessionInput {
         on: date_from_iso(&body.on),
         minutes: body.minutes.map(Ok),

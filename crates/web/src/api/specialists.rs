@@ -20,7 +20,7 @@ use super::sen::Created;
 use super::sen::sen_error;
 use super::{ApiError, ApiJson};
 use crate::AppState;
-use crate::access::{Actor, deny_pupil, pupil_for};
+use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
 use crate::pages::request_id;
 use crate::specialists::{
@@ -223,27 +223,6 @@ async fn one(
     Ok(r)
 }
 
-async fn load(
-    state: &AppState,
-    actor: &Actor<'_>,
-    id: &str,
-    resource: Resource,
-    action: Action,
-) -> Result<Involvement, ApiError> {
-    match visible_involvement(state, actor.principal, id).await? {
-        Some(inv) => {
-            pupil_for(state, actor, &inv.pupil_id, resource, action).await?;
-            Ok(inv)
-        }
-        None => {
-            if let Some(pupil) = state.store.involvement_pupil_unscoped_for_audit(id).await? {
-                deny_pupil(state, actor, &pupil, resource, action).await;
-            }
-            Err(ApiError::not_found())
-        }
-    }
-}
-
 /// An involvement with its reports.
 #[utoipa::path(
     get,
@@ -265,7 +244,14 @@ pub async fn get(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let inv = load(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
+    let (inv, _) = crate::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::Involvement,
+        Action::Read,
+    )
+    .await?;
     one(&state, &p, &inv.id, StatusCode::OK).await
 }
 
@@ -314,7 +300,14 @@ pub async fn patch(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let inv = load(&state, &actor, &id, Resource::Involvement, Action::Update).await?;
+    let (inv, _) = crate::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::Involvement,
+        Action::Update,
+    )
+    .await?;
     let expected = if_match(&headers, inv.version)?;
     let input = StatusInput {
         status: body.status.unwrap_or_default(),
@@ -363,7 +356,7 @@ pub async fn create_note(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let inv = load(
+    let (inv, _) = crate::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -418,7 +411,7 @@ pub async fn upload(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let inv = load(
+    let (inv, _) = crate::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -453,30 +446,8 @@ pub async fn download(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let report = state.store.report(&id).await?;
-    let inv = load(
-        &state,
-        &actor,
-        &report.involvement_id,
-        Resource::SpecialistReports,
-        Action::Read,
-    )
-    .await?;
-    let visible = visible_reports(&state, &p, std::slice::from_ref(&inv))
-        .await?
-        .into_iter()
-        .any(|r| r.id == report.id);
-    if !visible {
-        deny_pupil(
-            &state,
-            &actor,
-            &report.pupil_id,
-            Resource::SpecialistReports,
-            Action::Read,
-        )
-        .await;
-        return Err(ApiError::not_found());
-    }
+    let (report, _, _) =
+        crate::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
     crate::specialists::audit_download(&state, &actor, &report).await?;
     let data = state.store.report_data(&report.id).await?;
     let mut r = (StatusCode::OK, data).into_response();

@@ -80,14 +80,9 @@ async fn trigger_groups(state: &AppState, pupil: &Pupil) -> Result<Vec<TriggerGr
         .collect())
 }
 
-fn area_choices() -> Vec<Choice> {
-    AreaOfNeed::BROAD
-        .iter()
-        .map(|a| Choice {
-            value: a.as_str().to_string(),
-            label: a.label().to_string(),
-        })
-        .collect()
+/// The broad areas of need, as options.
+pub fn area_choices() -> Vec<Choice> {
+    Choice::all(&AreaOfNeed::BROAD, AreaOfNeed::as_str, AreaOfNeed::label)
 }
 
 async fn concern_page(

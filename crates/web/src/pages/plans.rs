@@ -537,10 +537,7 @@ async fn load(
 ) -> Result<(Plan, Pupil), PageError> {
     let plan = state.store.plan(id).await?;
     let pupil = pupil_for(state, actor, &plan.pupil_id, resource, action).await?;
-    // Without the history (specialists), only current plans: a closed one is not there.
-    if plan.fields.status == "closed"
-        && !crate::access::may(actor.principal, Resource::PupilSenHistory, Action::Read)
-    {
+    if !crate::plans::plan_visible(actor.principal, &plan) {
         return Err(PageError::NotFound);
     }
     Ok((plan, pupil))

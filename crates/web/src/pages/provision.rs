@@ -18,7 +18,6 @@ use senco_domain::provision::{
 };
 use senco_domain::role::Role;
 use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
-use senco_store::StoreError;
 use senco_store::provision::{Allocation, AllocationsOf, Provision};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
@@ -326,23 +325,11 @@ impl ProvisionFormPage {
 }
 
 fn kind_choices() -> Vec<Choice> {
-    ProvisionKind::ALL
-        .iter()
-        .map(|k| Choice {
-            value: k.as_str().to_string(),
-            label: k.label().to_string(),
-        })
-        .collect()
-}
-
-fn area_choices() -> Vec<Choice> {
-    AreaOfNeed::BROAD
-        .iter()
-        .map(|a| Choice {
-            value: a.as_str().to_string(),
-            label: a.label().to_string(),
-        })
-        .collect()
+    Choice::all(
+        &ProvisionKind::ALL,
+        ProvisionKind::as_str,
+        ProvisionKind::label,
+    )
 }
 
 async fn staff_choices(state: &AppState, school: &str) -> Result<Vec<Choice>, PageError> {
@@ -386,7 +373,7 @@ async fn provision_form(
         action,
         heading,
         kinds: kind_choices(),
-        areas: area_choices(),
+        areas: super::concerns::area_choices(),
         staff: staff_choices(state, school).await?,
         form,
         errors,
@@ -785,13 +772,11 @@ struct RegisterPage {
 }
 
 fn status_choices() -> Vec<Choice> {
-    SessionStatus::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().to_string(),
-            label: s.label().to_string(),
-        })
-        .collect()
+    Choice::all(
+        &SessionStatus::ALL,
+        SessionStatus::as_str,
+        SessionStatus::label,
+    )
 }
 
 /// The allocations on a provision's register for a day: those in scope that include it.
@@ -1019,13 +1004,7 @@ struct AllocationFormPage {
 }
 
 fn unit_choices() -> Vec<Choice> {
-    MeasureUnit::ALL
-        .iter()
-        .map(|u| Choice {
-            value: u.as_str().to_string(),
-            label: u.label().to_string(),
-        })
-        .collect()
+    Choice::all(&MeasureUnit::ALL, MeasureUnit::as_str, MeasureUnit::label)
 }
 
 async fn allocation_form(
@@ -1167,29 +1146,6 @@ struct AllocationPage {
     cost: String,
 }
 
-async fn load_allocation(
-    state: &AppState,
-    actor: &Actor<'_>,
-    id: &str,
-    resource: Resource,
-    action: Action,
-) -> Result<Allocation, PageError> {
-    let p = actor.principal;
-    match state.store.allocation(&p.scope(), id).await {
-        Ok(a) => {
-            pupil_for(state, actor, &a.pupil_id, resource, action).await?;
-            Ok(a)
-        }
-        Err(StoreError::NotFound) => {
-            if let Some(pupil) = state.store.allocation_pupil_unscoped_for_audit(id).await? {
-                crate::access::deny_pupil(state, actor, &pupil, resource, action).await;
-            }
-            Err(PageError::NotFound)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 async fn allocation_page(
     state: &AppState,
     p: &Principal,
@@ -1282,8 +1238,15 @@ pub async fn allocation_show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a =
-            load_allocation(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+        let a = crate::provision::reach_allocation(
+            &state,
+            &actor,
+            &id,
+            Resource::PupilSenHistory,
+            Action::Read,
+        )
+        .await?
+        .0;
         let form = session_defaults(&state, &a);
         let flash = flash_message(q.flash.as_deref());
         allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
@@ -1306,7 +1269,15 @@ pub async fn session_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = load_allocation(&state, &actor, &id, Resource::Delivery, Action::Create).await?;
+        let a = crate::provision::reach_allocation(
+            &state,
+            &actor,
+            &id,
+            Resource::Delivery,
+            Action::Create,
+        )
+        .await?
+        .0;
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add_linked("on", "on-day", EN.form_expired);
@@ -1351,7 +1322,15 @@ pub async fn exit_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = load_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+        let a = crate::provision::reach_allocation(
+            &state,
+            &actor,
+            &id,
+            Resource::PupilSen,
+            Action::Update,
+        )
+        .await?
+        .0;
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add_linked("exit_value", "exit_value", EN.form_expired);

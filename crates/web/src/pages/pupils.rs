@@ -34,6 +34,22 @@ pub struct Choice {
     pub label: String,
 }
 
+impl Choice {
+    /// One option for each of `all`, from its stable key and its label.
+    pub fn all<T: Copy>(
+        all: &[T],
+        value: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<Choice> {
+        all.iter()
+            .map(|t| Choice {
+                value: value(*t).to_string(),
+                label: label(*t).to_string(),
+            })
+            .collect()
+    }
+}
+
 /// One row of the pupils table.
 pub struct Row {
     pub id: String,

@@ -21,7 +21,7 @@ use super::{
     FormErrors, PageChrome, PageError, Section, flash_message, not_found, render_error, request_id,
 };
 use crate::AppState;
-use crate::access::{Actor, deny_pupil, may, pupil_for, require};
+use crate::access::{Actor, may, pupil_for, require};
 use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
 use crate::sen::SenError;
@@ -53,13 +53,7 @@ struct SpecialistsPage {
 }
 
 fn kind_choices() -> Vec<Choice> {
-    AgencyKind::ALL
-        .iter()
-        .map(|k| Choice {
-            value: k.as_str().to_string(),
-            label: k.label().to_string(),
-        })
-        .collect()
+    Choice::all(&AgencyKind::ALL, AgencyKind::as_str, AgencyKind::label)
 }
 
 async fn specialists_page(
@@ -441,28 +435,6 @@ struct InvolvementPage {
     errors: FormErrors,
 }
 
-async fn load(
-    state: &AppState,
-    actor: &Actor<'_>,
-    id: &str,
-    resource: Resource,
-    action: Action,
-) -> Result<(Involvement, Pupil), PageError> {
-    let p = actor.principal;
-    match visible_involvement(state, p, id).await? {
-        Some(inv) => {
-            let pupil = pupil_for(state, actor, &inv.pupil_id, resource, action).await?;
-            Ok((inv, pupil))
-        }
-        None => {
-            if let Some(pupil) = state.store.involvement_pupil_unscoped_for_audit(id).await? {
-                deny_pupil(state, actor, &pupil, resource, action).await;
-            }
-            Err(PageError::NotFound)
-        }
-    }
-}
-
 async fn involvement_page(
     state: &AppState,
     p: &Principal,
@@ -524,20 +496,12 @@ async fn involvement_page(
         },
         notes,
         reports,
-        statuses: InvolvementStatus::ALL
-            .iter()
-            .map(|s| Choice {
-                value: s.as_str().to_string(),
-                label: s.label().to_string(),
-            })
-            .collect(),
-        note_kinds: NoteKind::ALL
-            .iter()
-            .map(|k| Choice {
-                value: k.as_str().to_string(),
-                label: k.label().to_string(),
-            })
-            .collect(),
+        statuses: Choice::all(
+            &InvolvementStatus::ALL,
+            InvolvementStatus::as_str,
+            InvolvementStatus::label,
+        ),
+        note_kinds: Choice::all(&NoteKind::ALL, NoteKind::as_str, NoteKind::label),
         targets,
         can_update: may(p, Resource::Involvement, Action::Update),
         can_note: open && may(p, Resource::InvolvementNotes, Action::Create),
@@ -574,7 +538,14 @@ pub async fn show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = load(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
+        let (inv, pupil) = crate::specialists::reach_involvement(
+            &state,
+            &actor,
+            &id,
+            Resource::Involvement,
+            Action::Read,
+        )
+        .await?;
         let form = defaults(&state, &inv);
         let flash = flash_message(q.flash.as_deref());
         involvement_page(&state, &p, inv, &pupil, form, FormErrors::default(), flash).await
@@ -597,7 +568,14 @@ pub async fn status_update(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = load(&state, &actor, &id, Resource::Involvement, Action::Update).await?;
+        let (inv, pupil) = crate::specialists::reach_involvement(
+            &state,
+            &actor,
+            &id,
+            Resource::Involvement,
+            Action::Update,
+        )
+        .await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add("status", EN.form_expired);
@@ -648,7 +626,7 @@ pub async fn note_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = load(
+        let (inv, pupil) = crate::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -721,7 +699,7 @@ pub async fn report_upload(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = load(
+        let (inv, pupil) = crate::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -756,40 +734,6 @@ pub async fn report_upload(
     }
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
-}
-
-/// The report `id` and its involvement, if the caller may see it.
-async fn load_report(
-    state: &AppState,
-    actor: &Actor<'_>,
-    id: &str,
-    action: Action,
-) -> Result<(Report, Involvement, Pupil), PageError> {
-    let report = state.store.report(id).await?;
-    let (inv, pupil) = load(
-        state,
-        actor,
-        &report.involvement_id,
-        Resource::SpecialistReports,
-        action,
-    )
-    .await?;
-    let visible = visible_reports(state, actor.principal, std::slice::from_ref(&inv))
-        .await?
-        .into_iter()
-        .any(|r| r.id == report.id);
-    if !visible {
-        deny_pupil(
-            state,
-            actor,
-            &report.pupil_id,
-            Resource::SpecialistReports,
-            action,
-        )
-        .await;
-        return Err(PageError::NotFound);
-    }
-    Ok((report, inv, pupil))
 }
 
 /// `attachment` with an ASCII file name and the exact UTF-8 name (RFC 6266, RFC 8187).
@@ -852,7 +796,8 @@ pub async fn download(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (report, _, _) = load_report(&state, &actor, &id, Action::Read).await?;
+        let (report, _, _) =
+            crate::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
         crate::specialists::audit_download(&state, &actor, &report).await?;
         let data = state.store.report_data(&report.id).await?;
         let mut r = (StatusCode::OK, data).into_response();
@@ -879,7 +824,8 @@ pub async fn share(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (report, inv, pupil) = load_report(&state, &actor, &id, Action::Update).await?;
+        let (report, inv, pupil) =
+            crate::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add("file", EN.form_expired);
@@ -923,7 +869,7 @@ pub async fn strategy(
     };
     let result = async {
         let involvement_id = form.get("involvement_id");
-        let (inv, pupil) = load(
+        let (inv, pupil) = crate::specialists::reach_involvement(
             &state,
             &actor,
             &involvement_id,
