@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a PostgreSQL server answers on 127.0.0.1:5432 and that a non-superuser role
-# `senco_test` (allowed to create databases) exists, then writes
+# `senco_test` (allowed to create databases) and a plain role `senco_app` exist, then writes
 # target/test-postgres.env with SENCO_TEST_POSTGRES_URL for the tests.
 # Installs and starts Debian's postgresql when nothing answers. Fails if it cannot connect.
 set -euo pipefail
@@ -28,7 +28,9 @@ answers || { echo "test-postgres: error: nothing answers on $host:$port" >&2; ex
 
 # Create the test role as a superuser: over TCP with trust auth if allowed, else via the
 # local socket as the postgres system user (then the role gets a password).
-sql="DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'senco_test') THEN CREATE ROLE senco_test LOGIN CREATEDB PASSWORD 'senco_test'; END IF; END \$\$;"
+# It also creates senco_app, a plain login role that owns nothing: the row-level security
+# tests (SR-08) connect as it, the way a production server should.
+sql="DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'senco_test') THEN CREATE ROLE senco_test LOGIN CREATEDB PASSWORD 'senco_test'; END IF; IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'senco_app') THEN CREATE ROLE senco_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'senco_app'; END IF; END \$\$;"
 if psql -h "$host" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "$sql" >/dev/null 2>&1; then
   :
 elif as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qc \"$sql\"" >/dev/null 2>&1; then

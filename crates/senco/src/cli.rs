@@ -131,6 +131,11 @@ pub enum Command {
     Migrate {
         #[command(flatten)]
         db: Database,
+        /// PostgreSQL: let this role (one that owns nothing, for `senco serve`) read and
+        /// write the tables. Row-level security then holds for it (SR-08). Run again after
+        /// each upgrade.
+        #[arg(long, value_name = "ROLE")]
+        grant_to: Option<String>,
     },
     /// Manage user accounts.
     User {

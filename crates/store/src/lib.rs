@@ -17,6 +17,7 @@ pub mod pupils;
 pub mod schools;
 pub mod sen;
 pub mod specialists;
+pub mod tenancy;
 pub mod users;
 
 use std::str::FromStr;
@@ -124,7 +125,17 @@ impl Store {
                     .connect_with(options)
                     .await?
             }
-            Backend::Postgres => pool_options.connect_with(options).await?,
+            // Each connection carries the tenant of the task that takes it from the pool, new
+            // or reused (SR-08).
+            Backend::Postgres => {
+                pool_options
+                    .after_connect(|conn, _meta| Box::pin(tenancy::apply(conn)))
+                    .before_acquire(|conn, _meta| {
+                        Box::pin(async move { tenancy::apply(conn).await.map(|()| true) })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
         };
         let store = Store { pool, backend };
         store.check_settings().await?;

@@ -70,6 +70,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_form_drafts.sql"),
         postgres: include_str!("../migrations/postgres/0009_form_drafts.sql"),
     },
+    Migration {
+        version: 10,
+        name: "tenancy",
+        sqlite: include_str!("../migrations/sqlite/0010_tenancy.sql"),
+        postgres: include_str!("../migrations/postgres/0010_tenancy.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -105,6 +111,23 @@ impl Store {
     }
 
     async fn ensure_migrations_table(&self) -> Result<()> {
+        // A server connecting as a role that owns nothing (SR-08) may not create tables, so
+        // only create the table when it is missing.
+        let exists = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'senco_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'senco_migrations'"
+            }
+        };
+        let n: i64 = sqlx::query(exists)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        if n > 0 {
+            return Ok(());
+        }
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS senco_migrations (\
                version BIGINT PRIMARY KEY, name TEXT NOT NULL, \

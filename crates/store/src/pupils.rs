@@ -360,7 +360,10 @@ impl Store {
     }
 
     /// Whether a UPN (as current or former UPN) belongs to a pupil other than `except`.
+    /// UPNs are unique across the installation, so this looks at every school (and says
+    /// only yes or no).
     pub async fn upn_in_use(tx: &mut Tx, upn: &str, except: Option<&str>) -> Result<bool> {
+        let prior = crate::tenancy::widen(tx).await?;
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM pupils WHERE (upn = $1 OR former_upn = $1) AND id <> $2",
         )
@@ -368,6 +371,7 @@ impl Store {
         .bind(except.unwrap_or(""))
         .fetch_one(&mut **tx)
         .await?;
+        crate::tenancy::narrow(tx, prior).await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
@@ -454,11 +458,13 @@ impl Store {
     }
 
     /// The school a pupil attends, whatever the scope (for auditing refusals only).
+    /// It reads across schools at the database too (the refused pupil is, by definition,
+    /// outside the request's schools).
     pub async fn pupil_school_unscoped_for_audit(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT school_id FROM pupils WHERE id = $1")
+        let query = sqlx::query("SELECT school_id FROM pupils WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+            .fetch_optional(self.pool());
+        let row = crate::tenancy::within(crate::tenancy::Tenant::Installation, query).await?;
         Ok(row.map(|r| r.try_get("school_id")).transpose()?)
     }
 

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::Passphrase;
 use senco_store::Store;
 use senco_store::pupils::Scope;
+use senco_store::tenancy::{self, Tenant};
 use senco_store::users::User;
 use sha2::{Digest, Sha256};
 
@@ -201,6 +202,69 @@ pub async fn token_principal(store: &Store, headers: &HeaderMap) -> Option<Princ
     })
 }
 
+/// The session and token principals of a request, found once by [`scope_request`] and
+/// read by the extractors.
+#[derive(Clone)]
+struct Resolved {
+    session: Option<Principal>,
+    token: Option<Principal>,
+}
+
+async fn resolved_session(state: &AppState, parts: &Parts) -> Option<Principal> {
+    match parts.extensions.get::<Resolved>() {
+        Some(r) => r.session.clone(),
+        None => session_principal(state, &parts.headers).await,
+    }
+}
+
+async fn resolved_token(state: &AppState, parts: &Parts) -> Option<Principal> {
+    match parts.extensions.get::<Resolved>() {
+        Some(r) => r.token.clone(),
+        None => token_principal(&state.store, &parts.headers).await,
+    }
+}
+
+/// Middleware: finds who is asking and runs the rest of the request with the database
+/// restricted to the schools they may touch (SR-08); before sign-in, to none.
+pub async fn scope_request(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (session, token) = if req.uri().path().starts_with("/assets/") {
+        (None, None)
+    } else {
+        (
+            session_principal(&state, req.headers()).await,
+            token_principal(&state.store, req.headers()).await,
+        )
+    };
+    let mut schools = Vec::new();
+    let mut everything = false;
+    for p in session.iter().chain(token.iter()) {
+        if p.mfa_pending {
+            continue;
+        }
+        match state.store.tenant_of(&p.scope()).await {
+            Ok(Tenant::Schools(ids)) => schools.extend(ids),
+            Ok(Tenant::Installation) => everything = true,
+            Ok(Tenant::Nothing) => {}
+            Err(e) => return ApiError::internal(e).into_response(),
+        }
+    }
+    let tenant = if everything {
+        Tenant::Installation
+    } else if schools.is_empty() {
+        Tenant::Nothing
+    } else {
+        schools.sort();
+        schools.dedup();
+        Tenant::Schools(schools)
+    };
+    req.extensions_mut().insert(Resolved { session, token });
+    tenancy::within(tenant, next.run(req)).await
+}
+
 /// A signed-in person on a page. Without a session: 303 to the sign-in page.
 pub struct SignedIn(pub Principal);
 
@@ -212,7 +276,7 @@ impl FromRequestParts<AppState> for SignedIn {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let path = parts.uri.path();
-        match session_principal(state, &parts.headers).await {
+        match resolved_session(state, parts).await {
             Some(p) if p.mfa_pending => Err(Redirect::to("/sign-in/code").into_response()),
             Some(p)
                 if p.user.must_change_password
@@ -246,10 +310,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(p) = token_principal(&state.store, &parts.headers).await {
+        if let Some(p) = resolved_token(state, parts).await {
             return Ok(ApiCaller(p));
         }
-        match session_principal(state, &parts.headers).await {
+        match resolved_session(state, parts).await {
             Some(p)
                 if !p.user.must_change_password
                     && !p.mfa_pending

@@ -582,6 +582,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::auth::scope_request,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             pages::resume::keep_forms,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::track))

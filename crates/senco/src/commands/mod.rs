@@ -29,9 +29,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             seed,
         } => demo::run(&db.database_url, &serve, force, no_serve, json, seed).await,
-        Command::Migrate { db } => {
+        Command::Migrate { db, grant_to } => {
             let store = open(&db.database_url).await?;
             let report = store.migrate(system_clock().now()).await?;
+            if let Some(role) = grant_to {
+                store.grant_to(&role).await?;
+                println!(
+                    "{role} may now read and write Senco's tables (row-level security applies)."
+                );
+            }
             if report.applied.is_empty() {
                 println!(
                     "The database is up to date (schema version {}).",

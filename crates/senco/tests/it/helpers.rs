@@ -228,6 +228,40 @@ impl TestApp {
         })
     }
 
+    /// The PostgreSQL admin URL and database name of this app's database (`None` on SQLite).
+    pub fn postgres_database(&self) -> Option<(&str, &str)> {
+        self.drop_pg.as_ref().map(|(a, n)| (a.as_str(), n.as_str()))
+    }
+
+    /// Starts a second server on this app's database and clock, with another store (for
+    /// example one connected as a different database role).
+    pub async fn second_server(&self, store: Store, web: WebConfig) -> (String, impl FnOnce()) {
+        let config = ServerConfig {
+            database_url: String::new(),
+            bind: "127.0.0.1:0".parse().unwrap(),
+            web: WebConfig {
+                audit_flush: Duration::from_millis(5),
+                assets_dir: std::path::PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../assets/dist"
+                )),
+                ..web
+            },
+            mail: senco::mail::Delivery::Files(self.outbox.clone()),
+        };
+        let app = Application::build_with_store(config, store, self.clock.clone())
+            .await
+            .expect("build the second app");
+        let base = format!("http://{}", app.address().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        (base, move || {
+            let _ = tx.send(());
+        })
+    }
+
     /// Stops the server (flushing the audit queue) and removes the database.
     pub async fn stop(mut self) {
         self.shutdown().await;

@@ -28,6 +28,8 @@ mod plans;
 mod provision;
 // Outside specialists: referrals, consent, notes, reports and what specialists see.
 mod specialists;
+// SR-08: row-level security on PostgreSQL, tested as a role that owns nothing.
+mod tenancy;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

@@ -215,3 +215,86 @@ async fn sr_14_parents_may_choose_sqlite() {
 async fn sr_14_parents_may_choose_postgres() {
     parents_may_choose(Db::Postgres).await;
 }
+
+/// SR-18: replacing a key that is on needs the passphrase again; until then the old key
+/// stays the one that works.
+async fn replacing_the_key_needs_the_passphrase(db: Db) {
+    let Some(app) = spawn(db).await else { return };
+    let (c, _) = sign_in(&app, SENCO_A).await;
+    let (old, _) = set_up(&app, &c).await;
+    let page = c.get("/account/two-factor").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Replace my key"), "{}", page.body);
+    let new_text = hidden(&page.body, "secret");
+    let new = Secret::from_base32(&new_text).unwrap();
+    let csrf = hidden(&page.body, "csrf_token");
+    let code = code_at(&new, app.clock.now().unix_timestamp());
+    for current in ["", "not my passphrase"] {
+        let r = c
+            .post_form(
+                "/account/two-factor",
+                &[
+                    ("csrf_token", &csrf),
+                    ("secret", &new_text),
+                    ("code", &code),
+                    ("current", current),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{current:?}");
+        assert!(
+            r.body.contains("Enter your current passphrase"),
+            "{}",
+            r.body
+        );
+        assert_eq!(hidden(&r.body, "secret"), new_text, "the new key is kept");
+    }
+    // The old key still signs in.
+    app.clock.advance(time::Duration::seconds(30));
+    let (other, to) = sign_in(&app, SENCO_A).await;
+    assert_eq!(to, "/sign-in/code");
+    let r = other
+        .post_form(
+            "/sign-in/code",
+            &[("code", &code_at(&old, app.clock.now().unix_timestamp()))],
+        )
+        .await;
+    assert_eq!((r.status, location(&r)), (303, "/"));
+    // With the passphrase, the new key replaces it.
+    let code = code_at(&new, app.clock.now().unix_timestamp());
+    let r = c
+        .post_form(
+            "/account/two-factor",
+            &[
+                ("csrf_token", &csrf),
+                ("secret", &new_text),
+                ("code", &code),
+                ("current", PASSPHRASE),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(recovery_codes(&r.body).len(), 8);
+    app.clock.advance(time::Duration::seconds(30));
+    let (third, _) = sign_in(&app, SENCO_A).await;
+    let now = app.clock.now().unix_timestamp();
+    let r = third
+        .post_form("/sign-in/code", &[("code", &code_at(&old, now))])
+        .await;
+    assert_eq!(r.status, 422, "the old key no longer works");
+    let r = third
+        .post_form("/sign-in/code", &[("code", &code_at(&new, now))])
+        .await;
+    assert_eq!((r.status, location(&r)), (303, "/"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_18_staff_reauthenticate_before_replacing_their_key_sqlite() {
+    replacing_the_key_needs_the_passphrase(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_18_staff_reauthenticate_before_replacing_their_key_postgres() {
+    replacing_the_key_needs_the_passphrase(Db::Postgres).await;
+}

@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::access::Actor;
 use crate::auth::{
     ClientAddr, SignedIn, hash_token, random_token, session_principal, set_session_cookie,
+    verify_passphrase,
 };
 use crate::i18n::EN;
 
@@ -237,6 +238,20 @@ pub async fn setup_submit(
         if !p.csrf_ok(&form.get("csrf_token")) {
             errors.add("code", EN.form_expired);
             return Ok(setup_page(&state, &p, &secret, errors));
+        }
+        // Replacing a key that is already on needs the passphrase again (SR-18): a session
+        // left open on a shared computer must not be enough to move sign-in to a new phone.
+        if p.user.two_factor {
+            let stored = state
+                .store
+                .user_for_sign_in(&p.user.email)
+                .await?
+                .and_then(|(_, hash)| hash)
+                .unwrap_or_default();
+            if !verify_passphrase(&stored, &form.get("current")) {
+                errors.add("current", EN.current_passphrase_wrong);
+                return Ok(setup_page(&state, &p, &secret, errors));
+            }
         }
         let now = state.now();
         let step = match verify(&secret, &form.get("code"), now.unix_timestamp(), None) {
