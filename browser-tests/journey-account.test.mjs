@@ -1,6 +1,7 @@
 // Journey: the account pages around signing in. A SENCO gives the code from
 // their authenticator app (a wrong one first); someone who forgot their
-// passphrase asks for a reset link; a parent opens the two-factor set-up page.
+// passphrase asks for a reset link; replacing a key asks for the passphrase
+// again; a parent opens the two-factor set-up page.
 // Run with JavaScript on (axe on every page) and off.
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -48,6 +49,17 @@ describe('journey: account pages', () => {
           await page.getByLabel('Code', { exact: true }).fill(await nextCode(staff))
           await page.getByRole('button', { name: 'Continue', exact: true }).click()
           await page.waitForURL(url => url.pathname === '/')
+        })
+
+        await step(page, `${mode} replacing the key asks for the passphrase again`, async () => {
+          await page.goto('/account/two-factor')
+          await page.getByRole('heading', { name: 'Move to a new device or get new recovery codes' }).waitFor()
+          await a11y('two-factor-replace')
+          await page.getByLabel('Current passphrase', { exact: true }).fill('not my passphrase')
+          await page.getByRole('button', { name: 'Replace my key', exact: true }).click()
+          await page.locator('.govuk-error-summary').waitFor()
+          assert.match(await page.locator('.govuk-error-summary').innerText(), /current passphrase/)
+          await a11y('two-factor-replace-error')
           await page.getByRole('button', { name: 'Sign out' }).click()
           await page.waitForURL(url => url.pathname === '/sign-in')
         })
