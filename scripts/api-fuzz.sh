@@ -22,6 +22,7 @@
 #
 # Exit code 0 when every role passed; 1 with the role, operation and response otherwise.
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -141,14 +142,15 @@ seed_args=()
 fuzz() { # ROLE_LABEL TOKEN OUT [schemathesis options...]
   local label="$1" tok="$2" out="$3"
   shift 3
-  API_FUZZ_ROLE="$label" API_FUZZ_IDS="$work/ids.json" \
+  # In the temporary folder: schemathesis keeps its cache (for `st replay`) in the current one.
+  (cd "$work" && API_FUZZ_ROLE="$label" API_FUZZ_IDS="$work/ids.json" \
     PYTHONPATH="$repo/scripts/api_fuzz" SCHEMATHESIS_HOOKS=hooks \
     "$st" run "$base/api/v1/openapi.json" \
       --header "Authorization: Bearer $tok" \
       --phases examples,coverage,fuzzing --workers 1 \
       --generation-codec "$codec" --generation-database none \
       --request-timeout 30 --no-color --output-sanitize true \
-      "${seed_args[@]}" "$@" > "$out" 2>&1
+      "${seed_args[@]}" "$@") > "$out" 2>&1
 }
 # The control: school B's SENCO reads its own pupil and plan PDF, so the check must fire
 # (else the hooks are not loaded, or the canary is not where this script thinks).
