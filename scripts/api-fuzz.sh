@@ -202,8 +202,12 @@ if [ -d "$work/outbox" ]; then
   done
 fi
 
+# One result per role, plus B's records, the server log and the outbox.
+total=$(( ${#roles[@]} + 3 ))
 if [ "${#failed[@]}" -gt 0 ]; then
   say "FAILED: ${failed[*]} (rerun with API_FUZZ_KEEP=1 to keep the logs and database)"
+  say "$(( total - ${#failed[@]} )) passed, ${#failed[@]} failed"
   exit 1
 fi
-say "passed: ${#roles[@]} roles, no server error, school B's canary nowhere"
+say "all ${#roles[@]} roles passed: no server error, school B's canary nowhere"
+say "$total passed, 0 failed"
