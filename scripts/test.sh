@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Senco: formatting, lints, unit and property tests, integration tests on
-# SQLite and PostgreSQL, and browser tests in headless Chromium. Installs what it needs when
-# it is missing (PostgreSQL, Chromium, npm packages). CI runs exactly this (.ci/run).
+# SQLite and PostgreSQL, browser tests in headless Chromium, and schemathesis against the API
+# as every role (SR-07). Installs what it needs when it is missing (PostgreSQL, Chromium, npm
+# packages, schemathesis in target/api-fuzz-venv). CI runs exactly this (.ci/run).
 #
 #   scripts/test.sh           everything
 #   scripts/test.sh --quick   formatting and Rust tests on SQLite only (everyday work)
@@ -63,9 +64,12 @@ if ! $quick; then
   cargo build --locked -p senco
   export SENCO_BIN="$repo/target/debug/senco"
   run_tests bash "$repo/scripts/browser-tests.sh"
+
+  step "API fuzzing (schemathesis as every role of school A; school B's canary must not appear)"
+  run_tests bash "$repo/scripts/api-fuzz.sh"
 fi
 
-passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} END {print p + 0}' "$log")
-failed=$(awk '/^test result:/ {f += $6} /^# fail / {f += $3} END {print f + 0}' "$log")
+passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} /^api-fuzz: [0-9]+ passed, / {p += $2} END {print p + 0}' "$log")
+failed=$(awk '/^test result:/ {f += $6} /^# fail / {f += $3} /^api-fuzz: [0-9]+ passed, / {f += $4} END {print f + 0}' "$log")
 step "all tests passed"
 echo "summary: $passed passed, $failed failed"

@@ -491,7 +491,7 @@ impl Store {
         q.push(" ORDER BY p.legal_surname, p.legal_forename, p.id LIMIT ")
             .bind(per_page)
             .push(" OFFSET ")
-            .bind((page.max(1) - 1) * per_page);
+            .bind((page.max(1) - 1).saturating_mul(per_page));
         let rows = q.build().fetch_all(self.pool()).await?;
         Ok(Page {
             items: rows.iter().map(pupil_from_row).collect::<Result<_>>()?,

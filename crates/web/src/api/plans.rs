@@ -743,7 +743,7 @@ pub async fn due(
     let total = due.len() as i64;
     let items = due
         .into_iter()
-        .skip(((page - 1) * per_page) as usize)
+        .skip(usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX))
         .take(per_page as usize)
         .map(|d| DueOut {
             plan_id: d.plan_id,

@@ -188,7 +188,7 @@ pub async fn list(
     let total = schools.len() as i64;
     let items = schools
         .iter()
-        .skip(((page - 1) * per_page) as usize)
+        .skip(usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX))
         .take(per_page as usize)
         .map(|s| school_out(s, today))
         .collect();

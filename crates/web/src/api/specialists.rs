@@ -377,6 +377,7 @@ pub async fn create_note(
 
 /// The report's title and file name, in the query string of an upload.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     pub title: String,

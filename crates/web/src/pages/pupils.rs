@@ -1047,7 +1047,7 @@ pub async fn audit(
         let per_page = 50;
         let (rows, total) = state
             .store
-            .audit_for_pupil(&pupil.id, per_page, (page_no - 1) * per_page)
+            .audit_for_pupil(&pupil.id, per_page, (page_no - 1).saturating_mul(per_page))
             .await?;
         Ok::<_, PageError>(AuditPage {
             page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
