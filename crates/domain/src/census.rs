@@ -851,6 +851,23 @@ pub fn wales_need_code(need: WalesNeed, s: &CodeSettings) -> ConfiguredCode {
         .unwrap_or_else(|| ConfiguredCode::unconfirmed(need.def().default_code))
 }
 
+/// The settings key of a Welsh need category's code: `census.wales_need.` and its default
+/// code in lower case (for example `census.wales_need.mld`).
+pub fn wales_need_setting(need: WalesNeed) -> String {
+    format!(
+        "census.wales_need.{}",
+        need.def().default_code.to_ascii_lowercase()
+    )
+}
+
+/// Whether a configured code is well formed: 1 to 8 capital letters or digits.
+pub fn is_code_shape(code: &str) -> bool {
+    (1..=8).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 /// Parses a Welsh need short code (trimmed, any case) against the configured codes.
 pub fn parse_wales_need(code: &str, s: &CodeSettings) -> Result<WalesNeed, CodeError> {
     let code = code.trim();

@@ -9,6 +9,7 @@
 
 pub mod calendar;
 pub mod census;
+pub mod census_return;
 pub mod framework;
 pub mod history;
 pub mod person;

@@ -54,6 +54,10 @@ pub enum Resource {
     /// provision and the chronology. Specialists see only identity, needs and the current
     /// plan (and their own involvement), so they do not have this.
     PupilSenHistory,
+    /// The school census SEN return (every pupil's provision code and needs on a census
+    /// date, with its validation report): the SENCO and the head teacher, who hand it to
+    /// whoever sends the census.
+    CensusReturn,
 }
 
 /// What is being done.
@@ -107,9 +111,9 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Agencies, Aggregates, Concern, Delivery, Installation, Involvement, InvolvementNotes,
-    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilNeeds,
-    PupilSen, PupilSenHistory, SpecialistReports, Users,
+    Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
+    InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
+    PupilDetails, PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -146,6 +150,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, SpecialistReports, Update),
     rule(Role::Senco, OwnSchool, Agencies, Read),
     rule(Role::Senco, OwnSchool, Agencies, Create),
+    rule(Role::Senco, OwnSchool, CensusReturn, Read),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -160,6 +165,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, InvolvementNotes, Read),
     rule(Role::Head, OwnSchool, SpecialistReports, Read),
     rule(Role::Head, OwnSchool, Agencies, Read),
+    rule(Role::Head, OwnSchool, CensusReturn, Read),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),

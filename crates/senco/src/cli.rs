@@ -173,6 +173,43 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Write data out: the school census SEN return.
+    Export {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+/// `senco export ...`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The school census SEN return for a census date: each pupil on roll with their SEN
+    /// provision code and ranked needs. Problems are listed on standard error; the exit
+    /// status is 1 when any pupil has an error (the file is written all the same).
+    Census {
+        /// The school's URN.
+        #[arg(long)]
+        school: String,
+        /// The census date, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        #[arg(long, value_enum, default_value_t = CensusFormat::Csv)]
+        format: CensusFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// The file format of a census return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CensusFormat {
+    Csv,
+    Xml,
 }
 
 /// `senco user ...`

@@ -9,6 +9,7 @@
 //! unscoped lookup of a pupil is exported.
 
 pub mod audit;
+pub mod census;
 pub mod migrate;
 pub mod outbox;
 pub mod plans;
@@ -205,6 +206,19 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Every setting whose key starts with `prefix`, by key.
+    pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1 ORDER BY key",
+        )
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect()
     }
 
     /// Writes a setting inside a transaction.

@@ -24,7 +24,7 @@ fn stage_of(s: String) -> Result<Stage> {
     Stage::parse(&s).ok_or_else(|| StoreError::Malformed(format!("stage {s:?}")))
 }
 
-fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
+pub(crate) fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
     row.try_get::<Option<String>, _>(col)?
         .map(|s| parse_ds(&s))
         .transpose()
@@ -163,12 +163,12 @@ pub struct UntoldChange {
     pub effective_on: Date,
 }
 
-const CHANGE_COLUMNS: &str = "c.id, c.seq, c.pupil_id, c.school_id, c.framework, c.stage, c.effective_on, \
+pub(crate) const CHANGE_COLUMNS: &str = "c.id, c.seq, c.pupil_id, c.school_id, c.framework, c.stage, c.effective_on, \
     c.reason, c.decided_by, c.decided_with, c.specialists, c.supersedes, c.imported, c.recorded_at, \
     (SELECT n.informed_on FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_on, \
     (SELECT n.method FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_how";
 
-fn change_from_row(r: &AnyRow) -> Result<StageChange> {
+pub(crate) fn change_from_row(r: &AnyRow) -> Result<StageChange> {
     let told_on = opt_date(r, "told_on")?;
     let told_how: Option<String> = r.try_get("told_how")?;
     Ok(StageChange {

@@ -95,6 +95,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::Agencies => "agencies",
         Resource::PupilSenHistory => "sen_history",
         Resource::PupilNeeds => "needs",
+        Resource::CensusReturn => "census_return",
     }
 }
 

@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod census;
 pub mod config;
 pub mod documents;
 pub mod i18n;

@@ -473,6 +473,9 @@ fn table() -> Routes {
         )
         // @register-routes
         .at("/register", Page, &["GET"], get(pages::register::index))
+        .at("/census", Page, &["GET"], get(pages::census::show))
+        .at("/census.csv", Page, &["GET"], get(pages::census::csv))
+        .at("/census.xml", Page, &["GET"], get(pages::census::xml))
         .at(
             "/register.csv",
             Page,

@@ -66,7 +66,20 @@ pub fn frameworks_in_force(school: &School, on: Date) -> Vec<FrameworkKey> {
 
 /// The national code settings: the stored settings over the defaults.
 pub async fn code_settings(state: &AppState) -> Result<CodeSettings, StoreError> {
+    stored_code_settings(&state.store).await
+}
+
+/// The same, from a store (for the command line). A Welsh code an operator has set counts
+/// as confirmed by them; the built-in defaults stay flagged as unconfirmed.
+pub async fn stored_code_settings(store: &senco_store::Store) -> Result<CodeSettings, StoreError> {
     let mut s = CodeSettings::default();
+    let stored = store.settings_with_prefix("census.").await?;
+    let get = |key: &str| {
+        stored
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     let keys: [(&str, &mut Date); 9] = [
         (
             "census.england_action_codes_until",
@@ -82,14 +95,30 @@ pub async fn code_settings(state: &AppState) -> Result<CodeSettings, StoreError>
         ("census.wales_idp_from", &mut s.wales_idp_from),
     ];
     for (key, field) in keys {
-        if let Some(v) = state.store.setting(key).await? {
-            *field = senco_store::parse_ds(&v)?;
+        if let Some(v) = get(key) {
+            *field = senco_store::parse_ds(v)?;
+        }
+    }
+    let confirmed = |v: &str| senco_domain::census::ConfiguredCode {
+        code: v.to_string(),
+        unconfirmed: false,
+    };
+    if let Some(v) = get("census.wales_school_idp") {
+        s.wales_school_idp = confirmed(v);
+    }
+    if let Some(v) = get("census.wales_la_idp") {
+        s.wales_la_idp = confirmed(v);
+    }
+    for (need, code) in s.wales_need_codes.iter_mut() {
+        if let Some(v) = get(&senco_domain::census::wales_need_setting(*need)) {
+            *code = confirmed(v);
         }
     }
     Ok(s)
 }
 
-fn entries(history: &[StageChange]) -> Vec<Entry> {
+/// A stored stage history as the domain's entries.
+pub(crate) fn entries(history: &[StageChange]) -> Vec<Entry> {
     history
         .iter()
         .map(|c| Entry {

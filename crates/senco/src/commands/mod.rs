@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod demo;
 mod demo_provision;
+pub mod export;
 pub mod settings;
 pub mod token;
 pub mod user;
@@ -69,6 +70,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             token::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Export { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.require_current_schema().await?;
+            export::run(&store, actor.actor.as_deref(), command).await
         }
     }
 }

@@ -33,6 +33,21 @@ fn describe() -> Vec<(String, String)> {
             "AGE;MM-DD,MM-DD,... (for example 5;03-31,08-31,12-31)".into(),
         ));
     }
+    for key in ["census.wales_school_idp", "census.wales_la_idp"] {
+        keys.push((
+            key.into(),
+            "a code of 1-8 capital letters or digits (UNCONFIRMED default; setting it records your authority's code)".into(),
+        ));
+    }
+    for d in &senco_domain::census::WALES_NEEDS {
+        keys.push((
+            senco_domain::census::wales_need_setting(d.need),
+            format!(
+                "the PLASC code for {} (UNCONFIRMED default {})",
+                d.label, d.default_code
+            ),
+        ));
+    }
     keys.push((
         "provision.shortfall_percent".into(),
         "1 to 100: delivery below this share of planned sessions is flagged (default 90)".into(),
@@ -57,6 +72,18 @@ fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
             "write the age and prescribed days as AGE;MM-DD,MM-DD, for example 5;03-31,08-31,12-31",
         )?;
         return Ok(value.to_string());
+    }
+    let wales_code = store_key == "census.wales_school_idp"
+        || store_key == "census.wales_la_idp"
+        || senco_domain::census::WALES_NEEDS
+            .iter()
+            .any(|d| senco_domain::census::wales_need_setting(d.need) == store_key);
+    if wales_code {
+        let code = value.to_ascii_uppercase();
+        if !senco_domain::census::is_code_shape(&code) {
+            bail!("{store_key} is a code of 1 to 8 capital letters or digits");
+        }
+        return Ok(code);
     }
     if store_key == "provision.shortfall_percent" {
         match value.parse::<u32>() {
@@ -129,5 +156,9 @@ mod tests {
         assert!(check("review_policy.some-id", "termly").is_ok());
         assert!(check("review_policy.some-id", "weekly").is_err());
         assert!(check("colour_scheme", "blue").is_err());
+        assert_eq!(check("census.wales_school_idp", "sidp2").unwrap(), "SIDP2");
+        assert!(check("census.wales_la_idp", "L IDP").is_err());
+        assert_eq!(check("census.wales_need.mld", "mld").unwrap(), "MLD");
+        assert!(check("census.wales_need.nonsense", "X").is_err());
     }
 }

@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn senco(args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn senco(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_senco"))
         .args(args)
         .env_remove("SENCO_DATABASE_URL")
@@ -23,7 +23,7 @@ fn senco(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

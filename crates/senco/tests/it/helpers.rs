@@ -90,6 +90,8 @@ pub const PASSPHRASE: &str = "correct horse battery staple";
 /// A running server with its database.
 pub struct TestApp {
     pub base: String,
+    /// The database URL (for running the command line against the same database).
+    pub database_url: String,
     pub store: Store,
     pub clock: Arc<TestClock>,
     pub fx: Fixture,
@@ -201,6 +203,7 @@ impl TestApp {
         web.assets_dir =
             std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/dist"));
         let outbox = dir.join("outbox");
+        let database_url = url.clone();
         let config = ServerConfig {
             database_url: url,
             bind: "127.0.0.1:0".parse().unwrap(),
@@ -217,6 +220,7 @@ impl TestApp {
         }));
         Some(TestApp {
             base,
+            database_url,
             store,
             clock,
             fx,

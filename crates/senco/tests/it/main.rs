@@ -34,3 +34,5 @@ mod tenancy;
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.
 mod register;
+// The school census SEN return: page, downloads, command line.
+mod census;

@@ -22,6 +22,7 @@ pub mod provision;
 pub mod specialists;
 pub mod stage_changes;
 // @register-modules
+pub mod census;
 pub mod chronology;
 pub mod register;
 

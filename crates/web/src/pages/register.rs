@@ -494,6 +494,8 @@ struct RegisterPage {
     total: usize,
     filtered: bool,
     csv_href: String,
+    /// Whether to offer the census return.
+    census: bool,
     pages: Vec<PageLink>,
     prev_href: Option<String>,
     next_href: Option<String>,
@@ -743,6 +745,7 @@ async fn page(
         total,
         filtered: filters.any(),
         csv_href: format!("/register.csv?{}", query(&csv_pairs)),
+        census: may(p, Resource::CensusReturn, Action::Read),
         pages: if pages > 1 {
             (1..=pages)
                 .map(|n| PageLink {
@@ -780,15 +783,7 @@ pub async fn index(
     }
 }
 
-/// One CSV field: quoted, inner quotes doubled, and a leading apostrophe before anything a
-/// spreadsheet would run as a formula.
-pub fn csv_field(value: &str) -> String {
-    let neutral = match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    };
-    format!("\"{}\"", neutral.replace('"', "\"\""))
-}
+pub use senco_interop::csv_out::field as csv_field;
 
 /// The register as CSV (RFC 4180, CRLF line ends); without the need columns when
 /// `needs` is false.

@@ -1,0 +1,87 @@
+//! `senco export`: the school census SEN return.
+
+use anyhow::{Context, bail};
+use senco_interop::census::{to_csv, to_xml};
+use senco_store::Store;
+use senco_store::pupils::Scope;
+
+use super::cli_event;
+use crate::cli::{CensusFormat, ExportCommand};
+use crate::startup::system_clock;
+
+/// Runs `senco export`.
+pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> anyhow::Result<()> {
+    match command {
+        ExportCommand::Census {
+            school,
+            date,
+            format,
+            output,
+        } => {
+            let on = senco_store::parse_ds(date.trim()).map_err(|_| {
+                anyhow::anyhow!("--date must be a date written YYYY-MM-DD, not {date:?}")
+            })?;
+            let school_id = store
+                .school_id_by_urn(&school)
+                .await?
+                .with_context(|| format!("no school has URN {school}"))?;
+            let school = store.school(&school_id).await?;
+            let settings = senco_web::sen::stored_code_settings(store).await?;
+            let ret = senco_web::census::build(
+                store,
+                &Scope::Operator,
+                &school,
+                on,
+                &settings,
+                system_clock().now(),
+            )
+            .await?;
+            let body = match format {
+                CensusFormat::Csv => to_csv(&ret),
+                CensusFormat::Xml => to_xml(&ret),
+            };
+            let mut e = cli_event(actor, "census_return", "export");
+            e.school_id = Some(school.id.clone());
+            store.audit(&e).await?;
+            match &output {
+                Some(path) => std::fs::write(path, body)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{body}"),
+            }
+            for p in &ret.pupils {
+                for pr in &p.result.problems {
+                    eprintln!(
+                        "{}: {} {} ({}): {}",
+                        pr.severity.as_str(),
+                        p.forename,
+                        p.surname,
+                        p.upn.as_deref().unwrap_or("no UPN"),
+                        pr.message
+                    );
+                }
+            }
+            let (errors, warnings) = ret.problem_counts();
+            let counts: Vec<String> = ret
+                .counts()
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            eprintln!(
+                "{} pupils on roll on {on} at {} ({}): {errors} with errors, {warnings} with warnings only{}",
+                ret.pupils.len(),
+                school.name,
+                counts.join(", "),
+                output
+                    .as_ref()
+                    .map(|p| format!("; written to {}", p.display()))
+                    .unwrap_or_default()
+            );
+            if errors > 0 {
+                bail!(
+                    "{errors} pupils have errors the census would reject: fix them and export again"
+                );
+            }
+            Ok(())
+        }
+    }
+}

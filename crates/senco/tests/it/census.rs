@@ -1,0 +1,275 @@
+//! The school census SEN return (issue 6): the page with its counts and problems, the CSV
+//! and XML downloads, who may reach it, and `senco export census`.
+
+use senco_domain::Date;
+use senco_domain::framework::Stage;
+use senco_domain::school::FrameworkKey;
+use senco_store::Store;
+use senco_store::sen::NewStageChange;
+use time::macros::date;
+
+use crate::both;
+use crate::cli::{senco, text};
+use crate::helpers::*;
+
+both!(
+    the_return_gives_each_pupil_on_roll_a_code_and_lists_every_problem,
+    only_sencos_and_head_teachers_reach_the_return,
+    the_command_line_writes_the_return_and_fails_on_errors,
+);
+
+const CENSUS: &str = "2026-10-01";
+
+async fn place(app: &TestApp, pupil: &str, stage: Stage, on: Date, needs: &[&str]) {
+    let now = app.clock.now();
+    let school = &app.fx.school_a;
+    let mut tx = app.store.begin().await.unwrap();
+    Store::insert_stage_change(
+        &mut tx,
+        pupil,
+        school,
+        &NewStageChange {
+            framework: FrameworkKey::England2014,
+            stage,
+            effective_on: on,
+            reason: "Progress well below that of peers",
+            decided_by: None,
+            decided_with: None,
+            specialists: None,
+            supersedes: None,
+            imported: false,
+            recorded_by: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    for (i, code) in needs.iter().enumerate() {
+        Store::insert_need(&mut tx, pupil, school, code, i as i64 + 1, on, None, now)
+            .await
+            .unwrap();
+    }
+    senco_store::commit(tx).await.unwrap();
+}
+
+/// p1 (Amelia Thornbury) on SEN support with SPLD and SLCN; p2 (Bethan Quill) with an EHC
+/// plan but no need recorded; p3 in school B on SEN support with MLD.
+async fn seed(app: &TestApp) {
+    let from = date!(2026 - 09 - 10);
+    place(app, &app.fx.p1, Stage::SenSupport, from, &["SPLD", "SLCN"]).await;
+    place(app, &app.fx.p2, Stage::EhcPlan, from, &[]).await;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    Store::insert_stage_change(
+        &mut tx,
+        &app.fx.p3,
+        &app.fx.school_b,
+        &NewStageChange {
+            framework: FrameworkKey::England2014,
+            stage: Stage::SenSupport,
+            effective_on: from,
+            reason: "School B",
+            decided_by: None,
+            decided_with: None,
+            specialists: None,
+            supersedes: None,
+            imported: false,
+            recorded_by: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    Store::insert_need(
+        &mut tx,
+        &app.fx.p3,
+        &app.fx.school_b,
+        "MLD",
+        1,
+        from,
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    senco_store::commit(tx).await.unwrap();
+}
+
+async fn the_return_gives_each_pupil_on_roll_a_code_and_lists_every_problem(app: &TestApp) {
+    seed(app).await;
+    let c = app.signed_in(SENCO_A).await;
+    // The register offers it.
+    assert!(c.get("/register").await.body.contains("href=\"/census\""));
+    let r = c.get(&format!("/census?date={CENSUS}")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("1 October 2026"), "{}", r.body);
+    assert!(r.body.contains("Bethan Quill"));
+    assert!(r.body.contains("Provision code E needs a primary need"));
+    assert!(!r.body.contains("Marlowe"), "school B's pupil appears");
+    assert!(r.body.contains(&format!("/census.csv?date={CENSUS}")));
+
+    let csv = c.get(&format!("/census.csv?date={CENSUS}")).await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-disposition")
+            .unwrap_or("")
+            .starts_with("attachment; filename=\"sen-census-100001-2026-10-01.csv\""),
+        "{:?}",
+        csv.headers
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", csv.body);
+    let amelia = lines.iter().find(|l| l.contains("Thornbury")).unwrap();
+    assert!(
+        amelia.contains("\"B801200005001\"") && amelia.contains("\"K\",\"SPLD\",\"SLCN\""),
+        "{amelia}"
+    );
+    let bethan = lines.iter().find(|l| l.contains("Quill")).unwrap();
+    assert!(bethan.contains("\"E\",\"\",\"\""), "{bethan}");
+
+    let xml = c.get(&format!("/census.xml?date={CENSUS}")).await;
+    assert_eq!(xml.status, 200);
+    assert!(
+        xml.header("content-type")
+            .unwrap_or("")
+            .starts_with("application/xml")
+    );
+    for part in [
+        "censusDate=\"2026-10-01\"",
+        "<School URN=\"100001\"",
+        "<Count SENprovision=\"E\" pupils=\"1\"/>",
+        "<Count SENprovision=\"K\" pupils=\"1\"/>",
+        "<SENneed rank=\"2\" code=\"SLCN\" unconfirmed=\"false\"/>",
+        "rule=\"no_primary_need\"",
+    ] {
+        assert!(xml.body.contains(part), "{part} missing: {}", xml.body);
+    }
+    app.wait_for_audit(None, "export", "allowed", 2).await;
+
+    // Before anyone was enrolled: an empty return, said plainly.
+    let r = c.get("/census?date=2024-01-18").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("No pupils were on roll"), "{}", r.body);
+    // A date that is not one is refused on the field, and what was typed is kept.
+    let r = c.get("/census?date=31%2F01%2F2027").await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Enter the census date as a real date"));
+    assert!(r.body.contains("value=\"31/01/2027\""), "{}", r.body);
+    assert_eq!(c.get("/census.csv?date=soon").await.status, 400);
+}
+
+async fn only_sencos_and_head_teachers_reach_the_return(app: &TestApp) {
+    for (email, allowed) in [
+        (SENCO_A, true),
+        (HEAD_A, true),
+        (TEACHER_A, false),
+        (TA_A, false),
+        (SCHOOL_ADMIN_A, false),
+        (PARENT_P, false),
+        (SPECIALIST_S, false),
+        (OFFICER_1, false),
+        (ADMIN, false),
+    ] {
+        let c = app.signed_in(email).await;
+        for path in [
+            "/census",
+            "/census.csv?date=2026-10-01",
+            "/census.xml?date=2026-10-01",
+        ] {
+            let status = c.get(path).await.status;
+            assert_eq!(status == 200, allowed, "{email} {path}: {status}");
+            if !allowed {
+                assert_eq!(status, 404, "{email} {path}");
+            }
+        }
+        let register = c.get("/register").await.body;
+        assert_eq!(register.contains("href=\"/census\""), allowed, "{email}");
+    }
+    let anonymous = app.client();
+    let r = anonymous.get("/census").await;
+    assert_eq!(r.status, 303);
+}
+
+async fn the_command_line_writes_the_return_and_fails_on_errors(app: &TestApp) {
+    seed(app).await;
+    let db = app.database_url.as_str();
+    let o = senco(
+        &[
+            "export",
+            "census",
+            "--database-url",
+            db,
+            "--school",
+            "100001",
+            "--date",
+            CENSUS,
+        ],
+        None,
+    );
+    let out = text(&o);
+    assert!(!o.status.success(), "an error in the return fails: {out}");
+    let csv = String::from_utf8_lossy(&o.stdout);
+    assert!(csv.starts_with("\"UPN\",\"Surname\""), "{csv}");
+    assert!(csv.contains("\"K\",\"SPLD\",\"SLCN\""));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("error: Bethan Quill (no UPN): Provision code E needs a primary need"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 pupils on roll on 2026-10-01 at School A (E 1, K 1)"),
+        "{err}"
+    );
+
+    let file = std::env::temp_dir().join(format!("census-{}.xml", uuid::Uuid::new_v4()));
+    let o = senco(
+        &[
+            "export",
+            "census",
+            "--database-url",
+            db,
+            "--school",
+            "100002",
+            "--date",
+            CENSUS,
+            "--format",
+            "xml",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        xml.contains("<Count SENprovision=\"K\" pupils=\"1\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<SENneed rank=\"1\" code=\"MLD\""), "{xml}");
+    assert!(!xml.contains("<Problem"), "{xml}");
+
+    for (args, says) in [
+        (
+            vec!["--school", "100001", "--date", "21/01/2027"],
+            "--date must be a date",
+        ),
+        (
+            vec!["--school", "999999", "--date", CENSUS],
+            "no school has URN 999999",
+        ),
+    ] {
+        let mut all = vec!["export", "census", "--database-url", db];
+        all.extend(args);
+        let o = senco(&all, None);
+        assert!(!o.status.success());
+        assert!(text(&o).contains(says), "{}", text(&o));
+    }
+    assert!(
+        app.store
+            .audit_count(None, "export", "allowed")
+            .await
+            .unwrap()
+            >= 2
+    );
+}

@@ -1,0 +1,240 @@
+//! The school census SEN return: pick a census date, see each provision code's count and
+//! every problem the census would reject or query, and download the return as CSV or XML.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use senco_domain::Date;
+use senco_domain::census_return::Severity;
+use senco_domain::policy::{Action, Resource};
+use senco_interop::census::{CensusReturn, to_csv, to_xml};
+use serde::Deserialize;
+
+use super::pupils::long_date;
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, require};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+
+/// `?date=YYYY-MM-DD`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CensusQuery {
+    pub date: Option<String>,
+}
+
+/// A problem as listed on the page.
+pub struct ProblemRow {
+    pub pupil_id: String,
+    pub name: String,
+    pub error: bool,
+    pub message: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "census.html")]
+struct CensusPage {
+    page: PageChrome,
+    date_value: String,
+    /// The return, when the date is a real date.
+    result: Option<Summary>,
+    errors: FormErrors,
+}
+
+struct Summary {
+    iso: String,
+    long: String,
+    total: usize,
+    counts: Vec<(String, usize)>,
+    with_errors: usize,
+    with_warnings: usize,
+    problems: Vec<ProblemRow>,
+    unconfirmed: bool,
+}
+
+fn summary(ret: &CensusReturn) -> Summary {
+    let (with_errors, with_warnings) = ret.problem_counts();
+    let mut problems = Vec::new();
+    for p in &ret.pupils {
+        for pr in &p.result.problems {
+            problems.push(ProblemRow {
+                pupil_id: p.pupil_id.clone(),
+                name: format!("{} {}", p.forename, p.surname),
+                error: pr.severity == Severity::Error,
+                message: pr.message.clone(),
+            });
+        }
+    }
+    // Errors first, then by name.
+    problems.sort_by(|a, b| (!a.error, &a.name).cmp(&(!b.error, &b.name)));
+    let unconfirmed = ret.pupils.iter().any(|p| {
+        p.result.provision.as_ref().is_some_and(|c| c.unconfirmed)
+            || p.result.needs.iter().any(|n| n.unconfirmed)
+    });
+    Summary {
+        iso: ret.census_date.to_string(),
+        long: long_date(ret.census_date),
+        total: ret.pupils.len(),
+        counts: ret.counts(),
+        with_errors,
+        with_warnings,
+        problems,
+        unconfirmed,
+    }
+}
+
+/// The caller's school, if they may read its census return.
+fn census_school(p: &Principal) -> Result<String, PageError> {
+    require(p, Resource::CensusReturn, Action::Read)?;
+    p.user.school_id.clone().ok_or(PageError::NotFound)
+}
+
+async fn the_return(
+    state: &AppState,
+    p: &Principal,
+    school_id: &str,
+    on: Date,
+) -> Result<CensusReturn, PageError> {
+    let school = state
+        .store
+        .school(school_id)
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
+    let settings = crate::sen::code_settings(state)
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
+    crate::census::build(
+        &state.store,
+        &p.scope(),
+        &school,
+        on,
+        &settings,
+        state.now(),
+    )
+    .await
+    .map_err(|e| PageError::Internal(e.into()))
+}
+
+async fn audit(state: &AppState, actor: &Actor<'_>, action: &'static str) {
+    let mut e = actor.event(state, "census_return", action, "allowed");
+    e.school_id = actor.principal.user.school_id.clone();
+    state.audit.read(e).await;
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    senco_store::parse_ds(s.trim()).ok()
+}
+
+/// GET /census
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<CensusQuery>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let school_id = census_school(&p)?;
+        let date_value = q.date.clone().unwrap_or_else(|| state.today().to_string());
+        let mut errors = FormErrors::default();
+        let result = match parse_date(&date_value) {
+            Some(on) => {
+                let ret = the_return(&state, &p, &school_id, on).await?;
+                audit(&state, &actor, "list").await;
+                Some(summary(&ret))
+            }
+            None => {
+                errors.add("date", EN.census_date_invalid);
+                None
+            }
+        };
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let page = PageChrome::signed_in(&state, &p, EN.census_title, Section::Register)
+            .with_errors(&errors);
+        Ok::<_, PageError>(
+            (
+                status,
+                CensusPage {
+                    page,
+                    date_value,
+                    result,
+                    errors,
+                },
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+async fn download(
+    state: AppState,
+    p: Principal,
+    headers: HeaderMap,
+    q: CensusQuery,
+    xml: bool,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let school_id = census_school(&p)?;
+        let Some(on) = q.date.as_deref().and_then(parse_date) else {
+            return Ok::<_, PageError>(
+                (StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response(),
+            );
+        };
+        let ret = the_return(&state, &p, &school_id, on).await?;
+        audit(&state, &actor, "export").await;
+        let (body, kind, ext) = if xml {
+            (to_xml(&ret), "application/xml; charset=utf-8", "xml")
+        } else {
+            (to_csv(&ret), "text/csv; charset=utf-8", "csv")
+        };
+        let name = format!(
+            "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
+            ret.school.urn
+        );
+        Ok((
+            [
+                (header::CONTENT_TYPE, kind.to_string()),
+                (header::CONTENT_DISPOSITION, name),
+            ],
+            body,
+        )
+            .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// GET /census.csv?date=
+pub async fn csv(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<CensusQuery>,
+) -> Response {
+    download(state, p, headers, q, false).await
+}
+
+/// GET /census.xml?date=
+pub async fn xml(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<CensusQuery>,
+) -> Response {
+    download(state, p, headers, q, true).await
+}
