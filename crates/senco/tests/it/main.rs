@@ -28,6 +28,8 @@ mod plans;
 mod provision;
 // Outside specialists: referrals, consent, notes, reports and what specialists see.
 mod specialists;
+// SR-02, SR-06: every matrix row through a real request, and what each role's responses hold.
+mod matrix;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.
