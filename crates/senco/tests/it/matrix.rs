@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::helpers::*;
 
-both!(sr_02_every_matrix_row_is_enforced_by_a_real_request);
+both!(
+    sr_02_every_matrix_row_is_enforced_by_a_real_request,
+    sr_06_each_role_sees_only_its_fields,
+);
 
 /// The records of the populated pupil, made through the API and pages as school A's SENCO.
 pub struct World {
@@ -27,7 +30,6 @@ pub struct World {
     pub provision: String,
     pub allocation: String,
     pub agency: String,
-    pub person: String,
     /// Specialist S's involvement (accepted, consented): the one that gives S access.
     pub involvement: String,
     pub report: String,
@@ -223,7 +225,6 @@ pub async fn populate(app: &TestApp) -> World {
         provision,
         allocation,
         agency,
-        person,
         involvement,
         report,
         need,
@@ -919,5 +920,326 @@ async fn sr_02_every_matrix_row_is_enforced_by_a_real_request(app: &TestApp) {
     assert!(
         allowed > 60 && refused > 150,
         "{allowed} allowed, {refused} refused"
+    );
+}
+
+/// The API responses about the populated pupil, as (route template, path).
+fn api_reads(w: &World, old_plan: &str) -> Vec<(&'static str, String)> {
+    let p = &w.pupil;
+    vec![
+        ("GET /api/v1/pupils/{id}", format!("/api/v1/pupils/{p}")),
+        (
+            "GET /api/v1/pupils/{id}/chronology",
+            format!("/api/v1/pupils/{p}/chronology"),
+        ),
+        (
+            "GET /api/v1/pupils/{id}/allocations",
+            format!("/api/v1/pupils/{p}/allocations"),
+        ),
+        (
+            "GET /api/v1/pupils/{id}/involvements",
+            format!("/api/v1/pupils/{p}/involvements"),
+        ),
+        (
+            "GET /api/v1/plans/{current}",
+            format!("/api/v1/plans/{}", w.plan),
+        ),
+        (
+            "GET /api/v1/plans/{reviewed}",
+            format!("/api/v1/plans/{old_plan}"),
+        ),
+        (
+            "GET /api/v1/allocations/{id}",
+            format!("/api/v1/allocations/{}", w.allocation),
+        ),
+        (
+            "GET /api/v1/allocations/{id}/sessions",
+            format!("/api/v1/allocations/{}/sessions", w.allocation),
+        ),
+        (
+            "GET /api/v1/involvements/{id}",
+            format!("/api/v1/involvements/{}", w.involvement),
+        ),
+        (
+            "GET /api/v1/provisions/{id}",
+            format!("/api/v1/provisions/{}", w.provision),
+        ),
+        ("GET /api/v1/register", "/api/v1/register".into()),
+        ("GET /api/v1/reviews/due", "/api/v1/reviews/due".into()),
+    ]
+}
+
+/// The pages about the populated pupil.
+fn page_reads(w: &World, old_plan: &str) -> Vec<(&'static str, String)> {
+    let p = &w.pupil;
+    vec![
+        ("/pupils/{id}", format!("/pupils/{p}")),
+        ("/pupils/{id}/chronology", format!("/pupils/{p}/chronology")),
+        ("/plans/{current}", format!("/plans/{}", w.plan)),
+        ("/plans/{reviewed}", format!("/plans/{old_plan}")),
+        (
+            "/allocations/{id}",
+            format!("/allocations/{}", w.allocation),
+        ),
+        (
+            "/involvements/{id}",
+            format!("/involvements/{}", w.involvement),
+        ),
+        ("/register", "/register".into()),
+        ("/concerns/{id}", format!("/concerns/{}", w.concern)),
+    ]
+}
+
+/// Every key path of a JSON value: `.a.b`, arrays as `[]`.
+fn key_paths(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = format!("{at}.{k}");
+                out.insert(path.clone());
+                key_paths(v, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                key_paths(item, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text of every heading (h1 to h3) and field label (summary-list keys, table headers)
+/// of a page.
+fn headings(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for tag in ["h1", "h2", "h3", "dt", "th"] {
+        for part in html.split(&format!("<{tag}")).skip(1) {
+            let Some(start) = part.find('>') else {
+                continue;
+            };
+            let Some(end) = part.find(&format!("</{tag}>")) else {
+                continue;
+            };
+            let inner = &part[start + 1..end];
+            // Tags inside the heading go; the words stay.
+            let mut text = String::new();
+            let mut in_tag = false;
+            for ch in inner.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !text.is_empty() {
+                out.push(format!("{tag} {text}"));
+            }
+        }
+    }
+    out
+}
+
+/// What a role may not have, whatever the snapshot says: fragments of snapshot lines (key
+/// paths, headings, field labels, route answers), and values of the populated pupil that
+/// must appear in no response body.
+fn denylist(role: Role) -> (&'static [&'static str], &'static [&'static str]) {
+    // The pupil's need, the specialist's note and report, a contact, the concern, the
+    // provision's catalogue name.
+    const NEED: &str = "SPLD";
+    const NOTE: &str = "Working memory below the expected range";
+    const REPORT: &str = "Assessment report";
+    const CONTACT: &str = "Pat Parent";
+    const CONCERN: &str = "Still anxious at transitions";
+    const COSTS: [&str; 3] = ["cost_pence", "dt Cost", "th Cost"];
+    match role {
+        // Targets and strategies, never diagnoses (needs), specialists' involvements,
+        // reports or notes, contacts, concerns or costs.
+        Role::TeachingAssistant => (
+            &[
+                ".needs",
+                "primary_need",
+                "other_needs",
+                "dt Needs",
+                "th Primary need",
+                "th Other needs",
+                ".reports",
+                "h2 Reports",
+                "h3 Outside specialists",
+                "/involvements/{id} 200",
+                "/api/v1/pupils/{id}/involvements 200",
+                "h2 Parents and carers",
+                COSTS[0],
+                COSTS[1],
+                COSTS[2],
+            ],
+            &[NEED, NOTE, REPORT, CONTACT, CONCERN],
+        ),
+        // Teachers: no reports, costs or concerns (they raise them, the SENCO reads them).
+        Role::Teacher => (
+            &[".reports", "h2 Reports", COSTS[0], COSTS[1], COSTS[2]],
+            &[REPORT, CONCERN],
+        ),
+        // School administrators: details and contacts, no SEN content at all.
+        Role::SchoolAdmin => (
+            &[
+                "h2 Special educational needs",
+                "/plans/{current} 200",
+                "/api/v1/plans/{current} 200",
+                "/api/v1/pupils/{id}/chronology 200",
+                "/api/v1/pupils/{id}/involvements 200",
+                "/api/v1/pupils/{id}/allocations 200",
+                "/register 200",
+                "dt Stage",
+            ],
+            &[NEED, NOTE, REPORT, CONCERN, "Phonics"],
+        ),
+        // Parents: no concerns being triaged, contacts, notes or costs.
+        Role::Parent => (
+            &[
+                "h2 Parents and carers",
+                "h2 Visits, assessments and advice",
+                "/register 200",
+                COSTS[0],
+                COSTS[1],
+                COSTS[2],
+            ],
+            &[CONCERN, NOTE],
+        ),
+        // Specialists: identity, needs, the current plan and their own involvement; not the
+        // history, provision, contacts, concerns or costs.
+        Role::Specialist => (
+            &[
+                "/api/v1/pupils/{id}/chronology 200",
+                "/api/v1/plans/{reviewed} 200",
+                "/api/v1/allocations/{id} 200",
+                "/api/v1/pupils/{id}/allocations 200",
+                "/pupils/{id}/chronology 200",
+                "/plans/{reviewed} 200",
+                "/allocations/{id} 200",
+                "h2 Parents and carers",
+                "h3 Provision",
+                COSTS[0],
+                COSTS[1],
+                COSTS[2],
+            ],
+            &[CONCERN, "Phonics catch-up"],
+        ),
+        // Officers: the shared record, not contacts, concerns or costs.
+        Role::LaOfficer => (
+            &[
+                "h2 Parents and carers",
+                "/register 200",
+                COSTS[0],
+                COSTS[1],
+                COSTS[2],
+            ],
+            &[CONCERN],
+        ),
+        _ => (&[], &[]),
+    }
+}
+
+async fn sr_06_each_role_sees_only_its_fields(app: &TestApp) {
+    let w = populate(app).await;
+    let senco = app.signed_in(SENCO_A).await;
+    // The reviewed (closed) plan, from the SENCO's view of the pupil's plans.
+    let plans: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM plans WHERE pupil_id = $1 AND status = 'closed' ORDER BY id",
+    )
+    .bind(&w.pupil)
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(plans.len(), 1, "one reviewed plan");
+    let old_plan = plans[0].0.clone();
+    // The SENCO's own view really is fully populated.
+    let full = senco.get(&format!("/pupils/{}", w.pupil)).await.body;
+    for part in [w.need, "Pat Parent", "Dr Sam Ellis", "Phonics catch-up"] {
+        assert!(full.contains(part), "the SENCO's pupil page lacks {part}");
+    }
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
+    let mut stale = Vec::new();
+    for (email, role) in [
+        (SENCO_A, Role::Senco),
+        (HEAD_A, Role::Head),
+        (TEACHER_A, Role::Teacher),
+        (TA_A, Role::TeachingAssistant),
+        (SCHOOL_ADMIN_A, Role::SchoolAdmin),
+        (PARENT_P, Role::Parent),
+        (SPECIALIST_S, Role::Specialist),
+        (OFFICER_1, Role::LaOfficer),
+    ] {
+        let c = app.signed_in(email).await;
+        let mut lines = BTreeSet::new();
+        let mut bodies = Vec::new();
+        for (route, path) in api_reads(&w, &old_plan) {
+            let r = c.get(&path).await;
+            lines.insert(format!("{route} {}", r.status));
+            bodies.push((route, r.body.clone()));
+            if r.status == 200 {
+                let mut keys = BTreeSet::new();
+                key_paths(&r.json(), "", &mut keys);
+                for k in keys {
+                    lines.insert(format!("{route} {k}"));
+                }
+            }
+        }
+        for (route, path) in page_reads(&w, &old_plan) {
+            let r = c.get(&path).await;
+            lines.insert(format!("{route} {}", r.status));
+            bodies.push((route, r.body.clone()));
+            if r.status == 200 {
+                for h in headings(&r.body) {
+                    lines.insert(format!("{route} {h}"));
+                }
+            }
+        }
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let file = dir.join(format!("sr_06_{}.txt", role.as_str()));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&file, &text).unwrap();
+        } else {
+            let want = std::fs::read_to_string(&file).unwrap_or_default();
+            if want != text {
+                stale.push(format!(
+                    "{} differs from {email}'s responses:\n{text}",
+                    file.display()
+                ));
+            }
+        }
+        let (keys, values) = denylist(role);
+        for banned in keys {
+            let hits: Vec<_> = lines.iter().filter(|l| l.contains(banned)).collect();
+            assert!(hits.is_empty(), "{email} ({role:?}) has {banned}: {hits:?}");
+        }
+        for value in values {
+            for (route, body) in &bodies {
+                assert!(
+                    !body.contains(value),
+                    "{email} ({role:?}) sees {value} at {route}"
+                );
+            }
+        }
+        // The values really are in the SENCO's responses, so their absence means something.
+        if role == Role::Senco {
+            for (_, values) in Role::ALL.map(denylist) {
+                for value in values {
+                    assert!(
+                        bodies.iter().any(|(_, b)| b.contains(value)),
+                        "the SENCO's responses lack {value}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "snapshots differ (UPDATE_SNAPSHOTS=1 writes them; review the diff):\n{}",
+        stale.join("\n")
     );
 }
