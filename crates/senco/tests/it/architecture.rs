@@ -123,3 +123,53 @@ fn every_module_has_a_doc_comment() {
         );
     }
 }
+
+/// SR-06: the API's responses are its own per-role wire types (`crates/web/src/api/`), never
+/// store structs. The store derives `Serialize` only for the plan types it keeps as JSON
+/// (every saved version of a plan); the API names none of them, and no API type is a store
+/// type re-exported.
+#[test]
+fn the_api_serialises_its_own_types_never_the_stores() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/store/src"), &mut files);
+    let mut serialized = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.contains("derive(") && line.contains("Serialize") {
+                let item = lines[i + 1..]
+                    .iter()
+                    .find(|l| l.contains("pub struct") || l.contains("pub enum"))
+                    .and_then(|l| l.split_whitespace().nth(2))
+                    .unwrap_or("?")
+                    .to_string();
+                serialized.push(item);
+            }
+        }
+    }
+    serialized.sort();
+    assert_eq!(
+        serialized,
+        ["PlanFields", "PlanProvision", "PlanTarget"],
+        "a store type gained Serialize: give the API its own wire type instead"
+    );
+    let mut api = Vec::new();
+    rust_files(&root().join("crates/web/src/api"), &mut api);
+    assert!(api.len() >= 5, "the API modules were not found");
+    for file in api {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for name in &serialized {
+            assert!(
+                !text.contains(name.as_str()),
+                "{} names the store's {name}",
+                file.display()
+            );
+        }
+        assert!(
+            !text.contains("pub use senco_store"),
+            "{} re-exports a store type",
+            file.display()
+        );
+    }
+}

@@ -30,6 +30,8 @@ mod provision;
 mod specialists;
 // SR-08: row-level security on PostgreSQL, tested as a role that owns nothing.
 mod tenancy;
+// SR-02, SR-06: every matrix row through a real request, and what each role's responses hold.
+mod matrix;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

@@ -137,11 +137,18 @@ pub fn school_out(s: &School, today: senco_domain::Date) -> SchoolOut {
     }
 }
 
-/// The schools a person works with: all for administrators, their authority's for officers,
+/// The schools a person works with: all for those who may read the installation
+/// (administrators), their authority's for officers,
 /// their own for school staff, and those of the pupils they may see for everyone else.
 pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<School>, ApiError> {
+    let installation = crate::access::require(
+        p,
+        senco_domain::policy::Resource::Installation,
+        senco_domain::policy::Action::Read,
+    )
+    .is_ok();
     let scope = match p.user.role {
-        Role::Admin => SchoolScope::All,
+        _ if installation => SchoolScope::All,
         Role::LaOfficer => SchoolScope::Authority(p.user.la_id.clone().unwrap_or_default()),
         r if r.requires_school() => {
             SchoolScope::Schools(p.user.school_id.clone().into_iter().collect())

@@ -66,7 +66,9 @@ pub struct InvolvementOut {
     pub consent_by: Option<String>,
     pub consent_withdrawn_on: Option<String>,
     pub closed_on: Option<String>,
-    pub reports: Vec<ReportOut>,
+    /// Only for those who may read specialists' reports (not teachers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<Vec<ReportOut>>,
     pub version: i64,
 }
 
@@ -96,6 +98,7 @@ async fn out(
     list: &[Involvement],
 ) -> Result<Vec<InvolvementOut>, ApiError> {
     let reports = visible_reports(state, p, list).await?;
+    let may_read_reports = crate::access::may(p, Resource::SpecialistReports, Action::Read);
     Ok(list
         .iter()
         .map(|i| InvolvementOut {
@@ -112,11 +115,13 @@ async fn out(
             consent_by: i.consent_by.clone(),
             consent_withdrawn_on: i.consent_withdrawn_on.map(senco_store::ds),
             closed_on: i.closed_on.map(senco_store::ds),
-            reports: reports
-                .iter()
-                .filter(|r| r.involvement_id == i.id)
-                .map(report_out)
-                .collect(),
+            reports: may_read_reports.then(|| {
+                reports
+                    .iter()
+                    .filter(|r| r.involvement_id == i.id)
+                    .map(report_out)
+                    .collect()
+            }),
             version: i.version,
         })
         .collect())

@@ -200,14 +200,18 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
             }
         }
         Role::Admin => {
-            let authorities = state.store.authorities().await?.len();
-            let schools = state.store.schools(&SchoolScope::All).await?.len();
-            let accounts = state.store.users(&UserScope::All).await?.len();
-            page.stats
-                .push((m.authorities_count, authorities.to_string()));
-            page.stats.push((m.schools_count, schools.to_string()));
-            page.stats.push((m.users_count, accounts.to_string()));
-            page.links.push(users);
+            if require(p, Resource::Installation, Action::Read).is_ok() {
+                let authorities = state.store.authorities().await?.len();
+                let schools = state.store.schools(&SchoolScope::All).await?.len();
+                page.stats
+                    .push((m.authorities_count, authorities.to_string()));
+                page.stats.push((m.schools_count, schools.to_string()));
+            }
+            if require(p, Resource::Users, Action::Read).is_ok() {
+                let accounts = state.store.users(&UserScope::All).await?.len();
+                page.stats.push((m.users_count, accounts.to_string()));
+                page.links.push(users);
+            }
         }
     }
     Ok(page)

@@ -426,6 +426,8 @@ struct InvolvementPage {
     targets: Vec<Choice>,
     can_update: bool,
     can_note: bool,
+    /// Whether the reports section is shown at all (not to teachers).
+    can_read_reports: bool,
     can_upload: bool,
     can_share: bool,
     can_read_notes: bool,
@@ -505,6 +507,7 @@ async fn involvement_page(
         targets,
         can_update: may(p, Resource::Involvement, Action::Update),
         can_note: open && may(p, Resource::InvolvementNotes, Action::Create),
+        can_read_reports: may(p, Resource::SpecialistReports, Action::Read),
         can_upload: open && may(p, Resource::SpecialistReports, Action::Create),
         can_share: may(p, Resource::SpecialistReports, Action::Update),
         can_read_notes,
