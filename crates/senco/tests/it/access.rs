@@ -4,12 +4,13 @@ use crate::both;
 use crate::helpers::*;
 
 both!(
-    every_role_reaches_exactly_the_pupils_the_matrix_allows,
-    forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited,
-    anonymous_requests_never_reach_a_protected_route,
+    sr_09_every_role_reaches_exactly_the_pupils_the_matrix_allows,
+    sr_03_forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited,
+    sr_01_anonymous_requests_never_reach_a_protected_route,
     every_signed_in_page_answers_every_role_without_error,
     contacts_are_shown_only_to_school_staff_who_may_see_them,
-    closing_an_involvement_removes_a_specialists_access_on_the_next_request,
+    sr_04_closing_an_involvement_removes_a_specialists_access_on_the_next_request,
+    sr_05_officers_see_only_records_shared_with_their_own_authority,
 );
 
 /// (account, pupil, expected status of the pupil page and of the API).
@@ -65,7 +66,7 @@ fn expectations(fx: &Fixture) -> Vec<(&'static str, &str, u16)> {
     ]
 }
 
-async fn every_role_reaches_exactly_the_pupils_the_matrix_allows(app: &TestApp) {
+async fn sr_09_every_role_reaches_exactly_the_pupils_the_matrix_allows(app: &TestApp) {
     for (email, pupil, expected) in expectations(&app.fx) {
         let c = app.signed_in(email).await;
         let page = c.get(&format!("/pupils/{pupil}")).await;
@@ -84,7 +85,9 @@ async fn every_role_reaches_exactly_the_pupils_the_matrix_allows(app: &TestApp) 
     }
 }
 
-async fn forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited(app: &TestApp) {
+async fn sr_03_forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_audited(
+    app: &TestApp,
+) {
     let c = app.signed_in(PARENT_P).await;
     let before = app
         .store
@@ -123,7 +126,7 @@ fn sample_path(path: &str, pupil: &str) -> String {
     path.replace("{id}", pupil)
 }
 
-async fn anonymous_requests_never_reach_a_protected_route(app: &TestApp) {
+async fn sr_01_anonymous_requests_never_reach_a_protected_route(app: &TestApp) {
     let c = app.client();
     let routes = route_table();
     assert!(routes.len() >= 15, "the route table is suspiciously small");
@@ -218,7 +221,9 @@ async fn contacts_are_shown_only_to_school_staff_who_may_see_them(app: &TestApp)
     }
 }
 
-async fn closing_an_involvement_removes_a_specialists_access_on_the_next_request(app: &TestApp) {
+async fn sr_04_closing_an_involvement_removes_a_specialists_access_on_the_next_request(
+    app: &TestApp,
+) {
     let c = app.signed_in(SPECIALIST_S).await;
     assert_eq!(
         c.get(&format!("/api/v1/pupils/{}", app.fx.p2)).await.status,
@@ -231,6 +236,39 @@ async fn closing_an_involvement_removes_a_specialists_access_on_the_next_request
         .unwrap();
     assert_eq!(
         c.get(&format!("/api/v1/pupils/{}", app.fx.p2)).await.status,
+        404
+    );
+}
+
+/// SR-05: an officer reaches a pupil only while the school shares the record with the
+/// officer's own authority; the other authority's officer never does; lists agree.
+async fn sr_05_officers_see_only_records_shared_with_their_own_authority(app: &TestApp) {
+    let fx = &app.fx;
+    let one = app.signed_in(OFFICER_1).await;
+    let two = app.signed_in(OFFICER_2).await;
+    assert_eq!(one.get(&format!("/pupils/{}", fx.p3)).await.status, 200);
+    for p in [&fx.p1, &fx.p2, &fx.p4] {
+        assert_eq!(one.get(&format!("/pupils/{p}")).await.status, 404, "{p}");
+    }
+    let listed: Vec<String> = one.get("/api/v1/pupils?per_page=200").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&fx.p3));
+    assert_eq!(two.get(&format!("/pupils/{}", fx.p3)).await.status, 404);
+    let none = two.get("/api/v1/pupils?per_page=200").await.json();
+    assert_eq!(none["items"].as_array().unwrap().len(), 0, "{none}");
+    // The school withdraws the share: the officer's next request is refused.
+    sqlx::query("UPDATE la_shares SET revoked_at = '2026-11-23T10:00:00Z' WHERE pupil_id = $1")
+        .bind(fx.p3.clone())
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(one.get(&format!("/pupils/{}", fx.p3)).await.status, 404);
+    assert_eq!(
+        one.get(&format!("/api/v1/pupils/{}", fx.p3)).await.status,
         404
     );
 }

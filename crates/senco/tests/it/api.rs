@@ -9,7 +9,7 @@ both!(
     a_pupil_is_added_read_and_changed_through_the_api,
     an_invalid_upn_gets_a_422_naming_what_is_wrong,
     a_stale_if_match_gets_412_and_changes_nothing,
-    unknown_fields_and_bad_json_are_refused_with_problem_documents,
+    sr_10_unknown_fields_and_bad_json_are_refused_with_problem_documents,
     api_tokens_work_until_the_account_is_disabled,
     pupils_cannot_be_added_to_another_school,
 );
@@ -217,7 +217,7 @@ async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {
     );
 }
 
-async fn unknown_fields_and_bad_json_are_refused_with_problem_documents(app: &TestApp) {
+async fn sr_10_unknown_fields_and_bad_json_are_refused_with_problem_documents(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
     let path = format!("/api/v1/pupils/{}", app.fx.p1);
     // Mass assignment: fields that are not part of the API are refused, and nothing changes.

@@ -2,13 +2,13 @@ use crate::both;
 use crate::helpers::*;
 
 both!(
-    signing_in_sets_a_host_only_secure_cookie_and_rotates_it,
+    sr_16_signing_in_sets_a_host_only_secure_cookie_and_rotates_it,
     a_wrong_passphrase_and_an_unknown_account_get_the_same_answer,
-    ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase,
+    sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase,
     signing_out_ends_the_session_on_the_server,
-    a_session_ends_after_the_idle_timeout,
-    disabling_an_account_ends_its_sessions_at_once,
-    cross_site_posts_and_forms_without_the_token_change_nothing,
+    sr_16_a_session_ends_after_the_idle_timeout,
+    sr_17_disabling_an_account_ends_its_sessions_at_once,
+    sr_11_cross_site_posts_and_forms_without_the_token_change_nothing,
     a_forced_passphrase_change_comes_before_anything_else,
     sr_18_a_reset_link_works_once_for_thirty_minutes,
     sr_18_a_reset_for_an_unknown_address_looks_the_same,
@@ -180,7 +180,7 @@ async fn sr_18_a_reset_for_an_unknown_address_looks_the_same(app: &TestApp) {
     assert_eq!(sent, 3);
 }
 
-async fn signing_in_sets_a_host_only_secure_cookie_and_rotates_it(app: &TestApp) {
+async fn sr_16_signing_in_sets_a_host_only_secure_cookie_and_rotates_it(app: &TestApp) {
     let c = app.client();
     let r = c
         .post_form("/sign-in", &[("email", SENCO_A), ("password", PASSPHRASE)])
@@ -257,7 +257,9 @@ async fn a_wrong_passphrase_and_an_unknown_account_get_the_same_answer(app: &Tes
     );
 }
 
-async fn ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase(app: &TestApp) {
+async fn sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase(
+    app: &TestApp,
+) {
     let c = app.client();
     for _ in 0..10 {
         let r = c
@@ -338,7 +340,7 @@ async fn signing_out_ends_the_session_on_the_server(app: &TestApp) {
     assert_eq!(app.wait_for_audit(None, "sign_out", "allowed", 1).await, 1);
 }
 
-async fn a_session_ends_after_the_idle_timeout(app: &TestApp) {
+async fn sr_16_a_session_ends_after_the_idle_timeout(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
     app.clock.advance(time::Duration::minutes(29));
     assert_eq!(c.get("/").await.status, 200);
@@ -346,7 +348,7 @@ async fn a_session_ends_after_the_idle_timeout(app: &TestApp) {
     assert_eq!(c.get("/").await.status, 303);
 }
 
-async fn disabling_an_account_ends_its_sessions_at_once(app: &TestApp) {
+async fn sr_17_disabling_an_account_ends_its_sessions_at_once(app: &TestApp) {
     let teacher = app.signed_in(TEACHER_A).await;
     let other_device = app.signed_in(TEACHER_A).await;
     let office = app.signed_in(SCHOOL_ADMIN_A).await;
@@ -371,7 +373,7 @@ async fn disabling_an_account_ends_its_sessions_at_once(app: &TestApp) {
     assert!(!app.store.user_by_email(SENCO_B).await.unwrap().disabled);
 }
 
-async fn cross_site_posts_and_forms_without_the_token_change_nothing(app: &TestApp) {
+async fn sr_11_cross_site_posts_and_forms_without_the_token_change_nothing(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
     let path = format!("/pupils/{}/edit", app.fx.p1);
     let form = [

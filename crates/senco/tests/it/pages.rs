@@ -2,16 +2,16 @@ use crate::both;
 use crate::helpers::*;
 
 both!(
-    a_senco_finds_a_pupil_by_name_and_the_read_is_audited,
+    sr_26_a_senco_finds_a_pupil_by_name_and_the_read_is_audited,
     search_terms_never_appear_in_urls_and_filters_narrow_the_list,
     adding_a_pupil_with_mistakes_shows_every_error_and_keeps_what_was_typed,
     adding_a_pupil_then_changing_their_details,
     two_people_editing_the_same_pupil_never_overwrite_each_other,
     every_role_gets_a_dashboard,
-    the_senco_sees_who_has_read_a_record,
+    sr_29_the_senco_sees_who_has_read_a_record,
 );
 
-async fn a_senco_finds_a_pupil_by_name_and_the_read_is_audited(app: &TestApp) {
+async fn sr_26_a_senco_finds_a_pupil_by_name_and_the_read_is_audited(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
     let list = c.get("/pupils").await;
     assert_eq!(list.status, 200);
@@ -231,7 +231,7 @@ async fn every_role_gets_a_dashboard(app: &TestApp) {
     }
 }
 
-async fn the_senco_sees_who_has_read_a_record(app: &TestApp) {
+async fn sr_29_the_senco_sees_who_has_read_a_record(app: &TestApp) {
     let teacher = app.signed_in(TEACHER_A).await;
     assert_eq!(
         teacher.get(&format!("/pupils/{}", app.fx.p1)).await.status,

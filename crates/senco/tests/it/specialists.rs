@@ -12,7 +12,7 @@ both!(
     uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored,
     image_reports_lose_their_location_and_downloads_are_safe_attachments,
     a_recommendation_becomes_a_strategy_of_the_plan,
-    withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request,
+    sr_04_withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request,
     staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothing,
     sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses,
     specialists_read_the_current_plan_but_not_closed_ones,
@@ -571,7 +571,7 @@ async fn a_recommendation_becomes_a_strategy_of_the_plan(app: &TestApp) {
     assert_eq!(r.status, 422);
 }
 
-async fn withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request(
+async fn sr_04_withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request(
     app: &TestApp,
 ) {
     let senco = app.signed_in(SENCO_A).await;

@@ -190,7 +190,9 @@ async fn download(
     };
     let result = async {
         let school_id = census_school(&p)?;
-        let Some(on) = q.date.as_deref().and_then(parse_date) else {
+        // Without a date, today's (as on the page).
+        let date = q.date.unwrap_or_else(|| state.today().to_string());
+        let Some(on) = parse_date(&date) else {
             return Ok::<_, PageError>(
                 (StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response(),
             );
