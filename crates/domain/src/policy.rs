@@ -54,6 +54,9 @@ pub enum Resource {
     /// provision and the chronology. Specialists see only identity, needs and the current
     /// plan (and their own involvement), so they do not have this.
     PupilSenHistory,
+    /// Importing a school's pupils from a management information system's file (new pupils,
+    /// changed details and transfers from other schools, confirmed first).
+    PupilImport,
 }
 
 /// What is being done.
@@ -109,7 +112,7 @@ use Relation::{
 use Resource::{
     Agencies, Aggregates, Concern, Delivery, Installation, Involvement, InvolvementNotes,
     ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilNeeds,
-    PupilSen, PupilSenHistory, SpecialistReports, Users,
+    PupilImport, PupilSen, PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -118,6 +121,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, PupilDetails, Read),
     rule(Role::Senco, OwnSchool, PupilDetails, Create),
     rule(Role::Senco, OwnSchool, PupilDetails, Update),
+    rule(Role::Senco, OwnSchool, PupilImport, Create),
     rule(Role::Senco, OwnSchool, PupilContacts, Read),
     rule(Role::Senco, OwnSchool, PupilContacts, Create),
     rule(Role::Senco, OwnSchool, PupilContacts, Update),
@@ -164,6 +168,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Update),
+    rule(Role::SchoolAdmin, OwnSchool, PupilImport, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Update),

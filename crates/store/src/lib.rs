@@ -9,6 +9,7 @@
 //! unscoped lookup of a pupil is exported.
 
 pub mod audit;
+pub mod imports;
 pub mod migrate;
 pub mod outbox;
 pub mod plans;

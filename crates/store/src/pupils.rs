@@ -178,7 +178,7 @@ impl PupilFields {
         out
     }
 
-    fn search_text(&self) -> String {
+    pub(crate) fn search_text(&self) -> String {
         let mut parts = vec![self.legal_forename.as_str(), self.legal_surname.as_str()];
         parts.extend(self.preferred_forename.as_deref());
         parts.extend(self.preferred_surname.as_deref());
@@ -263,12 +263,12 @@ pub struct NewContact<'a> {
     pub user_id: Option<&'a str>,
 }
 
-const PUPIL_COLUMNS: &str = "p.id, p.school_id, p.upn, p.former_upn, p.legal_forename, \
+pub(crate) const PUPIL_COLUMNS: &str = "p.id, p.school_id, p.upn, p.former_upn, p.legal_forename, \
     p.legal_surname, p.preferred_forename, p.preferred_surname, p.date_of_birth, p.sex, \
     p.year_override, p.reg_group_id, g.name AS reg_group_name, p.looked_after, p.eal, p.fsm, \
     p.correspondence_language, p.version, p.created_at, p.updated_at";
 
-fn pupil_from_row(row: &AnyRow) -> Result<Pupil> {
+pub(crate) fn pupil_from_row(row: &AnyRow) -> Result<Pupil> {
     let sex: String = row.try_get("sex")?;
     let language: String = row.try_get("correspondence_language")?;
     Ok(Pupil {

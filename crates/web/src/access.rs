@@ -95,6 +95,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::Agencies => "agencies",
         Resource::PupilSenHistory => "sen_history",
         Resource::PupilNeeds => "needs",
+        Resource::PupilImport => "pupil_import",
     }
 }
 
@@ -174,7 +175,10 @@ pub fn require(
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
         // The catalogue belongs to a school: its staff reach it whatever their pupil reach.
-        Resource::Provision | Resource::ProvisionCosts | Resource::Agencies => principal
+        Resource::Provision
+        | Resource::ProvisionCosts
+        | Resource::Agencies
+        | Resource::PupilImport => principal
             .user
             .school_id
             .as_ref()

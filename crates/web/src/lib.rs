@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod documents;
 pub mod i18n;
+pub mod imports;
 pub mod ops;
 pub mod pages;
 pub mod plans;
