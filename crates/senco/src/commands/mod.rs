@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod import;
 mod demo_provision;
 pub mod settings;
 pub mod token;
@@ -58,6 +59,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             settings::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Import { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            import::run(&store, actor.actor.as_deref(), command).await
         }
         Command::Token { db, actor, command } => {
             let store = open(&db.database_url).await?;
