@@ -111,8 +111,8 @@ use Relation::{
 };
 use Resource::{
     Agencies, Aggregates, Concern, Delivery, Installation, Involvement, InvolvementNotes,
-    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilNeeds,
-    PupilImport, PupilSen, PupilSenHistory, SpecialistReports, Users,
+    ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts, PupilDetails, PupilImport,
+    PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.

@@ -122,10 +122,19 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-fn changes(before: &PupilFields, after: &PupilFields, groups: &HashMap<String, String>) -> Vec<FieldChange> {
+fn changes(
+    before: &PupilFields,
+    after: &PupilFields,
+    groups: &HashMap<String, String>,
+) -> Vec<FieldChange> {
     let group_name = |id: &Option<String>| {
         id.as_ref()
-            .and_then(|id| groups.iter().find(|(_, v)| *v == id).map(|(k, _)| k.clone()))
+            .and_then(|id| {
+                groups
+                    .iter()
+                    .find(|(_, v)| *v == id)
+                    .map(|(k, _)| k.clone())
+            })
             .unwrap_or_default()
     };
     let mut out = Vec::new();
@@ -139,7 +148,11 @@ fn changes(before: &PupilFields, after: &PupilFields, groups: &HashMap<String, S
         }
     };
     push("upn", opt(&before.upn), opt(&after.upn));
-    push("former_upn", opt(&before.former_upn), opt(&after.former_upn));
+    push(
+        "former_upn",
+        opt(&before.former_upn),
+        opt(&after.former_upn),
+    );
     push(
         "legal_forename",
         before.legal_forename.clone(),
@@ -184,7 +197,12 @@ fn changes(before: &PupilFields, after: &PupilFields, groups: &HashMap<String, S
 
 /// The stored details after applying a row to an existing pupil: what the file has, and the
 /// stored value where the file has no column (or Senco keeps its own, such as flags).
-fn merged(before: &PupilFields, row: &ImportRow, columns: Columns, group_id: Option<String>) -> PupilFields {
+fn merged(
+    before: &PupilFields,
+    row: &ImportRow,
+    columns: Columns,
+    group_id: Option<String>,
+) -> PupilFields {
     let f = &row.fields;
     PupilFields {
         upn: f.upn.clone(),
@@ -355,7 +373,11 @@ impl Store {
             let me = own.map(|p| p.id.as_str()).or(other);
             let mut problems = Vec::new();
             if let Some(u) = upn {
-                let held_as_former = by_former.get(u).map(|p| p.id.as_str()).filter(|id| Some(*id) != me).is_some()
+                let held_as_former = by_former
+                    .get(u)
+                    .map(|p| p.id.as_str())
+                    .filter(|id| Some(*id) != me)
+                    .is_some()
                     || former_elsewhere.get(u).is_some_and(|id| Some(*id) != me);
                 if held_as_former {
                     problems.push(PlanProblem {
@@ -367,7 +389,12 @@ impl Store {
                     });
                 }
             }
-            if let Some(f) = row.fields.former_upn.as_deref().filter(|_| columns.former_upn) {
+            if let Some(f) = row
+                .fields
+                .former_upn
+                .as_deref()
+                .filter(|_| columns.former_upn)
+            {
                 let holders = [
                     by_upn.get(f).map(|p| p.id.as_str()),
                     by_former.get(f).map(|p| p.id.as_str()),
@@ -516,7 +543,11 @@ impl Store {
                 q.push(", ").bind(flag(f.fsm));
                 q.push(", ").bind(f.language.as_str());
                 q.push(", ").bind(f.search_text());
-                q.push(", 1, ").bind(ts(now)).push(", ").bind(ts(now)).push(")");
+                q.push(", 1, ")
+                    .bind(ts(now))
+                    .push(", ")
+                    .bind(ts(now))
+                    .push(")");
                 e.push(sep).bind(new_id()).push(", ").bind(id.clone());
                 e.push(", ").bind(school_id).push(", ").bind(ds(today));
                 e.push(", ").bind(ts(now)).push(")");
@@ -526,7 +557,10 @@ impl Store {
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| crate::duplicate(e, "a pupil with this UPN is already recorded"))?;
-            e.build().execute(&mut **tx).await.map_err(StoreError::from)?;
+            e.build()
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::from)?;
         }
         for id in &created {
             events.push(event(id, "create", None));
@@ -542,8 +576,15 @@ impl Store {
                 after.reg_group_id = group_of(&u.reg_group);
             }
             let changed = after.changed_fields(&PupilFields::from(*before));
-            Self::update_pupil(tx, before, &after, before.version, audit.actor_user_id.as_deref(), now)
-                .await?;
+            Self::update_pupil(
+                tx,
+                before,
+                &after,
+                before.version,
+                audit.actor_user_id.as_deref(),
+                now,
+            )
+            .await?;
             events.push(event(&u.pupil_id, "update", Some(changed.join(","))));
         }
 
@@ -565,14 +606,26 @@ impl Store {
                 .await
                 .map_err(StoreError::from)?;
             let before = pupil_from_row(&r)?;
-            let mut after = merged(&PupilFields::from(&before), row, columns, group_of(&row.reg_group));
+            let mut after = merged(
+                &PupilFields::from(&before),
+                row,
+                columns,
+                group_of(&row.reg_group),
+            );
             if !columns.reg_group {
                 after.reg_group_id = None;
             }
             let changed = after.changed_fields(&PupilFields::from(&before));
             if !changed.is_empty() {
-                Self::update_pupil(tx, &before, &after, before.version, audit.actor_user_id.as_deref(), now)
-                    .await?;
+                Self::update_pupil(
+                    tx,
+                    &before,
+                    &after,
+                    before.version,
+                    audit.actor_user_id.as_deref(),
+                    now,
+                )
+                .await?;
             }
             events.push(event(id, "transfer", Some(changed.join(","))));
         }

@@ -133,7 +133,10 @@ fn print(
     school: &str,
 ) -> anyhow::Result<()> {
     if format == ReportFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&Report::new(p, written))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Report::new(p, written))?
+        );
         return Ok(());
     }
     println!("File: {} rows, {}", p.rows, p.encoding.label());
@@ -205,8 +208,7 @@ impl Progress {
             return Progress(None);
         }
         let bar = indicatif::ProgressBar::new(Self::STEPS);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}") {
             bar.set_style(style.progress_chars("=> "));
         }
         Progress(Some(bar))

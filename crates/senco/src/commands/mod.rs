@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod demo;
-pub mod import;
 mod demo_provision;
+pub mod import;
 pub mod settings;
 pub mod token;
 pub mod user;
