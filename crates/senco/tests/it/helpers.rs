@@ -90,6 +90,8 @@ pub const PASSPHRASE: &str = "correct horse battery staple";
 /// A running server with its database.
 pub struct TestApp {
     pub base: String,
+    /// The database URL (for running the `senco` binary on the same database).
+    pub url: String,
     pub store: Store,
     pub clock: Arc<TestClock>,
     pub fx: Fixture,
@@ -202,7 +204,7 @@ impl TestApp {
             std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/dist"));
         let outbox = dir.join("outbox");
         let config = ServerConfig {
-            database_url: url,
+            database_url: url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
             web,
             mail: senco::mail::Delivery::Files(outbox.clone()),
@@ -217,6 +219,7 @@ impl TestApp {
         }));
         Some(TestApp {
             base,
+            url,
             store,
             clock,
             fx,

@@ -32,3 +32,5 @@ mod specialists;
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.
 mod register;
+// Importing pupils from an MIS CSV export: command line and pages, bad input changes nothing.
+mod imports;
