@@ -173,7 +173,7 @@ fn control_free(s: &str) -> bool {
 }
 
 fn utf16(body: &[u8], big_endian: bool) -> Result<String, FileError> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(FileError::BadUtf16);
     }
     let units = body.chunks_exact(2).map(|c| match c {
