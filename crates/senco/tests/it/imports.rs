@@ -524,10 +524,16 @@ async fn bad_uploads_get_a_clear_error_and_change_nothing(app: &TestApp) {
         assert_eq!(r.status, 422, "{message}");
         assert!(r.body.contains(message), "{message}: {}", r.body);
     }
-    // Over the upload limit: refused at the door or by the check.
-    let big = vec![b'a'; 11 * 1024 * 1024];
+    // Just over the limit: refused by the check; far over: refused at the door.
+    let big = vec![b'a'; 10 * 1024 * 1024 + 10];
     let r = upload(&senco, &big).await;
-    assert!(r.status == 413 || r.status == 422, "{}", r.status);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("smaller than 10 MB"));
+    assert_eq!(
+        crate::specialists::declared_length_status(app, "/pupils/import/upload", 12 * 1024 * 1024)
+            .await,
+        413
+    );
     assert_eq!(snapshot(app).await, before);
 
     // Problems in rows: listed by row, column, value and reason; confirming is refused.
