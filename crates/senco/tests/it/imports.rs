@@ -19,7 +19,45 @@ both!(
     bad_files_at_the_command_line_get_a_clear_error_and_change_nothing,
     a_school_admin_uploads_checks_and_confirms_an_import,
     bad_uploads_get_a_clear_error_and_change_nothing,
+    every_table_of_a_pupils_record_moves_on_a_transfer,
 );
+
+/// Tables with `pupil_id` and `school_id` that a transfer deliberately leaves alone.
+const STAY: &[&str] = &["enrolments", "teaching_assignments", "audit_log"];
+
+async fn every_table_of_a_pupils_record_moves_on_a_transfer(app: &TestApp) {
+    let sql = match app.store.backend() {
+        senco_store::Backend::Sqlite => {
+            "SELECT m.name AS t FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND c.name = 'pupil_id' \
+             AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) s WHERE s.name = 'school_id')"
+        }
+        senco_store::Backend::Postgres => {
+            "SELECT c.table_name::text AS t FROM information_schema.columns c \
+             WHERE c.table_schema = 'public' AND c.column_name = 'pupil_id' \
+             AND EXISTS (SELECT 1 FROM information_schema.columns s WHERE s.table_schema = 'public' \
+             AND s.table_name = c.table_name AND s.column_name = 'school_id')"
+        }
+    };
+    let mut tables: Vec<String> = sqlx::query(sql)
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("t"))
+        .filter(|t| !STAY.contains(&t.as_str()))
+        .collect();
+    tables.sort();
+    let mut moved: Vec<String> = senco_store::imports::PUPIL_RECORD_TABLES
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    moved.sort();
+    assert_eq!(
+        tables, moved,
+        "a new pupil table must move on a transfer (or stay, on purpose)"
+    );
+}
 
 const URN_A: &str = "100001";
 
