@@ -58,6 +58,9 @@ pub enum Resource {
     /// date, with its validation report): the SENCO and the head teacher, who hand it to
     /// whoever sends the census.
     CensusReturn,
+    /// Importing a school's pupils from a management information system's file (new pupils,
+    /// changed details and transfers from other schools, confirmed first).
+    PupilImport,
 }
 
 /// What is being done.
@@ -113,7 +116,7 @@ use Relation::{
 use Resource::{
     Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
     InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
-    PupilDetails, PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
+    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -125,6 +128,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, PupilDetails, Read),
     rule(Role::Senco, OwnSchool, PupilDetails, Create),
     rule(Role::Senco, OwnSchool, PupilDetails, Update),
+    rule(Role::Senco, OwnSchool, PupilImport, Create),
     rule(Role::Senco, OwnSchool, PupilContacts, Read),
     rule(Role::Senco, OwnSchool, PupilContacts, Create),
     rule(Role::Senco, OwnSchool, PupilSen, Read),
@@ -172,6 +176,7 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Update),
+    rule(Role::SchoolAdmin, OwnSchool, PupilImport, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Create),
     rule(Role::SchoolAdmin, OwnSchool, Users, Read),

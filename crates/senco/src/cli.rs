@@ -164,6 +164,15 @@ pub enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// Import records from files (pupils from an MIS CSV export).
+    Import {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(flatten)]
@@ -295,5 +304,43 @@ pub enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long)]
         name: String,
+    },
+}
+
+/// How to print an import's preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+/// `senco import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a school's pupils from a CSV export of its management information system
+    /// (UTF-8, Windows-1252 or UTF-16 with a byte-order mark). Pupils of the school are
+    /// matched by UPN and updated; everything is written in one transaction, or nothing.
+    Pupils {
+        /// The CSV file.
+        file: PathBuf,
+        /// The importing school's URN.
+        #[arg(long)]
+        school: String,
+        /// Check and show what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the preview as text (the default) or JSON.
+        #[arg(long, value_enum, default_value = "text")]
+        report: ReportFormat,
+        /// Choose the column of a field, overriding the recognised headers, for example
+        /// `--mapping upn="Pupil UPN"` (fields: upn, legal_surname, legal_forename,
+        /// date_of_birth, sex, year, reg_group, preferred_surname, preferred_forename,
+        /// former_upn; an empty column leaves the field out).
+        #[arg(long = "mapping", value_name = "FIELD=COLUMN")]
+        mapping: Vec<String>,
+        /// Move pupils enrolled at another school of this installation to this one, with
+        /// their records (otherwise such rows stop the import).
+        #[arg(long)]
+        accept_transfers: bool,
     },
 }

@@ -178,7 +178,7 @@ impl PupilFields {
         out
     }
 
-    fn search_text(&self) -> String {
+    pub(crate) fn search_text(&self) -> String {
         let mut parts = vec![self.legal_forename.as_str(), self.legal_surname.as_str()];
         parts.extend(self.preferred_forename.as_deref());
         parts.extend(self.preferred_surname.as_deref());

@@ -96,6 +96,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilSenHistory => "sen_history",
         Resource::PupilNeeds => "needs",
         Resource::CensusReturn => "census_return",
+        Resource::PupilImport => "pupil_import",
     }
 }
 
@@ -175,7 +176,10 @@ pub fn require(
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
         // The catalogue belongs to a school: its staff reach it whatever their pupil reach.
-        Resource::Provision | Resource::ProvisionCosts | Resource::Agencies => principal
+        Resource::Provision
+        | Resource::ProvisionCosts
+        | Resource::Agencies
+        | Resource::PupilImport => principal
             .user
             .school_id
             .as_ref()

@@ -12,6 +12,7 @@ pub mod census;
 pub mod config;
 pub mod documents;
 pub mod i18n;
+pub mod imports;
 pub mod ops;
 pub mod pages;
 pub mod plans;

@@ -130,6 +130,13 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::pupils::index).post(pages::pupils::search),
         )
+        .at("/pupils/import", Page, &["GET"], get(pages::imports::new))
+        .at(
+            "/pupils/import/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::imports::show).post(pages::imports::submit),
+        )
         .at(
             "/pupils/new",
             Page,
@@ -521,6 +528,12 @@ fn table() -> Routes {
 fn upload_table() -> Routes {
     use Access::{Api, Page};
     Routes::new()
+        .at(
+            "/pupils/import/upload",
+            Page,
+            &["POST"],
+            post(pages::imports::upload),
+        )
         .at(
             "/involvements/{id}/reports",
             Page,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod demo;
 mod demo_provision;
 pub mod export;
+pub mod import;
 pub mod settings;
 pub mod token;
 pub mod user;
@@ -65,6 +66,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             settings::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Import { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            import::run(&store, actor.actor.as_deref(), command).await
         }
         Command::Token { db, actor, command } => {
             let store = open(&db.database_url).await?;

@@ -205,7 +205,7 @@ impl TestApp {
         let outbox = dir.join("outbox");
         let database_url = url.clone();
         let config = ServerConfig {
-            database_url: url,
+            database_url: url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
             web,
             mail: senco::mail::Delivery::Files(outbox.clone()),

@@ -38,3 +38,5 @@ mod ops;
 mod register;
 // The school census SEN return: page, downloads, command line.
 mod census;
+// Importing pupils from an MIS CSV export: command line and pages, bad input changes nothing.
+mod imports;

@@ -316,6 +316,7 @@ enum Probe {
     UserDisable,
     SchoolsRead,
     CensusRead,
+    ImportStart,
 }
 
 use Action::{Create, Read, Update};
@@ -363,6 +364,7 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (UserDisable, Users, Update),
     (SchoolsRead, Installation, Read),
     (CensusRead, CensusReturn, Read),
+    (ImportStart, PupilImport, Create),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -761,6 +763,9 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
             Target::OwnSchool,
             status(200),
         ),
+        // The upload form is the first step of an import (the file's own steps are tested
+        // in imports.rs).
+        ImportStart => get("/pupils/import".into(), Target::OwnSchool, status(200)),
         AgencyCreate => post_form(
             "/specialists/agencies".into(),
             form(&[

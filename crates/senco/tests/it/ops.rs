@@ -6,6 +6,7 @@ both!(
     every_response_carries_the_security_headers,
     audit_rows_cannot_be_changed_or_deleted,
     every_table_with_pupil_data_carries_its_school,
+    the_stage_history_stays_append_only_in_every_column_but_its_school,
     the_api_is_described_by_an_openapi_document,
     the_demo_data_loads_and_its_sign_ins_work,
     compulsory_school_age_is_a_setting_per_country,
@@ -390,5 +391,69 @@ mod mail {
         assert_eq!(pending[0].attempts, 1);
         store.close().await;
         let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// A transfer may move a pupil's stage history to the new school and nothing else: every
+/// other column refuses an update, including any added later (SQLite's trigger names its
+/// columns, so this checks the list is complete; PostgreSQL compares whole rows).
+async fn the_stage_history_stays_append_only_in_every_column_but_its_school(app: &TestApp) {
+    use sqlx::Row;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::insert_stage_change(
+        &mut tx,
+        &app.fx.p1,
+        &app.fx.school_a,
+        &senco_store::sen::NewStageChange {
+            framework: senco_domain::school::FrameworkKey::England2001,
+            stage: senco_domain::framework::Stage::SchoolAction,
+            effective_on: time::macros::date!(2026 - 09 - 10),
+            reason: "Reading",
+            decided_by: None,
+            decided_with: None,
+            specialists: None,
+            supersedes: None,
+            imported: false,
+            recorded_by: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    let changed = sqlx::query("UPDATE stage_changes SET reason = 'Rewritten' WHERE pupil_id = $1")
+        .bind(app.fx.p1.clone())
+        .execute(app.store.pool())
+        .await;
+    assert!(changed.is_err(), "a stage change's content must not change");
+    let moved = sqlx::query("UPDATE stage_changes SET school_id = $2 WHERE pupil_id = $1")
+        .bind(app.fx.p1.clone())
+        .bind(app.fx.school_b.clone())
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(moved.rows_affected(), 1);
+    if app.store.backend() == senco_store::Backend::Sqlite {
+        let trigger: String = sqlx::query(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'stage_changes_no_update'",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get(0);
+        let columns = sqlx::query("SELECT name FROM pragma_table_info('stage_changes')")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+        for c in columns {
+            let name: String = c.get(0);
+            if name != "school_id" {
+                assert!(
+                    trigger.contains(&name),
+                    "stage_changes.{name} is missing from the append-only trigger"
+                );
+            }
+        }
     }
 }

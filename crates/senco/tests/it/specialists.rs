@@ -397,7 +397,7 @@ async fn uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored(app
 
 /// The status answered to a POST that declares a body of `length` bytes and sends none (a
 /// length limit must refuse it from the header alone).
-async fn declared_length_status(app: &TestApp, path: &str, length: usize) -> u16 {
+pub(crate) async fn declared_length_status(app: &TestApp, path: &str, length: usize) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();

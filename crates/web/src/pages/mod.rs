@@ -7,6 +7,7 @@
 pub mod account;
 pub mod contacts;
 pub mod dashboard;
+pub mod imports;
 pub mod pupils;
 pub mod reset;
 pub mod resume;

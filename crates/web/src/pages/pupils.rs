@@ -74,6 +74,7 @@ struct PupilsPage {
     page_no: i64,
     pages: i64,
     can_add: bool,
+    can_import: bool,
 }
 
 /// The search form.
@@ -238,6 +239,12 @@ async fn list(
             .school_id
             .as_deref()
             .is_some_and(|s| may_create_pupil_at(p, s)),
+        can_import: crate::access::require(
+            p,
+            senco_domain::policy::Resource::PupilImport,
+            senco_domain::policy::Action::Create,
+        )
+        .is_ok(),
     })
 }
 

@@ -1,0 +1,125 @@
+//! Imports 10,000 generated pupils from CSV into a fresh SQLite database (issue 6: under
+//! 5 s on 2 cores): parse, check, plan and write in one transaction, then a second import of
+//! the same file (10,000 unchanged). Run by `bench/import.sh`; record results in
+//! BENCHMARKS.md.
+
+use std::time::Instant;
+
+use senco_domain::school::Country;
+use senco_domain::school::Phase;
+use senco_domain::upn::Upn;
+use senco_store::Store;
+use senco_store::schools::NewSchool;
+
+const PUPILS: u16 = 10_000;
+
+fn csv() -> String {
+    let mut out = String::from(
+        "UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Gender,Year,Reg Group\r\n",
+    );
+    let first = [
+        "Amelia", "Oliver", "Siân", "Noah", "Isla", "Dafydd", "Zara", "Leo",
+    ];
+    let last = [
+        "Smith", "Jones", "O'Brien", "Evans", "Patel", "Nowak", "Williams", "Brown",
+    ];
+    for i in 0..PUPILS {
+        let upn = Upn::permanent(801, 3000 + i / 1000, 19, i % 1000).expect("a valid UPN");
+        let year = 7 + i % 5;
+        let born = 2021 - i32::from(year);
+        let dob = format!("{:02}/{:02}/{born}", 1 + i % 28, 9 + i % 4);
+        out.push_str(&format!(
+            "{},{}-{i},{},,{dob},{},{year},{year}{}\r\n",
+            upn.as_str(),
+            last[usize::from(i % 8)],
+            first[usize::from(i / 8 % 8)],
+            if i % 2 == 0 { "F" } else { "M" },
+            ["A", "B", "C", "D"][usize::from(i % 4)],
+        ));
+    }
+    out
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("senco-bench-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::connect(&format!("sqlite://{}/senco.db", dir.display())).await?;
+    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+    let today = time::macros::date!(2026 - 11 - 23);
+    store.migrate(now).await?;
+    let mut tx = store.begin().await?;
+    let la = Store::insert_authority(&mut tx, "801", "Bench", Country::England, now).await?;
+    let school_id = Store::insert_school(
+        &mut tx,
+        &NewSchool {
+            la_id: &la,
+            urn: "199999",
+            estab_number: "4000",
+            name: "Bench Secondary",
+            phase: Phase::Secondary,
+            country: Country::England,
+            maintained: true,
+        },
+        now,
+    )
+    .await?;
+    senco_store::commit(tx).await?;
+    let school = store.school(&school_id).await?;
+    let bytes = csv().into_bytes();
+    let audit = senco_store::audit::AuditEvent {
+        at: now,
+        request_id: None,
+        channel: "cli",
+        actor_user_id: None,
+        actor_label: "os:bench".into(),
+        actor_role: None,
+        school_id: None,
+        pupil_id: None,
+        record_type: "pupil",
+        record_id: None,
+        action: "create",
+        outcome: "allowed",
+        fields: None,
+    };
+    println!(
+        "machine: {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for (label, expect_new) in [
+        ("10,000 new pupils", PUPILS),
+        ("the same file again (all unchanged)", 0),
+    ] {
+        let start = Instant::now();
+        let preview = senco_web::imports::preview(&store, &school, &bytes, &[], today).await?;
+        let previewed = start.elapsed();
+        assert!(
+            preview.problems.is_empty(),
+            "{:?}",
+            preview.problems.first()
+        );
+        let outcome = senco_web::imports::commit(
+            &store,
+            &school,
+            &bytes,
+            &[],
+            false,
+            &audit,
+            today,
+            now,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let total = start.elapsed();
+        assert_eq!(outcome.created, usize::from(expect_new));
+        println!(
+            "{label}: preview {:.2} s, preview + commit {:.2} s",
+            previewed.as_secs_f64(),
+            total.as_secs_f64()
+        );
+    }
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! Importing pupils from an MIS CSV export: upload, columns, preview, confirm.
+//!
+//! The uploaded file is kept (table `pupil_imports`, for its uploader at their school, a
+//! day at most) so that the columns can be adjusted and the preview shown as often as
+//! needed; confirming runs [`crate::imports::commit`], one transaction or nothing.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_interop::pupils_csv::{self, Field, MAX_BYTES, RowProblem};
+use senco_store::imports::{FieldChange, ImportOutcome};
+use senco_store::schools::School;
+
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, require};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::imports::{CommitError, Preview, PreviewError};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import_upload.html")]
+struct UploadPage {
+    page: PageChrome,
+    errors: FormErrors,
+}
+
+/// One field's row of the columns form.
+struct MapRow {
+    key: &'static str,
+    label: &'static str,
+    required: bool,
+    /// The chosen column, 1-based; 0 for none.
+    selected: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import_preview.html")]
+struct PreviewPage {
+    page: PageChrome,
+    errors: FormErrors,
+    id: String,
+    file_name: String,
+    encoding: &'static str,
+    fields: Vec<MapRow>,
+    columns: Vec<(usize, String)>,
+    ignored: String,
+    rows: usize,
+    creates: usize,
+    updated: usize,
+    unchanged: usize,
+    transfers: Vec<(u64, String)>,
+    problems: Vec<RowProblem>,
+    updates: Vec<(u64, Vec<FieldChange>)>,
+    new_groups: String,
+    ready: bool,
+    accept: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import_done.html")]
+struct DonePage {
+    page: PageChrome,
+    outcome: ImportOutcome,
+}
+
+/// The caller's school, if they may import pupils into it.
+async fn school_of(state: &AppState, p: &Principal) -> Result<School, PageError> {
+    require(p, Resource::PupilImport, Action::Create)?;
+    let id = p.user.school_id.as_deref().ok_or(PageError::NotFound)?;
+    Ok(state.store.school(id).await?)
+}
+
+fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = UploadPage {
+        page: PageChrome::signed_in(state, p, EN.imp_title, Section::Pupils).with_errors(&errors),
+        errors,
+    };
+    (status, page).into_response()
+}
+
+/// GET /pupils/import
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+) -> Response {
+    match school_of(&state, &p).await {
+        Ok(_) => upload_page(&state, &p, FormErrors::default()),
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8>)> {
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name().unwrap_or("") {
+            "file" => {
+                name = field.file_name().unwrap_or("").to_string();
+                bytes = field.bytes().await.ok()?.to_vec();
+            }
+            "csrf_token" => csrf = field.text().await.ok()?,
+            _ => {}
+        }
+    }
+    Some((csrf, name, bytes))
+}
+
+/// POST /pupils/import/upload (multipart): keeps the file and shows its preview.
+pub async fn upload(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let result = async {
+        let school = school_of(&state, &p).await?;
+        let mut errors = FormErrors::default();
+        let Some((csrf, name, bytes)) = read_upload(multipart).await else {
+            errors.add("file", EN.spec_upload_unreadable);
+            return Ok(upload_page(&state, &p, errors));
+        };
+        if !p.csrf_ok(&csrf) {
+            errors.add("file", EN.form_expired);
+            return Ok(upload_page(&state, &p, errors));
+        }
+        if bytes.is_empty() && name.is_empty() {
+            errors.add("file", EN.imp_choose_file);
+            return Ok(upload_page(&state, &p, errors));
+        }
+        if bytes.len() > MAX_BYTES {
+            errors.add(
+                "file",
+                pupils_csv::FileError::TooLarge { limit: MAX_BYTES }.to_string(),
+            );
+            return Ok(upload_page(&state, &p, errors));
+        }
+        if let Err(e) = pupils_csv::parse(&bytes) {
+            errors.add("file", e.to_string());
+            return Ok(upload_page(&state, &p, errors));
+        }
+        let name: String = name.chars().take(200).collect();
+        let id = state
+            .store
+            .keep_pupil_import(&school.id, &p.user.id, &name, &bytes, state.now())
+            .await?;
+        Ok::<_, PageError>(Redirect::to(&format!("/pupils/import/{id}")).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn preview_page(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    file_name: String,
+    preview: &Preview,
+    mut errors: FormErrors,
+    accept: bool,
+    status: StatusCode,
+) -> Response {
+    for m in &preview.mapping_problems {
+        let key = m.field().map(Field::key).unwrap_or("upn");
+        errors.add(format!("map_{key}"), m.to_string());
+    }
+    if !preview.problems.is_empty() {
+        errors.add_linked("problems", "problems", EN.imp_problems_hint);
+    }
+    let status = if errors.is_empty() {
+        status
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PreviewPage {
+        page: PageChrome::signed_in(state, p, EN.imp_title, Section::Pupils).with_errors(&errors),
+        errors,
+        id: id.to_string(),
+        file_name,
+        encoding: preview.encoding.label(),
+        fields: Field::ALL
+            .into_iter()
+            .map(|f| MapRow {
+                key: f.key(),
+                label: f.label(),
+                required: f.required(),
+                selected: preview.mapping.columns.get(&f).map_or(0, |c| c + 1),
+            })
+            .collect(),
+        columns: preview
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (i + 1, h.clone()))
+            .collect(),
+        ignored: preview.ignored.join(", "),
+        rows: preview.rows,
+        creates: preview.plan.creates.len(),
+        updated: preview.plan.updates.len(),
+        unchanged: preview.plan.unchanged.len(),
+        transfers: preview
+            .plan
+            .transfers
+            .iter()
+            .map(|t| (t.row, t.upn.clone()))
+            .collect(),
+        problems: preview.problems.clone(),
+        updates: preview
+            .plan
+            .updates
+            .iter()
+            .map(|u| (u.row, u.changes.clone()))
+            .collect(),
+        new_groups: preview.plan.new_reg_groups.join(", "),
+        ready: preview.ready(),
+        accept,
+    };
+    (status, page).into_response()
+}
+
+/// GET /pupils/import/{id}: the columns as recognised, and the preview.
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let result =
+        async {
+            let school = school_of(&state, &p).await?;
+            let (name, bytes) = state
+                .store
+                .kept_pupil_import(&id, &school.id, &p.user.id)
+                .await?;
+            let preview =
+                match crate::imports::preview(&state.store, &school, &bytes, &[], state.today())
+                    .await
+                {
+                    Ok(preview) => preview,
+                    Err(e) => return Err(preview_failure(e)),
+                };
+            Ok(preview_page(
+                &state,
+                &p,
+                &id,
+                name,
+                &preview,
+                FormErrors::default(),
+                false,
+                StatusCode::OK,
+            ))
+        }
+        .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+fn preview_failure(e: PreviewError) -> PageError {
+    match e {
+        PreviewError::Store(e) => e.into(),
+        // The file was checked when it was kept, and the form's columns are numbers.
+        e => PageError::Internal(anyhow::anyhow!("kept import no longer reads: {e}")),
+    }
+}
+
+/// POST /pupils/import/{id}: check again with the chosen columns, or confirm.
+pub async fn submit(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let school = school_of(&state, &p).await?;
+        let (name, bytes) = state
+            .store
+            .kept_pupil_import(&id, &school.id, &p.user.id)
+            .await?;
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        };
+        // Columns are chosen by number; anything else means "not in the file".
+        let pairs: Vec<(String, String)> = Field::ALL
+            .into_iter()
+            .filter_map(|f| {
+                form.iter()
+                    .find(|(k, _)| k.strip_prefix("map_") == Some(f.key()))
+                    .map(|(_, v)| {
+                        let v = v.trim();
+                        let column = if v.parse::<usize>().is_ok_and(|n| n > 0) {
+                            v.to_string()
+                        } else {
+                            String::new()
+                        };
+                        (f.key().to_string(), column)
+                    })
+            })
+            .collect();
+        let accept = get("accept_transfers") == "yes";
+        let today = state.today();
+        let preview =
+            match crate::imports::preview(&state.store, &school, &bytes, &pairs, today).await {
+                Ok(preview) => preview,
+                Err(e) => return Err(preview_failure(e)),
+            };
+        let mut errors = FormErrors::default();
+        if !p.csrf_ok(get("csrf_token")) {
+            errors.add("map_upn", EN.form_expired);
+            return Ok(preview_page(
+                &state,
+                &p,
+                &id,
+                name,
+                &preview,
+                errors,
+                accept,
+                StatusCode::OK,
+            ));
+        }
+        if get("action") != "confirm" || !preview.ready() {
+            return Ok(preview_page(
+                &state,
+                &p,
+                &id,
+                name,
+                &preview,
+                errors,
+                accept,
+                StatusCode::OK,
+            ));
+        }
+        if !preview.plan.transfers.is_empty() && !accept {
+            errors.add("accept_transfers", EN.imp_accept_required);
+            return Ok(preview_page(
+                &state,
+                &p,
+                &id,
+                name,
+                &preview,
+                errors,
+                accept,
+                StatusCode::OK,
+            ));
+        }
+        let audit = actor.event(&state, "pupil", "create", "allowed");
+        match crate::imports::commit(
+            &state.store,
+            &school,
+            &bytes,
+            &pairs,
+            accept,
+            &audit,
+            today,
+            state.now(),
+            Some(&id),
+        )
+        .await
+        {
+            Ok(outcome) => {
+                let page = DonePage {
+                    page: PageChrome::signed_in(&state, &p, EN.imp_done_title, Section::Pupils),
+                    outcome,
+                };
+                Ok(page.into_response())
+            }
+            Err(CommitError::NotReady(again) | CommitError::TransfersNotAccepted(again)) => {
+                errors.add("map_upn", EN.imp_changed_meanwhile);
+                Ok(preview_page(
+                    &state,
+                    &p,
+                    &id,
+                    name,
+                    &again,
+                    errors,
+                    accept,
+                    StatusCode::OK,
+                ))
+            }
+            Err(CommitError::Preview(e)) => Err(preview_failure(e)),
+            Err(CommitError::Store(e)) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
