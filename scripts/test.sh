@@ -67,6 +67,14 @@ if ! $quick; then
 
   step "API fuzzing (schemathesis as every role of school A; school B's canary must not appear)"
   run_tests bash "$repo/scripts/api-fuzz.sh"
+
+  step "fuzzing the parsers of untrusted files (libFuzzer, ${FUZZ_SECONDS:-20}s each)"
+  if ! command -v c++ >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq g++ >/dev/null
+  fi
+  bash "$repo/scripts/fuzz.sh"
 fi
 
 passed=$(awk '/^test result:/ {p += $4} /^# pass / {p += $3} /^api-fuzz: [0-9]+ passed, / {p += $2} END {print p + 0}' "$log")
