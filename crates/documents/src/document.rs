@@ -220,6 +220,25 @@ mod tests {
     }
 
     #[test]
+    fn text_in_a_script_the_fonts_lack_still_renders() {
+        let mut doc = sample(false, Lang::English);
+        doc.blocks = vec![
+            Block::Heading("Parent's views".into()),
+            Block::Paragraph("我们希望在家里帮助阅读 — and Zoë said: بالعربية, ok".into()),
+            Block::KeyValues(vec![("Name".into(), "Łucja Wiśniewska".into())]),
+        ];
+        let pdf = render(&doc).expect("renders despite the missing glyphs");
+        let text = pdf_text(&pdf);
+        assert_contains_all(
+            &text,
+            &[
+                "[text in another script: see Senco] — and Zoë said:",
+                "Łucja Wiśniewska",
+            ],
+        );
+    }
+
+    #[test]
     fn large_print_and_welsh() {
         let doc = sample(true, Lang::Welsh);
         let rendered = compile(source(&doc), doc.date).unwrap();

@@ -44,6 +44,15 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
     }
 });
 
+/// Whether the embedded fonts can show `c` (an accessible PDF refuses a character with no
+/// glyph, so text in a script they lack is replaced before it reaches typst).
+pub(crate) fn can_show(c: char) -> bool {
+    FONTS
+        .fonts
+        .first()
+        .is_some_and(|f| f.info().coverage.contains(c as u32))
+}
+
 /// The standard library, with the `a11y-extras` feature for row header cells
 /// (`pdf.header-cell`) in key-value tables.
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
