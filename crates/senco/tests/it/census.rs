@@ -5,7 +5,6 @@ use senco_domain::Date;
 use senco_domain::framework::Stage;
 use senco_domain::school::FrameworkKey;
 use senco_store::Store;
-use senco_store::sen::NewStageChange;
 use time::macros::date;
 
 use crate::both;
@@ -20,34 +19,22 @@ both!(
 
 const CENSUS: &str = "2026-10-01";
 
-async fn place(app: &TestApp, pupil: &str, stage: Stage, on: Date, needs: &[&str]) {
-    let now = app.clock.now();
-    let school = &app.fx.school_a;
+async fn place(app: &TestApp, pupil: &str, school: &str, stage: Stage, on: Date, needs: &[&str]) {
+    record_stage(app, pupil, school, FrameworkKey::England2014, stage, on).await;
     let mut tx = app.store.begin().await.unwrap();
-    Store::insert_stage_change(
-        &mut tx,
-        pupil,
-        school,
-        &NewStageChange {
-            framework: FrameworkKey::England2014,
-            stage,
-            effective_on: on,
-            reason: "Progress well below that of peers",
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
-            imported: false,
-            recorded_by: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
     for (i, code) in needs.iter().enumerate() {
-        Store::insert_need(&mut tx, pupil, school, code, i as i64 + 1, on, None, now)
-            .await
-            .unwrap();
+        Store::insert_need(
+            &mut tx,
+            pupil,
+            school,
+            code,
+            i as i64 + 1,
+            on,
+            None,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
     }
     senco_store::commit(tx).await.unwrap();
 }
@@ -55,44 +42,19 @@ async fn place(app: &TestApp, pupil: &str, stage: Stage, on: Date, needs: &[&str
 /// p1 (Amelia Thornbury) on SEN support with SPLD and SLCN; p2 (Bethan Quill) with an EHC
 /// plan but no need recorded; p3 in school B on SEN support with MLD.
 async fn seed(app: &TestApp) {
+    let (a, b) = (&app.fx.school_a, &app.fx.school_b);
     let from = date!(2026 - 09 - 10);
-    place(app, &app.fx.p1, Stage::SenSupport, from, &["SPLD", "SLCN"]).await;
-    place(app, &app.fx.p2, Stage::EhcPlan, from, &[]).await;
-    let now = app.clock.now();
-    let mut tx = app.store.begin().await.unwrap();
-    Store::insert_stage_change(
-        &mut tx,
-        &app.fx.p3,
-        &app.fx.school_b,
-        &NewStageChange {
-            framework: FrameworkKey::England2014,
-            stage: Stage::SenSupport,
-            effective_on: from,
-            reason: "School B",
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
-            imported: false,
-            recorded_by: None,
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    Store::insert_need(
-        &mut tx,
-        &app.fx.p3,
-        &app.fx.school_b,
-        "MLD",
-        1,
+    place(
+        app,
+        &app.fx.p1,
+        a,
+        Stage::SenSupport,
         from,
-        None,
-        now,
+        &["SPLD", "SLCN"],
     )
-    .await
-    .unwrap();
-    senco_store::commit(tx).await.unwrap();
+    .await;
+    place(app, &app.fx.p2, a, Stage::EhcPlan, from, &[]).await;
+    place(app, &app.fx.p3, b, Stage::SenSupport, from, &["MLD"]).await;
 }
 
 async fn the_return_gives_each_pupil_on_roll_a_code_and_lists_every_problem(app: &TestApp) {

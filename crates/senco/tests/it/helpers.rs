@@ -833,3 +833,38 @@ impl Client {
         (status, r.bytes().await.unwrap_or_default().to_vec())
     }
 }
+
+/// Records an entry of a pupil's stage history straight through the store (the stage in
+/// force is not updated: tests of the history itself, the census and the schema use it).
+pub async fn record_stage(
+    app: &TestApp,
+    pupil: &str,
+    school: &str,
+    framework: FrameworkKey,
+    stage: senco_domain::framework::Stage,
+    on: Date,
+) -> String {
+    let mut tx = app.store.begin().await.unwrap();
+    let id = Store::insert_stage_change(
+        &mut tx,
+        pupil,
+        school,
+        &senco_store::sen::NewStageChange {
+            framework,
+            stage,
+            effective_on: on,
+            reason: "Progress well below that of peers",
+            decided_by: None,
+            decided_with: None,
+            specialists: None,
+            supersedes: None,
+            imported: false,
+            recorded_by: None,
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    id
+}

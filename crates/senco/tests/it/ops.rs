@@ -399,29 +399,15 @@ mod mail {
 /// columns, so this checks the list is complete; PostgreSQL compares whole rows).
 async fn the_stage_history_stays_append_only_in_every_column_but_its_school(app: &TestApp) {
     use sqlx::Row;
-    let now = app.clock.now();
-    let mut tx = app.store.begin().await.unwrap();
-    senco_store::Store::insert_stage_change(
-        &mut tx,
+    record_stage(
+        app,
         &app.fx.p1,
         &app.fx.school_a,
-        &senco_store::sen::NewStageChange {
-            framework: senco_domain::school::FrameworkKey::England2001,
-            stage: senco_domain::framework::Stage::SchoolAction,
-            effective_on: time::macros::date!(2026 - 09 - 10),
-            reason: "Reading",
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
-            imported: false,
-            recorded_by: None,
-        },
-        now,
+        senco_domain::school::FrameworkKey::England2001,
+        senco_domain::framework::Stage::SchoolAction,
+        time::macros::date!(2026 - 09 - 10),
     )
-    .await
-    .unwrap();
-    senco_store::commit(tx).await.unwrap();
+    .await;
     let changed = sqlx::query("UPDATE stage_changes SET reason = 'Rewritten' WHERE pupil_id = $1")
         .bind(app.fx.p1.clone())
         .execute(app.store.pool())
