@@ -1,3 +1,6 @@
+//! Tests of the CTF reader and writer: the reference example, tolerance of order and
+//! unknown elements, every hardening limit, and a write-then-read round trip.
+
 use super::*;
 use proptest::prelude::*;
 use time::macros::date;
