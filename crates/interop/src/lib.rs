@@ -1,5 +1,6 @@
 //! Interoperability: CSV, the Common Transfer File and census returns.
 //! - [`census`]: the school census SEN return as CSV and as Senco's documented XML;
+//! - [`ctf`]: the DfE Common Transfer File (SEN history), read under hard limits and written;
 //! - [`csv_out`]: CSV for spreadsheets (quoting, no formulas);
 //! - [`pupils_csv`]: pupils from an MIS CSV export (encodings, headers, mapping, checks);
 //! - [`upload`]: the checking of uploaded specialists' reports: a type allow-list by magic
@@ -7,5 +8,6 @@
 
 pub mod census;
 pub mod csv_out;
+pub mod ctf;
 pub mod pupils_csv;
 pub mod upload;

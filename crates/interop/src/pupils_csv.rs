@@ -680,7 +680,8 @@ pub fn parse_date(s: &str) -> Option<Result<Date, ()>> {
     }
 }
 
-fn reason(field: PupilField, problem: &Problem) -> String {
+/// What is wrong with a pupil's field, in words (also used by the CTF import).
+pub fn reason(field: PupilField, problem: &Problem) -> String {
     match problem {
         Problem::Missing => "A value is needed".to_string(),
         Problem::NotADate => "Not a real date: write it as DD/MM/YYYY or YYYY-MM-DD".to_string(),

@@ -212,6 +212,33 @@ pub enum ExportCommand {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
+    /// A Common Transfer File (UTF-8 XML) for leaving pupils (`--upn`, repeatable) or a year
+    /// group (`--year`), with their SEN history: each stage with its provision code and
+    /// dates, and ranked needs.
+    Ctf(ExportCtf),
+}
+
+/// `senco export ctf`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ExportCtf {
+    /// The school's URN.
+    #[arg(long)]
+    pub school: String,
+    /// A pupil's UPN (repeatable): a CTF for these leaving pupils.
+    #[arg(long = "upn", value_name = "UPN")]
+    pub upns: Vec<String>,
+    /// A year group instead (R, N1, N2 or 1 to 14): every pupil of the school in it today.
+    #[arg(long, conflicts_with = "upns")]
+    pub year: Option<String>,
+    /// The destination's local authority number (MMM when unknown).
+    #[arg(long, default_value = "MMM")]
+    pub dest_lea: String,
+    /// The destination's establishment number (XXX when unknown).
+    #[arg(long, default_value = "XXX")]
+    pub dest_estab: String,
+    /// The file to write.
+    #[arg(short, long)]
+    pub output: std::path::PathBuf,
 }
 
 /// The file format of a census return.
@@ -340,6 +367,21 @@ pub enum ImportCommand {
         mapping: Vec<String>,
         /// Move pupils enrolled at another school of this installation to this one, with
         /// their records (otherwise such rows stop the import).
+        #[arg(long)]
+        accept_transfers: bool,
+    },
+    /// Import pupils and their SEN history from a DfE Common Transfer File (UTF-8 XML, at
+    /// most 50 MB; no DTDs or entities). Every provision and need code is checked against
+    /// the dated national table; the history the school already holds is not duplicated.
+    /// Everything is written in one transaction, or nothing.
+    Ctf {
+        /// The CTF (XML) file.
+        file: PathBuf,
+        /// The importing school's URN.
+        #[arg(long)]
+        school: String,
+        /// Move pupils enrolled at another school of this installation to this one, with
+        /// their records (otherwise such pupils stop the import).
         #[arg(long)]
         accept_transfers: bool,
     },

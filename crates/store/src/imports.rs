@@ -116,7 +116,7 @@ pub struct UpnElsewhere {
 }
 
 /// Placeholders per statement stay well under both engines' limits.
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
@@ -479,6 +479,34 @@ impl Store {
         today: Date,
         now: OffsetDateTime,
     ) -> Result<ImportOutcome, ImportError> {
+        Self::commit_pupils(
+            tx,
+            school_id,
+            rows,
+            columns,
+            accept_transfers,
+            audit,
+            "pupil_import",
+            today,
+            now,
+        )
+        .await
+    }
+
+    /// [`Store::commit_pupil_import`] with the record type of the import's summary audit row
+    /// (`pupil_import`, `ctf_import`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn commit_pupils(
+        tx: &mut Tx,
+        school_id: &str,
+        rows: &[ImportRow],
+        columns: Columns,
+        accept_transfers: bool,
+        audit: &AuditEvent,
+        summary_type: &'static str,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<ImportOutcome, ImportError> {
         let (plan, transfer_ids) = Self::plan_inner(tx, school_id, rows, columns).await?;
         if !plan.problems.is_empty() {
             return Err(ImportError::Problems(Box::new(plan)));
@@ -634,7 +662,7 @@ impl Store {
 
         let mut summary = audit.clone();
         summary.school_id = Some(school_id.to_string());
-        summary.record_type = "pupil_import";
+        summary.record_type = summary_type;
         summary.action = "create";
         summary.outcome = "allowed";
         events.push(summary);
@@ -800,7 +828,7 @@ pub const PUPIL_RECORD_TABLES: &[&str] = &[
     "involvement_reports",
 ];
 
-fn bind_opt(q: &mut Sql, v: &Option<String>) {
+pub(crate) fn bind_opt(q: &mut Sql, v: &Option<String>) {
     match v {
         Some(s) => {
             q.bind(s.clone());

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod census;
+pub mod ctf;
 pub mod imports;
 pub mod migrate;
 pub mod outbox;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod census;
 pub mod config;
+pub mod ctf;
 pub mod documents;
 pub mod i18n;
 pub mod imports;

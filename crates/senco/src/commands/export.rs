@@ -1,4 +1,4 @@
-//! `senco export`: the school census SEN return.
+//! `senco export`: the school census SEN return and the Common Transfer File.
 
 use anyhow::{Context, bail};
 use senco_interop::census::{to_csv, to_xml};
@@ -6,7 +6,7 @@ use senco_store::Store;
 use senco_store::pupils::Scope;
 
 use super::cli_event;
-use crate::cli::{CensusFormat, ExportCommand};
+use crate::cli::{CensusFormat, ExportCommand, ExportCtf};
 use crate::startup::system_clock;
 
 /// Runs `senco export`.
@@ -83,5 +83,67 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> 
             }
             Ok(())
         }
+        ExportCommand::Ctf(args) => ctf(store, actor, args).await,
     }
+}
+
+/// `senco export ctf --school URN [--upn UPN ...] [--year N] -o FILE`.
+async fn ctf(store: &Store, actor: Option<&str>, args: ExportCtf) -> anyhow::Result<()> {
+    use senco_web::ctf::{Selection, export};
+    let school_id = store
+        .school_id_by_urn(args.school.trim())
+        .await?
+        .with_context(|| format!("no school has URN {}", args.school))?;
+    let school = store.school(&school_id).await?;
+    let selection = match (&args.year, args.upns.is_empty()) {
+        (Some(y), _) => Selection::Year(
+            senco_domain::year_group::YearGroup::parse(y.trim())
+                .with_context(|| format!("--year takes N1, N2, R or 1 to 14, not {y:?}"))?,
+        ),
+        (None, false) => Selection::Upns(args.upns.iter().map(|u| u.trim().to_string()).collect()),
+        (None, true) => {
+            bail!("name the pupils with --upn UPN (repeatable) or a year group with --year")
+        }
+    };
+    let settings = senco_web::sen::stored_code_settings(store).await?;
+    let exported = export(
+        store,
+        &school,
+        &selection,
+        (
+            args.dest_lea.trim().to_string(),
+            args.dest_estab.trim().to_string(),
+        ),
+        &settings,
+        system_clock().now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}: nothing was written"))?;
+    let file = &exported.ctf;
+    let body = senco_interop::ctf::to_xml(file);
+    std::fs::write(&args.output, body)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    // One row per pupil whose record left the school, as the census export does per school.
+    let events: Vec<_> = exported
+        .pupil_ids
+        .iter()
+        .map(|id| {
+            let mut e = cli_event(actor, "ctf_export", "export");
+            e.school_id = Some(school.id.clone());
+            e.pupil_id = Some(id.clone());
+            e.record_id = Some(id.clone());
+            e
+        })
+        .collect();
+    store.audit_batch(&events).await?;
+    for name in &exported.left_out {
+        eprintln!("{name} has no UPN and is not in the file");
+    }
+    eprintln!(
+        "{} pupil(s) of {} written to {}",
+        file.pupils.len(),
+        school.name,
+        args.output.display()
+    );
+    Ok(())
 }

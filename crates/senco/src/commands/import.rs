@@ -16,14 +16,136 @@ use crate::startup::system_clock;
 
 /// Runs `senco import`.
 pub async fn run(store: &Store, actor: Option<&str>, command: ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Pupils {
-        file,
-        school,
-        dry_run,
-        report,
-        mapping,
+    match command {
+        ImportCommand::Pupils {
+            file,
+            school,
+            dry_run,
+            report,
+            mapping,
+            accept_transfers,
+        } => {
+            pupils(
+                store,
+                actor,
+                file,
+                school,
+                dry_run,
+                report,
+                mapping,
+                accept_transfers,
+            )
+            .await
+        }
+        ImportCommand::Ctf {
+            file,
+            school,
+            accept_transfers,
+        } => ctf(store, actor, file, school, accept_transfers).await,
+    }
+}
+
+/// `senco import ctf FILE --school URN`: pupils and SEN history from a Common Transfer File.
+async fn ctf(
+    store: &Store,
+    actor: Option<&str>,
+    file: std::path::PathBuf,
+    school: String,
+    accept_transfers: bool,
+) -> anyhow::Result<()> {
+    use senco_web::ctf::{self, ImportCtfError};
+    let progress = Progress::new();
+    let school_id = store
+        .school_id_by_urn(school.trim())
+        .await?
+        .with_context(|| format!("no school has the URN {school}"))?;
+    let school = store.school(&school_id).await?;
+    let limits = senco_interop::ctf::Limits::default();
+    progress.step("Reading the file");
+    // The size first: a file past the cap is refused without being read.
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("could not read {}", file.display()))?
+        .len();
+    if size > limits.max_bytes {
+        progress.done();
+        bail!(
+            "{} is too large to import: {} bytes, at most {} MB (nothing was imported)",
+            file.display(),
+            size,
+            limits.max_bytes / (1024 * 1024)
+        );
+    }
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
+    let now = system_clock().now();
+    let today = senco_domain::calendar::london_date(now);
+    progress.step("Checking every pupil, then writing in one transaction");
+    let template = super::cli_event(actor, "pupil", "create");
+    let result = ctf::import(
+        store,
+        &school,
+        &bytes,
+        &limits,
         accept_transfers,
-    } = command;
+        &template,
+        today,
+        now,
+    )
+    .await;
+    progress.done();
+    match result {
+        Ok(s) => {
+            let o = s.outcome;
+            println!(
+                "Imported {} pupil(s) into {}: {} new, {} updated, {} unchanged, {} transferred; \
+                 {} stage entries added ({} already held), {} needs added ({} already held).",
+                s.pupils_in_file,
+                school.name,
+                o.pupils.created,
+                o.pupils.updated,
+                o.pupils.unchanged,
+                o.pupils.transferred,
+                o.stages_added,
+                o.stages_known,
+                o.needs_added,
+                o.needs_known
+            );
+            Ok(())
+        }
+        Err(ImportCtfError::File(e)) => {
+            bail!(
+                "{} cannot be imported: {e} (nothing was imported)",
+                file.display()
+            )
+        }
+        Err(ImportCtfError::Problems(ps)) => {
+            for p in &ps {
+                println!("{p}");
+            }
+            bail!(
+                "{} problem(s) in {} (see above): nothing was imported",
+                ps.len(),
+                file.display()
+            )
+        }
+        Err(ImportCtfError::TransfersNotAccepted(n)) => bail!(
+            "{n} pupil(s) in the file are enrolled at another school: check them, then run again with --accept-transfers (nothing was imported)"
+        ),
+        Err(ImportCtfError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn pupils(
+    store: &Store,
+    actor: Option<&str>,
+    file: std::path::PathBuf,
+    school: String,
+    dry_run: bool,
+    report: ReportFormat,
+    mapping: Vec<String>,
+    accept_transfers: bool,
+) -> anyhow::Result<()> {
     let progress = Progress::new();
     let school_id = store
         .school_id_by_urn(school.trim())

@@ -39,4 +39,5 @@ mod register;
 // The school census SEN return: page, downloads, command line.
 mod census;
 // Importing pupils from an MIS CSV export: command line and pages, bad input changes nothing.
+mod ctf;
 mod imports;

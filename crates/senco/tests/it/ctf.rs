@@ -1,0 +1,445 @@
+//! The Common Transfer File with SEN history (issue 6, point 2): `senco export ctf` then
+//! `senco import ctf` into another installation gives the same history, on SQLite and
+//! PostgreSQL; every bad file gets a clear error and leaves the database exactly as it was.
+
+use std::process::{Command, Output};
+
+use senco_domain::framework::Stage;
+use senco_domain::person::{CorrespondenceLanguage, Sex};
+use senco_domain::school::FrameworkKey;
+use senco_domain::upn::Upn;
+use senco_store::Store;
+use senco_store::pupils::PupilFields;
+use senco_store::sen::NewStageChange;
+use sqlx::Row;
+use time::macros::date;
+
+use crate::both;
+use crate::helpers::*;
+
+both!(
+    export_then_import_gives_the_same_history,
+    bad_ctf_files_get_a_clear_error_and_change_nothing,
+);
+
+const URN_A: &str = "100001";
+const URN_B: &str = "100002";
+
+fn upn(serial: u16) -> String {
+    Upn::permanent(801, 2000, 17, serial)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_senco"))
+            .args(&args)
+            .env("USER", "ci-operator")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn all(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("senco-ctf-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+async fn import(app: &TestApp, path: &std::path::Path) -> Output {
+    run(vec![
+        "import".into(),
+        "ctf".into(),
+        path.display().to_string(),
+        "--school".into(),
+        URN_A.into(),
+        "--database-url".into(),
+        app.database_url.clone(),
+    ])
+    .await
+}
+
+/// A pupil of school B with a history across both English frameworks and needs.
+async fn pupil_with_history(app: &TestApp, serial: u16) -> String {
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    let f = PupilFields {
+        upn: Some(upn(serial)),
+        former_upn: None,
+        legal_forename: "Zoë".into(),
+        legal_surname: "O'Hara & Sons".into(),
+        preferred_forename: None,
+        preferred_surname: None,
+        date_of_birth: date!(2005 - 05 - 05),
+        sex: Sex::Female,
+        year_override: None,
+        reg_group_id: None,
+        looked_after: false,
+        eal: false,
+        fsm: false,
+        language: CorrespondenceLanguage::English,
+    };
+    let school = app.fx.school_b.clone();
+    let id = Store::insert_pupil(&mut tx, &school, &f, date!(2009 - 09 - 02), now)
+        .await
+        .unwrap();
+    for (framework, stage, on) in [
+        (
+            FrameworkKey::England2001,
+            Stage::SchoolAction,
+            date!(2012 - 09 - 05),
+        ),
+        (
+            FrameworkKey::England2001,
+            Stage::SchoolActionPlus,
+            date!(2013 - 09 - 04),
+        ),
+        (
+            FrameworkKey::England2014,
+            Stage::SenSupport,
+            date!(2015 - 01 - 05),
+        ),
+        (
+            FrameworkKey::England2014,
+            Stage::EhcPlan,
+            date!(2020 - 03 - 02),
+        ),
+    ] {
+        Store::insert_stage_change(
+            &mut tx,
+            &id,
+            &school,
+            &NewStageChange {
+                framework,
+                stage,
+                effective_on: on,
+                reason: "seeded",
+                decided_by: None,
+                decided_with: None,
+                specialists: None,
+                supersedes: None,
+                imported: false,
+                recorded_by: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let spld = Store::insert_need(
+        &mut tx,
+        &id,
+        &school,
+        "SPLD",
+        1,
+        date!(2015 - 01 - 05),
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    Store::end_need(&mut tx, &id, &spld, date!(2020 - 03 - 01))
+        .await
+        .unwrap();
+    for (code, rank) in [("ASD", 1), ("SLCN", 2)] {
+        Store::insert_need(
+            &mut tx,
+            &id,
+            &school,
+            code,
+            rank,
+            date!(2020 - 03 - 02),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    senco_store::commit(tx).await.unwrap();
+    id
+}
+
+/// The history of the pupil with `upn`, as comparable text.
+async fn history(store: &Store, upn: &str) -> (Vec<String>, Vec<String>) {
+    let rows = sqlx::query(
+        "SELECT c.framework, c.stage, c.effective_on FROM stage_changes c JOIN pupils p ON p.id = c.pupil_id \
+         WHERE p.upn = $1 ORDER BY c.effective_on",
+    )
+    .bind(upn)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let stages = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.get::<String, _>("framework"),
+                r.get::<String, _>("stage"),
+                r.get::<String, _>("effective_on")
+            )
+        })
+        .collect();
+    let rows = sqlx::query(
+        "SELECT n.code, n.rank, n.starts_on, n.ends_on FROM needs n JOIN pupils p ON p.id = n.pupil_id \
+         WHERE p.upn = $1 ORDER BY n.starts_on, n.rank",
+    )
+    .bind(upn)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let needs = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {:?}",
+                r.get::<String, _>("code"),
+                r.get::<i64, _>("rank"),
+                r.get::<String, _>("starts_on"),
+                r.get::<Option<String>, _>("ends_on")
+            )
+        })
+        .collect();
+    (stages, needs)
+}
+
+/// Everything an import could change, as counts.
+async fn snapshot(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in [
+        "pupils",
+        "enrolments",
+        "pupil_versions",
+        "stage_changes",
+        "current_stages",
+        "needs",
+        "audit_log WHERE pupil_id IS NOT NULL OR record_type IN ('pupil_import', 'ctf_import')",
+    ] {
+        let q = format!("SELECT COUNT(*) AS n FROM {table}");
+        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(q))
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap()
+            .get("n");
+        out.push(format!("{table}: {n}"));
+    }
+    out
+}
+
+async fn export_then_import_gives_the_same_history(app: &TestApp) {
+    let db = if app.postgres_database().is_some() {
+        Db::Postgres
+    } else {
+        Db::Sqlite
+    };
+    let id = pupil_with_history(app, 71).await;
+    let the_upn = upn(71);
+    let before = history(&app.store, &the_upn).await;
+    assert_eq!(before.0.len(), 4);
+
+    // An unknown UPN is refused and nothing is written.
+    let file = temp("leaving.xml");
+    let mut args: Vec<String> = vec![
+        "export".into(),
+        "ctf".into(),
+        "--school".into(),
+        URN_B.into(),
+        "--database-url".into(),
+        app.database_url.clone(),
+        "-o".into(),
+        file.display().to_string(),
+    ];
+    let mut wrong = args.clone();
+    wrong.extend(["--upn".to_string(), upn(99)]);
+    let o = run(wrong).await;
+    assert!(!o.status.success());
+    assert!(all(&o).contains(&upn(99)), "{}", all(&o));
+    assert!(!file.exists());
+
+    args.extend(["--upn".to_string(), the_upn.clone()]);
+    let o = run(args).await;
+    assert!(o.status.success(), "{}", all(&o));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("<SENprovision>A</SENprovision>"), "{xml}");
+    assert!(xml.contains("<StartDate>2012-09-05</StartDate>"), "{xml}");
+    assert!(xml.contains("<EndDate>2013-09-03</EndDate>"), "{xml}");
+    assert!(xml.contains("<LEA>886</LEA>"), "{xml}");
+    assert!(xml.contains("<Estab>XXX</Estab>"), "{xml}");
+    assert!(xml.contains("O&apos;Hara &amp; Sons"), "{xml}");
+    // The export is audited for the pupil.
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = 'ctf_export' AND pupil_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(n, 1);
+
+    // Into a fresh installation: the same history, marked imported.
+    let Some(other) = TestApp::spawn(db).await else {
+        return;
+    };
+    let o = import(&other, &file).await;
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("1 new"), "{}", all(&o));
+    assert!(all(&o).contains("4 stage entries added"), "{}", all(&o));
+    assert_eq!(history(&other.store, &the_upn).await, before);
+    let imported: i64 = sqlx::query("SELECT COUNT(*) AS n FROM stage_changes WHERE imported = 1")
+        .fetch_one(other.store.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(imported, 4);
+    let stage: String = sqlx::query(
+        "SELECT s.stage FROM current_stages s JOIN pupils p ON p.id = s.pupil_id WHERE p.upn = $1",
+    )
+    .bind(&the_upn)
+    .fetch_one(other.store.pool())
+    .await
+    .unwrap()
+    .get("stage");
+    assert_eq!(stage, "ehc_plan");
+    assert_eq!(other.store.verify_audit().await.unwrap().first_bad, None);
+
+    // Again: nothing is duplicated.
+    let o = import(&other, &file).await;
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(
+        all(&o).contains("0 stage entries added (4 already held)"),
+        "{}",
+        all(&o)
+    );
+    assert!(
+        all(&o).contains("0 needs added (3 already held)"),
+        "{}",
+        all(&o)
+    );
+    assert_eq!(history(&other.store, &the_upn).await, before);
+    other.stop().await;
+    let _ = std::fs::remove_file(&file);
+}
+
+fn pupil_xml(upn: &str, dob: &str, sen: &str) -> String {
+    format!(
+        "<Pupil><UPN>{upn}</UPN><Surname>Newby</Surname><Forename>Nia</Forename>\
+         <DOB>{dob}</DOB><Sex>F</Sex><SENhistory>{sen}</SENhistory></Pupil>"
+    )
+}
+
+fn ctf_xml(pupils: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CTfile><Header><DocumentName>Common Transfer File</DocumentName>\
+         </Header><CTFpupilData>{pupils}</CTFpupilData></CTfile>\n"
+    )
+}
+
+fn sen(start: &str, code: &str) -> String {
+    format!("<SEN><StartDate>{start}</StartDate><SENprovision>{code}</SENprovision></SEN>")
+}
+
+async fn bad_ctf_files_get_a_clear_error_and_change_nothing(app: &TestApp) {
+    let good = pupil_xml(&upn(1), "2015-02-01", &sen("2020-09-03", "K"));
+    let laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\n<CTfile><Header><SupplierID>&lol2;</SupplierID></Header></CTfile>";
+    let external = "<?xml version=\"1.0\"?>\n<!DOCTYPE CTfile [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<CTfile><Header><SupplierID>&xxe;</SupplierID></Header></CTfile>";
+    let whole = ctf_xml(&good);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(whole.encode_utf16().flat_map(u16::to_le_bytes));
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "truncated XML",
+            whole.as_bytes()[..whole.len() - 40].to_vec(),
+            vec!["cut short"],
+        ),
+        ("entity expansion", laughs.as_bytes().to_vec(), vec!["DOCTYPE"]),
+        ("an external entity", external.as_bytes().to_vec(), vec!["DOCTYPE"]),
+        (
+            "a wrong encoding",
+            whole
+                .replace("UTF-8", "ISO-8859-1")
+                .into_bytes(),
+            vec!["ISO-8859-1", "UTF-8 only"],
+        ),
+        ("a UTF-16 file", utf16, vec!["UTF-16"]),
+        (
+            "duplicate UPNs",
+            ctf_xml(&format!("{good}{good}")).into_bytes(),
+            vec![upn(1).leak(), "more than once"],
+        ),
+        (
+            "a date of birth in the future",
+            ctf_xml(&pupil_xml(&upn(2), "2099-01-01", "")).into_bytes(),
+            vec![upn(2).leak(), "date_of_birth"],
+        ),
+        (
+            "a stage code unknown to the framework",
+            ctf_xml(&format!("{good}{}", pupil_xml(&upn(3), "2015-02-01", &sen("2020-09-03", "Z")))).into_bytes(),
+            vec![upn(3).leak(), "\"Z\" is not a provision code"],
+        ),
+        (
+            "A in England in 2016",
+            ctf_xml(&pupil_xml(&upn(4), "2008-02-01", &sen("2016-09-01", "A"))).into_bytes(),
+            vec![upn(4).leak(), "Nia Newby", "1 September 2016", "31 August 2015"],
+        ),
+        (
+            "an unknown need code",
+            ctf_xml(&pupil_xml(
+                &upn(5),
+                "2015-02-01",
+                &format!(
+                    "{}<SENneeds><SENneed><SENtypeRank>1</SENtypeRank><SENtype>XYZ</SENtype></SENneed></SENneeds>",
+                    sen("2020-09-03", "K")
+                ),
+            ))
+            .into_bytes(),
+            vec![upn(5).leak(), "XYZ"],
+        ),
+    ];
+    let before = snapshot(app).await;
+    for (what, bytes, expect) in cases {
+        let path = temp("bad.xml");
+        std::fs::write(&path, &bytes).unwrap();
+        let o = import(app, &path).await;
+        assert!(!o.status.success(), "{what}: accepted\n{}", all(&o));
+        for e in expect {
+            assert!(all(&o).contains(e), "{what}: {e:?} not in\n{}", all(&o));
+        }
+        assert_eq!(snapshot(app).await, before, "{what} changed the database");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    // A 200 MB file is refused by its size, without being read (it is sparse).
+    let path = temp("huge.xml");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(200 * 1024 * 1024).unwrap();
+    drop(f);
+    let o = import(app, &path).await;
+    assert!(!o.status.success());
+    assert!(all(&o).contains("too large"), "{}", all(&o));
+    assert_eq!(
+        snapshot(app).await,
+        before,
+        "the 200 MB file changed the database"
+    );
+    let _ = std::fs::remove_file(&path);
+
+    // The good pupil alone is imported.
+    let path = temp("good.xml");
+    std::fs::write(&path, &whole).unwrap();
+    let o = import(app, &path).await;
+    assert!(o.status.success(), "{}", all(&o));
+    assert_ne!(snapshot(app).await, before);
+}

@@ -1,0 +1,592 @@
+//! The Common Transfer File with SEN history, shared by `senco import ctf` and
+//! `senco export ctf`: interop's reader and writer, the domain's dated code table, the
+//! store's import and facts.
+//!
+//! Importing checks everything before writing anything: each pupil's details (as a pupil
+//! import does), UPNs unique in the file, and each `SEN` record's provision code and each
+//! need's code against the dated national table for the importing school's country on the
+//! record's date. Every problem names the pupil (UPN and name), the line and the date.
+
+use std::collections::HashMap;
+
+use senco_domain::Date;
+use senco_domain::census::{
+    CodeError, CodeSettings, LegacyProvision, import_legacy_provision, need_valid_on, parse_need,
+    parse_wales_need, provision_code, wales_need_code,
+};
+use senco_domain::framework::{Stage, framework};
+use senco_domain::history::intervals;
+use senco_domain::pupil::PupilDraft;
+use senco_domain::school::{Country, FrameworkKey};
+use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
+use senco_interop::ctf::{
+    self, Ctf, CtfError, Header, Limits, Pupil, SchoolRef, SenNeed, SenRecord,
+};
+use senco_store::audit::AuditEvent;
+use senco_store::ctf::{
+    CtfImportError, CtfOutcome, CtfProblem, CtfPupil, ImportedNeed, ImportedStage,
+};
+use senco_store::imports::{ImportError, ImportRow};
+use senco_store::schools::School;
+use senco_store::{Store, StoreError};
+use time::OffsetDateTime;
+
+use crate::records::{Circumstances, fields, year_group};
+use crate::sen::entries;
+
+/// A problem with a pupil of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// "U201200112345 (Sam Example)", or the pupil's line when there is no UPN.
+    pub pupil: String,
+    pub line: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}, line {}: {}", self.pupil, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.pupil, self.message)
+        }
+    }
+}
+
+/// Why a CTF was not imported. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportCtfError {
+    #[error("the file is not a CTF Senco can read: {0}")]
+    File(CtfError),
+    #[error("{} problem(s) in the file", .0.len())]
+    Problems(Vec<Problem>),
+    /// Some UPNs belong to pupils of other schools and the transfers were not accepted.
+    #[error("{0} pupil(s) in the file are enrolled at another school")]
+    TransfersNotAccepted(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn label(p: &Pupil) -> String {
+    let name = format!("{} {}", p.forename.trim(), p.surname.trim());
+    match (p.upn.trim().is_empty(), name.trim().is_empty()) {
+        (true, true) => "A pupil without a UPN".to_string(),
+        (true, false) => format!("{} (no UPN)", name.trim()),
+        (false, true) => p.upn.trim().to_string(),
+        (false, false) => format!("{} ({})", p.upn.trim(), name.trim()),
+    }
+}
+
+fn long(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// The stage and framework an imported provision code stands for at a school in
+/// `country` on `on`, checked against the dated table: the code must be the one the table
+/// gives for that stage on that date.
+fn stage_of_code(
+    school: &School,
+    code: &str,
+    on: Date,
+    early_years: bool,
+    s: &CodeSettings,
+) -> Result<(FrameworkKey, Stage), String> {
+    let country = school.country;
+    let wales_idp = [
+        (&s.wales_school_idp.code, Stage::SchoolIdp),
+        (&s.wales_la_idp.code, Stage::LaIdp),
+    ];
+    let (canonical, framework_key, stage) = if let Some((c, stage)) = wales_idp
+        .iter()
+        .find(|(c, _)| country == Country::Wales && c.eq_ignore_ascii_case(code.trim()))
+    {
+        ((*c).clone(), FrameworkKey::WalesAln2021, *stage)
+    } else {
+        let Some((p, _)) = import_legacy_provision(code) else {
+            return Err(format!(
+                "SENprovision {code:?} is not a provision code Senco knows (N, K or E; legacy A, P or S)"
+            ));
+        };
+        let stage = p.stage(early_years);
+        // The school's own framework on the date when it has this stage; otherwise the
+        // framework the code belongs to.
+        let by_code = match (country, p) {
+            (Country::England, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
+                FrameworkKey::England2014
+            }
+            (Country::England, LegacyProvision::NoSen) if on >= s.england_k_from => {
+                FrameworkKey::England2014
+            }
+            (Country::England, _) => FrameworkKey::England2001,
+            (Country::Wales, LegacyProvision::NoSen) if on >= s.wales_idp_from => {
+                FrameworkKey::WalesAln2021
+            }
+            (Country::Wales, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
+                FrameworkKey::England2014
+            }
+            (Country::Wales, _) => FrameworkKey::Wales2002,
+        };
+        let fw = school
+            .framework_on(on)
+            .filter(|f| framework(*f).contains(stage))
+            .unwrap_or(by_code);
+        (p.code().to_string(), fw, stage)
+    };
+    match provision_code(country, framework_key, stage, on, s) {
+        Ok(pc) if pc.code.eq_ignore_ascii_case(&canonical) => Ok((framework_key, stage)),
+        Ok(_) => Err(CodeError::NoLongerValid {
+            code: canonical,
+            on,
+            until: s.england_action_codes_until,
+        }
+        .to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Checks every pupil of `ctf` for `school`, as of `today`. Nothing is read from the store.
+pub fn check(
+    school: &School,
+    ctf: &Ctf,
+    settings: &CodeSettings,
+    today: Date,
+) -> Result<Vec<CtfPupil>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut out = Vec::with_capacity(ctf.pupils.len());
+    let mut lines_of: HashMap<String, u64> = HashMap::new();
+    for p in &ctf.pupils {
+        let who = label(p);
+        let mut problem = |message: String| {
+            problems.push(Problem {
+                pupil: who.clone(),
+                line: p.line,
+                message,
+            })
+        };
+        if p.upn.trim().is_empty() {
+            problem("UPN: a CTF pupil needs a UPN".into());
+        } else if let Some(first) = lines_of.insert(p.upn.trim().to_string(), p.line) {
+            problem(format!(
+                "UPN {} appears more than once in the file (first at line {first})",
+                p.upn.trim()
+            ));
+        }
+        let draft = PupilDraft {
+            upn: p.upn.clone(),
+            legal_forename: p.forename.clone(),
+            legal_surname: p.surname.clone(),
+            date_of_birth: p.date_of_birth.map(Ok),
+            sex: p.sex.clone(),
+            ..PupilDraft::default()
+        };
+        let valid = match draft.validate(today, school.phase) {
+            Ok(v) => Some(v),
+            Err(ps) => {
+                for (field, pr) in ps {
+                    problem(format!(
+                        "{}: {}",
+                        field.as_str(),
+                        senco_interop::pupils_csv::reason(field, &pr)
+                    ));
+                }
+                None
+            }
+        };
+        let mut stages = Vec::new();
+        // The provision code in force on a date, from the file's own records.
+        let mut dated: Vec<(Date, String)> = Vec::new();
+        for r in &p.sen {
+            let Some(start) = r.start else {
+                problem(format!(
+                    "the SEN record at line {} has no StartDate",
+                    r.line
+                ));
+                continue;
+            };
+            if let Some(end) = r.end
+                && end < start
+            {
+                problem(format!(
+                    "the SEN record from {} ends before it starts ({})",
+                    long(start),
+                    long(end)
+                ));
+            }
+            if let Some(dob) = p.date_of_birth
+                && start < dob
+            {
+                problem(format!(
+                    "the SEN record from {} starts before the date of birth",
+                    long(start)
+                ));
+                continue;
+            }
+            let early_years = p
+                .date_of_birth
+                .and_then(|dob| nc_year(dob, academic_year_start(start)))
+                .is_some_and(|y| {
+                    matches!(
+                        y,
+                        YearGroup::Nursery1 | YearGroup::Nursery2 | YearGroup::Reception
+                    )
+                });
+            match stage_of_code(school, &r.provision, start, early_years, settings) {
+                Ok((framework, stage)) => {
+                    dated.push((start, r.provision.trim().to_ascii_uppercase()));
+                    stages.push(ImportedStage {
+                        framework,
+                        stage,
+                        effective: start,
+                    });
+                }
+                Err(why) => problem(format!(
+                    "SENprovision {} from {} (line {}): {why}",
+                    r.provision.trim(),
+                    long(start),
+                    r.line
+                )),
+            }
+        }
+        dated.sort();
+        let latest_start = dated.last().map(|(d, _)| *d);
+        let mut needs = Vec::new();
+        for n in &p.needs {
+            let Some(rank) = n.rank else {
+                problem(format!("the need at line {} has no SENtypeRank", n.line));
+                continue;
+            };
+            let Some(start) = n.start.or(latest_start) else {
+                problem(format!(
+                    "the need {} at line {} has no NeedStartDate and the pupil has no SEN record to date it",
+                    n.code, n.line
+                ));
+                continue;
+            };
+            if let Some(end) = n.end
+                && end < start
+            {
+                problem(format!(
+                    "the need {} from {} ends before it starts",
+                    n.code,
+                    long(start)
+                ));
+                continue;
+            }
+            let code = match school.country {
+                Country::England => match parse_need(&n.code) {
+                    Ok((need, _)) => {
+                        let provision = dated
+                            .iter()
+                            .rev()
+                            .find(|(d, _)| *d <= start)
+                            .map(|(_, c)| c.as_str());
+                        match need_valid_on(need, start, provision, settings) {
+                            Ok(()) => Some(need.code().to_string()),
+                            Err(e) => {
+                                problem(format!(
+                                    "SENtype {} from {} (line {}): {e}",
+                                    n.code,
+                                    long(start),
+                                    n.line
+                                ));
+                                None
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        problem(format!("SENtype at line {}: {e}", n.line));
+                        None
+                    }
+                },
+                Country::Wales => match parse_wales_need(&n.code, settings) {
+                    Ok(need) => Some(wales_need_code(need, settings).code),
+                    Err(e) => {
+                        problem(format!("SENtype at line {}: {e}", n.line));
+                        None
+                    }
+                },
+            };
+            if let Some(code) = code {
+                needs.push(ImportedNeed {
+                    code,
+                    rank: i64::from(rank),
+                    starts_on: start,
+                    ends_on: n.end,
+                });
+            }
+        }
+        if let Some(v) = valid {
+            let year_start = academic_year_start(today);
+            let year_override = p
+                .nc_year
+                .as_deref()
+                .and_then(YearGroup::parse)
+                .filter(|y| nc_year(v.date_of_birth, year_start) != Some(*y))
+                .map(|y| i64::from(y.code()));
+            let c = Circumstances {
+                year_override,
+                ..Circumstances::default()
+            };
+            out.push(CtfPupil {
+                row: ImportRow {
+                    row: p.line,
+                    fields: fields(&v, &c),
+                    reg_group: None,
+                },
+                label: who.clone(),
+                stages,
+                needs,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub pupils_in_file: usize,
+    pub outcome: CtfOutcome,
+}
+
+/// Reads, checks and imports a CTF into `school` in one transaction, or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn import(
+    store: &Store,
+    school: &School,
+    bytes: &[u8],
+    limits: &Limits,
+    accept_transfers: bool,
+    audit: &AuditEvent,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<ImportSummary, ImportCtfError> {
+    let file = ctf::parse(bytes, limits).map_err(ImportCtfError::File)?;
+    let settings = crate::sen::stored_code_settings(store).await?;
+    let pupils = check(school, &file, &settings, today).map_err(ImportCtfError::Problems)?;
+    let mut tx = store.begin().await?;
+    match Store::commit_ctf_import(
+        &mut tx,
+        &school.id,
+        &pupils,
+        accept_transfers,
+        audit,
+        today,
+        now,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            senco_store::commit(tx).await?;
+            Ok(ImportSummary {
+                pupils_in_file: file.pupils.len(),
+                outcome,
+            })
+        }
+        Err(CtfImportError::Problems(ps)) => Err(ImportCtfError::Problems(
+            ps.into_iter()
+                .map(|CtfProblem { pupil, message }| Problem {
+                    pupil,
+                    line: 0,
+                    message,
+                })
+                .collect(),
+        )),
+        Err(CtfImportError::Pupils(ImportError::TransfersNotAccepted(plan))) => {
+            Err(ImportCtfError::TransfersNotAccepted(plan.transfers.len()))
+        }
+        Err(CtfImportError::Pupils(ImportError::Problems(plan))) => Err(ImportCtfError::Problems(
+            plan.problems
+                .iter()
+                .map(|pp| {
+                    let who = pupils
+                        .iter()
+                        .find(|p| p.row.row == pp.row)
+                        .map(|p| p.label.clone())
+                        .unwrap_or_default();
+                    Problem {
+                        pupil: who,
+                        line: pp.row,
+                        message: format!("{} {}: {}", pp.field, pp.value, pp.reason),
+                    }
+                })
+                .collect(),
+        )),
+        Err(CtfImportError::Pupils(ImportError::Store(e)) | CtfImportError::Store(e)) => {
+            Err(e.into())
+        }
+    }
+}
+
+/// Which pupils an export holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    Upns(Vec<String>),
+    Year(YearGroup),
+}
+
+/// Why an export was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportCtfError {
+    #[error("no pupil of the school has the UPN {}", .0.join(", "))]
+    UnknownUpns(Vec<String>),
+    #[error("no pupil is in that year group")]
+    Empty,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The provision code an interval is written with: the legacy letter for the Code 2001 and
+/// Wales 2002 stages (with their own dates), the dated table's code otherwise.
+fn export_code(
+    country: Country,
+    fw: FrameworkKey,
+    stage: Stage,
+    on: Date,
+    s: &CodeSettings,
+) -> Option<String> {
+    match stage {
+        Stage::NoSen => Some("N".into()),
+        Stage::EarlyYearsAction | Stage::SchoolAction => Some("A".into()),
+        Stage::EarlyYearsActionPlus | Stage::SchoolActionPlus => Some("P".into()),
+        Stage::Statement => Some("S".into()),
+        Stage::SenSupport => Some("K".into()),
+        Stage::EhcPlan => Some("E".into()),
+        Stage::SchoolIdp | Stage::LaIdp => provision_code(country, fw, stage, on, s)
+            .ok()
+            .map(|p| p.code),
+    }
+}
+
+/// An export: the file, the ids of the pupils in it (for the audit), and the pupils left
+/// out (no UPN) by name.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub ctf: Ctf,
+    pub pupil_ids: Vec<String>,
+    pub left_out: Vec<String>,
+}
+
+/// The CTF of `school`'s pupils chosen by `selection`, with their SEN history. `dest` is
+/// the destination school's LEA and Estab (`MMM`/`XXX` when unknown). Also returns the
+/// pupils left out (no UPN) by name.
+pub async fn export(
+    store: &Store,
+    school: &School,
+    selection: &Selection,
+    dest: (String, String),
+    settings: &CodeSettings,
+    now: OffsetDateTime,
+) -> Result<Exported, ExportCtfError> {
+    let today = senco_domain::calendar::london_date(now);
+    let facts = match selection {
+        Selection::Upns(upns) => {
+            let f = store.ctf_facts(&school.id, Some(upns)).await?;
+            let missing: Vec<String> = upns
+                .iter()
+                .filter(|u| {
+                    !f.pupils
+                        .iter()
+                        .any(|p| p.upn.as_deref() == Some(u.as_str()))
+                })
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                return Err(ExportCtfError::UnknownUpns(missing));
+            }
+            f
+        }
+        Selection::Year(y) => {
+            let mut f = store.ctf_facts(&school.id, None).await?;
+            f.pupils.retain(|p| year_group(p, today) == Some(*y));
+            if f.pupils.is_empty() {
+                return Err(ExportCtfError::Empty);
+            }
+            f
+        }
+    };
+    let mut left_out = Vec::new();
+    let mut pupil_ids = Vec::new();
+    let mut pupils = Vec::with_capacity(facts.pupils.len());
+    for p in &facts.pupils {
+        let Some(upn) = p.upn.clone() else {
+            left_out.push(format!("{} {}", p.legal_forename, p.legal_surname));
+            continue;
+        };
+        pupil_ids.push(p.id.clone());
+        let history = facts.changes.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
+        let sen = intervals(&entries(history))
+            .into_iter()
+            .filter_map(|i| {
+                let code = export_code(school.country, i.framework, i.stage, i.from, settings)?;
+                Some(SenRecord {
+                    start: Some(i.from),
+                    end: i.to.map(|t| t.previous_day().unwrap_or(t)),
+                    provision: code,
+                    line: 0,
+                })
+            })
+            .collect();
+        let needs = facts
+            .needs
+            .get(&p.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|n| SenNeed {
+                rank: u32::try_from(n.rank).ok(),
+                code: n.code.clone(),
+                start: Some(n.starts_on),
+                end: n.ends_on,
+                line: 0,
+            })
+            .collect();
+        pupils.push(Pupil {
+            upn,
+            surname: p.legal_surname.clone(),
+            forename: p.legal_forename.clone(),
+            date_of_birth: Some(p.date_of_birth),
+            sex: p.sex.code().to_string(),
+            nc_year: year_group(p, today).map(|y| y.census()),
+            sen,
+            needs,
+            line: 0,
+        });
+    }
+    let t = now;
+    let header = Header {
+        document_name: "Common Transfer File".into(),
+        version: "25.0".into(),
+        date_time: format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        qualifier: "partial".into(),
+        supplier_id: "Senco".into(),
+        source: SchoolRef {
+            lea: school.la_code.clone(),
+            estab: school.estab_number.clone(),
+            name: school.name.clone(),
+            academic_year: academic_year_start(today).to_string(),
+        },
+        dest: SchoolRef {
+            lea: dest.0,
+            estab: dest.1,
+            ..SchoolRef::default()
+        },
+    };
+    Ok(Exported {
+        ctf: Ctf { header, pupils },
+        pupil_ids,
+        left_out,
+    })
+}
