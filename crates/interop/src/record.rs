@@ -26,7 +26,9 @@ pub const MAX_BYTES: usize = 200 * 1024 * 1024;
 pub enum RecordError {
     #[error("the file is {size} bytes, more than the {max} bytes a record may have")]
     TooLarge { size: usize, max: usize },
-    #[error("the file is not a Senco record (its \"format\" is {found:?}, expected \"senco-record\")")]
+    #[error(
+        "the file is not a Senco record (its \"format\" is {found:?}, expected \"senco-record\")"
+    )]
     NotARecord { found: Option<String> },
     #[error(
         "the record is version {found}, which this Senco cannot read (it reads version {VERSION}): update Senco"
@@ -507,7 +509,10 @@ fn resolve<'a>(root: &'a serde_json::Value, s: &'a serde_json::Value) -> &'a ser
         return &root["$defs"][r.trim_start_matches("#/$defs/")];
     }
     if let Some(options) = s.get("anyOf").and_then(|a| a.as_array()) {
-        if let Some(o) = options.iter().find(|o| o.get("type") != Some(&"null".into())) {
+        if let Some(o) = options
+            .iter()
+            .find(|o| o.get("type") != Some(&"null".into()))
+        {
             return resolve(root, o);
         }
     }

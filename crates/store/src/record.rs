@@ -74,9 +74,10 @@ impl Store {
             )));
         }
         if columns.is_empty()
-            || columns
-                .iter()
-                .any(|(c, _)| !c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+            || columns.iter().any(|(c, _)| {
+                !c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            })
         {
             return Err(StoreError::Malformed("bad column list".into()));
         }

@@ -75,10 +75,9 @@ pub async fn export(
             supersedes: c.supersedes,
             imported: c.imported,
             recorded_at: ts(c.recorded_at),
-            parents_told: c.parents_told.map(|(on, method)| fmt::ParentsTold {
-                on: ds(on),
-                method,
-            }),
+            parents_told: c
+                .parents_told
+                .map(|(on, method)| fmt::ParentsTold { on: ds(on), method }),
         })
         .collect();
     let needs = store
@@ -416,6 +415,27 @@ pub struct Imported {
     pub documents: usize,
 }
 
+/// A saved plan version with the file's ids of targets and plans replaced by the new ones,
+/// so that its history still points at the right targets.
+fn remap(v: &serde_json::Value, maps: &[&HashMap<String, String>]) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(
+            maps.iter()
+                .find_map(|m| m.get(s))
+                .cloned()
+                .unwrap_or_else(|| s.clone()),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|i| remap(i, maps)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, i)| (k.clone(), remap(i, maps)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Collects the problems of a record, each naming its record and field.
 #[derive(Default)]
 struct Problems(Vec<String>);
@@ -488,12 +508,7 @@ struct People<'a> {
 }
 
 impl People<'_> {
-    async fn account(
-        &mut self,
-        tx: &mut Tx,
-        role: Role,
-        name: &str,
-    ) -> Result<String, StoreError> {
+    async fn account(&mut self, tx: &mut Tx, role: Role, name: &str) -> Result<String, StoreError> {
         if let Some(id) = self.made.get(&(role, name.to_string())) {
             return Ok(id.clone());
         }
@@ -700,10 +715,7 @@ pub async fn import(
             ));
         }
         if stage.is_none() {
-            pr.0.push(format!(
-                "{what}: {:?} is not a stage Senco knows",
-                e.stage
-            ));
+            pr.0.push(format!("{what}: {:?} is not a stage Senco knows", e.stage));
         }
         let effective = pr.date(&format!("{what}.effective_on"), &e.effective_on);
         let recorded_at = pr.time(&format!("{what}.recorded_at"), &e.recorded_at);
@@ -736,8 +748,7 @@ pub async fn import(
             ));
             continue;
         }
-        if let Err(err) =
-            provision_code(framework.country(), framework, stage, effective, settings)
+        if let Err(err) = provision_code(framework.country(), framework, stage, effective, settings)
         {
             pr.0.push(format!(
                 "{what}: {} on {}: {err}",
@@ -775,7 +786,11 @@ pub async fn import(
             ("specialists", Val::from(e.specialists.clone())),
             (
                 "supersedes",
-                Val::from(e.supersedes.as_ref().and_then(|s| stage_ids.get(s).cloned())),
+                Val::from(
+                    e.supersedes
+                        .as_ref()
+                        .and_then(|s| stage_ids.get(s).cloned()),
+                ),
             ),
             ("imported", Val::from(true)),
             ("recorded_at", Val::from(recorded_at.clone())),
@@ -810,9 +825,15 @@ pub async fn import(
             }
         };
         let in_force_code = in_force(&entries, starts).and_then(|e| {
-            provision_code(e.framework.country(), e.framework, e.stage, starts, settings)
-                .ok()
-                .map(|c| c.code)
+            provision_code(
+                e.framework.country(),
+                e.framework,
+                e.stage,
+                starts,
+                settings,
+            )
+            .ok()
+            .map(|c| c.code)
         });
         if let Err(err) = need_valid_on(code, starts, in_force_code.as_deref(), settings) {
             pr.0.push(format!("{what}: {} on {}: {err}", n.code, ds(starts)));
@@ -854,7 +875,9 @@ pub async fn import(
         if !pr.0.is_empty() {
             continue;
         }
-        let by = people.account(tx, Role::Teacher, c.raised_by.trim()).await?;
+        let by = people
+            .account(tx, Role::Teacher, c.raised_by.trim())
+            .await?;
         let cols = base(vec![
             ("raised_by", Val::from(by)),
             ("raised_on", Val::from(ds(raised_on))),
@@ -905,10 +928,7 @@ pub async fn import(
             ));
         }
         if Stage::parse(&pl.stage).is_none() {
-            pr.0.push(format!(
-                "{what}: {:?} is not a stage Senco knows",
-                pl.stage
-            ));
+            pr.0.push(format!("{what}: {:?} is not a stage Senco knows", pl.stage));
         }
         pr.one_of(&format!("{what}.status"), &pl.status, PLAN_STATUSES);
         let starts = pr.date(&format!("{what}.starts_on"), &pl.starts_on);
@@ -925,8 +945,11 @@ pub async fn import(
         let agreed = pr.opt_date(&format!("{what}.agreed_on"), &pl.agreed_on);
         let created_at = pr.time(&format!("{what}.created_at"), &pl.created_at);
         let updated_at = pr.time(&format!("{what}.updated_at"), &pl.updated_at);
-        let previous =
-            pr.opt_reference(&format!("{what}.previous_plan"), &plan_ids, &pl.previous_plan);
+        let previous = pr.opt_reference(
+            &format!("{what}.previous_plan"),
+            &plan_ids,
+            &pl.previous_plan,
+        );
         if !pr.0.is_empty() {
             continue;
         }
@@ -960,8 +983,11 @@ pub async fn import(
         for (j, t) in pl.targets.iter().enumerate() {
             let twhat = format!("{what}.targets[{}] ({})", j + 1, t.id);
             let by_when = pr.opt_date(&format!("{twhat}.by_when"), &t.by_when);
-            let carried =
-                pr.opt_reference(&format!("{twhat}.carried_from"), &target_ids, &t.carried_from);
+            let carried = pr.opt_reference(
+                &format!("{twhat}.carried_from"),
+                &target_ids,
+                &t.carried_from,
+            );
             if !pr.0.is_empty() {
                 continue;
             }
@@ -998,18 +1024,23 @@ pub async fn import(
         for v in &pl.versions {
             let vwhat = format!("{what}.versions (version {})", v.version);
             let at = pr.time(&format!("{vwhat}.changed_at"), &v.changed_at);
-            if pl.versions.iter().filter(|o| o.version == v.version).count() > 1 {
+            if pl
+                .versions
+                .iter()
+                .filter(|o| o.version == v.version)
+                .count()
+                > 1
+            {
                 pr.0.push(format!("{vwhat}: the version appears more than once"));
             }
             if !pr.0.is_empty() {
                 continue;
             }
-            let by = people
-                .opt_account(tx, Role::Teacher, &v.changed_by)
-                .await?;
+            let by = people.opt_account(tx, Role::Teacher, &v.changed_by).await?;
+            let data = remap(&v.data, &[&target_ids, &plan_ids]);
             let cols = plan_base(vec![
                 ("version", Val::from(v.version)),
-                ("data", Val::from(v.data.to_string())),
+                ("data", Val::from(data.to_string())),
                 ("changed_fields", Val::from(v.changed_fields.as_str())),
                 ("changed_by", Val::from(by)),
                 ("changed_at", Val::from(at)),
@@ -1182,11 +1213,23 @@ pub async fn import(
             ("to_on", Val::from(ds(to))),
             ("sessions_per_week", Val::from(a.sessions_per_week)),
             ("targets", Val::from(targets.join(","))),
-            ("measure_name", Val::from(a.measure.as_ref().map(|m| m.name.clone()))),
-            ("measure_unit", Val::from(a.measure.as_ref().map(|m| m.unit.clone()))),
-            ("entry_milli", Val::from(a.entry.as_ref().map(|m| m.value_milli))),
+            (
+                "measure_name",
+                Val::from(a.measure.as_ref().map(|m| m.name.clone())),
+            ),
+            (
+                "measure_unit",
+                Val::from(a.measure.as_ref().map(|m| m.unit.clone())),
+            ),
+            (
+                "entry_milli",
+                Val::from(a.entry.as_ref().map(|m| m.value_milli)),
+            ),
             ("entry_on", Val::from(entry_on.map(ds))),
-            ("exit_milli", Val::from(a.exit.as_ref().map(|m| m.value_milli))),
+            (
+                "exit_milli",
+                Val::from(a.exit.as_ref().map(|m| m.value_milli)),
+            ),
             ("exit_on", Val::from(exit_on.map(ds))),
             ("version", Val::from(1)),
             ("created_at", Val::from(ts(now))),

@@ -16,14 +16,19 @@ use crate::startup::system_clock;
 
 /// Runs `senco import`.
 pub async fn run(store: &Store, actor: Option<&str>, command: ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Pupils {
-        file,
-        school,
-        dry_run,
-        report,
-        mapping,
-        accept_transfers,
-    } = command;
+    let (file, school, dry_run, report, mapping, accept_transfers) = match command {
+        ImportCommand::Record { file, school } => {
+            return super::record::run_import(store, actor, &file, &school).await;
+        }
+        ImportCommand::Pupils {
+            file,
+            school,
+            dry_run,
+            report,
+            mapping,
+            accept_transfers,
+        } => (file, school, dry_run, report, mapping, accept_transfers),
+    };
     let progress = Progress::new();
     let school_id = store
         .school_id_by_urn(school.trim())

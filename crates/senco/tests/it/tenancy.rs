@@ -126,8 +126,14 @@ async fn sr_08_every_pupil_table_forces_row_level_security_with_a_policy() {
             continue;
         }
         checked += 1;
-        assert!(r.get::<bool, _>("on_"), "{table}: row-level security is off");
-        assert!(r.get::<bool, _>("forced"), "{table}: row-level security is not forced");
+        assert!(
+            r.get::<bool, _>("on_"),
+            "{table}: row-level security is off"
+        );
+        assert!(
+            r.get::<bool, _>("forced"),
+            "{table}: row-level security is not forced"
+        );
         assert_eq!(r.get::<i64, _>("policies"), 1, "{table}: no tenant policy");
     }
     assert!(checked >= 25, "only {checked} tables checked");
