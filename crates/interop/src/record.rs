@@ -508,15 +508,18 @@ fn resolve<'a>(root: &'a serde_json::Value, s: &'a serde_json::Value) -> &'a ser
     if let Some(r) = s.get("$ref").and_then(|r| r.as_str()) {
         return &root["$defs"][r.trim_start_matches("#/$defs/")];
     }
-    if let Some(options) = s.get("anyOf").and_then(|a| a.as_array()) {
-        if let Some(o) = options
-            .iter()
-            .find(|o| o.get("type") != Some(&"null".into()))
-        {
-            return resolve(root, o);
-        }
+    let other = s
+        .get("anyOf")
+        .and_then(|a| a.as_array())
+        .and_then(|options| {
+            options
+                .iter()
+                .find(|o| o.get("type") != Some(&"null".into()))
+        });
+    match other {
+        Some(o) => resolve(root, o),
+        None => s,
     }
-    s
 }
 
 fn gaps_at(

@@ -626,10 +626,10 @@ pub async fn import(
         },
         None => None,
     };
-    if let Some(u) = &upn {
-        if Store::upn_in_use(tx, u, None).await? {
-            return Err(ImportError::UpnTaken(u.clone()));
-        }
+    if let Some(u) = &upn
+        && Store::upn_in_use(tx, u, None).await?
+    {
+        return Err(ImportError::UpnTaken(u.clone()));
     }
     let dob = pr.date("pupil.date_of_birth", &p.date_of_birth);
     let sex = Sex::parse(&p.sex);
@@ -933,14 +933,14 @@ pub async fn import(
         pr.one_of(&format!("{what}.status"), &pl.status, PLAN_STATUSES);
         let starts = pr.date(&format!("{what}.starts_on"), &pl.starts_on);
         let review = pr.date(&format!("{what}.review_on"), &pl.review_on);
-        if let (Some(s), Some(r)) = (starts, review) {
-            if r < s {
-                pr.0.push(format!(
-                    "{what}.review_on: {} is before the plan starts on {}",
-                    ds(r),
-                    ds(s)
-                ));
-            }
+        if let (Some(s), Some(r)) = (starts, review)
+            && r < s
+        {
+            pr.0.push(format!(
+                "{what}.review_on: {} is before the plan starts on {}",
+                ds(r),
+                ds(s)
+            ));
         }
         let agreed = pr.opt_date(&format!("{what}.agreed_on"), &pl.agreed_on);
         let created_at = pr.time(&format!("{what}.created_at"), &pl.created_at);
@@ -1139,10 +1139,10 @@ pub async fn import(
         }
         let from = pr.date(&format!("{what}.from_on"), &a.from_on);
         let to = pr.date(&format!("{what}.to_on"), &a.to_on);
-        if let (Some(f), Some(t)) = (from, to) {
-            if t < f {
-                pr.0.push(format!("{what}.to_on: before from_on"));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            pr.0.push(format!("{what}.to_on: before from_on"));
         }
         if let Some(m) = &a.measure {
             pr.one_of(&format!("{what}.measure.unit"), &m.unit, UNITS);
