@@ -78,3 +78,39 @@ schema.update(root)
 schema["$defs"] = {n: obj(n) for n in order if n not in ("Record", "Header")}
 open("docs/record.schema.json", "w").write(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
 print(f"wrote docs/record.schema.json ({len(schema['$defs'])} definitions)")
+
+# The field tables of docs/record.md (everything after its "## Fields" heading).
+def typ(s):
+    if "$ref" in s:
+        n = s["$ref"].split("/")[-1]
+        return f"[{n}](#{n.lower()})"
+    if "anyOf" in s:
+        n = s["anyOf"][0]["$ref"].split("/")[-1]
+        return f"[{n}](#{n.lower()}) or null"
+    t = s.get("type")
+    if t == "array":
+        return "array of " + typ(s["items"])
+    base, null = (t[0], " or null") if isinstance(t, list) else (t, "")
+    if "pattern" in s:
+        base = "date (YYYY-MM-DD)"
+    elif s.get("format") == "date-time":
+        base = "time (UTC, RFC 3339)"
+    return base + null
+
+def table(title, d):
+    out = [f"### {title}\n"]
+    if d.get("description"):
+        out.append(d["description"] + "\n")
+    out.append("| Field | Type | Meaning |\n|---|---|---|")
+    for k, v in d["properties"].items():
+        desc = v.get("description", "").replace("|", "\\|")
+        if "const" in v:
+            desc += f" Must be `{json.dumps(v['const'])}`."
+        out.append(f"| `{k}` | {typ(v)} | {desc.strip()} |")
+    return "\n".join(out) + "\n"
+
+md = open("docs/record.md").read()
+head = md[: md.index("## Fields\n") + len("## Fields\n")]
+tables = [table("Record (the top level)", schema)] + [table(n, d) for n, d in schema["$defs"].items()]
+open("docs/record.md", "w").write(head + "\n" + "\n".join(tables))
+print("wrote the field tables of docs/record.md")

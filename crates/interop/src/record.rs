@@ -50,17 +50,27 @@ pub struct Record {
     pub version: u32,
     /// When the file was written (UTC, RFC 3339).
     pub exported_at: String,
+    /// The school the record comes from.
     pub source_school: SourceSchool,
+    /// Who the child is.
     pub pupil: PupilDetails,
     /// Every stage entry in recording order, corrections included.
     pub stage_history: Vec<StageEntry>,
+    /// Ranked needs, open and ended.
     pub needs: Vec<NeedEntry>,
+    /// Concerns raised, newest first.
     pub concerns: Vec<ConcernEntry>,
+    /// Statutory assessment requests and ALN decisions, newest first.
     pub statutory_processes: Vec<ProcessEntry>,
+    /// Every plan, newest first.
     pub plans: Vec<PlanEntry>,
+    /// Every review of every plan.
     pub reviews: Vec<ReviewEntry>,
+    /// Every allocation to provision, newest first.
     pub provision: Vec<AllocationEntry>,
+    /// Specialists consulted.
     pub specialists: Vec<InvolvementEntry>,
+    /// Specialists' reports, with their contents.
     pub documents: Vec<DocumentEntry>,
 }
 
@@ -68,8 +78,11 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSchool {
+    /// The school's unique reference number.
     pub urn: String,
+    /// The name.
     pub name: String,
+    /// The local authority's three-digit code.
     pub la_code: String,
 }
 
@@ -77,18 +90,27 @@ pub struct SourceSchool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PupilDetails {
+    /// Unique pupil number.
     pub upn: Option<String>,
+    /// An earlier UPN.
     pub former_upn: Option<String>,
+    /// Legal first name.
     pub legal_forename: String,
+    /// Legal surname.
     pub legal_surname: String,
+    /// The first name the child uses, if different.
     pub preferred_forename: Option<String>,
+    /// The surname the child uses, if different.
     pub preferred_surname: Option<String>,
     /// `YYYY-MM-DD`.
     pub date_of_birth: String,
     /// `F` or `M`.
     pub sex: String,
+    /// Looked after by the local authority.
     pub looked_after: bool,
+    /// English as an additional language.
     pub eal: bool,
+    /// Eligible for free school meals.
     pub fsm: bool,
     /// `english` or `welsh`.
     pub correspondence_language: String,
@@ -98,18 +120,27 @@ pub struct PupilDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StageEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
+    /// The framework key.
     pub framework: String,
+    /// The stage key within the framework.
     pub stage: String,
+    /// The first day the stage applies.
     pub effective_on: String,
+    /// Why.
     pub reason: String,
+    /// Who the decision was made with.
     pub decided_with: Option<String>,
+    /// Specialists consulted.
     pub specialists: Option<String>,
     /// The `id` of the earlier entry this one corrects.
     pub supersedes: Option<String>,
     /// Whether the entry was itself imported (from another school or system).
     pub imported: bool,
+    /// When it was recorded.
     pub recorded_at: String,
+    /// When and how parents were told, if recorded.
     pub parents_told: Option<ParentsTold>,
 }
 
@@ -117,6 +148,7 @@ pub struct StageEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParentsTold {
+    /// The day.
     pub on: String,
     /// `meeting`, `letter`, `phone` or `email`.
     pub method: String,
@@ -126,11 +158,17 @@ pub struct ParentsTold {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NeedEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
+    /// The census need code.
     pub code: String,
+    /// 1 for the primary need, then 2, 3, ...
     pub rank: i64,
+    /// The first day.
     pub starts_on: String,
+    /// The last day, if ended.
     pub ends_on: Option<String>,
+    /// When it was recorded.
     pub recorded_at: String,
 }
 
@@ -138,23 +176,31 @@ pub struct NeedEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConcernEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
     /// The name of who raised it.
     pub raised_by: String,
+    /// The day it was raised.
     pub raised_on: String,
+    /// The framework key.
     pub framework: String,
     /// Area-of-need keys.
     pub areas: Vec<String>,
+    /// Details given.
     pub details: Option<String>,
     /// Trigger ids of the framework.
     pub triggers: Vec<String>,
+    /// What had been tried.
     pub tried: String,
+    /// What happened.
     pub result: String,
     /// `awaiting_triage`, `monitoring`, `placed` or `closed`.
     pub status: String,
+    /// Why it was decided so.
     pub outcome_reason: Option<String>,
     /// The `id` of the stage entry the concern led to.
     pub stage_change: Option<String>,
+    /// When it was recorded.
     pub recorded_at: String,
 }
 
@@ -162,13 +208,19 @@ pub struct ConcernEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
     /// `statutory_assessment` or `aln_decision`.
     pub kind: String,
+    /// When it started.
     pub started_on: String,
+    /// When it was decided.
     pub decided_on: Option<String>,
+    /// The outcome.
     pub outcome: Option<String>,
+    /// Notes.
     pub notes: Option<String>,
+    /// When it was recorded.
     pub recorded_at: String,
 }
 
@@ -176,26 +228,43 @@ pub struct ProcessEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
     /// The `id` of the plan this one follows.
     pub previous_plan: Option<String>,
+    /// The framework key.
     pub framework: String,
+    /// The stage key within the framework.
     pub stage: String,
     /// `draft`, `agreed_with_parents`, `active`, `under_review` or `closed`.
     pub status: String,
+    /// The first day.
     pub starts_on: String,
+    /// When it is to be reviewed.
     pub review_on: String,
+    /// The nature of the child's difficulties.
     pub nature: String,
+    /// Help at home.
     pub help_at_home: String,
+    /// Pastoral care.
     pub pastoral: String,
+    /// The child's views.
     pub pupil_views: String,
+    /// The parents' views.
     pub parent_views: String,
+    /// Who was consulted.
     pub consulted: String,
+    /// When the parents agreed it.
     pub agreed_on: Option<String>,
+    /// How they agreed it.
     pub agreed_how: Option<String>,
+    /// When it was created.
     pub created_at: String,
+    /// When it was last changed.
     pub updated_at: String,
+    /// The targets.
     pub targets: Vec<TargetEntry>,
+    /// Every allocation to provision, newest first.
     pub provision: Vec<PlanProvisionEntry>,
     /// Every saved version, newest first.
     pub versions: Vec<PlanVersionEntry>,
@@ -207,11 +276,17 @@ pub struct PlanEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
+    /// The area of need.
     pub area: Option<String>,
+    /// The target.
     pub target: String,
+    /// The strategies to reach it.
     pub strategies: String,
+    /// How success is known.
     pub success_criteria: String,
+    /// When it should be met.
     pub by_when: Option<String>,
     /// The `id` of the target of an earlier plan this one carries forward.
     pub carried_from: Option<String>,
@@ -221,11 +296,17 @@ pub struct TargetEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanProvisionEntry {
+    /// What the help is.
     pub what: String,
+    /// Who gives it.
     pub who: String,
+    /// How often.
     pub how_often: String,
+    /// Children in the group.
     pub group_size: Option<i64>,
+    /// The first day.
     pub from_on: Option<String>,
+    /// The last day.
     pub to_on: Option<String>,
 }
 
@@ -233,10 +314,13 @@ pub struct PlanProvisionEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanVersionEntry {
+    /// The version number (1, 2, ...).
     pub version: i64,
+    /// What changed in this version.
     pub changed_fields: String,
     /// The name of who saved it.
     pub changed_by: Option<String>,
+    /// When it was saved.
     pub changed_at: String,
     /// The plan as saved then (its fields, targets and provision), kept as the exporting
     /// system wrote it: history to read, not interpreted on import.
@@ -249,8 +333,11 @@ pub struct PlanVersionEntry {
 pub struct ContributionEntry {
     /// The name of the parent who wrote it.
     pub author: String,
+    /// The parents' views.
     pub parent_views: String,
+    /// The child's views, as the parent gives them.
     pub child_views: String,
+    /// When it was sent.
     pub submitted_at: String,
 }
 
@@ -258,15 +345,23 @@ pub struct ContributionEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
     /// The `id` of the plan reviewed.
     pub plan: String,
+    /// The day of the review.
     pub held_on: String,
+    /// Who was invited.
     pub invited: String,
+    /// Who came.
     pub attended: String,
+    /// When a copy was sent to the parents.
     pub copy_sent_on: Option<String>,
+    /// Progress made.
     pub progress: String,
+    /// The parents' views.
     pub parent_views: String,
+    /// The child's views.
     pub pupil_views: String,
     /// `continue_same_stage`, `move_up`, `move_down`, `off_register` or
     /// `request_statutory_assessment`.
@@ -275,6 +370,7 @@ pub struct ReviewEntry {
     pub stage_change: Option<String>,
     /// The `id` of the plan drafted from the review.
     pub next_plan: Option<String>,
+    /// The outcome of each target reviewed.
     pub outcomes: Vec<OutcomeEntry>,
 }
 
@@ -286,6 +382,7 @@ pub struct OutcomeEntry {
     pub target: String,
     /// `achieved`, `partly_achieved`, `not_achieved` or `no_longer_relevant`.
     pub outcome: String,
+    /// The evidence for the outcome.
     pub evidence: String,
 }
 
@@ -293,16 +390,25 @@ pub struct OutcomeEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
+    /// Every allocation to provision, newest first.
     pub provision: ProvisionDescription,
+    /// The first day.
     pub from_on: String,
+    /// The last day.
     pub to_on: String,
+    /// Sessions a week.
     pub sessions_per_week: i64,
     /// The `id`s of the plan targets it works towards.
     pub targets: Vec<String>,
+    /// What progress is measured by.
     pub measure: Option<MeasureEntry>,
+    /// The measure on entry.
     pub entry: Option<MeasureValue>,
+    /// The measure on exit.
     pub exit: Option<MeasureValue>,
+    /// Every recorded session, by date.
     pub sessions: Vec<SessionEntry>,
 }
 
@@ -310,18 +416,26 @@ pub struct AllocationEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionDescription {
+    /// The name.
     pub name: String,
     /// `small_group`, `one_to_one`, `equipment`, `teaching_programme`,
     /// `specialist_teaching` or `therapy`.
     pub kind: String,
+    /// The area of need.
     pub area: String,
+    /// A description.
     pub description: String,
+    /// The role of who runs it.
     pub staff_role: String,
+    /// Children in the group.
     pub group_size: i64,
+    /// Sessions a week.
     pub sessions_per_week: i64,
+    /// Minutes a session.
     pub minutes_per_session: i64,
     /// `staff_time`, `per_item` or `per_term`.
     pub cost_basis: String,
+    /// The cost in pence on its cost basis.
     pub cost_pence: i64,
     /// The expected gain from entry to exit, in thousandths of the measure's unit.
     pub expected_gain_milli: Option<i64>,
@@ -331,6 +445,7 @@ pub struct ProvisionDescription {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureEntry {
+    /// The name.
     pub name: String,
     /// `months`, `standardised_score`, `words_per_minute` or `school_scale`.
     pub unit: String,
@@ -340,7 +455,9 @@ pub struct MeasureEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureValue {
+    /// The value in thousandths of the unit.
     pub value_milli: i64,
+    /// The day.
     pub on: String,
 }
 
@@ -348,10 +465,13 @@ pub struct MeasureValue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionEntry {
+    /// The day.
     pub on: String,
+    /// Minutes given.
     pub minutes: i64,
     /// `delivered`, `pupil_absent` or `cancelled`.
     pub status: String,
+    /// Why.
     pub reason: Option<String>,
     /// The name of who recorded it.
     pub recorded_by: Option<String>,
@@ -361,20 +481,31 @@ pub struct SessionEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvolvementEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
+    /// The agency, if one was named.
     pub agency: Option<AgencyEntry>,
+    /// The agency's person, if one was named.
     pub person: Option<PersonEntry>,
     /// The name of the specialist's Senco account at the exporting school, if any.
     pub specialist_name: Option<String>,
     /// `requested`, `accepted`, `active` or `closed`.
     pub status: String,
+    /// The day of the referral.
     pub referral_on: Option<String>,
+    /// Why.
     pub reason: String,
+    /// When the parents consented.
     pub consent_on: Option<String>,
+    /// Who consented.
     pub consent_by: Option<String>,
+    /// When consent was withdrawn.
     pub consent_withdrawn_on: Option<String>,
+    /// When the involvement closed.
     pub closed_on: Option<String>,
+    /// When it was created.
     pub created_at: String,
+    /// Notes.
     pub notes: Vec<NoteEntry>,
 }
 
@@ -382,10 +513,13 @@ pub struct InvolvementEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgencyEntry {
+    /// The name.
     pub name: String,
     /// `educational_psychology`, `speech_and_language_therapy`, ... (see docs/record.md).
     pub kind: String,
+    /// Email address.
     pub email: Option<String>,
+    /// Telephone number.
     pub phone: Option<String>,
 }
 
@@ -393,8 +527,11 @@ pub struct AgencyEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonEntry {
+    /// The name.
     pub name: String,
+    /// Their role.
     pub role: String,
+    /// Email address.
     pub email: Option<String>,
 }
 
@@ -404,8 +541,11 @@ pub struct PersonEntry {
 pub struct NoteEntry {
     /// `visit`, `assessment`, `advice` or `recommendation`.
     pub kind: String,
+    /// The day.
     pub on: String,
+    /// What the note says.
     pub body: String,
+    /// The name of who wrote it.
     pub author: Option<String>,
     /// The `id` of the plan target a recommendation became a strategy of.
     pub strategy_target: Option<String>,
@@ -415,17 +555,23 @@ pub struct NoteEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentEntry {
+    /// The record's id in this file (see Rules).
     pub id: String,
     /// The `id` of the involvement it belongs to.
     pub involvement: String,
+    /// The report's title.
     pub title: String,
+    /// The file name as uploaded.
     pub file_name: String,
     /// `pdf`, `docx`, `png` or `jpeg`.
     pub kind: String,
     /// The SHA-256 of the contents, lower-case hex.
     pub sha256: String,
+    /// Whether the school shared it with the parents.
     pub shared_with_parents: bool,
+    /// The name of who uploaded it.
     pub uploaded_by: Option<String>,
+    /// When it was uploaded.
     pub uploaded_at: String,
     /// The contents, base64 (standard alphabet, padded).
     pub data: String,
