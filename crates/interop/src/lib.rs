@@ -2,6 +2,7 @@
 //! - [`census`]: the school census SEN return as CSV and as Senco's documented XML;
 //! - [`ctf`]: the DfE Common Transfer File (SEN history), read under hard limits and written;
 //! - [`csv_out`]: CSV for spreadsheets (quoting, no formulas);
+//! - [`record`]: the portable full record of a pupil's SEN history (`senco-record`, version 1);
 //! - [`pupils_csv`]: pupils from an MIS CSV export (encodings, headers, mapping, checks);
 //! - [`upload`]: the checking of uploaded specialists' reports: a type allow-list by magic
 //!   bytes, a size cap, archive limits for DOCX and the stripping of image metadata.
@@ -10,4 +11,5 @@ pub mod census;
 pub mod csv_out;
 pub mod ctf;
 pub mod pupils_csv;
+pub mod record;
 pub mod upload;

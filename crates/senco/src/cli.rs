@@ -164,7 +164,7 @@ pub enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
-    /// Import records from files (pupils from an MIS CSV export).
+    /// Import records from files (pupils from an MIS CSV export, a pupil's full record).
     Import {
         #[command(flatten)]
         db: Database,
@@ -182,7 +182,7 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Write data out: the school census SEN return.
+    /// Write data out: the school census SEN return, a pupil's full record.
     Export {
         #[command(flatten)]
         db: Database,
@@ -216,6 +216,17 @@ pub enum ExportCommand {
     /// group (`--year`), with their SEN history: each stage with its provision code and
     /// dates, and ranked needs.
     Ctf(ExportCtf),
+    /// A pupil's whole SEN record (stages, needs, concerns, plans and reviews, provision,
+    /// specialists and their reports) as one portable JSON file (docs/record.md), for the
+    /// school the pupil moves to (`senco import record`).
+    Record {
+        /// The pupil: Senco's id or their UPN.
+        #[arg(long)]
+        pupil: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 /// `senco export ctf`'s arguments.
@@ -384,5 +395,16 @@ pub enum ImportCommand {
         /// their records (otherwise such pupils stop the import).
         #[arg(long)]
         accept_transfers: bool,
+    },
+    /// Continue a pupil's record exported by `senco export record` at this school: a new
+    /// pupil with their whole history, written in one transaction, or nothing with every
+    /// problem listed. A pupil whose UPN is already in Senco is refused (moving them is
+    /// `senco import pupils --accept-transfers`).
+    Record {
+        /// The record file (JSON).
+        file: PathBuf,
+        /// The receiving school's URN.
+        #[arg(long)]
+        school: String,
     },
 }

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod plans;
 pub mod provision;
 pub mod pupils;
+pub mod record;
 pub mod schools;
 pub mod sen;
 pub mod specialists;

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod pages;
 pub mod plans;
 pub mod provision;
+pub mod record;
 pub mod records;
 pub mod routes;
 pub mod security;

@@ -1,4 +1,5 @@
-//! `senco export`: the school census SEN return and the Common Transfer File.
+//! `senco export`: the school census SEN return, the Common Transfer File, and a pupil's
+//! full record (`record.rs`).
 
 use anyhow::{Context, bail};
 use senco_interop::census::{to_csv, to_xml};
@@ -12,6 +13,9 @@ use crate::startup::system_clock;
 /// Runs `senco export`.
 pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> anyhow::Result<()> {
     match command {
+        ExportCommand::Record { pupil, output } => {
+            super::record::run_export(store, actor, &pupil, output.as_deref()).await
+        }
         ExportCommand::Census {
             school,
             date,

@@ -17,6 +17,9 @@ use crate::startup::system_clock;
 /// Runs `senco import`.
 pub async fn run(store: &Store, actor: Option<&str>, command: ImportCommand) -> anyhow::Result<()> {
     match command {
+        ImportCommand::Record { file, school } => {
+            super::record::run_import(store, actor, &file, &school).await
+        }
         ImportCommand::Pupils {
             file,
             school,

@@ -5,6 +5,7 @@ pub mod demo;
 mod demo_provision;
 pub mod export;
 pub mod import;
+pub mod record;
 pub mod settings;
 pub mod token;
 pub mod user;

@@ -41,3 +41,5 @@ mod census;
 // Importing pupils from an MIS CSV export: command line and pages, bad input changes nothing.
 mod ctf;
 mod imports;
+// The portable full record: export, import into a fresh database, bad files change nothing.
+mod record;
