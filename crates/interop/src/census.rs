@@ -7,6 +7,7 @@ use senco_domain::census_return::{PupilReturn, Severity, code_counts};
 use senco_domain::school::Country;
 
 use crate::csv_out;
+use crate::ctf::esc;
 
 /// The version of the XML format (the `version` attribute of the root element).
 pub const XML_VERSION: &str = "1";
@@ -145,24 +146,6 @@ pub fn to_csv(ret: &CensusReturn) -> String {
                 notes(r),
             ],
         );
-    }
-    out
-}
-
-/// Escapes text for XML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all are dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
     }
     out
 }

@@ -751,7 +751,9 @@ pub fn parse_reader<R: BufRead>(mut input: R, limits: &Limits) -> Result<Ctf, Ct
 // Writing
 // ---------------------------------------------------------------------------------------
 
-fn esc(s: &str) -> String {
+/// Escapes text for XML content and attribute values; characters XML 1.0 cannot carry at
+/// all (control characters) are dropped.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -760,7 +762,6 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all are dropped.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),
         }

@@ -48,8 +48,18 @@ impl Store {
             .iter()
             .map(pupil_from_row)
             .collect::<Result<Vec<_>>>()?;
-        let wanted: std::collections::HashSet<&str> =
-            pupils.iter().map(|p| p.id.as_str()).collect();
+        self.with_histories(school_id, pupils).await
+    }
+
+    /// `pupils` (all of `school_id`) with their stage histories and needs, in two queries
+    /// over the school.
+    pub(crate) async fn with_histories(
+        &self,
+        school_id: &str,
+        pupils: Vec<Pupil>,
+    ) -> Result<CensusFacts> {
+        let wanted: std::collections::HashSet<String> =
+            pupils.iter().map(|p| p.id.clone()).collect();
 
         let sql = format!(
             "SELECT {CHANGE_COLUMNS} FROM stage_changes c WHERE c.school_id = $1 ORDER BY c.pupil_id, c.seq"
@@ -61,7 +71,7 @@ impl Store {
             .await?
         {
             let c = change_from_row(&r)?;
-            if wanted.contains(c.pupil_id.as_str()) {
+            if wanted.contains(&c.pupil_id) {
                 changes.entry(c.pupil_id.clone()).or_default().push(c);
             }
         }
@@ -75,7 +85,7 @@ impl Store {
         .await?
         {
             let pupil_id: String = r.try_get("pupil_id")?;
-            if !wanted.contains(pupil_id.as_str()) {
+            if !wanted.contains(&pupil_id) {
                 continue;
             }
             needs.entry(pupil_id).or_default().push(Need {

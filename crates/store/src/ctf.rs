@@ -20,8 +20,8 @@ use crate::audit::AuditEvent;
 use crate::census::CensusFacts;
 use crate::imports::{CHUNK, Columns, ImportError, ImportOutcome, ImportRow};
 use crate::pupils::{PUPIL_COLUMNS, pupil_from_row};
-use crate::sen::{CHANGE_COLUMNS, Need, StageChange, change_from_row, opt_date};
-use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, parse_ds, parse_ts, ts};
+use crate::sen::{CHANGE_COLUMNS, StageChange, change_from_row};
+use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, ts};
 
 /// A stage entry from the file, its code already checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,47 +413,6 @@ impl Store {
             .iter()
             .map(pupil_from_row)
             .collect::<Result<Vec<_>>>()?;
-        let wanted: HashSet<&str> = pupils.iter().map(|p| p.id.as_str()).collect();
-        let sql = format!(
-            "SELECT {CHANGE_COLUMNS} FROM stage_changes c WHERE c.school_id = $1 ORDER BY c.pupil_id, c.seq"
-        );
-        let mut changes: HashMap<String, Vec<StageChange>> = HashMap::new();
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(school_id)
-            .fetch_all(self.pool())
-            .await?
-        {
-            let c = change_from_row(&r)?;
-            if wanted.contains(c.pupil_id.as_str()) {
-                changes.entry(c.pupil_id.clone()).or_default().push(c);
-            }
-        }
-        let mut needs: HashMap<String, Vec<Need>> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT id, pupil_id, code, rank, starts_on, ends_on, recorded_at FROM needs \
-             WHERE school_id = $1 ORDER BY pupil_id, rank, starts_on",
-        )
-        .bind(school_id)
-        .fetch_all(self.pool())
-        .await?
-        {
-            let pupil_id: String = r.try_get("pupil_id")?;
-            if !wanted.contains(pupil_id.as_str()) {
-                continue;
-            }
-            needs.entry(pupil_id).or_default().push(Need {
-                id: r.try_get("id")?,
-                code: r.try_get("code")?,
-                rank: r.try_get("rank")?,
-                starts_on: parse_ds(&r.try_get::<String, _>("starts_on")?)?,
-                ends_on: opt_date(&r, "ends_on")?,
-                recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
-            });
-        }
-        Ok(CensusFacts {
-            pupils,
-            changes,
-            needs,
-        })
+        self.with_histories(school_id, pupils).await
     }
 }
