@@ -102,10 +102,13 @@ fn record_of(e: &AuditEvent) -> AuditRecord {
     }
 }
 
-/// Appends a row to the chain inside `tx`. The head row is locked for the rest of the
-/// transaction (PostgreSQL: `FOR UPDATE`; SQLite: write transactions are serialised), so
-/// concurrent writers queue rather than fork the chain.
-async fn insert(tx: &mut Tx, backend: crate::Backend, e: &AuditEvent) -> Result<()> {
+/// Appends rows to the chain inside `tx`, reading and writing the chain head once. The head
+/// row is locked for the rest of the transaction (PostgreSQL: `FOR UPDATE`; SQLite: write
+/// transactions are serialised), so concurrent writers queue rather than fork the chain.
+async fn insert_all(tx: &mut Tx, backend: crate::Backend, events: &[AuditEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let lock = match backend {
         crate::Backend::Postgres => {
             "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
@@ -113,37 +116,46 @@ async fn insert(tx: &mut Tx, backend: crate::Backend, e: &AuditEvent) -> Result<
         crate::Backend::Sqlite => "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1",
     };
     let head = sqlx::query(lock).fetch_one(&mut **tx).await?;
-    let prev: String = head.try_get("hash")?;
-    let hash = row_hash(&prev, &record_of(e));
-    let row = sqlx::query(
-        "INSERT INTO audit_log (at, request_id, channel, actor_user_id, actor_label, actor_role, \
-         school_id, pupil_id, record_type, record_id, action, outcome, fields, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
-    )
-    .bind(ts(e.at))
-    .bind(&e.request_id)
-    .bind(e.channel)
-    .bind(&e.actor_user_id)
-    .bind(&e.actor_label)
-    .bind(&e.actor_role)
-    .bind(&e.school_id)
-    .bind(&e.pupil_id)
-    .bind(e.record_type)
-    .bind(&e.record_id)
-    .bind(e.action)
-    .bind(e.outcome)
-    .bind(&e.fields)
-    .bind(&prev)
-    .bind(&hash)
-    .fetch_one(&mut **tx)
-    .await?;
-    let seq: i64 = row.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    let mut seq: i64 = head.try_get("last_seq")?;
+    for e in events {
+        let hash = row_hash(&prev, &record_of(e));
+        let row = sqlx::query(
+            "INSERT INTO audit_log (at, request_id, channel, actor_user_id, actor_label, actor_role, \
+             school_id, pupil_id, record_type, record_id, action, outcome, fields, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
+        )
+        .bind(ts(e.at))
+        .bind(&e.request_id)
+        .bind(e.channel)
+        .bind(&e.actor_user_id)
+        .bind(&e.actor_label)
+        .bind(&e.actor_role)
+        .bind(&e.school_id)
+        .bind(&e.pupil_id)
+        .bind(e.record_type)
+        .bind(&e.record_id)
+        .bind(e.action)
+        .bind(e.outcome)
+        .bind(&e.fields)
+        .bind(&prev)
+        .bind(&hash)
+        .fetch_one(&mut **tx)
+        .await?;
+        seq = row.try_get("seq")?;
+        prev = hash;
+    }
     sqlx::query("UPDATE audit_chain_head SET last_seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)
-        .bind(&hash)
+        .bind(&prev)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Appends one row to the chain inside `tx`.
+async fn insert(tx: &mut Tx, backend: crate::Backend, e: &AuditEvent) -> Result<()> {
+    insert_all(tx, backend, std::slice::from_ref(e)).await
 }
 
 /// What `verify_audit` found.
@@ -166,51 +178,8 @@ impl Store {
     /// Audits many changes inside the transaction that makes them (an import), reading and
     /// writing the chain head once rather than once per row.
     pub async fn audit_many_in(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let lock = match tx_backend(tx) {
-            crate::Backend::Postgres => {
-                "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
-            }
-            crate::Backend::Sqlite => "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1",
-        };
-        let head = sqlx::query(lock).fetch_one(&mut **tx).await?;
-        let mut prev: String = head.try_get("hash")?;
-        let mut seq: i64 = head.try_get("last_seq")?;
-        for e in events {
-            let hash = row_hash(&prev, &record_of(e));
-            let row = sqlx::query(
-                "INSERT INTO audit_log (at, request_id, channel, actor_user_id, actor_label, actor_role, \
-                 school_id, pupil_id, record_type, record_id, action, outcome, fields, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
-            )
-            .bind(ts(e.at))
-            .bind(&e.request_id)
-            .bind(e.channel)
-            .bind(&e.actor_user_id)
-            .bind(&e.actor_label)
-            .bind(&e.actor_role)
-            .bind(&e.school_id)
-            .bind(&e.pupil_id)
-            .bind(e.record_type)
-            .bind(&e.record_id)
-            .bind(e.action)
-            .bind(e.outcome)
-            .bind(&e.fields)
-            .bind(&prev)
-            .bind(&hash)
-            .fetch_one(&mut **tx)
-            .await?;
-            seq = row.try_get("seq")?;
-            prev = hash;
-        }
-        sqlx::query("UPDATE audit_chain_head SET last_seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(&prev)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        let backend = tx_backend(tx);
+        insert_all(tx, backend, events).await
     }
 
     /// Audits on its own (refusals, and batches of reads).
@@ -226,9 +195,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        for e in events {
-            insert(&mut tx, self.backend(), e).await?;
-        }
+        insert_all(&mut tx, self.backend(), events).await?;
         tx.commit().await?;
         Ok(())
     }
