@@ -414,6 +414,19 @@ impl Parser {
 
     fn end(&mut self) -> Result<(), CtfError> {
         let value = std::mem::take(&mut self.text);
+        // XML 1.0 allows no control characters but tab, line feed and carriage return.
+        if let Some(c) = value
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(self.err(
+                ErrorKind::Malformed,
+                format!(
+                    "the text holds the control character U+{:04X}, which XML does not allow",
+                    c as u32
+                ),
+            ));
+        }
         let v = value.trim();
         match self.slot() {
             Slot::None => {}

@@ -362,3 +362,10 @@ proptest! {
         prop_assert_eq!(back, Ok(ctf));
     }
 }
+
+#[test]
+fn control_characters_in_text_are_refused() {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CTfile><Header><SourceSchool><Estab>21\u{0}48</Estab></SourceSchool></Header></CTfile>";
+    let e = parse(xml.as_bytes(), &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("U+0000"), "{e}");
+}
