@@ -6,6 +6,8 @@
 #
 #   scripts/fuzz.sh              every target, 20 seconds each (FUZZ_SECONDS to change)
 #   scripts/fuzz.sh upload 300   one target, five minutes
+# The seed is fixed (FUZZ_SEED, default 1) so that a CI run can be repeated; set FUZZ_SEED=0
+# for a fresh random one when fuzzing for longer.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo/fuzz"
@@ -32,7 +34,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   cp -n "$repo/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null || true
   printf 'fuzz: %s for %ss ... ' "$t" "$seconds"
-  if "$bin/$t" "$corpus" -max_total_time="$seconds" -max_len=262144 \
+  if "$bin/$t" "$corpus" -max_total_time="$seconds" -max_len=262144 -seed="${FUZZ_SEED:-1}" \
        -artifact_prefix="$artifacts/" -print_final_stats=1 > "$repo/target/fuzz/$t.log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$repo/target/fuzz/$t.log")
     echo "ok (${runs:-?} inputs)"
