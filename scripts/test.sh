@@ -2,7 +2,8 @@
 # Runs every test of Senco: formatting, lints, unit and property tests, integration tests on
 # SQLite and PostgreSQL, browser tests in headless Chromium, and schemathesis against the API
 # as every role (SR-07). Installs what it needs when it is missing (PostgreSQL, Chromium, npm
-# packages, schemathesis in target/api-fuzz-venv). CI runs exactly this (.ci/run).
+# packages, schemathesis in target/api-fuzz-venv, cargo-deny and cargo-audit). CI runs exactly
+# this (.ci/run).
 #
 #   scripts/test.sh           everything
 #   scripts/test.sh --quick   formatting and Rust tests on SQLite only (everyday work)
@@ -64,6 +65,9 @@ if ! $quick; then
   cargo build --locked -p senco
   export SENCO_BIN="$repo/target/debug/senco"
   run_tests bash "$repo/scripts/browser-tests.sh"
+
+  step "supply chain (cargo deny and cargo audit, offline against ../shared/advisory-db)"
+  bash "$repo/scripts/supply-chain.sh"
 
   step "API fuzzing (schemathesis as every role of school A; school B's canary must not appear)"
   run_tests bash "$repo/scripts/api-fuzz.sh"

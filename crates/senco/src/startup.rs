@@ -89,6 +89,11 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
+    /// The application state the server's handlers share (tests mount extra routes on it).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
     /// The store the server uses.
     pub fn store(&self) -> Store {
         self.state.store.clone()

@@ -708,6 +708,7 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         for table in PUPIL_RECORD_TABLES {
+            // SQL-SAFE: table names from the constant PUPIL_RECORD_TABLES.
             let q = format!("UPDATE {table} SET school_id = $2 WHERE pupil_id = $1");
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(pupil_id)

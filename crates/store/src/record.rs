@@ -83,6 +83,8 @@ impl Store {
         }
         let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
         let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+        // SQL-SAFE: `table` is checked against the constant lists and the column names
+        // (`&'static str`, from the record reader) against [a-z0-9_] above; values are bound.
         let sql = format!(
             "INSERT INTO {table} ({}) VALUES ({})",
             names.join(", "),
@@ -153,6 +155,7 @@ impl Store {
             .chain(PUPIL_RECORD_TABLES)
             .chain(CATALOGUE_TABLES)
         {
+            // SQL-SAFE: table names from the literal and constant lists above.
             let sql = format!("SELECT COUNT(*) AS n FROM {table}");
             let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .fetch_one(self.pool())

@@ -218,6 +218,7 @@ impl Store {
     /// authority's; the authority's closures and its own.
     pub async fn school_calendar(&self, school: &School) -> Result<SchoolCalendar> {
         let ranges = |table: &'static str| {
+            // SQL-SAFE: `table` is a `&'static str` given by the two calls below.
             let sql = format!(
                 "SELECT school_id, starts_on, ends_on FROM {table} \
                  WHERE la_id = $1 AND (school_id IS NULL OR school_id = $2) ORDER BY starts_on"

@@ -96,6 +96,8 @@ impl Store {
                 "not a plain role name (lower-case letters, digits and _): {role:?}"
             )));
         }
+        // SQL-SAFE: `role` is checked to be a plain lower-case identifier just above (a role
+        // name cannot be a bound parameter).
         let sql = format!(
             "GRANT USAGE ON SCHEMA public TO {role}; \
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \

@@ -5,7 +5,7 @@
 //! is neither public nor signed-in cannot be added.
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -566,18 +566,48 @@ async fn fallback(
     }
 }
 
+/// Marks the response made for a caught panic, for [`explain_panics`].
+#[derive(Debug, Clone, Copy)]
+struct Panicked;
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    let mut r = (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        crate::i18n::EN.problem_title,
-    )
-        .into_response();
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    // The panic's message and place stay out of the response (and out of the log: they may
+    // quote data). `explain_panics` writes the log line and the body.
+    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    r.extensions_mut().insert(Panicked);
     r
+}
+
+/// SR-25: a panic becomes the generic problem page, or a problem document under `/api/`,
+/// whose reference is the request id, and one log line carrying that id. Nothing of the
+/// panic itself reaches the body.
+async fn explain_panics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let reference = pages::request_id(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    if response.extensions().get::<Panicked>().is_none() {
+        return response;
+    }
+    tracing::error!(
+        request_id = reference.as_deref().unwrap_or("-"),
+        "a request handler panicked"
+    );
+    if api {
+        ApiError {
+            detail: reference.map(|r| format!("Quote reference {r} if you report this.")),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on the server",
+            )
+        }
+        .into_response()
+    } else {
+        pages::problem(&state, reference)
+    }
 }
 
 /// The whole application with its middleware.
@@ -590,25 +620,37 @@ pub fn router(state: AppState) -> Router {
         .router
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(upload_body));
-    table()
+    let app = table()
         .router
         .layer(RequestBodyLimitLayer::new(body_limit))
         .merge(uploads)
         .nest_service("/assets", assets)
-        .fallback(fallback)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::scope_request,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            pages::resume::keep_forms,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), ops::track))
-        .layer(middleware::from_fn(security::same_origin))
-        .layer(middleware::from_fn(security::headers))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .fallback(fallback);
+    with_middleware(app, state)
+}
+
+/// Senco's middleware around `app`: scope and audit context, kept forms, metrics, the
+/// same-origin check, panics turned into problem pages, security headers and request ids.
+/// [`router`] uses it for the route table; tests use it to show what a panicking handler
+/// answers.
+pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::auth::scope_request,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        pages::resume::keep_forms,
+    ))
+    .layer(middleware::from_fn_with_state(state.clone(), ops::track))
+    .layer(middleware::from_fn(security::same_origin))
+    .layer(CatchPanicLayer::custom(panic_response))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        explain_panics,
+    ))
+    .layer(middleware::from_fn(security::headers))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .with_state(state)
 }

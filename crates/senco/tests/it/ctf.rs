@@ -19,7 +19,7 @@ use crate::helpers::*;
 
 both!(
     export_then_import_gives_the_same_history,
-    bad_ctf_files_get_a_clear_error_and_change_nothing,
+    sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing,
 );
 
 const URN_A: &str = "100001";
@@ -351,7 +351,7 @@ fn sen(start: &str, code: &str) -> String {
     format!("<SEN><StartDate>{start}</StartDate><SENprovision>{code}</SENprovision></SEN>")
 }
 
-async fn bad_ctf_files_get_a_clear_error_and_change_nothing(app: &TestApp) {
+async fn sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing(app: &TestApp) {
     let good = pupil_xml(&upn(1), "2015-02-01", &sen("2020-09-03", "K"));
     let laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\n<CTfile><Header><SupplierID>&lol2;</SupplierID></Header></CTfile>";
     let external = "<?xml version=\"1.0\"?>\n<!DOCTYPE CTfile [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<CTfile><Header><SupplierID>&xxe;</SupplierID></Header></CTfile>";

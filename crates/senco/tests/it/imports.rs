@@ -16,9 +16,9 @@ use crate::helpers::*;
 
 both!(
     the_command_line_creates_updates_and_moves_transferred_pupils,
-    bad_files_at_the_command_line_get_a_clear_error_and_change_nothing,
+    sr_21_bad_files_at_the_command_line_get_a_clear_error_and_change_nothing,
     a_school_admin_uploads_checks_and_confirms_an_import,
-    bad_uploads_get_a_clear_error_and_change_nothing,
+    sr_21_bad_uploads_get_a_clear_error_and_change_nothing,
     every_table_of_a_pupils_record_moves_on_a_transfer,
 );
 
@@ -307,7 +307,7 @@ fn utf16le(text: &str, bom: bool) -> Vec<u8> {
     out
 }
 
-async fn bad_files_at_the_command_line_get_a_clear_error_and_change_nothing(app: &TestApp) {
+async fn sr_21_bad_files_at_the_command_line_get_a_clear_error_and_change_nothing(app: &TestApp) {
     let header = "UPN,Surname,Forename,DOB,Sex\n";
     let row = |upn: &str, dob: &str| format!("{upn},Newby,Nia,{dob},F\n");
     let ok = row(&upn(1), "01/02/2018");
@@ -546,7 +546,7 @@ async fn a_school_admin_uploads_checks_and_confirms_an_import(app: &TestApp) {
     assert_eq!(audited, 1);
 }
 
-async fn bad_uploads_get_a_clear_error_and_change_nothing(app: &TestApp) {
+async fn sr_21_bad_uploads_get_a_clear_error_and_change_nothing(app: &TestApp) {
     let senco = app.signed_in(SENCO_A).await;
     let before = snapshot(app).await;
     let header = "UPN,Surname,Forename,DOB,Sex\n";

@@ -10,6 +10,8 @@ mod access;
 mod api;
 // The crates' dependency direction and other rules about the code itself.
 mod architecture;
+// SR-19, SR-25: injection payloads stored literally; body, depth and page limits; panics.
+mod limits;
 // Accounts: sign-in, throttling, sessions, CSRF, disabling, passphrase changes.
 mod auth;
 // Two-factor sign-in: enrolment, codes, replay, recovery codes.

@@ -15,7 +15,7 @@ both!(
     the_register_lists_exactly_the_sen_pupils_of_each_scope,
     filters_narrow_the_register_and_counts_show_the_share_of_the_roll,
     the_register_sorts_by_its_columns_with_plain_links,
-    the_csv_download_is_an_attachment_with_formulas_neutralised,
+    sr_22_the_csv_download_is_an_attachment_with_formulas_neutralised,
     the_register_api_publishes_stage_ids_and_checks_its_filters,
     the_chronology_lists_events_oldest_first_and_parents_never_see_concerns,
 );
@@ -310,7 +310,7 @@ async fn the_register_sorts_by_its_columns_with_plain_links(app: &TestApp) {
     assert!(!r.body.contains("<script>") && !r.body.contains("style="));
 }
 
-async fn the_csv_download_is_an_attachment_with_formulas_neutralised(app: &TestApp) {
+async fn sr_22_the_csv_download_is_an_attachment_with_formulas_neutralised(app: &TestApp) {
     seed(app).await;
     sqlx::query("UPDATE pupils SET legal_surname = $1 WHERE id = $2")
         .bind("=HYPERLINK(\"x\")")

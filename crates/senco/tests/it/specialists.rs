@@ -9,8 +9,8 @@ use crate::helpers::*;
 
 both!(
     an_educational_psychologist_is_referred_consented_and_their_report_reaches_the_chronology,
-    uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored,
-    image_reports_lose_their_location_and_downloads_are_safe_attachments,
+    sr_24_uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored,
+    sr_24_image_reports_lose_their_location_and_downloads_are_safe_attachments,
     a_recommendation_becomes_a_strategy_of_the_plan,
     sr_04_withdrawing_consent_or_closing_removes_the_specialists_access_on_the_next_request,
     staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothing,
@@ -332,7 +332,7 @@ async fn an_educational_psychologist_is_referred_consented_and_their_report_reac
     );
 }
 
-async fn uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored(app: &TestApp) {
+async fn sr_24_uploads_of_the_wrong_kind_or_size_are_refused_and_nothing_is_stored(app: &TestApp) {
     let senco = app.signed_in(SENCO_A).await;
     let id = refer_p1(app, &senco, true).await;
     let count = || async {
@@ -429,7 +429,7 @@ fn jpeg_with_gps() -> Vec<u8> {
     j
 }
 
-async fn image_reports_lose_their_location_and_downloads_are_safe_attachments(app: &TestApp) {
+async fn sr_24_image_reports_lose_their_location_and_downloads_are_safe_attachments(app: &TestApp) {
     let senco = app.signed_in(SENCO_A).await;
     let id = refer_p1(app, &senco, true).await;
     let r = upload_page(

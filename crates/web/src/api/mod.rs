@@ -171,6 +171,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::rejection::JsonRejection;
+        let (parts, body) = req.into_parts();
+        let bytes =
+            match axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+            {
+                Ok(bytes) => bytes,
+                Err(rejection) => {
+                    return Err(ApiError {
+                        detail: Some(rejection.body_text()),
+                        ..ApiError::new(rejection.status(), "The request body could not be read")
+                    });
+                }
+            };
+        if json_depth(&bytes) > MAX_JSON_DEPTH {
+            return Err(ApiError {
+                detail: Some(format!(
+                    "Objects and arrays may be nested at most {MAX_JSON_DEPTH} levels deep"
+                )),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "The request body is nested too deeply",
+                )
+            });
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => {
@@ -199,6 +224,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         }
     }
+}
+
+/// How deeply objects and arrays may nest in a request body (SR-25). Senco's own bodies
+/// nest three levels at most; serde_json's own limit (128) would still let a body cost a
+/// deep recursion in every layer that walks it.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// The deepest nesting of objects and arrays in `bytes`, read as JSON text (brackets inside
+/// strings do not count). Stops counting once past the limit, so a deep body costs one pass.
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > MAX_JSON_DEPTH {
+                    return deepest;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// A page of a list.
@@ -302,6 +363,15 @@ mod tests {
         assert!(paging(Some("0"), None).is_err());
         assert!(paging(None, Some("-1")).is_err());
         assert!(paging(None, Some("x")).is_err());
+    }
+
+    #[test]
+    fn json_depth_counts_brackets_outside_strings() {
+        assert_eq!(json_depth(b"1"), 0);
+        assert_eq!(json_depth(br#"{"a": [1, {"b": 2}]}"#), 3);
+        assert_eq!(json_depth(br#"{"a": "[[[[{{{{\"[["}"#), 1);
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(json_depth(deep.as_bytes()), MAX_JSON_DEPTH + 1);
     }
 
     #[test]
