@@ -699,10 +699,12 @@ async fn check_migrated_state(
     let expected = schemas
         .get(&version)
         .unwrap_or_else(|| panic!("{context}: version {version} is not one of the expected"));
-    assert_eq!(
-        &schema_of(&store).await,
-        expected,
-        "{context}: the schema is not exactly version {version}'s"
+    let found = schema_of(&store).await;
+    let extra: Vec<&String> = found.iter().filter(|s| !expected.contains(s)).collect();
+    let missing: Vec<&String> = expected.iter().filter(|s| !found.contains(s)).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "{context}: the schema is not exactly version {version}'s: extra {extra:#?}, missing {missing:#?}"
     );
     let count = |table: &'static str| {
         let store = store.clone();
