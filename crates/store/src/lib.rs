@@ -56,6 +56,12 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("the database schema is at version {found}, newer than this Senco knows ({known})")]
     SchemaTooNew { found: i64, known: i64 },
+    #[error(
+        "the database records migration {version} ({name}), which this Senco does not have: it was migrated by another version of Senco"
+    )]
+    UnknownMigration { version: i64, name: String },
+    #[error("the database lacks migration {0} but records later ones")]
+    MissingMigration(i64),
     #[error("SQLite setting {name} is {found}, expected {expected}")]
     Pragma {
         name: &'static str,
@@ -115,6 +121,8 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 pool_options
+                    // The pragmas are per connection: each one is set, then read back before
+                    // the connection is first used, so no pooled connection runs without them.
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             for (name, value, _) in SQLITE_PRAGMAS {
@@ -124,11 +132,14 @@ impl Store {
                                     .execute(&mut *conn)
                                     .await?;
                             }
-                            Ok(())
+                            check_pragmas(conn)
+                                .await
+                                .map_err(|e| sqlx::Error::Configuration(Box::new(e)))
                         })
                     })
                     .connect_with(options)
-                    .await?
+                    .await
+                    .map_err(setting_error)?
             }
             // Each connection carries the tenant of the task that takes it from the pool, new
             // or reused (SR-08).
@@ -157,31 +168,14 @@ impl Store {
         &self.pool
     }
 
-    /// Reads the SQLite pragmas back and refuses to go on if any differs (SR-34).
+    /// Reads the SQLite pragmas back and refuses to go on if any differs (SR-34). Every
+    /// connection is also checked as it is opened.
     pub async fn check_settings(&self) -> Result<()> {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
-        let mut conn = self.pool.acquire().await?;
-        for (name, _, expected) in SQLITE_PRAGMAS {
-            // SQL-SAFE: names from the constant SQLITE_PRAGMAS.
-            let sql = format!("PRAGMA {name}");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .fetch_one(&mut *conn)
-                .await?;
-            let found = match row.try_get::<String, _>(0) {
-                Ok(s) => s.to_ascii_lowercase(),
-                Err(_) => row.try_get::<i64, _>(0)?.to_string(),
-            };
-            if found != *expected {
-                return Err(StoreError::Pragma {
-                    name,
-                    found,
-                    expected,
-                });
-            }
-        }
-        Ok(())
+        let mut conn = self.pool.acquire().await.map_err(setting_error)?;
+        check_pragmas(&mut conn).await
     }
 
     /// Answers when the database can run a query.
@@ -297,6 +291,41 @@ impl Store {
     /// Whether this database was made by `senco demo`.
     pub async fn is_demo(&self) -> Result<bool> {
         Ok(self.setting("demo").await?.as_deref() == Some("true"))
+    }
+}
+
+/// Reads back every pragma of [`SQLITE_PRAGMAS`] on one connection.
+async fn check_pragmas(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    for (name, _, expected) in SQLITE_PRAGMAS {
+        // SQL-SAFE: names from the constant SQLITE_PRAGMAS.
+        let sql = format!("PRAGMA {name}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?;
+        let found = match row.try_get::<String, _>(0) {
+            Ok(s) => s.to_ascii_lowercase(),
+            Err(_) => row.try_get::<i64, _>(0)?.to_string(),
+        };
+        if found != *expected {
+            return Err(StoreError::Pragma {
+                name,
+                found,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Turns a refused setting raised while a connection was opened back into its own error, so
+/// that the message names the setting.
+fn setting_error(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Configuration(inner) => match inner.downcast::<StoreError>() {
+            Ok(store) => *store,
+            Err(other) => StoreError::Database(sqlx::Error::Configuration(other)),
+        },
+        e => StoreError::Database(e),
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Each migration runs in its own transaction together with the row that records it, so a
 //! crash part-way leaves the previous version intact (PostgreSQL and SQLite both have
-//! transactional DDL). A database whose schema is newer than this build knows is refused.
+//! transactional DDL; `tests/it/crash.rs` kills `senco migrate` part-way to show it, SR-37).
+//! A database whose schema is newer than this build knows is refused, and so is one that
+//! records a migration this build does not have (another branch's, or a gap in the numbers).
 
 use sqlx::Row;
 
@@ -146,16 +148,30 @@ impl Store {
 
     /// Brings the schema up to date.
     pub async fn migrate(&self, now: time::OffsetDateTime) -> Result<MigrationReport> {
+        self.migrate_to(latest_version(), now).await
+    }
+
+    /// Brings the schema up to `target` and no further. Only tests call it with anything but
+    /// [`latest_version`], to build a database as an older Senco left it (SR-37).
+    pub async fn migrate_to(
+        &self,
+        target: i64,
+        now: time::OffsetDateTime,
+    ) -> Result<MigrationReport> {
         let current = self.schema_version().await?;
         let known = latest_version();
-        if current > known {
+        if current > known || target > known {
             return Err(StoreError::SchemaTooNew {
-                found: current,
+                found: current.max(target),
                 known,
             });
         }
+        self.check_recorded().await?;
         let mut applied = Vec::new();
-        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for m in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current && m.version <= target)
+        {
             let sql = match self.backend() {
                 Backend::Sqlite => m.sqlite,
                 Backend::Postgres => m.postgres,
@@ -179,8 +195,33 @@ impl Store {
         }
         Ok(MigrationReport {
             applied,
-            version: known,
+            version: target.max(current),
         })
+    }
+
+    /// Refuses a database that records a migration this build does not have: a version
+    /// missing from the sequence, or one whose name is not this build's migration of that
+    /// number (a database another branch of Senco migrated).
+    async fn check_recorded(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT version, name FROM senco_migrations ORDER BY version")
+            .fetch_all(self.pool())
+            .await?;
+        for (i, row) in rows.iter().enumerate() {
+            let version: i64 = row.try_get("version")?;
+            let name: String = row.try_get("name")?;
+            let expected = i as i64 + 1;
+            if version != expected {
+                return Err(StoreError::MissingMigration(expected));
+            }
+            match MIGRATIONS.iter().find(|m| m.version == version) {
+                Some(m) if m.name != name => {
+                    return Err(StoreError::UnknownMigration { version, name });
+                }
+                // Known, or newer than this build (which the callers report as too new).
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Refuses to serve a database whose schema is behind or ahead of this build.
@@ -190,6 +231,7 @@ impl Store {
         if found > known {
             return Err(StoreError::SchemaTooNew { found, known });
         }
+        self.check_recorded().await?;
         if found < known {
             return Err(StoreError::Malformed(format!(
                 "the database schema is at version {found}; run `senco migrate` to reach {known}"

@@ -122,7 +122,7 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{base}/{name}")
 }
 
-async fn admin_exec(url: &str, sql: String) {
+pub async fn admin_exec(url: &str, sql: String) {
     sqlx::any::install_default_drivers();
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
         .await

@@ -34,6 +34,9 @@ mod specialists;
 mod tenancy;
 // SR-02, SR-06: every matrix row through a real request, and what each role's responses hold.
 mod matrix;
+// SR-33, SR-34, SR-37: the real binary killed with -9 under writes and during migrations; the
+// SQLite settings on every connection; databases another Senco migrated are refused.
+mod crash;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
 // The SEN register (page, CSV, API) and a pupil's chronology.

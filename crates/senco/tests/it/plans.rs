@@ -10,7 +10,7 @@ use crate::helpers::*;
 both!(
     a_plan_needs_a_stage_and_a_review_date_within_the_limit,
     quality_checks_warn_without_blocking_and_status_follows_the_rules,
-    stale_edits_get_412_and_every_version_is_kept,
+    sr_38_two_people_saving_the_same_plan_never_overwrite_silently,
     a_review_moves_the_pupil_up_and_carries_unmet_targets_forward,
     parents_add_views_and_see_the_plan_in_plain_language,
     plan_pdfs_hold_the_targets_and_due_reviews_are_listed,
@@ -276,8 +276,10 @@ async fn quality_checks_warn_without_blocking_and_status_follows_the_rules(app: 
     );
 }
 
-async fn stale_edits_get_412_and_every_version_is_kept(app: &TestApp) {
+async fn sr_38_two_people_saving_the_same_plan_never_overwrite_silently(app: &TestApp) {
+    // Two sessions (the SENCO at two desks, or the SENCO and the head) both load version 1.
     let c = app.signed_in(SENCO_A).await;
+    let other = app.signed_in(SENCO_A).await;
     on_school_action(app, &c, &app.fx.p1).await;
     let id = c
         .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
@@ -293,7 +295,7 @@ async fn stale_edits_get_412_and_every_version_is_kept(app: &TestApp) {
             .status,
         200
     );
-    let stale = c
+    let stale = other
         .patch_json(
             &path,
             &json!({"nature": "Second, from an old copy"}),
@@ -303,25 +305,28 @@ async fn stale_edits_get_412_and_every_version_is_kept(app: &TestApp) {
     assert_eq!(stale.status, 412);
     assert_eq!(c.get(&path).await.json()["nature"], "First edit");
     // The page shows both versions and keeps what was typed.
-    let edit = c.get(&format!("/plans/{id}/edit")).await;
-    let token = c.csrf();
-    let _ = edit;
-    let r = c
-        .send(c.raw().post(c.url(&format!("/plans/{id}/edit"))).form(&[
-            ("csrf_token", token.as_str()),
-            ("version", "1"),
-            ("action", "save"),
-            ("starts_on_day", "2"),
-            ("starts_on_month", "11"),
-            ("starts_on_year", "2026"),
-            ("review_on_day", "26"),
-            ("review_on_month", "2"),
-            ("review_on_year", "2027"),
-            ("nature", "Typed over an old copy"),
-            ("target_count", "1"),
-            ("target_1_text", "Read 100 words"),
-            ("target_1_success", "Reads 90 of 100"),
-        ]))
+    let token = other.csrf();
+    let r = other
+        .send(
+            other
+                .raw()
+                .post(other.url(&format!("/plans/{id}/edit")))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("version", "1"),
+                    ("action", "save"),
+                    ("starts_on_day", "2"),
+                    ("starts_on_month", "11"),
+                    ("starts_on_year", "2026"),
+                    ("review_on_day", "26"),
+                    ("review_on_month", "2"),
+                    ("review_on_year", "2027"),
+                    ("nature", "Typed over an old copy"),
+                    ("target_count", "1"),
+                    ("target_1_text", "Read 100 words"),
+                    ("target_1_success", "Reads 90 of 100"),
+                ]),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(
