@@ -409,7 +409,8 @@ pub struct BodyReader<R: Read> {
     done: bool,
 }
 
-const DAMAGED: &str = "the backup is damaged, truncated or rearranged (an encrypted chunk failed its check)";
+const DAMAGED: &str =
+    "the backup is damaged, truncated or rearranged (an encrypted chunk failed its check)";
 
 impl<R: Read> BodyReader<R> {
     /// Reads the header and prepares to read the body. An encrypted backup needs `key`.
@@ -474,7 +475,11 @@ impl<R: Read> BodyReader<R> {
             self.pending.extend_from_slice(&tmp[..n]);
         }
         let last = self.pending.len() < want;
-        let take = if last { self.pending.len() } else { chunk + TAG };
+        let take = if last {
+            self.pending.len()
+        } else {
+            chunk + TAG
+        };
         if take < TAG {
             return Err(io::Error::new(io::ErrorKind::InvalidData, DAMAGED));
         }
@@ -602,8 +607,11 @@ mod tests {
         assert!(e.to_string().contains("wrong key"), "{e}");
         let e = open(&file, None).unwrap_err();
         assert!(e.to_string().contains("encrypted"), "{e}");
-        let e = open(b"SQLite format 3\0.....................................................", None)
-            .unwrap_err();
+        let e = open(
+            b"SQLite format 3\0.....................................................",
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("not a Senco backup"), "{e}");
     }
 

@@ -306,7 +306,7 @@ impl Store {
     pub async fn drop_everything(&self) -> Result<()> {
         match self.backend() {
             Backend::Postgres => {
-                let schema: String = sqlx::query("SELECT current_schema() AS s")
+                let schema: String = sqlx::query("SELECT current_schema()::text AS s")
                     .fetch_one(self.pool())
                     .await?
                     .try_get("s")?;

@@ -91,7 +91,14 @@ pub async fn run(
             if key.is_none() {
                 warn_unencrypted();
             }
-            let summary = backup(database_url, &file, key.as_ref(), system_clock().now(), actor).await?;
+            let summary = backup(
+                database_url,
+                &file,
+                key.as_ref(),
+                system_clock().now(),
+                actor,
+            )
+            .await?;
             let m = &summary.manifest;
             println!(
                 "Backed up {} tables ({} rows, {} uploaded files of {} bytes) to {} ({} bytes, {}).",
@@ -406,13 +413,7 @@ pub async fn backup(
             let uploads = senco_store::backup::uploads(&mut conn).await?;
             let version = senco_store::backup::schema_version(&mut conn).await?;
             sqlx::Connection::close(conn).await?;
-            (
-                Engine::Sqlite,
-                "sqlite-database",
-                version,
-                uploads,
-                tables,
-            )
+            (Engine::Sqlite, "sqlite-database", version, uploads, tables)
         }
         senco_store::Backend::Postgres => {
             let mut snapshot = store.export_snapshot().await?;
@@ -426,16 +427,15 @@ pub async fn backup(
                 .stdin(std::process::Stdio::null())
                 .stdout(file)
                 .stderr(std::process::Stdio::piped());
-            let dump = cmd
-                .spawn()
-                .context("could not run pg_dump (install postgresql-client, or set SENCO_PG_BIN_DIR)")?;
+            let dump = cmd.spawn().context(
+                "could not run pg_dump (install postgresql-client, or set SENCO_PG_BIN_DIR)",
+            )?;
             progress.step("counting and checksumming in the same snapshot");
-            let tables = senco_store::backup::digest_tables(
-                snapshot.conn(),
-                store.backend(),
-                |t| progress.message(format!("checksumming {t}")),
-            )
-            .await?;
+            let tables =
+                senco_store::backup::digest_tables(snapshot.conn(), store.backend(), |t| {
+                    progress.message(format!("checksumming {t}"))
+                })
+                .await?;
             let uploads = senco_store::backup::uploads(snapshot.conn()).await?;
             let version = senco_store::backup::schema_version(snapshot.conn()).await?;
             let output = dump.wait_with_output().await?;
@@ -443,13 +443,7 @@ pub async fn backup(
             if !output.status.success() {
                 return Err(tool_failed("pg_dump", output.status, &output.stderr));
             }
-            (
-                Engine::Postgres,
-                "pg_dump-custom",
-                version,
-                uploads,
-                tables,
-            )
+            (Engine::Postgres, "pg_dump-custom", version, uploads, tables)
         }
     };
     if schema_version > senco_store::migrate::latest_version() {
@@ -615,12 +609,17 @@ pub async fn restore(
                 std::fs::rename(&wal, format!("{}-wal", target.display()))?;
             }
             std::fs::rename(&temp, &target).with_context(|| {
-                format!("could not move the restored database to {}", target.display())
+                format!(
+                    "could not move the restored database to {}",
+                    target.display()
+                )
             })?;
             temps.0.clear();
             sync_dir(&target);
             let store = super::open(target_url).await?;
-            store.audit(&super::cli_event(actor, "database", "restore")).await?;
+            store
+                .audit(&super::cli_event(actor, "database", "restore"))
+                .await?;
             store.close().await;
             Ok(Restored { manifest })
         }
@@ -651,16 +650,17 @@ pub async fn restore(
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped());
-            let output = cmd
-                .output()
-                .await
-                .context("could not run pg_restore (install postgresql-client, or set SENCO_PG_BIN_DIR)")?;
+            let output = cmd.output().await.context(
+                "could not run pg_restore (install postgresql-client, or set SENCO_PG_BIN_DIR)",
+            )?;
             if !output.status.success() {
                 return Err(tool_failed("pg_restore", output.status, &output.stderr));
             }
             progress.step("checking the restored database");
             check_restored(&store, &manifest).await?;
-            store.audit(&super::cli_event(actor, "database", "restore")).await?;
+            store
+                .audit(&super::cli_event(actor, "database", "restore"))
+                .await?;
             store.close().await;
             Ok(Restored { manifest })
         }
@@ -774,7 +774,10 @@ async fn check_restored(store: &Store, manifest: &Manifest) -> anyhow::Result<()
 pub fn compare_tables(manifest: &[TableDigest], found: &[TableDigest]) -> anyhow::Result<()> {
     for want in manifest {
         let Some(got) = found.iter().find(|t| t.name == want.name) else {
-            bail!("table {} is in the backup's manifest but not in the restored database", want.name);
+            bail!(
+                "table {} is in the backup's manifest but not in the restored database",
+                want.name
+            );
         };
         if got.rows != want.rows {
             bail!(
@@ -964,9 +967,11 @@ impl Scratch {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Scratch::Postgres { admin, name } => {
-                if let Err(e) =
-                    admin_exec(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await
+                if let Err(e) = admin_exec(
+                    &admin,
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                )
+                .await
                 {
                     eprintln!("warning: could not drop the scratch database {name}: {e:#}");
                 }
@@ -1097,7 +1102,10 @@ async fn boot_and_sign_in(
 ) -> Result<(), (&'static str, anyhow::Error)> {
     let boot = |e: anyhow::Error| ("boot", e);
     let store = super::open(url).await.map_err(boot)?;
-    store.migrate(clock.now()).await.map_err(|e| boot(e.into()))?;
+    store
+        .migrate(clock.now())
+        .await
+        .map_err(|e| boot(e.into()))?;
     let password = senco_web::auth::random_token();
     let email = format!(
         "restore-drill-{}@drill.invalid",
