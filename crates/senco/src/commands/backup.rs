@@ -512,9 +512,9 @@ pub async fn backup(
 async fn copy_connection(path: &Path) -> anyhow::Result<sqlx::AnyConnection> {
     sqlx::any::install_default_drivers();
     let url = format!("{}?mode=ro", sqlite_url(path));
-    Ok(<sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+    <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
         .await
-        .context("could not open the copy of the database")?)
+        .context("could not open the copy of the database")
 }
 
 /// The size and SHA-256 of a file.
