@@ -273,7 +273,27 @@ pub struct Manifest {
     pub payload: Payload,
     pub uploads: UploadsNote,
     /// Every table's row count and checksum, in the snapshot the payload was taken from.
-    pub tables: Vec<senco_store::backup::TableDigest>,
+    pub tables: Vec<TableEntry>,
+}
+
+/// A table's row count and checksum, as the manifest writes them (the file format's own
+/// type, converted from the store's).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableEntry {
+    pub name: String,
+    pub rows: i64,
+    /// SHA-256 of the table's column names and sorted row digests, lower-case hex.
+    pub sha256: String,
+}
+
+impl From<senco_store::backup::TableDigest> for TableEntry {
+    fn from(t: senco_store::backup::TableDigest) -> Self {
+        TableEntry {
+            name: t.name,
+            rows: t.rows,
+            sha256: t.sha256,
+        }
+    }
 }
 
 /// The payload's kind, size and checksum.

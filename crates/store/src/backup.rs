@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use crate::{Backend, Result, Store, StoreError, Tx, flag, get_flag, new_id, parse_ts, ts};
 
 /// One table's row count and checksum.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableDigest {
     pub name: String,
     pub rows: i64,
@@ -27,7 +27,7 @@ pub struct TableDigest {
 }
 
 /// The uploaded files held in the database (specialists' reports).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Uploads {
     pub count: i64,
     pub bytes: i64,

@@ -29,8 +29,8 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::backup_file::{
-    BodyReader, BodyWriter, Engine, Key, Manifest, Payload, UploadsNote, create_private,
-    read_header, read_manifest, truncated, write_manifest,
+    BodyReader, BodyWriter, Engine, Key, Manifest, Payload, TableEntry, UploadsNote,
+    create_private, read_header, read_manifest, truncated, write_manifest,
 };
 use crate::cli::{BackupCommand, DrillArgs, RestoreArgs};
 use crate::startup::{Application, ServerConfig, system_clock};
@@ -470,7 +470,7 @@ pub async fn backup(
             count: uploads.count,
             bytes: uploads.bytes,
         },
-        tables,
+        tables: tables.into_iter().map(TableEntry::from).collect(),
     };
     let key_copy = key.map(|k| Key::parse(&k.to_hex())).transpose()?;
     let (payload_c, partial_c, out_c) = (payload_path.clone(), partial.clone(), out.to_path_buf());
@@ -771,7 +771,7 @@ async fn check_restored(store: &Store, manifest: &Manifest) -> anyhow::Result<()
 }
 
 /// Compares the restored tables with the manifest, naming the first table that differs.
-pub fn compare_tables(manifest: &[TableDigest], found: &[TableDigest]) -> anyhow::Result<()> {
+pub fn compare_tables(manifest: &[TableEntry], found: &[TableDigest]) -> anyhow::Result<()> {
     for want in manifest {
         let Some(got) = found.iter().find(|t| t.name == want.name) else {
             bail!(
