@@ -372,6 +372,12 @@ pub async fn backup(
     now: OffsetDateTime,
     actor: Option<&str>,
 ) -> anyhow::Result<BackupSummary> {
+    if engine_of(database_url)? == Engine::Sqlite {
+        let path = sqlite_path(database_url)?;
+        if !path.exists() {
+            bail!("there is no database at {}", path.display());
+        }
+    }
     let store = super::open(database_url).await?;
     let store = &store;
     let progress = Progress::new(3);
@@ -614,7 +620,8 @@ pub async fn restore(
                     target.display()
                 )
             })?;
-            temps.0.clear();
+            // The moved file is no longer temporary; its shared-memory index still is.
+            temps.0 = vec![PathBuf::from(format!("{}-shm", temp.display()))];
             sync_dir(&target);
             let store = super::open(target_url).await?;
             store

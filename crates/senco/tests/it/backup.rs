@@ -593,3 +593,34 @@ fn rewrite_manifest(
     std::io::copy(&mut body, &mut w).unwrap();
     w.finish().unwrap().flush().unwrap();
 }
+
+#[test]
+fn backup_and_restore_have_help_and_say_where_a_backup_goes() {
+    for args in [
+        &["backup", "--help"][..],
+        &["backup", "keygen", "--help"],
+        &["backup", "drill", "--help"],
+        &["backup", "drills", "--help"],
+        &["restore", "--help"],
+    ] {
+        let o = senco_cli(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("--database-url"), "{args:?}");
+    }
+    assert!(text(&senco_cli(&["restore", "--help"])).contains("--drill"));
+    let o = senco_cli(&["backup", "--database-url", "sqlite:///nonexistent/senco.db"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("say where to write the backup"),
+        "{}",
+        text(&o)
+    );
+    let o = senco_cli(&[
+        "backup",
+        "--database-url",
+        "sqlite:///nonexistent/senco.db",
+        "/tmp/never-written.senco",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no database at"), "{}", text(&o));
+}
