@@ -57,6 +57,13 @@ if ! command -v pdftotext >/dev/null 2>&1; then
   as_root apt-get install -y -qq poppler-utils >/dev/null
 fi
 
+if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
+  step "postgresql-client (pg_dump and pg_restore back up and restore PostgreSQL, SR-35/SR-36)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq postgresql-client >/dev/null
+fi
+
 step "Rust tests (unit, property and integration)"
 run_tests cargo test --workspace --locked
 

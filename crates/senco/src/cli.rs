@@ -191,6 +191,89 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Back up the database into one file (encrypted when a backup key is configured), make a
+    /// backup key, or test restores (docs/backups.md).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(flatten)]
+        key: BackupKeyArg,
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        /// The backup file to write (it must not exist yet).
+        file: Option<PathBuf>,
+    },
+    /// Restore a backup into a database and check it against its manifest; with --drill,
+    /// test the restore on a scratch copy instead.
+    Restore(RestoreArgs),
+}
+
+/// The backup key.
+#[derive(Debug, Clone, Args)]
+pub struct BackupKeyArg {
+    /// A file holding the backup key (64 hex digits, or base64 of 32 bytes; `senco backup
+    /// keygen` makes one). Without it, backups are NOT encrypted.
+    #[arg(long, global = true, env = "SENCO_BACKUP_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// `senco backup ...`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write a new random backup key to FILE, readable by its owner only (an existing file
+    /// is never replaced).
+    Keygen { file: PathBuf },
+    /// Test a restore: restore FILE into a scratch database, check it, start Senco on it and
+    /// sign in, then store the report in this database (the same as `senco restore --drill`).
+    Drill(DrillArgs),
+    /// List the restore drills run so far, newest first.
+    Drills {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+/// A restore drill's settings.
+#[derive(Debug, Clone, Args)]
+pub struct DrillArgs {
+    /// The backup file.
+    pub file: PathBuf,
+    /// The recovery time objective in minutes: a drill that takes longer fails.
+    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = crate::commands::backup::DEFAULT_RTO_MINUTES)]
+    pub rto_minutes: u64,
+    /// PostgreSQL: a database URL on the server where the scratch database is created and
+    /// dropped (by default the live database's server).
+    #[arg(long, env = "SENCO_DRILL_SCRATCH_URL")]
+    pub scratch_url: Option<String>,
+}
+
+/// `senco restore`'s arguments.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub db: Database,
+    #[command(flatten)]
+    pub actor: ActorArg,
+    #[command(flatten)]
+    pub key: BackupKeyArg,
+    /// The backup file.
+    pub file: PathBuf,
+    /// Replace the target database even though it is not empty (stop Senco first).
+    #[arg(long, conflicts_with = "drill")]
+    pub force: bool,
+    /// Test the restore instead: restore into a scratch database, check it, start Senco on
+    /// it and sign in; --database-url is then the live database, where the report is kept.
+    #[arg(long)]
+    pub drill: bool,
+    /// With --drill: the recovery time objective in minutes.
+    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = crate::commands::backup::DEFAULT_RTO_MINUTES)]
+    pub rto_minutes: u64,
+    /// With --drill on PostgreSQL: where the scratch database is made (see `backup drill`).
+    #[arg(long, env = "SENCO_DRILL_SCRATCH_URL")]
+    pub scratch_url: Option<String>,
 }
 
 /// `senco export ...`

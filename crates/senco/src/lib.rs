@@ -3,6 +3,7 @@
 //! This crate is glue. It turns flags and `SENCO_*` variables into configuration, opens the
 //! store, and calls into the other crates. Nothing depends on it.
 
+pub mod backup_file;
 pub mod cli;
 pub mod commands;
 pub mod mail;

@@ -9,6 +9,7 @@
 //! unscoped lookup of a pupil is exported.
 
 pub mod audit;
+pub mod backup;
 pub mod census;
 pub mod ctf;
 pub mod imports;

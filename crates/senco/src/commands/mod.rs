@@ -1,6 +1,7 @@
 //! The commands, one module each.
 
 pub mod audit;
+pub mod backup;
 pub mod demo;
 mod demo_provision;
 pub mod export;
@@ -83,6 +84,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.require_current_schema().await?;
             export::run(&store, actor.actor.as_deref(), command).await
         }
+        Command::Backup {
+            db,
+            actor,
+            key,
+            command,
+            file,
+        } => {
+            backup::run(
+                &db.database_url,
+                actor.actor.as_deref(),
+                key.key_file.as_deref(),
+                command,
+                file,
+            )
+            .await
+        }
+        Command::Restore(args) => backup::run_restore(args).await,
     }
 }
 

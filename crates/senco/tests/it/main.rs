@@ -18,6 +18,8 @@ mod auth;
 mod two_factor;
 // SR-07: one school's data never reaches another's accounts (a canary crawl).
 mod canary;
+// SR-35, SR-36: backups under load, encryption, restores checked against the manifest, drills.
+mod backup;
 // The command line.
 mod cli;
 // Pages: searching, the pupil page, forms that keep what was typed.
