@@ -127,6 +127,27 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Fill a new database with a synthetic local authority (for load tests): schools,
+    /// pupils, SEN records, plans, provision, audit rows. Prints a few sign-ins.
+    Generate {
+        #[command(flatten)]
+        db: Database,
+        /// Number of schools.
+        #[arg(long, default_value_t = 150)]
+        schools: usize,
+        /// Number of pupils (about; classes are filled to whole sizes).
+        #[arg(long, default_value_t = 100_000)]
+        pupils: usize,
+        /// Seed of the made-up data: the same seed gives the same pupils and UPNs.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Replace an existing demo or generated database (real data is never replaced).
+        #[arg(long)]
+        force: bool,
+        /// Print the sign-ins as JSON (for scripts and tests).
+        #[arg(long)]
+        json: bool,
+    },
     /// Bring the database schema up to date.
     Migrate {
         #[command(flatten)]

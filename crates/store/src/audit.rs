@@ -85,7 +85,7 @@ pub fn row_hash(prev: &str, e: &AuditRecord) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn record_of(e: &AuditEvent) -> AuditRecord {
+pub(crate) fn record_of(e: &AuditEvent) -> AuditRecord {
     AuditRecord {
         at: e.at,
         request_id: e.request_id.clone(),
@@ -266,7 +266,7 @@ impl Store {
     }
 }
 
-fn tx_backend(tx: &mut Tx) -> crate::Backend {
+pub(crate) fn tx_backend(tx: &mut Tx) -> crate::Backend {
     match tx.backend_name() {
         "PostgreSQL" => crate::Backend::Postgres,
         _ => crate::Backend::Sqlite,

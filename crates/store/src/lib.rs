@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod census;
 pub mod ctf;
 pub mod imports;

@@ -12,6 +12,7 @@
 //! for drama.
 
 mod calendar;
+pub mod generate;
 mod names;
 mod plan;
 mod registry;
@@ -173,8 +174,7 @@ pub struct ContactSpec {
 
 /// Options for generating a large dataset (`senco generate`).
 ///
-/// Only the demo dataset is generated at present; this type fixes the shape
-/// of the options for the command that will use it.
+/// See [`generate::generate`].
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
     /// Number of schools.

@@ -152,9 +152,29 @@ fn initial_classes(nursery: bool, size: usize) -> Vec<GroupPlan> {
         .collect()
 }
 
+/// Primary classes `RA`, `RB`, `3A`, ... with `forms` classes per year, Reception to Year 6.
+pub(crate) fn lettered_classes(forms: usize, size: usize) -> Vec<GroupPlan> {
+    let mut groups = Vec::new();
+    for year in primary_years(false) {
+        for letter in (b'A'..).take(forms) {
+            groups.push(GroupPlan {
+                year,
+                name: Some(format!("{}{}", year_code(year), char::from(letter))),
+                size,
+            });
+        }
+    }
+    groups
+}
+
 /// Secondary tutor groups `7A`, `7B`, ... with `forms` groups per year in
 /// Years 7-11 and `sixth` groups per year in Years 12-13.
-fn tutor_groups(forms: usize, size: usize, sixth: usize, sixth_size: usize) -> Vec<GroupPlan> {
+pub(crate) fn tutor_groups(
+    forms: usize,
+    size: usize,
+    sixth: usize,
+    sixth_size: usize,
+) -> Vec<GroupPlan> {
     let mut groups = Vec::new();
     for (years, count, size) in [(7..=11u8, forms, size), (12..=13u8, sixth, sixth_size)] {
         for n in years {

@@ -67,7 +67,7 @@ fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Opens the database, replacing a previous demo database when `force` is given.
-async fn fresh_store(url: &str, force: bool) -> anyhow::Result<Store> {
+pub(crate) async fn fresh_store(url: &str, force: bool) -> anyhow::Result<Store> {
     let store = open(url).await?;
     store.migrate(system_clock().now()).await?;
     if store.is_empty().await? {

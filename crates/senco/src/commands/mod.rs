@@ -5,6 +5,7 @@ pub mod backup;
 pub mod demo;
 mod demo_provision;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod record;
 pub mod settings;
@@ -33,6 +34,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             seed,
         } => demo::run(&db.database_url, &serve, force, no_serve, json, seed).await,
+        Command::Generate {
+            db,
+            schools,
+            pupils,
+            seed,
+            force,
+            json,
+        } => {
+            let opts = senco_synth::GenerateOptions {
+                schools,
+                pupils,
+                seed,
+            };
+            generate::run(&db.database_url, &opts, force, json).await
+        }
         Command::Migrate { db, grant_to } => {
             let store = open(&db.database_url).await?;
             let report = store.migrate(system_clock().now()).await?;

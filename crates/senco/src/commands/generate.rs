@@ -1,0 +1,1275 @@
+//! `senco generate`: a synthetic local authority (150 schools, 100,000 pupils by default)
+//! for load tests. The data comes from `senco_synth::generate`; it is written with the
+//! store's bulk loader (`senco_store::bulk`: multi-row statements in one transaction per
+//! phase), with one audit row per record made, chained as usual.
+//!
+//! The database must be empty, or a demo or generated database with `--force` (as for
+//! `senco demo`). Every account shares one passphrase, printed with a few sign-ins.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use senco_domain::Date;
+use senco_domain::calendar::london_date;
+use senco_domain::framework::Stage;
+use senco_domain::person::Passphrase;
+use senco_domain::role::Role;
+use senco_store::Store;
+use senco_store::audit::AuditEvent;
+use senco_store::bulk::{Rows, plan_snapshot, pupil_search_text};
+use senco_store::plans::{PlanFields, PlanProvision, PlanTarget};
+use senco_store::pupils::PupilFields;
+use senco_store::record::Val;
+use senco_store::schools::NewSchool;
+use senco_store::users::NewUser;
+use senco_store::{ds, new_id, ts};
+use senco_synth::GenerateOptions;
+use senco_synth::generate::{PROVISION_CATALOGUE, generate};
+use senco_web::auth::{hash_passphrase, random_token};
+use time::Duration;
+
+use super::demo::{Account, SamplePupil, Summary};
+use crate::startup::system_clock;
+
+/// One progress bar for a phase, on standard error when it is a terminal.
+struct Phase(
+    Option<indicatif::ProgressBar>,
+    &'static str,
+    std::time::Instant,
+);
+
+impl Phase {
+    fn new(len: u64, name: &'static str) -> Self {
+        let started = std::time::Instant::now();
+        if !std::io::stderr().is_terminal() {
+            return Phase(None, name, started);
+        }
+        let bar = indicatif::ProgressBar::new(len);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:14} [{bar:30}] {pos}/{len} {elapsed}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(name);
+        Phase(Some(bar), name, started)
+    }
+    fn inc(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+    fn done(self) {
+        if let Some(b) = self.0 {
+            b.finish();
+        }
+        eprintln!("{}: {:.1} s", self.1, self.2.elapsed().as_secs_f64());
+    }
+}
+
+fn t(s: &str) -> Val {
+    Val::Text(Some(s.to_string()))
+}
+fn ot(s: Option<&str>) -> Val {
+    Val::Text(s.map(str::to_string))
+}
+fn d(x: Date) -> Val {
+    Val::Text(Some(ds(x)))
+}
+fn i(x: i64) -> Val {
+    Val::Int(Some(x))
+}
+fn null_text() -> Val {
+    Val::Text(None)
+}
+
+const USERS: &[&str] = &[
+    "id",
+    "email",
+    "name",
+    "role",
+    "school_id",
+    "la_id",
+    "password_hash",
+    "must_change_password",
+    "created_at",
+    "updated_at",
+];
+
+fn user_row(
+    id: &str,
+    email: &str,
+    name: &str,
+    role: Role,
+    school: Option<&str>,
+    hash: &str,
+    now: &str,
+) -> Vec<Val> {
+    vec![
+        t(id),
+        t(email),
+        t(name),
+        t(role.as_str()),
+        ot(school),
+        null_text(),
+        t(hash),
+        i(0),
+        t(now),
+        t(now),
+    ]
+}
+
+/// Runs `senco generate`.
+pub async fn run(url: &str, opts: &GenerateOptions, force: bool, json: bool) -> anyhow::Result<()> {
+    let store = super::demo::fresh_store(url, force).await?;
+    let started = std::time::Instant::now();
+    let summary = seed(&store, opts).await?;
+    store.close().await;
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "Generated {} schools and {} pupils (all made up) in {:.1} s.",
+            summary.schools,
+            summary.pupils,
+            started.elapsed().as_secs_f64()
+        );
+        println!("Every account uses the passphrase: {}", summary.passphrase);
+        println!("Staff two-factor key: {}", summary.totp_secret);
+        for a in &summary.accounts {
+            println!(
+                "  {:<18} {:<46} {}",
+                a.role,
+                a.email,
+                a.school_name.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes a generated authority into an empty, migrated database.
+pub async fn seed(store: &Store, opts: &GenerateOptions) -> anyhow::Result<Summary> {
+    let now_t = system_clock().now();
+    let today = london_date(now_t);
+    let now = ts(now_t);
+    let making = std::time::Instant::now();
+    let data = generate(today, opts);
+    eprintln!("made up: {:.1} s", making.elapsed().as_secs_f64());
+    let la = &data.dataset.authorities[0];
+    let passphrase = format!("senco-demo-{}", &random_token()[..10]);
+    let hash =
+        hash_passphrase(&Passphrase::parse(&passphrase).map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    let mut accounts: Vec<Account> = Vec::new();
+    let mut samples = Vec::new();
+    let mut audit: Vec<AuditEvent> = Vec::new();
+    let event = |school: &str, pupil: Option<&str>, record_type: &'static str, id: &str| {
+        let mut e = super::cli_event(None, record_type, "create");
+        e.at = now_t;
+        e.school_id = Some(school.to_string());
+        e.pupil_id = pupil.map(str::to_string);
+        e.record_id = Some(id.to_string());
+        e
+    };
+
+    // Phase 1: the authority, its schools, staff, classes and catalogues.
+    let bar = Phase::new(la.schools.len() as u64, "schools");
+    let mut tx = store.begin().await?;
+    Store::set_setting(&mut tx, "demo", "true").await?;
+    let new_user = |email, name, role, school_id, la_id| NewUser {
+        email,
+        name,
+        role,
+        school_id,
+        la_id,
+        password_hash: Some(hash.as_str()),
+        must_change_password: false,
+    };
+    for admin in &data.dataset.admins {
+        Store::insert_user(
+            &mut tx,
+            &new_user(&admin.email, &admin.name, Role::Admin, None, None),
+            now_t,
+        )
+        .await?;
+        accounts.push(account(
+            Role::Admin,
+            &admin.email,
+            &admin.name,
+            &passphrase,
+            None,
+        ));
+    }
+    let la_id = Store::insert_authority(
+        &mut tx,
+        &format!("{:03}", la.code),
+        &la.name,
+        la.country,
+        now_t,
+    )
+    .await?;
+    for term in &la.terms {
+        Store::insert_term(&mut tx, &la_id, None, *term).await?;
+    }
+    for o in &la.officers {
+        Store::insert_user(
+            &mut tx,
+            &new_user(&o.email, &o.name, Role::LaOfficer, None, Some(&la_id)),
+            now_t,
+        )
+        .await?;
+        accounts.push(account(
+            Role::LaOfficer,
+            &o.email,
+            &o.name,
+            &passphrase,
+            None,
+        ));
+    }
+    let mut specialists = Vec::new();
+    for sp in &la.specialists {
+        let id = Store::insert_user(
+            &mut tx,
+            &new_user(&sp.email, &sp.name, Role::Specialist, None, None),
+            now_t,
+        )
+        .await?;
+        specialists.push((id, sp.name.clone(), sp.email.clone()));
+    }
+    if let Some((_, name, email)) = specialists.first() {
+        accounts.push(account(Role::Specialist, email, name, &passphrase, None));
+    }
+    struct SchoolIds {
+        id: String,
+        staff: Vec<String>,
+        groups: Vec<String>,
+        provisions: Vec<String>,
+        agencies: Vec<(String, String)>,
+        senco: Option<String>,
+    }
+    let mut schools = Vec::new();
+    let mut users = Rows::new("users", USERS);
+    let mut groups = Rows::new(
+        "reg_groups",
+        &["id", "school_id", "name", "year_code", "teacher_user_id"],
+    );
+    let mut provisions = Rows::new(
+        "provisions",
+        &[
+            "id",
+            "school_id",
+            "name",
+            "kind",
+            "area",
+            "staff_role",
+            "group_size",
+            "sessions_per_week",
+            "minutes_per_session",
+            "cost_basis",
+            "cost_pence",
+            "active",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut agencies = Rows::new(
+        "agencies",
+        &["id", "school_id", "kind", "name", "email", "created_at"],
+    );
+    let mut people = Rows::new(
+        "agency_people",
+        &[
+            "id",
+            "agency_id",
+            "school_id",
+            "name",
+            "role",
+            "email",
+            "user_id",
+            "created_at",
+        ],
+    );
+    for (k, school) in la.schools.iter().enumerate() {
+        let school_id = Store::insert_school(
+            &mut tx,
+            &NewSchool {
+                la_id: &la_id,
+                urn: &school.urn.to_string(),
+                estab_number: &format!("{:04}", school.estab),
+                name: &school.name,
+                phase: school.phase,
+                country: la.country,
+                maintained: school.maintained,
+            },
+            now_t,
+        )
+        .await?;
+        for (framework, since) in &school.frameworks {
+            Store::insert_school_framework(&mut tx, &school_id, *framework, *since).await?;
+        }
+        for closure in &school.closures {
+            Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day").await?;
+        }
+        let mut staff = Vec::new();
+        let mut seen_roles = Vec::new();
+        for s in &school.staff {
+            let id = new_id();
+            users.push(user_row(
+                &id,
+                &s.person.email,
+                &s.person.name,
+                s.role,
+                Some(&school_id),
+                &hash,
+                &now,
+            ));
+            if k == 0 && !seen_roles.contains(&s.role) {
+                seen_roles.push(s.role);
+                accounts.push(account(
+                    s.role,
+                    &s.person.email,
+                    &s.person.name,
+                    &passphrase,
+                    Some((school.urn, school.name.clone())),
+                ));
+            }
+            staff.push(id);
+        }
+        let senco = school
+            .staff
+            .iter()
+            .position(|s| s.role == Role::Senco)
+            .map(|p| staff[p].clone());
+        let ta = school
+            .staff
+            .iter()
+            .position(|s| s.role == Role::TeachingAssistant)
+            .map(|p| staff[p].clone());
+        let mut group_ids = Vec::new();
+        for g in &school.reg_groups {
+            let id = new_id();
+            groups.push(vec![
+                t(&id),
+                t(&school_id),
+                t(&g.name),
+                i(i64::from(g.year.code())),
+                ot(g.teacher.and_then(|x| staff.get(x)).map(String::as_str)),
+            ]);
+            group_ids.push(id);
+        }
+        let mut provision_ids = Vec::new();
+        for (name, kind, area, per_week, minutes) in PROVISION_CATALOGUE {
+            let id = new_id();
+            provisions.push(vec![
+                t(&id),
+                t(&school_id),
+                t(name),
+                t(kind),
+                t(area),
+                t("Teaching assistant"),
+                i(if *kind == "one_to_one" { 1 } else { 4 }),
+                i(*per_week),
+                i(*minutes),
+                t("staff_time"),
+                i(1650),
+                i(1),
+                i(1),
+                t(&now),
+                t(&now),
+            ]);
+            provision_ids.push(id);
+        }
+        let _ = ta;
+        let mut agency_ids = Vec::new();
+        for (n, (kind, label, role)) in [
+            (
+                "educational_psychology",
+                "Fernshire Educational Psychology Service",
+                "Educational psychologist",
+            ),
+            (
+                "speech_and_language_therapy",
+                "Fernshire Speech and Language Therapy",
+                "Speech and language therapist",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = new_id();
+            agencies.push(vec![
+                t(&id),
+                t(&school_id),
+                t(kind),
+                t(label),
+                null_text(),
+                t(&now),
+            ]);
+            let person = new_id();
+            let (user_id, name, email) = specialists.get(n).cloned().unwrap_or_default();
+            people.push(vec![
+                t(&person),
+                t(&id),
+                t(&school_id),
+                t(&name),
+                t(role),
+                t(&email),
+                ot((!user_id.is_empty()).then_some(user_id.as_str())),
+                t(&now),
+            ]);
+            agency_ids.push((id, person));
+        }
+        schools.push(SchoolIds {
+            id: school_id,
+            staff,
+            groups: group_ids,
+            provisions: provision_ids,
+            agencies: agency_ids,
+            senco,
+        });
+        bar.inc();
+    }
+    for rows in [
+        &mut users,
+        &mut groups,
+        &mut provisions,
+        &mut agencies,
+        &mut people,
+    ] {
+        Store::bulk_insert(&mut tx, rows).await?;
+    }
+    senco_store::commit(tx).await?;
+    bar.done();
+
+    // Phase 2: pupils, enrolments, teaching links, contacts and parent accounts.
+    let bar = Phase::new(la.schools.len() as u64, "pupils");
+    let mut tx = store.begin().await?;
+    let mut pupils = Rows::new(
+        "pupils",
+        &[
+            "id",
+            "school_id",
+            "upn",
+            "former_upn",
+            "legal_forename",
+            "legal_surname",
+            "preferred_forename",
+            "preferred_surname",
+            "date_of_birth",
+            "sex",
+            "reg_group_id",
+            "looked_after",
+            "eal",
+            "fsm",
+            "correspondence_language",
+            "search_text",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut enrolments = Rows::new(
+        "enrolments",
+        &["id", "pupil_id", "school_id", "starts_on", "created_at"],
+    );
+    let mut teaching = Rows::new(
+        "teaching_assignments",
+        &["id", "school_id", "user_id", "pupil_id"],
+    );
+    let mut contacts = Rows::new(
+        "contacts",
+        &[
+            "id",
+            "pupil_id",
+            "school_id",
+            "name",
+            "relationship",
+            "parental_responsibility",
+            "restricted",
+            "email",
+            "phone",
+            "user_id",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut parents = Rows::new("users", USERS);
+    let mut parent_ids: HashMap<String, String> = HashMap::new();
+    let mut pupil_ids: Vec<Vec<String>> = Vec::new();
+    let mut pupil_count = 0;
+    for (k, school) in la.schools.iter().enumerate() {
+        let ids = &schools[k];
+        let mut these = Vec::with_capacity(school.pupils.len());
+        for (n, p) in school.pupils.iter().enumerate() {
+            let id = new_id();
+            let fields = PupilFields {
+                upn: p.upn.as_ref().map(|u| u.as_str().to_string()),
+                former_upn: p.former_upn.as_ref().map(|u| u.as_str().to_string()),
+                legal_forename: p.legal_forename.clone(),
+                legal_surname: p.legal_surname.clone(),
+                preferred_forename: p.preferred_forename.clone(),
+                preferred_surname: p.preferred_surname.clone(),
+                date_of_birth: p.dob,
+                sex: p.sex,
+                year_override: None,
+                reg_group_id: p.reg_group.and_then(|g| ids.groups.get(g)).cloned(),
+                looked_after: p.looked_after,
+                eal: p.eal,
+                fsm: p.fsm,
+                language: p.language,
+            };
+            pupils.push(vec![
+                t(&id),
+                t(&ids.id),
+                Val::Text(fields.upn.clone()),
+                Val::Text(fields.former_upn.clone()),
+                t(&fields.legal_forename),
+                t(&fields.legal_surname),
+                Val::Text(fields.preferred_forename.clone()),
+                Val::Text(fields.preferred_surname.clone()),
+                d(p.dob),
+                t(p.sex.code()),
+                Val::Text(fields.reg_group_id.clone()),
+                i(p.looked_after.into()),
+                i(p.eal.into()),
+                i(p.fsm.into()),
+                t(p.language.as_str()),
+                t(&pupil_search_text(&fields)),
+                i(1),
+                t(&now),
+                t(&now),
+            ]);
+            enrolments.push(vec![
+                t(&new_id()),
+                t(&id),
+                t(&ids.id),
+                d(p.enrolled_on),
+                t(&now),
+            ]);
+            for s in &p.taught_by {
+                if let Some(u) = ids.staff.get(*s) {
+                    teaching.push(vec![t(&new_id()), t(&ids.id), t(u), t(&id)]);
+                }
+            }
+            for c in &p.contacts {
+                let user_id = match (&c.email, c.account) {
+                    (Some(email), true) => Some(match parent_ids.get(email) {
+                        Some(u) => u.clone(),
+                        None => {
+                            let u = new_id();
+                            parents.push(user_row(
+                                &u,
+                                email,
+                                &c.name,
+                                Role::Parent,
+                                None,
+                                &hash,
+                                &now,
+                            ));
+                            if k == 0 && !accounts.iter().any(|a| a.role == Role::Parent.as_str()) {
+                                accounts.push(account(
+                                    Role::Parent,
+                                    email,
+                                    &c.name,
+                                    &passphrase,
+                                    Some((school.urn, school.name.clone())),
+                                ));
+                            }
+                            parent_ids.insert(email.clone(), u.clone());
+                            u
+                        }
+                    }),
+                    _ => None,
+                };
+                contacts.push(vec![
+                    t(&new_id()),
+                    t(&id),
+                    t(&ids.id),
+                    t(&c.name),
+                    t(&c.relationship),
+                    i(c.parental_responsibility.into()),
+                    i(c.restricted.into()),
+                    ot(c.email.as_deref()),
+                    ot(c.phone.as_deref()),
+                    ot(user_id.as_deref()),
+                    t(&now),
+                    t(&now),
+                ]);
+            }
+            audit.push(event(&ids.id, Some(&id), "pupil", &id));
+            if k == 0 && n < 3 {
+                samples.push(SamplePupil {
+                    id: id.clone(),
+                    school_urn: school.urn,
+                    legal_forename: p.legal_forename.clone(),
+                    legal_surname: p.legal_surname.clone(),
+                    upn: fields.upn.clone(),
+                });
+            }
+            these.push(id);
+            pupil_count += 1;
+        }
+        for rows in [
+            &mut pupils,
+            &mut enrolments,
+            &mut teaching,
+            &mut parents,
+            &mut contacts,
+        ] {
+            Store::bulk_insert(&mut tx, rows).await?;
+        }
+        pupil_ids.push(these);
+        bar.inc();
+    }
+    senco_store::commit(tx).await?;
+    bar.done();
+
+    // Phase 3: the SEN register and everything hanging from it.
+    let bar = Phase::new(la.schools.len() as u64, "SEN records");
+    let mut tx = store.begin().await?;
+    let mut concerns = Rows::new(
+        "concerns",
+        &[
+            "id",
+            "pupil_id",
+            "school_id",
+            "raised_by",
+            "raised_on",
+            "framework",
+            "areas",
+            "details",
+            "triggers",
+            "tried",
+            "result",
+            "status",
+            "triaged_by",
+            "triaged_at",
+            "outcome_reason",
+            "stage_change_id",
+            "version",
+            "recorded_at",
+        ],
+    );
+    let mut changes = Rows::new(
+        "stage_changes",
+        &[
+            "id",
+            "seq",
+            "pupil_id",
+            "school_id",
+            "framework",
+            "stage",
+            "effective_on",
+            "reason",
+            "decided_by",
+            "decided_with",
+            "specialists",
+            "imported",
+            "recorded_by",
+            "recorded_at",
+        ],
+    );
+    let mut told = Rows::new(
+        "parent_notifications",
+        &[
+            "id",
+            "stage_change_id",
+            "pupil_id",
+            "school_id",
+            "informed_on",
+            "method",
+            "recorded_by",
+            "recorded_at",
+        ],
+    );
+    let mut current = Rows::new(
+        "current_stages",
+        &[
+            "pupil_id",
+            "school_id",
+            "framework",
+            "stage",
+            "since",
+            "stage_change_id",
+        ],
+    );
+    let mut needs = Rows::new(
+        "needs",
+        &[
+            "id",
+            "pupil_id",
+            "school_id",
+            "code",
+            "rank",
+            "starts_on",
+            "recorded_by",
+            "recorded_at",
+        ],
+    );
+    let mut plans = Rows::new(
+        "plans",
+        &[
+            "id",
+            "pupil_id",
+            "school_id",
+            "framework",
+            "stage",
+            "status",
+            "starts_on",
+            "review_on",
+            "nature",
+            "help_at_home",
+            "pastoral",
+            "pupil_views",
+            "parent_views",
+            "consulted",
+            "agreed_on",
+            "agreed_how",
+            "previous_plan_id",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ],
+    );
+    let mut targets = Rows::new(
+        "plan_targets",
+        &[
+            "id",
+            "plan_id",
+            "pupil_id",
+            "school_id",
+            "position",
+            "area",
+            "target",
+            "strategies",
+            "success_criteria",
+        ],
+    );
+    let mut plan_provision = Rows::new(
+        "plan_provision",
+        &[
+            "id",
+            "plan_id",
+            "pupil_id",
+            "school_id",
+            "position",
+            "what",
+            "who",
+            "how_often",
+            "group_size",
+        ],
+    );
+    let mut versions = Rows::new(
+        "plan_versions",
+        &[
+            "id",
+            "plan_id",
+            "pupil_id",
+            "school_id",
+            "version",
+            "data",
+            "changed_fields",
+            "changed_by",
+            "changed_at",
+        ],
+    );
+    let mut reviews = Rows::new(
+        "reviews",
+        &[
+            "id",
+            "plan_id",
+            "pupil_id",
+            "school_id",
+            "held_on",
+            "invited",
+            "attended",
+            "copy_sent_on",
+            "progress",
+            "parent_views",
+            "pupil_views",
+            "decision",
+            "next_plan_id",
+            "recorded_by",
+            "recorded_at",
+        ],
+    );
+    let mut outcomes = Rows::new(
+        "target_outcomes",
+        &[
+            "id",
+            "review_id",
+            "target_id",
+            "pupil_id",
+            "school_id",
+            "outcome",
+            "evidence",
+        ],
+    );
+    let mut allocations = Rows::new(
+        "allocations",
+        &[
+            "id",
+            "provision_id",
+            "pupil_id",
+            "school_id",
+            "from_on",
+            "to_on",
+            "sessions_per_week",
+            "targets",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut sessions = Rows::new(
+        "delivery_sessions",
+        &[
+            "id",
+            "allocation_id",
+            "provision_id",
+            "pupil_id",
+            "school_id",
+            "on_date",
+            "minutes",
+            "status",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+        ],
+    );
+    let mut involvements = Rows::new(
+        "involvements",
+        &[
+            "id",
+            "pupil_id",
+            "school_id",
+            "agency_id",
+            "person_id",
+            "specialist_user_id",
+            "status",
+            "referral_on",
+            "reason",
+            "consent_recorded_on",
+            "consent_by",
+            "version",
+            "created_by",
+            "created_at",
+        ],
+    );
+    let bank = senco_web::plans::BUILT_IN_TARGETS;
+    let framework = "england_2014";
+    for (k, school) in la.schools.iter().enumerate() {
+        let ids = &schools[k];
+        let sid = ids.id.as_str();
+        let senco = ids.senco.as_deref();
+        let calendar: Vec<senco_domain::calendar::DateRange> = la.terms.clone();
+        let closed = |x: Date| school.closures.iter().any(|c| c.contains(x));
+        for (n, p) in school.pupils.iter().enumerate() {
+            let pid = pupil_ids[k][n].as_str();
+            let teacher = p
+                .reg_group
+                .and_then(|g| school.reg_groups.get(g))
+                .and_then(|g| g.teacher)
+                .and_then(|x| ids.staff.get(x))
+                .map(String::as_str)
+                .or(senco);
+            if let (Some(c), Some(by)) = (&data.concerns[k][n], teacher) {
+                concerns.push(vec![
+                    t(&new_id()),
+                    t(pid),
+                    t(sid),
+                    t(by),
+                    d(c.raised_on),
+                    t(framework),
+                    t("cognition_and_learning"),
+                    t("Finds it hard to keep up with reading in class"),
+                    t("little_or_no_progress"),
+                    t("Extra phonics in a small group, three times a week"),
+                    t("Reading age has not moved in six weeks"),
+                    t("awaiting_triage"),
+                    null_text(),
+                    null_text(),
+                    null_text(),
+                    null_text(),
+                    i(1),
+                    t(&now),
+                ]);
+            }
+            let Some(sen) = &data.sen[k][n] else { continue };
+            let mut first_change = None;
+            let mut last = None;
+            for (seq, (stage, on)) in sen.stages.iter().enumerate() {
+                let cid = new_id();
+                changes.push(vec![
+                    t(&cid),
+                    i(seq as i64 + 1),
+                    t(pid),
+                    t(sid),
+                    t(framework),
+                    t(stage.as_str()),
+                    d(*on),
+                    t(if seq == 0 {
+                        "Little progress despite teaching targeted at the weaknesses"
+                    } else {
+                        "The local authority issued an EHC plan"
+                    }),
+                    ot(senco),
+                    t("Class teacher"),
+                    ot((*stage == Stage::EhcPlan).then_some("Educational psychologist")),
+                    i(0),
+                    ot(senco),
+                    t(&now),
+                ]);
+                told.push(vec![
+                    t(&new_id()),
+                    t(&cid),
+                    t(pid),
+                    t(sid),
+                    d(*on + Duration::days(2)),
+                    t(["meeting", "letter", "phone"][n % 3]),
+                    ot(senco),
+                    t(&now),
+                ]);
+                audit.push(event(sid, Some(pid), "stage_change", &cid));
+                first_change.get_or_insert(cid.clone());
+                last = Some((cid, *stage, *on));
+            }
+            if let (Some(first), Some(by)) = (&first_change, teacher) {
+                concerns.push(vec![
+                    t(&new_id()),
+                    t(pid),
+                    t(sid),
+                    t(by),
+                    d(sen.concern_on),
+                    t(framework),
+                    t("cognition_and_learning"),
+                    null_text(),
+                    t("little_or_no_progress"),
+                    t("Small-group teaching in class"),
+                    t("Still well behind classmates"),
+                    t("placed"),
+                    ot(senco),
+                    t(&ts(sen.stages[0].1.midnight().assume_utc())),
+                    t("Placed on the SEN register"),
+                    t(first),
+                    i(1),
+                    t(&now),
+                ]);
+            }
+            if let Some((cid, stage, since)) = &last {
+                current.push(vec![
+                    t(pid),
+                    t(sid),
+                    t(framework),
+                    t(stage.as_str()),
+                    d(*since),
+                    t(cid),
+                ]);
+            }
+            let start = sen.stages[0].1;
+            for (rank, code) in sen.needs.iter().enumerate() {
+                needs.push(vec![
+                    t(&new_id()),
+                    t(pid),
+                    t(sid),
+                    t(code),
+                    i(rank as i64 + 1),
+                    d(start),
+                    ot(senco),
+                    t(&now),
+                ]);
+            }
+            let plan_ids: Vec<String> = sen.plans.iter().map(|_| new_id()).collect();
+            for (m, plan) in sen.plans.iter().enumerate() {
+                let plan_id = &plan_ids[m];
+                let status = if plan.review.is_some() {
+                    "closed"
+                } else {
+                    "active"
+                };
+                let mut fields = PlanFields {
+                    framework: framework.into(),
+                    stage: plan.stage.as_str().into(),
+                    status: status.into(),
+                    starts_on: plan.starts_on,
+                    review_on: plan.review_on,
+                    nature: "Progress in reading and writing is well below that of classmates despite targeted teaching.".into(),
+                    help_at_home: "Share a book for ten minutes each evening.".into(),
+                    pastoral: String::new(),
+                    pupil_views: "I like the word games. Reading out loud is hard.".into(),
+                    parent_views: "We want help with reading at home.".into(),
+                    consulted: "Parents and class teacher at a meeting".into(),
+                    agreed_on: Some(plan.starts_on),
+                    agreed_how: Some("meeting".into()),
+                    targets: Vec::new(),
+                    provision: Vec::new(),
+                };
+                let mut target_ids = Vec::new();
+                for (pos, b) in plan.targets.iter().enumerate() {
+                    let (area, target, strategies, success) = bank[*b % bank.len()];
+                    let tid = new_id();
+                    targets.push(vec![
+                        t(&tid),
+                        t(plan_id),
+                        t(pid),
+                        t(sid),
+                        i(pos as i64),
+                        t(area),
+                        t(target),
+                        t(strategies),
+                        t(success),
+                    ]);
+                    fields.targets.push(PlanTarget {
+                        id: tid.clone(),
+                        area: Some(area.into()),
+                        target: target.into(),
+                        strategies: strategies.into(),
+                        success_criteria: success.into(),
+                        by_when: None,
+                        carried_from: None,
+                    });
+                    target_ids.push(tid);
+                }
+                let ppid = new_id();
+                plan_provision.push(vec![
+                    t(&ppid),
+                    t(plan_id),
+                    t(pid),
+                    t(sid),
+                    i(0),
+                    t("Small-group phonics"),
+                    t("Teaching assistant"),
+                    t("20 minutes, three times a week"),
+                    i(4),
+                ]);
+                fields.provision.push(PlanProvision {
+                    id: ppid,
+                    what: "Small-group phonics".into(),
+                    who: "Teaching assistant".into(),
+                    how_often: "20 minutes, three times a week".into(),
+                    group_size: Some(4),
+                    from_on: None,
+                    to_on: None,
+                });
+                plans.push(vec![
+                    t(plan_id),
+                    t(pid),
+                    t(sid),
+                    t(framework),
+                    t(plan.stage.as_str()),
+                    t(status),
+                    d(plan.starts_on),
+                    d(plan.review_on),
+                    t(&fields.nature),
+                    t(&fields.help_at_home),
+                    t(""),
+                    t(&fields.pupil_views),
+                    t(&fields.parent_views),
+                    t(&fields.consulted),
+                    d(plan.starts_on),
+                    t("meeting"),
+                    ot(m.checked_sub(1).map(|x| plan_ids[x].as_str())),
+                    i(1),
+                    ot(senco),
+                    t(&now),
+                    ot(senco),
+                    t(&now),
+                ]);
+                versions.push(vec![
+                    t(&new_id()),
+                    t(plan_id),
+                    t(pid),
+                    t(sid),
+                    i(1),
+                    t(&plan_snapshot(&fields)?),
+                    t("created"),
+                    ot(senco),
+                    t(&now),
+                ]);
+                audit.push(event(sid, Some(pid), "plan", plan_id));
+                if let Some((held, results)) = &plan.review {
+                    let rid = new_id();
+                    reviews.push(vec![
+                        t(&rid),
+                        t(plan_id),
+                        t(pid),
+                        t(sid),
+                        d(*held),
+                        t("Parents, class teacher, pupil"),
+                        t("Parents, class teacher, pupil"),
+                        d(*held + Duration::days(3)),
+                        t("Steady progress towards most targets."),
+                        t("Pleased with the progress."),
+                        t("The games help."),
+                        t("continue_same_stage"),
+                        ot(plan_ids.get(m + 1).map(String::as_str)),
+                        ot(senco),
+                        t(&now),
+                    ]);
+                    for (tid, outcome) in target_ids.iter().zip(results) {
+                        outcomes.push(vec![
+                            t(&new_id()),
+                            t(&rid),
+                            t(tid),
+                            t(pid),
+                            t(sid),
+                            t(outcome),
+                            t(""),
+                        ]);
+                    }
+                    audit.push(event(sid, Some(pid), "review", &rid));
+                }
+            }
+            for (a, (prov, from, to)) in sen.allocations.iter().enumerate() {
+                let (_, _, _, per_week, minutes) = PROVISION_CATALOGUE[*prov];
+                let aid = new_id();
+                let prov_id = &ids.provisions[*prov];
+                allocations.push(vec![
+                    t(&aid),
+                    t(prov_id),
+                    t(pid),
+                    t(sid),
+                    d(*from),
+                    d(*to),
+                    i(per_week),
+                    t(""),
+                    i(1),
+                    ot(senco),
+                    t(&now),
+                    t(&now),
+                ]);
+                let days: &[time::Weekday] = match per_week {
+                    1 => &[time::Weekday::Wednesday],
+                    2 => &[time::Weekday::Tuesday, time::Weekday::Thursday],
+                    _ => &[
+                        time::Weekday::Monday,
+                        time::Weekday::Wednesday,
+                        time::Weekday::Friday,
+                    ],
+                };
+                let mut day = *from;
+                while day <= *to && day < today {
+                    if days.contains(&day.weekday())
+                        && calendar.iter().any(|r| r.contains(day))
+                        && !closed(day)
+                    {
+                        let roll = (n * 7 + a * 3 + day.ordinal() as usize) % 20;
+                        let (status, reason) = match roll {
+                            0 => ("pupil_absent", None),
+                            1 => ("cancelled", Some("Staff absence")),
+                            _ => ("delivered", None),
+                        };
+                        sessions.push(vec![
+                            t(&new_id()),
+                            t(&aid),
+                            t(prov_id),
+                            t(pid),
+                            t(sid),
+                            d(day),
+                            i(if status == "delivered" { minutes } else { 0 }),
+                            t(status),
+                            ot(reason),
+                            ot(senco),
+                            t(&now),
+                        ]);
+                    }
+                    day += Duration::days(1);
+                }
+            }
+            if let Some(which) = sen.involvement
+                && let Some((agency, person)) = ids.agencies.get(which)
+            {
+                let referral = start + Duration::days(14);
+                involvements.push(vec![
+                    t(&new_id()),
+                    t(pid),
+                    t(sid),
+                    t(agency),
+                    t(person),
+                    ot(specialists.get(which).map(|s| s.0.as_str())),
+                    t("active"),
+                    d(referral),
+                    t("Advice on next steps"),
+                    d(referral),
+                    t("Parent"),
+                    i(1),
+                    ot(senco),
+                    t(&now),
+                ]);
+            }
+        }
+        for rows in [
+            &mut changes,
+            &mut told,
+            &mut current,
+            &mut concerns,
+            &mut needs,
+            &mut plans,
+            &mut targets,
+            &mut plan_provision,
+            &mut versions,
+            &mut reviews,
+            &mut outcomes,
+            &mut allocations,
+            &mut sessions,
+            &mut involvements,
+        ] {
+            Store::bulk_insert(&mut tx, rows).await?;
+        }
+        bar.inc();
+    }
+    senco_store::commit(tx).await?;
+    bar.done();
+
+    // Phase 4: two-factor keys and the audit trail of what was made.
+    let bar = Phase::new(audit.len().div_ceil(10_000) as u64 + 1, "audit");
+    let mut tx = store.begin().await?;
+    let mut key = [0u8; 20];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let totp_secret = senco_domain::totp::Secret::from_bytes(key).to_base32();
+    Store::enrol_staff_two_factor(&mut tx, &totp_secret).await?;
+    for a in &mut accounts {
+        if Role::parse(a.role).is_some_and(Role::is_staff) {
+            a.totp_secret = Some(totp_secret.clone());
+        }
+    }
+    let mut done = super::cli_event(None, "generate", "create");
+    done.fields = Some(format!("pupils={pupil_count}"));
+    audit.push(done);
+    for chunk in audit.chunks(10_000) {
+        Store::bulk_audit(&mut tx, chunk).await?;
+        bar.inc();
+    }
+    senco_store::commit(tx).await?;
+    bar.done();
+    Ok(Summary {
+        passphrase,
+        totp_secret,
+        authorities: 1,
+        schools: la.schools.len(),
+        pupils: pupil_count,
+        accounts,
+        sample_pupils: samples,
+    })
+}
+
+fn account(
+    role: Role,
+    email: &str,
+    name: &str,
+    passphrase: &str,
+    school: Option<(u32, String)>,
+) -> Account {
+    Account {
+        role: role.as_str(),
+        email: email.to_string(),
+        passphrase: passphrase.to_string(),
+        name: name.to_string(),
+        school_urn: school.as_ref().map(|(urn, _)| *urn),
+        school_name: school.map(|(_, name)| name),
+        totp_secret: None,
+    }
+}
