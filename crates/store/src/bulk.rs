@@ -44,9 +44,15 @@ pub const BULK_TABLES: &[&str] = &[
 /// The most values one statement binds.
 pub const MAX_PARAMS: usize = 30_000;
 
-/// The most rows one statement writes (larger statements gain nothing and cost time to
-/// parse).
-pub const ROWS_PER_STATEMENT: usize = 25;
+/// The most rows one statement writes: on SQLite larger statements gain nothing and cost
+/// time to prepare (the cost grows faster than the rows); on PostgreSQL every statement is
+/// a round trip, so they are larger.
+pub fn rows_per_statement(backend: crate::Backend) -> usize {
+    match backend {
+        crate::Backend::Sqlite => 25,
+        crate::Backend::Postgres => 250,
+    }
+}
 
 /// Rows waiting to be written to one table.
 #[derive(Debug)]
@@ -114,7 +120,7 @@ impl Store {
             )));
         }
         let width = rows.columns.len();
-        let per_statement = (MAX_PARAMS / width).clamp(1, ROWS_PER_STATEMENT);
+        let per_statement = (MAX_PARAMS / width).clamp(1, rows_per_statement(tx_backend(tx)));
         let mut written = 0;
         let values = std::mem::take(&mut rows.values);
         for chunk in values.chunks(per_statement * width) {
@@ -160,7 +166,8 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        let lock = match tx_backend(tx) {
+        let backend = tx_backend(tx);
+        let lock = match backend {
             crate::Backend::Postgres => {
                 "SELECT last_seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
             }
@@ -168,7 +175,7 @@ impl Store {
         };
         let head = sqlx::query(lock).fetch_one(&mut **tx).await?;
         let mut prev: String = head.try_get("hash")?;
-        for chunk in events.chunks(ROWS_PER_STATEMENT.min(MAX_PARAMS / 15)) {
+        for chunk in events.chunks(rows_per_statement(backend).min(MAX_PARAMS / 15)) {
             let mut sql = String::from(
                 "INSERT INTO audit_log (at, request_id, channel, actor_user_id, actor_label, actor_role, \
                  school_id, pupil_id, record_type, record_id, action, outcome, fields, prev_hash, hash) VALUES ",

@@ -122,7 +122,7 @@ fn user_row(
 pub async fn run(url: &str, opts: &GenerateOptions, force: bool, json: bool) -> anyhow::Result<()> {
     let store = super::demo::fresh_store(url, force).await?;
     let started = std::time::Instant::now();
-    let summary = seed(&store, opts).await?;
+    let summary = seed(&store, opts, system_clock().now()).await?;
     store.close().await;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -147,9 +147,12 @@ pub async fn run(url: &str, opts: &GenerateOptions, force: bool, json: bool) -> 
     Ok(())
 }
 
-/// Writes a generated authority into an empty, migrated database.
-pub async fn seed(store: &Store, opts: &GenerateOptions) -> anyhow::Result<Summary> {
-    let now_t = system_clock().now();
+/// Writes a generated authority into an empty, migrated database, as made up on `now`.
+pub async fn seed(
+    store: &Store,
+    opts: &GenerateOptions,
+    now_t: time::OffsetDateTime,
+) -> anyhow::Result<Summary> {
     let today = london_date(now_t);
     let now = ts(now_t);
     let making = std::time::Instant::now();

@@ -50,3 +50,5 @@ mod ctf;
 mod imports;
 // The portable full record: export, import into a fresh database, bad files change nothing.
 mod record;
+// `senco generate` (issue 9).
+mod generate;
