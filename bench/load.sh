@@ -49,7 +49,8 @@ run_engine() {
       query() { sqlite3 "$out/$tag.db" "$1"; } ;;
     postgres)
       url=${BENCH_POSTGRES_URL:?set BENCH_POSTGRES_URL to an empty PostgreSQL database}
-      query() { psql "$url" -Atc "$1"; } ;;
+      # Row-level security hides every pupil row until the tenant is set (SR-08).
+      query() { psql "$url" -Atq -c "SET senco.schools = '*'" -c "$1"; } ;;
   esac
   local summary="$out/$tag.json"
   if [ "$regenerate" = 1 ] || [ ! -s "$summary" ]; then

@@ -79,6 +79,12 @@ if ! $quick; then
   step "API fuzzing (schemathesis as every role of school A; school B's canary must not appear)"
   run_tests bash "$repo/scripts/api-fuzz.sh"
 
+  step "load benchmark, small mode (bench/load.sh --small: 2,000 generated pupils, a second a page)"
+  for pkg in wrk sqlite3; do
+    command -v "$pkg" >/dev/null 2>&1 || as_root apt-get install -y -qq "$pkg" >/dev/null
+  done
+  bash "$repo/bench/load.sh" --small --regenerate
+
   step "fuzzing the parsers of untrusted files (libFuzzer, ${FUZZ_SECONDS:-20}s each)"
   if ! command -v c++ >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
