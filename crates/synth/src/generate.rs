@@ -401,3 +401,49 @@ fn pupil_sen(rng: &mut StdRng, today: Date, pupil: &PupilSpec, ehc: bool) -> Sen
 /// How many targets the caller's bank must hold (indices in [`PlanSpec::targets`] are below
 /// this).
 pub const TARGET_BANK_SIZE: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_makes_the_same_authority_and_the_shares_hold() {
+        let today = ymd(2026, 12, 1);
+        let opts = GenerateOptions {
+            schools: 4,
+            pupils: 3_000,
+            seed: 5,
+        };
+        let a = generate(today, &opts);
+        let b = generate(today, &opts);
+        let upns = |g: &Authority| -> Vec<String> {
+            g.dataset.authorities[0]
+                .schools
+                .iter()
+                .flat_map(|s| &s.pupils)
+                .filter_map(|p| p.upn.as_ref().map(|u| u.as_str().to_string()))
+                .collect()
+        };
+        assert_eq!(upns(&a), upns(&b));
+        let pupils: usize = a.sen.iter().map(Vec::len).sum();
+        assert!((2_700..=3_300).contains(&pupils), "{pupils}");
+        let sen: Vec<&SenSpec> = a.sen.iter().flatten().flatten().collect();
+        let ehc = sen
+            .iter()
+            .filter(|s| s.stages.last().map(|x| x.0) == Some(Stage::EhcPlan))
+            .count();
+        let share = |n: usize| n as f64 / pupils as f64;
+        assert!((0.10..=0.14).contains(&share(sen.len() - ehc)));
+        assert!((0.02..=0.04).contains(&share(ehc)));
+        for s in &sen {
+            assert!((1..=3).contains(&s.plans.len()));
+            for (k, p) in s.plans.iter().enumerate() {
+                assert!((3..=4).contains(&p.targets.len()));
+                assert!(p.review_on > p.starts_on && p.starts_on <= today);
+                assert_eq!(p.review.is_some(), k + 1 < s.plans.len());
+            }
+            assert!(s.stages.windows(2).all(|w| w[0].1 <= w[1].1));
+            assert!(s.concern_on <= s.stages[0].1);
+        }
+    }
+}
