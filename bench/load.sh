@@ -5,7 +5,7 @@
 #
 #   bench/load.sh                 # 150 schools, 100,000 pupils, SQLite, 20 s a page, 32 users
 #   bench/load.sh --small         # 3 schools, 2,000 pupils, 2 s a page (CI)
-#   BENCH_POSTGRES_URL=postgres://user:pass@127.0.0.1/senco_bench bench/load.sh --engine postgres
+#   BENCH_POSTGRES_URL=<postgres:// URL of an empty database> bench/load.sh --engine postgres
 #
 # Options: --small, --engine sqlite|postgres|both, --duration SECONDS, --users N,
 # --schools N, --pupils N, --regenerate. The release binary is used when built
