@@ -39,6 +39,7 @@ pub const BULK_TABLES: &[&str] = &[
     "agencies",
     "agency_people",
     "involvements",
+    "la_shares",
 ];
 
 /// The most values one statement binds.

@@ -862,6 +862,10 @@ pub async fn seed(
             "created_at",
         ],
     );
+    let mut shares = Rows::new(
+        "la_shares",
+        &["id", "pupil_id", "school_id", "la_id", "shared_at"],
+    );
     let bank = senco_web::plans::BUILT_IN_TARGETS;
     let framework = "england_2014";
     for (k, school) in la.schools.iter().enumerate() {
@@ -961,6 +965,10 @@ pub async fn seed(
                     i(1),
                     t(&now),
                 ]);
+            }
+            // The authority maintains EHC plans: their records are shared with it.
+            if sen.stages.iter().any(|(s, _)| *s == Stage::EhcPlan) {
+                shares.push(vec![t(&new_id()), t(pid), t(sid), t(&la_id), t(&now)]);
             }
             if let Some((cid, stage, since)) = &last {
                 current.push(vec![
@@ -1219,6 +1227,7 @@ pub async fn seed(
             &mut allocations,
             &mut sessions,
             &mut involvements,
+            &mut shares,
         ] {
             Store::bulk_insert(&mut tx, rows).await?;
         }

@@ -107,6 +107,7 @@ async fn a_generated_authority_is_realistic_valid_and_served(app: &TestApp) {
     assert!(count(app, "SELECT COUNT(*) FROM allocations").await >= on_register);
     assert!(count(app, "SELECT COUNT(*) FROM delivery_sessions").await > on_register);
     assert!(count(app, "SELECT COUNT(*) FROM involvements").await >= ehc);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM la_shares").await, ehc);
 
     // The derived current stage is the last entry of each pupil's history.
     let inconsistent = count(
@@ -196,6 +197,23 @@ async fn a_generated_authority_is_realistic_valid_and_served(app: &TestApp) {
         200
     );
     assert_eq!(c.get("/").await.status, 200);
+
+    // The officer sees exactly the pupils with EHC plans (shared with the authority).
+    let officer = summary
+        .accounts
+        .iter()
+        .find(|a| a.role == "la_officer")
+        .unwrap();
+    let o = sign_in_with_code(
+        app,
+        &officer.email,
+        &summary.passphrase,
+        officer.totp_secret.as_deref().unwrap(),
+    )
+    .await;
+    let r = o.get("/api/v1/pupils").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["total"].as_i64(), Some(ehc));
 
     // The database now holds data: generating again is refused without --force.
     let refused = senco::commands::generate::run(&app.database_url, &OPTS, false, true).await;
