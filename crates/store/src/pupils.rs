@@ -80,10 +80,7 @@ impl Scope {
             }
             Some(Relation::SharedWithAuthority) => {
                 let la = la_id.clone().unwrap_or_default();
-                // Driven from the authority's shares (`la_shares_la`), not by a probe per
-                // pupil of the authority: at 100,000 pupils the probe was the officer's
-                // slowest list on SQLite (BENCHMARKS.md).
-                q.push(" AND p.id IN (SELECT s.pupil_id FROM la_shares s WHERE s.revoked_at IS NULL AND s.la_id = ")
+                q.push(" AND EXISTS (SELECT 1 FROM la_shares s WHERE s.pupil_id = p.id AND s.revoked_at IS NULL AND s.la_id = ")
                     .bind(la.clone())
                     .push(") AND p.school_id IN (SELECT id FROM schools WHERE la_id = ")
                     .bind(la)
