@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_restore_drills.sql"),
         postgres: include_str!("../migrations/postgres/0014_restore_drills.sql"),
     },
+    Migration {
+        version: 15,
+        name: "load_indexes",
+        sqlite: include_str!("../migrations/sqlite/0015_load_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0015_load_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
