@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_pupil_imports.sql"),
         postgres: include_str!("../migrations/postgres/0011_pupil_imports.sql"),
     },
+    Migration {
+        version: 12,
+        name: "retention",
+        sqlite: include_str!("../migrations/sqlite/0012_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0012_retention.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
