@@ -107,12 +107,14 @@ impl Application {
             self.mail.clone(),
             stop_rx,
         ));
-        let retention = tokio::spawn(retention_worker(
-            self.state.store.clone(),
-            self.state.clock.clone(),
-            self.state.pdfs.clone(),
-            stop_tx.subscribe(),
-        ));
+        let retention = self.state.config.retention_job.then(|| {
+            tokio::spawn(retention_worker(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                self.state.pdfs.clone(),
+                stop_tx.subscribe(),
+            ))
+        });
         let store = self.state.store.clone();
         let app = senco_web::app(self.state);
         axum::serve(
@@ -124,7 +126,9 @@ impl Application {
         .context("the server failed")?;
         let _ = stop_tx.send(true);
         let _ = outbox.await;
-        let _ = retention.await;
+        if let Some(retention) = retention {
+            let _ = retention.await;
+        }
         let _ = self.audit_writer.await;
         store.close().await;
         tracing::info!("stopped");
