@@ -52,6 +52,8 @@ both_without_the_daily_run!(
     sr_30_only_the_senco_and_head_teacher_decide_reviews,
     sr_30_the_audit_log_is_pruned_past_its_period_and_still_verifies,
     every_table_with_a_pupil_id_is_destroyed_or_keeps_ids_only,
+    sr_30_the_server_flags_and_destroys_at_start_of_each_day,
+    the_retention_commands_flag_list_approve_destroy_and_prune,
 );
 
 async fn spawn(db: Db) -> Option<TestApp> {
@@ -725,4 +727,252 @@ async fn every_table_with_a_pupil_id_is_destroyed_or_keeps_ids_only(app: &TestAp
     for t in senco_store::imports::PUPIL_RECORD_TABLES {
         assert!(DESTROYED_TABLES.contains(t), "{t}");
     }
+}
+
+async fn sr_30_the_server_flags_and_destroys_at_start_of_each_day(app: &TestApp) {
+    let (p1, p2) = (app.fx.p1.clone(), app.fx.p2.clone());
+    with_need(app, &p1, &app.fx.school_a).await;
+    gone(app, &p1, "1990-01-01", date!(2008 - 07 - 18), false).await;
+    // Pupil 2's destruction was approved earlier.
+    gone(app, &p2, "1990-01-01", date!(2008 - 07 - 18), false).await;
+    *app.clock.0.lock().unwrap() = datetime!(2021-01-01 07:00 UTC);
+    let mut tx = app.store.begin().await.unwrap();
+    let id = Store::insert_retention_review(
+        &mut tx,
+        &p2,
+        &app.fx.school_a,
+        RecordClass::PupilRecord,
+        date!(2015 - 01 - 01),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    Store::decide_retention(
+        &mut tx,
+        &id,
+        &senco_store::retention::Decision::Approve,
+        "os:test",
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A server with the daily run on (the default) does both as it starts.
+    let store = Store::connect(&app.database_url).await.unwrap();
+    let (_, stop) = app
+        .second_server(store, senco_web::WebConfig::default())
+        .await;
+    let mut done = false;
+    for _ in 0..400 {
+        let flagged = review_of(app, &p1).await.is_some();
+        let destroyed = app.store.destruction_log(None).await.unwrap().len() == 1;
+        if flagged && destroyed {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop();
+    assert!(
+        done,
+        "the server's daily run did not flag pupil 1 and destroy pupil 2"
+    );
+    assert_eq!(
+        review_of(app, &p1).await.unwrap().class,
+        RecordClass::SenFile
+    );
+    assert_eq!(rows_holding(app, &p2).await, Vec::<(String, String)>::new());
+}
+
+async fn senco(args: &[&str]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_senco"))
+            .args(&args)
+            .env_remove("SENCO_DATABASE_URL")
+            .env("USER", "ci-operator")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn said(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn the_retention_commands_flag_list_approve_destroy_and_prune(app: &TestApp) {
+    let db = app.database_url.as_str();
+    let (p1, p2) = (app.fx.p1.clone(), app.fx.p2.clone());
+    with_need(app, &p1, &app.fx.school_a).await;
+    sqlx::query("UPDATE pupils SET date_of_birth = '1990-01-01' WHERE id = $1")
+        .bind(&p1)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE enrolments SET starts_on = '2001-09-04' WHERE pupil_id = $1")
+        .bind(&p1)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+
+    // Leaving, by UPN, as a plain leaver; pupil 2 moves on to another school.
+    let o = senco(&[
+        "retention",
+        "leave",
+        "--pupil",
+        "B801200005001",
+        "--on",
+        "2008-07-18",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    let o = senco(&[
+        "retention",
+        "leave",
+        "--pupil",
+        &p2,
+        "--on",
+        "2026-07-22",
+        "--transferred-out",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    let leaving: String = sqlx::query("SELECT leaving FROM enrolments WHERE pupil_id = $1")
+        .bind(&p2)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("leaving");
+    assert_eq!(leaving, "transferred_out");
+    let again = senco(&[
+        "retention",
+        "leave",
+        "--pupil",
+        &p2,
+        "--on",
+        "2026-07-23",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(!again.status.success());
+    assert!(said(&again).contains("not on roll"), "{}", said(&again));
+
+    // Settings are checked.
+    let bad = senco(&[
+        "settings",
+        "set",
+        "retention.sen_file_years",
+        "0",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(!bad.status.success());
+    let o = senco(&[
+        "settings",
+        "set",
+        "audit.retention_years",
+        "7",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    assert_eq!(app.store.audit_retention_years().await.unwrap(), 7);
+    let list = senco(&["settings", "list", "--database-url", db]).await;
+    assert!(said(&list).contains("retention.transferred_out_days"));
+
+    // Today (the system's) both are due: pupil 1's SEN file since 2021, pupil 2 since October.
+    let o = senco(&["retention", "review", "--database-url", db]).await;
+    assert!(o.status.success(), "{}", said(&o));
+    assert!(said(&o).contains("2 pupils newly flagged"), "{}", said(&o));
+    let o = senco(&["retention", "list", "--database-url", db]).await;
+    let out = said(&o);
+    assert!(
+        out.contains(&format!("{p1},")) && out.contains("sen_file,2021-01-01,pending"),
+        "{out}"
+    );
+    assert!(out.contains("transferred_out,2026-10-20,pending"), "{out}");
+    assert!(
+        !out.contains("Amelia") && !out.contains("Thornbury"),
+        "{out}"
+    );
+    let review = review_of(app, &p1).await.unwrap().id;
+    let o = senco(&[
+        "retention",
+        "keep",
+        "--review",
+        &review,
+        "--reason",
+        "",
+        "--until",
+        "2099-01-01",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(!o.status.success());
+    let o = senco(&[
+        "retention",
+        "approve",
+        "--review",
+        &review,
+        "--actor",
+        SENCO_A,
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    let o = senco(&["retention", "destroy", "--database-url", db]).await;
+    assert!(o.status.success(), "{}", said(&o));
+    assert!(
+        said(&o).contains("1 pupils' records destroyed."),
+        "{}",
+        said(&o)
+    );
+    let o = senco(&["retention", "log", "--database-url", db]).await;
+    assert!(said(&o).contains(&p1), "{}", said(&o));
+    assert_eq!(
+        app.store.destruction_log(None).await.unwrap()[0].approved_by,
+        app.store.user_by_email(SENCO_A).await.unwrap().id
+    );
+
+    // The audit log: nothing older than 2000, then everything before today's fixture.
+    let o = senco(&[
+        "audit",
+        "prune",
+        "--before",
+        "2000-01-01",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    assert!(said(&o).contains("0 audit rows"), "{}", said(&o));
+    let o = senco(&[
+        "audit",
+        "prune",
+        "--before",
+        "2026-11-24",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    let o = senco(&["audit", "verify", "--database-url", db]).await;
+    assert!(o.status.success(), "{}", said(&o));
+    assert!(said(&o).contains("intact"), "{}", said(&o));
 }
