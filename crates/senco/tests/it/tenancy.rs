@@ -306,10 +306,14 @@ async fn sr_30_the_app_role_can_neither_write_a_prune_permit_nor_delete_audit_or
     let Some((app, url)) = as_app_role().await else {
         return;
     };
+    let mut e = senco_web::retention::job_event(app.clock.now());
+    e.record_type = "setting";
+    app.store.audit(&e).await.unwrap();
     {
         let mut conn = raw(&url).await;
         set_schools(&mut conn, "*").await;
         for sql in [
+            "DELETE FROM audit_log WHERE seq = (SELECT MIN(seq) FROM audit_log)",
             "INSERT INTO audit_prune_permit (id, up_to_seq) VALUES (1, 1000000)",
             "DELETE FROM audit_log",
             "UPDATE audit_log SET action = 'read'",

@@ -76,8 +76,20 @@ BEGIN
     RETURN OLD;
 END;
 $$;
+-- A DELETE statement is refused outright without a permit (even one matching no row, as
+-- before), and with one, each row past the permit's last row is refused.
+CREATE FUNCTION senco_audit_deletes_only_with_a_permit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM audit_prune_permit) THEN
+        RAISE EXCEPTION 'audit rows cannot be changed or deleted';
+    END IF;
+    RETURN NULL;
+END;
+$$;
 DROP TRIGGER audit_log_append_only ON audit_log;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION senco_audit_is_append_only();
+CREATE TRIGGER audit_log_delete_needs_a_permit BEFORE DELETE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION senco_audit_deletes_only_with_a_permit();
 CREATE TRIGGER audit_log_prune_only BEFORE DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION senco_audit_prunes_only_with_a_permit();
