@@ -329,6 +329,29 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut outcome = ReviewOutcome::default();
         let mut events = Vec::new();
+        // A pupil back on roll at the school holding the record is no longer due: an
+        // undecided or kept review of theirs ends.
+        let back = sqlx::query(
+            "SELECT r.id, r.pupil_id, r.school_id FROM retention_reviews r WHERE r.status <> 'approved' \
+             AND EXISTS (SELECT 1 FROM enrolments e JOIN pupils p ON p.id = e.pupil_id \
+             WHERE e.pupil_id = r.pupil_id AND e.school_id = p.school_id AND e.ends_on IS NULL)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &back {
+            let id: String = r.try_get("id")?;
+            sqlx::query("DELETE FROM retention_reviews WHERE id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            let mut e = audit.clone();
+            e.school_id = r.try_get("school_id")?;
+            e.pupil_id = r.try_get("pupil_id")?;
+            e.record_type = "retention_review";
+            e.record_id = Some(id);
+            e.action = "delete";
+            events.push(e);
+        }
         for (pupil_id, school_id, facts) in &candidates {
             if existing.contains(pupil_id) {
                 continue;
@@ -500,7 +523,8 @@ impl Store {
     /// they go too), the pupil, forms kept for someone that mention any of those records,
     /// and the school's kept import files (a day old at most; they may list the pupil).
     /// Writes the destruction log row and the audit row (`audit` filled in here).
-    /// `Conflict` unless the review is approved.
+    /// `Conflict` unless the review is approved; also when the pupil is back on roll, and the
+    /// review then ends without anything destroyed.
     pub async fn destroy_approved(
         &self,
         review_id: &str,
@@ -521,6 +545,31 @@ impl Store {
         }
         let pupil_id: String = row.try_get("pupil_id")?;
         let school_id: String = row.try_get("school_id")?;
+        // Back on roll since the approval: nothing is destroyed and the review ends.
+        let on_roll = sqlx::query(
+            "SELECT 1 AS x FROM enrolments WHERE pupil_id = $1 AND school_id = $2 AND ends_on IS NULL",
+        )
+        .bind(&pupil_id)
+        .bind(&school_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if on_roll {
+            sqlx::query("DELETE FROM retention_reviews WHERE id = $1")
+                .bind(review_id)
+                .execute(&mut *tx)
+                .await?;
+            let mut e = audit.clone();
+            e.school_id = Some(school_id);
+            e.pupil_id = Some(pupil_id);
+            e.record_type = "retention_review";
+            e.record_id = Some(review_id.to_string());
+            e.action = "delete";
+            e.fields = None;
+            Self::audit_in(&mut tx, &e).await?;
+            tx.commit().await?;
+            return Err(StoreError::Conflict);
+        }
         let class_name: String = row.try_get("class")?;
         let class = RecordClass::parse(&class_name)
             .ok_or_else(|| StoreError::Malformed(format!("retention class {class_name:?}")))?;

@@ -65,7 +65,12 @@ pub async fn destroy_approved(
 ) -> Result<(Vec<Destroyed>, Option<Compaction>), StoreError> {
     let mut destroyed = Vec::new();
     for id in store.approved_retention_reviews().await? {
-        let d = store.destroy_approved(&id, now, audit).await?;
+        // Conflict: decided again meanwhile, or the pupil is back on roll (nothing destroyed).
+        let d = match store.destroy_approved(&id, now, audit).await {
+            Ok(d) => d,
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        };
         pdfs.forget_plans(&d.plan_ids);
         destroyed.push(d);
     }

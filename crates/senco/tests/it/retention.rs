@@ -196,6 +196,41 @@ async fn sr_30_an_sen_file_born_1990_is_flagged_on_2021_01_01_and_not_before(app
         ReviewStatus::Pending
     );
 
+    // Back on roll (a new enrolment at the school): the review ends, even once approved.
+    let mut tx = app.store.begin().await.unwrap();
+    Store::decide_retention(
+        &mut tx,
+        &review_of(app, &p1).await.unwrap().id,
+        &senco_store::retention::Decision::Approve,
+        "os:test",
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query(
+        "INSERT INTO enrolments (id, pupil_id, school_id, starts_on, created_at) \
+         VALUES ($1, $2, $3, '2022-01-04', '2022-01-04T09:00:00.000000Z')",
+    )
+    .bind(senco_store::new_id())
+    .bind(&p1)
+    .bind(&app.fx.school_a)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let now = app.clock.now();
+    let (done, _) = senco_web::retention::destroy_approved(
+        &app.store,
+        &PdfCache::default(),
+        now,
+        &senco_web::retention::job_event(now),
+    )
+    .await
+    .unwrap();
+    assert!(done.is_empty(), "destroyed a pupil back on roll");
+    assert_eq!(review_of(app, &p1).await, None);
+    assert!(app.store.pupil(&Scope::Operator, &p1).await.is_ok());
+
     // The settings change the period.
     let mut tx = app.store.begin().await.unwrap();
     Store::set_setting(
