@@ -233,16 +233,35 @@ impl Store {
     }
 
     /// Records that a pupil left their school on `on`: the open enrolment there ends, marked
-    /// as a transfer to another school (so this school is not the last) or not. A pending
-    /// or kept review of an earlier leaving stays as it is.
+    /// as a transfer to another school (so this school is not the last) or not. `NotFound`
+    /// when the pupil is not on roll there; `Malformed` when `on` is before the enrolment
+    /// started.
     pub async fn record_leaving(
         tx: &mut Tx,
         pupil_id: &str,
         on: Date,
         transferred_out: bool,
     ) -> Result<()> {
+        let open = sqlx::query(
+            "SELECT starts_on FROM enrolments WHERE pupil_id = $1 AND ends_on IS NULL \
+             AND school_id = (SELECT school_id FROM pupils WHERE id = $1)",
+        )
+        .bind(pupil_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        if open.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        for r in &open {
+            let starts_on = parse_ds(&r.try_get::<String, _>("starts_on")?)?;
+            if on < starts_on {
+                return Err(StoreError::Malformed(format!(
+                    "the leaving date is before the enrolment started on {starts_on}"
+                )));
+            }
+        }
         let done = sqlx::query(
-            "UPDATE enrolments SET ends_on = CASE WHEN starts_on > $2 THEN starts_on ELSE $2 END, leaving = $3 \
+            "UPDATE enrolments SET ends_on = $2, leaving = $3 \
              WHERE pupil_id = $1 AND ends_on IS NULL \
              AND school_id = (SELECT school_id FROM pupils WHERE id = $1)",
         )

@@ -52,6 +52,7 @@ pub async fn run(
             match Store::record_leaving(&mut tx, &pupil_id, on, transferred_out).await {
                 Ok(()) => {}
                 Err(StoreError::NotFound) => bail!("the pupil is not on roll at their school"),
+                Err(StoreError::Malformed(why)) => bail!("{why}"),
                 Err(e) => return Err(e.into()),
             }
             let mut e = cli_event(actor, "enrolment", "update");

@@ -890,6 +890,23 @@ async fn the_retention_commands_flag_list_approve_destroy_and_prune(app: &TestAp
         .unwrap()
         .get("leaving");
     assert_eq!(leaving, "transferred_out");
+    let early = senco(&[
+        "retention",
+        "leave",
+        "--pupil",
+        &app.fx.p3,
+        "--on",
+        "2020-07-22",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(!early.status.success());
+    assert!(
+        said(&early).contains("before the enrolment started"),
+        "{}",
+        said(&early)
+    );
     let again = senco(&[
         "retention",
         "leave",
