@@ -206,15 +206,32 @@ pub fn parse_period(value: &str) -> Option<u16> {
 }
 
 impl Store {
-    /// The retention periods: the settings where set, §4's defaults otherwise.
+    /// The installation's retention periods: the settings where set, §4's defaults otherwise.
     pub async fn retention_settings(&self) -> Result<RetentionSettings> {
-        let mut s = RetentionSettings::default();
+        self.retention_settings_over(RetentionSettings::default(), "")
+            .await
+    }
+
+    /// A school's retention periods: its own settings (`retention.KEY.SCHOOL_ID`, set with
+    /// `senco settings set retention.KEY.URN N`) over the installation's.
+    pub async fn retention_settings_for(&self, school_id: &str) -> Result<RetentionSettings> {
+        let installation = self.retention_settings().await?;
+        self.retention_settings_over(installation, &format!(".{school_id}"))
+            .await
+    }
+
+    async fn retention_settings_over(
+        &self,
+        mut s: RetentionSettings,
+        suffix: &str,
+    ) -> Result<RetentionSettings> {
         for (key, field) in [
             (SETTING_SEN_FILE_YEARS, &mut s.sen_file_years),
             (SETTING_PUPIL_RECORD_YEARS, &mut s.pupil_record_years),
             (SETTING_TRANSFERRED_OUT_DAYS, &mut s.transferred_out_days),
         ] {
-            if let Some(v) = self.setting(key).await? {
+            let key = format!("{key}{suffix}");
+            if let Some(v) = self.setting(&key).await? {
                 *field = parse_period(&v)
                     .ok_or_else(|| StoreError::Malformed(format!("setting {key} = {v:?}")))?;
             }
@@ -328,17 +345,25 @@ impl Store {
             .collect()
     }
 
-    /// The daily review: flags every pupil whose records are due on `today` and who has no
-    /// review yet, and reopens kept reviews whose date has come. Each flag is audited from
-    /// `audit` (the job's or the operator's event), in one transaction.
+    /// The daily review: flags every pupil whose records are due on `today` under their
+    /// school's periods and who has no review yet, reopens kept reviews whose date has come,
+    /// and ends reviews of pupils back on roll. Each change is audited from `audit` (the
+    /// job's or the operator's event), in one transaction.
     pub async fn review_retention(
         &self,
-        settings: &RetentionSettings,
         today: Date,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<ReviewOutcome> {
         let candidates = self.retention_candidates().await?;
+        let mut by_school: std::collections::HashMap<String, RetentionSettings> =
+            Default::default();
+        for (_, school_id, _) in &candidates {
+            if !by_school.contains_key(school_id) {
+                let s = self.retention_settings_for(school_id).await?;
+                by_school.insert(school_id.clone(), s);
+            }
+        }
         let mut tx = self.begin().await?;
         let existing: HashSet<String> = sqlx::query("SELECT pupil_id FROM retention_reviews")
             .fetch_all(&mut *tx)
@@ -375,7 +400,8 @@ impl Store {
             if existing.contains(pupil_id) {
                 continue;
             }
-            let Some(r) = senco_domain::retention::assess(facts, settings) else {
+            let settings = by_school.get(school_id).copied().unwrap_or_default();
+            let Some(r) = senco_domain::retention::assess(facts, &settings) else {
                 continue;
             };
             if !r.is_due(today) {

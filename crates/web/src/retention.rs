@@ -44,15 +44,14 @@ pub struct RunOutcome {
 }
 
 /// Flags every pupil whose records are due on `today` (and reopens kept ones whose date has
-/// come), with the installation's periods.
+/// come), with each school's periods (its own settings over the installation's).
 pub async fn review(
     store: &Store,
     today: Date,
     now: OffsetDateTime,
     audit: &AuditEvent,
 ) -> Result<ReviewOutcome, StoreError> {
-    let settings = store.retention_settings().await?;
-    store.review_retention(&settings, today, now, audit).await
+    store.review_retention(today, now, audit).await
 }
 
 /// Destroys the records of every approved review, drops cached PDFs of their plans, and

@@ -73,15 +73,40 @@ fn describe() -> Vec<(String, String)> {
         keys.push((key.into(), what.into()));
     }
     keys.push((
+        "retention.KEY.URN".into(),
+        "a school's own period for one of the three retention.* keys above (over the installation's)".into(),
+    ));
+    keys.push((
         "review_policy.URN".into(),
         "six_monthly or termly: a school's own review policy (warnings only)".into(),
     ));
     keys
 }
 
+/// The school periods: `retention.KEY.URN` as (`retention.KEY`, URN).
+fn school_retention_key(key: &str) -> Option<(&'static str, &str)> {
+    [
+        senco_store::retention::SETTING_SEN_FILE_YEARS,
+        senco_store::retention::SETTING_PUPIL_RECORD_YEARS,
+        senco_store::retention::SETTING_TRANSFERRED_OUT_DAYS,
+    ]
+    .into_iter()
+    .find_map(|base| {
+        key.strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .filter(|urn| !urn.is_empty())
+            .map(|urn| (base, urn))
+    })
+}
+
 /// Checks a setting's value, returning it as stored.
 fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
     let value = value.trim();
+    if let Some((base, _)) = school_retention_key(store_key) {
+        return senco_store::retention::parse_period(value)
+            .map(|n| n.to_string())
+            .with_context(|| format!("{base} is a whole number from 1 to 65535"));
+    }
     if DATE_KEYS.contains(&store_key) {
         senco_store::parse_ds(value)
             .map_err(|_| anyhow::anyhow!("{store_key} must be a date written YYYY-MM-DD"))?;
@@ -160,7 +185,17 @@ pub async fn run(
                         .await?
                         .with_context(|| format!("no school has URN {urn}"))?
                 ),
-                None => key.clone(),
+                None => match school_retention_key(&key) {
+                    // A school's own retention period, stored under its id like its policy.
+                    Some((base, urn)) => format!(
+                        "{base}.{}",
+                        store
+                            .school_id_by_urn(urn)
+                            .await?
+                            .with_context(|| format!("no school has URN {urn}"))?
+                    ),
+                    None => key.clone(),
+                },
             };
             let value = check(&store_key, &value)?;
             let mut tx = store.begin().await?;

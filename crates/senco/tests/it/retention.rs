@@ -943,6 +943,40 @@ async fn the_retention_commands_flag_list_approve_destroy_and_prune(app: &TestAp
     .await;
     assert!(o.status.success(), "{}", said(&o));
     assert_eq!(app.store.audit_retention_years().await.unwrap(), 7);
+    // A school's own period, over the installation's.
+    let o = senco(&[
+        "settings",
+        "set",
+        "retention.pupil_record_years.100001",
+        "30",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(o.status.success(), "{}", said(&o));
+    let unknown = senco(&[
+        "settings",
+        "set",
+        "retention.pupil_record_years.999999",
+        "30",
+        "--database-url",
+        db,
+    ])
+    .await;
+    assert!(!unknown.status.success());
+    let school_a = app
+        .store
+        .retention_settings_for(&app.fx.school_a)
+        .await
+        .unwrap();
+    assert_eq!(school_a.pupil_record_years, 30);
+    assert_eq!(school_a.sen_file_years, 31);
+    let school_b = app
+        .store
+        .retention_settings_for(&app.fx.school_b)
+        .await
+        .unwrap();
+    assert_eq!(school_b.pupil_record_years, 25);
     let list = senco(&["settings", "list", "--database-url", db]).await;
     assert!(said(&list).contains("retention.transferred_out_days"));
 
