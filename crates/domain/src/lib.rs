@@ -17,6 +17,7 @@ pub mod plan;
 pub mod policy;
 pub mod provision;
 pub mod pupil;
+pub mod retention;
 pub mod role;
 pub mod school;
 pub mod specialist;

@@ -61,6 +61,10 @@ pub enum Resource {
     /// Importing a school's pupils from a management information system's file (new pupils,
     /// changed details and transfers from other schools, confirmed first).
     PupilImport,
+    /// The school's retention reviews (SR-30): pupils whose records are due for destruction,
+    /// and the decision to destroy them or keep them for a documented reason. The SENCO and
+    /// the head teacher.
+    Retention,
 }
 
 /// What is being done.
@@ -116,7 +120,8 @@ use Relation::{
 use Resource::{
     Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
     InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
-    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
+    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, Retention, SpecialistReports,
+    Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -157,6 +162,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, Agencies, Read),
     rule(Role::Senco, OwnSchool, Agencies, Create),
     rule(Role::Senco, OwnSchool, CensusReturn, Read),
+    rule(Role::Senco, OwnSchool, Retention, Read),
+    rule(Role::Senco, OwnSchool, Retention, Update),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -172,6 +179,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, SpecialistReports, Read),
     rule(Role::Head, OwnSchool, Agencies, Read),
     rule(Role::Head, OwnSchool, CensusReturn, Read),
+    rule(Role::Head, OwnSchool, Retention, Read),
+    rule(Role::Head, OwnSchool, Retention, Update),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),

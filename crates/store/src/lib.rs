@@ -19,6 +19,7 @@ pub mod plans;
 pub mod provision;
 pub mod pupils;
 pub mod record;
+pub mod retention;
 pub mod schools;
 pub mod sen;
 pub mod specialists;

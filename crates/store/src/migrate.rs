@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_restore_drills.sql"),
         postgres: include_str!("../migrations/postgres/0012_restore_drills.sql"),
     },
+    Migration {
+        version: 13,
+        name: "retention",
+        sqlite: include_str!("../migrations/sqlite/0013_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0013_retention.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -97,6 +97,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilNeeds => "needs",
         Resource::CensusReturn => "census_return",
         Resource::PupilImport => "pupil_import",
+        Resource::Retention => "retention_review",
     }
 }
 
@@ -179,7 +180,8 @@ pub fn require(
         Resource::Provision
         | Resource::ProvisionCosts
         | Resource::Agencies
-        | Resource::PupilImport => principal
+        | Resource::PupilImport
+        | Resource::Retention => principal
             .user
             .school_id
             .as_ref()

@@ -483,6 +483,13 @@ fn table() -> Routes {
         .at("/census", Page, &["GET"], get(pages::census::show))
         .at("/census.csv", Page, &["GET"], get(pages::census::csv))
         .at("/census.xml", Page, &["GET"], get(pages::census::xml))
+        .at("/retention", Page, &["GET"], get(pages::retention::index))
+        .at(
+            "/retention/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::retention::show).post(pages::retention::decide),
+        )
         .at(
             "/register.csv",
             Page,

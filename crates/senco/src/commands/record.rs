@@ -13,7 +13,7 @@ use super::cli_event;
 use crate::startup::system_clock;
 
 /// Finds a pupil by Senco's id or by UPN (the operator sees every school).
-async fn find_pupil(store: &Store, key: &str) -> anyhow::Result<String> {
+pub(crate) async fn find_pupil(store: &Store, key: &str) -> anyhow::Result<String> {
     let key = key.trim();
     match store.pupil(&Scope::Operator, key).await {
         Ok(p) => return Ok(p.id),

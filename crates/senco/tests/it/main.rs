@@ -50,3 +50,6 @@ mod ctf;
 mod imports;
 // The portable full record: export, import into a fresh database, bad files change nothing.
 mod record;
+// Retention (SR-30): flag dates, the review page, destruction down to the raw files, and the
+// audit log's own retention.
+mod retention;
