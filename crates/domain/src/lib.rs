@@ -20,6 +20,7 @@ pub mod pupil;
 pub mod role;
 pub mod school;
 pub mod specialist;
+pub mod subject_access;
 pub mod totp;
 pub mod upn;
 pub mod year_group;

@@ -21,6 +21,7 @@ pub mod record;
 pub mod schools;
 pub mod sen;
 pub mod specialists;
+pub mod subject_access;
 pub mod tenancy;
 pub mod users;
 

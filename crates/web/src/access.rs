@@ -72,6 +72,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Read => "read",
         Action::Create => "create",
         Action::Update => "update",
+        Action::Export => "export",
     }
 }
 
@@ -97,6 +98,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilNeeds => "needs",
         Resource::CensusReturn => "census_return",
         Resource::PupilImport => "pupil_import",
+        Resource::SubjectAccessExport => "subject_access",
     }
 }
 

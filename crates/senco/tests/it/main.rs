@@ -43,3 +43,5 @@ mod ctf;
 mod imports;
 // The portable full record: export, import into a fresh database, bad files change nothing.
 mod record;
+// SR-31: the subject-access bundle, its table mapping meta-test and who may export it.
+mod subject_access;

@@ -317,9 +317,10 @@ enum Probe {
     SchoolsRead,
     CensusRead,
     ImportStart,
+    SubjectAccess,
 }
 
-use Action::{Create, Read, Update};
+use Action::{Create, Export, Read, Update};
 use Probe::*;
 use Resource::*;
 
@@ -365,6 +366,7 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (SchoolsRead, Installation, Read),
     (CensusRead, CensusReturn, Read),
     (ImportStart, PupilImport, Create),
+    (SubjectAccess, SubjectAccessExport, Export),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -766,6 +768,20 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
         // The upload form is the first step of an import (the file's own steps are tested
         // in imports.rs).
         ImportStart => get("/pupils/import".into(), Target::OwnSchool, status(200)),
+        // The bundle's own contents are tested in subject_access.rs.
+        SubjectAccess => Req {
+            check: status(200),
+            ..post_form(
+                format!("/pupils/{p}/subject-access"),
+                form(&[
+                    ("received_on_day", "14"),
+                    ("received_on_month", "9"),
+                    ("received_on_year", "2026"),
+                    ("format", "json"),
+                ]),
+                Target::Pupil,
+            )
+        },
         AgencyCreate => post_form(
             "/specialists/agencies".into(),
             form(&[
