@@ -654,29 +654,153 @@ fn label(key: &str) -> String {
     }
 }
 
-/// A scalar as text (`None` for nothing to show).
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::Bool(true) => Some("Yes".into()),
-        Value::Bool(false) => Some("No".into()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Array(items) if items.iter().all(|i| i.is_string()) => {
-            let parts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-            (!parts.is_empty()).then(|| parts.join(", "))
+/// The bundle as a tree that keeps the order of its fields (`serde_json::Value` sorts them),
+/// for printing.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(String),
+    Text(String),
+    List(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+                Ok(Node::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
+                Ok(Node::Number(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
+                Ok(Node::Number(n.to_string()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
+                Ok(Node::Number(n.to_string()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+                Ok(Node::Text(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Node, E> {
+                Ok(Node::Text(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::List(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Node>()? {
+                    fields.push((k, v));
+                }
+                Ok(Node::Map(fields))
+            }
         }
-        _ => None,
+        d.deserialize_any(V)
     }
 }
 
-fn is_scalar(v: &Value) -> bool {
-    match v {
-        Value::Array(items) => items.iter().all(Value::is_string),
-        Value::Object(_) => false,
-        _ => true,
+impl Node {
+    fn get(&self, key: &str) -> &Node {
+        match self {
+            Node::Map(fields) => fields
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(&Node::Null, |(_, v)| v),
+            _ => &Node::Null,
+        }
     }
+
+    /// As text (`None` for nothing to show).
+    fn scalar(&self) -> Option<String> {
+        match self {
+            Node::Null => None,
+            Node::Bool(true) => Some("Yes".into()),
+            Node::Bool(false) => Some("No".into()),
+            Node::Number(n) => Some(n.clone()),
+            Node::Text(s) if s.is_empty() => None,
+            Node::Text(s) => Some(readable(s)),
+            Node::List(items) if self.is_scalar() => {
+                let parts: Vec<&str> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Node::Text(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+            _ => None,
+        }
+    }
+
+    /// A value, or a list of strings (areas, attendees): one cell.
+    fn is_scalar(&self) -> bool {
+        match self {
+            Node::List(items) => items.iter().all(|i| matches!(i, Node::Text(_))),
+            Node::Map(_) => false,
+            _ => true,
+        }
+    }
+
+    /// Compact JSON of a nested object kept as history (a plan as saved, earlier details).
+    fn json(&self) -> String {
+        match self {
+            Node::Null => "null".into(),
+            Node::Bool(b) => b.to_string(),
+            Node::Number(n) => n.clone(),
+            Node::Text(s) => Value::String(s.clone()).to_string(),
+            Node::List(items) => {
+                let inner: Vec<String> = items.iter().map(Node::json).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            Node::Map(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), v.json()))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
+        }
+    }
+}
+
+/// A code such as `sensory_and_or_physical` with spaces, so it wraps in a table cell;
+/// any other text as written.
+fn readable(s: &str) -> String {
+    let code = s.contains('_')
+        && s.split('_').all(|w| {
+            !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+    if code {
+        s.replace('_', " ")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Fields in print order: the item's own id last (it is for cross-references).
+fn ordered(fields: &[(String, Node)]) -> Vec<&(String, Node)> {
+    let mut out: Vec<&(String, Node)> = fields.iter().filter(|(k, _)| k != "id").collect();
+    out.extend(fields.iter().filter(|(k, _)| k == "id"));
+    out
 }
 
 /// What a document's contents are replaced with in the PDF.
@@ -687,9 +811,34 @@ struct Printer<'a> {
     blocks: Vec<Block>,
 }
 
+/// Scalar fields as labelled values; nested objects flattened under their label.
+fn pairs(prefix: &str, fields: &[(String, Node)], out: &mut Vec<(String, String)>) {
+    let is_file = fields.iter().any(|(k, _)| k == "sha256");
+    for (k, v) in ordered(fields) {
+        let name = if prefix.is_empty() {
+            label(k)
+        } else {
+            format!("{prefix}: {}", label(k).to_lowercase())
+        };
+        match v {
+            Node::Text(_) if k == "data" && prefix.is_empty() && is_file => {
+                out.push((name, FILE_NOTE.into()));
+            }
+            Node::Map(_) if k == "data" || k == "details" => out.push((name, v.json())),
+            Node::Map(inner) => pairs(&name, inner, out),
+            v if v.is_scalar() => {
+                if let Some(s) = v.scalar() {
+                    out.push((name, s));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Printer<'_> {
-    fn markers(&self, pointer: &str) -> Option<String> {
-        let flags = self.flags.get(pointer)?;
+    fn markers(&self, pointer: &[String]) -> Option<String> {
+        let flags = self.flags.get(&format!("/{}", pointer.join("/")))?;
         let parts: Vec<String> = flags
             .iter()
             .map(|f| {
@@ -704,70 +853,36 @@ impl Printer<'_> {
         Some(parts.join(" "))
     }
 
-}
-
-/// Scalar fields as labelled values; nested objects flattened under their label.
-fn pairs(prefix: &str, obj: &serde_json::Map<String, Value>, out: &mut Vec<(String, String)>) {
-    {
-        for (k, v) in obj {
-            let name = if prefix.is_empty() {
-                label(k)
-            } else {
-                format!("{prefix}: {}", label(k).to_lowercase())
-            };
-            if k == "data" && prefix.is_empty() && v.is_string() && obj.contains_key("sha256") {
-                out.push((name, FILE_NOTE.into()));
-                continue;
-            }
-            match v {
-                Value::Object(inner) if k == "data" || k == "details" => {
-                    out.push((name, Value::Object(inner.clone()).to_string()));
-                }
-                Value::Object(inner) => pairs(&name, inner, out),
-                v if is_scalar(v) => {
-                    if let Some(s) = scalar(v) {
-                        out.push((name, s));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-}
-
-impl Printer<'_> {
-    /// An array at `pointer`: a table when its items are flat, otherwise item by item.
-    fn array(&mut self, pointer: &mut Vec<String>, items: &[Value], title: &str) {
+    /// A list at `pointer`: a table when its items are flat, otherwise item by item.
+    fn list(&mut self, pointer: &mut Vec<String>, items: &[Node], title: &str) {
         if items.is_empty() {
             self.blocks
                 .push(Block::Paragraph(format!("{title}: none held.")));
             return;
         }
-        let flat = items.iter().all(|i| {
-            i.as_object().is_some_and(|o| {
-                o.values().all(is_scalar) && o.len() <= 9 && !o.contains_key("data")
-            })
+        let flat = items.iter().all(|i| match i {
+            Node::Map(fields) => {
+                fields.len() <= 9
+                    && fields.iter().all(|(k, v)| v.is_scalar() && k != "data")
+            }
+            _ => false,
         });
         if flat {
-            let keys: Vec<String> = items[0]
-                .as_object()
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_default();
+            let keys: Vec<String> = match &items[0] {
+                Node::Map(fields) => ordered(fields).iter().map(|(k, _)| k.clone()).collect(),
+                _ => Vec::new(),
+            };
             let mut flagged = false;
             let mut rows = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 pointer.push(i.to_string());
                 let mut row: Vec<String> = keys
                     .iter()
-                    .map(|k| scalar(&item[k.as_str()]).unwrap_or_default())
+                    .map(|k| item.get(k).scalar().unwrap_or_default())
                     .collect();
-                if let Some(m) = self.markers(&format!("/{}", pointer.join("/"))) {
-                    flagged = true;
-                    row.push(m);
-                } else {
-                    row.push(String::new());
-                }
+                let m = self.markers(pointer);
+                flagged |= m.is_some();
+                row.push(m.unwrap_or_default());
                 pointer.pop();
                 rows.push(row);
             }
@@ -780,7 +895,7 @@ impl Printer<'_> {
                 });
             }
             self.blocks.push(Block::Table {
-                caption: title.into(),
+                caption: format!("{title} ({})", items.len()),
                 header,
                 rows,
             });
@@ -796,28 +911,28 @@ impl Printer<'_> {
         }
     }
 
-    /// One object at `pointer`: its flags, its fields, then its nested lists.
-    fn item(&mut self, pointer: &mut Vec<String>, v: &Value) {
-        if let Some(m) = self.markers(&format!("/{}", pointer.join("/"))) {
+    /// One item at `pointer`: its flags, its fields, then its nested lists.
+    fn item(&mut self, pointer: &mut Vec<String>, v: &Node) {
+        if let Some(m) = self.markers(pointer) {
             self.blocks.push(Block::Paragraph(m));
         }
-        let Some(obj) = v.as_object() else {
-            if let Some(s) = scalar(v) {
+        let Node::Map(fields) = v else {
+            if let Some(s) = v.scalar() {
                 self.blocks.push(Block::Paragraph(s));
             }
             return;
         };
         let mut kv = Vec::new();
-        pairs("", obj, &mut kv);
+        pairs("", fields, &mut kv);
         self.blocks.push(Block::KeyValues(kv));
-        for (k, inner) in obj {
-            if let Value::Array(items) = inner {
-                if is_scalar(inner) {
+        for (k, inner) in fields {
+            if let Node::List(items) = inner {
+                if inner.is_scalar() {
                     continue;
                 }
                 pointer.push(k.clone());
                 let title = section_title(&pattern(pointer)).unwrap_or_else(|| label(k));
-                self.array(pointer, items, &title);
+                self.list(pointer, items, &title);
                 pointer.pop();
             }
         }
@@ -863,7 +978,7 @@ fn long_date(s: &str) -> String {
 /// The PDF of a bundle: a cover page with the pupil, the request and the deadlines, then
 /// one section per kind of record, every flagged item marked.
 pub fn document(b: &Bundle, today: Date) -> Result<Document, serde_json::Error> {
-    let v = serde_json::to_value(b)?;
+    let v: Node = serde_json::from_slice(&serde_json::to_vec(b)?)?;
     let p = &b.record.pupil;
     let name = match (&p.preferred_forename, &p.preferred_surname) {
         (None, None) => format!("{} {}", p.legal_forename, p.legal_surname),
@@ -908,48 +1023,47 @@ pub fn document(b: &Bundle, today: Date) -> Result<Document, serde_json::Error> 
             ("Prepared at (UTC)".into(), b.generated_at.clone()),
         ]),
         Block::Paragraph(format!(
-            "This is everything Senco holds about {name}. The same bundle, with the files of \
-             specialists' reports, is the JSON file made at the same time."
+            "Everything Senco holds about {name}. The JSON file of the same bundle also holds \
+             the files of specialists' reports."
         )),
         Block::Heading("Deadlines, for information".into()),
         Block::KeyValues(vec![
             (
-                "Subject access request: one calendar month".into(),
-                long_date(&d.subject_access),
+                "Subject access request".into(),
+                format!("{} (one calendar month)", long_date(&d.subject_access)),
             ),
             (
-                "Complex request, extended by two months (tell the requester within the first month)"
-                    .into(),
-                long_date(&d.subject_access_extended),
+                "If complex, extended".into(),
+                format!(
+                    "{} (two months more: tell the requester within the first month)",
+                    long_date(&d.subject_access_extended)
+                ),
             ),
             (
-                "Educational record, maintained schools: 15 school days".into(),
+                "Educational record".into(),
                 match &d.educational_record {
                     Some(day) if d.educational_record_estimated => format!(
-                        "{} (estimated: past the school's known term dates)",
+                        "{} (15 school days, estimated past the school's known term dates)",
                         long_date(day)
                     ),
-                    Some(day) => long_date(day),
+                    Some(day) => format!("{} (15 school days)", long_date(day)),
                     None => "Does not apply: the school is not maintained, so a subject access request applies instead".into(),
                 },
             ),
         ]),
         Block::Paragraph(
-            "A subject access request is due one calendar month after it is received (ICO); \
-             school holidays do not stop the clock, and it is usually free. A parent's request \
-             to see the educational record of a pupil at a maintained school is due within 15 \
-             school days (The Education (Pupil Information) (England) Regulations 2005, \
-             regulation 5). Health information has exemptions of its own, such as the \
-             serious-harm test."
+            "For information: the ICO gives one calendar month for a subject access request \
+             (school holidays do not stop the clock); a maintained school gives a parent access \
+             to the educational record within 15 school days (The Education (Pupil \
+             Information) (England) Regulations 2005, regulation 5). Health information has \
+             exemptions of its own, such as the serious-harm test."
                 .into(),
         ),
         Block::Heading("Before it leaves the school".into()),
         Block::Paragraph(format!(
-            "Items marked {} hold other people's information (notes written by or about others, \
-             reports from outside agencies, other people's contact details): check them and \
-             redact what the requester may not have. Items marked {} are health information: \
-             review them before disclosure. This bundle has {third} items marked for third-party \
-             information and {health} for health information. Nothing has been redacted.",
+            "Nothing has been redacted. {} marks other people's information (notes by or about \
+             others, reports from outside agencies, other people's contact details): {third} \
+             items. {} marks health information: {health} items.",
             Review::ThirdParty.marker(),
             Review::Health.marker()
         )),
@@ -968,11 +1082,11 @@ pub fn document(b: &Bundle, today: Date) -> Result<Document, serde_json::Error> 
         let mut pointer: Vec<String> = path.split('.').map(str::to_string).collect();
         let mut at = &v;
         for part in &pointer {
-            at = &at[part.as_str()];
+            at = at.get(part);
         }
         match at {
-            Value::Array(items) => printer.array(&mut pointer, items, &title),
-            Value::Null => printer
+            Node::List(items) => printer.list(&mut pointer, items, &title),
+            Node::Null => printer
                 .blocks
                 .push(Block::Paragraph(format!("{title}: none held."))),
             other => printer.item(&mut pointer, other),
@@ -1036,5 +1150,8 @@ mod tests {
         }
         assert_eq!(label("legal_forename"), "Legal forename");
         assert_eq!(label("upn"), "UPN");
+        assert_eq!(readable("sensory_and_or_physical"), "sensory and or physical");
+        assert_eq!(readable("Pat_Parent"), "Pat_Parent");
+        assert_eq!(readable("a__b"), "a__b");
     }
 }
