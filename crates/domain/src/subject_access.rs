@@ -126,12 +126,27 @@ mod tests {
 
     #[test]
     fn a_calendar_month_is_the_same_day_next_month_or_its_last_day() {
-        assert_eq!(one_calendar_month(date!(2026 - 09 - 03)), date!(2026 - 10 - 03));
-        assert_eq!(one_calendar_month(date!(2026 - 01 - 31)), date!(2026 - 02 - 28));
-        assert_eq!(one_calendar_month(date!(2028 - 01 - 30)), date!(2028 - 02 - 29));
-        assert_eq!(one_calendar_month(date!(2026 - 12 - 15)), date!(2027 - 01 - 15));
+        assert_eq!(
+            one_calendar_month(date!(2026 - 09 - 03)),
+            date!(2026 - 10 - 03)
+        );
+        assert_eq!(
+            one_calendar_month(date!(2026 - 01 - 31)),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            one_calendar_month(date!(2028 - 01 - 30)),
+            date!(2028 - 02 - 29)
+        );
+        assert_eq!(
+            one_calendar_month(date!(2026 - 12 - 15)),
+            date!(2027 - 01 - 15)
+        );
         // Holidays do not stop the clock: August counts like any month.
-        assert_eq!(one_calendar_month(date!(2026 - 07 - 22)), date!(2026 - 08 - 22));
+        assert_eq!(
+            one_calendar_month(date!(2026 - 07 - 22)),
+            date!(2026 - 08 - 22)
+        );
         assert_eq!(
             three_calendar_months(date!(2026 - 11 - 30)),
             date!(2027 - 02 - 28)

@@ -78,7 +78,11 @@ pub const TABLES: &[(&str, &str, &str)] = &[
         "record.plans[].provision[]",
         "Provision in the plan",
     ),
-    ("plan_versions", "record.plans[].versions[]", "Saved versions"),
+    (
+        "plan_versions",
+        "record.plans[].versions[]",
+        "Saved versions",
+    ),
     (
         "parent_contributions",
         "record.plans[].contributions[]",
@@ -96,7 +100,11 @@ pub const TABLES: &[(&str, &str, &str)] = &[
         "record.provision[].sessions[]",
         "Sessions",
     ),
-    ("involvements", "record.specialists[]", "Outside specialists"),
+    (
+        "involvements",
+        "record.specialists[]",
+        "Outside specialists",
+    ),
     (
         "involvement_notes",
         "record.specialists[].notes[]",
@@ -107,7 +115,11 @@ pub const TABLES: &[(&str, &str, &str)] = &[
         "record.documents[]",
         "Specialists' reports",
     ),
-    ("la_shares", "authority_shares[]", "Shares with the local authority"),
+    (
+        "la_shares",
+        "authority_shares[]",
+        "Shares with the local authority",
+    ),
     (
         "audit_log",
         "access_log[]",
@@ -506,7 +518,11 @@ pub fn flags(b: &Bundle) -> Vec<Flag> {
     }
     for (i, p) in r.plans.iter().enumerate() {
         if !p.parent_views.is_empty() {
-            flag(format!("/record/plans/{i}"), Review::ThirdParty, PARENT_WORDS);
+            flag(
+                format!("/record/plans/{i}"),
+                Review::ThirdParty,
+                PARENT_WORDS,
+            );
         }
         for j in 0..p.contributions.len() {
             flag(
@@ -566,8 +582,7 @@ pub fn flags(b: &Bundle) -> Vec<Flag> {
             Review::ThirdParty,
             AGENCY_REPORT,
         );
-        if r
-            .specialists
+        if r.specialists
             .iter()
             .find(|inv| inv.id == d.involvement)
             .is_some_and(health_involvement)
@@ -787,7 +802,9 @@ impl Node {
 fn readable(s: &str) -> String {
     let code = s.contains('_')
         && s.split('_').all(|w| {
-            !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         });
     if code {
         s.replace('_', " ")
@@ -862,8 +879,7 @@ impl Printer<'_> {
         }
         let flat = items.iter().all(|i| match i {
             Node::Map(fields) => {
-                fields.len() <= 9
-                    && fields.iter().all(|(k, v)| v.is_scalar() && k != "data")
+                fields.len() <= 9 && fields.iter().all(|(k, v)| v.is_scalar() && k != "data")
             }
             _ => false,
         });
@@ -1130,7 +1146,12 @@ mod tests {
         assert_eq!(count_at(&v, "current_stage"), 0);
         assert_eq!(count_at(&v, "contacts[]"), 0);
         assert_eq!(
-            pattern(&["record".into(), "plans".into(), "0".into(), "targets".into()]),
+            pattern(&[
+                "record".into(),
+                "plans".into(),
+                "0".into(),
+                "targets".into()
+            ]),
             "record.plans[].targets"
         );
         assert_eq!(
@@ -1150,7 +1171,10 @@ mod tests {
         }
         assert_eq!(label("legal_forename"), "Legal forename");
         assert_eq!(label("upn"), "UPN");
-        assert_eq!(readable("sensory_and_or_physical"), "sensory and or physical");
+        assert_eq!(
+            readable("sensory_and_or_physical"),
+            "sensory and or physical"
+        );
         assert_eq!(readable("Pat_Parent"), "Pat_Parent");
         assert_eq!(readable("a__b"), "a__b");
     }

@@ -82,7 +82,9 @@ fn mapped(table: &str) -> bool {
 }
 
 fn exempt(table: &str) -> bool {
-    EXEMPT.iter().any(|(t, reason)| *t == table && !reason.is_empty())
+    EXEMPT
+        .iter()
+        .any(|(t, reason)| *t == table && !reason.is_empty())
 }
 
 async fn sr_31_every_table_with_pupil_data_is_in_the_subject_access_export(app: &TestApp) {
@@ -129,7 +131,11 @@ async fn sr_31_every_table_with_pupil_data_is_in_the_subject_access_export(app: 
 }
 
 /// A POST of the confirmation form, read as bytes.
-async fn export(c: &Client, pupil: &str, format: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+async fn export(
+    c: &Client,
+    pupil: &str,
+    format: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let mut req = c
         .raw()
         .post(c.url(&format!("/pupils/{pupil}/subject-access")))
@@ -222,7 +228,11 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
 
     // The page action, and its confirmation page.
     let record = senco.get(&format!("/pupils/{pupil}")).await;
-    assert!(record.body.contains(&format!("/pupils/{pupil}/subject-access")));
+    assert!(
+        record
+            .body
+            .contains(&format!("/pupils/{pupil}/subject-access"))
+    );
     let confirm = senco.get(&format!("/pupils/{pupil}/subject-access")).await;
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("everything Senco holds about"));
@@ -252,7 +262,12 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
     let audit_before = rows_of(app, "audit_log", &pupil).await;
     let (status, headers, body) = export(&senco, &pupil, "json").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     assert_eq!(header("content-type"), "application/json");
     assert_eq!(
         header("content-disposition"),
@@ -333,13 +348,26 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
         .iter()
         .position(|n| n["code"] == "SPLD")
         .unwrap();
-    assert!(review.iter().any(|f| f["item"] == format!("/record/needs/{hi}")));
-    assert!(!review.iter().any(|f| f["item"] == format!("/record/needs/{spld}")));
+    assert!(
+        review
+            .iter()
+            .any(|f| f["item"] == format!("/record/needs/{hi}"))
+    );
+    assert!(
+        !review
+            .iter()
+            .any(|f| f["item"] == format!("/record/needs/{spld}"))
+    );
 
     // The PDF: the cover page, every section and caption, and the markers.
     let (status, headers, pdf) = export(&senco, &pupil, "pdf").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     assert_eq!(header("content-type"), "application/pdf");
     assert_eq!(
         header("content-disposition"),
@@ -365,7 +393,10 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
         assert!(text.contains(want), "the PDF lacks {want:?}");
     }
     for (table, _, title) in TABLES {
-        assert!(text.contains(title), "the PDF lacks the section of {table}: {title:?}");
+        assert!(
+            text.contains(title),
+            "the PDF lacks the section of {table}: {title:?}"
+        );
     }
 
     // Both exports are audited and in the pupil's access report.
@@ -487,7 +518,11 @@ async fn sr_31_only_the_senco_exports_and_everyone_else_gets_the_404_of_a_missin
     }
     assert_eq!(
         String::from_utf8_lossy(&not_there),
-        String::from_utf8_lossy(&export(&app.signed_in(TEACHER_A).await, &missing, "json").await.2)
+        String::from_utf8_lossy(
+            &export(&app.signed_in(TEACHER_A).await, &missing, "json")
+                .await
+                .2
+        )
     );
     // Every refusal is audited; only the SENCO's export is an export.
     let denied = app

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 
