@@ -5,7 +5,7 @@
 # reviews, 20 allocations with about 2,700 sessions, 10 involvements with 50 notes and ten
 # 100 KB reports) and imported beside the original, with 10,000 rows of access log added.
 # Debug build by default (`--profile release` for the optimised one, which takes long to
-# build). Needs python3 and sqlite3. Record results in BENCHMARKS.md.
+# build). RUNS=N times each format (3). Needs python3 and sqlite3. Record results in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 profile=dev
@@ -21,7 +21,7 @@ db="sqlite://$tmp/bench.db"
 cd "$tmp"
 "$senco" demo --database-url "$db" --no-serve >/dev/null
 pupil=$(sqlite3 bench.db "SELECT p.id FROM pupils p JOIN plans pl ON pl.pupil_id = p.id \
-  ORDER BY (SELECT COUNT(*) FROM delivery_sessions d WHERE d.pupil_id = p.id) DESC LIMIT 1")
+  ORDER BY (SELECT COUNT(*) FROM delivery_sessions d WHERE d.pupil_id = p.id) DESC, p.legal_surname, p.legal_forename LIMIT 1")
 urn=$(sqlite3 bench.db "SELECT s.urn FROM schools s JOIN pupils p ON p.school_id = s.id WHERE p.id = '$pupil'")
 "$senco" export record --database-url "$db" --pupil "$pupil" -o record.json 2>/dev/null
 python3 "$OLDPWD/bench/subject-access-record.py" record.json ten-years.json
@@ -38,7 +38,7 @@ for table in plans reviews allocations delivery_sessions involvement_notes invol
 done
 TIMEFORMAT='%R s'
 for format in json pdf; do
-  for run in 1 2 3; do
+  for run in $(seq "${RUNS:-3}"); do
     echo -n "$format run $run: "
     { time "$senco" export subject-access --database-url "$db" --pupil "$big" --format "$format" -o "bundle.$format" 2>/dev/null; } 2>&1
   done

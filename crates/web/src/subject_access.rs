@@ -820,6 +820,9 @@ fn ordered(fields: &[(String, Node)]) -> Vec<&(String, Node)> {
     out
 }
 
+/// The most rows of one table in the PDF.
+const TABLE_ROWS: usize = 100;
+
 /// What a document's contents are replaced with in the PDF.
 const FILE_NOTE: &str = "The file itself is in the JSON bundle (base64, checked by its SHA-256); download it from Senco to print it.";
 
@@ -910,11 +913,28 @@ impl Printer<'_> {
                     r.pop();
                 });
             }
-            self.blocks.push(Block::Table {
-                caption: format!("{title} ({})", items.len()),
-                header,
-                rows,
-            });
+            // Long lists print as tables of at most TABLE_ROWS rows each: typst lays a long
+            // table out far more slowly than the same rows in parts.
+            let total = rows.len();
+            if total <= TABLE_ROWS {
+                self.blocks.push(Block::Table {
+                    caption: format!("{title} ({total})"),
+                    header,
+                    rows,
+                });
+                return;
+            }
+            for (n, part) in rows.chunks(TABLE_ROWS).enumerate() {
+                let first = n * TABLE_ROWS + 1;
+                self.blocks.push(Block::Table {
+                    caption: format!(
+                        "{title} ({first} to {} of {total})",
+                        first + part.len() - 1
+                    ),
+                    header: header.clone(),
+                    rows: part.to_vec(),
+                });
+            }
             return;
         }
         let total = items.len();
