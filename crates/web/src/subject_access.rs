@@ -927,10 +927,7 @@ impl Printer<'_> {
             for (n, part) in rows.chunks(TABLE_ROWS).enumerate() {
                 let first = n * TABLE_ROWS + 1;
                 self.blocks.push(Block::Table {
-                    caption: format!(
-                        "{title} ({first} to {} of {total})",
-                        first + part.len() - 1
-                    ),
+                    caption: format!("{title} ({first} to {} of {total})", first + part.len() - 1),
                     header: header.clone(),
                     rows: part.to_vec(),
                 });
