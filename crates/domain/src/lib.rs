@@ -21,6 +21,7 @@ pub mod retention;
 pub mod role;
 pub mod school;
 pub mod specialist;
+pub mod subject_access;
 pub mod totp;
 pub mod upn;
 pub mod year_group;

@@ -192,7 +192,8 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
-    /// Write data out: the school census SEN return, a pupil's full record.
+    /// Write data out: the school census SEN return, a pupil's full record, a subject-access
+    /// bundle.
     Export {
         #[command(flatten)]
         db: Database,
@@ -320,6 +321,34 @@ pub enum ExportCommand {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Everything Senco holds about a pupil, to answer a subject access request or a
+    /// parent's request for the educational record (docs/subject-access.md): the full
+    /// record, contacts, schools, shares with the local authority and who has seen or
+    /// received the record, with third-party and health information marked for review.
+    SubjectAccess {
+        /// The pupil: Senco's id or their UPN.
+        #[arg(long)]
+        pupil: String,
+        #[arg(long, value_enum)]
+        format: BundleFormat,
+        /// The file to write.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// The day the request was received, YYYY-MM-DD (today by default): the deadlines
+        /// on the cover page count from it.
+        #[arg(long)]
+        received: Option<String>,
+        /// Who made the request, for the cover page ("the pupil's mother").
+        #[arg(long)]
+        requested_by: Option<String>,
+    },
+}
+
+/// The file format of a subject-access bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BundleFormat {
+    Json,
+    Pdf,
 }
 
 /// `senco export ctf`'s arguments.

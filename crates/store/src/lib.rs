@@ -23,6 +23,7 @@ pub mod retention;
 pub mod schools;
 pub mod sen;
 pub mod specialists;
+pub mod subject_access;
 pub mod tenancy;
 pub mod users;
 

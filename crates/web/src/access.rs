@@ -72,6 +72,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Read => "read",
         Action::Create => "create",
         Action::Update => "update",
+        Action::Export => "export",
     }
 }
 
@@ -98,6 +99,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::CensusReturn => "census_return",
         Resource::PupilImport => "pupil_import",
         Resource::Retention => "retention_review",
+        Resource::SubjectAccessExport => "subject_access",
     }
 }
 

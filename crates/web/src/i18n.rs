@@ -885,6 +885,20 @@ pub struct Messages {
     pub ret_decided_meanwhile: &'static str,
     pub ret_flash_approved: &'static str,
     pub ret_flash_kept: &'static str,
+    pub sar_link: &'static str,
+    pub sar_title: &'static str,
+    pub sar_intro: &'static str,
+    pub sar_flags: &'static str,
+    pub sar_deadlines: &'static str,
+    pub sar_audited: &'static str,
+    pub sar_requested_by_label: &'static str,
+    pub sar_requested_by_hint: &'static str,
+    pub sar_received_legend: &'static str,
+    pub sar_received_hint: &'static str,
+    pub sar_received_real: &'static str,
+    pub sar_requested_by_too_long: &'static str,
+    pub sar_pdf: &'static str,
+    pub sar_json: &'static str,
 }
 
 /// English.
@@ -1783,6 +1797,20 @@ pub static EN: Messages = Messages {
     ret_decided_meanwhile: "Someone decided about these records meanwhile",
     ret_flash_approved: "Destruction approved: the records are destroyed at the next daily run.",
     ret_flash_kept: "The records are kept, with your reason.",
+    sar_link: "Answer a subject access request",
+    sar_title: "Answer a subject access request",
+    sar_intro: "This creates a file with everything Senco holds about this pupil: their details and earlier versions of them, parents and carers, schools, stages, needs, concerns, plans and reviews, provision, outside specialists with their notes and reports, shares with the local authority, and who has seen or received the record.",
+    sar_flags: "Nothing is redacted. Items with other people's information (notes by or about others, reports from outside agencies, other people's contact details) are marked for you to check for redaction, and health information is marked to review before disclosure.",
+    sar_deadlines: "A subject access request is due one calendar month after it is received; a parent's request to see the educational record at a maintained school, within 15 school days. The file's cover page gives both dates.",
+    sar_audited: "Making the file is recorded in who has seen this record. Make the PDF to read and send, and the JSON file for the files of reports and a machine-readable copy.",
+    sar_requested_by_label: "Who made the request (optional)",
+    sar_requested_by_hint: "For example, the pupil's mother, or the pupil themselves",
+    sar_received_legend: "When was the request received?",
+    sar_received_hint: "For example, 27 3 2026",
+    sar_received_real: "Enter the date the request was received as a real date",
+    sar_requested_by_too_long: "Who made the request must be 200 characters or fewer",
+    sar_pdf: "Download the PDF",
+    sar_json: "Download the JSON file",
 };
 
 impl Messages {

@@ -25,6 +25,7 @@ pub mod routes;
 pub mod security;
 pub mod sen;
 pub mod specialists;
+pub mod subject_access;
 
 use std::sync::Arc;
 

@@ -157,6 +157,12 @@ fn table() -> Routes {
             get(pages::pupils::audit),
         )
         .at(
+            "/pupils/{id}/subject-access",
+            Page,
+            &["GET", "POST"],
+            get(pages::subject_access::show).post(pages::subject_access::download),
+        )
+        .at(
             "/pupils/{id}/contacts/new",
             Page,
             &["GET", "POST"],

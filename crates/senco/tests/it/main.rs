@@ -53,3 +53,5 @@ mod record;
 // Retention (SR-30): flag dates, the review page, destruction down to the raw files, and the
 // audit log's own retention.
 mod retention;
+// SR-31: the subject-access bundle, its table mapping meta-test and who may export it.
+mod subject_access;

@@ -319,9 +319,10 @@ enum Probe {
     ImportStart,
     RetentionRead,
     RetentionUpdate,
+    SubjectAccess,
 }
 
-use Action::{Create, Read, Update};
+use Action::{Create, Export, Read, Update};
 use Probe::*;
 use Resource::*;
 
@@ -369,6 +370,7 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (ImportStart, PupilImport, Create),
     (RetentionRead, Retention, Read),
     (RetentionUpdate, Retention, Update),
+    (SubjectAccess, SubjectAccessExport, Export),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -803,6 +805,20 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                 Target::SchoolA,
             )
         }
+        // The bundle's own contents are tested in subject_access.rs.
+        SubjectAccess => Req {
+            check: status(200),
+            ..post_form(
+                format!("/pupils/{p}/subject-access"),
+                form(&[
+                    ("received_on_day", "14"),
+                    ("received_on_month", "9"),
+                    ("received_on_year", "2026"),
+                    ("format", "json"),
+                ]),
+                Target::Pupil,
+            )
+        },
         AgencyCreate => post_form(
             "/specialists/agencies".into(),
             form(&[

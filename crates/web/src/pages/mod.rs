@@ -22,6 +22,7 @@ pub mod plans;
 pub mod provision;
 pub mod specialists;
 pub mod stage_changes;
+pub mod subject_access;
 // @register-modules
 pub mod census;
 pub mod chronology;
