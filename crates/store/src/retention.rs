@@ -632,6 +632,7 @@ impl Store {
             .iter()
             .filter(|t| **t != "current_stages")
         {
+            // SQL-SAFE: table names from the constant PUPIL_RECORD_TABLES.
             let q = format!("SELECT id FROM {table} WHERE pupil_id = $1");
             for r in sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(&pupil_id)
@@ -670,6 +671,7 @@ impl Store {
             .await?
             .rows_affected() as i64;
         for table in DESTROYED_TABLES {
+            // SQL-SAFE: table names from the constant DESTROYED_TABLES.
             let q = format!("DELETE FROM {table} WHERE pupil_id = $1");
             removed += sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(&pupil_id)
@@ -739,6 +741,7 @@ impl Store {
                     .copied()
                     .chain(["pupils", "form_drafts", "pupil_imports"])
                     .collect();
+                // SQL-SAFE: table names from the constant list and literals just above.
                 let sql = format!("VACUUM {}", tables.join(", "));
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(self.pool())
