@@ -22,6 +22,10 @@ pub enum Lang {
 pub enum Block {
     /// A section heading.
     Heading(String),
+    /// A heading within a section (level 2).
+    Subheading(String),
+    /// Starts a new page (after a cover page, say).
+    PageBreak,
     /// Text; a blank line inside it starts a new paragraph.
     Paragraph(String),
     /// Labelled values ("Date of birth", "4 May 2015"), each label heading its row.
@@ -88,6 +92,10 @@ pub(crate) fn push_block(out: &mut String, block: &Block) {
         Block::Heading(text) => {
             let _ = writeln!(out, "#heading(level: 1, {})", str_lit(text));
         }
+        Block::Subheading(text) => {
+            let _ = writeln!(out, "#heading(level: 2, {})", str_lit(text));
+        }
+        Block::PageBreak => out.push_str("#pagebreak(weak: true)\n"),
         Block::Paragraph(text) => {
             let _ = writeln!(out, "#senco-paras({})", str_lit(text));
         }
@@ -142,6 +150,7 @@ mod tests {
     fn sample(large_print: bool, language: Lang) -> Document {
         let mut blocks = vec![
             Block::Heading("About Gwenllïan Ŵyn".into()),
+            Block::Subheading("Her first term".into()),
             Block::Paragraph(
                 "Gwenllïan joined the school in Year 3.\n\nShe likes drawing and stories.".into(),
             ),
@@ -166,9 +175,11 @@ mod tests {
             },
             Block::Spacer,
             Block::Signatures(vec!["Parent or carer".into(), "SENCO".into()]),
+            Block::PageBreak,
         ];
         for hostile in HOSTILE {
             blocks.push(Block::Heading((*hostile).into()));
+            blocks.push(Block::Subheading((*hostile).into()));
             blocks.push(Block::Paragraph((*hostile).into()));
             blocks.push(Block::KeyValues(vec![(
                 (*hostile).into(),
@@ -207,6 +218,7 @@ mod tests {
             "Ysgol Gymraeg *Bryn* $Teg$",
             "23 November 2026",
             "About Gwenllïan Ŵyn",
+            "Her first term",
             "She likes drawing and stories.",
             "School Action Plus",
             "Target 40: read a short passage aloud with confidence",

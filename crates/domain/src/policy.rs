@@ -61,6 +61,14 @@ pub enum Resource {
     /// Importing a school's pupils from a management information system's file (new pupils,
     /// changed details and transfers from other schools, confirmed first).
     PupilImport,
+    /// The school's retention reviews (SR-30): pupils whose records are due for destruction,
+    /// and the decision to destroy them or keep them for a documented reason. The SENCO and
+    /// the head teacher.
+    Retention,
+    /// The subject-access bundle (SR-31): everything held about a pupil, the access log
+    /// included, as one file to answer a subject access or educational-record request. Only
+    /// the SENCO, who alone reads the access log ([`Resource::PupilAudit`]).
+    SubjectAccessExport,
 }
 
 /// What is being done.
@@ -69,6 +77,8 @@ pub enum Action {
     Read,
     Create,
     Update,
+    /// Writing a record out as a file that leaves Senco.
+    Export,
 }
 
 /// How the person acting stands to the record in question.
@@ -108,7 +118,7 @@ const fn rule(role: Role, relation: Relation, resource: Resource, action: Action
     }
 }
 
-use Action::{Create, Read, Update};
+use Action::{Create, Export, Read, Update};
 use Relation::{
     Installation as Install, OwnAuthority, OwnChild, OwnSchool, ReferredTo, SharedWithAuthority,
     Teaches,
@@ -116,7 +126,8 @@ use Relation::{
 use Resource::{
     Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
     InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
-    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, SpecialistReports, Users,
+    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, Retention, SpecialistReports,
+    SubjectAccessExport, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -157,6 +168,9 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, Agencies, Read),
     rule(Role::Senco, OwnSchool, Agencies, Create),
     rule(Role::Senco, OwnSchool, CensusReturn, Read),
+    rule(Role::Senco, OwnSchool, Retention, Read),
+    rule(Role::Senco, OwnSchool, Retention, Update),
+    rule(Role::Senco, OwnSchool, SubjectAccessExport, Export),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -172,6 +186,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, SpecialistReports, Read),
     rule(Role::Head, OwnSchool, Agencies, Read),
     rule(Role::Head, OwnSchool, CensusReturn, Read),
+    rule(Role::Head, OwnSchool, Retention, Read),
+    rule(Role::Head, OwnSchool, Retention, Update),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
@@ -290,6 +306,7 @@ mod tests {
                     | InvolvementNotes
                     | SpecialistReports
                     | PupilSenHistory
+                    | SubjectAccessExport
             );
             if pupil_resource {
                 assert_eq!(reach[0], Some(r.relation), "{r:?}");
@@ -323,6 +340,31 @@ mod tests {
                 expected,
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_the_senco_exports_a_subject_access_bundle_and_only_who_reads_the_trail() {
+        for role in Role::ALL {
+            for relation in [
+                OwnSchool,
+                Teaches,
+                OwnChild,
+                ReferredTo,
+                SharedWithAuthority,
+                Install,
+            ] {
+                let export = allows(role, relation, SubjectAccessExport, Export);
+                assert_eq!(
+                    export,
+                    role == Role::Senco && relation == OwnSchool,
+                    "{role:?} {relation:?}"
+                );
+                // The bundle holds the access log: whoever exports it reads the trail.
+                if export {
+                    assert!(allows(role, relation, PupilAudit, Read));
+                }
+            }
         }
     }
 

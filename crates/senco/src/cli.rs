@@ -203,7 +203,18 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Write data out: the school census SEN return, a pupil's full record.
+    /// Retention (SR-30): record pupils leaving, flag records due for destruction, decide
+    /// and destroy them.
+    Retention {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+    /// Write data out: the school census SEN return, a pupil's full record, a subject-access
+    /// bundle.
     Export {
         #[command(flatten)]
         db: Database,
@@ -331,6 +342,34 @@ pub enum ExportCommand {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Everything Senco holds about a pupil, to answer a subject access request or a
+    /// parent's request for the educational record (docs/subject-access.md): the full
+    /// record, contacts, schools, shares with the local authority and who has seen or
+    /// received the record, with third-party and health information marked for review.
+    SubjectAccess {
+        /// The pupil: Senco's id or their UPN.
+        #[arg(long)]
+        pupil: String,
+        #[arg(long, value_enum)]
+        format: BundleFormat,
+        /// The file to write.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// The day the request was received, YYYY-MM-DD (today by default): the deadlines
+        /// on the cover page count from it.
+        #[arg(long)]
+        received: Option<String>,
+        /// Who made the request, for the cover page ("the pupil's mother").
+        #[arg(long)]
+        requested_by: Option<String>,
+    },
+}
+
+/// The file format of a subject-access bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BundleFormat {
+    Json,
+    Pdf,
 }
 
 /// `senco export ctf`'s arguments.
@@ -425,6 +464,62 @@ pub enum AuditCommand {
         #[arg(long)]
         pupil: String,
     },
+    /// Remove audit rows older than the audit log's retention period (setting
+    /// `audit.retention_years`, default 6), keeping `senco audit verify` working from the
+    /// last removed row's hash. On PostgreSQL run it as the schema's owner.
+    Prune {
+        /// Remove rows dated before this day instead (YYYY-MM-DD).
+        #[arg(long)]
+        before: Option<String>,
+    },
+}
+
+/// `senco retention ...`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Record that a pupil left their school on a date (`--transferred-out` when they moved
+    /// on to another school, which then keeps the record).
+    Leave {
+        /// The pupil: Senco's id or their UPN.
+        #[arg(long)]
+        pupil: String,
+        /// The leaving date, YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// The pupil moved to another school (this school is not the last).
+        #[arg(long)]
+        transferred_out: bool,
+    },
+    /// Flag every pupil whose records are due today (run daily from cron when the server
+    /// does not run; `senco serve` does it itself).
+    Review,
+    /// List the retention reviews (pending, approved, kept), due first.
+    List {
+        /// Only this school's (URN).
+        #[arg(long)]
+        school: Option<String>,
+    },
+    /// Approve the destruction of a review's records.
+    Approve {
+        /// The review's id (from `senco retention list`).
+        #[arg(long)]
+        review: String,
+    },
+    /// Keep a review's records for a documented reason until a date.
+    Keep {
+        #[arg(long)]
+        review: String,
+        /// Why the records are kept (no names).
+        #[arg(long)]
+        reason: String,
+        /// Review again on this date, YYYY-MM-DD.
+        #[arg(long)]
+        until: String,
+    },
+    /// Destroy the records of every approved review, then checkpoint and VACUUM (SQLite).
+    Destroy,
+    /// Print the destruction log (ids, classes and dates only).
+    Log,
 }
 
 /// `senco settings ...`

@@ -112,6 +112,14 @@ impl Application {
             self.mail.clone(),
             stop_rx,
         ));
+        let retention = self.state.config.retention_job.then(|| {
+            tokio::spawn(retention_worker(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                self.state.pdfs.clone(),
+                stop_tx.subscribe(),
+            ))
+        });
         let store = self.state.store.clone();
         let app = senco_web::app(self.state);
         axum::serve(
@@ -123,6 +131,9 @@ impl Application {
         .context("the server failed")?;
         let _ = stop_tx.send(true);
         let _ = outbox.await;
+        if let Some(retention) = retention {
+            let _ = retention.await;
+        }
         let _ = self.audit_writer.await;
         store.close().await;
         tracing::info!("stopped");
@@ -170,6 +181,48 @@ async fn outbox_worker(
         }
     }
     let _ = deliver(&store, clock.as_ref(), &delivery).await;
+}
+
+/// Retention (SR-30): once a day (by the injected clock's UK date, checked every minute),
+/// flags records that have fallen due and destroys those whose destruction was approved;
+/// every minute, drops cached PDFs of plans destroyed by another process.
+async fn retention_worker(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    pdfs: senco_web::PdfCache,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut last_day = None;
+    loop {
+        let now = clock.now();
+        let today = senco_domain::calendar::london_date(now);
+        if last_day != Some(today) {
+            let audit = senco_web::retention::job_event(now);
+            match senco_web::retention::run(&store, &pdfs, today, now, &audit).await {
+                Ok(out) => {
+                    last_day = Some(today);
+                    tracing::info!(
+                        flagged = out.review.flagged,
+                        reopened = out.review.reopened,
+                        destroyed = out.destroyed.len(),
+                        "retention run"
+                    );
+                    if out.compaction.is_some_and(|c| !c.complete) {
+                        tracing::warn!("retention: the write-ahead log could not be emptied yet");
+                        last_day = None;
+                    }
+                }
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "retention run failed"),
+            }
+        }
+        if let Err(e) = senco_web::retention::sweep_pdfs(&store, &pdfs).await {
+            tracing::warn!(error = format!("{e:#}"), "sweeping cached PDFs failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {},
+            _ = stop.changed() => break,
+        }
+    }
 }
 
 /// The system clock, for the binary.

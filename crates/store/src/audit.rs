@@ -1,7 +1,9 @@
 //! The audit log: who read or changed which record, when, and with what outcome.
 //!
 //! Rows hold identifiers and field names, never content. The store offers no way to change
-//! or delete a row, and triggers in both schemas refuse it.
+//! or delete a row, and triggers in both schemas refuse it; the one exception is the audit
+//! log's own retention, `Store::prune_audit` (in `retention.rs`), which removes the oldest
+//! rows under a permit and moves the chain's anchor.
 
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -288,10 +290,21 @@ impl Store {
             unsealed: 0,
             first_bad: None,
         };
-        let mut prev = "genesis".to_string();
-        let mut last_seq = 0;
+        // After a prune (`senco audit prune`) the chain starts at the anchor: the hash of the
+        // last row removed. Without one, it starts at "genesis".
+        let anchor =
+            sqlx::query("SELECT anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
+        let anchor_seq: i64 = anchor.try_get("anchor_seq")?;
+        let mut prev: String = anchor.try_get("anchor_hash")?;
+        let mut last_seq = anchor_seq;
         for r in &rows {
             let seq: i64 = r.try_get("seq")?;
+            if seq <= anchor_seq {
+                check.first_bad = Some((seq, "the row is older than the pruned part of the log"));
+                return Ok(check);
+            }
             let stored_prev: Option<String> = r.try_get("prev_hash")?;
             let stored: Option<String> = r.try_get("hash")?;
             let (Some(stored_prev), Some(stored)) = (stored_prev, stored) else {

@@ -86,6 +86,7 @@ pub async fn digest_tables(
 }
 
 async fn digest_table(conn: &mut AnyConnection, name: &str) -> Result<TableDigest> {
+    // SQL-SAFE: a table name of the live schema, checked against [a-z0-9_] by checked_name.
     let sql = format!("SELECT * FROM {}", checked_name(name)?);
     let mut columns: Option<Vec<String>> = None;
     let mut digests: Vec<[u8; 32]> = Vec::new();
@@ -311,6 +312,7 @@ impl Store {
                     .await?
                     .try_get("s")?;
                 let schema = checked_name(&schema)?;
+                // SQL-SAFE: the current schema's own name, checked against [a-z0-9_].
                 let sql = format!("DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema};");
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(self.pool())

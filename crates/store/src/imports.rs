@@ -720,9 +720,15 @@ impl Store {
             .bind(pupil_id)
             .execute(&mut **tx)
             .await?;
+        // The new school is now the last school: a retention review of the old one's no
+        // longer applies, and the old enrolment ends as a transfer out (SR-30).
+        sqlx::query("DELETE FROM retention_reviews WHERE pupil_id = $1")
+            .bind(pupil_id)
+            .execute(&mut **tx)
+            .await?;
         sqlx::query(
-            "UPDATE enrolments SET ends_on = CASE WHEN starts_on > $2 THEN starts_on ELSE $2 END \
-             WHERE pupil_id = $1 AND ends_on IS NULL",
+            "UPDATE enrolments SET ends_on = CASE WHEN starts_on > $2 THEN starts_on ELSE $2 END, \
+             leaving = 'transferred_out' WHERE pupil_id = $1 AND ends_on IS NULL",
         )
         .bind(pupil_id)
         .bind(ds(today))

@@ -20,9 +20,11 @@ pub mod plans;
 pub mod provision;
 pub mod pupils;
 pub mod record;
+pub mod retention;
 pub mod schools;
 pub mod sen;
 pub mod specialists;
+pub mod subject_access;
 pub mod tenancy;
 pub mod users;
 

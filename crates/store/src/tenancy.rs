@@ -101,7 +101,8 @@ impl Store {
         let sql = format!(
             "GRANT USAGE ON SCHEMA public TO {role}; \
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
-             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};"
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}; \
+             REVOKE INSERT, UPDATE, DELETE ON audit_prune_permit FROM {role};"
         );
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(self.pool())

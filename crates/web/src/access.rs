@@ -72,6 +72,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Read => "read",
         Action::Create => "create",
         Action::Update => "update",
+        Action::Export => "export",
     }
 }
 
@@ -97,6 +98,8 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilNeeds => "needs",
         Resource::CensusReturn => "census_return",
         Resource::PupilImport => "pupil_import",
+        Resource::Retention => "retention_review",
+        Resource::SubjectAccessExport => "subject_access",
     }
 }
 
@@ -179,7 +182,8 @@ pub fn require(
         Resource::Provision
         | Resource::ProvisionCosts
         | Resource::Agencies
-        | Resource::PupilImport => principal
+        | Resource::PupilImport
+        | Resource::Retention => principal
             .user
             .school_id
             .as_ref()

@@ -31,6 +31,9 @@ pub struct WebConfig {
     pub upload_limit: usize,
     /// Staff, specialists and officers must sign in with a second factor (TOTP).
     pub require_two_factor: bool,
+    /// Whether the server runs the daily retention review and destruction of approved
+    /// records (SR-30). Tests that move the clock and call the run themselves turn it off.
+    pub retention_job: bool,
     /// The address people use to reach Senco, for links in emails (never taken from the
     /// request's `Host`, which anyone can set).
     pub public_url: String,
@@ -51,6 +54,7 @@ impl Default for WebConfig {
             body_limit: 2 * 1024 * 1024,
             upload_limit: 10 * 1024 * 1024,
             require_two_factor: true,
+            retention_job: true,
             public_url: "http://127.0.0.1:8080".to_string(),
         }
     }

@@ -20,10 +20,12 @@ pub mod plans;
 pub mod provision;
 pub mod record;
 pub mod records;
+pub mod retention;
 pub mod routes;
 pub mod security;
 pub mod sen;
 pub mod specialists;
+pub mod subject_access;
 
 use std::sync::Arc;
 
@@ -91,6 +93,21 @@ impl PdfCache {
                 cache.pop_front();
             }
             cache.push_back((key, pdf));
+        }
+    }
+
+    /// The plans with a cached PDF.
+    pub fn plan_ids(&self) -> Vec<String> {
+        self.inner
+            .lock()
+            .map(|c| c.iter().map(|((id, _, _), _)| id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Drops every cached PDF of these plans (their pupil's records were destroyed, SR-30).
+    pub fn forget_plans(&self, plan_ids: &[String]) {
+        if let Ok(mut cache) = self.inner.lock() {
+            cache.retain(|((id, _, _), _)| !plan_ids.contains(id));
         }
     }
 }

@@ -157,6 +157,12 @@ fn table() -> Routes {
             get(pages::pupils::audit),
         )
         .at(
+            "/pupils/{id}/subject-access",
+            Page,
+            &["GET", "POST"],
+            get(pages::subject_access::show).post(pages::subject_access::download),
+        )
+        .at(
             "/pupils/{id}/contacts/new",
             Page,
             &["GET", "POST"],
@@ -483,6 +489,13 @@ fn table() -> Routes {
         .at("/census", Page, &["GET"], get(pages::census::show))
         .at("/census.csv", Page, &["GET"], get(pages::census::csv))
         .at("/census.xml", Page, &["GET"], get(pages::census::xml))
+        .at("/retention", Page, &["GET"], get(pages::retention::index))
+        .at(
+            "/retention/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::retention::show).post(pages::retention::decide),
+        )
         .at(
             "/register.csv",
             Page,

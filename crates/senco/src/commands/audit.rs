@@ -55,6 +55,29 @@ pub async fn run(store: &Store, actor: Option<&str>, command: AuditCommand) -> a
             store.audit(&e).await?;
             Ok(())
         }
+        AuditCommand::Prune { before } => {
+            let now = crate::startup::system_clock().now();
+            let cutoff = match before {
+                Some(d) => senco_store::parse_ds(d.trim())
+                    .map_err(|_| anyhow::anyhow!("--before must be a date written YYYY-MM-DD"))?,
+                None => {
+                    let years = store.audit_retention_years().await?;
+                    senco_domain::retention::audit_cutoff(
+                        senco_domain::calendar::london_date(now),
+                        years,
+                    )
+                    .ok_or_else(|| anyhow::anyhow!("the audit retention period is too long"))?
+                }
+            };
+            let before = cutoff.midnight().assume_utc();
+            let e = super::cli_event(actor, "audit_trail", "prune");
+            let out = store.prune_audit(before, &e).await?;
+            println!(
+                "{} audit rows dated before {cutoff} removed; the chain now starts after row {}.",
+                out.removed, out.anchor_seq
+            );
+            Ok(())
+        }
     }
 }
 

@@ -946,6 +946,7 @@ impl Scratch {
                     ),
                 };
                 let name = format!("senco_drill_{}", uuid::Uuid::new_v4().simple());
+                // SQL-SAFE: `name` is made just above from a fixed prefix and a UUID's hex.
                 admin_exec(&admin, &format!("CREATE DATABASE {name}"))
                     .await
                     .context("could not create the scratch database (the role needs CREATEDB)")?;
@@ -974,6 +975,7 @@ impl Scratch {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Scratch::Postgres { admin, name } => {
+                // SQL-SAFE: `name` is the scratch database's, a fixed prefix and a UUID's hex.
                 if let Err(e) = admin_exec(
                     &admin,
                     &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),

@@ -16,6 +16,24 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> 
         ExportCommand::Record { pupil, output } => {
             super::record::run_export(store, actor, &pupil, output.as_deref()).await
         }
+        ExportCommand::SubjectAccess {
+            pupil,
+            format,
+            output,
+            received,
+            requested_by,
+        } => {
+            super::record::run_subject_access(
+                store,
+                actor,
+                &pupil,
+                format,
+                &output,
+                received.as_deref(),
+                requested_by,
+            )
+            .await
+        }
         ExportCommand::Census {
             school,
             date,

@@ -8,6 +8,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod record;
+pub mod retention;
 pub mod settings;
 pub mod token;
 pub mod user;
@@ -94,6 +95,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             token::run(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Retention { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            retention::run(&store, actor.actor.as_deref(), command).await
         }
         Command::Export { db, actor, command } => {
             let store = open(&db.database_url).await?;

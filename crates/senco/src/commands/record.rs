@@ -13,7 +13,7 @@ use super::cli_event;
 use crate::startup::system_clock;
 
 /// Finds a pupil by Senco's id or by UPN (the operator sees every school).
-async fn find_pupil(store: &Store, key: &str) -> anyhow::Result<String> {
+pub(crate) async fn find_pupil(store: &Store, key: &str) -> anyhow::Result<String> {
     let key = key.trim();
     match store.pupil(&Scope::Operator, key).await {
         Ok(p) => return Ok(p.id),
@@ -69,6 +69,71 @@ pub async fn run_export(
                 .context("writing to standard output")?;
         }
     }
+    Ok(())
+}
+
+/// Runs `senco export subject-access`: the bundle is built as the operator (every school),
+/// audited as an export, then written.
+pub async fn run_subject_access(
+    store: &Store,
+    actor: Option<&str>,
+    pupil: &str,
+    format: crate::cli::BundleFormat,
+    output: &Path,
+    received: Option<&str>,
+    requested_by: Option<String>,
+) -> anyhow::Result<()> {
+    use senco_web::subject_access::{self as sar, Preparer, Request};
+    let pupil_id = find_pupil(store, pupil).await?;
+    let now = system_clock().now();
+    let today = senco_domain::calendar::london_date(now);
+    let received_on = match received {
+        Some(d) => senco_store::parse_ds(d.trim()).map_err(|_| {
+            anyhow::anyhow!("--received must be a date written YYYY-MM-DD, not {d:?}")
+        })?,
+        None => today,
+    };
+    if received_on > today {
+        bail!("--received cannot be in the future");
+    }
+    let e = cli_event(actor, "subject_access", "export");
+    let bundle = sar::build(
+        store,
+        &Scope::Operator,
+        &pupil_id,
+        Preparer {
+            name: e.actor_label.clone(),
+            account: e.actor_label.clone(),
+            role: None,
+        },
+        Request {
+            requested_by: requested_by
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            received_on,
+        },
+        now,
+    )
+    .await?;
+    let pdf = format == crate::cli::BundleFormat::Pdf;
+    let body = if pdf {
+        sar::pdf(&bundle, today).await?
+    } else {
+        sar::to_json(&bundle)?
+    };
+    let pupil_row = store.pupil(&Scope::Operator, &pupil_id).await?;
+    let mut e = e;
+    e.school_id = Some(pupil_row.school_id);
+    e.pupil_id = Some(pupil_id.clone());
+    e.record_id = Some(pupil_id.clone());
+    e.fields = Some(if pdf { "pdf" } else { "json" }.into());
+    store.audit(&e).await?;
+    std::fs::write(output, &body).with_context(|| format!("writing {}", output.display()))?;
+    eprintln!(
+        "Wrote the subject-access bundle of pupil {pupil_id} to {} ({} items marked for review).",
+        output.display(),
+        bundle.review.len()
+    );
     Ok(())
 }
 

@@ -52,6 +52,30 @@ fn describe() -> Vec<(String, String)> {
         "provision.shortfall_percent".into(),
         "1 to 100: delivery below this share of planned sessions is flagged (default 90)".into(),
     ));
+    for (key, what) in [
+        (
+            senco_store::retention::SETTING_SEN_FILE_YEARS,
+            "years after the date of birth an SEN file is kept at the last school (IRMS guidance: 31)",
+        ),
+        (
+            senco_store::retention::SETTING_PUPIL_RECORD_YEARS,
+            "years after the date of birth a pupil record is kept at the last school (IRMS guidance: 25)",
+        ),
+        (
+            senco_store::retention::SETTING_TRANSFERRED_OUT_DAYS,
+            "days a record is kept after the pupil moved to another school (guidance; default 90)",
+        ),
+        (
+            senco_store::retention::SETTING_AUDIT_YEARS,
+            "years the audit log is kept before `senco audit prune` removes rows (default 6)",
+        ),
+    ] {
+        keys.push((key.into(), what.into()));
+    }
+    keys.push((
+        "retention.KEY.URN".into(),
+        "a school's own period for one of the three retention.* keys above (over the installation's)".into(),
+    ));
     keys.push((
         "review_policy.URN".into(),
         "six_monthly or termly: a school's own review policy (warnings only)".into(),
@@ -59,9 +83,30 @@ fn describe() -> Vec<(String, String)> {
     keys
 }
 
+/// The school periods: `retention.KEY.URN` as (`retention.KEY`, URN).
+fn school_retention_key(key: &str) -> Option<(&'static str, &str)> {
+    [
+        senco_store::retention::SETTING_SEN_FILE_YEARS,
+        senco_store::retention::SETTING_PUPIL_RECORD_YEARS,
+        senco_store::retention::SETTING_TRANSFERRED_OUT_DAYS,
+    ]
+    .into_iter()
+    .find_map(|base| {
+        key.strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .filter(|urn| !urn.is_empty())
+            .map(|urn| (base, urn))
+    })
+}
+
 /// Checks a setting's value, returning it as stored.
 fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
     let value = value.trim();
+    if let Some((base, _)) = school_retention_key(store_key) {
+        return senco_store::retention::parse_period(value)
+            .map(|n| n.to_string())
+            .with_context(|| format!("{base} is a whole number from 1 to 65535"));
+    }
     if DATE_KEYS.contains(&store_key) {
         senco_store::parse_ds(value)
             .map_err(|_| anyhow::anyhow!("{store_key} must be a date written YYYY-MM-DD"))?;
@@ -90,6 +135,18 @@ fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
             Ok(n) if (1..=100).contains(&n) => return Ok(n.to_string()),
             _ => bail!("{store_key} is a whole number of percent from 1 to 100"),
         }
+    }
+    if [
+        senco_store::retention::SETTING_SEN_FILE_YEARS,
+        senco_store::retention::SETTING_PUPIL_RECORD_YEARS,
+        senco_store::retention::SETTING_TRANSFERRED_OUT_DAYS,
+        senco_store::retention::SETTING_AUDIT_YEARS,
+    ]
+    .contains(&store_key)
+    {
+        return senco_store::retention::parse_period(value)
+            .map(|n| n.to_string())
+            .with_context(|| format!("{store_key} is a whole number from 1 to 65535"));
     }
     if store_key.starts_with("review_policy.") {
         ReviewPolicy::parse(value).context("the review policy is six_monthly or termly")?;
@@ -128,7 +185,17 @@ pub async fn run(
                         .await?
                         .with_context(|| format!("no school has URN {urn}"))?
                 ),
-                None => key.clone(),
+                None => match school_retention_key(&key) {
+                    // A school's own retention period, stored under its id like its policy.
+                    Some((base, urn)) => format!(
+                        "{base}.{}",
+                        store
+                            .school_id_by_urn(urn)
+                            .await?
+                            .with_context(|| format!("no school has URN {urn}"))?
+                    ),
+                    None => key.clone(),
+                },
             };
             let value = check(&store_key, &value)?;
             let mut tx = store.begin().await?;

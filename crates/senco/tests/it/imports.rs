@@ -23,7 +23,15 @@ both!(
 );
 
 /// Tables with `pupil_id` and `school_id` that a transfer deliberately leaves alone.
-const STAY: &[&str] = &["enrolments", "teaching_assignments", "audit_log"];
+const STAY: &[&str] = &[
+    "enrolments",
+    "teaching_assignments",
+    "audit_log",
+    // Retention (SR-30): a transfer ends the old school's review, and the destruction log
+    // keeps ids only.
+    "retention_reviews",
+    "destruction_log",
+];
 
 async fn every_table_of_a_pupils_record_moves_on_a_transfer(app: &TestApp) {
     let sql = match app.store.backend() {

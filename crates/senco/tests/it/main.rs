@@ -52,3 +52,8 @@ mod imports;
 mod record;
 // `senco generate` (issue 9).
 mod generate;
+// Retention (SR-30): flag dates, the review page, destruction down to the raw files, and the
+// audit log's own retention.
+mod retention;
+// SR-31: the subject-access bundle, its table mapping meta-test and who may export it.
+mod subject_access;

@@ -317,9 +317,12 @@ enum Probe {
     SchoolsRead,
     CensusRead,
     ImportStart,
+    RetentionRead,
+    RetentionUpdate,
+    SubjectAccess,
 }
 
-use Action::{Create, Read, Update};
+use Action::{Create, Export, Read, Update};
 use Probe::*;
 use Resource::*;
 
@@ -365,6 +368,9 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (SchoolsRead, Installation, Read),
     (CensusRead, CensusReturn, Read),
     (ImportStart, PupilImport, Create),
+    (RetentionRead, Retention, Read),
+    (RetentionUpdate, Retention, Update),
+    (SubjectAccess, SubjectAccessExport, Export),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -766,6 +772,53 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
         // The upload form is the first step of an import (the file's own steps are tested
         // in imports.rs).
         ImportStart => get("/pupils/import".into(), Target::OwnSchool, status(200)),
+        RetentionRead => get("/retention".into(), Target::OwnSchool, status(200)),
+        // A fresh pending review of pupil 1 each time, kept with a reason (destruction itself
+        // is tested in retention.rs).
+        RetentionUpdate => {
+            sqlx::query("DELETE FROM retention_reviews WHERE pupil_id = $1")
+                .bind(p)
+                .execute(app.store.pool())
+                .await
+                .unwrap();
+            let mut tx = app.store.begin().await.unwrap();
+            let id = senco_store::Store::insert_retention_review(
+                &mut tx,
+                p,
+                &app.fx.school_a,
+                senco_domain::retention::RecordClass::SenFile,
+                time::macros::date!(2026 - 11 - 01),
+                app.clock.now(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            post_form(
+                format!("/retention/{id}"),
+                form(&[
+                    ("action", "keep"),
+                    ("reason", "A complaint is under way"),
+                    ("keep_until_day", "1"),
+                    ("keep_until_month", "9"),
+                    ("keep_until_year", "2027"),
+                ]),
+                Target::SchoolA,
+            )
+        }
+        // The bundle's own contents are tested in subject_access.rs.
+        SubjectAccess => Req {
+            check: status(200),
+            ..post_form(
+                format!("/pupils/{p}/subject-access"),
+                form(&[
+                    ("received_on_day", "14"),
+                    ("received_on_month", "9"),
+                    ("received_on_year", "2026"),
+                    ("format", "json"),
+                ]),
+                Target::Pupil,
+            )
+        },
         AgencyCreate => post_form(
             "/specialists/agencies".into(),
             form(&[

@@ -299,3 +299,41 @@ async fn sr_08_the_server_works_as_the_app_role_and_each_request_sees_its_own_sc
     store.close().await;
     stop(app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_30_the_app_role_can_neither_write_a_prune_permit_nor_delete_audit_or_destruction_rows()
+{
+    let Some((app, url)) = as_app_role().await else {
+        return;
+    };
+    let mut e = senco_web::retention::job_event(app.clock.now());
+    e.record_type = "setting";
+    app.store.audit(&e).await.unwrap();
+    {
+        let mut conn = raw(&url).await;
+        set_schools(&mut conn, "*").await;
+        for sql in [
+            "DELETE FROM audit_log WHERE seq = (SELECT MIN(seq) FROM audit_log)",
+            "INSERT INTO audit_prune_permit (id, up_to_seq) VALUES (1, 1000000)",
+            "DELETE FROM audit_log",
+            "UPDATE audit_log SET action = 'read'",
+            "DELETE FROM destruction_log",
+        ] {
+            assert!(
+                sqlx::query(sql).execute(&mut conn).await.is_err(),
+                "senco_app may run {sql}"
+            );
+        }
+        // It may read the permit table, which no committed transaction leaves a row in.
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) FROM audit_prune_permit WHERE $1 = ''",
+                ""
+            )
+            .await,
+            0
+        );
+    }
+    stop(app).await;
+}

@@ -22,10 +22,12 @@ pub mod plans;
 pub mod provision;
 pub mod specialists;
 pub mod stage_changes;
+pub mod subject_access;
 // @register-modules
 pub mod census;
 pub mod chronology;
 pub mod register;
+pub mod retention;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -206,6 +208,8 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "report_unshared" => Some(m.spec_flash_unshared),
         "strategy_added" => Some(m.spec_flash_strategy),
         "setup_done" => Some(m.setup_done),
+        "retention_approved" => Some(m.ret_flash_approved),
+        "retention_kept" => Some(m.ret_flash_kept),
         _ => None,
     }
 }

@@ -293,6 +293,7 @@ struct PupilPage {
     contacts: Option<Vec<Contact>>,
     can_edit: bool,
     can_audit: bool,
+    can_subject_access: bool,
     can_add_contact: bool,
     sen: Option<SenSection>,
 }
@@ -593,6 +594,7 @@ pub async fn show(
             contacts,
             can_edit: may(&p, Resource::PupilDetails, Action::Update),
             can_audit: may(&p, Resource::PupilAudit, Action::Read),
+            can_subject_access: may(&p, Resource::SubjectAccessExport, Action::Export),
             can_add_contact: may(&p, Resource::PupilContacts, Action::Create),
         })
     }

@@ -496,6 +496,8 @@ struct RegisterPage {
     csv_href: String,
     /// Whether to offer the census return.
     census: bool,
+    /// Whether to offer the records due for destruction (SR-30).
+    retention: bool,
     pages: Vec<PageLink>,
     prev_href: Option<String>,
     next_href: Option<String>,
@@ -746,6 +748,7 @@ async fn page(
         filtered: filters.any(),
         csv_href: format!("/register.csv?{}", query(&csv_pairs)),
         census: may(p, Resource::CensusReturn, Action::Read),
+        retention: may(p, Resource::Retention, Action::Read),
         pages: if pages > 1 {
             (1..=pages)
                 .map(|n| PageLink {

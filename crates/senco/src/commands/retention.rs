@@ -1,0 +1,226 @@
+//! `senco retention`: record a pupil leaving, flag records due for destruction (for cron
+//! when the server does not run), decide reviews, destroy approved records and print the
+//! destruction log (SR-30). The work itself is `senco_web::retention`'s and the store's.
+
+use anyhow::{Context, bail};
+use senco_store::pupils::Scope;
+use senco_store::retention::{Decision, ReviewStatus};
+use senco_store::{Store, StoreError};
+use senco_web::PdfCache;
+
+use super::cli_event;
+use crate::cli::RetentionCommand;
+use crate::startup::system_clock;
+
+fn today() -> senco_domain::Date {
+    senco_domain::calendar::london_date(system_clock().now())
+}
+
+fn date(s: &str, what: &str) -> anyhow::Result<senco_domain::Date> {
+    senco_store::parse_ds(s.trim())
+        .map_err(|_| anyhow::anyhow!("{what} must be a date written YYYY-MM-DD"))
+}
+
+/// Who decides: the account's id when `--actor` names one, else the operating-system user.
+async fn decider(store: &Store, actor: Option<&str>) -> anyhow::Result<String> {
+    match actor {
+        Some(email) => Ok(store
+            .user_by_email(email.trim())
+            .await
+            .with_context(|| format!("no account has the email {email}"))?
+            .id),
+        None => Ok(super::os_actor(None)),
+    }
+}
+
+/// Runs `senco retention`.
+pub async fn run(
+    store: &Store,
+    actor: Option<&str>,
+    command: RetentionCommand,
+) -> anyhow::Result<()> {
+    match command {
+        RetentionCommand::Leave {
+            pupil,
+            on,
+            transferred_out,
+        } => {
+            let pupil_id = super::record::find_pupil(store, &pupil).await?;
+            let on = date(&on, "--on")?;
+            let p = store.pupil(&Scope::Operator, &pupil_id).await?;
+            let mut tx = store.begin().await?;
+            match Store::record_leaving(&mut tx, &pupil_id, on, transferred_out).await {
+                Ok(()) => {}
+                Err(StoreError::NotFound) => bail!("the pupil is not on roll at their school"),
+                Err(StoreError::Malformed(why)) => bail!("{why}"),
+                Err(e) => return Err(e.into()),
+            }
+            let mut e = cli_event(actor, "enrolment", "update");
+            e.school_id = Some(p.school_id);
+            e.pupil_id = Some(pupil_id);
+            e.fields = Some("ends_on,leaving".into());
+            Store::audit_in(&mut tx, &e).await?;
+            senco_store::commit(tx).await?;
+            println!(
+                "Recorded: left on {on}{}.",
+                if transferred_out {
+                    ", to another school"
+                } else {
+                    ""
+                }
+            );
+        }
+        RetentionCommand::Review => {
+            let e = cli_event(actor, "retention_review", "create");
+            let out =
+                senco_web::retention::review(store, today(), system_clock().now(), &e).await?;
+            println!(
+                "{} pupils newly flagged, {} kept records back for review.",
+                out.flagged, out.reopened
+            );
+        }
+        RetentionCommand::List { school } => {
+            let school_id = match school {
+                Some(urn) => Some(
+                    store
+                        .school_id_by_urn(&urn)
+                        .await?
+                        .with_context(|| format!("no school has URN {urn}"))?,
+                ),
+                None => None,
+            };
+            let reviews = store
+                .retention_reviews(&Scope::Operator, school_id.as_deref())
+                .await?;
+            println!("review_id,pupil_id,school_id,class,due_on,status,keep_until");
+            for r in &reviews {
+                println!(
+                    "{},{},{},{},{},{},{}",
+                    r.id,
+                    r.pupil_id,
+                    r.school_id,
+                    r.class.as_str(),
+                    r.due_on,
+                    r.status.as_str(),
+                    r.keep_until.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+            // Listing names no pupil (ids only), but it is a read of the reviews.
+            let mut e = cli_event(actor, "retention_review", "list");
+            e.school_id = school_id;
+            store.audit(&e).await?;
+        }
+        RetentionCommand::Approve { review } => {
+            decide(store, actor, &review, &Decision::Approve).await?;
+            println!(
+                "Destruction approved; `senco retention destroy` (or the server's daily run) destroys the records."
+            );
+        }
+        RetentionCommand::Keep {
+            review,
+            reason,
+            until,
+        } => {
+            let until = date(&until, "--until")?;
+            if until <= today() {
+                bail!("--until must be after today");
+            }
+            if reason.trim().is_empty() {
+                bail!("--reason must say why the records are kept");
+            }
+            decide(
+                store,
+                actor,
+                &review,
+                &Decision::Keep {
+                    reason: reason.trim().to_string(),
+                    until,
+                },
+            )
+            .await?;
+            println!("The records are kept until {until}.");
+        }
+        RetentionCommand::Destroy => {
+            let e = cli_event(actor, "pupil", "destroy");
+            let (done, compaction) = senco_web::retention::destroy_approved(
+                store,
+                &PdfCache::default(),
+                system_clock().now(),
+                &e,
+            )
+            .await?;
+            for d in &done {
+                println!(
+                    "Destroyed {} ({}): {} rows; destruction log {}",
+                    d.pupil_id,
+                    d.class.as_str(),
+                    d.rows_removed,
+                    d.log_id
+                );
+            }
+            println!("{} pupils' records destroyed.", done.len());
+            if compaction.is_some_and(|c| !c.complete) {
+                eprintln!(
+                    "warning: a reader kept the write-ahead log from being emptied; run `senco retention destroy` again when Senco is idle"
+                );
+            }
+        }
+        RetentionCommand::Log => {
+            println!(
+                "id,school_id,pupil_id,class,due_on,approved_by,approved_at,destroyed_at,rows_removed"
+            );
+            for l in store.destruction_log(None).await? {
+                println!(
+                    "{},{},{},{},{},{},{},{},{}",
+                    l.id,
+                    l.school_id,
+                    l.pupil_id,
+                    l.class,
+                    l.due_on,
+                    l.approved_by,
+                    senco_store::ts(l.approved_at),
+                    senco_store::ts(l.destroyed_at),
+                    l.rows_removed
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn decide(
+    store: &Store,
+    actor: Option<&str>,
+    review: &str,
+    decision: &Decision,
+) -> anyhow::Result<()> {
+    let r = match store
+        .retention_review(&Scope::Operator, review.trim())
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => bail!("no retention review has the id {review}"),
+        Err(e) => return Err(e.into()),
+    };
+    if r.status == ReviewStatus::Approved {
+        bail!("this review's destruction is already approved");
+    }
+    let by = decider(store, actor).await?;
+    let mut tx = store.begin().await?;
+    match Store::decide_retention(&mut tx, &r.id, decision, &by, system_clock().now()).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => bail!("the review was decided meanwhile"),
+        Err(e) => return Err(e.into()),
+    }
+    let mut e = cli_event(actor, "retention_review", "update");
+    e.school_id = Some(r.school_id);
+    e.pupil_id = Some(r.pupil_id);
+    e.record_id = Some(r.id);
+    e.fields = Some(match decision {
+        Decision::Approve => "status".into(),
+        Decision::Keep { .. } => "status,reason,keep_until".into(),
+    });
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(())
+}

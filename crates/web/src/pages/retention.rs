@@ -1,0 +1,323 @@
+//! Records due for destruction (SR-30): the school's retention reviews for the SENCO and the
+//! head teacher, each decided on its own page: approve destruction (with a confirmation), or
+//! keep the records for a documented reason until a date when they are reviewed again.
+//! Approved records are destroyed by the daily run (or `senco retention destroy`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_domain::retention::RecordClass;
+use senco_store::StoreError;
+use senco_store::retention::{Decision, RetentionReview, ReviewStatus};
+use serde::Deserialize;
+
+use super::forms::Fields;
+use super::pupils::long_date;
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, require};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::{EN, Messages};
+
+/// `?flash=...`
+#[derive(Debug, Default, Deserialize)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
+/// A review as a table row.
+struct Row {
+    id: String,
+    name: String,
+    dob: String,
+    class: &'static str,
+    due: String,
+    status: String,
+    open: bool,
+}
+
+/// A destruction log row as shown.
+struct LogRow {
+    pupil_id: String,
+    class: &'static str,
+    destroyed: String,
+    rows: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "retention.html")]
+struct ListPage {
+    page: PageChrome,
+    rows: Vec<Row>,
+    log: Vec<LogRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "retention_review.html")]
+struct ReviewPage {
+    page: PageChrome,
+    errors: FormErrors,
+    row: Row,
+    reason: String,
+    kept_reason: Option<String>,
+    until_day: String,
+    until_month: String,
+    until_year: String,
+}
+
+fn class_label(m: &Messages, class: RecordClass) -> &'static str {
+    match class {
+        RecordClass::SenFile => m.ret_class_sen_file,
+        RecordClass::PupilRecord => m.ret_class_pupil_record,
+        RecordClass::TransferredOut => m.ret_class_transferred_out,
+    }
+}
+
+fn row_of(r: &RetentionReview) -> Row {
+    let m = &EN;
+    let status = match (r.status, r.keep_until) {
+        (ReviewStatus::Pending, _) => m.ret_status_pending.to_string(),
+        (ReviewStatus::Approved, _) => m.ret_status_approved.to_string(),
+        (ReviewStatus::Kept, Some(d)) => format!("{} {}", m.ret_status_kept, long_date(d)),
+        (ReviewStatus::Kept, None) => m.ret_status_kept.to_string(),
+    };
+    Row {
+        id: r.id.clone(),
+        name: r.pupil_name.clone(),
+        dob: long_date(r.date_of_birth),
+        class: class_label(m, r.class),
+        due: long_date(r.due_on),
+        status,
+        open: r.status != ReviewStatus::Approved,
+    }
+}
+
+/// The caller's school, if they may act on its retention reviews.
+fn retention_school(p: &Principal, action: Action) -> Result<String, PageError> {
+    require(p, Resource::Retention, action)?;
+    p.user.school_id.clone().ok_or(PageError::NotFound)
+}
+
+fn internal(e: StoreError) -> PageError {
+    PageError::Internal(e.into())
+}
+
+/// GET /retention
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let school_id = retention_school(&p, Action::Read)?;
+        let reviews = state
+            .store
+            .retention_reviews(&p.scope(), Some(&school_id))
+            .await
+            .map_err(internal)?;
+        let log = state
+            .store
+            .destruction_log(Some(&school_id))
+            .await
+            .map_err(internal)?;
+        let mut e = actor.event(&state, "retention_review", "list", "allowed");
+        e.school_id = Some(school_id.clone());
+        state.audit.read(e).await;
+        let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
+            .with_flash(super::flash_message(q.flash.as_deref()));
+        Ok::<_, PageError>(
+            ListPage {
+                page,
+                rows: reviews.iter().map(row_of).collect(),
+                log: log
+                    .iter()
+                    .map(|l| LogRow {
+                        pupil_id: l.pupil_id.clone(),
+                        class: RecordClass::parse(&l.class)
+                            .map(|c| class_label(&EN, c))
+                            .unwrap_or(""),
+                        destroyed: long_date(senco_domain::calendar::london_date(l.destroyed_at)),
+                        rows: l.rows_removed,
+                    })
+                    .collect(),
+            }
+            .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// A review of the caller's school, through their scope.
+async fn load(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    action: Action,
+) -> Result<RetentionReview, PageError> {
+    let school_id = retention_school(p, action)?;
+    match state.store.retention_review(&p.scope(), id).await {
+        Ok(r) if r.school_id == school_id => Ok(r),
+        Ok(_) | Err(StoreError::NotFound) => Err(PageError::NotFound),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn review_page(
+    state: &AppState,
+    p: &Principal,
+    r: &RetentionReview,
+    form: &Fields,
+    errors: FormErrors,
+) -> Response {
+    let page =
+        PageChrome::signed_in(state, p, EN.ret_review_title, Section::None).with_errors(&errors);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (
+        status,
+        ReviewPage {
+            page,
+            errors,
+            row: row_of(r),
+            reason: form.get("reason"),
+            kept_reason: r.reason.clone(),
+            until_day: form.get("keep_until_day"),
+            until_month: form.get("keep_until_month"),
+            until_year: form.get("keep_until_year"),
+        },
+    )
+        .into_response()
+}
+
+/// GET /retention/{id}
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let r = load(&state, &p, &id, Action::Read).await?;
+        let mut e = actor.event(&state, "retention_review", "read", "allowed");
+        e.school_id = Some(r.school_id.clone());
+        e.pupil_id = Some(r.pupil_id.clone());
+        e.record_id = Some(r.id.clone());
+        state.audit.read(e).await;
+        Ok::<_, PageError>(review_page(
+            &state,
+            &p,
+            &r,
+            &Fields::default(),
+            FormErrors::default(),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /retention/{id}: `action=approve` (with `confirm=yes`) or `action=keep` (with a
+/// reason and a date after today).
+pub async fn decide(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let r = load(&state, &p, &id, Action::Update).await?;
+        let mut errors = FormErrors::default();
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            errors.add("confirm", EN.form_expired);
+            return Ok(review_page(&state, &p, &r, &form, errors));
+        }
+        let decision = match form.get("action").as_str() {
+            "approve" => {
+                if !form.has("confirm", "yes") {
+                    errors.add("confirm", EN.ret_confirm_error);
+                }
+                Decision::Approve
+            }
+            _ => {
+                let reason = form.get("reason").trim().to_string();
+                if reason.is_empty() {
+                    errors.add("reason", EN.ret_reason_error);
+                }
+                let until = match form.date("keep_until") {
+                    Some(Ok(d)) if d > state.today() => Some(d),
+                    _ => {
+                        errors.add_linked("keep_until", "keep_until-day", EN.ret_until_error);
+                        None
+                    }
+                };
+                match until {
+                    Some(until) => Decision::Keep { reason, until },
+                    None => Decision::Approve,
+                }
+            }
+        };
+        if !errors.is_empty() {
+            return Ok(review_page(&state, &p, &r, &form, errors));
+        }
+        let mut tx = state.store.begin().await.map_err(internal)?;
+        match senco_store::Store::decide_retention(
+            &mut tx,
+            &r.id,
+            &decision,
+            &p.user.id,
+            state.now(),
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                errors.add("confirm", EN.ret_decided_meanwhile);
+                let mut response = review_page(&state, &p, &r, &form, errors);
+                *response.status_mut() = StatusCode::CONFLICT;
+                return Ok(response);
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        let mut e = actor.event(&state, "retention_review", "update", "allowed");
+        e.school_id = Some(r.school_id.clone());
+        e.pupil_id = Some(r.pupil_id.clone());
+        e.record_id = Some(r.id.clone());
+        e.fields = Some(match decision {
+            Decision::Approve => "status".into(),
+            Decision::Keep { .. } => "status,reason,keep_until".into(),
+        });
+        senco_store::Store::audit_in(&mut tx, &e)
+            .await
+            .map_err(internal)?;
+        senco_store::commit(tx).await.map_err(internal)?;
+        let flash = match decision {
+            Decision::Approve => "retention_approved",
+            Decision::Keep { .. } => "retention_kept",
+        };
+        Ok::<_, PageError>(Redirect::to(&format!("/retention?flash={flash}")).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}

@@ -1,0 +1,190 @@
+//! Answering a subject access request (SR-31): a confirmation page on the pupil's record for
+//! the SENCO, and its form, which downloads the bundle (`crate::subject_access`) as a PDF or
+//! JSON attachment. The pupil's id is in the path, as elsewhere; their name never is.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use senco_domain::policy::{Action, Resource};
+use senco_store::pupils::Pupil;
+
+use super::forms::Fields;
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, pupil_for};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::subject_access::{self as sar, Preparer, Request};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "subject_access.html")]
+struct ConfirmPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    form: Fields,
+    errors: FormErrors,
+}
+
+fn confirm_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &Pupil,
+    form: Fields,
+    errors: FormErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ConfirmPage {
+        page: PageChrome::signed_in(state, p, EN.sar_title, Section::Pupils).with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        form,
+        errors,
+    };
+    (status, page).into_response()
+}
+
+/// The pupil, if the caller may export their bundle. The confirmation page shows the pupil's
+/// name, so reaching it is audited as a read.
+async fn reach(state: &AppState, actor: &Actor<'_>, id: &str) -> Result<Pupil, PageError> {
+    let pupil = pupil_for(
+        state,
+        actor,
+        id,
+        Resource::SubjectAccessExport,
+        Action::Export,
+    )
+    .await?;
+    Ok(pupil)
+}
+
+/// GET /pupils/{id}/subject-access
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    match reach(&state, &actor, &id).await {
+        Ok(pupil) => {
+            let mut e = actor.event(&state, "subject_access", "read", "allowed");
+            e.school_id = Some(pupil.school_id.clone());
+            e.pupil_id = Some(pupil.id.clone());
+            e.record_id = Some(pupil.id.clone());
+            state.audit.read(e).await;
+            let mut form = Fields::default();
+            form.set_date("received_on", state.today());
+            confirm_page(&state, &p, &pupil, form, FormErrors::default())
+        }
+        Err(e) => render_error(&state, &headers, e),
+    }
+}
+
+/// POST /pupils/{id}/subject-access: `format` is `pdf` or `json`.
+pub async fn download(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = match reach(&state, &actor, &id).await {
+        Ok(pupil) => pupil,
+        Err(e) => return render_error(&state, &headers, e),
+    };
+    let form = Fields(pairs);
+    let m = &EN;
+    let mut errors = FormErrors::default();
+    if !p.csrf_ok(&form.get("csrf_token")) {
+        errors.add("requested_by", m.form_expired);
+    }
+    let received = match form.date("received_on") {
+        Some(Ok(d)) if d <= state.today() => Some(d),
+        _ => {
+            errors.add_linked("received_on", "received_on-day", m.sar_received_real);
+            None
+        }
+    };
+    let requested_by = form.get("requested_by").trim().to_string();
+    if requested_by.chars().count() > 200 || requested_by.chars().any(char::is_control) {
+        errors.add("requested_by", m.sar_requested_by_too_long);
+    }
+    let format = form.get("format");
+    let pdf = match format.as_str() {
+        "pdf" => true,
+        "json" => false,
+        _ => return render_error(&state, &headers, PageError::NotFound),
+    };
+    let (Some(received_on), true) = (received, errors.is_empty()) else {
+        return confirm_page(&state, &p, &pupil, form, errors);
+    };
+    let result = async {
+        let user = &p.user;
+        let bundle = sar::build(
+            &state.store,
+            &p.scope(),
+            &pupil.id,
+            Preparer {
+                name: user.name.clone(),
+                account: user.email.clone(),
+                role: Some(user.role.as_str().to_string()),
+            },
+            Request {
+                requested_by: (!requested_by.is_empty()).then_some(requested_by),
+                received_on,
+            },
+            state.now(),
+        )
+        .await?;
+        let (body, kind, name) = if pdf {
+            (
+                sar::pdf(&bundle, state.today())
+                    .await
+                    .map_err(PageError::Internal)?,
+                "application/pdf",
+                "attachment; filename=\"subject-access.pdf\"",
+            )
+        } else {
+            (
+                sar::to_json(&bundle).map_err(|e| PageError::Internal(e.into()))?,
+                "application/json",
+                "attachment; filename=\"subject-access.json\"",
+            )
+        };
+        // A disclosure: written at once, before the file is handed over.
+        let mut e = actor.event(&state, "subject_access", "export", "allowed");
+        e.school_id = Some(pupil.school_id.clone());
+        e.pupil_id = Some(pupil.id.clone());
+        e.record_id = Some(pupil.id.clone());
+        e.fields = Some(if pdf { "pdf" } else { "json" }.into());
+        state.store.audit(&e).await?;
+        Ok::<_, PageError>(
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CONTENT_DISPOSITION, name),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
