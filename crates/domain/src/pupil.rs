@@ -280,6 +280,19 @@ pub fn date_from_iso(s: &str) -> Option<Result<Date, ()>> {
     if s.is_empty() {
         return None;
     }
+    // Exactly `DDDD-DD-DD`: the format alone would take a signed or longer year ("-0026").
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Some(Err(()));
+    }
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Some(Date::parse(s, &format).map_err(|_| ()))
 }
@@ -288,6 +301,21 @@ pub fn date_from_iso(s: &str) -> Option<Result<Date, ()>> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn iso_dates_have_exactly_four_year_digits() {
+        assert_eq!(date_from_iso("2026-11-23"), Some(Ok(date!(2026 - 11 - 23))));
+        for bad in [
+            "-0026-05-23",
+            "+2026-05-23",
+            "20260-05-23",
+            "2026-5-23",
+            "2026-02-30",
+        ] {
+            assert_eq!(date_from_iso(bad), Some(Err(())), "{bad}");
+        }
+        assert_eq!(date_from_iso("  "), None);
+    }
 
     fn draft() -> PupilDraft {
         PupilDraft {
