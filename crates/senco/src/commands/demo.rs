@@ -510,7 +510,8 @@ fn user<'a>(
     }
 }
 
-fn account(
+/// A sign-in as `senco demo --json` and `senco generate --json` print it.
+pub(crate) fn account(
     role: Role,
     email: &str,
     name: &str,

@@ -28,7 +28,7 @@ use senco_synth::generate::{PROVISION_CATALOGUE, generate};
 use senco_web::auth::{hash_passphrase, random_token};
 use time::Duration;
 
-use super::demo::{Account, SamplePupil, Summary};
+use super::demo::{Account, SamplePupil, Summary, account};
 use crate::startup::system_clock;
 
 /// One progress bar for a phase, on standard error when it is a terminal.
@@ -1266,22 +1266,4 @@ pub async fn seed(
         accounts,
         sample_pupils: samples,
     })
-}
-
-fn account(
-    role: Role,
-    email: &str,
-    name: &str,
-    passphrase: &str,
-    school: Option<(u32, String)>,
-) -> Account {
-    Account {
-        role: role.as_str(),
-        email: email.to_string(),
-        passphrase: passphrase.to_string(),
-        name: name.to_string(),
-        school_urn: school.as_ref().map(|(urn, _)| *urn),
-        school_name: school.map(|(_, name)| name),
-        totp_secret: None,
-    }
 }
