@@ -36,7 +36,13 @@ def main():
     if status != 303 or not cookie:
         sys.exit(f"sign-in as {email} failed: {status}")
     if where == "/sign-in/code":
-        status, where, cookie = post(conn, "/sign-in/code", {"code": totp(key, time.time())}, cookie)
+        pending = cookie
+        status, where, cookie = post(conn, "/sign-in/code", {"code": totp(key, time.time())}, pending)
+        if status == 422:
+            # A code is good once (replay protection): if this account signed in during the
+            # current 30-second step, wait for the next code.
+            time.sleep(30 - time.time() % 30 + 1)
+            status, where, cookie = post(conn, "/sign-in/code", {"code": totp(key, time.time())}, pending)
         if status != 303 or where != "/":
             sys.exit(f"code for {email} refused: {status} {where}")
     print(cookie)

@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: under load glibc's malloc spent a fifth of the
+/// server's time in its own locks, between the runtime's threads and SQLite's (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     senco::main()
 }

@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_load_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0014_load_indexes.sql"),
     },
+    Migration {
+        version: 15,
+        name: "scope_indexes",
+        sqlite: include_str!("../migrations/sqlite/0015_scope_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0015_scope_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -277,14 +277,30 @@ impl Store {
             .iter()
             .map(school_from_row)
             .collect::<Result<Vec<_>>>()?;
-        let frameworks = sqlx::query(
-            "SELECT school_id, framework, started_on FROM school_frameworks ORDER BY started_on",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        // Only these schools' frameworks: every page reads its school, and reading the whole
+        // authority's frameworks each time cost more than the rest of a pupil page.
+        let mut fq =
+            Sql::new("SELECT f.school_id, f.framework, f.started_on FROM school_frameworks f");
+        match scope {
+            SchoolScope::All => {}
+            SchoolScope::Authority(la) => {
+                fq.push(" JOIN schools s ON s.id = f.school_id WHERE s.la_id = ")
+                    .bind(la.clone());
+            }
+            SchoolScope::Schools(ids) => {
+                fq.push(" WHERE f.school_id IN (").bind_list(ids).push(")");
+            }
+        }
+        fq.push(" ORDER BY f.started_on");
+        let frameworks = fq.build().fetch_all(self.pool()).await?;
+        let index: std::collections::HashMap<String, usize> = schools
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
         for f in frameworks {
             let school_id: String = f.try_get("school_id")?;
-            if let Some(s) = schools.iter_mut().find(|s| s.id == school_id) {
+            if let Some(s) = index.get(&school_id).map(|&i| &mut schools[i]) {
                 s.frameworks.push((
                     parse_enum(f.try_get("framework")?, FrameworkKey::parse, "framework")?,
                     parse_ds(&f.try_get::<String, _>("started_on")?)?,
@@ -353,6 +369,21 @@ impl Store {
                     teacher_user_id: r.try_get("teacher_user_id")?,
                 })
             })
+            .collect()
+    }
+
+    /// The teachers of a school's registration groups, `(user id, name)` by name, each once:
+    /// one query, where looking each group's teacher up in turn cost a query a group.
+    pub async fn reg_group_teachers(&self, school_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.id, u.name FROM reg_groups g JOIN users u ON u.id = g.teacher_user_id \
+             WHERE g.school_id = $1 ORDER BY u.name, u.id",
+        )
+        .bind(school_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
             .collect()
     }
 }

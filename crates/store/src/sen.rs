@@ -11,7 +11,7 @@ use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::{Page, Pupil, PupilFilter, Scope};
+use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, Scope, pupil_from_row};
 use crate::{
     AnyRow, Result, Sql, Store, StoreError, Tx, ds, flag, get_flag, new_id, parse_ds, parse_ts, ts,
 };
@@ -600,11 +600,18 @@ impl Store {
         scope: &Scope,
         filter: &RegisterFilter,
     ) -> Result<Vec<RegisterRow>> {
-        let mut q = Sql::new(
+        // One query for the rows and their pupils (the pupils were a second query by id, and
+        // at a school's register that doubled the rows crossing from the database). A current
+        // stage moves with its pupil (`PUPIL_RECORD_TABLES`), so `cs.school_id = p.school_id`
+        // always holds; saying so lets the database start from the school's stages
+        // (`current_stages_school`) instead of probing every pupil of the school.
+        let mut q = Sql::new(format!(
             "SELECT cs.framework AS cs_framework, cs.stage AS cs_stage, cs.since AS cs_since, \
-             cs.stage_change_id AS cs_change, p.id FROM current_stages cs JOIN pupils p ON p.id = cs.pupil_id \
-             WHERE cs.stage <> 'no_sen'",
-        );
+             cs.stage_change_id AS cs_change, {PUPIL_COLUMNS} FROM current_stages cs \
+             JOIN pupils p ON p.id = cs.pupil_id AND cs.school_id = p.school_id \
+             LEFT JOIN reg_groups g ON g.id = p.reg_group_id \
+             WHERE cs.stage <> 'no_sen'"
+        ));
         scope.push_predicate(&mut q);
         if let Some(stage) = filter.stage {
             q.push(" AND cs.stage = ").bind(stage.as_str());
@@ -623,43 +630,31 @@ impl Store {
         }
         crate::pupils::push_filter(&mut q, &filter.pupils);
         let rows = q.build().fetch_all(self.pool()).await?;
-        let mut stages = std::collections::HashMap::new();
-        for r in &rows {
-            stages.insert(r.try_get::<String, _>("id")?, current_from_prefixed(r)?);
-        }
-        let ids: Vec<String> = stages.keys().cloned().collect();
-        let pupils = self.pupils_by_ids(&ids).await?;
-        let needs = self.open_needs(&ids).await?;
-        let mut out: Vec<RegisterRow> = pupils
-            .into_iter()
-            .filter_map(|pupil| {
-                let current = stages.remove(&pupil.id)?;
-                let needs: Vec<String> = needs
-                    .iter()
-                    .filter(|(p, _)| *p == pupil.id)
-                    .map(|(_, c)| c.clone())
-                    .collect();
-                Some(RegisterRow {
-                    primary_need: needs.first().cloned(),
-                    needs,
-                    current,
-                    pupil,
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(RegisterRow {
+                    current: current_from_prefixed(r)?,
+                    pupil: pupil_from_row(r)?,
+                    primary_need: None,
+                    needs: Vec::new(),
                 })
             })
-            .collect();
+            .collect::<Result<Vec<RegisterRow>>>()?;
+        let ids: Vec<String> = out.iter().map(|r| r.pupil.id.clone()).collect();
+        let mut needs: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for (pupil, code) in self.open_needs(&ids).await? {
+            needs.entry(pupil).or_default().push(code);
+        }
+        for row in &mut out {
+            row.needs = needs.remove(&row.pupil.id).unwrap_or_default();
+            row.primary_need = row.needs.first().cloned();
+        }
         out.sort_by(|a, b| {
             (&a.pupil.legal_surname, &a.pupil.legal_forename)
                 .cmp(&(&b.pupil.legal_surname, &b.pupil.legal_forename))
         });
-        Ok(out)
-    }
-
-    async fn pupils_by_ids(&self, ids: &[String]) -> Result<Vec<Pupil>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let page: Page<Pupil> = self.pupils_with_ids(chunk).await?;
-            out.extend(page.items);
-        }
         Ok(out)
     }
 

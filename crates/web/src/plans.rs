@@ -143,16 +143,23 @@ pub async fn plan_kind_for(
     state: &AppState,
     pupil: &Pupil,
 ) -> Result<Option<PlanKindFor>, StoreError> {
-    let Some(current) = state.store.current_stage(&pupil.id).await? else {
-        return Ok(None);
-    };
-    Ok(framework(current.framework)
+    Ok(state
+        .store
+        .current_stage(&pupil.id)
+        .await?
+        .and_then(|c| plan_kind_of(&c)))
+}
+
+/// The kind of plan a pupil's current stage calls for, if any (for a caller that has the
+/// current stage already).
+pub fn plan_kind_of(current: &senco_store::sen::CurrentStage) -> Option<PlanKindFor> {
+    framework(current.framework)
         .plan(current.stage)
         .map(|plan| PlanKindFor {
             framework: current.framework,
             stage: current.stage,
             plan,
-        }))
+        })
 }
 
 /// The field name on the page of a target's field.

@@ -271,4 +271,9 @@ async fn sr_05_officers_see_only_records_shared_with_their_own_authority(app: &T
         one.get(&format!("/api/v1/pupils/{}", fx.p3)).await.status,
         404
     );
+    // The list reads the live shares first (migration 0015's partial index): a revoked
+    // share leaves it, and its count, at once too.
+    let after = one.get("/api/v1/pupils?per_page=200").await.json();
+    assert_eq!(after["items"].as_array().unwrap().len(), 0, "{after}");
+    assert_eq!(after["total"], 0, "{after}");
 }

@@ -14,7 +14,7 @@ use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{Problem as DomainProblem, PupilDraft, PupilField, date_from_iso};
 use senco_domain::year_group::YearGroup;
 use senco_store::pupils::{Pupil, PupilFilter};
-use senco_store::schools::RegGroup;
+use senco_store::schools::{RegGroup, SchoolScope};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -349,21 +349,32 @@ pub async fn list(
         .audit
         .read(actor.event(&state, "pupil_list", "list", "allowed"))
         .await;
-    let mut urns: HashMap<String, String> = HashMap::new();
-    let mut items = Vec::with_capacity(result.items.len());
-    for pupil in &result.items {
-        if !urns.contains_key(&pupil.school_id) {
-            urns.insert(
-                pupil.school_id.clone(),
-                urn_of(&state, &pupil.school_id).await?,
-            );
-        }
-        let urn = urns
-            .get(&pupil.school_id)
-            .map(String::as_str)
-            .unwrap_or_default();
-        items.push(pupil_out(pupil, urn, today));
-    }
+    // The page's schools in one query (an officer's page spans many schools).
+    let mut school_ids: Vec<String> = result.items.iter().map(|p| p.school_id.clone()).collect();
+    school_ids.sort();
+    school_ids.dedup();
+    let urns: HashMap<String, String> = if school_ids.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .store
+            .schools(&SchoolScope::Schools(school_ids))
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.urn))
+            .collect()
+    };
+    let items = result
+        .items
+        .iter()
+        .map(|pupil| {
+            let urn = urns
+                .get(&pupil.school_id)
+                .map(String::as_str)
+                .unwrap_or_default();
+            pupil_out(pupil, urn, today)
+        })
+        .collect();
     Ok(Json(List {
         items,
         total: result.total,

@@ -133,9 +133,8 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
         Role::Senco | Role::Head | Role::SchoolAdmin => {
             let total = state
                 .store
-                .pupils(&scope, &PupilFilter::default(), 1, 1)
-                .await?
-                .total;
+                .pupil_count(&scope, &PupilFilter::default())
+                .await?;
             page.stats
                 .push((m.dashboard_pupils_on_roll, total.to_string()));
             page.links.push(find);
@@ -146,9 +145,8 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
         Role::Teacher | Role::TeachingAssistant => {
             let total = state
                 .store
-                .pupils(&scope, &PupilFilter::default(), 1, 1)
-                .await?
-                .total;
+                .pupil_count(&scope, &PupilFilter::default())
+                .await?;
             page.stats
                 .push((m.dashboard_your_pupils, total.to_string()));
             page.links.push(find);
@@ -236,64 +234,78 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
             text: format!("{name}, {}", super::pupils::long_date(c.raised_on)),
         })
         .collect();
-    let mut untold = Vec::new();
-    for (pupil_id, _change, stage, on) in state.store.untold_changes(school_id).await? {
-        if let Ok(pupil) = state.store.pupil(&scope, &pupil_id).await {
-            untold.push(Link {
-                href: format!("/pupils/{}", pupil.id),
-                text: format!(
-                    "{}: {}, {}",
-                    name_of(&pupil),
-                    stage.label(),
-                    super::pupils::long_date(on)
-                ),
-            });
-        }
-    }
+    // The pupils named in these lists are read in one scoped query, not one query each.
+    let untold_changes = state.store.untold_changes(school_id).await?;
     let school = state.store.school(school_id).await?;
     let in_force = crate::sen::frameworks_in_force(&school, state.today());
-    let mut to_map = Vec::new();
-    for (pupil_id, current) in state.store.current_stages_for_school(school_id).await? {
-        if in_force.contains(&current.framework) {
-            continue;
-        }
-        if let Ok(pupil) = state.store.pupil(&scope, &pupil_id).await {
-            to_map.push(Link {
-                href: format!("/pupils/{}/stage-changes/new", pupil.id),
-                text: format!(
-                    "{}: {} ({})",
-                    name_of(&pupil),
-                    current.stage.label(),
-                    senco_domain::framework::framework(current.framework).name
-                ),
-            });
-        }
-    }
-    let action_plus: Vec<(String, senco_domain::framework::Stage)> = state
-        .store
-        .current_stages_for_school(school_id)
-        .await?
-        .into_iter()
+    let stages = state.store.current_stages_for_school(school_id).await?;
+    let action_plus: Vec<(String, senco_domain::framework::Stage)> = stages
+        .iter()
         .filter(|(_, c)| senco_domain::provision::needs_specialist(c.stage, 0))
-        .map(|(id, c)| (id, c.stage))
+        .map(|(id, c)| (id.clone(), c.stage))
         .collect();
     let ids: Vec<String> = action_plus.iter().map(|(id, _)| id.clone()).collect();
     let involved = state.store.open_involvement_counts(&ids).await?;
-    let mut no_specialist = Vec::new();
-    for (pupil_id, stage) in &action_plus {
-        if !senco_domain::provision::needs_specialist(
-            *stage,
-            involved.get(pupil_id).copied().unwrap_or(0),
-        ) {
-            continue;
-        }
-        if let Ok(pupil) = state.store.pupil(&scope, pupil_id).await {
-            no_specialist.push(Link {
+    let action_plus: Vec<_> = action_plus
+        .into_iter()
+        .filter(|(id, stage)| {
+            senco_domain::provision::needs_specialist(
+                *stage,
+                involved.get(id).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let unmapped: Vec<_> = stages
+        .iter()
+        .filter(|(_, current)| !in_force.contains(&current.framework))
+        .collect();
+    let wanted: Vec<String> = untold_changes
+        .iter()
+        .map(|(id, ..)| id.clone())
+        .chain(unmapped.iter().map(|(id, _)| id.clone()))
+        .chain(action_plus.iter().map(|(id, _)| id.clone()))
+        .collect();
+    let pupils = state.store.pupils_by_ids(&scope, &wanted).await?;
+    let untold = untold_changes
+        .iter()
+        .filter_map(|(pupil_id, _change, stage, on)| {
+            let pupil = pupils.get(pupil_id)?;
+            Some(Link {
                 href: format!("/pupils/{}", pupil.id),
-                text: format!("{}: {}", name_of(&pupil), stage.label()),
-            });
-        }
-    }
+                text: format!(
+                    "{}: {}, {}",
+                    name_of(pupil),
+                    stage.label(),
+                    super::pupils::long_date(*on)
+                ),
+            })
+        })
+        .collect();
+    let to_map = unmapped
+        .iter()
+        .filter_map(|(pupil_id, current)| {
+            let pupil = pupils.get(pupil_id)?;
+            Some(Link {
+                href: format!("/pupils/{}/stage-changes/new", pupil.id),
+                text: format!(
+                    "{}: {} ({})",
+                    name_of(pupil),
+                    current.stage.label(),
+                    senco_domain::framework::framework(current.framework).name
+                ),
+            })
+        })
+        .collect();
+    let no_specialist = action_plus
+        .iter()
+        .filter_map(|(pupil_id, stage)| {
+            let pupil = pupils.get(pupil_id)?;
+            Some(Link {
+                href: format!("/pupils/{}", pupil.id),
+                text: format!("{}: {}", name_of(pupil), stage.label()),
+            })
+        })
+        .collect();
     Ok(vec![
         Duty {
             heading: m.dashboard_concerns,

@@ -344,7 +344,9 @@ async fn sen_section(
     }
     let m = &EN;
     let history = state.store.stage_changes(&pupil.id).await?;
-    let current = state.store.current_stage(&pupil.id).await?.map(|c| {
+    let current_stage = state.store.current_stage(&pupil.id).await?;
+    let plan_kind = current_stage.as_ref().and_then(crate::plans::plan_kind_of);
+    let current = current_stage.map(|c| {
         (
             c.stage.label().to_string(),
             senco_domain::framework::framework(c.framework)
@@ -441,8 +443,7 @@ async fn sen_section(
             )
         })
         .collect();
-    let can_write_plan = may(p, Resource::PupilSen, Action::Create)
-        && crate::plans::plan_kind_for(state, pupil).await?.is_some();
+    let can_write_plan = may(p, Resource::PupilSen, Action::Create) && plan_kind.is_some();
     let history_visible = may(p, Resource::PupilSenHistory, Action::Read);
     let needs_visible = may(p, Resource::PupilNeeds, Action::Read);
     let needs = if needs_visible { needs } else { Vec::new() };

@@ -332,20 +332,7 @@ pub async fn school_choices(state: &AppState, p: &Principal) -> Result<SchoolCho
     };
     let school = state.store.school(school_id).await?;
     let groups = state.store.reg_groups(school_id).await?;
-    let mut teachers: Vec<(String, String)> = Vec::new();
-    for g in &groups {
-        if let Some(t) = &g.teacher_user_id {
-            if teachers.iter().any(|(id, _)| id == t) {
-                continue;
-            }
-            match state.store.user(t).await {
-                Ok(u) => teachers.push((u.id, u.name)),
-                Err(senco_store::StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    teachers.sort_by(|a, b| a.1.cmp(&b.1));
+    let teachers = state.store.reg_group_teachers(school_id).await?;
     Ok(SchoolChoices {
         stages: school_stages(&school, state.today()),
         needs: need_choices(Some(school.country)),
@@ -521,17 +508,14 @@ async fn counts(
     let by_stage = state.store.stage_counts(school_id).await?;
     let roll = state
         .store
-        .pupils(
+        .pupil_count(
             &p.scope(),
             &PupilFilter {
                 school_id: Some(school_id.to_string()),
                 ..PupilFilter::default()
             },
-            1,
-            1,
         )
-        .await?
-        .total;
+        .await?;
     let count_of = |s: Stage| {
         by_stage
             .iter()
