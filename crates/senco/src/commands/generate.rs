@@ -123,6 +123,7 @@ pub async fn run(url: &str, opts: &GenerateOptions, force: bool, json: bool) -> 
     let store = super::demo::fresh_store(url, force).await?;
     let started = std::time::Instant::now();
     let summary = seed(&store, opts, system_clock().now()).await?;
+    store.refresh_statistics().await?;
     store.close().await;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
