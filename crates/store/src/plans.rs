@@ -751,8 +751,12 @@ impl Store {
     ) -> Result<Vec<DueReview>> {
         let mut q = Sql::new(
             "SELECT pl.id AS plan_id, p.id AS pupil_id, p.legal_forename, p.legal_surname, p.preferred_forename, pl.review_on, pl.status \
-             FROM plans pl JOIN pupils p ON p.id = pl.pupil_id WHERE pl.status <> 'closed' AND pl.review_on <= ",
+             FROM plans pl JOIN pupils p ON p.id = pl.pupil_id AND pl.school_id = p.school_id \
+             WHERE pl.status <> 'closed' AND pl.review_on <= ",
         );
+        // A plan moves with its pupil (`PUPIL_RECORD_TABLES`), so `pl.school_id = p.school_id`
+        // always holds; saying so lets the database start from the school's plans
+        // (`plans_school_review`): on PostgreSQL this list took 15 ms of the SENCO dashboard.
         q.bind(ds(until));
         scope.push_predicate(&mut q);
         if let Some(school) = school_id {

@@ -59,7 +59,7 @@ impl Scope {
             Some(Relation::Teaches) => {
                 // The teacher's pupils are read first, from the teacher's side (their groups,
                 // assignments and provisions), rather than probing each pupil of the school
-                // three times: at a school of 1,500 pupils the probes dominated the list.
+                // three times (BENCHMARKS.md, issue 9).
                 q.push(" AND p.school_id = ").bind(school);
                 q.push(" AND p.id IN (SELECT tp.id FROM pupils tp JOIN reg_groups g ON g.id = tp.reg_group_id WHERE g.teacher_user_id = ")
                     .bind(user_id.clone())
