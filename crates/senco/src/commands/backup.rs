@@ -258,31 +258,18 @@ fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
     if rest.is_empty() || rest == ":memory:" {
         bail!("restore needs a SQLite file, not {url}");
     }
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(h) = rest.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(h, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Ok(PathBuf::from(String::from_utf8(out)?))
+    Ok(PathBuf::from(
+        percent_encoding::percent_decode_str(rest)
+            .decode_utf8()?
+            .into_owned(),
+    ))
 }
 
 fn engine_of(url: &str) -> anyhow::Result<Engine> {
-    if url.starts_with("sqlite:") {
-        Ok(Engine::Sqlite)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Engine::Postgres)
-    } else {
-        bail!("unsupported database URL: {}", senco_store::redact_url(url))
+    match senco_store::Backend::of_url(url) {
+        Some(senco_store::Backend::Sqlite) => Ok(Engine::Sqlite),
+        Some(senco_store::Backend::Postgres) => Ok(Engine::Postgres),
+        None => bail!("unsupported database URL: {}", senco_store::redact_url(url)),
     }
 }
 
@@ -295,7 +282,9 @@ fn split_password(url: &str) -> (String, Option<String>) {
         let userinfo = &url[scheme + 3..at];
         if let Some(colon) = userinfo.find(':') {
             let password = &userinfo[colon + 1..];
-            let decoded = percent_decode(password);
+            let decoded = percent_encoding::percent_decode_str(password)
+                .decode_utf8_lossy()
+                .into_owned();
             return (
                 format!("{}{}{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
                 Some(decoded),
@@ -303,25 +292,6 @@ fn split_password(url: &str) -> (String, Option<String>) {
         }
     }
     (url.to_string(), None)
-}
-
-fn percent_decode(s: &str) -> String {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(h, 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A PostgreSQL tool (`pg_dump`, `pg_restore`), from `SENCO_PG_BIN_DIR` when set.

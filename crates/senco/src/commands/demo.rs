@@ -242,7 +242,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
             school_count += 1;
             let urn = school.urn.to_string();
             let estab = format!("{:04}", school.estab);
-            let school_id = Store::insert_school(
+            let school_id = insert_school(
                 &mut tx,
                 &NewSchool {
                     la_id: &la_id,
@@ -253,16 +253,11 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                     country: la.country,
                     maintained: school.maintained,
                 },
+                &school.frameworks,
+                &school.closures,
                 now,
             )
             .await?;
-            for (framework, since) in &school.frameworks {
-                Store::insert_school_framework(&mut tx, &school_id, *framework, *since).await?;
-            }
-            for closure in &school.closures {
-                Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day")
-                    .await?;
-            }
             let where_ = Some((school.urn, school.name.clone()));
             let mut staff_ids = Vec::new();
             for staff in &school.staff {
@@ -770,4 +765,23 @@ async fn seed_plan(
     };
     Store::insert_plan(tx, pupil_id, s.school_id, &mut fields, None, s.senco, s.now).await?;
     Ok(())
+}
+
+/// A made-up school with its frameworks and its INSET days (closures), for `demo` and
+/// `generate` alike. Returns the school's id.
+pub(crate) async fn insert_school(
+    tx: &mut senco_store::Tx,
+    school: &NewSchool<'_>,
+    frameworks: &[(FrameworkKey, senco_domain::Date)],
+    closures: &[senco_domain::calendar::DateRange],
+    now: time::OffsetDateTime,
+) -> anyhow::Result<String> {
+    let school_id = Store::insert_school(tx, school, now).await?;
+    for (framework, since) in frameworks {
+        Store::insert_school_framework(tx, &school_id, *framework, *since).await?;
+    }
+    for closure in closures {
+        Store::insert_closure(tx, school.la_id, Some(&school_id), *closure, "INSET day").await?;
+    }
+    Ok(school_id)
 }

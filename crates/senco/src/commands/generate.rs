@@ -294,7 +294,7 @@ pub async fn seed(
         ],
     );
     for (k, school) in la.schools.iter().enumerate() {
-        let school_id = Store::insert_school(
+        let school_id = super::demo::insert_school(
             &mut tx,
             &NewSchool {
                 la_id: &la_id,
@@ -305,15 +305,11 @@ pub async fn seed(
                 country: la.country,
                 maintained: school.maintained,
             },
+            &school.frameworks,
+            &school.closures,
             now_t,
         )
         .await?;
-        for (framework, since) in &school.frameworks {
-            Store::insert_school_framework(&mut tx, &school_id, *framework, *since).await?;
-        }
-        for closure in &school.closures {
-            Store::insert_closure(&mut tx, &la_id, Some(&school_id), *closure, "INSET day").await?;
-        }
         let mut staff = Vec::new();
         let mut seen_roles = Vec::new();
         for s in &school.staff {
