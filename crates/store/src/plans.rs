@@ -501,6 +501,17 @@ impl Store {
         Ok(plan)
     }
 
+    /// Whether `target_id` is a target of one of this pupil's plans (a target carried
+    /// forward must be).
+    pub async fn is_pupils_target(&self, pupil_id: &str, target_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM plan_targets WHERE id = $1 AND pupil_id = $2")
+            .bind(target_id)
+            .bind(pupil_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// The targets of a pupil's plans that are not closed, newest plan first: (id, target).
     pub async fn open_targets(&self, pupil_id: &str) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query(

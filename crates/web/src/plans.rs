@@ -301,7 +301,21 @@ pub async fn check(
                 format!("Target {n}: {}", problem.message(field)),
             ));
         }
-        let history = if t.carried_from.is_empty() {
+        // A carried target must be one of this pupil's own: anything else would link
+        // another child's record (or nothing, which the database refuses).
+        let carried_ok = t.carried_from.is_empty()
+            || state
+                .store
+                .is_pupils_target(&pupil.id, &t.carried_from)
+                .await?;
+        if !carried_ok {
+            issues.push(issue(
+                target_field(n, "carried_from"),
+                "unknown_target",
+                format!("Target {n}: carried from a target that is not one of this pupil's"),
+            ));
+        }
+        let history = if t.carried_from.is_empty() || !carried_ok {
             Vec::new()
         } else {
             state

@@ -15,6 +15,7 @@ both!(
     parents_add_views_and_see_the_plan_in_plain_language,
     plan_pdfs_hold_the_targets_and_due_reviews_are_listed,
     the_target_bank_fills_a_plan_and_schools_can_add_to_it,
+    a_carried_target_must_be_one_of_the_pupils_own,
 );
 
 async fn the_target_bank_fills_a_plan_and_schools_can_add_to_it(app: &TestApp) {
@@ -126,6 +127,44 @@ fn plan_body() -> serde_json::Value {
         ],
         "provision": [{"what": "Phonics group", "who": "Teaching assistant", "how_often": "20 minutes, 3 times a week", "group_size": 4}, {"what": "Access to a quiet space", "who": "Class teacher", "how_often": "as needed"}]
     })
+}
+
+/// A target carried forward names one of the pupil's own earlier targets: an unknown id
+/// (found by schemathesis as a 500) or another child's target is refused, naming the field.
+async fn a_carried_target_must_be_one_of_the_pupils_own(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    on_school_action(app, &c, &app.fx.p2).await;
+    let mine = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await;
+    assert_eq!(mine.status, 201, "{}", mine.body);
+    let my_target = mine.json()["targets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p2), &plan_body())
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
+    let their_target = other.json()["targets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/pupils/{}/plans", app.fx.p1);
+    for bad in ["no-such-target", their_target.as_str()] {
+        let mut body = plan_body();
+        body["targets"][0]["carried_from"] = json!(bad);
+        let r = c.post_json(&path, &body).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+        assert_eq!(r.json()["errors"][0]["field"], "targets[0].carried_from");
+        assert_eq!(r.json()["errors"][0]["reason"], "unknown_target");
+    }
+    let mut body = plan_body();
+    body["targets"][0]["carried_from"] = json!(my_target);
+    let r = c.post_json(&path, &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["targets"][0]["carried_from"], json!(my_target));
 }
 
 async fn a_plan_needs_a_stage_and_a_review_date_within_the_limit(app: &TestApp) {
