@@ -69,6 +69,10 @@ pub enum Resource {
     /// included, as one file to answer a subject access or educational-record request. Only
     /// the SENCO, who alone reads the access log ([`Resource::PupilAudit`]).
     SubjectAccessExport,
+    /// Requests between schools to move a pupil and their record (SR-07): the school holding
+    /// the record decides (its SENCO or head teacher), or an officer of that school's
+    /// authority; staff who import pupils follow their own school's requests.
+    PupilTransfers,
 }
 
 /// What is being done.
@@ -126,8 +130,8 @@ use Relation::{
 use Resource::{
     Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
     InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
-    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, Retention, SpecialistReports,
-    SubjectAccessExport, Users,
+    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, PupilTransfers, Retention,
+    SpecialistReports, SubjectAccessExport, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -171,6 +175,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, Retention, Read),
     rule(Role::Senco, OwnSchool, Retention, Update),
     rule(Role::Senco, OwnSchool, SubjectAccessExport, Export),
+    rule(Role::Senco, OwnSchool, PupilTransfers, Read),
+    rule(Role::Senco, OwnSchool, PupilTransfers, Update),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -188,11 +194,14 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, CensusReturn, Read),
     rule(Role::Head, OwnSchool, Retention, Read),
     rule(Role::Head, OwnSchool, Retention, Update),
+    rule(Role::Head, OwnSchool, PupilTransfers, Read),
+    rule(Role::Head, OwnSchool, PupilTransfers, Update),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Update),
     rule(Role::SchoolAdmin, OwnSchool, PupilImport, Create),
+    rule(Role::SchoolAdmin, OwnSchool, PupilTransfers, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilContacts, Create),
     rule(Role::SchoolAdmin, OwnSchool, Users, Read),
@@ -235,6 +244,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Specialist, ReferredTo, SpecialistReports, Create),
     // Local-authority officers: aggregates, and records their schools have shared.
     rule(Role::LaOfficer, OwnAuthority, Aggregates, Read),
+    rule(Role::LaOfficer, OwnAuthority, PupilTransfers, Read),
+    rule(Role::LaOfficer, OwnAuthority, PupilTransfers, Update),
     rule(Role::LaOfficer, SharedWithAuthority, PupilDetails, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilSen, Read),
     rule(Role::LaOfficer, SharedWithAuthority, PupilNeeds, Read),

@@ -72,6 +72,9 @@ pub enum Problem {
     SameAsUpn,
     /// The UPN already belongs to another pupil of the installation.
     InUse,
+    /// The person has named too many UPNs of other schools' pupils lately (SR-07): UPNs
+    /// they enter are refused for a while, whoever they belong to.
+    TooManyProbes,
 }
 
 impl Problem {
@@ -89,6 +92,7 @@ impl Problem {
             Problem::Unknown => "unknown_value",
             Problem::SameAsUpn => "same_as_upn",
             Problem::InUse => "in_use",
+            Problem::TooManyProbes => "too_many_attempts",
         }
     }
 }

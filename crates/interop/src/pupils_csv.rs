@@ -694,6 +694,10 @@ pub fn reason(field: PupilField, problem: &Problem) -> String {
         Problem::Unknown => "Not an allowed value".to_string(),
         Problem::SameAsUpn => "The former UPN is the same as the UPN".to_string(),
         Problem::InUse => "The UPN belongs to another pupil".to_string(),
+        Problem::TooManyProbes => {
+            "Too many UPNs of pupils at other schools were entered lately: try again tomorrow"
+                .to_string()
+        }
     }
 }
 

@@ -150,13 +150,15 @@ async fn main() -> anyhow::Result<()> {
         ("the same file again (all held)", 0),
     ] {
         let start = Instant::now();
+        let guard =
+            senco_web::transfers::ProbeGuard::new(audit.clone(), &senco_web::WebConfig::default());
         let s = senco_web::ctf::import(
             &store,
             &school,
             &bytes,
             &Limits::default(),
             false,
-            &audit,
+            &guard,
             today,
             now,
         )

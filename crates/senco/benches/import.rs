@@ -91,7 +91,10 @@ async fn main() -> anyhow::Result<()> {
         ("the same file again (all unchanged)", 0),
     ] {
         let start = Instant::now();
-        let preview = senco_web::imports::preview(&store, &school, &bytes, &[], today).await?;
+        let guard =
+            senco_web::transfers::ProbeGuard::new(audit.clone(), &senco_web::WebConfig::default());
+        let preview =
+            senco_web::imports::preview(&store, &school, &bytes, &[], today, &guard).await?;
         let previewed = start.elapsed();
         assert!(
             preview.problems.is_empty(),
@@ -104,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
             &bytes,
             &[],
             false,
-            &audit,
+            &guard,
             today,
             now,
             None,

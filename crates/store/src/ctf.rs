@@ -103,7 +103,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> std::result::Result<CtfOutcome, CtfImportError> {
         let rows: Vec<ImportRow> = pupils.iter().map(|p| p.row.clone()).collect();
-        let outcome = Self::commit_pupils(
+        let (outcome, requested) = Self::commit_pupils(
             tx,
             school_id,
             &rows,
@@ -171,6 +171,16 @@ impl Store {
             ..CtfOutcome::default()
         };
         for p in pupils {
+            // A pupil of another school is asked for, not moved (SR-07): their history comes
+            // with their record when their school releases it, not from this file.
+            if p.row
+                .fields
+                .upn
+                .as_ref()
+                .is_some_and(|u| requested.contains(u))
+            {
+                continue;
+            }
             let Some(pupil_id) = p.row.fields.upn.as_ref().and_then(|u| ids.get(u)) else {
                 problems.push(CtfProblem {
                     pupil: p.label.clone(),

@@ -1,10 +1,15 @@
 //! Importing a school's pupils from a file: the plan (what would change) and its commit.
 //!
 //! [`Store::plan_pupil_import`] matches each checked row with the importing school's pupils
-//! by UPN: a match is an update (with its field-by-field changes) or unchanged, a UPN held at
-//! another school of the installation is a transfer to confirm (and nothing else about that
-//! pupil is read), anything else is new. [`Store::commit_pupil_import`] plans again inside
-//! the writing transaction and writes everything, with an audit row per pupil, or nothing.
+//! by UPN: a match is an update (with its field-by-field changes) or unchanged, anything
+//! unknown is new. A UPN held at another school of the installation is a transfer only when
+//! the row's date of birth is that pupil's (SR-07): the importing school may then ask for the
+//! record, and [`Store::commit_pupil_import`] files a request that the holding school (or its
+//! authority) decides ([`crate::transfers`]); the pupil does not move at the import. A UPN
+//! of another school's pupil whose date of birth differs is a probe: a problem on its row,
+//! listed in [`ImportPlan::probes`] for the caller to audit and count. The commit plans
+//! again inside the writing transaction and writes everything, with an audit row per pupil,
+//! or nothing.
 
 use std::collections::{HashMap, HashSet};
 
@@ -53,12 +58,27 @@ pub struct PlannedUpdate {
     pub changes: Vec<FieldChange>,
 }
 
-/// A UPN that belongs to a pupil of another school. The plan holds only the row: who the
-/// pupil is and what their record holds is not read until the transfer is accepted.
+/// A UPN that belongs to a pupil of another school whose date of birth the row matches. The
+/// plan holds only the row and whether the surname differs: who the pupil is and what their
+/// record holds is never read by the importing school; the holding school decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTransfer {
     pub row: u64,
     pub upn: String,
+    /// The file's legal surname is not the one the holding school records (a changed name,
+    /// or a mistake): the holding school is shown this when it decides.
+    pub surname_differs: bool,
+}
+
+/// A UPN named by the importing school that belongs to another school's pupil whose date of
+/// birth the row does not match: someone guessing, or a mistake. Never shown to the
+/// importer beyond "this UPN cannot be used"; the caller audits it for the holding school
+/// (`upn_probe`) and counts it against the importer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub row: u64,
+    pub pupil_id: String,
+    pub school_id: String,
 }
 
 /// A row the database refuses (a UPN already used as another pupil's former UPN, ...).
@@ -82,6 +102,8 @@ pub struct ImportPlan {
     pub problems: Vec<PlanProblem>,
     /// Registration groups the school does not have yet (made by the import).
     pub new_reg_groups: Vec<String>,
+    /// UPNs of other schools' pupils that the rows do not match (each also a problem).
+    pub probes: Vec<Probe>,
 }
 
 /// Why an import was not written.
@@ -103,16 +125,31 @@ pub struct ImportOutcome {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
-    pub transferred: usize,
+    /// Transfers asked of the schools holding the records (none moves at the import).
+    pub transfer_requests: usize,
 }
 
-/// A pupil of another school holding a UPN (as current or former UPN).
+/// A pupil of another school holding a UPN (as current or former UPN). The date of birth
+/// and surname are read only to decide whether a row is that pupil; they never leave the
+/// store's planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpnElsewhere {
     pub upn: String,
     pub pupil_id: String,
+    pub school_id: String,
     /// Whether the UPN is that pupil's former UPN (not a transfer: a conflict).
     pub as_former: bool,
+    date_of_birth: String,
+    surname: String,
+}
+
+/// A surname for comparison: letters only, lower case (hyphens, apostrophes, spaces and
+/// case are not differences).
+pub fn surname_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Placeholders per statement stay well under both engines' limits.
@@ -243,6 +280,7 @@ fn merged(
 }
 
 const IN_USE: &str = "The UPN is recorded as another pupil's former UPN";
+const NOT_MATCHED: &str = "The UPN belongs to a pupil at another school whose details do not match this row: check the UPN and date of birth, or ask the pupil's previous school";
 const FORMER_IN_USE: &str = "The former UPN belongs to another pupil";
 
 impl Store {
@@ -260,7 +298,9 @@ impl Store {
         let prior = crate::tenancy::widen(tx).await?;
         let mut out = Vec::new();
         for chunk in upns.chunks(CHUNK) {
-            let mut q = Sql::new("SELECT id, upn, former_upn FROM pupils WHERE school_id <> ");
+            let mut q = Sql::new(
+                "SELECT id, school_id, upn, former_upn, date_of_birth, legal_surname FROM pupils WHERE school_id <> ",
+            );
             q.bind(school_id.to_string());
             q.push(" AND (upn IN (").bind_list(chunk);
             q.push(") OR former_upn IN (").bind_list(chunk).push("))");
@@ -268,21 +308,24 @@ impl Store {
             let wanted: HashSet<&String> = chunk.iter().collect();
             for r in rows {
                 let id: String = r.try_get("id")?;
+                let school: String = r.try_get("school_id")?;
                 let upn: Option<String> = r.try_get("upn")?;
                 let former: Option<String> = r.try_get("former_upn")?;
+                let date_of_birth: String = r.try_get("date_of_birth")?;
+                let surname = surname_key(&r.try_get::<String, _>("legal_surname")?);
+                let held = |u: String, as_former: bool| UpnElsewhere {
+                    upn: u,
+                    pupil_id: id.clone(),
+                    school_id: school.clone(),
+                    as_former,
+                    date_of_birth: date_of_birth.clone(),
+                    surname: surname.clone(),
+                };
                 if let Some(u) = upn.filter(|u| wanted.contains(u)) {
-                    out.push(UpnElsewhere {
-                        upn: u,
-                        pupil_id: id.clone(),
-                        as_former: false,
-                    });
+                    out.push(held(u, false));
                 }
                 if let Some(u) = former.filter(|u| wanted.contains(u)) {
-                    out.push(UpnElsewhere {
-                        upn: u,
-                        pupil_id: id,
-                        as_former: true,
-                    });
+                    out.push(held(u, true));
                 }
             }
         }
@@ -328,7 +371,7 @@ impl Store {
         school_id: &str,
         rows: &[ImportRow],
         columns: Columns,
-    ) -> Result<(ImportPlan, HashMap<u64, String>)> {
+    ) -> Result<(ImportPlan, HashMap<u64, (String, String)>)> {
         let pupils = Self::school_pupils(tx, school_id).await?;
         let groups = Self::school_groups(tx, school_id).await?;
         let by_upn: HashMap<&str, &Pupil> = pupils
@@ -347,6 +390,11 @@ impl Store {
         wanted.sort();
         wanted.dedup();
         let elsewhere = Self::upns_held_elsewhere(tx, school_id, &wanted).await?;
+        let holders: HashMap<&str, &UpnElsewhere> = elsewhere
+            .iter()
+            .filter(|e| !e.as_former)
+            .map(|e| (e.upn.as_str(), e))
+            .collect();
         let current_elsewhere: HashMap<&str, &str> = elsewhere
             .iter()
             .filter(|e| !e.as_former)
@@ -370,6 +418,28 @@ impl Store {
             }
             let upn = row.fields.upn.as_deref();
             let own = upn.and_then(|u| by_upn.get(u).copied());
+            let holder = upn
+                .and_then(|u| holders.get(u).copied())
+                .filter(|_| own.is_none());
+            // Another school's pupil is this row only if the date of birth is theirs; any
+            // other row naming their UPN is a probe, refused without saying more (SR-07).
+            if let Some(h) = holder
+                && h.date_of_birth != ds(row.fields.date_of_birth)
+            {
+                plan.probes.push(Probe {
+                    row: row.row,
+                    pupil_id: h.pupil_id.clone(),
+                    school_id: h.school_id.clone(),
+                });
+                plan.problems.push(PlanProblem {
+                    row: row.row,
+                    field: "upn",
+                    value: upn.unwrap_or_default().to_string(),
+                    code: "not_matched",
+                    reason: NOT_MATCHED,
+                });
+                continue;
+            }
             let other = upn.and_then(|u| current_elsewhere.get(u).copied());
             // Whoever this row will be: a UPN or former UPN held by anyone else is a conflict.
             let me = own.map(|p| p.id.as_str()).or(other);
@@ -449,10 +519,14 @@ impl Store {
                     }
                 }
                 (None, Some(id)) => {
-                    transfer_ids.insert(row.row, id.to_string());
+                    let school = holder.map(|h| h.school_id.clone()).unwrap_or_default();
+                    transfer_ids.insert(row.row, (id.to_string(), school));
+                    let surname_differs =
+                        holder.is_some_and(|h| h.surname != surname_key(&row.fields.legal_surname));
                     plan.transfers.push(PlannedTransfer {
                         row: row.row,
                         upn: upn.unwrap_or_default().to_string(),
+                        surname_differs,
                     });
                 }
                 (None, None) => plan.creates.push(row.clone()),
@@ -491,10 +565,12 @@ impl Store {
             now,
         )
         .await
+        .map(|(outcome, _)| outcome)
     }
 
     /// [`Store::commit_pupil_import`] with the record type of the import's summary audit row
-    /// (`pupil_import`, `ctf_import`).
+    /// (`pupil_import`, `ctf_import`). Also returns the UPNs of the rows that became transfer
+    /// requests (those pupils are not the school's yet).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn commit_pupils(
         tx: &mut Tx,
@@ -506,7 +582,7 @@ impl Store {
         summary_type: &'static str,
         today: Date,
         now: OffsetDateTime,
-    ) -> Result<ImportOutcome, ImportError> {
+    ) -> Result<(ImportOutcome, HashSet<String>), ImportError> {
         let (plan, transfer_ids) = Self::plan_inner(tx, school_id, rows, columns).await?;
         if !plan.problems.is_empty() {
             return Err(ImportError::Problems(Box::new(plan)));
@@ -618,46 +694,37 @@ impl Store {
             events.push(event(&u.pupil_id, "update", Some(changed.join(","))));
         }
 
-        // Accepted transfers: the pupil's record moves with them.
+        // Accepted transfers: a request to the school holding each record, which decides
+        // (SR-07). The pupil and their record stay where they are until then.
+        let mut requested = 0;
         for t in &plan.transfers {
-            let id = transfer_ids.get(&t.row).ok_or(StoreError::NotFound)?;
+            let (id, from) = transfer_ids.get(&t.row).ok_or(StoreError::NotFound)?;
             let row = rows
                 .iter()
                 .find(|r| r.row == t.row)
                 .ok_or(StoreError::NotFound)?;
-            Self::transfer_pupil(tx, id, school_id, today, now).await?;
-            let q = format!(
-                "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id \
-                 WHERE p.id = $1"
-            );
-            let r = sqlx::query(sqlx::AssertSqlSafe(q))
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(StoreError::from)?;
-            let before = pupil_from_row(&r)?;
-            let mut after = merged(
-                &PupilFields::from(&before),
-                row,
-                columns,
-                group_of(&row.reg_group),
-            );
-            if !columns.reg_group {
-                after.reg_group_id = None;
+            let request = crate::transfers::NewTransferRequest {
+                pupil_id: id,
+                from_school_id: from,
+                to_school_id: school_id,
+                upn: &t.upn,
+                legal_forename: &row.fields.legal_forename,
+                legal_surname: &row.fields.legal_surname,
+                surname_differs: t.surname_differs,
+                source: summary_type,
+                requested_by: audit.actor_user_id.as_deref(),
+                requested_label: &audit.actor_label,
+            };
+            if let Some(request_id) = Self::request_transfer(tx, &request, now).await? {
+                requested += 1;
+                let mut e = event(id, "create", None);
+                // The request belongs to the holding school, whose SENCO reads the pupil's
+                // access log.
+                e.school_id = Some(from.clone());
+                e.record_type = "transfer_request";
+                e.record_id = Some(request_id);
+                events.push(e);
             }
-            let changed = after.changed_fields(&PupilFields::from(&before));
-            if !changed.is_empty() {
-                Self::update_pupil(
-                    tx,
-                    &before,
-                    &after,
-                    before.version,
-                    audit.actor_user_id.as_deref(),
-                    now,
-                )
-                .await?;
-            }
-            events.push(event(id, "transfer", Some(changed.join(","))));
         }
 
         let mut summary = audit.clone();
@@ -667,32 +734,20 @@ impl Store {
         summary.outcome = "allowed";
         events.push(summary);
         Self::audit_many_in(tx, &events).await?;
-        Ok(ImportOutcome {
+        let outcome = ImportOutcome {
             created: created.len(),
             updated: plan.updates.len(),
             unchanged: plan.unchanged.len(),
-            transferred: plan.transfers.len(),
-        })
+            transfer_requests: requested,
+        };
+        Ok((outcome, plan.transfers.into_iter().map(|t| t.upn).collect()))
     }
 
     /// Moves a pupil and every record of theirs to `to_school`: the old enrolment ends
     /// `today` and a new one starts; the old school's teaching links end, and the
-    /// registration group (the old school's) is cleared. The old school's rows are outside
-    /// the request's schools, so under PostgreSQL row-level security the transaction is
-    /// widened for the move only (the school confirmed the transfer).
-    async fn transfer_pupil(
-        tx: &mut Tx,
-        pupil_id: &str,
-        to_school: &str,
-        today: Date,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let prior = crate::tenancy::widen(tx).await?;
-        Self::move_pupil(tx, pupil_id, to_school, today, now).await?;
-        crate::tenancy::narrow(tx, prior).await
-    }
-
-    async fn move_pupil(
+    /// registration group (the old school's) is cleared. Only a released transfer request
+    /// calls this ([`Store::release_transfer`]).
+    pub(crate) async fn move_pupil(
         tx: &mut Tx,
         pupil_id: &str,
         to_school: &str,

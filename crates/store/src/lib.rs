@@ -26,6 +26,7 @@ pub mod sen;
 pub mod specialists;
 pub mod subject_access;
 pub mod tenancy;
+pub mod transfers;
 pub mod users;
 
 use std::str::FromStr;

@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_scope_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0015_scope_indexes.sql"),
     },
+    Migration {
+        version: 16,
+        name: "transfer_requests",
+        sqlite: include_str!("../migrations/sqlite/0016_transfer_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0016_transfer_requests.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -380,6 +380,35 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
+    /// The pupil other than `except` holding a UPN (as current or former UPN): their id,
+    /// school and date of birth, only for deciding whether naming it is a probe (SR-07);
+    /// callers answer no more than "in use". UPNs are unique across the installation, so
+    /// this looks at every school.
+    pub async fn upn_holder(
+        tx: &mut Tx,
+        upn: &str,
+        except: Option<&str>,
+    ) -> Result<Option<(String, String, Date)>> {
+        let prior = crate::tenancy::widen(tx).await?;
+        let row = sqlx::query(
+            "SELECT id, school_id, date_of_birth FROM pupils WHERE (upn = $1 OR former_upn = $1) AND id <> $2 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(upn)
+        .bind(except.unwrap_or(""))
+        .fetch_optional(&mut **tx)
+        .await?;
+        crate::tenancy::narrow(tx, prior).await?;
+        row.map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("school_id")?,
+                crate::parse_ds(&r.try_get::<String, _>("date_of_birth")?)?,
+            ))
+        })
+        .transpose()
+    }
+
     /// Updates a pupil's details if `expected_version` is still current, keeping the old
     /// version in `pupil_versions`. Returns the new version.
     pub async fn update_pupil(

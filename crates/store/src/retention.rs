@@ -27,6 +27,7 @@ pub const SETTING_AUDIT_YEARS: &str = "audit.retention_years";
 /// foreign keys (children first); `pupils` itself goes last. A test checks that every table
 /// with a `pupil_id` column is here, or is one of the two logs that keep ids only.
 pub const DESTROYED_TABLES: &[&str] = &[
+    "transfer_requests",
     "target_outcomes",
     "involvement_notes",
     "involvement_reports",

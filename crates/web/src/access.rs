@@ -100,6 +100,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::PupilImport => "pupil_import",
         Resource::Retention => "retention_review",
         Resource::SubjectAccessExport => "subject_access",
+        Resource::PupilTransfers => "transfer_request",
     }
 }
 
@@ -189,6 +190,17 @@ pub fn require(
             .as_ref()
             .and_then(|_| pupil_reach(role))
             .map(|_| Relation::OwnSchool),
+        // The school holding a record decides its transfer; an officer, for the schools of
+        // their authority.
+        Resource::PupilTransfers => match role {
+            Role::LaOfficer => Some(Relation::OwnAuthority),
+            _ => principal
+                .user
+                .school_id
+                .as_ref()
+                .and_then(|_| pupil_reach(role))
+                .map(|_| Relation::OwnSchool),
+        },
         Resource::Aggregates => match role {
             Role::LaOfficer => Some(Relation::OwnAuthority),
             _ => pupil_reach(role).filter(|r| *r == Relation::OwnSchool),

@@ -29,6 +29,12 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Largest specialist report accepted, in bytes (upload routes accept bodies this big).
     pub upload_limit: usize,
+    /// UPNs of other schools' pupils that one account may name without the pupil's date of
+    /// birth within [`WebConfig::upn_probe_window`] (imports, new pupils, changed UPNs);
+    /// past it those are refused for the rest of the window and the burst is flagged (SR-07).
+    pub upn_probe_limit: i64,
+    /// The window over which UPN probes are counted.
+    pub upn_probe_window: Duration,
     /// Staff, specialists and officers must sign in with a second factor (TOTP).
     pub require_two_factor: bool,
     /// Whether the server runs the daily retention review and destruction of approved
@@ -53,6 +59,8 @@ impl Default for WebConfig {
             source_url: "https://example.invalid/senco".to_string(),
             body_limit: 2 * 1024 * 1024,
             upload_limit: 10 * 1024 * 1024,
+            upn_probe_limit: 10,
+            upn_probe_window: Duration::from_secs(24 * 60 * 60),
             require_two_factor: true,
             retention_job: true,
             public_url: "http://127.0.0.1:8080".to_string(),

@@ -22,7 +22,6 @@ use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
 use senco_interop::ctf::{
     self, Ctf, CtfError, Header, Limits, Pupil, SchoolRef, SenNeed, SenRecord,
 };
-use senco_store::audit::AuditEvent;
 use senco_store::ctf::{
     CtfImportError, CtfOutcome, CtfProblem, CtfPupil, ImportedNeed, ImportedStage,
 };
@@ -33,6 +32,7 @@ use time::OffsetDateTime;
 
 use crate::records::{Circumstances, fields, year_group};
 use crate::sen::entries;
+use crate::transfers::{ProbeError, ProbeGuard};
 
 /// A problem with a pupil of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +63,22 @@ pub enum ImportCtfError {
     /// Some UPNs belong to pupils of other schools and the transfers were not accepted.
     #[error("{0} pupil(s) in the file are enrolled at another school")]
     TransfersNotAccepted(usize),
+    /// The account named too many UPNs of other schools' pupils (SR-07).
+    #[error(
+        "too many UPNs in recent imports belonged to pupils at other schools whose dates of birth did not match: importing is paused for a day"
+    )]
+    TooManyProbes,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ProbeError> for ImportCtfError {
+    fn from(e: ProbeError) -> Self {
+        match e {
+            ProbeError::TooMany => ImportCtfError::TooManyProbes,
+            ProbeError::Store(e) => ImportCtfError::Store(e),
+        }
+    }
 }
 
 fn label(p: &Pupil) -> String {
@@ -353,7 +367,10 @@ pub struct ImportSummary {
     pub outcome: CtfOutcome,
 }
 
-/// Reads, checks and imports a CTF into `school` in one transaction, or nothing.
+/// Reads, checks and imports a CTF into `school` in one transaction, or nothing. A pupil of
+/// another school (UPN and date of birth) is asked of that school, as the CSV import does
+/// (SR-07): a CTF cannot release a record, since anyone can write one. `guard` names who
+/// acts and limits UPN probes.
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
     store: &Store,
@@ -361,13 +378,15 @@ pub async fn import(
     bytes: &[u8],
     limits: &Limits,
     accept_transfers: bool,
-    audit: &AuditEvent,
+    guard: &ProbeGuard,
     today: Date,
     now: OffsetDateTime,
 ) -> Result<ImportSummary, ImportCtfError> {
+    let audit = &guard.audit;
     let file = ctf::parse(bytes, limits).map_err(ImportCtfError::File)?;
     let settings = crate::sen::stored_code_settings(store).await?;
     let pupils = check(school, &file, &settings, today).map_err(ImportCtfError::Problems)?;
+    guard.check(store).await?;
     let mut tx = store.begin().await?;
     match Store::commit_ctf_import(
         &mut tx,
@@ -399,23 +418,27 @@ pub async fn import(
         Err(CtfImportError::Pupils(ImportError::TransfersNotAccepted(plan))) => {
             Err(ImportCtfError::TransfersNotAccepted(plan.transfers.len()))
         }
-        Err(CtfImportError::Pupils(ImportError::Problems(plan))) => Err(ImportCtfError::Problems(
-            plan.problems
-                .iter()
-                .map(|pp| {
-                    let who = pupils
-                        .iter()
-                        .find(|p| p.row.row == pp.row)
-                        .map(|p| p.label.clone())
-                        .unwrap_or_default();
-                    Problem {
-                        pupil: who,
-                        line: pp.row,
-                        message: format!("{} {}: {}", pp.field, pp.value, pp.reason),
-                    }
-                })
-                .collect(),
-        )),
+        Err(CtfImportError::Pupils(ImportError::Problems(plan))) => {
+            drop(tx);
+            guard.record(store, &plan.probes).await?;
+            Err(ImportCtfError::Problems(
+                plan.problems
+                    .iter()
+                    .map(|pp| {
+                        let who = pupils
+                            .iter()
+                            .find(|p| p.row.row == pp.row)
+                            .map(|p| p.label.clone())
+                            .unwrap_or_default();
+                        Problem {
+                            pupil: who,
+                            line: pp.row,
+                            message: format!("{} {}: {}", pp.field, pp.value, pp.reason),
+                        }
+                    })
+                    .collect(),
+            ))
+        }
         Err(CtfImportError::Pupils(ImportError::Store(e)) | CtfImportError::Store(e)) => {
             Err(e.into())
         }

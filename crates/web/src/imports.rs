@@ -10,7 +10,6 @@ use senco_domain::year_group::{academic_year_start, nc_year};
 use senco_interop::pupils_csv::{
     self, Checked, CsvFile, Encoding, Field, FileError, Mapping, MappingProblem, RowProblem,
 };
-use senco_store::audit::AuditEvent;
 use senco_store::imports::{Columns, ImportError, ImportOutcome, ImportPlan, ImportRow};
 use senco_store::schools::School;
 use senco_store::{Store, StoreError};
@@ -18,6 +17,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::records::{Circumstances, fields};
+use crate::transfers::{ProbeError, ProbeGuard};
 
 /// Everything the preview shows.
 #[derive(Debug, Clone)]
@@ -51,8 +51,20 @@ pub enum PreviewError {
     /// The `field=Column` pairs name unknown fields or columns, or a field twice.
     #[error("the mapping is wrong")]
     Mapping(Vec<MappingProblem>),
+    /// The account named too many UPNs of other schools' pupils (SR-07): nothing is shown.
+    #[error("too many UPNs of pupils at other schools")]
+    TooManyProbes,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ProbeError> for PreviewError {
+    fn from(e: ProbeError) -> Self {
+        match e {
+            ProbeError::TooMany => PreviewError::TooManyProbes,
+            ProbeError::Store(e) => PreviewError::Store(e),
+        }
+    }
 }
 
 /// Why an import was not written.
@@ -170,19 +182,24 @@ fn build_preview(p: Prepared, plan: ImportPlan) -> Preview {
 }
 
 /// Reads and checks `bytes` with the recognised mapping adjusted by `pairs`
-/// (`field=Column`), and says what importing it into `school` would do. Writes nothing.
+/// (`field=Column`), and says what importing it into `school` would do. Writes nothing but
+/// the audit rows of UPN probes (SR-07), which `guard` also counts: past its limit nothing
+/// is planned or shown.
 pub async fn preview(
     store: &Store,
     school: &School,
     bytes: &[u8],
     pairs: &[(String, String)],
     today: Date,
+    guard: &ProbeGuard,
 ) -> Result<Preview, PreviewError> {
     let p = prepare(school, bytes, pairs, today)?;
     let plan = if p.mapping_problems.is_empty() {
+        guard.check(store).await?;
         let mut tx = store.begin().await?;
         let plan = Store::plan_pupil_import(&mut tx, &school.id, &p.rows, p.columns).await?;
         tx.rollback().await.map_err(StoreError::from)?;
+        guard.record(store, &plan.probes).await?;
         plan
     } else {
         ImportPlan::default()
@@ -191,7 +208,9 @@ pub async fn preview(
 }
 
 /// Imports `bytes` into `school`: everything in one transaction, or nothing when any row has
-/// a problem or a transfer is not accepted. `audit` names who acts (channel, actor, request).
+/// a problem or a transfer is not accepted. An accepted transfer files a request to the
+/// school holding the record (SR-07). `guard` names who acts (channel, actor, request) and
+/// limits UPN probes as [`preview`] does.
 #[allow(clippy::too_many_arguments)]
 pub async fn commit(
     store: &Store,
@@ -199,11 +218,12 @@ pub async fn commit(
     bytes: &[u8],
     pairs: &[(String, String)],
     accept_transfers: bool,
-    audit: &AuditEvent,
+    guard: &ProbeGuard,
     today: Date,
     now: OffsetDateTime,
     kept: Option<&str>,
 ) -> Result<ImportOutcome, CommitError> {
+    let audit = &guard.audit;
     let p = prepare(school, bytes, pairs, today)?;
     if !p.mapping_problems.is_empty() || !p.checked.problems.is_empty() {
         return Err(CommitError::NotReady(Box::new(build_preview(
@@ -211,6 +231,7 @@ pub async fn commit(
             ImportPlan::default(),
         ))));
     }
+    guard.check(store).await.map_err(PreviewError::from)?;
     let mut tx = store.begin().await?;
     let result = Store::commit_pupil_import(
         &mut tx,
@@ -232,6 +253,11 @@ pub async fn commit(
             Ok(outcome)
         }
         Err(ImportError::Problems(plan)) => {
+            drop(tx);
+            guard
+                .record(store, &plan.probes)
+                .await
+                .map_err(PreviewError::from)?;
             Err(CommitError::NotReady(Box::new(build_preview(p, *plan))))
         }
         Err(ImportError::TransfersNotAccepted(plan)) => Err(CommitError::TransfersNotAccepted(
@@ -293,6 +319,9 @@ pub struct ReportChange {
 pub struct ReportTransfer {
     pub row: u64,
     pub upn: String,
+    /// The file's surname is not the one the holding school records: it will be asked to
+    /// confirm the pupil is the same.
+    pub surname_differs: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -300,7 +329,8 @@ pub struct ReportOutcome {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
-    pub transferred: usize,
+    /// Requests filed with the schools holding the records (nothing moves at the import).
+    pub transfer_requests: usize,
 }
 
 impl Report {
@@ -356,6 +386,7 @@ impl Report {
                 .map(|t| ReportTransfer {
                     row: t.row,
                     upn: t.upn.clone(),
+                    surname_differs: t.surname_differs,
                 })
                 .collect(),
             new_reg_groups: p.plan.new_reg_groups.clone(),
@@ -363,7 +394,7 @@ impl Report {
                 created: o.created,
                 updated: o.updated,
                 unchanged: o.unchanged,
-                transferred: o.transferred,
+                transfer_requests: o.transfer_requests,
             }),
         }
     }

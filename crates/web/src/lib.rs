@@ -26,6 +26,7 @@ pub mod security;
 pub mod sen;
 pub mod specialists;
 pub mod subject_access;
+pub mod transfers;
 
 use std::sync::Arc;
 

@@ -10,6 +10,8 @@ use senco_store::{Store, StoreError};
 
 use crate::AppState;
 use crate::access::Actor;
+use crate::transfers::{ProbeError, ProbeGuard};
+use senco_store::imports::Probe;
 
 /// The parts of a pupil's record beyond the validated identity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,29 +59,83 @@ pub fn fields(v: &ValidPupil, c: &Circumstances) -> PupilFields {
     }
 }
 
+/// What [`upn_problems`] found.
+#[derive(Debug, Default)]
+struct UpnCheck {
+    problems: Vec<(PupilField, Problem)>,
+    probes: Vec<Probe>,
+}
+
 /// A UPN (or former UPN) must not belong to any other pupil in the installation. The
-/// answer reveals nothing about that pupil.
-async fn check_upns(
+/// answer reveals nothing about that pupil. A new UPN of another school's pupil whose date of
+/// birth is not the one entered is a probe (SR-07), which [`refuse`] audits and counts; when
+/// the person is `over_limit` already, new UPNs are refused whoever holds them.
+async fn upn_problems(
     tx: &mut senco_store::Tx,
     f: &PupilFields,
-    except: Option<&str>,
-) -> Result<(), ChangeError> {
-    let mut problems = Vec::new();
-    if let Some(upn) = &f.upn
-        && Store::upn_in_use(tx, upn, except).await?
-    {
-        problems.push((PupilField::Upn, Problem::InUse));
+    before: Option<&Pupil>,
+    school_id: &str,
+    over_limit: bool,
+) -> Result<UpnCheck, StoreError> {
+    let except = before.map(|p| p.id.as_str());
+    let mut out = UpnCheck::default();
+    for (field, upn, old) in [
+        (PupilField::Upn, &f.upn, before.and_then(|b| b.upn.as_ref())),
+        (
+            PupilField::FormerUpn,
+            &f.former_upn,
+            before.and_then(|b| b.former_upn.as_ref()),
+        ),
+    ] {
+        let Some(upn) = upn else { continue };
+        if over_limit && old != Some(upn) {
+            out.problems.push((field, Problem::TooManyProbes));
+            continue;
+        }
+        if let Some((pupil_id, holder_school, born)) = Store::upn_holder(tx, upn, except).await? {
+            if holder_school != school_id && born != f.date_of_birth {
+                out.probes.push(Probe {
+                    row: 0,
+                    pupil_id,
+                    school_id: holder_school,
+                });
+            }
+            out.problems.push((field, Problem::InUse));
+        }
     }
-    if let Some(upn) = &f.former_upn
-        && Store::upn_in_use(tx, upn, except).await?
-    {
-        problems.push((PupilField::FormerUpn, Problem::InUse));
+    Ok(out)
+}
+
+/// The refusal of UPN problems, once the change's transaction is gone: probes are audited
+/// and counted, and past the limit every "in use" becomes "too many attempts".
+async fn refuse(guard: &ProbeGuard, state: &AppState, mut check: UpnCheck) -> ChangeError {
+    match guard.record(&state.store, &check.probes).await {
+        Ok(()) => {}
+        Err(ProbeError::TooMany) => {
+            for p in check.problems.iter_mut().filter(|p| p.1 == Problem::InUse) {
+                p.1 = Problem::TooManyProbes;
+            }
+        }
+        Err(ProbeError::Store(e)) => return e.into(),
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ChangeError::Invalid(problems))
-    }
+    ChangeError::Invalid(check.problems)
+}
+
+/// The probe guard for `actor`, and whether they are over its limit already.
+async fn probe_guard(
+    state: &AppState,
+    actor: &Actor<'_>,
+) -> Result<(ProbeGuard, bool), StoreError> {
+    let guard = ProbeGuard::new(
+        actor.event(state, "pupil", "create", "allowed"),
+        &state.config,
+    );
+    let over = match guard.check(&state.store).await {
+        Ok(()) => false,
+        Err(ProbeError::TooMany) => true,
+        Err(ProbeError::Store(e)) => return Err(e),
+    };
+    Ok((guard, over))
 }
 
 /// Adds a pupil at `school_id`, audited as a creation.
@@ -91,8 +147,13 @@ pub async fn create_pupil(
     enrolled_on: Date,
 ) -> Result<String, ChangeError> {
     let now = state.now();
+    let (guard, over) = probe_guard(state, actor).await?;
     let mut tx = state.store.begin().await?;
-    check_upns(&mut tx, f, None).await?;
+    let check = upn_problems(&mut tx, f, None, school_id, over).await?;
+    if !check.problems.is_empty() {
+        drop(tx);
+        return Err(refuse(&guard, state, check).await);
+    }
     let id = Store::insert_pupil(&mut tx, school_id, f, enrolled_on, now).await?;
     let mut e = actor.event(state, "pupil", "create", "allowed");
     e.school_id = Some(school_id.to_string());
@@ -120,8 +181,13 @@ pub async fn update_pupil(
         return Ok(before.version);
     }
     let now = state.now();
+    let (guard, over) = probe_guard(state, actor).await?;
     let mut tx = state.store.begin().await?;
-    check_upns(&mut tx, f, Some(&before.id)).await?;
+    let check = upn_problems(&mut tx, f, Some(before), &before.school_id, over).await?;
+    if !check.problems.is_empty() {
+        drop(tx);
+        return Err(refuse(&guard, state, check).await);
+    }
     let version = match Store::update_pupil(
         &mut tx,
         before,

@@ -496,6 +496,13 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::retention::show).post(pages::retention::decide),
         )
+        .at("/transfers", Page, &["GET"], get(pages::transfers::index))
+        .at(
+            "/transfers/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::transfers::show).post(pages::transfers::decide_request),
+        )
         .at(
             "/register.csv",
             Page,

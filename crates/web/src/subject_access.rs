@@ -152,6 +152,12 @@ pub const EXEMPT: &[(&str, &str)] = &[
          with a row here has no records left to export",
     ),
     (
+        "transfer_requests",
+        "a school's request to another school for the pupil's record (ids, the UPN, the \
+         names the asking school gave and who decided): the move itself shows in the \
+         enrolments and the access log, which are in the bundle",
+    ),
+    (
         "outbox",
         "emails queued or sent, by address, without a pupil id; what parents were told of a \
          stage change is in parent_notifications and the stage history",

@@ -43,6 +43,8 @@ pub struct SamplePupil {
     pub legal_forename: String,
     pub legal_surname: String,
     pub upn: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
 }
 
 /// What `senco demo --json` prints.
@@ -431,6 +433,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
                         legal_forename: pupil.legal_forename.clone(),
                         legal_surname: pupil.legal_surname.clone(),
                         upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
+                        date_of_birth: senco_store::ds(pupil.dob),
                     });
                 }
             }

@@ -604,6 +604,7 @@ pub async fn seed(
                     legal_forename: p.legal_forename.clone(),
                     legal_surname: p.legal_surname.clone(),
                     upn: fields.upn.clone(),
+                    date_of_birth: ds(p.dob),
                 });
             }
             these.push(id);

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use senco_interop::pupils_csv::MAX_BYTES;
 use senco_store::Store;
 use senco_web::imports::{self, CommitError, Preview, PreviewError, Report};
+use senco_web::transfers::ProbeGuard;
 
 use crate::cli::{ImportCommand, ReportFormat};
 use crate::startup::system_clock;
@@ -83,14 +84,17 @@ async fn ctf(
     let now = system_clock().now();
     let today = senco_domain::calendar::london_date(now);
     progress.step("Checking every pupil, then writing in one transaction");
-    let template = super::cli_event(actor, "pupil", "create");
+    let guard = ProbeGuard::new(
+        super::cli_event(actor, "pupil", "create"),
+        &senco_web::WebConfig::default(),
+    );
     let result = ctf::import(
         store,
         &school,
         &bytes,
         &limits,
         accept_transfers,
-        &template,
+        &guard,
         today,
         now,
     )
@@ -100,14 +104,14 @@ async fn ctf(
         Ok(s) => {
             let o = s.outcome;
             println!(
-                "Imported {} pupil(s) into {}: {} new, {} updated, {} unchanged, {} transferred; \
+                "Imported {} pupil(s) into {}: {} new, {} updated, {} unchanged, {} transfer(s) asked of the schools holding them; \
                  {} stage entries added ({} already held), {} needs added ({} already held).",
                 s.pupils_in_file,
                 school.name,
                 o.pupils.created,
                 o.pupils.updated,
                 o.pupils.unchanged,
-                o.pupils.transferred,
+                o.pupils.transfer_requests,
                 o.stages_added,
                 o.stages_known,
                 o.needs_added,
@@ -132,8 +136,11 @@ async fn ctf(
             )
         }
         Err(ImportCtfError::TransfersNotAccepted(n)) => bail!(
-            "{n} pupil(s) in the file are enrolled at another school: check them, then run again with --accept-transfers (nothing was imported)"
+            "{n} pupil(s) in the file are enrolled at another school: check them, then run again with --accept-transfers to ask their schools for their records (nothing was imported)"
         ),
+        Err(ImportCtfError::TooManyProbes) => {
+            bail!("{} (nothing was imported)", ImportCtfError::TooManyProbes)
+        }
         Err(ImportCtfError::Store(e)) => Err(e.into()),
     }
 }
@@ -178,7 +185,11 @@ async fn pupils(
     let now = system_clock().now();
     let today = senco_domain::calendar::london_date(now);
     progress.step("Checking every row");
-    let preview = match imports::preview(store, &school, &bytes, &pairs, today).await {
+    let guard = ProbeGuard::new(
+        super::cli_event(actor, "pupil", "create"),
+        &senco_web::WebConfig::default(),
+    );
+    let preview = match imports::preview(store, &school, &bytes, &pairs, today, &guard).await {
         Ok(p) => p,
         Err(PreviewError::File(e)) => {
             progress.done();
@@ -188,6 +199,12 @@ async fn pupils(
             progress.done();
             let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             bail!("the --mapping is wrong:\n{}", lines.join("\n"))
+        }
+        Err(PreviewError::TooManyProbes) => {
+            progress.done();
+            bail!(
+                "too many UPNs in recent imports belonged to pupils at other schools whose dates of birth did not match: importing is paused for a day (nothing was imported)"
+            )
         }
         Err(PreviewError::Store(e)) => return Err(e.into()),
     };
@@ -221,19 +238,18 @@ async fn pupils(
         progress.done();
         print(&preview, report, None, &school.name)?;
         bail!(
-            "{} pupil(s) in the file are enrolled at another school: check them, then run again with --accept-transfers (nothing was imported)",
+            "{} pupil(s) in the file are enrolled at another school: check them, then run again with --accept-transfers to ask their schools for their records (nothing was imported)",
             preview.plan.transfers.len()
         );
     }
     progress.step("Writing, in one transaction");
-    let template = super::cli_event(actor, "pupil", "create");
     let result = imports::commit(
         store,
         &school,
         &bytes,
         &pairs,
         accept_transfers,
-        &template,
+        &guard,
         today,
         now,
         None,
@@ -295,8 +311,13 @@ fn print(
         println!("Row {}: update {}", u.row, changes.join(", "));
     }
     for t in &p.plan.transfers {
+        let surname = if t.surname_differs {
+            "; the surname differs from the one that school records, and it will be asked to check"
+        } else {
+            ""
+        };
         println!(
-            "Row {}: UPN {} belongs to a pupil enrolled at another school (transfer to confirm)",
+            "Row {}: UPN {} belongs to a pupil enrolled at another school, with the same date of birth (a transfer to ask that school for{surname})",
             t.row, t.upn
         );
     }
@@ -312,7 +333,7 @@ fn print(
         "Would import into"
     };
     println!(
-        "{verb} {school}: {} new, {} updated, {} unchanged, {} transfers, {} problems.",
+        "{verb} {school}: {} new, {} updated, {} unchanged, {} transfers to ask for, {} problems.",
         p.plan.creates.len(),
         p.plan.updates.len(),
         p.plan.unchanged.len(),

@@ -20,6 +20,10 @@ both!(
     a_school_admin_uploads_checks_and_confirms_an_import,
     sr_21_bad_uploads_get_a_clear_error_and_change_nothing,
     every_table_of_a_pupils_record_moves_on_a_transfer,
+    sr_07_an_import_never_moves_another_schools_pupil_on_a_guessed_upn,
+    sr_07_a_matching_import_asks_and_only_the_holding_side_decides,
+    sr_07_a_burst_of_unmatched_upns_is_refused_and_flagged,
+    sr_07_a_new_pupil_with_another_schools_upn_is_an_audited_probe,
 );
 
 /// Tables with `pupil_id` and `school_id` that a transfer deliberately leaves alone.
@@ -31,6 +35,8 @@ const STAY: &[&str] = &[
     // keeps ids only.
     "retention_reviews",
     "destruction_log",
+    // Transfer requests (SR-07) belong to the school that held the record when asked.
+    "transfer_requests",
 ];
 
 async fn every_table_of_a_pupils_record_moves_on_a_transfer(app: &TestApp) {
@@ -228,9 +234,10 @@ async fn the_command_line_creates_updates_and_moves_transferred_pupils(app: &Tes
         report["updates"][0]["changes"],
         serde_json::json!([{"field": "legal_surname", "before": "Thornbury", "after": "Thornbury-Hale"}])
     );
+    // The date of birth matches, the surname does not (the holding school will check).
     assert_eq!(
         report["transfers"],
-        serde_json::json!([{"row": 4, "upn": transfer_upn}])
+        serde_json::json!([{"row": 4, "upn": transfer_upn, "surname_differs": true}])
     );
     assert_eq!(report["new_reg_groups"], serde_json::json!(["4C"]));
     // Nothing of the pupil at the other school is revealed.
@@ -244,11 +251,11 @@ async fn the_command_line_creates_updates_and_moves_transferred_pupils(app: &Tes
     assert!(stderr(&o).contains("--accept-transfers"), "{}", stderr(&o));
     assert_eq!(snapshot(app).await, before);
 
-    // Accepted: all of it, at once.
+    // Accepted: all of it, at once; the pupil of school B is asked for, not moved (SR-07).
     let o = senco_cli(app, file.as_bytes(), &["--accept-transfers"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("1 new, 1 updated, 0 unchanged, 1 transfers"),
+        stdout(&o).contains("1 new, 1 updated, 0 unchanged, 1 transfers to ask for"),
         "{}",
         stdout(&o)
     );
@@ -258,9 +265,38 @@ async fn the_command_line_creates_updates_and_moves_transferred_pupils(app: &Tes
     assert_eq!(p1.version, 2);
     assert_eq!(p1.reg_group_name.as_deref(), Some("3B"));
     let t = app.store.pupil(&scope, &moved).await.unwrap();
+    assert_eq!(t.school_id, app.fx.school_b, "not moved by the import");
+    let requests = app
+        .store
+        .transfer_requests(std::slice::from_ref(&app.fx.school_b))
+        .await
+        .unwrap();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request.to_school_id, app.fx.school_a);
+    assert_eq!(request.legal_surname, "Elsewhere");
+    assert!(request.surname_differs);
+
+    // School B's SENCO releases the record: the pupil and their record move.
+    let senco_b = app.signed_in(SENCO_B).await;
+    let page = senco_b.get("/transfers").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&transfer_upn), "{}", page.body);
+    let page = senco_b.get(&format!("/transfers/{}", request.id)).await;
+    assert!(
+        page.body.contains("Hidden Elsewhere-Secret"),
+        "their own record's name"
+    );
+    assert!(page.body.contains("The surname given is not the one"));
+    let r = senco_b
+        .post_page(
+            &format!("/transfers/{}", request.id),
+            &[("action", "release"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let t = app.store.pupil(&scope, &moved).await.unwrap();
     assert_eq!(t.school_id, app.fx.school_a);
-    assert_eq!(t.legal_surname, "Elsewhere");
-    assert_eq!(t.reg_group_name.as_deref(), Some("4C"));
     // The record moved with the pupil; the old enrolment ended and a new one began.
     let contacts = app.store.contacts(&moved).await.unwrap();
     assert_eq!(contacts.len(), 1);
@@ -283,26 +319,37 @@ async fn the_command_line_creates_updates_and_moves_transferred_pupils(app: &Tes
         .find(|e| e.school_id == app.fx.school_a)
         .unwrap();
     assert!(new.ends_on.is_none());
-    // Audited: a row per pupil and one for the import, and the chain still holds.
-    for action in ["create", "update", "transfer"] {
+    // The pages' reads are written by the audit queue: wait for them before checking.
+    app.wait_for_audit(Some(&moved), "read", "allowed", 1).await;
+    // Audited: a row per pupil and one for the import, the request and its release, and
+    // the chain still holds.
+    for (record, action, channel) in [
+        ("pupil", "create", "cli"),
+        ("pupil", "update", "cli"),
+        ("transfer_request", "create", "cli"),
+        ("transfer_request", "release", "web"),
+    ] {
         let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = 'pupil' AND action = $1 AND channel = 'cli'",
+            "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = $1 AND action = $2 AND channel = $3",
         )
+        .bind(record)
         .bind(action)
+        .bind(channel)
         .fetch_one(app.store.pool())
         .await
         .unwrap()
         .get("n");
-        assert_eq!(n, 1, "{action}");
+        assert_eq!(n, 1, "{record} {action}");
     }
     assert_eq!(app.store.verify_audit().await.unwrap().first_bad, None);
 
-    // Importing the same file again changes nothing.
+    // Importing the same file again: the joined pupil's details from the file are now an
+    // update of the school's own pupil; nothing else changes.
     let again = snapshot(app).await;
     let o = senco_cli(app, file.as_bytes(), &["--dry-run"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("0 new, 0 updated, 3 unchanged, 0 transfers"),
+        stdout(&o).contains("0 new, 1 updated, 2 unchanged, 0 transfers to ask for"),
         "{}",
         stdout(&o)
     );
@@ -534,13 +581,23 @@ async fn a_school_admin_uploads_checks_and_confirms_an_import(app: &TestApp) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Pupils imported"));
     assert!(r.body.contains("id=\"created\">1<"), "{}", r.body);
-    assert!(r.body.contains("id=\"transferred\">1<"));
+    assert!(r.body.contains("id=\"transfer-requests\">1<"), "{}", r.body);
+    assert!(r.body.contains("href=\"/transfers\""));
+    // Asked for, not moved (SR-07): the school administrator follows the request.
     let t = app
         .store
         .pupil(&senco_store::pupils::Scope::Operator, &moved)
         .await
         .unwrap();
-    assert_eq!(t.school_id, app.fx.school_a);
+    assert_eq!(t.school_id, app.fx.school_b);
+    let page = admin.get("/transfers").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&transfer_upn));
+    assert!(page.body.contains("School B"));
+    assert!(
+        !page.body.contains("Secret"),
+        "nothing of school B's record"
+    );
     // The kept file is gone once imported.
     assert_eq!(admin.get(&location).await.status, 404);
     let audited: i64 = sqlx::query(
@@ -644,4 +701,317 @@ async fn sr_21_bad_uploads_get_a_clear_error_and_change_nothing(app: &TestApp) {
     assert!(!r.body.contains("Pupils imported"));
     // Nothing but the kept files (which are not pupil records) changed.
     assert_eq!(snapshot(app).await, before);
+}
+
+/// Uploads `file` as `c` and returns the preview's address and page.
+async fn preview_of(c: &Client, file: &str) -> (String, Resp) {
+    let r = upload(c, file.as_bytes()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").unwrap().to_string();
+    let page = c.get(&location).await;
+    (location, page)
+}
+
+/// Confirms a previewed import, accepting transfers.
+async fn confirm(c: &Client, location: &str, page: &Resp) -> Resp {
+    let mapping = mapping_of(&page.body);
+    let mut form: Vec<(&str, &str)> = mapping
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form.push(("action", "confirm"));
+    form.push(("accept_transfers", "yes"));
+    c.post_page(location, &form).await
+}
+
+async fn probes_of(app: &TestApp, pupil: &str) -> i64 {
+    app.store
+        .audit_count(Some(pupil), "upn_probe", "denied")
+        .await
+        .unwrap()
+}
+
+/// Issue 16, point 1: a school administrator of school A names school B's pupil's UPN with
+/// a made-up name and date of birth. Before, the preview listed a transfer and confirming
+/// moved the pupil with their whole record to school A.
+async fn sr_07_an_import_never_moves_another_schools_pupil_on_a_guessed_upn(app: &TestApp) {
+    let (pupil, upn) = pupil_at_b(app).await;
+    let admin = app.signed_in(SCHOOL_ADMIN_A).await;
+    let file =
+        format!("UPN,Legal Surname,Legal Forename,DOB,Gender\r\n{upn},Guess,Gail,01/01/2015,F\r\n");
+    let before = snapshot(app).await;
+    let (location, page) = preview_of(&admin, &file).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("id=\"transfers\">0<"), "{}", page.body);
+    assert!(
+        page.body.contains("whose details do not match this row"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Secret") && !page.body.contains("Hidden"));
+    // The probe is audited for school B's pupil, by school A's administrator.
+    assert_eq!(probes_of(app, &pupil).await, 1);
+    let rows = app.store.audit_for_pupil_all(&pupil).await.unwrap();
+    let probe = rows.iter().find(|r| r.event.action == "upn_probe").unwrap();
+    assert_eq!(probe.event.actor_label, SCHOOL_ADMIN_A);
+    assert_eq!(
+        probe.event.school_id.as_deref(),
+        Some(app.fx.school_b.as_str())
+    );
+
+    // Confirming anyway, transfers accepted: refused, nothing written, nothing moved.
+    let r = confirm(&admin, &location, &page).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let t = app
+        .store
+        .pupil(&senco_store::pupils::Scope::Operator, &pupil)
+        .await
+        .unwrap();
+    assert_eq!(t.school_id, app.fx.school_b);
+    // Nothing changed but the audit log, which holds the two probes (preview and confirm).
+    let records = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .filter(|l| !l.starts_with("audit_log"))
+            .collect()
+    };
+    assert_eq!(records(snapshot(app).await), records(before));
+    assert_eq!(probes_of(app, &pupil).await, 2);
+    assert!(
+        app.store
+            .transfer_requests(std::slice::from_ref(&app.fx.school_b))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // School B's SENCO still has the pupil, and sees the probe in the access log.
+    let senco_b = app.signed_in(SENCO_B).await;
+    assert_eq!(senco_b.get(&format!("/pupils/{pupil}")).await.status, 200);
+    let log = senco_b.get(&format!("/pupils/{pupil}/audit")).await;
+    assert!(log.body.contains("upn_probe"), "{}", log.body);
+}
+
+/// A matching row (UPN and date of birth) files a request; the school asking follows it but
+/// cannot decide it; the holding school declines or releases; the authority may approve.
+async fn sr_07_a_matching_import_asks_and_only_the_holding_side_decides(app: &TestApp) {
+    let (pupil, upn) = pupil_at_b(app).await;
+    let admin = app.signed_in(SCHOOL_ADMIN_A).await;
+    let file = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Gender\r\n{upn},Elsewhere-Secret,Hidden,05/05/2016,F\r\n"
+    );
+    let (location, page) = preview_of(&admin, &file).await;
+    assert!(page.body.contains("id=\"transfers\">1<"), "{}", page.body);
+    assert!(!page.body.contains("is not the one that school records"));
+    let r = confirm(&admin, &location, &page).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(probes_of(app, &pupil).await, 0, "a match is not a probe");
+    let scope = senco_store::pupils::Scope::Operator;
+    assert_eq!(
+        app.store.pupil(&scope, &pupil).await.unwrap().school_id,
+        app.fx.school_b
+    );
+    let request = app
+        .store
+        .transfer_requests(std::slice::from_ref(&app.fx.school_a))
+        .await
+        .unwrap()
+        .remove(0);
+    let path = format!("/transfers/{}", request.id);
+
+    // The asking side sees it, without decision buttons, and cannot decide by posting.
+    let senco_a = app.signed_in(SENCO_A).await;
+    let page = senco_a.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("Release the record</button>"));
+    assert!(!page.body.contains("held-name"), "nothing of B's record");
+    let r = senco_a
+        .post_page(&path, &[("action", "release"), ("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, 404);
+    // Nobody else sees it: a teacher of B, a school in another authority, a parent.
+    for who in [TEACHER_A, PARENT_P, OFFICER_2] {
+        let c = app.signed_in(who).await;
+        assert_eq!(c.get(&path).await.status, 404, "{who}");
+    }
+    assert_eq!(
+        app.store.pupil(&scope, &pupil).await.unwrap().school_id,
+        app.fx.school_b
+    );
+
+    // The holding school: the dashboard counts it; releasing needs the confirmation.
+    let senco_b = app.signed_in(SENCO_B).await;
+    let home = senco_b.get("/").await;
+    assert!(
+        home.body.contains("Transfers waiting for a decision"),
+        "{}",
+        home.body
+    );
+    let r = senco_b.post_page(&path, &[("action", "release")]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("Confirm that the pupil has left"));
+    let r = senco_b.post_page(&path, &[("action", "decline")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.store.pupil(&scope, &pupil).await.unwrap().school_id,
+        app.fx.school_b
+    );
+    // Decided: a second decision is refused, and the asking school sees "Declined".
+    let r = senco_b
+        .post_page(&path, &[("action", "release"), ("confirm", "yes")])
+        .await;
+    assert_eq!(r.status, 409, "decided already: {}", r.body);
+    let list = admin.get("/transfers").await;
+    assert!(list.body.contains("Declined"), "{}", list.body);
+
+    // Asked again; this time the authority's officer approves it for the school.
+    let (location, page) = preview_of(&admin, &file).await;
+    let r = confirm(&admin, &location, &page).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let pending: Vec<_> = app
+        .store
+        .transfer_requests(std::slice::from_ref(&app.fx.school_a))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.status == senco_store::transfers::TransferStatus::Pending)
+        .collect();
+    assert_eq!(pending.len(), 1);
+    let officer = app.signed_in(OFFICER_1).await;
+    let list = officer.get("/transfers").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains(&upn));
+    let r = officer
+        .post_page(
+            &format!("/transfers/{}", pending[0].id),
+            &[("action", "release"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let moved = app.store.pupil(&scope, &pupil).await.unwrap();
+    assert_eq!(moved.school_id, app.fx.school_a);
+    assert_eq!(app.store.contacts(&pupil).await.unwrap().len(), 1);
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = 'transfer_request' \
+         AND action = 'release' AND fields = 'authority' AND actor_label = $1",
+    )
+    .bind(OFFICER_1)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap()
+    .get("n");
+    assert_eq!(n, 1);
+    // Let the audit queue write the pages' reads (flushed every 50 ms) before checking.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.store.verify_audit().await.unwrap().first_bad, None);
+}
+
+/// Pupils of school B with UPNs, for guessing at.
+async fn pupils_at_b(app: &TestApp, n: u16) -> Vec<(String, String)> {
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    let mut out = Vec::new();
+    for serial in 0..n {
+        let upn = Upn::permanent(886, 2002, 19, 100 + serial)
+            .unwrap()
+            .as_str()
+            .to_string();
+        let f = PupilFields {
+            upn: Some(upn.clone()),
+            former_upn: None,
+            legal_forename: "Hidden".into(),
+            legal_surname: format!("Guessed{serial}"),
+            preferred_forename: None,
+            preferred_surname: None,
+            date_of_birth: date!(2016 - 05 - 05),
+            sex: Sex::Female,
+            year_override: None,
+            reg_group_id: None,
+            looked_after: false,
+            eal: false,
+            fsm: false,
+            language: CorrespondenceLanguage::English,
+        };
+        let id = Store::insert_pupil(&mut tx, &app.fx.school_b, &f, date!(2023 - 09 - 04), now)
+            .await
+            .unwrap();
+        out.push((id, upn));
+    }
+    senco_store::commit(tx).await.unwrap();
+    out
+}
+
+/// A file of guessed UPNs: past the limit (10 a day) the preview shows nothing of the file,
+/// the burst is audited, and the account's later imports and UPN entries are refused
+/// before anything is looked up.
+async fn sr_07_a_burst_of_unmatched_upns_is_refused_and_flagged(app: &TestApp) {
+    let guessed = pupils_at_b(app, 11).await;
+    let admin = app.signed_in(SCHOOL_ADMIN_A).await;
+    let mut file = String::from("UPN,Legal Surname,Legal Forename,DOB,Gender\r\n");
+    for (_, upn) in &guessed {
+        file.push_str(&format!("{upn},Guess,Gail,01/01/2015,F\r\n"));
+    }
+    let (_, page) = preview_of(&admin, &file).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.body.contains("Too many UPNs"), "{}", page.body);
+    for (_, upn) in &guessed {
+        assert!(
+            !page.body.contains(upn.as_str()),
+            "nothing of the file is listed"
+        );
+    }
+    for (id, _) in &guessed {
+        assert_eq!(probes_of(app, id).await, 1);
+    }
+    assert_eq!(
+        app.store
+            .audit_count(None, "upn_probe_burst", "throttled")
+            .await
+            .unwrap(),
+        1
+    );
+    // A file with only a new pupil is refused too, for the rest of the day.
+    let fresh = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Gender\r\n{},Newby,Nia,01/02/2018,F\r\n",
+        upn(77)
+    );
+    let (_, page) = preview_of(&admin, &fresh).await;
+    assert_eq!(page.status, 429);
+    // And so is a UPN typed for a new pupil in the API, whoever holds it.
+    let r = admin
+        .post_json(
+            "/api/v1/pupils",
+            &serde_json::json!({"school_urn": URN_A, "legal_forename": "Nia", "legal_surname": "Newby",
+                                "date_of_birth": "2018-02-01", "sex": "F", "upn": upn(78)}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("too_many_attempts"), "{}", r.body);
+    // Another account of the school is not held back.
+    let senco = app.signed_in(SENCO_A).await;
+    let (_, page) = preview_of(&senco, &fresh).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+}
+
+/// `POST /api/v1/pupils` answering `in_use` told anyone whether a UPN was taken: another
+/// school's UPN with another date of birth is now an audited, counted probe.
+async fn sr_07_a_new_pupil_with_another_schools_upn_is_an_audited_probe(app: &TestApp) {
+    let (pupil, upn) = pupil_at_b(app).await;
+    let admin = app.signed_in(SCHOOL_ADMIN_A).await;
+    let r = admin
+        .post_json(
+            "/api/v1/pupils",
+            &serde_json::json!({"school_urn": URN_A, "legal_forename": "Gail", "legal_surname": "Guess",
+                                "date_of_birth": "2015-01-01", "sex": "F", "upn": upn}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("in_use"), "{}", r.body);
+    assert!(!r.body.contains("Secret"));
+    assert_eq!(probes_of(app, &pupil).await, 1);
+    // Nothing was created.
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM pupils WHERE legal_surname = 'Guess'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(n, 0);
 }

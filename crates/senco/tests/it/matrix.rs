@@ -320,6 +320,8 @@ enum Probe {
     RetentionRead,
     RetentionUpdate,
     SubjectAccess,
+    TransfersRead,
+    TransferDecide,
 }
 
 use Action::{Create, Export, Read, Update};
@@ -371,6 +373,8 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (RetentionRead, Retention, Read),
     (RetentionUpdate, Retention, Update),
     (SubjectAccess, SubjectAccessExport, Export),
+    (TransfersRead, PupilTransfers, Read),
+    (TransferDecide, PupilTransfers, Update),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -388,6 +392,10 @@ enum Target {
     Register,
     /// User accounts of school A, and the installation.
     Accounts,
+    /// Transfers between schools: a school's own, or an officer's authority's.
+    Transfers,
+    /// A transfer request for a pupil of school A: decided by school A, or its authority.
+    TransferOfSchoolA,
 }
 
 /// The accounts the table is sent as, with the school they work at.
@@ -434,6 +442,14 @@ fn relation(target: Target, email: &str, role: Role, school: Option<&str>) -> Op
         Target::Register => pupil_reach(role)
             .filter(|r| matches!(r, Relation::OwnSchool | Relation::Teaches))
             .filter(|_| school.is_some()),
+        Target::Transfers => match role {
+            Role::LaOfficer => Some(Relation::OwnAuthority),
+            _ => staff.then_some(Relation::OwnSchool),
+        },
+        Target::TransferOfSchoolA => match role {
+            Role::LaOfficer => Some(Relation::OwnAuthority),
+            _ => (staff && school == Some("A")).then_some(Relation::OwnSchool),
+        },
         Target::Accounts => match user_reach(role) {
             Some(Relation::OwnSchool) if school != Some("A") => None,
             r => r,
@@ -803,6 +819,44 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                     ("keep_until_year", "2027"),
                 ]),
                 Target::SchoolA,
+            )
+        }
+        TransfersRead => get("/transfers".into(), Target::Transfers, status(200)),
+        // A fresh request from school B for pupil 1 each time, declined (releasing is tested
+        // in imports.rs).
+        TransferDecide => {
+            // Refused attempts leave theirs pending.
+            sqlx::query(
+                "UPDATE transfer_requests SET status = 'declined' WHERE status = 'pending'",
+            )
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+            let mut tx = app.store.begin().await.unwrap();
+            let id = senco_store::Store::request_transfer(
+                &mut tx,
+                &senco_store::transfers::NewTransferRequest {
+                    pupil_id: p,
+                    from_school_id: &app.fx.school_a,
+                    to_school_id: &app.fx.school_b,
+                    upn: "A801200000001",
+                    legal_forename: "Amy",
+                    legal_surname: "Thornbury",
+                    surname_differs: false,
+                    source: "pupil_import",
+                    requested_by: None,
+                    requested_label: "os:matrix",
+                },
+                app.clock.now(),
+            )
+            .await
+            .unwrap()
+            .expect("no request pending");
+            tx.commit().await.unwrap();
+            post_form(
+                format!("/transfers/{id}"),
+                form(&[("action", "decline")]),
+                Target::TransferOfSchoolA,
             )
         }
         // The bundle's own contents are tested in subject_access.rs.

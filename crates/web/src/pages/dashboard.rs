@@ -212,6 +212,20 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
             }
         }
     }
+    // Transfers between schools (SR-07): those who decide see how many wait for them.
+    if require(p, Resource::PupilTransfers, Action::Read).is_ok() {
+        if let (Some(school_id), true) = (
+            &p.user.school_id,
+            require(p, Resource::PupilTransfers, Action::Update).is_ok(),
+        ) {
+            let waiting = state.store.pending_transfers_from(school_id).await?;
+            page.stats.push((m.tr_waiting_stat, waiting.to_string()));
+        }
+        page.links.push(Link {
+            href: "/transfers".into(),
+            text: m.tr_link.into(),
+        });
+    }
     Ok(page)
 }
 

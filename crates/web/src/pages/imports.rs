@@ -21,6 +21,7 @@ use crate::access::{Actor, require};
 use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
 use crate::imports::{CommitError, Preview, PreviewError};
+use crate::transfers::ProbeGuard;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "import_upload.html")]
@@ -53,7 +54,8 @@ struct PreviewPage {
     creates: usize,
     updated: usize,
     unchanged: usize,
-    transfers: Vec<(u64, String)>,
+    /// Row, UPN and whether the surname differs from the holding school's.
+    transfers: Vec<(u64, String, bool)>,
     problems: Vec<RowProblem>,
     updates: Vec<(u64, Vec<FieldChange>)>,
     new_groups: String,
@@ -81,6 +83,31 @@ fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response 
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    upload_page_with(state, p, errors, status)
+}
+
+/// The account named too many UPNs of other schools' pupils (SR-07): the upload page with
+/// the reason, and nothing of the file.
+fn too_many_probes(state: &AppState, p: &Principal) -> Response {
+    let mut errors = FormErrors::default();
+    errors.add("file", EN.imp_too_many_probes);
+    upload_page_with(state, p, errors, StatusCode::TOO_MANY_REQUESTS)
+}
+
+/// The probe guard for this person's imports.
+fn guard(state: &AppState, actor: &Actor<'_>) -> ProbeGuard {
+    ProbeGuard::new(
+        actor.event(state, "pupil", "create", "allowed"),
+        &state.config,
+    )
+}
+
+fn upload_page_with(
+    state: &AppState,
+    p: &Principal,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let page = UploadPage {
         page: PageChrome::signed_in(state, p, EN.imp_title, Section::Pupils).with_errors(&errors),
         errors,
@@ -212,7 +239,7 @@ fn preview_page(
             .plan
             .transfers
             .iter()
-            .map(|t| (t.row, t.upn.clone()))
+            .map(|t| (t.row, t.upn.clone(), t.surname_differs))
             .collect(),
         problems: preview.problems.clone(),
         updates: preview
@@ -235,32 +262,43 @@ pub async fn show(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let result =
-        async {
-            let school = school_of(&state, &p).await?;
-            let (name, bytes) = state
-                .store
-                .kept_pupil_import(&id, &school.id, &p.user.id)
-                .await?;
-            let preview =
-                match crate::imports::preview(&state.store, &school, &bytes, &[], state.today())
-                    .await
-                {
-                    Ok(preview) => preview,
-                    Err(e) => return Err(preview_failure(e)),
-                };
-            Ok(preview_page(
-                &state,
-                &p,
-                &id,
-                name,
-                &preview,
-                FormErrors::default(),
-                false,
-                StatusCode::OK,
-            ))
-        }
-        .await;
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let school = school_of(&state, &p).await?;
+        let (name, bytes) = state
+            .store
+            .kept_pupil_import(&id, &school.id, &p.user.id)
+            .await?;
+        let guard = guard(&state, &actor);
+        let preview = match crate::imports::preview(
+            &state.store,
+            &school,
+            &bytes,
+            &[],
+            state.today(),
+            &guard,
+        )
+        .await
+        {
+            Ok(preview) => preview,
+            Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
+            Err(e) => return Err(preview_failure(e)),
+        };
+        Ok(preview_page(
+            &state,
+            &p,
+            &id,
+            name,
+            &preview,
+            FormErrors::default(),
+            false,
+            StatusCode::OK,
+        ))
+    }
+    .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
@@ -315,9 +353,13 @@ pub async fn submit(
             .collect();
         let accept = get("accept_transfers") == "yes";
         let today = state.today();
+        let guard = guard(&state, &actor);
         let preview =
-            match crate::imports::preview(&state.store, &school, &bytes, &pairs, today).await {
+            match crate::imports::preview(&state.store, &school, &bytes, &pairs, today, &guard)
+                .await
+            {
                 Ok(preview) => preview,
+                Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
                 Err(e) => return Err(preview_failure(e)),
             };
         let mut errors = FormErrors::default();
@@ -359,14 +401,13 @@ pub async fn submit(
                 StatusCode::OK,
             ));
         }
-        let audit = actor.event(&state, "pupil", "create", "allowed");
         match crate::imports::commit(
             &state.store,
             &school,
             &bytes,
             &pairs,
             accept,
-            &audit,
+            &guard,
             today,
             state.now(),
             Some(&id),
@@ -392,6 +433,9 @@ pub async fn submit(
                     accept,
                     StatusCode::OK,
                 ))
+            }
+            Err(CommitError::Preview(PreviewError::TooManyProbes)) => {
+                Ok(too_many_probes(&state, &p))
             }
             Err(CommitError::Preview(e)) => Err(preview_failure(e)),
             Err(CommitError::Store(e)) => Err(e.into()),

@@ -28,6 +28,7 @@ pub mod census;
 pub mod chronology;
 pub mod register;
 pub mod retention;
+pub mod transfers;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -210,6 +211,8 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "setup_done" => Some(m.setup_done),
         "retention_approved" => Some(m.ret_flash_approved),
         "retention_kept" => Some(m.ret_flash_kept),
+        "transfer_released" => Some(m.tr_flash_released),
+        "transfer_declined" => Some(m.tr_flash_declined),
         _ => None,
     }
 }

@@ -1,0 +1,346 @@
+//! Transfers between schools (SR-07): the requests a school's imports filed, and those it
+//! must decide because it holds the pupil's record. The holding school's SENCO or head
+//! teacher releases the record (the pupil and everything of theirs move) or declines; an
+//! officer of the holding school's authority may decide for it. Everyone else who may read
+//! them (the requesting school's staff who import) follows their progress.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::policy::{Action, Relation, Resource};
+use senco_domain::role::Role;
+use senco_store::StoreError;
+use senco_store::schools::SchoolScope;
+use senco_store::transfers::{DecidedAs, TransferRequest, TransferStatus};
+
+use super::forms::Fields;
+use super::pupils::long_date;
+use super::retention::FlashQuery;
+use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use crate::AppState;
+use crate::access::{Actor, require};
+use crate::auth::{Principal, SignedIn};
+use crate::i18n::EN;
+use crate::transfers::{DecideError, decide};
+
+/// A request as a table row.
+struct Row {
+    id: String,
+    upn: String,
+    name: String,
+    other_school: String,
+    asked: String,
+    status: &'static str,
+    surname_differs: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "transfers.html")]
+struct ListPage {
+    page: PageChrome,
+    to_decide: Vec<Row>,
+    asked: Vec<Row>,
+    decided: Vec<Row>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "transfer.html")]
+struct RequestPage {
+    page: PageChrome,
+    errors: FormErrors,
+    row: Row,
+    /// The holding school's own record of the pupil, for those who may read it.
+    held_name: Option<String>,
+    held_dob: Option<String>,
+    requested_by: String,
+    from_school: String,
+    to_school: String,
+    may_decide: bool,
+}
+
+/// The schools whose requests the caller sees, and how they stand to them.
+async fn schools_of(
+    state: &AppState,
+    p: &Principal,
+    action: Action,
+) -> Result<(Vec<String>, Relation), PageError> {
+    let relation = require(p, Resource::PupilTransfers, action)?;
+    let schools = match (relation, &p.user.school_id, &p.user.la_id) {
+        (Relation::OwnSchool, Some(school), _) => vec![school.clone()],
+        (Relation::OwnAuthority, _, Some(la)) => state
+            .store
+            .schools(&SchoolScope::Authority(la.clone()))
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect(),
+        _ => return Err(PageError::NotFound),
+    };
+    Ok((schools, relation))
+}
+
+fn status_label(s: TransferStatus) -> &'static str {
+    match s {
+        TransferStatus::Pending => EN.tr_status_pending,
+        TransferStatus::Released => EN.tr_status_released,
+        TransferStatus::Declined => EN.tr_status_declined,
+    }
+}
+
+async fn school_names(
+    state: &AppState,
+    requests: &[TransferRequest],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut ids: Vec<String> = requests
+        .iter()
+        .flat_map(|r| [r.from_school_id.clone(), r.to_school_id.clone()])
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(state
+        .store
+        .schools(&SchoolScope::Schools(ids))
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
+fn row_of(
+    r: &TransferRequest,
+    names: &std::collections::HashMap<String, String>,
+    ours: &[String],
+) -> Row {
+    // The other school: who asked, on the holding side; who holds, on the asking side.
+    let other = if ours.contains(&r.from_school_id) {
+        &r.to_school_id
+    } else {
+        &r.from_school_id
+    };
+    Row {
+        id: r.id.clone(),
+        upn: r.upn.clone(),
+        name: format!("{} {}", r.legal_forename, r.legal_surname),
+        other_school: names.get(other).cloned().unwrap_or_default(),
+        asked: long_date(senco_domain::calendar::london_date(r.requested_at)),
+        status: status_label(r.status),
+        surname_differs: r.surname_differs,
+    }
+}
+
+/// GET /transfers
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let (schools, _) = schools_of(&state, &p, Action::Read).await?;
+        let requests = state.store.transfer_requests(&schools).await?;
+        let names = school_names(&state, &requests).await?;
+        let (mut to_decide, mut asked, mut decided) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &requests {
+            let row = row_of(r, &names, &schools);
+            if schools.contains(&r.from_school_id) {
+                if r.status == TransferStatus::Pending {
+                    to_decide.push(row);
+                } else {
+                    decided.push(row);
+                }
+            } else {
+                asked.push(row);
+            }
+        }
+        let mut e = actor.event(&state, "transfer_request", "list", "allowed");
+        e.school_id = p.user.school_id.clone();
+        state.audit.read(e).await;
+        let page = PageChrome::signed_in(&state, &p, EN.tr_title, Section::None)
+            .with_flash(super::flash_message(q.flash.as_deref()));
+        Ok::<_, PageError>(
+            ListPage {
+                page,
+                to_decide,
+                asked,
+                decided,
+            }
+            .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// A request the caller may see, or 404 (audited as a refusal, like a missing one).
+async fn load(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: &str,
+    action: Action,
+) -> Result<(TransferRequest, Vec<String>), PageError> {
+    let p = actor.principal;
+    let (schools, _) = schools_of(state, p, action).await?;
+    match state.store.transfer_request(id, &schools).await {
+        Ok(r) => Ok((r, schools)),
+        Err(StoreError::NotFound) => {
+            let mut e = actor.event(state, "transfer_request", "read", "denied");
+            e.record_id = Some(id.chars().take(64).collect());
+            state.store.audit(&e).await?;
+            Err(PageError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn request_page(
+    state: &AppState,
+    p: &Principal,
+    r: &TransferRequest,
+    schools: &[String],
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let names = school_names(state, std::slice::from_ref(r)).await?;
+    let holds = schools.contains(&r.from_school_id);
+    let may_decide = holds
+        && r.status == TransferStatus::Pending
+        && require(p, Resource::PupilTransfers, Action::Update).is_ok();
+    // The holding school's own record, through the caller's scope (an officer's reaches it
+    // only where the school has shared it).
+    let held = if holds {
+        state
+            .store
+            .pupils_by_ids(&p.scope(), std::slice::from_ref(&r.pupil_id))
+            .await?
+            .remove(&r.pupil_id)
+            .filter(|pupil| pupil.school_id == r.from_school_id)
+    } else {
+        None
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page =
+        PageChrome::signed_in(state, p, EN.tr_request_title, Section::None).with_errors(&errors);
+    Ok((
+        status,
+        RequestPage {
+            page,
+            errors,
+            row: row_of(r, &names, schools),
+            held_name: held
+                .as_ref()
+                .map(|h| format!("{} {}", h.legal_forename, h.legal_surname)),
+            held_dob: held.as_ref().map(|h| long_date(h.date_of_birth)),
+            requested_by: r.requested_label.clone(),
+            from_school: names.get(&r.from_school_id).cloned().unwrap_or_default(),
+            to_school: names.get(&r.to_school_id).cloned().unwrap_or_default(),
+            may_decide,
+        },
+    )
+        .into_response())
+}
+
+/// GET /transfers/{id}
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let (r, schools) = load(&state, &actor, &id, Action::Read).await?;
+        let mut e = actor.event(&state, "transfer_request", "read", "allowed");
+        e.school_id = Some(r.from_school_id.clone());
+        e.pupil_id = Some(r.pupil_id.clone());
+        e.record_id = Some(r.id.clone());
+        state.audit.read(e).await;
+        request_page(&state, &p, &r, &schools, FormErrors::default()).await
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
+
+/// POST /transfers/{id}: `action=release` (with `confirm=yes`) or `action=decline`, by the
+/// holding school's SENCO or head teacher, or an officer of its authority.
+pub async fn decide_request(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(fields);
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let result = async {
+        let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
+        // Only the holding side decides: the asking school sees the request, never decides it.
+        if !schools.contains(&r.from_school_id) {
+            let mut e = actor.event(&state, "transfer_request", "update", "denied");
+            e.school_id = Some(r.from_school_id.clone());
+            e.pupil_id = Some(r.pupil_id.clone());
+            e.record_id = Some(r.id.clone());
+            state.store.audit(&e).await?;
+            return Err(PageError::NotFound);
+        }
+        let mut errors = FormErrors::default();
+        if !p.csrf_ok(&form.get("csrf_token")) {
+            errors.add("confirm", EN.form_expired);
+            return request_page(&state, &p, &r, &schools, errors).await;
+        }
+        let release = match form.get("action").as_str() {
+            "release" => true,
+            "decline" => false,
+            _ => {
+                errors.add("confirm", EN.tr_choose);
+                return request_page(&state, &p, &r, &schools, errors).await;
+            }
+        };
+        if release && !form.has("confirm", "yes") {
+            errors.add("confirm", EN.tr_confirm_error);
+            return request_page(&state, &p, &r, &schools, errors).await;
+        }
+        let decided_as = if p.user.role == Role::LaOfficer {
+            DecidedAs::Authority
+        } else {
+            DecidedAs::School
+        };
+        let audit = actor.event(&state, "transfer_request", "update", "allowed");
+        match decide(&state.store, &r, release, decided_as, &audit, state.today()).await {
+            Ok(()) => {}
+            Err(DecideError::NotPending) => {
+                errors.add("confirm", EN.tr_decided_meanwhile);
+                let mut response = request_page(&state, &p, &r, &schools, errors).await?;
+                *response.status_mut() = StatusCode::CONFLICT;
+                return Ok(response);
+            }
+            Err(DecideError::Store(e)) => return Err(e.into()),
+        }
+        let flash = if release {
+            "transfer_released"
+        } else {
+            "transfer_declined"
+        };
+        Ok::<_, PageError>(Redirect::to(&format!("/transfers?flash={flash}")).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+}
