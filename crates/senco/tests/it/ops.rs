@@ -11,7 +11,60 @@ both!(
     the_demo_data_loads_and_its_sign_ins_work,
     compulsory_school_age_is_a_setting_per_country,
     sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row,
+    sr_25_client_request_id_is_not_stored_verbatim,
 );
+
+/// SR-25 and SR-26 (issue 16, point 5): anyone could fill the append-only audit log
+/// through `X-Request-Id` (a 300,000-byte id was stored verbatim) or forge one ("admin did
+/// this"). The audit row's request id is always Senco's own; a client's id is echoed
+/// apart only when it is short and plain, and is never stored.
+async fn sr_25_client_request_id_is_not_stored_verbatim(app: &TestApp) {
+    let c = app.client();
+    let huge = "a".repeat(300_000);
+    let plain = "client-ref.42_A";
+    for given in ["admin did this", huge.as_str(), plain] {
+        let req = c
+            .raw()
+            .post(c.url("/sign-in"))
+            .header("x-request-id", given)
+            .form(&[("email", TEACHER_A), ("password", "wrong passphrase here")]);
+        let r = c.send(req).await;
+        assert!(r.status < 500, "{}", r.status);
+        let own = r.header("x-request-id").expect("a request id").to_string();
+        assert_ne!(own, given, "Senco's own id, not the client's");
+        assert!(uuid::Uuid::parse_str(&own).is_ok(), "{own}");
+        if given == plain {
+            assert_eq!(r.header("x-client-request-id"), Some(plain));
+        } else {
+            assert_eq!(
+                r.header("x-client-request-id"),
+                None,
+                "only a plain id is echoed"
+            );
+        }
+        let (stored,): (Option<String>,) = sqlx::query_as(
+            "SELECT request_id FROM audit_log WHERE action = 'sign_in' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            stored.as_deref(),
+            Some(own.as_str()),
+            "the audit row has Senco's id"
+        );
+    }
+    let (n, longest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(LENGTH(request_id)) FROM audit_log WHERE request_id = $1 OR request_id = $2 OR request_id = $3 OR LENGTH(request_id) > 64",
+    )
+    .bind("admin did this")
+    .bind(&huge)
+    .bind(plain)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 0, "no client id is stored (longest {longest:?})");
+}
 
 async fn sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
