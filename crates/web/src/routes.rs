@@ -25,6 +25,9 @@ pub enum Access {
     Page,
     /// The API: without a token or session, 401.
     Api,
+    /// Its own bearer token, not an account (`/metrics` and `SENCO_METRICS_TOKEN`): 404
+    /// while no token is set, 401 without the right one; a session is not enough.
+    Token,
 }
 
 /// One route of the table.
@@ -67,11 +70,11 @@ impl Routes {
 }
 
 fn table() -> Routes {
-    use Access::{Api, Page, Public};
+    use Access::{Api, Page, Public, Token};
     Routes::new()
         .at("/healthz", Public, &["GET"], get(ops::healthz))
         .at("/readyz", Public, &["GET"], get(ops::readyz))
-        .at("/metrics", Public, &["GET"], get(ops::metrics))
+        .at("/metrics", Token, &["GET"], get(ops::metrics))
         .at(
             "/accessibility",
             Public,
