@@ -131,6 +131,29 @@ pub fn plan_visible(p: &crate::auth::Principal, plan: &senco_store::plans::Plan)
         )
 }
 
+/// Whether the caller may list due reviews: the list names children with plans and their
+/// review dates, so it needs the right to read SEN records (a school administrator has
+/// none, SR-26).
+pub fn reviews_due_allowed(p: &crate::auth::Principal) -> bool {
+    crate::access::may(
+        p,
+        senco_domain::policy::Resource::PupilSen,
+        senco_domain::policy::Action::Read,
+    )
+}
+
+/// Audits one answer of the due-reviews list (API or home page): a refusal at once, a read
+/// through the queue. One row for the list, as for the register.
+pub async fn audit_reviews_due(state: &AppState, actor: &Actor<'_>, outcome: &'static str) {
+    let mut e = actor.event(state, "reviews_due", "list", outcome);
+    e.school_id = actor.principal.user.school_id.clone();
+    if outcome == "allowed" {
+        state.audit.read(e).await;
+    } else if let Err(err) = state.store.audit(&e).await {
+        tracing::error!(error = %err, "auditing a refusal failed");
+    }
+}
+
 /// The plan a pupil's current stage calls for.
 pub struct PlanKindFor {
     pub framework: FrameworkKey,

@@ -16,7 +16,76 @@ both!(
     plan_pdfs_hold_the_targets_and_due_reviews_are_listed,
     the_target_bank_fills_a_plan_and_schools_can_add_to_it,
     a_carried_target_must_be_one_of_the_pupils_own,
+    sr_26_reviews_due_is_audited_and_asks_the_matrix,
 );
+
+/// Audit rows written for `actor` with this record type and outcome.
+async fn audit_rows(app: &TestApp, actor: &str, record_type: &str, outcome: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_label = $1 AND record_type = $2 AND outcome = $3",
+    )
+    .bind(actor)
+    .bind(record_type)
+    .bind(outcome)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    n
+}
+
+/// Waits (bounded, no timing assertion) until the read-audit queue has written `at_least`
+/// rows for `actor`.
+async fn wait_for_rows(
+    app: &TestApp,
+    actor: &str,
+    record_type: &str,
+    outcome: &str,
+    at_least: i64,
+) -> i64 {
+    for _ in 0..200 {
+        let n = audit_rows(app, actor, record_type, outcome).await;
+        if n >= at_least {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    audit_rows(app, actor, record_type, outcome).await
+}
+
+/// SR-26 (issue 16, point 3): the list of due reviews names children with plans and their
+/// review dates, so it asks the matrix (a school administrator, who sees no SEN content,
+/// is refused as not found) and every answer, given or refused, writes an audit row.
+async fn sr_26_reviews_due_is_audited_and_asks_the_matrix(app: &TestApp) {
+    let senco = app.signed_in(SENCO_A).await;
+    on_school_action(app, &senco, &app.fx.p1).await;
+    let plan = senco
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    let plan_id = plan.json()["id"].as_str().unwrap().to_string();
+    let office = app.signed_in(SCHOOL_ADMIN_A).await;
+    let refused = office.get("/api/v1/reviews/due?within=366d").await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert!(!refused.body.contains(&plan_id));
+    assert!(!refused.body.contains(&app.fx.p1));
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        audit_rows(app, SCHOOL_ADMIN_A, "reviews_due", "denied").await,
+        1,
+        "the refusal is audited at once"
+    );
+    let listed = senco.get("/api/v1/reviews/due?within=366d").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body.contains(&plan_id), "{}", listed.body);
+    assert_eq!(
+        wait_for_rows(app, SENCO_A, "reviews_due", "allowed", 1).await,
+        1,
+        "the read is audited"
+    );
+}
 
 async fn the_target_bank_fills_a_plan_and_schools_can_add_to_it(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;

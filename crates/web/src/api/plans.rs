@@ -694,14 +694,26 @@ pub async fn pdf(
     responses(
         (status = 200, body = DueList),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "The caller may not read plans"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn due(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<DueOut>>, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    // Which children have plans, and when they are reviewed, is SEN content (SR-26): the
+    // matrix decides, and a refusal is audited and answered as not found.
+    if !crate::plans::reviews_due_allowed(&p) {
+        crate::plans::audit_reviews_due(&state, &actor, "denied").await;
+        return Err(ApiError::not_found());
+    }
     let (page, per_page) = paging(
         q.get("page").map(String::as_str),
         q.get("per_page").map(String::as_str),
@@ -740,6 +752,7 @@ pub async fn due(
             today + time::Duration::days(days),
         )
         .await?;
+    crate::plans::audit_reviews_due(&state, &actor, "allowed").await;
     let total = due.len() as i64;
     let items = due
         .into_iter()
