@@ -353,7 +353,14 @@ async fn load(
     id: &str,
     action: Action,
 ) -> Result<(Plan, Pupil), ApiError> {
-    let plan = state.store.plan(id).await?;
+    let plan = match state.store.plan(id).await {
+        Ok(plan) => plan,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, Resource::PupilSen, action).await;
+            return Err(ApiError::not_found());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pupil = pupil_for(state, actor, &plan.pupil_id, Resource::PupilSen, action).await?;
     if !crate::plans::plan_visible(actor.principal, &plan) {
         return Err(ApiError::not_found());

@@ -535,7 +535,14 @@ async fn load(
     resource: Resource,
     action: Action,
 ) -> Result<(Plan, Pupil), PageError> {
-    let plan = state.store.plan(id).await?;
+    let plan = match state.store.plan(id).await {
+        Ok(plan) => plan,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, resource, action).await;
+            return Err(PageError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pupil = pupil_for(state, actor, &plan.pupil_id, resource, action).await?;
     if !crate::plans::plan_visible(actor.principal, &plan) {
         return Err(PageError::NotFound);
