@@ -17,6 +17,7 @@ both!(
     the_target_bank_fills_a_plan_and_schools_can_add_to_it,
     a_carried_target_must_be_one_of_the_pupils_own,
     sr_26_reviews_due_is_audited_and_asks_the_matrix,
+    sr_10_plan_targets_ids_are_chosen_by_the_server,
     sr_03_missing_and_refused_ids_do_the_same_work,
 );
 
@@ -86,6 +87,106 @@ async fn sr_26_reviews_due_is_audited_and_asks_the_matrix(app: &TestApp) {
         1,
         "the read is audited"
     );
+}
+
+/// SR-10 and SR-25 (issue 16, point 7): the server chooses the ids of new targets. A
+/// target id that is not one of this plan's own (made up, or another school's, which gave
+/// a 500 from the unique constraint) is a 422 naming the field, and a plan holds at most
+/// `MAX_TARGETS` targets (3,000 were accepted), on create and on change alike.
+async fn sr_10_plan_targets_ids_are_chosen_by_the_server(app: &TestApp) {
+    use senco_domain::plan::MAX_TARGETS;
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let path = format!("/api/v1/pupils/{}/plans", app.fx.p1);
+    let mut chosen = plan_body();
+    chosen["targets"][0]["id"] = json!("client-chosen-id");
+    let r = c.post_json(&path, &chosen).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.json()["errors"][0]["field"], "targets[0].id");
+    assert_eq!(r.json()["errors"][0]["reason"], "unknown_target");
+    let created = c.post_json(&path, &plan_body()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let plan = created.json();
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    let own: Vec<String> = plan["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    // Another school's plan and its targets.
+    let b = app.signed_in(SENCO_B).await;
+    on_school_action(app, &b, &app.fx.p3).await;
+    let theirs = b
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p3), &plan_body())
+        .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.body);
+    let their_target = theirs.json()["targets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plan_path = format!("/api/v1/plans/{plan_id}");
+    for bad in ["made-up-by-the-client", their_target.as_str()] {
+        let mut targets = plan["targets"].clone();
+        targets.as_array_mut().unwrap().push(json!({
+            "id": bad, "area": "cognition_and_learning", "target": "Spell ten exception words",
+            "success_criteria": "Spells 8 out of 10 correctly"
+        }));
+        let r = c
+            .patch_json(&plan_path, &json!({ "targets": targets }), None)
+            .await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        assert_eq!(r.json()["errors"][0]["field"], "targets[3].id");
+        assert_eq!(r.json()["errors"][0]["reason"], "unknown_target");
+    }
+    let unchanged = c.get(&plan_path).await.json();
+    assert_eq!(
+        unchanged["version"], plan["version"],
+        "a refusal changes nothing"
+    );
+    // A new target without an id gets one the server chose; kept targets keep theirs.
+    let mut targets = plan["targets"].clone();
+    targets.as_array_mut().unwrap().push(json!({
+        "area": "cognition_and_learning", "target": "Spell ten exception words",
+        "success_criteria": "Spells 8 out of 10 correctly"
+    }));
+    let r = c
+        .patch_json(&plan_path, &json!({ "targets": targets }), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<String> = r.json()["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids[..3], own[..]);
+    assert!(!own.contains(&ids[3]) && ids[3] != their_target);
+    // The cap, on change and on create.
+    let many: Vec<serde_json::Value> = (0..=MAX_TARGETS)
+        .map(|i| {
+            json!({"area": "cognition_and_learning", "target": format!("Read {i} new words"),
+                   "success_criteria": format!("Reads {i} of them correctly")})
+        })
+        .collect();
+    let version = r.json()["version"].clone();
+    let r = c
+        .patch_json(&plan_path, &json!({ "targets": many }), None)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["field"], "targets");
+    assert_eq!(r.json()["errors"][0]["reason"], "too_many_targets");
+    assert_eq!(c.get(&plan_path).await.json()["version"], version);
+    let mut body = plan_body();
+    body["targets"] = json!(many);
+    let r = c.post_json(&path, &body).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["reason"], "too_many_targets");
+    body["targets"] = json!(many[..MAX_TARGETS]);
+    let r = c.post_json(&path, &body).await;
+    assert_eq!(r.status, 201, "exactly the cap is allowed: {}", r.body);
 }
 
 /// Refusals audited for `actor`, whatever the record.

@@ -388,10 +388,17 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
         &plan.fields,
         plan.version,
     ));
-    crate::plans::check(state, pupil, &kind, status, &input)
-        .await
-        .map(|(_, w)| w)
-        .unwrap_or_default()
+    crate::plans::check(
+        state,
+        pupil,
+        &kind,
+        status,
+        &input,
+        &crate::plans::own_target_ids(plan),
+    )
+    .await
+    .map(|(_, w)| w)
+    .unwrap_or_default()
 }
 
 /// Write a plan for a pupil.
