@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// bind address).
     #[arg(long, env = "SENCO_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The bearer token GET /metrics asks for. Without it, /metrics answers 404.
+    #[arg(long, env = "SENCO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Failed sign-ins allowed per address in 5 minutes (a school shares one address).
     #[arg(long, env = "SENCO_ADDRESS_ATTEMPTS", default_value_t = 300)]
     pub address_attempts: i64,

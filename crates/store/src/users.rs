@@ -156,7 +156,9 @@ impl Store {
         Self::end_sessions_and_tokens(tx, user_id, now).await
     }
 
-    /// Sets a new password hash, ending every session and token of the account.
+    /// Sets a new password hash, ending every session and token of the account and every
+    /// outstanding passphrase reset link (SR-18: a link asked for before the change must
+    /// not set a passphrase after it).
     pub async fn set_password(
         tx: &mut Tx,
         user_id: &str,
@@ -176,6 +178,13 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
         Self::end_sessions_and_tokens(tx, user_id, now).await
     }
 

@@ -170,6 +170,33 @@ pub async fn deny_pupil(
     }
 }
 
+/// Audits an attempt on a record that does not exist (SR-03). A miss is a probe like a
+/// refusal, and it does the same work: the same unscoped lookup [`deny_pupil`] makes and
+/// one audit row at once (`denied`), so the two cannot be told apart by their timing. The
+/// row names the record only when the id is a well-formed UUID (an id in the path is the
+/// caller's text, kept out of the log otherwise).
+pub async fn deny_missing(
+    state: &AppState,
+    actor: &Actor<'_>,
+    record_id: &str,
+    resource: Resource,
+    action: Action,
+) {
+    let id = uuid::Uuid::parse_str(record_id)
+        .ok()
+        .map(|u| u.hyphenated().to_string());
+    // The lookup's answer is not needed (the record is not there); it is made for parity.
+    let _ = state
+        .store
+        .pupil_school_unscoped_for_audit(id.as_deref().unwrap_or(""))
+        .await;
+    let mut e = actor.event(state, record_type(resource), action_name(action), "denied");
+    e.record_id = id;
+    if let Err(err) = state.store.audit(&e).await {
+        tracing::error!(error = %err, "auditing a probe failed");
+    }
+}
+
 /// Whether the caller may act on users or the installation, and through which relation.
 pub fn require(
     principal: &Principal,

@@ -43,6 +43,9 @@ pub struct WebConfig {
     /// The address people use to reach Senco, for links in emails (never taken from the
     /// request's `Host`, which anyone can set).
     pub public_url: String,
+    /// The bearer token `GET /metrics` asks for (`SENCO_METRICS_TOKEN`). Without one,
+    /// `/metrics` answers 404: the counters are not public.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -64,6 +67,7 @@ impl Default for WebConfig {
             require_two_factor: true,
             retention_job: true,
             public_url: "http://127.0.0.1:8080".to_string(),
+            metrics_token: None,
         }
     }
 }

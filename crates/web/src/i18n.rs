@@ -321,6 +321,12 @@ pub struct Messages {
     pub targets_heading: &'static str,
     pub targets_intro: &'static str,
     pub target_legend: &'static str,
+    /// Followed by the cap (`MAX_TARGETS`).
+    pub plan_too_many_targets: &'static str,
+    /// After "Target n: ".
+    pub plan_target_unknown_id: &'static str,
+    /// After "Target n: ".
+    pub plan_target_twice: &'static str,
     pub target_area_label: &'static str,
     pub target_text_label: &'static str,
     pub target_strategies_label: &'static str,
@@ -1266,6 +1272,9 @@ pub static EN: Messages = Messages {
     targets_heading: "Targets",
     targets_intro: "Three or four short-term targets work best. Each needs a measurable success criterion.",
     target_legend: "Target",
+    plan_too_many_targets: "Keep the most important targets and leave the rest for the next plan: the most a plan can have is",
+    plan_target_unknown_id: "the id is not one of this plan's targets (leave it out for a new target)",
+    plan_target_twice: "the same target is given twice",
     target_area_label: "Area of need",
     target_text_label: "Target",
     target_strategies_label: "Strategies",

@@ -1,5 +1,6 @@
 //! Operations: liveness, readiness, and Prometheus metrics labelled by route template
-//! (never by raw path, which could carry identifiers).
+//! (never by raw path, which could carry identifiers). The metrics answer only with the
+//! bearer token of `SENCO_METRICS_TOKEN` (without one set, `/metrics` is not there).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -7,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -107,8 +108,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// GET /metrics
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// GET /metrics, with `Authorization: Bearer` and the token of `SENCO_METRICS_TOKEN`
+/// (SR-01: request counts and timings by route tell an outsider how the service is used).
+/// Without a token set it answers 404; with a missing or wrong token, 401.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state
+        .config
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        // The same page as any unknown path.
+        return crate::pages::not_found(&state);
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    if !crate::auth::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        let mut r = StatusCode::UNAUTHORIZED.into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return r;
+    }
     (
         [(
             header::CONTENT_TYPE,

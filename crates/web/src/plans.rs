@@ -7,9 +7,9 @@ use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
 use senco_domain::framework::{MoveContext, PlanType, Stage, framework};
 use senco_domain::plan::{
-    PlanDateError, PlanDates, PlanDraftForChecks, PlanStatus, ProvisionDraft, QualityWarning,
-    ReviewDecision, ReviewPolicy, TargetDraft, TargetField, TargetForChecks, TargetId,
-    TargetOutcome, check_plan, check_transition, check_views, review_limit, stage_after,
+    MAX_TARGETS, PlanDateError, PlanDates, PlanDraftForChecks, PlanStatus, ProvisionDraft,
+    QualityWarning, ReviewDecision, ReviewPolicy, TargetDraft, TargetField, TargetForChecks,
+    TargetId, TargetOutcome, check_plan, check_transition, check_views, review_limit, stage_after,
     targets_to_carry_forward,
 };
 use senco_domain::school::FrameworkKey;
@@ -131,6 +131,34 @@ pub fn plan_visible(p: &crate::auth::Principal, plan: &senco_store::plans::Plan)
         )
 }
 
+/// The ids of a plan's targets as stored: the only ids a change of the plan may name.
+pub fn own_target_ids(plan: &Plan) -> Vec<String> {
+    plan.fields.targets.iter().map(|t| t.id.clone()).collect()
+}
+
+/// Whether the caller may list due reviews: the list names children with plans and their
+/// review dates, so it needs the right to read SEN records (a school administrator has
+/// none, SR-26).
+pub fn reviews_due_allowed(p: &crate::auth::Principal) -> bool {
+    crate::access::may(
+        p,
+        senco_domain::policy::Resource::PupilSen,
+        senco_domain::policy::Action::Read,
+    )
+}
+
+/// Audits one answer of the due-reviews list (API or home page): a refusal at once, a read
+/// through the queue. One row for the list, as for the register.
+pub async fn audit_reviews_due(state: &AppState, actor: &Actor<'_>, outcome: &'static str) {
+    let mut e = actor.event(state, "reviews_due", "list", outcome);
+    e.school_id = actor.principal.user.school_id.clone();
+    if outcome == "allowed" {
+        state.audit.read(e).await;
+    } else if let Err(err) = state.store.audit(&e).await {
+        tracing::error!(error = %err, "auditing a refusal failed");
+    }
+}
+
 /// The plan a pupil's current stage calls for.
 pub struct PlanKindFor {
     pub framework: FrameworkKey,
@@ -193,14 +221,29 @@ pub fn warning_field(w: &QualityWarning) -> Option<String> {
 }
 
 /// Checks a plan as entered: hard errors, or the stored form with its quality warnings.
+///
+/// `own_targets` are the ids of the plan's targets as stored (none for a new plan): a
+/// target sent with any other id is refused, since the server chooses the ids of new
+/// targets (SR-10). A plan holds at most [`MAX_TARGETS`] targets (SR-25).
 pub async fn check(
     state: &AppState,
     pupil: &Pupil,
     kind: &PlanKindFor,
     status: PlanStatus,
     input: &PlanInput,
+    own_targets: &[String],
 ) -> Result<(PlanFields, Vec<QualityWarning>), PlanError> {
     let mut issues = Vec::new();
+    let given = input.targets.iter().filter(|t| !t.is_blank()).count();
+    if given > MAX_TARGETS {
+        // Nothing else is checked: each target would cost queries.
+        return Err(PlanError::Invalid(vec![issue(
+            "targets",
+            "too_many_targets",
+            format!("{} {MAX_TARGETS}", crate::i18n::EN.plan_too_many_targets),
+        )]));
+    }
+    let mut seen_ids: Vec<&str> = Vec::new();
     let date = |v: &Option<Result<Date, ()>>,
                 field: &str,
                 missing: &str,
@@ -300,6 +343,34 @@ pub async fn check(
                 problem.code(),
                 format!("Target {n}: {}", problem.message(field)),
             ));
+        }
+        // A kept target names one of this plan's own; a new one has no id (the server
+        // chooses it when saving). Anything else would store a target under an id the
+        // client made up, or collide with another school's.
+        if !t.id.is_empty() {
+            if !own_targets.contains(&t.id) {
+                issues.push(issue(
+                    target_field(n, "id"),
+                    "unknown_target",
+                    format!(
+                        "{} {n}: {}",
+                        crate::i18n::EN.target_legend,
+                        crate::i18n::EN.plan_target_unknown_id
+                    ),
+                ));
+            } else if seen_ids.contains(&t.id.as_str()) {
+                issues.push(issue(
+                    target_field(n, "id"),
+                    "duplicate_target",
+                    format!(
+                        "{} {n}: {}",
+                        crate::i18n::EN.target_legend,
+                        crate::i18n::EN.plan_target_twice
+                    ),
+                ));
+            } else {
+                seen_ids.push(&t.id);
+            }
         }
         // A carried target must be one of this pupil's own: anything else would link
         // another child's record (or nothing, which the database refuses).
@@ -461,7 +532,7 @@ pub async fn create_plan(
             "The pupil needs a stage with a plan (such as School Action) before a plan can be written",
         )]));
     };
-    let (mut fields, warnings) = check(state, pupil, &kind, PlanStatus::Draft, input).await?;
+    let (mut fields, warnings) = check(state, pupil, &kind, PlanStatus::Draft, input, &[]).await?;
     let mut tx = state.store.begin().await?;
     let id = Store::insert_plan(
         &mut tx,
@@ -508,7 +579,8 @@ pub async fn save_plan(
         .plan(Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction))
         .unwrap_or(&senco_domain::framework::IEP),
     };
-    let (mut fields, warnings) = check(state, pupil, &kind, status, input).await?;
+    let (mut fields, warnings) =
+        check(state, pupil, &kind, status, input, &own_target_ids(before)).await?;
     fields.agreed_on = before.fields.agreed_on;
     fields.agreed_how = before.fields.agreed_how.clone();
     let mut tx = state.store.begin().await?;

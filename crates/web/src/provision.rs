@@ -849,8 +849,12 @@ pub async fn reach_allocation(
             Ok((a, pupil))
         }
         Err(StoreError::NotFound) => {
-            if let Some(pupil) = state.store.allocation_pupil_unscoped_for_audit(id).await? {
-                crate::access::deny_pupil(state, actor, &pupil, resource, action).await;
+            match state.store.allocation_pupil_unscoped_for_audit(id).await? {
+                Some(pupil) => {
+                    crate::access::deny_pupil(state, actor, &pupil, resource, action).await;
+                }
+                // A probe of a missing id is audited alike (SR-03).
+                None => crate::access::deny_missing(state, actor, id, resource, action).await,
             }
             Err(crate::access::AccessError::NotFound)
         }

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 
 use crate::api::ApiError;
@@ -26,6 +25,9 @@ pub enum Access {
     Page,
     /// The API: without a token or session, 401.
     Api,
+    /// Its own bearer token, not an account (`/metrics` and `SENCO_METRICS_TOKEN`): 404
+    /// while no token is set, 401 without the right one; a session is not enough.
+    Token,
 }
 
 /// One route of the table.
@@ -68,11 +70,11 @@ impl Routes {
 }
 
 fn table() -> Routes {
-    use Access::{Api, Page, Public};
+    use Access::{Api, Page, Public, Token};
     Routes::new()
         .at("/healthz", Public, &["GET"], get(ops::healthz))
         .at("/readyz", Public, &["GET"], get(ops::readyz))
-        .at("/metrics", Public, &["GET"], get(ops::metrics))
+        .at("/metrics", Token, &["GET"], get(ops::metrics))
         .at(
             "/accessibility",
             Public,
@@ -607,6 +609,10 @@ async fn explain_panics(
     next: middleware::Next,
 ) -> Response {
     let reference = pages::request_id(req.headers());
+    let client = req
+        .extensions()
+        .get::<security::ClientRequestId>()
+        .map(|c| c.0.clone());
     let api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
     if response.extensions().get::<Panicked>().is_none() {
@@ -614,6 +620,7 @@ async fn explain_panics(
     }
     tracing::error!(
         request_id = reference.as_deref().unwrap_or("-"),
+        client_request_id = client.as_deref().unwrap_or("-"),
         "a request handler panicked"
     );
     if api {
@@ -670,7 +677,6 @@ pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
         explain_panics,
     ))
     .layer(middleware::from_fn(security::headers))
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .layer(middleware::from_fn(security::request_ids))
     .with_state(state)
 }

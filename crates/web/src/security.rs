@@ -1,4 +1,10 @@
-//! Response headers for every page, and the cross-site request check on state changes.
+//! Response headers for every page, request ids, and the cross-site request check on
+//! state changes.
+//!
+//! Every request gets Senco's own id (a random UUID), whatever the client sent: it is the
+//! one the audit log and the problem pages quote. A client's `X-Request-Id` is never
+//! stored; it is echoed back as `X-Client-Request-Id` (and may be logged) only when it is
+//! short and plain ([`plain_client_id`]), so nobody can fill or forge the log through it.
 //!
 //! State-changing requests (anything but GET, HEAD and OPTIONS) from another site are
 //! refused using the browser's `Sec-Fetch-Site` header, or `Origin` where that is absent.
@@ -8,6 +14,46 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// The longest client request id Senco echoes.
+pub const CLIENT_REQUEST_ID_MAX: usize = 64;
+
+/// Whether a client's request id is plain enough to echo and log: 1 to
+/// [`CLIENT_REQUEST_ID_MAX`] characters of `A-Z a-z 0-9 . _ -`.
+pub fn plain_client_id(id: &str) -> bool {
+    (1..=CLIENT_REQUEST_ID_MAX).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A client's own request id, when plain: kept apart from Senco's, never stored.
+#[derive(Debug, Clone)]
+pub struct ClientRequestId(pub String);
+
+/// Gives each request Senco's own `x-request-id` (replacing any the client sent) and puts
+/// it on the response; a plain client id goes into the request's extensions and back on
+/// the response as `x-client-request-id` (SR-25, SR-26).
+pub async fn request_ids(mut req: Request, next: Next) -> Response {
+    let client = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| plain_client_id(v))
+        .map(str::to_string);
+    let own = HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
+        .unwrap_or(HeaderValue::from_static("-"));
+    req.headers_mut().insert("x-request-id", own.clone());
+    if let Some(c) = &client {
+        req.extensions_mut().insert(ClientRequestId(c.clone()));
+    }
+    let mut response = next.run(req).await;
+    response.headers_mut().insert("x-request-id", own);
+    if let Some(v) = client.and_then(|c| HeaderValue::try_from(c).ok()) {
+        response.headers_mut().insert("x-client-request-id", v);
+    }
+    response
+}
 
 /// The Content-Security-Policy: no inline script or style, nothing from other sites.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

@@ -745,8 +745,10 @@ pub async fn reach_involvement(
             Ok((inv, pupil))
         }
         None => {
-            if let Some(pupil) = state.store.involvement_pupil_unscoped_for_audit(id).await? {
-                deny_pupil(state, actor, &pupil, resource, action).await;
+            match state.store.involvement_pupil_unscoped_for_audit(id).await? {
+                Some(pupil) => deny_pupil(state, actor, &pupil, resource, action).await,
+                // A probe of a missing id is audited alike (SR-03).
+                None => crate::access::deny_missing(state, actor, id, resource, action).await,
             }
             Err(AccessError::NotFound)
         }
@@ -763,7 +765,11 @@ pub async fn reach_report(
 ) -> Result<(Report, Involvement, Pupil), AccessError> {
     let report = match state.store.report(id).await {
         Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(AccessError::NotFound),
+        Err(StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, Resource::SpecialistReports, action)
+                .await;
+            return Err(AccessError::NotFound);
+        }
         Err(e) => return Err(e.into()),
     };
     let (inv, pupil) = reach_involvement(

@@ -31,8 +31,8 @@ pub use review::{
 };
 pub use status::{PlanStatus, StatusError, can_transition, check_transition};
 pub use target::{
-    MAX_TARGET_CHARS, Target, TargetDraft, TargetField, TargetId, TargetOutcome, TargetProblem,
-    TargetProblems, targets_to_carry_forward,
+    MAX_TARGET_CHARS, MAX_TARGETS, Target, TargetDraft, TargetField, TargetId, TargetOutcome,
+    TargetProblem, TargetProblems, targets_to_carry_forward,
 };
 
 /// `n` with thousands separators: 5000 as "5,000".

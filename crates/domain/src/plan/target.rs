@@ -14,6 +14,11 @@ use crate::census::{AreaOfNeed, LongDate};
 /// The most characters a target's text fields may hold.
 pub const MAX_TARGET_CHARS: usize = 2_000;
 
+/// The most targets one plan may hold (SR-25). Three or four are the norm (a longer plan
+/// only warns, [`super::target_count_warning`]); past this the plan is refused, since each
+/// target costs work in every save, review and PDF (3,000 targets took 3 s to render).
+pub const MAX_TARGETS: usize = 20;
+
 /// A target as typed into a form or sent to the API. Empty strings mean "not given".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetDraft {

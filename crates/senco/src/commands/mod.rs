@@ -149,6 +149,7 @@ pub fn web_config(serve: &ServeArgs) -> WebConfig {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", serve.bind)),
+        metrics_token: serve.metrics_token.clone().filter(|t| !t.trim().is_empty()),
         ..WebConfig::default()
     }
 }

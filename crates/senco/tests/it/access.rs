@@ -149,6 +149,13 @@ async fn sr_01_anonymous_requests_never_reach_a_protected_route(app: &TestApp) {
                     );
                 }
                 Access::Api => assert_eq!(r.status, 401, "{method} {}", route.path),
+                // Its own token (`/metrics`): absent here, so not there at all.
+                Access::Token => assert!(
+                    matches!(r.status, 401 | 404),
+                    "{method} {}: {}",
+                    route.path,
+                    r.status
+                ),
                 Access::Public => assert!(
                     r.status < 500 && r.status != 401,
                     "{method} {}: {}",

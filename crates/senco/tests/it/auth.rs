@@ -12,6 +12,7 @@ both!(
     a_forced_passphrase_change_comes_before_anything_else,
     sr_18_a_reset_link_works_once_for_thirty_minutes,
     sr_18_a_reset_for_an_unknown_address_looks_the_same,
+    sr_18_passphrase_change_ends_reset_links,
     sr_12_common_passphrases_are_refused_and_long_unicode_ones_work_exactly,
     sr_28_authentication_events_are_audited_and_no_secret_reaches_the_logs,
     a_form_sent_after_the_session_timed_out_is_kept_through_signing_in_again,
@@ -39,6 +40,43 @@ pub async fn reset_link(app: &TestApp, email: &str) -> String {
         .find(|w| w.contains("/sign-in/reset?token="))
         .expect("a link in the email");
     link.split("token=").nth(1).unwrap().to_string()
+}
+
+/// SR-18 (issue 16, point 9): a reset link asked for before the person changed their
+/// passphrase kept working afterwards (whoever held the email could still take the
+/// account). Any change of passphrase ends every outstanding reset link.
+async fn sr_18_passphrase_change_ends_reset_links(app: &TestApp) {
+    let token = reset_link(app, TEACHER_A).await;
+    let c = app.signed_in(TEACHER_A).await;
+    let page = c.get("/account/passphrase").await;
+    let csrf = find_csrf(&page.body).unwrap();
+    let changed = c
+        .post_form(
+            "/account/passphrase",
+            &[
+                ("csrf_token", &csrf),
+                ("current", PASSPHRASE),
+                ("new", "a brand new passphrase"),
+                ("confirm", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let anyone = app.client();
+    let link = anyone.get(&format!("/sign-in/reset?token={token}")).await;
+    assert_eq!(link.status, 410, "the link ended with the change");
+    let new = "somebody else's passphrase";
+    let r = anyone
+        .post_form(
+            "/sign-in/reset",
+            &[("token", &token), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, 410);
+    let r = anyone
+        .post_form("/sign-in", &[("email", TEACHER_A), ("password", new)])
+        .await;
+    assert_ne!(r.status, 303, "the old link set no passphrase");
 }
 
 async fn sr_18_a_reset_link_works_once_for_thirty_minutes(app: &TestApp) {

@@ -11,7 +11,96 @@ both!(
     the_demo_data_loads_and_its_sign_ins_work,
     compulsory_school_age_is_a_setting_per_country,
     sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row,
+    sr_25_client_request_id_is_not_stored_verbatim,
+    sr_01_metrics_need_a_token,
 );
+
+/// SR-25 and SR-26 (issue 16, point 5): anyone could fill the append-only audit log
+/// through `X-Request-Id` (a 300,000-byte id was stored verbatim) or forge one ("admin did
+/// this"). The audit row's request id is always Senco's own; a client's id is echoed
+/// apart only when it is short and plain, and is never stored.
+async fn sr_25_client_request_id_is_not_stored_verbatim(app: &TestApp) {
+    let c = app.client();
+    let huge = "a".repeat(300_000);
+    let plain = "client-ref.42_A";
+    for given in ["admin did this", huge.as_str(), plain] {
+        let req = c
+            .raw()
+            .post(c.url("/sign-in"))
+            .header("x-request-id", given)
+            .form(&[("email", TEACHER_A), ("password", "wrong passphrase here")]);
+        let r = c.send(req).await;
+        assert!(r.status < 500, "{}", r.status);
+        let own = r.header("x-request-id").expect("a request id").to_string();
+        assert_ne!(own, given, "Senco's own id, not the client's");
+        assert!(uuid::Uuid::parse_str(&own).is_ok(), "{own}");
+        if given == plain {
+            assert_eq!(r.header("x-client-request-id"), Some(plain));
+        } else {
+            assert_eq!(
+                r.header("x-client-request-id"),
+                None,
+                "only a plain id is echoed"
+            );
+        }
+        let (stored,): (Option<String>,) = sqlx::query_as(
+            "SELECT request_id FROM audit_log WHERE action = 'sign_in' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            stored.as_deref(),
+            Some(own.as_str()),
+            "the audit row has Senco's id"
+        );
+    }
+    let (n, longest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(LENGTH(request_id)) FROM audit_log WHERE request_id = $1 OR request_id = $2 OR request_id = $3 OR LENGTH(request_id) > 64",
+    )
+    .bind("admin did this")
+    .bind(&huge)
+    .bind(plain)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 0, "no client id is stored (longest {longest:?})");
+}
+
+/// SR-01 (issue 16, point 9): `/metrics` was open to anyone. It answers only with the
+/// bearer token of `SENCO_METRICS_TOKEN`; with no token set it is not there at all.
+async fn sr_01_metrics_need_a_token(app: &TestApp) {
+    let c = app.client();
+    assert_eq!(
+        c.get("/metrics").await.status,
+        404,
+        "no token set: no metrics"
+    );
+    let signed_in = app.signed_in(ADMIN).await;
+    assert_eq!(signed_in.get("/metrics").await.status, 404);
+    let token = "metrics-token-0123456789abcdef";
+    let (base, stop) = app
+        .second_server(
+            app.store.clone(),
+            senco_web::config::WebConfig {
+                require_two_factor: false,
+                metrics_token: Some(token.to_string()),
+                ..Default::default()
+            },
+        )
+        .await;
+    let anonymous = Client::new(&base);
+    let r = anonymous.get("/metrics").await;
+    assert_eq!(r.status, 401);
+    assert!(!r.body.contains("senco_http_requests_total"));
+    let wrong = Client::with_token(&base, "metrics-token-0123456789abcdeX");
+    assert_eq!(wrong.get("/metrics").await.status, 401);
+    let session = Client::with_token(&base, token);
+    let r = session.get("/metrics").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("senco_http_requests_total"), "{}", r.body);
+    stop();
+}
 
 async fn sr_27_the_audit_log_is_a_hash_chain_and_verify_names_the_first_bad_row(app: &TestApp) {
     let c = app.signed_in(SENCO_A).await;
@@ -80,9 +169,25 @@ async fn health_readiness_and_metrics_answer_and_metrics_name_route_templates(ap
     let c = app.client();
     assert_eq!(c.get("/healthz").await.status, 200);
     assert_eq!(c.get("/readyz").await.body, "ready");
-    let s = app.signed_in(SENCO_A).await;
+    let token = "metrics-token-0123456789abcdef";
+    let (base, stop) = app
+        .second_server(
+            app.store.clone(),
+            senco_web::config::WebConfig {
+                require_two_factor: false,
+                metrics_token: Some(token.to_string()),
+                ..Default::default()
+            },
+        )
+        .await;
+    let s = Client::new(&base);
+    let r = s
+        .post_form("/sign-in", &[("email", SENCO_A), ("password", PASSPHRASE)])
+        .await;
+    assert_eq!(r.status, 303);
     s.get(&format!("/pupils/{}", app.fx.p1)).await;
-    let metrics = c.get("/metrics").await.body;
+    let metrics = Client::with_token(&base, token).get("/metrics").await.body;
+    stop();
     assert!(metrics.contains("route=\"/pupils/{id}\""), "{metrics}");
     assert!(
         !metrics.contains(&app.fx.p1),

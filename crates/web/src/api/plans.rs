@@ -353,7 +353,14 @@ async fn load(
     id: &str,
     action: Action,
 ) -> Result<(Plan, Pupil), ApiError> {
-    let plan = state.store.plan(id).await?;
+    let plan = match state.store.plan(id).await {
+        Ok(plan) => plan,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, Resource::PupilSen, action).await;
+            return Err(ApiError::not_found());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pupil = pupil_for(state, actor, &plan.pupil_id, Resource::PupilSen, action).await?;
     if !crate::plans::plan_visible(actor.principal, &plan) {
         return Err(ApiError::not_found());
@@ -381,10 +388,17 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
         &plan.fields,
         plan.version,
     ));
-    crate::plans::check(state, pupil, &kind, status, &input)
-        .await
-        .map(|(_, w)| w)
-        .unwrap_or_default()
+    crate::plans::check(
+        state,
+        pupil,
+        &kind,
+        status,
+        &input,
+        &crate::plans::own_target_ids(plan),
+    )
+    .await
+    .map(|(_, w)| w)
+    .unwrap_or_default()
 }
 
 /// Write a plan for a pupil.
@@ -694,14 +708,26 @@ pub async fn pdf(
     responses(
         (status = 200, body = DueList),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "The caller may not read plans"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn due(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<DueOut>>, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    // Which children have plans, and when they are reviewed, is SEN content (SR-26): the
+    // matrix decides, and a refusal is audited and answered as not found.
+    if !crate::plans::reviews_due_allowed(&p) {
+        crate::plans::audit_reviews_due(&state, &actor, "denied").await;
+        return Err(ApiError::not_found());
+    }
     let (page, per_page) = paging(
         q.get("page").map(String::as_str),
         q.get("per_page").map(String::as_str),
@@ -740,6 +766,7 @@ pub async fn due(
             today + time::Duration::days(days),
         )
         .await?;
+    crate::plans::audit_reviews_due(&state, &actor, "allowed").await;
     let total = due.len() as i64;
     let items = due
         .into_iter()

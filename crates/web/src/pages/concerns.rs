@@ -277,7 +277,14 @@ async fn load(
     id: &str,
     action: Action,
 ) -> Result<(Concern, Pupil), PageError> {
-    let concern = state.store.concern(id).await?;
+    let concern = match state.store.concern(id).await {
+        Ok(concern) => concern,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, Resource::Concern, action).await;
+            return Err(PageError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pupil = pupil_for(state, actor, &concern.pupil_id, Resource::Concern, action)
         .await
         .map_err(|e| match e {

@@ -55,7 +55,7 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    match build(&state, &p).await {
+    match build(&state, &p, &headers).await {
         Ok(mut page) => {
             page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
             page.kept_form = super::resume::waiting(&state, &p.user.id).await;
@@ -65,7 +65,11 @@ pub async fn show(
     }
 }
 
-async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageError> {
+async fn build(
+    state: &AppState,
+    p: &Principal,
+    headers: &HeaderMap,
+) -> Result<DashboardPage, PageError> {
     let m = &EN;
     let mut page = DashboardPage {
         duties: Vec::new(),
@@ -95,7 +99,14 @@ async fn build(state: &AppState, p: &Principal) -> Result<DashboardPage, PageErr
     if p.user.role == Role::Senco {
         page.duties = senco_duties(state, p).await?;
     }
-    if matches!(p.user.role, Role::Senco | Role::Teacher) {
+    // The reviews due name children with plans: the matrix decides, and the read is audited
+    // like the API's list (SR-26).
+    if matches!(p.user.role, Role::Senco | Role::Teacher) && crate::plans::reviews_due_allowed(p) {
+        let actor = crate::access::Actor {
+            principal: p,
+            request_id: super::request_id(headers),
+        };
+        crate::plans::audit_reviews_due(state, &actor, "allowed").await;
         let today = state.today();
         let due = state
             .store

@@ -78,7 +78,7 @@ fn target_slots(form: &Fields) -> Vec<TargetSlot> {
         .get("target_count")
         .parse::<usize>()
         .unwrap_or(4)
-        .clamp(1, 12);
+        .clamp(1, senco_domain::plan::MAX_TARGETS);
     (1..=count)
         .map(|n| {
             let name = |f: &str| target_field(n, f);
@@ -481,7 +481,9 @@ pub async fn create(
         let input = input_from(&form);
         if form.get("action") == "check" {
             return Ok(
-                match crate::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input).await {
+                match crate::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
+                    .await
+                {
                     Ok((_, warnings)) => form_page(
                         &state,
                         &p,
@@ -535,7 +537,14 @@ async fn load(
     resource: Resource,
     action: Action,
 ) -> Result<(Plan, Pupil), PageError> {
-    let plan = state.store.plan(id).await?;
+    let plan = match state.store.plan(id).await {
+        Ok(plan) => plan,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(state, actor, id, resource, action).await;
+            return Err(PageError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pupil = pupil_for(state, actor, &plan.pupil_id, resource, action).await?;
     if !crate::plans::plan_visible(actor.principal, &plan) {
         return Err(PageError::NotFound);
@@ -678,7 +687,16 @@ pub async fn update(
                 plan: plan_type,
             };
             return Ok(
-                match crate::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input).await {
+                match crate::plans::check(
+                    &state,
+                    &pupil,
+                    &kind,
+                    PlanStatus::Draft,
+                    &input,
+                    &crate::plans::own_target_ids(&plan),
+                )
+                .await
+                {
                     Ok((_, warnings)) => form_page(
                         &state,
                         &p,
@@ -836,10 +854,17 @@ async fn plan_page_with(
             plan: plan_type,
         };
         let input = input_from(&form_from(&plan.fields, plan.version));
-        crate::plans::check(state, pupil, &kind, status, &input)
-            .await
-            .map(|(_, w)| warnings_for_page(&w))
-            .unwrap_or_default()
+        crate::plans::check(
+            state,
+            pupil,
+            &kind,
+            status,
+            &input,
+            &crate::plans::own_target_ids(&plan),
+        )
+        .await
+        .map(|(_, w)| warnings_for_page(&w))
+        .unwrap_or_default()
     } else {
         Vec::new()
     };
