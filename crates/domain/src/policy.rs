@@ -73,6 +73,11 @@ pub enum Resource {
     /// the record decides (its SENCO or head teacher), or an officer of that school's
     /// authority; staff who import pupils follow their own school's requests.
     PupilTransfers,
+    /// Access waiting for a second person (SR-02): accounts with SEN access made by someone
+    /// without it, and parents' sign-ins linked to a child by someone without it. The
+    /// school's SENCO and head teacher decide their school's; administrators decide
+    /// accounts of no school (and of schools with neither), never their own requests.
+    AccessApprovals,
 }
 
 /// What is being done.
@@ -128,10 +133,10 @@ use Relation::{
     Teaches,
 };
 use Resource::{
-    Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation, Involvement,
-    InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit, PupilContacts,
-    PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory, PupilTransfers, Retention,
-    SpecialistReports, SubjectAccessExport, Users,
+    AccessApprovals, Agencies, Aggregates, CensusReturn, Concern, Delivery, Installation,
+    Involvement, InvolvementNotes, ParentViews, Provision, ProvisionCosts, PupilAudit,
+    PupilContacts, PupilDetails, PupilImport, PupilNeeds, PupilSen, PupilSenHistory,
+    PupilTransfers, Retention, SpecialistReports, SubjectAccessExport, Users,
 };
 
 /// Every allowed access. Anything not listed is refused.
@@ -177,6 +182,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Senco, OwnSchool, SubjectAccessExport, Export),
     rule(Role::Senco, OwnSchool, PupilTransfers, Read),
     rule(Role::Senco, OwnSchool, PupilTransfers, Update),
+    rule(Role::Senco, OwnSchool, AccessApprovals, Read),
+    rule(Role::Senco, OwnSchool, AccessApprovals, Update),
     // Head teacher: reads everything about the pupils of their school.
     rule(Role::Head, OwnSchool, PupilDetails, Read),
     rule(Role::Head, OwnSchool, PupilContacts, Read),
@@ -196,6 +203,8 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Head, OwnSchool, Retention, Update),
     rule(Role::Head, OwnSchool, PupilTransfers, Read),
     rule(Role::Head, OwnSchool, PupilTransfers, Update),
+    rule(Role::Head, OwnSchool, AccessApprovals, Read),
+    rule(Role::Head, OwnSchool, AccessApprovals, Update),
     // School administrator: pupil details, contacts and users, no SEN content.
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Read),
     rule(Role::SchoolAdmin, OwnSchool, PupilDetails, Create),
@@ -264,7 +273,16 @@ pub const MATRIX: &[Rule] = &[
     rule(Role::Admin, Install, Users, Read),
     rule(Role::Admin, Install, Users, Create),
     rule(Role::Admin, Install, Users, Update),
+    rule(Role::Admin, Install, AccessApprovals, Read),
+    rule(Role::Admin, Install, AccessApprovals, Update),
 ];
+
+/// Whether an account of `role` reads SEN content of any pupil it reaches (SR-02: giving
+/// such an account, or linking a parent, needs someone who reads it too, or a second
+/// person).
+pub fn sees_sen(role: Role) -> bool {
+    pupil_reach(role).is_some_and(|rel| allows(role, rel, Resource::PupilSen, Action::Read))
+}
 
 /// Whether the matrix allows `action` on `resource` for `role` standing in `relation`.
 pub fn allows(role: Role, relation: Relation, resource: Resource, action: Action) -> bool {
@@ -298,6 +316,14 @@ pub fn user_reach(role: Role) -> Option<Relation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_roles_that_read_sen_content_see_it() {
+        for role in Role::ALL {
+            let expected = !matches!(role, Role::SchoolAdmin | Role::Admin);
+            assert_eq!(sees_sen(role), expected, "{role:?}");
+        }
+    }
 
     #[test]
     fn every_rule_is_reachable_through_the_roles_relation() {

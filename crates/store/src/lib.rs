@@ -8,6 +8,7 @@
 //! Every function that touches pupil data takes the scope it may see ([`Scope`]), so no
 //! unscoped lookup of a pupil is exported.
 
+pub mod approvals;
 pub mod audit;
 pub mod backup;
 pub mod bulk;

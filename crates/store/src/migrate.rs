@@ -114,6 +114,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_transfer_requests.sql"),
         postgres: include_str!("../migrations/postgres/0016_transfer_requests.sql"),
     },
+    Migration {
+        version: 17,
+        name: "access_approvals",
+        sqlite: include_str!("../migrations/sqlite/0017_access_approvals.sql"),
+        postgres: include_str!("../migrations/postgres/0017_access_approvals.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -101,6 +101,7 @@ fn record_type(resource: Resource) -> &'static str {
         Resource::Retention => "retention_review",
         Resource::SubjectAccessExport => "subject_access",
         Resource::PupilTransfers => "transfer_request",
+        Resource::AccessApprovals => "access_approval",
     }
 }
 
@@ -206,6 +207,17 @@ pub fn require(
     let role = principal.user.role;
     let relation = match resource {
         Resource::Users | Resource::Installation => user_reach(role),
+        // A school's SENCO and head teacher approve for their school; administrators for the
+        // installation.
+        Resource::AccessApprovals => match role {
+            Role::Admin => user_reach(role),
+            _ => principal
+                .user
+                .school_id
+                .as_ref()
+                .and_then(|_| pupil_reach(role))
+                .map(|_| Relation::OwnSchool),
+        },
         // The catalogue belongs to a school: its staff reach it whatever their pupil reach.
         Resource::Provision
         | Resource::ProvisionCosts

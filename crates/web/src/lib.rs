@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod api;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod census;

@@ -498,6 +498,24 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::retention::show).post(pages::retention::decide),
         )
+        .at(
+            "/admin/approvals",
+            Page,
+            &["GET"],
+            get(pages::approvals::index),
+        )
+        .at(
+            "/admin/approvals/accounts/{id}",
+            Page,
+            &["POST"],
+            post(pages::approvals::decide_account),
+        )
+        .at(
+            "/admin/approvals/links/{id}",
+            Page,
+            &["POST"],
+            post(pages::approvals::decide_link),
+        )
         .at("/transfers", Page, &["GET"], get(pages::transfers::index))
         .at(
             "/transfers/{id}",

@@ -868,3 +868,38 @@ pub async fn record_stage(
     senco_store::commit(tx).await.unwrap();
     id
 }
+
+/// The token of the newest invitation (or reset) link emailed to `email`, if any.
+pub async fn invitation_token(app: &TestApp, email: &str) -> Option<String> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT body FROM outbox WHERE to_address = $1 AND body LIKE '%/sign-in/reset?token=%' \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_optional(app.store.pool())
+    .await
+    .unwrap();
+    let (body,) = row?;
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/sign-in/reset?token="))?;
+    Some(link.split("token=").nth(1)?.to_string())
+}
+
+/// Chooses a first passphrase through an invitation link.
+pub async fn accept_invitation(app: &TestApp, token: &str, passphrase: &str) {
+    let c = app.client();
+    let page = c.get(&format!("/sign-in/reset?token={token}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let r = c
+        .post_form(
+            "/sign-in/reset",
+            &[
+                ("token", token),
+                ("new", passphrase),
+                ("confirm", passphrase),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}

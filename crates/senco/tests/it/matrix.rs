@@ -322,6 +322,8 @@ enum Probe {
     SubjectAccess,
     TransfersRead,
     TransferDecide,
+    ApprovalsRead,
+    ApprovalDecide,
 }
 
 use Action::{Create, Export, Read, Update};
@@ -375,6 +377,8 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (SubjectAccess, SubjectAccessExport, Export),
     (TransfersRead, PupilTransfers, Read),
     (TransferDecide, PupilTransfers, Update),
+    (ApprovalsRead, AccessApprovals, Read),
+    (ApprovalDecide, AccessApprovals, Update),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -396,6 +400,10 @@ enum Target {
     Transfers,
     /// A transfer request for a pupil of school A: decided by school A, or its authority.
     TransferOfSchoolA,
+    /// Access waiting for approval: a school's own, or the installation's.
+    Approvals,
+    /// An account of no school waiting for approval: another administrator decides.
+    AccountOfNoSchool,
 }
 
 /// The accounts the table is sent as, with the school they work at.
@@ -450,6 +458,11 @@ fn relation(target: Target, email: &str, role: Role, school: Option<&str>) -> Op
             Role::LaOfficer => Some(Relation::OwnAuthority),
             _ => (staff && school == Some("A")).then_some(Relation::OwnSchool),
         },
+        Target::Approvals => match role {
+            Role::Admin => Some(Relation::Installation),
+            _ => staff.then_some(Relation::OwnSchool),
+        },
+        Target::AccountOfNoSchool => (role == Role::Admin).then_some(Relation::Installation),
         Target::Accounts => match user_reach(role) {
             Some(Relation::OwnSchool) if school != Some("A") => None,
             r => r,
@@ -859,6 +872,40 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                 Target::TransferOfSchoolA,
             )
         }
+        ApprovalsRead => get("/admin/approvals".into(), Target::Approvals, status(200)),
+        // A fresh officer's account asked for by school A's administrator each time,
+        // refused (approving is tested in pages.rs).
+        ApprovalDecide => {
+            let requester = app.store.user_by_email(SCHOOL_ADMIN_A).await.unwrap();
+            let la = app.store.school(&app.fx.school_a).await.unwrap().la_id;
+            let now = app.clock.now();
+            let mut tx = app.store.begin().await.unwrap();
+            let email = format!("asked{n}@la1.example");
+            let id = senco_store::Store::insert_user(
+                &mut tx,
+                &senco_store::users::NewUser {
+                    email: &email,
+                    name: "Asked Officer",
+                    role: Role::LaOfficer,
+                    school_id: None,
+                    la_id: Some(&la),
+                    password_hash: None,
+                    must_change_password: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+            senco_store::Store::hold_for_approval(&mut tx, &id, None, &requester.id, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            post_form(
+                format!("/admin/approvals/accounts/{id}"),
+                form(&[("action", "refuse")]),
+                Target::AccountOfNoSchool,
+            )
+        }
         // The bundle's own contents are tested in subject_access.rs.
         SubjectAccess => Req {
             check: status(200),
@@ -911,9 +958,11 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                 .post_page(
                     "/admin/users/new",
                     &[
-                        ("name", "Leaving Teacher"),
+                        ("name", "Leaving Clerk"),
                         ("email", &email),
-                        ("role", "teacher"),
+                        // An account without SEN access is live at once (a teacher's waits
+                        // for the SENCO's approval, SR-02).
+                        ("role", "school_admin"),
                         ("school", "100001"),
                     ],
                 )

@@ -288,9 +288,14 @@ mod users {
             )
             .await;
         assert_eq!(created.status, 200, "{}", created.body);
-        let start = created.body.find("<code>").unwrap() + 6;
-        let end = created.body[start..].find("</code>").unwrap() + start;
-        let first = created.body[start..end].to_string();
+        // A teacher reads SEN content the administrator does not: a second person approves
+        // (SR-02), and nobody but the teacher ever sees a credential.
+        assert!(
+            created.body.contains("Account waiting for approval"),
+            "{}",
+            created.body
+        );
+        assert!(!created.body.contains("<code>"), "no passphrase is shown");
         let again = admin
             .post_page(
                 "/admin/users/new",
@@ -317,35 +322,56 @@ mod users {
             )
             .await;
         assert!(r.body.contains("Select a role"));
-        // The new teacher must choose a passphrase first, and an invitation was written.
-        let c = app.client();
-        let r = c
-            .post_form(
-                "/sign-in",
-                &[("email", "new.teacher@a.example"), ("password", &first)],
-            )
-            .await;
-        assert_eq!(r.header("location"), Some("/account/passphrase"));
+        // Until approved: no invitation, no sign-in.
+        assert!(
+            invitation_token(app, "new.teacher@a.example")
+                .await
+                .is_none()
+        );
         let user = app
             .store
             .user_by_email("new.teacher@a.example")
             .await
             .unwrap();
         assert_eq!(user.school_id.as_deref(), Some(app.fx.school_a.as_str()));
-        for _ in 0..300 {
-            if std::fs::read_dir(&app.outbox)
-                .map(|d| d.count() > 0)
-                .unwrap_or(false)
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let mail: Vec<_> = std::fs::read_dir(&app.outbox).unwrap().collect();
-        assert_eq!(mail.len(), 1);
-        let text = std::fs::read_to_string(mail[0].as_ref().unwrap().path()).unwrap();
-        assert!(text.contains("To: new.teacher@a.example"));
-        assert!(!text.contains(&first), "the passphrase is never emailed");
+        assert!(user.disabled);
+        // The administrator who asked cannot approve it; school A's SENCO can.
+        let own = admin.get("/admin/approvals").await;
+        assert!(!own.body.contains("new.teacher@a.example"), "{}", own.body);
+        let r = admin
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", user.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 404);
+        let senco = app.signed_in(SENCO_A).await;
+        let list = senco.get("/admin/approvals").await;
+        assert!(list.body.contains("new.teacher@a.example"), "{}", list.body);
+        let r = senco
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", user.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // The invitation is the only way in: the teacher chooses their own passphrase.
+        let token = invitation_token(app, "new.teacher@a.example")
+            .await
+            .expect("an invitation once approved");
+        accept_invitation(app, &token, "the new teacher's passphrase").await;
+        let c = app.client();
+        let r = c
+            .post_form(
+                "/sign-in",
+                &[
+                    ("email", "new.teacher@a.example"),
+                    ("password", "the new teacher's passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.header("location"), Some("/"));
     }
 }
 
@@ -413,32 +439,24 @@ mod contacts {
             )
             .await;
         assert_eq!(ok.status, 200, "{}", ok.body);
-        let start = ok.body.find("<code>").unwrap() + 6;
-        let first = ok.body[start..start + ok.body[start..].find("</code>").unwrap()].to_string();
+        assert!(!ok.body.contains("<code>"), "no passphrase is shown");
+        // The SENCO reads the child's record: the link needs nobody else, and the parent is
+        // invited to choose a passphrase.
+        let token = invitation_token(app, "gwen.quill@example.net")
+            .await
+            .expect("an invitation");
+        let first = "gwen's first passphrase";
+        accept_invitation(app, &token, first).await;
         let page = senco.get(&format!("/pupils/{}", app.fx.p2)).await;
         assert!(page.body.contains("Gwen Quill"));
         let c = app.client();
         let r = c
             .post_form(
                 "/sign-in",
-                &[("email", "gwen.quill@example.net"), ("password", &first)],
+                &[("email", "gwen.quill@example.net"), ("password", first)],
             )
             .await;
-        assert_eq!(r.header("location"), Some("/account/passphrase"));
-        let form = c.get("/account/passphrase").await;
-        let token = find_csrf(&form.body).unwrap();
-        let changed = c
-            .post_form(
-                "/account/passphrase",
-                &[
-                    ("csrf_token", &token),
-                    ("current", &first),
-                    ("new", "gwen's own passphrase"),
-                    ("confirm", "gwen's own passphrase"),
-                ],
-            )
-            .await;
-        assert_eq!(changed.status, 303);
+        assert_eq!(r.header("location"), Some("/"));
         assert_eq!(c.get(&format!("/pupils/{}", app.fx.p2)).await.status, 200);
         assert_eq!(c.get(&format!("/pupils/{}", app.fx.p1)).await.status, 404);
         // A restricted contact's sign-in shows nothing.
@@ -462,6 +480,267 @@ mod contacts {
         assert_eq!(
             app.store
                 .audit_count(Some(&app.fx.p1), "create", "allowed")
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}
+
+mod approvals {
+    use crate::helpers::*;
+    use sqlx::Row;
+
+    crate::both!(
+        sr_02_a_school_administrator_cannot_give_sen_access_alone,
+        sr_02_the_installation_administrator_cannot_make_a_senco_alone,
+        sr_02_a_school_administrator_cannot_link_a_parent_alone,
+    );
+
+    async fn create(c: &Client, name: &str, email: &str, role: &str, urn: &str) -> Resp {
+        c.post_page(
+            "/admin/users/new",
+            &[
+                ("name", name),
+                ("email", email),
+                ("role", role),
+                ("school", urn),
+            ],
+        )
+        .await
+    }
+
+    /// Issue 16, point 2: a school administrator (no SEN content) made a SENCO account, was
+    /// shown its first passphrase, signed in as it and downloaded the register with needs.
+    async fn sr_02_a_school_administrator_cannot_give_sen_access_alone(app: &TestApp) {
+        let office = app.signed_in(SCHOOL_ADMIN_A).await;
+        let r = create(
+            &office,
+            "Sam Senco",
+            "sam.senco@a.example",
+            "senco",
+            "100001",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("Account waiting for approval"));
+        assert!(!r.body.contains("<code>"), "no credential is shown");
+        let user = app
+            .store
+            .user_by_email("sam.senco@a.example")
+            .await
+            .unwrap();
+        assert!(user.disabled, "nothing works until approved");
+        assert!(invitation_token(app, "sam.senco@a.example").await.is_none());
+        // Nor can the account's passphrase be reset before approval.
+        app.client()
+            .post_form("/sign-in/forgot", &[("email", "sam.senco@a.example")])
+            .await;
+        assert!(invitation_token(app, "sam.senco@a.example").await.is_none());
+        // Audited as a request, and shown to the school's SENCO and on their home page.
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = 'user' AND action = 'create' \
+             AND fields = 'pending_approval' AND actor_label = $1",
+        )
+        .bind(SCHOOL_ADMIN_A)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("n");
+        assert_eq!(n, 1);
+        let senco = app.signed_in(SENCO_A).await;
+        let home = senco.get("/").await;
+        assert!(
+            home.body.contains("Waiting for your approval"),
+            "{}",
+            home.body
+        );
+        // Another school's SENCO cannot approve it, nor can the one who asked.
+        for who in [SENCO_B, SCHOOL_ADMIN_A, TEACHER_A] {
+            let c = app.signed_in(who).await;
+            let r = c
+                .post_page(
+                    &format!("/admin/approvals/accounts/{}", user.id),
+                    &[("action", "approve")],
+                )
+                .await;
+            assert_eq!(r.status, 404, "{who}");
+        }
+        assert!(app.store.user(&user.id).await.unwrap().disabled);
+        let r = senco
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", user.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(!app.store.user(&user.id).await.unwrap().disabled);
+        let token = invitation_token(app, "sam.senco@a.example").await.unwrap();
+        accept_invitation(app, &token, "sam's own long passphrase").await;
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE record_type = 'user' AND action = 'update' \
+             AND fields = 'approved' AND actor_label = $1",
+        )
+        .bind(SENCO_A)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("n");
+        assert_eq!(n, 1);
+
+        // An account without SEN access needs nobody else: invited at once.
+        let r = create(
+            &office,
+            "Olly Office",
+            "olly@a.example",
+            "school_admin",
+            "100001",
+        )
+        .await;
+        assert!(
+            r.body.contains("An invitation has been emailed"),
+            "{}",
+            r.body
+        );
+        assert!(invitation_token(app, "olly@a.example").await.is_some());
+        // Refusing leaves the account disabled for good.
+        create(&office, "Tia Teacher", "tia@a.example", "teacher", "100001").await;
+        let tia = app.store.user_by_email("tia@a.example").await.unwrap();
+        let r = senco
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", tia.id),
+                &[("action", "refuse")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert!(app.store.user(&tia.id).await.unwrap().disabled);
+        assert!(invitation_token(app, "tia@a.example").await.is_none());
+    }
+
+    /// The installation administrator (never SEN content) made a SENCO at another school
+    /// and signed in as it.
+    async fn sr_02_the_installation_administrator_cannot_make_a_senco_alone(app: &TestApp) {
+        let admin = app.signed_in(ADMIN).await;
+        let r = create(&admin, "Bea Senco", "bea@b.example", "senco", "100002").await;
+        assert!(
+            r.body.contains("Account waiting for approval"),
+            "{}",
+            r.body
+        );
+        let bea = app.store.user_by_email("bea@b.example").await.unwrap();
+        let r = admin
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", bea.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 404, "not their own request");
+        // School A's SENCO is not school B's.
+        let r = app
+            .signed_in(SENCO_A)
+            .await
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", bea.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 404);
+        let r = app
+            .signed_in(SENCO_B)
+            .await
+            .post_page(
+                &format!("/admin/approvals/accounts/{}", bea.id),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert!(invitation_token(app, "bea@b.example").await.is_some());
+        // An officer of no school waits for another administrator.
+        let r = create(
+            &admin,
+            "Olu Officer",
+            "olu@la1.example",
+            "la_officer",
+            "100001",
+        )
+        .await;
+        assert!(
+            r.body.contains("Account waiting for approval"),
+            "{}",
+            r.body
+        );
+        let list = admin.get("/admin/approvals").await;
+        assert!(
+            !list.body.contains("olu@la1.example"),
+            "not shown to who asked"
+        );
+        assert!(
+            app.store
+                .user_by_email("olu@la1.example")
+                .await
+                .unwrap()
+                .disabled
+        );
+    }
+
+    /// A school administrator made a parent sign-in on a child's contacts and signed in as
+    /// that parent.
+    async fn sr_02_a_school_administrator_cannot_link_a_parent_alone(app: &TestApp) {
+        let parent = app.signed_in(PARENT_P).await;
+        let child = app.fx.p2.clone();
+        assert_eq!(parent.get(&format!("/pupils/{child}")).await.status, 404);
+        let office = app.signed_in(SCHOOL_ADMIN_A).await;
+        let r = office
+            .post_page(
+                &format!("/pupils/{child}/contacts/new"),
+                &[
+                    ("name", "Pat Parent"),
+                    ("relationship", "Mother"),
+                    ("parental_responsibility", "yes"),
+                    ("email", PARENT_P),
+                    ("account", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body
+                .contains("when the school’s SENCO or head teacher approves it")
+        );
+        assert_eq!(
+            parent.get(&format!("/pupils/{child}")).await.status,
+            404,
+            "not linked until approved"
+        );
+        let (contact,): (String,) = sqlx::query_as(
+            "SELECT id FROM contacts WHERE pupil_id = $1 AND pending_user_id IS NOT NULL",
+        )
+        .bind(&child)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        // The head teacher may approve it; the school administrator may not.
+        let r = office
+            .post_page(
+                &format!("/admin/approvals/links/{contact}"),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 404);
+        let head = app.signed_in(HEAD_A).await;
+        let list = head.get("/admin/approvals").await;
+        assert!(list.body.contains("Pat Parent (Mother)"), "{}", list.body);
+        let r = head
+            .post_page(
+                &format!("/admin/approvals/links/{contact}"),
+                &[("action", "approve")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(parent.get(&format!("/pupils/{child}")).await.status, 200);
+        assert_eq!(
+            app.store
+                .audit_count(Some(&child), "update", "allowed")
                 .await
                 .unwrap(),
             1

@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use senco_domain::person::{Email, EmailError, Passphrase, PersonName};
+use senco_domain::person::{Email, EmailError, PersonName};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::role::Role;
 use senco_store::Store;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::{Actor, pupil_for};
-use crate::auth::{Principal, SignedIn, hash_passphrase, random_token};
+use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
 
 /// The form, as typed.
@@ -57,7 +57,8 @@ struct AddedPage {
     page: PageChrome,
     pupil_id: String,
     email: String,
-    passphrase: String,
+    /// The sign-in waits for the SENCO's or head teacher's approval before it is linked.
+    pending: bool,
 }
 
 fn form_page(
@@ -177,42 +178,40 @@ pub async fn create(
     let result = async {
         let now = state.now();
         let mut tx = state.store.begin().await?;
-        let mut first_passphrase = None;
+        // Linking a parent's sign-in gives them the child's SEN record: whoever cannot read
+        // it themselves (a school administrator) only asks, and the SENCO or head teacher
+        // approves (SR-02).
+        let pending = crate::approvals::needs_approval(p.user.role, Role::Parent);
         let user_id = match (&email, wants_account) {
             (Some(email), true) => match state.store.user_for_sign_in(email.as_str()).await? {
                 Some((existing, _)) if existing.role == Role::Parent => Some(existing.id),
                 Some(_) => return Ok(Err(())),
                 None => {
-                    let first = random_token()[..20].to_string();
-                    let hash = hash_passphrase(&Passphrase::parse(&first).map_err(|e| anyhow::anyhow!("{e}"))?)?;
                     let new = NewUser {
                         email: email.as_str(),
                         name: name.as_str(),
                         role: Role::Parent,
                         school_id: None,
                         la_id: None,
-                        password_hash: Some(&hash),
-                        must_change_password: true,
+                        password_hash: None,
+                        must_change_password: false,
                     };
                     let uid = Store::insert_user(&mut tx, &new, now).await?;
                     let mut e = actor.event(&state, "user", "create", "allowed");
                     e.record_id = Some(uid.clone());
                     e.school_id = Some(pupil.school_id.clone());
                     Store::audit_in(&mut tx, &e).await?;
-                    Store::enqueue_email(
-                        &mut tx,
-                        email.as_str(),
-                        "Your Senco sign-in",
-                        "Your child's school has given you a sign-in to Senco. The school will give you a first passphrase; you will choose your own when you first sign in.",
-                        now,
-                    )
-                    .await?;
-                    first_passphrase = Some(first);
+                    // Invited now only when the link needs no approval; else on approval.
+                    if !pending {
+                        crate::approvals::invite(&mut tx, &state, &uid, email.as_str(), now)
+                            .await?;
+                    }
                     Some(uid)
                 }
             },
             _ => None,
         };
+        let linked_now = user_id.as_deref().filter(|_| !pending);
         let contact = NewContact {
             name: name.as_str(),
             relationship,
@@ -220,27 +219,32 @@ pub async fn create(
             restricted: form.restricted.is_some(),
             email: email.as_ref().map(|e| e.as_str()),
             phone: Some(phone.as_str()).filter(|s| !s.is_empty()),
-            user_id: user_id.as_deref(),
+            user_id: linked_now,
         };
-        let contact_id = Store::insert_contact(&mut tx, &pupil.id, &pupil.school_id, &contact, now).await?;
+        let contact_id =
+            Store::insert_contact(&mut tx, &pupil.id, &pupil.school_id, &contact, now).await?;
         let mut e = actor.event(&state, "contact", "create", "allowed");
         e.school_id = Some(pupil.school_id.clone());
         e.pupil_id = Some(pupil.id.clone());
-        e.record_id = Some(contact_id);
+        e.record_id = Some(contact_id.clone());
+        if let (Some(uid), true) = (&user_id, pending) {
+            Store::request_parent_link(&mut tx, &contact_id, uid, &p.user.id).await?;
+            e.fields = Some("pending_link".into());
+        }
         Store::audit_in(&mut tx, &e).await?;
         senco_store::commit(tx).await?;
-        Ok::<_, anyhow::Error>(Ok(first_passphrase))
+        Ok::<_, anyhow::Error>(Ok(user_id.map(|_| pending)))
     }
     .await;
     match result {
         Ok(Ok(None)) => {
             Redirect::to(&format!("/pupils/{}?flash=contact_added", pupil.id)).into_response()
         }
-        Ok(Ok(Some(passphrase))) => AddedPage {
+        Ok(Ok(Some(pending))) => AddedPage {
             page: PageChrome::signed_in(&state, &p, m.contact_added, Section::Pupils),
             pupil_id: pupil.id.clone(),
             email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
-            passphrase,
+            pending,
         }
         .into_response(),
         Ok(Err(())) => {

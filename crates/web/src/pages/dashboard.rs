@@ -237,6 +237,20 @@ async fn build(
             text: m.tr_link.into(),
         });
     }
+    // Access waiting for a second person (SR-02).
+    if require(p, Resource::AccessApprovals, Action::Update).is_ok() {
+        if let (Some(school_id), true) = (
+            &p.user.school_id,
+            matches!(p.user.role, Role::Senco | Role::Head),
+        ) {
+            let waiting = state.store.pending_approvals_for_school(school_id).await?;
+            page.stats.push((m.appr_stat, waiting.to_string()));
+        }
+        page.links.push(Link {
+            href: "/admin/approvals".into(),
+            text: m.appr_link.into(),
+        });
+    }
     Ok(page)
 }
 

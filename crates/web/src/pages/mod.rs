@@ -24,6 +24,7 @@ pub mod specialists;
 pub mod stage_changes;
 pub mod subject_access;
 // @register-modules
+pub mod approvals;
 pub mod census;
 pub mod chronology;
 pub mod register;
@@ -213,6 +214,8 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
         "retention_kept" => Some(m.ret_flash_kept),
         "transfer_released" => Some(m.tr_flash_released),
         "transfer_declined" => Some(m.tr_flash_declined),
+        "approval_approved" => Some(m.appr_flash_approved),
+        "approval_refused" => Some(m.appr_flash_refused),
         _ => None,
     }
 }

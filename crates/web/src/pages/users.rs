@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use senco_domain::person::{Email, Passphrase, PersonName};
+use senco_domain::person::{Email, PersonName};
 use senco_domain::policy::{Action, Relation, Resource};
 use senco_domain::role::Role;
 use senco_store::Store;
@@ -20,7 +20,7 @@ use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
 use crate::AppState;
 use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn, hash_passphrase};
+use crate::auth::{Principal, SignedIn};
 use crate::i18n::EN;
 
 /// The roles an administrator at `relation` may give.
@@ -141,7 +141,8 @@ struct UserFormPage {
 struct UserCreatedPage {
     page: PageChrome,
     email: String,
-    passphrase: String,
+    /// Waiting for a second person's approval (no invitation sent yet).
+    pending: bool,
 }
 
 async fn form_page(
@@ -203,8 +204,10 @@ pub async fn new(
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
-/// POST /admin/users/new: creates the account with a one-time first passphrase, which the
-/// person must change when they first sign in, and queues an email telling them.
+/// POST /admin/users/new: creates the account without a passphrase. Its person is emailed an
+/// invitation link to choose one; nobody else ever sees a credential. An account that would
+/// read SEN content its maker cannot waits, disabled and uninvited, for a second person's
+/// approval (`crate::approvals`).
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
@@ -218,7 +221,9 @@ pub async fn create(
         if !p.csrf_ok(&form.csrf_token) {
             errors.add("name", m.form_expired);
         }
-        let name = PersonName::parse(&form.name).map_err(|_| errors.add("name", m.enter_full_name)).ok();
+        let name = PersonName::parse(&form.name)
+            .map_err(|_| errors.add("name", m.enter_full_name))
+            .ok();
         let email = match Email::parse(&form.email) {
             Ok(e) => Some(e),
             Err(senco_domain::person::EmailError::Empty) => {
@@ -240,7 +245,8 @@ pub async fn create(
         if needs_school && school.is_none() {
             errors.add("school", m.choose_school);
         }
-        let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty()) else {
+        let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty())
+        else {
             return form_page(&state, &p, relation, form, errors).await;
         };
         let (school_id, la_id) = match (role, school) {
@@ -248,9 +254,6 @@ pub async fn create(
             (r, Some(s)) if r.requires_school() => (Some(s.id.clone()), None),
             _ => (None, None),
         };
-        let first = crate::auth::random_token()[..20].to_string();
-        let passphrase = Passphrase::parse(&first).map_err(|_| anyhow::anyhow!("generated passphrase rejected"))?;
-        let hash = hash_passphrase(&passphrase)?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
         let new_user = NewUser {
@@ -259,8 +262,8 @@ pub async fn create(
             role,
             school_id: school_id.as_deref(),
             la_id: la_id.as_deref(),
-            password_hash: Some(&hash),
-            must_change_password: true,
+            password_hash: None,
+            must_change_password: false,
         };
         let id = match Store::insert_user(&mut tx, &new_user, now).await {
             Ok(id) => id,
@@ -272,24 +275,33 @@ pub async fn create(
             }
             Err(e) => return Err(e.into()),
         };
-        let actor = Actor { principal: &p, request_id: request_id(&headers) };
+        let pending = crate::approvals::needs_approval(p.user.role, role);
+        let actor = Actor {
+            principal: &p,
+            request_id: request_id(&headers),
+        };
         let mut e = actor.event(&state, "user", "create", "allowed");
-        e.record_id = Some(id);
-        e.school_id = school_id;
+        e.record_id = Some(id.clone());
+        e.school_id = school_id.clone();
+        if pending {
+            // Approved by the school's SENCO or head teacher; with no school, another
+            // administrator.
+            Store::hold_for_approval(&mut tx, &id, school_id.as_deref(), &p.user.id, now).await?;
+            e.fields = Some("pending_approval".into());
+        } else {
+            crate::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
+        }
         Store::audit_in(&mut tx, &e).await?;
-        Store::enqueue_email(
-            &mut tx,
-            email.as_str(),
-            "Your Senco account",
-            "An account has been created for you in Senco. The person who created it will give you a first passphrase; you will choose your own when you first sign in.",
-            now,
-        )
-        .await?;
         senco_store::commit(tx).await?;
+        let title = if pending {
+            m.user_pending_title
+        } else {
+            m.user_added_title
+        };
         Ok(UserCreatedPage {
-            page: PageChrome::signed_in(&state, &p, m.user_added_title, Section::Users),
+            page: PageChrome::signed_in(&state, &p, title, Section::Users),
             email: email.as_str().to_string(),
-            passphrase: first,
+            pending,
         }
         .into_response())
     }
