@@ -320,6 +320,22 @@ impl Store {
         provision_from_row(&row)
     }
 
+    /// The catalogue entry an allocation names, whichever school's catalogue holds it: an
+    /// allocation keeps naming the entry of the school that made it after the pupil moves
+    /// (the pupil's portable record and subject-access bundle describe it).
+    pub async fn provision_by_id(&self, id: &str) -> Result<Provision> {
+        let sql = format!(
+            "SELECT {PROVISION_COLUMNS} FROM provisions v LEFT JOIN users u ON u.id = v.staff_user_id \
+             WHERE v.id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        provision_from_row(&row)
+    }
+
     /// Adds an allocation.
     pub async fn insert_allocation(
         tx: &mut Tx,

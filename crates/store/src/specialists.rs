@@ -241,22 +241,63 @@ impl Store {
         .bind(school_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                Ok(Agency {
-                    id: r.try_get("id")?,
-                    school_id: r.try_get("school_id")?,
-                    kind: AgencyKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Malformed(format!("agency kind {kind:?}")))?,
-                    name: r.try_get("name")?,
-                    email: r.try_get("email")?,
-                    phone: r.try_get("phone")?,
-                })
-            })
-            .collect()
+        rows.iter().map(agency_from_row).collect()
     }
 
+    /// The agencies with these ids, whichever school's list holds them: a pupil's
+    /// involvements keep naming the agency of the school that referred them after the pupil
+    /// moves (a pupil's portable record and subject-access bundle).
+    pub async fn agencies_by_ids(&self, ids: &[String]) -> Result<Vec<Agency>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = crate::Sql::new(
+            "SELECT id, school_id, kind, name, email, phone FROM agencies WHERE id IN (",
+        );
+        q.bind_list(ids).push(") ORDER BY name");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(agency_from_row).collect()
+    }
+
+    /// The agencies' people with these ids, whichever school's list holds them.
+    pub async fn people_by_ids(&self, ids: &[String]) -> Result<Vec<Person>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = crate::Sql::new(
+            "SELECT id, agency_id, name, role, email, user_id FROM agency_people WHERE id IN (",
+        );
+        q.bind_list(ids).push(") ORDER BY name");
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(person_from_row).collect()
+    }
+}
+
+fn agency_from_row(r: &sqlx::any::AnyRow) -> Result<Agency> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Agency {
+        id: r.try_get("id")?,
+        school_id: r.try_get("school_id")?,
+        kind: AgencyKind::parse(&kind)
+            .ok_or_else(|| StoreError::Malformed(format!("agency kind {kind:?}")))?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+    })
+}
+
+fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person> {
+    Ok(Person {
+        id: r.try_get("id")?,
+        agency_id: r.try_get("agency_id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        email: r.try_get("email")?,
+        user_id: r.try_get("user_id")?,
+    })
+}
+
+impl Store {
     /// Adds a person to an agency, linked to the specialist account with their address if
     /// there is one.
     pub async fn insert_person(
@@ -304,18 +345,7 @@ impl Store {
         .bind(school_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Person {
-                    id: r.try_get("id")?,
-                    agency_id: r.try_get("agency_id")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                    email: r.try_get("email")?,
-                    user_id: r.try_get("user_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(person_from_row).collect()
     }
 
     /// Records a referral.

@@ -238,7 +238,9 @@ pub async fn export(
     let sessions = store.sessions(&ids).await?;
     let mut provision = Vec::new();
     for a in allocations {
-        let v = store.provision(&a.school_id, &a.provision_id).await?;
+        // The entry of the catalogue that made the allocation: after a transfer, the old
+        // school's (issue 16, point 9: the bundle answered "not found").
+        let v = store.provision_by_id(&a.provision_id).await?;
         let f = v.fields;
         provision.push(fmt::AllocationEntry {
             provision: fmt::ProvisionDescription {
@@ -290,8 +292,18 @@ pub async fn export(
         .await?;
     let ids: Vec<String> = involvements.iter().map(|i| i.id.clone()).collect();
     let notes = store.notes(&ids).await?;
-    let agencies = store.agencies(&pupil.school_id).await?;
-    let people = store.people(&pupil.school_id).await?;
+    // The agencies and people the involvements name, whichever school's lists hold them
+    // (a pupil who moved keeps the old school's referrals).
+    let agency_ids: Vec<String> = involvements
+        .iter()
+        .filter_map(|i| i.agency_id.clone())
+        .collect();
+    let person_ids: Vec<String> = involvements
+        .iter()
+        .filter_map(|i| i.person_id.clone())
+        .collect();
+    let agencies = store.agencies_by_ids(&agency_ids).await?;
+    let people = store.people_by_ids(&person_ids).await?;
     let mut specialists = Vec::new();
     for i in involvements {
         let agency = i

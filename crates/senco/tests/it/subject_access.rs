@@ -20,7 +20,60 @@ both!(
     sr_31_every_table_with_pupil_data_is_in_the_subject_access_export,
     sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle,
     sr_31_only_the_senco_exports_and_everyone_else_gets_the_404_of_a_missing_pupil,
+    sr_31_a_transferred_pupils_bundle_is_made_at_the_new_school,
 );
+
+/// Issue 16, point 9: after a transfer, the new school's SENCO got "not found" for the
+/// pupil's subject-access bundle.
+async fn sr_31_a_transferred_pupils_bundle_is_made_at_the_new_school(app: &TestApp) {
+    let w = populate(app).await;
+    let pupil = w.pupil.clone();
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    let id = senco_store::Store::request_transfer(
+        &mut tx,
+        &senco_store::transfers::NewTransferRequest {
+            pupil_id: &pupil,
+            from_school_id: &app.fx.school_a,
+            to_school_id: &app.fx.school_b,
+            upn: "A801200000001",
+            legal_forename: "Amy",
+            legal_surname: "Thornbury",
+            surname_differs: false,
+            source: "pupil_import",
+            requested_by: None,
+            requested_label: "os:test",
+        },
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    let request = app
+        .store
+        .transfer_request(&id, std::slice::from_ref(&app.fx.school_a))
+        .await
+        .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    senco_store::Store::release_transfer(
+        &mut tx,
+        &request,
+        None,
+        senco_store::transfers::DecidedAs::School,
+        time::macros::date!(2026 - 10 - 01),
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let senco_b = app.signed_in(SENCO_B).await;
+    assert_eq!(senco_b.get(&format!("/pupils/{pupil}")).await.status, 200);
+    let (status, _, body) = export(&senco_b, &pupil, "json").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = export(&app.signed_in(SENCO_A).await, &pupil, "json").await;
+    assert_eq!(status, 404, "the old school no longer holds the record");
+}
 
 /// Tables without a `pupil_id` that hold nothing about any pupil: the installation, schools
 /// and their calendars and catalogues, accounts and their sign-in machinery. A new table
