@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::{Actor, pupil_for};
-use crate::auth::{Principal, SignedIn, hash_passphrase, random_token};
+use crate::auth::{Principal, SignedIn, hash_passphrase_off_thread, random_token};
 use crate::i18n::EN;
 
 /// The form, as typed.
@@ -184,7 +184,7 @@ pub async fn create(
                 Some(_) => return Ok(Err(())),
                 None => {
                     let first = random_token()[..20].to_string();
-                    let hash = hash_passphrase(&Passphrase::parse(&first).map_err(|e| anyhow::anyhow!("{e}"))?)?;
+                    let hash = hash_passphrase_off_thread(&Passphrase::parse(&first).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
                     let new = NewUser {
                         email: email.as_str(),
                         name: name.as_str(),

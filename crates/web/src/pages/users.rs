@@ -20,7 +20,7 @@ use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
 use crate::AppState;
 use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn, hash_passphrase};
+use crate::auth::{Principal, SignedIn, hash_passphrase_off_thread};
 use crate::i18n::EN;
 
 /// The roles an administrator at `relation` may give.
@@ -250,7 +250,7 @@ pub async fn create(
         };
         let first = crate::auth::random_token()[..20].to_string();
         let passphrase = Passphrase::parse(&first).map_err(|_| anyhow::anyhow!("generated passphrase rejected"))?;
-        let hash = hash_passphrase(&passphrase)?;
+        let hash = hash_passphrase_off_thread(&passphrase).await?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
         let new_user = NewUser {
