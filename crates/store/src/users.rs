@@ -501,6 +501,79 @@ impl Store {
         Ok(())
     }
 
+    /// Counts an attempt before it is checked (SR-13, SR-14): if fewer than `account_limit`
+    /// failures for `account_key` and fewer than `address_limit` for `address` were recorded
+    /// since `since`, records this attempt as a failure and returns its id (mark it with
+    /// [`Store::attempt_succeeded`] once it proves right); otherwise records nothing and
+    /// returns `None`. The count and the insert are one serialised step (SQLite: the write
+    /// lock of `BEGIN IMMEDIATE`; PostgreSQL: transaction-scoped advisory locks on the account
+    /// key and on the address, taken in a fixed order), so however many attempts arrive at
+    /// once, at most the limit are let through.
+    pub async fn claim_attempt(
+        &self,
+        account_key: &str,
+        address: &str,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+        account_limit: i64,
+        address_limit: i64,
+    ) -> Result<Option<String>> {
+        let mut tx = self.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            let mut keys = [
+                format!("account:{account_key}"),
+                format!("address:{address}"),
+            ];
+            keys.sort();
+            for key in &keys {
+                // The first key names Senco's throttling, the second the counter.
+                sqlx::query(
+                    "SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(5313, hashtext($1))) AS l",
+                )
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+            }
+        }
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM sign_in_attempts WHERE account_key = $1 AND succeeded = 0 AND at >= $3) AS by_account, \
+               (SELECT COUNT(*) FROM sign_in_attempts WHERE address = $2 AND succeeded = 0 AND at >= $3) AS by_address",
+        )
+        .bind(account_key)
+        .bind(address)
+        .bind(ts(since))
+        .fetch_one(&mut *tx)
+        .await?;
+        let (by_account, by_address): (i64, i64) =
+            (row.try_get("by_account")?, row.try_get("by_address")?);
+        if by_account >= account_limit || by_address >= address_limit {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (id, account_key, address, succeeded, at) VALUES ($1, $2, $3, 0, $4)",
+        )
+        .bind(&id)
+        .bind(account_key)
+        .bind(address)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        crate::commit(tx).await?;
+        Ok(Some(id))
+    }
+
+    /// Marks a claimed attempt as right, so it no longer counts as a failure.
+    pub async fn attempt_succeeded(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Failed sign-ins since `since` for an account and for an address.
     pub async fn failed_sign_ins(
         &self,

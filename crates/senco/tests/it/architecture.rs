@@ -107,6 +107,32 @@ fn the_domain_crate_has_no_io_and_no_clock() {
     }
 }
 
+/// Issue 16, point 4: Argon2 on the request threads let 200 anonymous sign-ins push
+/// `/healthz` from 0.5 ms to 1.2 s. The web crate hashes and verifies passphrases only
+/// through `auth::off_thread` (a blocking pool bounded by the cores): outside `auth.rs` no
+/// source calls the blocking `hash_passphrase` or Argon2 itself (verification is private
+/// to `auth.rs`, so the compiler enforces that half).
+#[test]
+fn passphrases_are_hashed_off_the_request_threads() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/web/src"), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        if file.ends_with("auth.rs") {
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert!(text.contains("spawn_blocking") && text.contains("Semaphore"));
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for forbidden in ["hash_passphrase(", "argon2::", "Argon2::"] {
+            if text.contains(forbidden) {
+                found.push(format!("{} uses {forbidden}", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// Every module says what it is for, in a `//!` comment at the top.
 #[test]
 fn every_module_has_a_doc_comment() {

@@ -5,6 +5,8 @@ both!(
     sr_16_signing_in_sets_a_host_only_secure_cookie_and_rotates_it,
     a_wrong_passphrase_and_an_unknown_account_get_the_same_answer,
     sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase,
+    sr_13_concurrent_wrong_passphrases_never_exceed_the_limit,
+    sr_13_the_account_page_throttles_and_audits_the_current_passphrase,
     signing_out_ends_the_session_on_the_server,
     sr_16_a_session_ends_after_the_idle_timeout,
     sr_17_disabling_an_account_ends_its_sessions_at_once,
@@ -361,6 +363,150 @@ async fn sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_pass
             .await
             .unwrap()
             >= 2
+    );
+}
+
+/// Sends `n` requests at the same moment (each on its own task) and returns their statuses.
+pub async fn all_at_once<F, Fut>(n: usize, send: F) -> Vec<u16>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Resp> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        set.spawn(send());
+    }
+    let mut statuses = Vec::with_capacity(n);
+    while let Some(r) = set.join_next().await {
+        statuses.push(r.expect("request task").status);
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// SR-13 (issue 16, point 4): 60 wrong passphrases sent at once were all checked, because
+/// each request counted the failures before any of them was recorded. Each attempt is now
+/// counted before it is checked, so at most the limit is ever checked, for a known account
+/// and an unknown one alike (same answers, so the burst tells them apart no better).
+async fn sr_13_concurrent_wrong_passphrases_never_exceed_the_limit(app: &TestApp) {
+    let base = app.base.clone();
+    let burst = |email: &'static str| {
+        let base = base.clone();
+        all_at_once(40, move || {
+            let c = Client::new(&base);
+            async move {
+                c.post_form(
+                    "/sign-in",
+                    &[("email", email), ("password", "wrong wrong wrong")],
+                )
+                .await
+            }
+        })
+    };
+    let known = burst(TEACHER_A).await;
+    let checked = app
+        .store
+        .audit_count(None, "sign_in", "failed")
+        .await
+        .unwrap();
+    assert!(checked <= 10, "{checked} wrong passphrases were checked");
+    assert_eq!(checked, 10, "the first ten are checked");
+    assert_eq!((count(&known, 422), count(&known, 429)), (10, 30));
+    let unknown = burst("ghost@a.example").await;
+    assert_eq!(
+        (count(&unknown, 422), count(&unknown, 429)),
+        (10, 30),
+        "an unknown account answers a burst the same way"
+    );
+    assert_eq!(
+        app.store
+            .audit_count(None, "sign_in", "failed")
+            .await
+            .unwrap(),
+        20
+    );
+    assert_eq!(
+        app.store
+            .audit_count(None, "sign_in", "throttled")
+            .await
+            .unwrap(),
+        60
+    );
+    // The right passphrase is refused too while the account is throttled.
+    let r = app
+        .client()
+        .post_form(
+            "/sign-in",
+            &[("email", TEACHER_A), ("password", PASSPHRASE)],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+}
+
+/// SR-13, SR-28 (issue 16, point 4): the account page checked the current passphrase with
+/// no limit and no audit row, so a session left open let anyone guess it freely. It is
+/// now throttled with sign-in's counter for the account (bursts included) and each check
+/// is audited, never with the passphrase.
+async fn sr_13_the_account_page_throttles_and_audits_the_current_passphrase(app: &TestApp) {
+    let c = std::sync::Arc::new(app.signed_in(TEACHER_A).await);
+    let page = c.get("/account/passphrase").await;
+    let csrf = find_csrf(&page.body).unwrap();
+    let new = "a brand new passphrase";
+    let statuses = all_at_once(25, || {
+        let c = c.clone();
+        let csrf = csrf.clone();
+        async move {
+            c.post_form(
+                "/account/passphrase",
+                &[
+                    ("csrf_token", &csrf),
+                    ("current", "not my passphrase at all"),
+                    ("new", new),
+                    ("confirm", new),
+                ],
+            )
+            .await
+        }
+    })
+    .await;
+    let checked = app
+        .store
+        .audit_count(None, "reauthenticate", "failed")
+        .await
+        .unwrap();
+    assert!(checked <= 10, "{checked} wrong passphrases were checked");
+    assert_eq!((count(&statuses, 422), count(&statuses, 429)), (10, 15));
+    // Throttled: even the right passphrase is not checked, and nothing changes.
+    let right = [
+        ("csrf_token", csrf.as_str()),
+        ("current", PASSPHRASE),
+        ("new", new),
+        ("confirm", new),
+    ];
+    let r = c.post_form("/account/passphrase", &right).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("Wait 5 minutes"), "{}", r.body);
+    assert!(
+        app.store
+            .audit_count(None, "reauthenticate", "throttled")
+            .await
+            .unwrap()
+            >= 16
+    );
+    assert_eq!(c.get("/").await.status, 200, "the session still works");
+    // Five minutes later the change goes through, and the check is audited.
+    app.clock.advance(time::Duration::minutes(6));
+    let r = c.post_form("/account/passphrase", &right).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        app.store
+            .audit_count(None, "reauthenticate", "allowed")
+            .await
+            .unwrap(),
+        1
     );
 }
 

@@ -5,7 +5,7 @@
 use senco_domain::totp::{Secret, code_at};
 use senco_web::WebConfig;
 
-use crate::helpers::{Client, Clock, Db, PARENT_P, PASSPHRASE, SENCO_A, TestApp};
+use crate::helpers::{Client, Clock, Db, HEAD_A, PARENT_P, PASSPHRASE, SENCO_A, TestApp};
 
 async fn spawn(db: Db) -> Option<TestApp> {
     TestApp::spawn_with(db, WebConfig::default()).await
@@ -297,4 +297,185 @@ async fn sr_18_staff_reauthenticate_before_replacing_their_key_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sr_18_staff_reauthenticate_before_replacing_their_key_postgres() {
     replacing_the_key_needs_the_passphrase(Db::Postgres).await;
+}
+
+/// A six-digit code that is not the right one now (nor in the steps either side).
+fn wrong_code(secret: &Secret, now: i64) -> String {
+    let right: Vec<String> = [-30, 0, 30]
+        .iter()
+        .map(|d| code_at(secret, now + d))
+        .collect();
+    (0..10)
+        .map(|i| format!("{i}{i}{i}{i}{i}{i}"))
+        .find(|c| !right.contains(c))
+        .unwrap()
+}
+
+/// A client with its own copy of `c`'s session cookie.
+fn same_session(app: &TestApp, c: &Client) -> Client {
+    let other = app.client();
+    other.set_cookie(c.cookie());
+    other
+}
+
+/// SR-14 (issue 16, point 4): bursts of 40, 60 and 80 wrong codes on one waiting session
+/// got 38, 44 and 58 checks against a limit of 10. Each code is now counted before it is
+/// checked, so a burst checks at most the limit.
+async fn concurrent_wrong_codes(db: Db) {
+    let Some(app) = spawn(db).await else { return };
+    let (secret, _) = enrol(&app, SENCO_A).await;
+    let (c, to) = sign_in(&app, SENCO_A).await;
+    assert_eq!(to, "/sign-in/code");
+    let code = wrong_code(&secret, app.clock.now().unix_timestamp());
+    let statuses = crate::auth::all_at_once(40, || {
+        let c = same_session(&app, &c);
+        let code = code.clone();
+        async move { c.post_form("/sign-in/code", &[("code", &code)]).await }
+    })
+    .await;
+    let checked = app
+        .store
+        .audit_count(None, "second_factor", "failed")
+        .await
+        .unwrap();
+    assert!(checked <= 10, "{checked} wrong codes were checked");
+    assert_eq!(checked, 10);
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused, 30, "{statuses:?}");
+    // While throttled even the right code is refused.
+    app.clock.advance(time::Duration::seconds(30));
+    let right = code_at(&secret, app.clock.now().unix_timestamp());
+    let r = c.post_form("/sign-in/code", &[("code", &right)]).await;
+    assert_eq!(r.status, 429);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_14_concurrent_wrong_codes_never_exceed_the_limit_sqlite() {
+    concurrent_wrong_codes(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_14_concurrent_wrong_codes_never_exceed_the_limit_postgres() {
+    concurrent_wrong_codes(Db::Postgres).await;
+}
+
+/// SR-14 (issue 16, point 4): the second factor had a limit per account only, so one
+/// address could try codes on many waiting sessions. Wrong codes now count against the
+/// address too (with wrong passphrases), whichever accounts they were for.
+async fn per_address_limit(db: Db) {
+    let web = WebConfig {
+        address_attempts: 5,
+        ..WebConfig::default()
+    };
+    let Some(app) = TestApp::spawn_with(db, web).await else {
+        return;
+    };
+    let mut waiting = Vec::new();
+    for email in [SENCO_A, HEAD_A] {
+        let (secret, _) = enrol(&app, email).await;
+        let (c, to) = sign_in(&app, email).await;
+        assert_eq!(to, "/sign-in/code");
+        waiting.push((secret, c));
+    }
+    let now = app.clock.now().unix_timestamp();
+    let mut statuses = Vec::new();
+    for round in 0..3 {
+        for (secret, c) in &waiting {
+            let r = c
+                .post_form("/sign-in/code", &[("code", &wrong_code(secret, now))])
+                .await;
+            statuses.push((round, r.status));
+        }
+    }
+    let codes: Vec<u16> = statuses.iter().map(|(_, s)| *s).collect();
+    assert_eq!(codes, [422, 422, 422, 422, 422, 429], "{statuses:?}");
+    assert_eq!(
+        app.store
+            .audit_count(None, "second_factor", "failed")
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        app.store
+            .audit_count(None, "second_factor", "throttled")
+            .await
+            .unwrap(),
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_14_second_factor_has_a_per_address_limit_sqlite() {
+    per_address_limit(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_14_second_factor_has_a_per_address_limit_postgres() {
+    per_address_limit(Db::Postgres).await;
+}
+
+/// SR-13, SR-28 (issue 16, point 4): re-entering the passphrase before replacing a
+/// two-factor key is throttled with sign-in's counter and audited, like the account page.
+async fn replacing_the_key_throttles_the_passphrase(db: Db) {
+    let Some(app) = spawn(db).await else { return };
+    let (c, _) = sign_in(&app, SENCO_A).await;
+    set_up(&app, &c).await;
+    let page = c.get("/account/two-factor").await;
+    let new_text = hidden(&page.body, "secret");
+    let new = Secret::from_base32(&new_text).unwrap();
+    let csrf = hidden(&page.body, "csrf_token");
+    let c = std::sync::Arc::new(c);
+    let statuses = crate::auth::all_at_once(20, || {
+        let c = c.clone();
+        let (csrf, new_text) = (csrf.clone(), new_text.clone());
+        let code = code_at(&new, app.clock.now().unix_timestamp());
+        async move {
+            c.post_form(
+                "/account/two-factor",
+                &[
+                    ("csrf_token", &csrf),
+                    ("secret", &new_text),
+                    ("code", &code),
+                    ("current", "not my passphrase"),
+                ],
+            )
+            .await
+        }
+    })
+    .await;
+    let checked = app
+        .store
+        .audit_count(None, "reauthenticate", "failed")
+        .await
+        .unwrap();
+    assert_eq!(checked, 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10);
+    let code = code_at(&new, app.clock.now().unix_timestamp());
+    let r = c
+        .post_form(
+            "/account/two-factor",
+            &[
+                ("csrf_token", &csrf),
+                ("secret", &new_text),
+                ("code", &code),
+                ("current", PASSPHRASE),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 429, "throttled: not even the right passphrase");
+    assert!(r.body.contains("Wait 5 minutes"), "{}", r.body);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_13_replacing_the_key_throttles_and_audits_the_passphrase_sqlite() {
+    replacing_the_key_throttles_the_passphrase(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_13_replacing_the_key_throttles_and_audits_the_passphrase_postgres() {
+    replacing_the_key_throttles_the_passphrase(Db::Postgres).await;
 }

@@ -10,11 +10,13 @@ use senco_domain::person::{Passphrase, PassphraseError};
 use senco_store::Store;
 use serde::Deserialize;
 
+use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::Actor;
 use crate::auth::{
-    SignedIn, hash_passphrase, hash_token, random_token, set_session_cookie, verify_passphrase,
+    ClientAddr, Principal, SignedIn, check_passphrase, claim_attempt, hash_passphrase_off_thread,
+    hash_token, random_token, set_session_cookie,
 };
 use crate::i18n::EN;
 
@@ -74,39 +76,92 @@ pub async fn show(State(state): State<AppState>, SignedIn(p): SignedIn) -> Respo
     .into_response()
 }
 
+/// What checking a signed-in person's current passphrase found.
+pub(super) enum Reauthenticated {
+    Yes,
+    Wrong,
+    /// Too many wrong passphrases for the account or from the address: not checked.
+    Throttled,
+}
+
+/// Checks a signed-in person's current passphrase (the account page, replacing a two-factor
+/// key). Like a sign-in it is counted before it is checked, with sign-in's counter for the
+/// account and the address, so a session left open gives no more guesses than the sign-in
+/// page (SR-13); a throttled attempt is refused before any hashing. Each check is audited
+/// as `reauthenticate`, never with what was typed (SR-28). An empty field is no attempt.
+pub(super) async fn reauthenticate(
+    state: &AppState,
+    p: &Principal,
+    headers: &HeaderMap,
+    address: &str,
+    typed: &str,
+) -> Result<Reauthenticated, senco_store::StoreError> {
+    if typed.is_empty() {
+        return Ok(Reauthenticated::Wrong);
+    }
+    let event = |outcome: &'static str| {
+        session_event(
+            state,
+            headers,
+            "reauthenticate",
+            &p.user.email,
+            Some(p.user.role.as_str().to_string()),
+            Some(p.user.id.clone()),
+            outcome,
+        )
+    };
+    let Some(attempt) = claim_attempt(state, &p.user.email.to_lowercase(), address).await? else {
+        state.store.audit(&event("throttled")).await?;
+        return Ok(Reauthenticated::Throttled);
+    };
+    let stored = state
+        .store
+        .user_for_sign_in(&p.user.email)
+        .await?
+        .and_then(|(_, hash)| hash);
+    if check_passphrase(stored, typed).await {
+        state.store.attempt_succeeded(&attempt).await?;
+        state.store.audit(&event("allowed")).await?;
+        Ok(Reauthenticated::Yes)
+    } else {
+        state.store.audit(&event("failed")).await?;
+        Ok(Reauthenticated::Wrong)
+    }
+}
+
 /// POST /account/passphrase: checks the current passphrase, stores the new one, ends every
 /// other session and token, and starts a fresh session.
 pub async fn submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<PassphraseForm>,
 ) -> Response {
     let m = &EN;
     let mut errors = FormErrors::default();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if !p.csrf_ok(&form.csrf_token) {
         errors.add("current", m.form_expired);
-    }
-    let stored = match state.store.user_for_sign_in(&p.user.email).await {
-        Ok(Some((_, hash))) => hash.unwrap_or_default(),
-        Ok(None) => return render_error(&state, &headers, PageError::NotFound),
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
-    if errors.is_empty() && !verify_passphrase(&stored, &form.current) {
-        errors.add("current", m.current_passphrase_wrong);
+    } else {
+        match reauthenticate(&state, &p, &headers, &address, &form.current).await {
+            Ok(Reauthenticated::Yes) => {}
+            Ok(Reauthenticated::Wrong) => errors.add("current", m.current_passphrase_wrong),
+            Ok(Reauthenticated::Throttled) => {
+                errors.add("current", m.current_passphrase_throttled);
+                status = StatusCode::TOO_MANY_REQUESTS;
+            }
+            Err(e) => return render_error(&state, &headers, e.into()),
+        }
     }
     let new = new_passphrase(&form.new, &form.confirm, &mut errors);
     let (Some(new), true) = (new, errors.is_empty()) else {
         let page = PageChrome::signed_in(&state, &p, m.change_passphrase_title, Section::None)
             .with_errors(&errors);
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            PassphrasePage { page, errors },
-        )
-            .into_response();
+        return (status, PassphrasePage { page, errors }).into_response();
     };
     let result = async {
-        let hash = hash_passphrase(&new)?;
+        let hash = hash_passphrase_off_thread(&new).await?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
         Store::set_password(&mut tx, &p.user.id, &hash, false, now).await?;

@@ -15,7 +15,7 @@ use super::account::new_passphrase;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, render_error};
 use crate::AppState;
-use crate::auth::{ClientAddr, hash_passphrase, hash_token, random_token};
+use crate::auth::{ClientAddr, hash_passphrase_off_thread, hash_token, random_token};
 use crate::i18n::EN;
 
 /// How long a reset link works.
@@ -209,7 +209,7 @@ pub async fn reset_submit(
             )
                 .into_response());
         };
-        let hash = hash_passphrase(&new)?;
+        let hash = hash_passphrase_off_thread(&new).await?;
         let mut tx = state.store.begin().await?;
         if !Store::use_password_reset(&mut tx, &token_hash, now).await? {
             return Ok(gone(&state));

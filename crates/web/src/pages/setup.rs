@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::account::new_passphrase;
 use super::{FormErrors, PageChrome, PageError, not_found, render_error, request_id};
 use crate::AppState;
-use crate::auth::{hash_passphrase, hash_token};
+use crate::auth::{hash_passphrase_off_thread, hash_token};
 use crate::i18n::EN;
 
 /// The setting holding the SHA-256 of the pending bootstrap code.
@@ -118,7 +118,7 @@ pub async fn submit(
         else {
             return Ok(page(&state, &form, errors));
         };
-        let password_hash = hash_passphrase(&passphrase)?;
+        let password_hash = hash_passphrase_off_thread(&passphrase).await?;
         let mut tx = state.store.begin().await?;
         // The code works once: whoever removes it makes the account.
         if !Store::take_setting(&mut tx, TOKEN_SETTING, &hash).await? {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::{FormErrors, PageChrome, flash_message, request_id};
 use crate::AppState;
 use crate::auth::{
-    ClientAddr, SignedIn, clear_session_cookie, dummy_verify, hash_token, random_token,
-    session_cookie, session_principal, set_session_cookie, verify_passphrase,
+    ClientAddr, SignedIn, check_passphrase, clear_session_cookie, hash_token, random_token,
+    session_cookie, session_principal, set_session_cookie,
 };
 use crate::i18n::EN;
 
@@ -127,20 +127,17 @@ pub async fn submit(
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let now = state.now();
-    let window = time::Duration::try_from(state.config.throttle_window)
-        .unwrap_or(time::Duration::minutes(5));
-    let (by_account, by_address) = match state
-        .store
-        .failed_sign_ins(&email, &address, now - window)
-        .await
-    {
-        Ok(counts) => counts,
+    // The attempt is counted before the passphrase is checked, in one serialised step, so
+    // a burst of simultaneous guesses gets no more checks than the limit (SR-13). Unknown
+    // accounts are counted alike, so throttling reveals nothing, and a throttled attempt is
+    // refused before any hashing.
+    let attempt = match crate::auth::claim_attempt(&state, &email, &address).await {
+        Ok(attempt) => attempt,
         Err(e) => {
             return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
         }
     };
-    if by_account >= state.config.account_attempts || by_address >= state.config.address_attempts {
-        dummy_verify(&form.password);
+    let Some(attempt) = attempt else {
         let _ = state
             .store
             .audit(&auth_event(
@@ -155,28 +152,21 @@ pub async fn submit(
         let mut errors = FormErrors::default();
         errors.add("email", m.sign_in_throttled);
         return again(errors, StatusCode::TOO_MANY_REQUESTS);
-    }
+    };
     let found = match state.store.user_for_sign_in(&email).await {
         Ok(found) => found,
         Err(e) => {
             return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
         }
     };
-    let user = match found {
-        Some((user, Some(hash))) if !user.disabled => {
-            verify_passphrase(&hash, &form.password).then_some(user)
-        }
-        // Unknown or disabled accounts take as long and get the same answer.
-        _ => {
-            dummy_verify(&form.password);
-            None
-        }
+    // Unknown or disabled accounts, and accounts without a passphrase, take the same work
+    // (a dummy hash) and get the same answer.
+    let (user, stored) = match found {
+        Some((user, hash)) if !user.disabled => (Some(user), hash),
+        _ => (None, None),
     };
-    let Some(user) = user else {
-        let _ = state
-            .store
-            .record_sign_in_attempt(&email, &address, false, now)
-            .await;
+    let right = check_passphrase(stored, &form.password).await;
+    let Some(user) = user.filter(|_| right) else {
         let _ = state
             .store
             .audit(&auth_event(&state, &headers, &email, None, None, "failed"))
@@ -200,10 +190,7 @@ pub async fn submit(
     {
         return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
     }
-    let _ = state
-        .store
-        .record_sign_in_attempt(&email, &address, true, now)
-        .await;
+    let _ = state.store.attempt_succeeded(&attempt).await;
     let _ = state
         .store
         .audit(&auth_event(

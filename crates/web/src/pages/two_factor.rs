@@ -10,14 +10,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::totp::{CodeError, Secret, verify};
 use senco_store::Store;
 
+use super::account::{Reauthenticated, reauthenticate};
 use super::forms::Fields;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::access::Actor;
 use crate::auth::{
-    ClientAddr, SignedIn, hash_token, random_token, session_principal, set_session_cookie,
-    verify_passphrase,
+    ClientAddr, SignedIn, claim_attempt, hash_token, random_token, session_principal,
+    set_session_cookie,
 };
 use crate::i18n::EN;
 
@@ -69,12 +70,6 @@ pub async fn code_submit(
     let result = async {
         let now = state.now();
         let key = format!("mfa:{}", p.user.id);
-        let window = time::Duration::try_from(state.config.throttle_window)
-            .unwrap_or(time::Duration::minutes(5));
-        let (failures, _) = state
-            .store
-            .failed_sign_ins(&key, &address, now - window)
-            .await?;
         let event = |outcome: &'static str| {
             session_event(
                 &state,
@@ -87,11 +82,14 @@ pub async fn code_submit(
             )
         };
         let mut errors = FormErrors::default();
-        if failures >= state.config.account_attempts {
+        // Counted before it is checked, per account and per address (wrong passphrases and
+        // wrong codes from one address add up), so simultaneous codes get no more checks
+        // than the limit (SR-14).
+        let Some(attempt) = claim_attempt(&state, &key, &address).await? else {
             state.store.audit(&event("throttled")).await?;
             errors.add("code", EN.code_throttled);
             return Ok(code_page(&state, errors, StatusCode::TOO_MANY_REQUESTS));
-        }
+        };
         let typed = form.get("code");
         let ok = match state.store.totp(&p.user.id).await? {
             None => false,
@@ -132,13 +130,10 @@ pub async fn code_submit(
             }
         };
         if !ok {
-            state
-                .store
-                .record_sign_in_attempt(&key, &address, false, now)
-                .await?;
             state.store.audit(&event("failed")).await?;
             return Ok(code_page(&state, errors, StatusCode::UNPROCESSABLE_ENTITY));
         }
+        state.store.attempt_succeeded(&attempt).await?;
         // A new token for the full session; the waiting one ends.
         if let Some((hash, _)) = &p.session {
             state.store.delete_session(hash).await?;
@@ -226,6 +221,7 @@ pub async fn setup(State(state): State<AppState>, SignedIn(p): SignedIn) -> Resp
 pub async fn setup_submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -242,15 +238,18 @@ pub async fn setup_submit(
         // Replacing a key that is already on needs the passphrase again (SR-18): a session
         // left open on a shared computer must not be enough to move sign-in to a new phone.
         if p.user.two_factor {
-            let stored = state
-                .store
-                .user_for_sign_in(&p.user.email)
-                .await?
-                .and_then(|(_, hash)| hash)
-                .unwrap_or_default();
-            if !verify_passphrase(&stored, &form.get("current")) {
-                errors.add("current", EN.current_passphrase_wrong);
-                return Ok(setup_page(&state, &p, &secret, errors));
+            match reauthenticate(&state, &p, &headers, &address, &form.get("current")).await? {
+                Reauthenticated::Yes => {}
+                Reauthenticated::Wrong => {
+                    errors.add("current", EN.current_passphrase_wrong);
+                    return Ok(setup_page(&state, &p, &secret, errors));
+                }
+                Reauthenticated::Throttled => {
+                    errors.add("current", EN.current_passphrase_throttled);
+                    let mut page = setup_page(&state, &p, &secret, errors);
+                    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                    return Ok(page);
+                }
             }
         }
         let now = state.now();
