@@ -562,27 +562,112 @@ pub async fn save_plan(
     input: &PlanInput,
     expected_version: i64,
 ) -> Result<(i64, Vec<QualityWarning>), PlanError> {
+    change_plan(
+        state,
+        actor,
+        pupil,
+        before,
+        Some(input),
+        None,
+        expected_version,
+    )
+    .await
+}
+
+/// Moves a plan to another status (agreeing it with parents needs the date and how).
+pub async fn change_status(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    before: &Plan,
+    to: PlanStatus,
+    agreed: Option<(Date, String)>,
+    expected_version: i64,
+) -> Result<i64, PlanError> {
+    change_plan(
+        state,
+        actor,
+        pupil,
+        before,
+        None,
+        Some((to, agreed)),
+        expected_version,
+    )
+    .await
+    .map(|(version, _)| version)
+}
+
+/// Changes a plan's content (`input`, the whole plan) and/or moves it to another status
+/// (`to`, with the date and how it was agreed with parents where that is the move), if
+/// `expected_version` is still current: every check first, then one transaction with one
+/// new version and its audit row, so a request refused for any reason changes nothing
+/// (issue 17, point 1: the content was saved before a bad status was refused).
+pub async fn change_plan(
+    state: &AppState,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    before: &Plan,
+    input: Option<&PlanInput>,
+    to: Option<(PlanStatus, Option<(Date, String)>)>,
+    expected_version: i64,
+) -> Result<(i64, Vec<QualityWarning>), PlanError> {
     let status = PlanStatus::parse(&before.fields.status).unwrap_or(PlanStatus::Draft);
-    if !status.is_editable() {
+    if input.is_some() && !status.is_editable() {
         return Err(PlanError::ReadOnly);
     }
     if expected_version != before.version {
         return Err(PlanError::Conflict);
     }
-    let kind = PlanKindFor {
-        framework: FrameworkKey::parse(&before.fields.framework)
-            .unwrap_or(FrameworkKey::England2001),
-        stage: Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction),
-        plan: framework(
-            FrameworkKey::parse(&before.fields.framework).unwrap_or(FrameworkKey::England2001),
-        )
-        .plan(Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction))
-        .unwrap_or(&senco_domain::framework::IEP),
-    };
-    let (mut fields, warnings) =
-        check(state, pupil, &kind, status, input, &own_target_ids(before)).await?;
-    fields.agreed_on = before.fields.agreed_on;
-    fields.agreed_how = before.fields.agreed_how.clone();
+    let mut issues = Vec::new();
+    let mut fields = before.fields.clone();
+    let mut warnings = Vec::new();
+    if let Some(input) = input {
+        let kind = PlanKindFor {
+            framework: FrameworkKey::parse(&before.fields.framework)
+                .unwrap_or(FrameworkKey::England2001),
+            stage: Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction),
+            plan: framework(
+                FrameworkKey::parse(&before.fields.framework).unwrap_or(FrameworkKey::England2001),
+            )
+            .plan(Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction))
+            .unwrap_or(&senco_domain::framework::IEP),
+        };
+        match check(state, pupil, &kind, status, input, &own_target_ids(before)).await {
+            Ok((checked, w)) => {
+                fields = checked;
+                fields.agreed_on = before.fields.agreed_on;
+                fields.agreed_how = before.fields.agreed_how.clone();
+                fields.status = before.fields.status.clone();
+                warnings = w;
+            }
+            Err(PlanError::Invalid(list)) => issues.extend(list),
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some((to, agreed)) = to {
+        match check_transition(status, to) {
+            Err(e) => issues.push(issue("status", e.rule(), e.to_string())),
+            Ok(()) => {
+                fields.status = to.as_str().to_string();
+                if to == PlanStatus::AgreedWithParents {
+                    match agreed {
+                        Some((on, how)) if !how.trim().is_empty() && on <= state.today() => {
+                            fields.agreed_on = Some(on);
+                            fields.agreed_how = Some(how.trim().to_string());
+                        }
+                        _ => issues.push(issue(
+                            "agreed_on",
+                            "missing",
+                            "Enter when (today or earlier) and how the plan was agreed with parents",
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    if !issues.is_empty() {
+        return Err(PlanError::Invalid(issues));
+    }
     let mut tx = state.store.begin().await?;
     let version = match Store::update_plan(
         &mut tx,
@@ -605,71 +690,6 @@ pub async fn save_plan(
     .await?;
     senco_store::commit(tx).await?;
     Ok((version, warnings))
-}
-
-/// Moves a plan to another status (agreeing it with parents needs the date and how).
-pub async fn change_status(
-    state: &AppState,
-    actor: &Actor<'_>,
-    pupil: &Pupil,
-    before: &Plan,
-    to: PlanStatus,
-    agreed: Option<(Date, String)>,
-    expected_version: i64,
-) -> Result<i64, PlanError> {
-    let from = PlanStatus::parse(&before.fields.status).unwrap_or(PlanStatus::Draft);
-    if let Err(e) = check_transition(from, to) {
-        return Err(PlanError::Invalid(vec![issue(
-            "status",
-            e.rule(),
-            e.to_string(),
-        )]));
-    }
-    let mut fields = before.fields.clone();
-    fields.status = to.as_str().to_string();
-    if to == PlanStatus::AgreedWithParents {
-        match agreed {
-            Some((on, how)) if !how.trim().is_empty() && on <= state.today() => {
-                fields.agreed_on = Some(on);
-                fields.agreed_how = Some(how.trim().to_string());
-            }
-            _ => {
-                return Err(PlanError::Invalid(vec![issue(
-                    "agreed_on",
-                    "missing",
-                    "Enter when (today or earlier) and how the plan was agreed with parents",
-                )]));
-            }
-        }
-    }
-    let mut tx = state.store.begin().await?;
-    let version = match Store::update_plan(
-        &mut tx,
-        before,
-        &mut fields,
-        expected_version,
-        Some(&actor.principal.user.id),
-        state.now(),
-    )
-    .await
-    {
-        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
-        other => other?,
-    };
-    Store::audit_in(
-        &mut tx,
-        &audit_plan(
-            state,
-            actor,
-            &before.id,
-            pupil,
-            "update",
-            Some("status".into()),
-        ),
-    )
-    .await?;
-    senco_store::commit(tx).await?;
-    Ok(version)
 }
 
 /// A review as entered.

@@ -606,6 +606,19 @@ async fn fallback(
     }
 }
 
+/// The title of a problem document for an error the framework answered.
+fn framework_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not take that method",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "The request body is not of a type this address takes"
+        }
+        s if s.is_server_error() => "Something went wrong on the server",
+        _ => "The request could not be handled",
+    }
+}
+
 /// Marks the response made for a caught panic, for [`explain_panics`].
 #[derive(Debug, Clone, Copy)]
 struct Panicked;
@@ -634,6 +647,26 @@ async fn explain_panics(
     let api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
     if response.extensions().get::<Panicked>().is_none() {
+        // Under `/api/`, an error answered by the framework rather than a handler (a method
+        // the route does not take, a body over the limit) has no body: it becomes a problem
+        // document too, keeping its headers (`Allow`), as every API error is (issue 17,
+        // point 11).
+        let status = response.status();
+        if api
+            && (status.is_client_error() || status.is_server_error())
+            && !response
+                .headers()
+                .contains_key(axum::http::header::CONTENT_TYPE)
+        {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            let problem = ApiError::new(status, framework_title(status)).into_response();
+            let (problem_parts, body) = problem.into_parts();
+            for (name, value) in &problem_parts.headers {
+                parts.headers.insert(name.clone(), value.clone());
+            }
+            return Response::from_parts(parts, body);
+        }
         return response;
     }
     tracing::error!(

@@ -57,3 +57,5 @@ mod generate;
 mod retention;
 // SR-31: the subject-access bundle, its table mapping meta-test and who may export it.
 mod subject_access;
+// A refused request changes nothing: every API write with one invalid field.
+mod refusals;

@@ -163,6 +163,30 @@ impl From<senco_store::StoreError> for ApiError {
     }
 }
 
+/// A query string whose rejections are problem documents naming what is wrong (axum's
+/// own answers a plain-text 400; issue 17, point 11).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(ApiError {
+                detail: Some(rejection.body_text()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The query string is missing a value or has a wrong one",
+                )
+            }),
+        }
+    }
+}
+
 /// A JSON body whose rejections are problem documents naming what is wrong.
 pub struct ApiJson<T>(pub T);
 

@@ -536,14 +536,33 @@ pub async fn patch(
         || body.consulted.is_some()
         || body.targets.is_some()
         || body.provision.is_some();
-    let mut version = plan.version;
-    let mut warnings = Vec::new();
-    if content_changes {
+    // Everything is parsed and checked before anything is written, and content and status
+    // are saved together or not at all (issue 17, point 1).
+    let to = match &body.status {
+        Some(status) => {
+            let to = PlanStatus::parse(status).ok_or_else(|| {
+                ApiError::field(
+                    "status",
+                    "unknown_value",
+                    "Use draft, agreed_with_parents, active, under_review or closed",
+                )
+            })?;
+            let agreed = body
+                .agreed_on
+                .as_deref()
+                .and_then(date_from_iso)
+                .and_then(Result::ok)
+                .map(|d| (d, body.agreed_how.clone().unwrap_or_default()));
+            Some((to, agreed))
+        }
+        None => None,
+    };
+    let input = if content_changes {
         let current = crate::pages::plans::input_from(&crate::pages::plans::form_from(
             &plan.fields,
             plan.version,
         ));
-        let input = PlanInput {
+        Some(PlanInput {
             starts_on: body
                 .starts_on
                 .as_deref()
@@ -563,31 +582,17 @@ pub async fn patch(
                 .provision
                 .as_deref()
                 .map_or(current.provision, provision_in),
-        };
-        let (v, w) = crate::plans::save_plan(&state, &actor, &pupil, &plan, &input, expected)
-            .await
-            .map_err(plan_error)?;
-        version = v;
+        })
+    } else {
+        None
+    };
+    let mut warnings = Vec::new();
+    if input.is_some() || to.is_some() {
+        let (_, w) =
+            crate::plans::change_plan(&state, &actor, &pupil, &plan, input.as_ref(), to, expected)
+                .await
+                .map_err(plan_error)?;
         warnings = w;
-    }
-    if let Some(status) = &body.status {
-        let to = PlanStatus::parse(status).ok_or_else(|| {
-            ApiError::field(
-                "status",
-                "unknown_value",
-                "Use draft, agreed_with_parents, active, under_review or closed",
-            )
-        })?;
-        let fresh = state.store.plan(&plan.id).await?;
-        let agreed = body
-            .agreed_on
-            .as_deref()
-            .and_then(date_from_iso)
-            .and_then(Result::ok)
-            .map(|d| (d, body.agreed_how.clone().unwrap_or_default()));
-        crate::plans::change_status(&state, &actor, &pupil, &fresh, to, agreed, version)
-            .await
-            .map_err(plan_error)?;
     }
     let after = state.store.plan(&plan.id).await?;
     if warnings.is_empty() {

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::plans::{etag, if_match};
 use super::sen::Created;
 use super::sen::sen_error;
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiJson, ApiQuery};
 use crate::AppState;
 use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
@@ -410,7 +410,7 @@ pub async fn upload(
     ApiCaller(p): ApiCaller,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<UploadQuery>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let actor = Actor {
