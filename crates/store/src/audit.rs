@@ -506,3 +506,42 @@ impl Store {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAnchor;
+
+    #[test]
+    fn anchors_are_read_from_text_and_json_logs_and_bad_ones_are_refused() {
+        let h = "ab".repeat(32);
+        let a = AuditAnchor::parse(&format!("12:{h}")).unwrap();
+        assert_eq!((a.seq, a.hash.as_str()), (12, h.as_str()));
+        assert_eq!(a.to_string(), format!("12:{h}"));
+        assert!(AuditAnchor::parse("0:genesis").is_some());
+        for bad in [
+            "",
+            "12",
+            "x:genesis",
+            "3:genesis",
+            "-1:genesis",
+            &format!("12:{}", "AB".repeat(32)),
+            &format!("12:{}", "ab".repeat(31)),
+        ] {
+            assert!(AuditAnchor::parse(bad).is_none(), "{bad:?}");
+        }
+        let text = format!(
+            "2026-12-07T10:00:00Z INFO senco::startup: audit chain head senco_audit_anchor=7:{h} when=\"start\"\n\
+             {{\"fields\":{{\"message\":\"audit chain head\",\"senco_audit_anchor\":\"9:{h}\"}}}}\n\
+             Audit chain head: senco_audit_anchor=0:genesis\n\
+             senco_audit_anchor=nonsense\n"
+        );
+        let found: Vec<String> = AuditAnchor::find_all(&text)
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [format!("7:{h}"), format!("9:{h}"), "0:genesis".into()]
+        );
+    }
+}
