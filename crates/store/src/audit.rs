@@ -236,7 +236,7 @@ impl std::fmt::Display for AuditAnchor {
 /// chain's first row. An unsealed row after it was planted (`senco audit verify` names it)
 /// and is not shown as genuine.
 const GENUINE: &str = "((hash IS NOT NULL AND hash <> '' AND prev_hash IS NOT NULL AND prev_hash <> '') \
-     OR seq < COALESCE((SELECT MIN(s.seq) FROM audit_log s WHERE s.hash IS NOT NULL AND s.hash <> ''), 9223372036854775807))";
+     OR (seq >= 1 AND seq < COALESCE((SELECT MIN(s.seq) FROM audit_log s WHERE s.hash IS NOT NULL AND s.hash <> ''), 9223372036854775807)))";
 
 impl Store {
     /// Audits inside the transaction that makes the change, so both land or neither.
@@ -415,7 +415,8 @@ impl Store {
                 .filter(|h| !h.is_empty())
                 .zip(stored.filter(|h| !h.is_empty()));
             let Some((stored_prev, stored)) = sealed else {
-                if started {
+                // Senco numbers rows from 1; a lower number was chosen by hand.
+                if started || seq < 1 {
                     check.first_bad = Some((
                         seq,
                         "the row has no hash but comes after the chain's first row (it was added later)",

@@ -112,6 +112,33 @@ async fn sr_27_an_unhashed_row_after_the_chain_start_fails_verify(app: &TestApp)
     );
     let (_, total) = app.store.audit_for_pupil(&p1, 50, 0).await.unwrap();
     assert_eq!(total, trail.len() as i64);
+    // Nor does a row numbered below the chain's first row by hand pass as one from before it.
+    let low = match app.store.backend() {
+        Backend::Sqlite => {
+            "INSERT INTO audit_log (seq, at, channel, actor_label, pupil_id, \
+             record_type, action, outcome) VALUES (-5, '2020-01-01T00:00:00Z', 'web', \
+             'forged@a.example', $1, 'pupil', 'read', 'allowed')"
+        }
+        Backend::Postgres => {
+            "INSERT INTO audit_log (seq, at, channel, actor_label, pupil_id, \
+             record_type, action, outcome) OVERRIDING SYSTEM VALUE VALUES (-5, \
+             '2020-01-01T00:00:00Z', 'web', 'forged@a.example', $1, 'pupil', 'read', 'allowed')"
+        }
+    };
+    sqlx::query(low)
+        .bind(&p1)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let check = app.store.verify_audit().await.unwrap();
+    assert_eq!(check.first_bad.map(|(s, _)| s), Some(-5), "{check:?}");
+    let trail = app.store.audit_for_pupil_all(&p1).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .all(|r| r.event.actor_label != "forged@a.example"),
+        "{trail:?}"
+    );
 }
 
 /// Every row in order, as `row_hash` reads them.
