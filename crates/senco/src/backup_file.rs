@@ -274,6 +274,10 @@ pub struct Manifest {
     pub uploads: UploadsNote,
     /// Every table's row count and checksum, in the snapshot the payload was taken from.
     pub tables: Vec<TableEntry>,
+    /// The audit chain's head in that snapshot, `SEQ:HASH`: an anchor kept outside the
+    /// database, for `senco audit verify --anchor` (SR-27). Absent in older backups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
 }
 
 /// A table's row count and checksum, as the manifest writes them (the file format's own

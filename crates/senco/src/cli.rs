@@ -460,7 +460,18 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check every row of the audit log against its hash chain; names the first bad row.
-    Verify,
+    /// With anchors (heads kept outside the database: the server's log, a backup's output
+    /// or manifest), also check that the chain still passes through each, so that a chain
+    /// recomputed by someone who could write to the database is caught.
+    Verify {
+        /// An anchor, `SEQ:HASH` (repeatable).
+        #[arg(long = "anchor", value_name = "SEQ:HASH")]
+        anchors: Vec<String>,
+        /// A file holding anchors as `senco_audit_anchor=SEQ:HASH` (the server's log, the
+        /// output of `senco backup`); every anchor in it is checked (repeatable).
+        #[arg(long = "anchors", value_name = "FILE")]
+        anchor_files: Vec<std::path::PathBuf>,
+    },
     /// Print, as CSV, everyone who has read, changed or received a pupil's record.
     Pupil {
         /// The pupil's id.

@@ -120,6 +120,11 @@ impl Application {
                 stop_tx.subscribe(),
             ))
         });
+        let anchors = tokio::spawn(anchor_worker(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            stop_tx.subscribe(),
+        ));
         let store = self.state.store.clone();
         let app = senco_web::app(self.state);
         axum::serve(
@@ -134,7 +139,10 @@ impl Application {
         if let Some(retention) = retention {
             let _ = retention.await;
         }
+        let _ = anchors.await;
         let _ = self.audit_writer.await;
+        // The head after the last audit rows were written.
+        log_anchor(&store, "shutdown").await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -221,6 +229,44 @@ async fn retention_worker(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {},
             _ = stop.changed() => break,
+        }
+    }
+}
+
+/// How often the server writes the audit chain's head to its log.
+const ANCHOR_EVERY: time::Duration = time::Duration::HOUR;
+
+/// Writes the audit chain's head to the log (SR-27): an anchor kept outside the database,
+/// which `senco audit verify --anchors LOGFILE` checks the chain against. Only a sequence
+/// number and a hash: no pupil data.
+pub async fn log_anchor(store: &Store, when: &'static str) {
+    match store.audit_head().await {
+        Ok(head) => tracing::info!(
+            senco_audit_anchor = %head,
+            when,
+            "audit chain head"
+        ),
+        Err(e) => tracing::warn!(
+            error = format!("{e:#}"),
+            "reading the audit chain head failed"
+        ),
+    }
+}
+
+/// Logs the audit chain's head at start and then every hour by the injected clock (checked
+/// every minute).
+async fn anchor_worker(store: Store, clock: Arc<dyn Clock>, mut stop: watch::Receiver<bool>) {
+    log_anchor(&store, "start").await;
+    let mut last = clock.now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {},
+            _ = stop.changed() => break,
+        }
+        let now = clock.now();
+        if now - last >= ANCHOR_EVERY {
+            log_anchor(&store, "hourly").await;
+            last = now;
         }
     }
 }

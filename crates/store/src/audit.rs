@@ -164,11 +164,79 @@ async fn insert(tx: &mut Tx, backend: crate::Backend, e: &AuditEvent) -> Result<
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditCheck {
     pub rows: i64,
-    /// Rows written before the chain existed (no hash).
+    /// Rows written before the chain existed (no hash, all before the chain's first row).
     pub unsealed: i64,
     /// The first row whose hash or link is wrong, and why.
     pub first_bad: Option<(i64, &'static str)>,
+    /// Anchors (heads kept outside the database) the chain was found to pass through.
+    pub anchors_checked: i64,
+    /// Anchors older than the pruned part of the log, which can no longer be checked.
+    pub anchors_pruned: i64,
+    /// The chain's head now: keep it outside the database to check against later.
+    pub head: AuditAnchor,
 }
+
+/// The chain's head at some moment, `SEQ:HASH`, kept outside the database (the server's log,
+/// each backup's manifest and output) so that a chain recomputed by someone who can write
+/// to the database alone no longer passes through it (SR-27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    /// The last row's sequence number (0 before the first row).
+    pub seq: i64,
+    /// That row's hash (`genesis` before the first row).
+    pub hash: String,
+}
+
+impl AuditAnchor {
+    /// The name under which anchors are written to the log and to a backup's output:
+    /// `senco_audit_anchor=SEQ:HASH` (or `"senco_audit_anchor":"SEQ:HASH"` in JSON logs).
+    pub const LOG_FIELD: &'static str = "senco_audit_anchor";
+
+    /// Reads `SEQ:HASH`.
+    pub fn parse(s: &str) -> Option<AuditAnchor> {
+        let (seq, hash) = s.trim().split_once(':')?;
+        let seq: i64 = seq.parse().ok()?;
+        let hash_ok = (hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            || (seq == 0 && hash == "genesis");
+        (seq >= 0 && hash_ok).then(|| AuditAnchor {
+            seq,
+            hash: hash.to_string(),
+        })
+    }
+
+    /// Every anchor written in `text` (a log file, a backup's output) after
+    /// [`AuditAnchor::LOG_FIELD`], in the order found.
+    pub fn find_all(text: &str) -> Vec<AuditAnchor> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find(Self::LOG_FIELD) {
+            rest = &rest[at + Self::LOG_FIELD.len()..];
+            let value = rest.trim_start_matches(['"', ':', '=', ' ']);
+            let end = value
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':'))
+                .unwrap_or(value.len());
+            if let Some(a) = Self::parse(&value[..end]) {
+                out.push(a);
+            }
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for AuditAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+/// Rows that belong in a pupil's trail: sealed ones, and unsealed ones from before the
+/// chain's first row. An unsealed row after it was planted (`senco audit verify` names it)
+/// and is not shown as genuine.
+const GENUINE: &str = "((hash IS NOT NULL AND hash <> '' AND prev_hash IS NOT NULL AND prev_hash <> '') \
+     OR (seq >= 1 AND seq < COALESCE((SELECT MIN(s.seq) FROM audit_log s WHERE s.hash IS NOT NULL AND s.hash <> ''), 9223372036854775807)))";
 
 impl Store {
     /// Audits inside the transaction that makes the change, so both land or neither.
@@ -209,21 +277,26 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<AuditRow>, i64)> {
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE pupil_id = $1")
+        // SQL-SAFE: GENUINE is a constant.
+        let count =
+            format!("SELECT COUNT(*) AS n FROM audit_log WHERE pupil_id = $1 AND {GENUINE}");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(count))
             .bind(pupil_id)
             .fetch_one(self.pool())
             .await?
             .try_get("n")?;
-        let rows = sqlx::query(
+        // SQL-SAFE: GENUINE is a constant.
+        let list = format!(
             "SELECT seq, at, request_id, channel, actor_label, actor_role, school_id, pupil_id, \
              record_type, record_id, action, outcome, fields FROM audit_log \
-             WHERE pupil_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
-        )
-        .bind(pupil_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(self.pool())
-        .await?;
+             WHERE pupil_id = $1 AND {GENUINE} ORDER BY seq DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(list))
+            .bind(pupil_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -276,20 +349,37 @@ pub(crate) fn tx_backend(tx: &mut Tx) -> crate::Backend {
 }
 
 impl Store {
+    /// The chain's head now (the last row's sequence number and hash), to keep outside the
+    /// database as an anchor.
+    pub async fn audit_head(&self) -> Result<AuditAnchor> {
+        let head = sqlx::query("SELECT last_seq, hash FROM audit_chain_head WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(AuditAnchor {
+            seq: head.try_get("last_seq")?,
+            hash: head.try_get("hash")?,
+        })
+    }
+
     /// Walks the audit log in order and checks every row's link and hash, and that the head
     /// holds the last row's hash (a removed tail shows there).
     pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        self.verify_audit_against(&[]).await
+    }
+
+    /// As [`Store::verify_audit`], and checks that the chain still passes through each of
+    /// `anchors` (heads kept outside the database): a chain recomputed after a row was
+    /// changed or removed no longer does, from the changed row on.
+    ///
+    /// Rows without a hash are accepted only before the chain's first row (rows written
+    /// before the chain existed); one after it was added later and is the first bad row.
+    pub async fn verify_audit_against(&self, anchors: &[AuditAnchor]) -> Result<AuditCheck> {
         let rows = sqlx::query(
             "SELECT seq, at, request_id, channel, actor_label, actor_role, school_id, pupil_id, record_type, \
              record_id, action, outcome, fields, prev_hash, hash FROM audit_log ORDER BY seq",
         )
         .fetch_all(self.pool())
         .await?;
-        let mut check = AuditCheck {
-            rows: rows.len() as i64,
-            unsealed: 0,
-            first_bad: None,
-        };
         // After a prune (`senco audit prune`) the chain starts at the anchor: the hash of the
         // last row removed. Without one, it starts at "genesis".
         let anchor =
@@ -297,7 +387,21 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?;
         let anchor_seq: i64 = anchor.try_get("anchor_seq")?;
-        let mut prev: String = anchor.try_get("anchor_hash")?;
+        let anchor_hash: String = anchor.try_get("anchor_hash")?;
+        let head = self.audit_head().await?;
+        let mut check = AuditCheck {
+            rows: rows.len() as i64,
+            unsealed: 0,
+            first_bad: None,
+            anchors_checked: 0,
+            anchors_pruned: 0,
+            head: head.clone(),
+        };
+        let wanted: std::collections::HashSet<i64> = anchors.iter().map(|a| a.seq).collect();
+        let mut seen: std::collections::HashMap<i64, String> = Default::default();
+        // The chain has started once a pruned anchor exists or a sealed row has been seen.
+        let mut started = anchor_seq > 0;
+        let mut prev = anchor_hash.clone();
         let mut last_seq = anchor_seq;
         for r in &rows {
             let seq: i64 = r.try_get("seq")?;
@@ -307,10 +411,22 @@ impl Store {
             }
             let stored_prev: Option<String> = r.try_get("prev_hash")?;
             let stored: Option<String> = r.try_get("hash")?;
-            let (Some(stored_prev), Some(stored)) = (stored_prev, stored) else {
+            let sealed = stored_prev
+                .filter(|h| !h.is_empty())
+                .zip(stored.filter(|h| !h.is_empty()));
+            let Some((stored_prev, stored)) = sealed else {
+                // Senco numbers rows from 1; a lower number was chosen by hand.
+                if started || seq < 1 {
+                    check.first_bad = Some((
+                        seq,
+                        "the row has no hash but comes after the chain's first row (it was added later)",
+                    ));
+                    return Ok(check);
+                }
                 check.unsealed += 1;
                 continue;
             };
+            started = true;
             let record = AuditRecord {
                 at: parse_ts(&r.try_get::<String, _>("at")?)?,
                 request_id: r.try_get("request_id")?,
@@ -333,19 +449,53 @@ impl Store {
                 check.first_bad = Some((seq, "the row was changed"));
                 return Ok(check);
             }
+            if wanted.contains(&seq) {
+                seen.insert(seq, stored.clone());
+            }
             prev = stored;
             last_seq = seq;
         }
-        let head = sqlx::query("SELECT last_seq, hash FROM audit_chain_head WHERE id = 1")
-            .fetch_one(self.pool())
-            .await?;
-        let head_hash: String = head.try_get("hash")?;
-        if head_hash != prev {
-            let head_seq: i64 = head.try_get("last_seq")?;
+        if head.hash != prev {
             check.first_bad = Some((
-                last_seq.max(head_seq),
+                last_seq.max(head.seq),
                 "rows at the end of the log were removed",
             ));
+            return Ok(check);
+        }
+        let mut sorted: Vec<&AuditAnchor> = anchors.iter().collect();
+        sorted.sort_by_key(|a| a.seq);
+        for a in sorted {
+            let found = if a.seq < anchor_seq {
+                check.anchors_pruned += 1;
+                continue;
+            } else if a.seq == anchor_seq {
+                Some(&anchor_hash)
+            } else if a.seq > last_seq {
+                check.first_bad = Some((
+                    a.seq,
+                    "an anchor kept outside the database names this row, but the log ends before it (rows at the end were removed)",
+                ));
+                return Ok(check);
+            } else {
+                seen.get(&a.seq)
+            };
+            match found {
+                Some(h) if *h == a.hash => check.anchors_checked += 1,
+                Some(_) => {
+                    check.first_bad = Some((
+                        a.seq,
+                        "the row's hash differs from an anchor kept outside the database: the log up to this row was changed and its chain recomputed",
+                    ));
+                    return Ok(check);
+                }
+                None => {
+                    check.first_bad = Some((
+                        a.seq,
+                        "an anchor kept outside the database names this row, but it is missing: rows were removed and the chain recomputed",
+                    ));
+                    return Ok(check);
+                }
+            }
         }
         Ok(check)
     }
@@ -355,5 +505,44 @@ impl Store {
         let (mut rows, _) = self.audit_for_pupil(pupil_id, i64::MAX / 2, 0).await?;
         rows.reverse();
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAnchor;
+
+    #[test]
+    fn anchors_are_read_from_text_and_json_logs_and_bad_ones_are_refused() {
+        let h = "ab".repeat(32);
+        let a = AuditAnchor::parse(&format!("12:{h}")).unwrap();
+        assert_eq!((a.seq, a.hash.as_str()), (12, h.as_str()));
+        assert_eq!(a.to_string(), format!("12:{h}"));
+        assert!(AuditAnchor::parse("0:genesis").is_some());
+        for bad in [
+            "",
+            "12",
+            "x:genesis",
+            "3:genesis",
+            "-1:genesis",
+            &format!("12:{}", "AB".repeat(32)),
+            &format!("12:{}", "ab".repeat(31)),
+        ] {
+            assert!(AuditAnchor::parse(bad).is_none(), "{bad:?}");
+        }
+        let text = format!(
+            "2026-12-07T10:00:00Z INFO senco::startup: audit chain head senco_audit_anchor=7:{h} when=\"start\"\n\
+             {{\"fields\":{{\"message\":\"audit chain head\",\"senco_audit_anchor\":\"9:{h}\"}}}}\n\
+             Audit chain head: senco_audit_anchor=0:genesis\n\
+             senco_audit_anchor=nonsense\n"
+        );
+        let found: Vec<String> = AuditAnchor::find_all(&text)
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [format!("7:{h}"), format!("9:{h}"), "0:genesis".into()]
+        );
     }
 }

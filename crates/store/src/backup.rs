@@ -181,6 +181,24 @@ pub async fn schema_version(conn: &mut AnyConnection) -> Result<i64> {
     Ok(row.try_get::<Option<i64>, _>("v")?.unwrap_or(0))
 }
 
+/// The audit chain's head on this connection (inside the backup's snapshot), or `None`
+/// for a schema older than the chain (migration 4).
+pub async fn audit_head(
+    conn: &mut AnyConnection,
+    schema_version: i64,
+) -> Result<Option<crate::audit::AuditAnchor>> {
+    if schema_version < 4 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT last_seq, hash FROM audit_chain_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Some(crate::audit::AuditAnchor {
+        seq: row.try_get("last_seq")?,
+        hash: row.try_get("hash")?,
+    }))
+}
+
 /// How many uploaded files the database holds and their total size.
 pub async fn uploads(conn: &mut AnyConnection) -> Result<Uploads> {
     let row = sqlx::query(

@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_access_approvals.sql"),
         postgres: include_str!("../migrations/postgres/0017_access_approvals.sql"),
     },
+    Migration {
+        version: 18,
+        name: "audit_anchor",
+        sqlite: include_str!("../migrations/sqlite/0018_audit_anchor.sql"),
+        postgres: include_str!("../migrations/postgres/0018_audit_anchor.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

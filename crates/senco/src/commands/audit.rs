@@ -1,16 +1,41 @@
 //! `senco audit`: check that the audit log has not been changed, and export who has read or
 //! received a pupil's record.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use senco_store::Store;
+use senco_store::audit::AuditAnchor;
 
 use crate::cli::AuditCommand;
 
 /// Runs `senco audit`.
 pub async fn run(store: &Store, actor: Option<&str>, command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify => {
-            let check = store.verify_audit().await?;
+        AuditCommand::Verify {
+            anchors,
+            anchor_files,
+        } => {
+            let mut given = Vec::new();
+            for a in &anchors {
+                given.push(AuditAnchor::parse(a).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--anchor must be written SEQ:HASH (as the server logs it), not {a:?}"
+                    )
+                })?);
+            }
+            for f in &anchor_files {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("could not read {}", f.display()))?;
+                let found = AuditAnchor::find_all(&text);
+                if found.is_empty() {
+                    bail!(
+                        "{} holds no audit anchors ({}=SEQ:HASH)",
+                        f.display(),
+                        AuditAnchor::LOG_FIELD
+                    );
+                }
+                given.extend(found);
+            }
+            let check = store.verify_audit_against(&given).await?;
             match check.first_bad {
                 None => {
                     println!(
@@ -23,6 +48,27 @@ pub async fn run(store: &Store, actor: Option<&str>, command: AuditCommand) -> a
                             check.unsealed
                         );
                     }
+                    if given.is_empty() {
+                        println!(
+                            "No anchors given: a chain recomputed by someone who can write to the database would pass. Check against the anchors in the server's log or a backup's output (--anchors FILE)."
+                        );
+                    } else {
+                        println!(
+                            "The chain passes through all {} anchors kept outside the database.",
+                            check.anchors_checked
+                        );
+                        if check.anchors_pruned > 0 {
+                            println!(
+                                "{} anchors are older than the pruned part of the log and cannot be checked.",
+                                check.anchors_pruned
+                            );
+                        }
+                    }
+                    println!(
+                        "The chain's head now: {}={}",
+                        AuditAnchor::LOG_FIELD,
+                        check.head
+                    );
                     Ok(())
                 }
                 Some((seq, why)) => {

@@ -114,6 +114,14 @@ pub async fn run(
                     "NOT encrypted"
                 }
             );
+            if let Some(head) = &m.audit_head {
+                // An anchor kept outside the database (SR-27): keep this line with the
+                // backup's logs, and check with `senco audit verify --anchor`.
+                println!(
+                    "Audit chain head: {}={head}",
+                    senco_store::audit::AuditAnchor::LOG_FIELD
+                );
+            }
             Ok(())
         }
     }
@@ -371,7 +379,7 @@ pub async fn backup(
         )
     })?;
     progress.step("copying the database");
-    let (engine, kind, schema_version, uploads, tables) = match store.backend() {
+    let (engine, kind, schema_version, uploads, tables, audit_head) = match store.backend() {
         senco_store::Backend::Sqlite => {
             let p = payload_path
                 .to_str()
@@ -388,8 +396,16 @@ pub async fn backup(
             .await?;
             let uploads = senco_store::backup::uploads(&mut conn).await?;
             let version = senco_store::backup::schema_version(&mut conn).await?;
+            let head = senco_store::backup::audit_head(&mut conn, version).await?;
             sqlx::Connection::close(conn).await?;
-            (Engine::Sqlite, "sqlite-database", version, uploads, tables)
+            (
+                Engine::Sqlite,
+                "sqlite-database",
+                version,
+                uploads,
+                tables,
+                head,
+            )
         }
         senco_store::Backend::Postgres => {
             let mut snapshot = store.export_snapshot().await?;
@@ -414,12 +430,20 @@ pub async fn backup(
                 .await?;
             let uploads = senco_store::backup::uploads(snapshot.conn()).await?;
             let version = senco_store::backup::schema_version(snapshot.conn()).await?;
+            let head = senco_store::backup::audit_head(snapshot.conn(), version).await?;
             let output = dump.wait_with_output().await?;
             snapshot.finish().await?;
             if !output.status.success() {
                 return Err(tool_failed("pg_dump", output.status, &output.stderr));
             }
-            (Engine::Postgres, "pg_dump-custom", version, uploads, tables)
+            (
+                Engine::Postgres,
+                "pg_dump-custom",
+                version,
+                uploads,
+                tables,
+                head,
+            )
         }
     };
     if schema_version > senco_store::migrate::latest_version() {
@@ -447,6 +471,7 @@ pub async fn backup(
             bytes: uploads.bytes,
         },
         tables: tables.into_iter().map(TableEntry::from).collect(),
+        audit_head: audit_head.map(|h| h.to_string()),
     };
     let key_copy = key.map(|k| Key::parse(&k.to_hex())).transpose()?;
     let (payload_c, partial_c, out_c) = (payload_path.clone(), partial.clone(), out.to_path_buf());
@@ -740,7 +765,14 @@ async fn check_restored(store: &Store, manifest: &Manifest) -> anyhow::Result<()
     let found = senco_store::backup::digest_tables(&mut conn, store.backend(), |_| {}).await?;
     drop(conn);
     compare_tables(&manifest.tables, &found)?;
-    let audit = store.verify_audit().await?;
+    // The chain must still pass through the head the backup recorded.
+    let anchors: Vec<_> = manifest
+        .audit_head
+        .as_deref()
+        .and_then(senco_store::audit::AuditAnchor::parse)
+        .into_iter()
+        .collect();
+    let audit = store.verify_audit_against(&anchors).await?;
     if let Some((seq, why)) = audit.first_bad {
         bail!("the restored audit log fails its hash chain at row {seq}: {why}");
     }

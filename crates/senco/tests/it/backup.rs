@@ -572,6 +572,21 @@ async fn sr_36_restore_refuses_a_non_empty_database_without_force(app: &TestApp)
         format!("{e:#}").contains("checksum mismatch in table pupils"),
         "{e:#}"
     );
+    // SR-27: the restored audit chain must pass through the head the manifest recorded.
+    let head = again
+        .manifest
+        .audit_head
+        .clone()
+        .expect("the manifest has the audit head");
+    let other_head = dir.join("other-head.senco");
+    rewrite_manifest(&file, &other_head, &key, |m| {
+        let (seq, _) = head.split_once(':').unwrap();
+        m.audit_head = Some(format!("{seq}:{}", "0".repeat(64)));
+    });
+    let e = restore(&other_head, &target.url, Some(&key), true, None)
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("anchor"), "{e:#}");
     target.drop_it().await;
 }
 

@@ -470,3 +470,124 @@ fn sr_15_senco_user_bootstrap_prints_a_code_only_while_there_are_no_accounts() {
     assert!(text(&refused).contains("already has accounts"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// SR-27 (issue 16, point 6): `senco audit verify` prints the head to keep outside the
+/// database, and checks the chain against anchors given with `--anchor` or read from a log.
+#[test]
+fn sr_27_audit_verify_checks_the_chain_against_anchors_kept_outside_the_database() {
+    let (db, dir) = temp_db();
+    let set = |value: &str| {
+        let o = senco(
+            &[
+                "settings",
+                "set",
+                "census.besd_until",
+                value,
+                "--database-url",
+                &db,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    set("2014-08-31");
+    set("2014-08-30");
+    let first = senco(&["audit", "verify", "--database-url", &db], None);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("No anchors given"),
+        "{}",
+        text(&first)
+    );
+    assert!(
+        text(&first).contains("senco_audit_anchor=2:"),
+        "{}",
+        text(&first)
+    );
+    // The output (or the server's log) is kept elsewhere, and read back later.
+    let log = dir.join("anchors.log");
+    std::fs::write(&log, text(&first)).unwrap();
+    set("2014-08-29");
+    let log_arg = log.to_str().unwrap();
+    let ok = senco(
+        &[
+            "audit",
+            "verify",
+            "--anchors",
+            log_arg,
+            "--anchor",
+            "0:genesis",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("passes through all 2 anchors"),
+        "{}",
+        text(&ok)
+    );
+    // An anchor the chain does not pass through names its row.
+    let wrong = format!("1:{}", "0".repeat(64));
+    let bad = senco(
+        &["audit", "verify", "--anchor", &wrong, "--database-url", &db],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("tampered with at row 1") && text(&bad).contains("anchor"),
+        "{}",
+        text(&bad)
+    );
+    let beyond = format!("9:{}", "0".repeat(64));
+    let bad = senco(
+        &[
+            "audit",
+            "verify",
+            "--anchor",
+            &beyond,
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(
+        text(&bad).contains("the log ends before it"),
+        "{}",
+        text(&bad)
+    );
+    let bad = senco(
+        &[
+            "audit",
+            "verify",
+            "--anchor",
+            "nonsense",
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("SEQ:HASH"), "{}", text(&bad));
+    let empty = dir.join("empty.log");
+    std::fs::write(&empty, "nothing here\n").unwrap();
+    let bad = senco(
+        &[
+            "audit",
+            "verify",
+            "--anchors",
+            empty.to_str().unwrap(),
+            "--database-url",
+            &db,
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("holds no audit anchors"),
+        "{}",
+        text(&bad)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

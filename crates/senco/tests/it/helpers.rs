@@ -102,7 +102,7 @@ pub struct TestApp {
     temp: Option<std::path::PathBuf>,
 }
 
-fn temp_dir() -> std::path::PathBuf {
+pub fn temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("senco-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -41,6 +41,8 @@ mod matrix;
 mod crash;
 // Health, readiness, metrics, headers, the audit log and the schema.
 mod ops;
+// SR-27: the audit chain's start, and anchors kept outside the database.
+mod audit_chain;
 // The SEN register (page, CSV, API) and a pupil's chronology.
 mod register;
 // The school census SEN return: page, downloads, command line.

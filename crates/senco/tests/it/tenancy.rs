@@ -337,3 +337,43 @@ async fn sr_30_the_app_role_can_neither_write_a_prune_permit_nor_delete_audit_or
     }
     stop(app).await;
 }
+
+/// SR-27 (issue 16, point 6): as the server's role, an audit row without its hash chain was
+/// accepted and passed `senco audit verify` as "written before the chain existed". It is
+/// refused now, and the role cannot drop the check (it owns no table).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sr_27_the_app_role_cannot_write_an_audit_row_without_its_hash_chain() {
+    let Some((app, url)) = as_app_role().await else {
+        return;
+    };
+    {
+        let mut conn = raw(&url).await;
+        set_schools(&mut conn, "*").await;
+        for (prev, hash) in [(None, None), (Some(""), Some("")), (Some("genesis"), None)] {
+            let r = sqlx::query(
+                "INSERT INTO audit_log (at, channel, actor_label, record_type, action, outcome, \
+                 prev_hash, hash) VALUES ('2026-11-23T10:00:00Z', 'web', 'forged@a.example', \
+                 'pupil', 'read', 'allowed', $1, $2)",
+            )
+            .bind(prev)
+            .bind(hash)
+            .execute(&mut conn)
+            .await;
+            assert!(
+                r.is_err(),
+                "senco_app wrote an unhashed audit row: {prev:?} {hash:?}"
+            );
+        }
+        for sql in [
+            "ALTER TABLE audit_log DROP CONSTRAINT audit_log_sealed",
+            "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        ] {
+            assert!(
+                sqlx::query(sql).execute(&mut conn).await.is_err(),
+                "senco_app may run {sql}"
+            );
+        }
+    }
+    assert_eq!(app.store.verify_audit().await.unwrap().first_bad, None);
+    stop(app).await;
+}
