@@ -374,21 +374,37 @@ impl Store {
     /// Rows without a hash are accepted only before the chain's first row (rows written
     /// before the chain existed); one after it was added later and is the first bad row.
     pub async fn verify_audit_against(&self, anchors: &[AuditAnchor]) -> Result<AuditCheck> {
+        // The rows, the prune anchor and the head are read in one snapshot: read one by one,
+        // a row committed in between (by a running server, or by a transaction a killed one
+        // had already sent) made an intact log look as if its tail had been removed.
+        let mut tx = match self.backend() {
+            crate::Backend::Sqlite => self.pool().begin().await?,
+            crate::Backend::Postgres => {
+                self.pool()
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        };
         let rows = sqlx::query(
             "SELECT seq, at, request_id, channel, actor_label, actor_role, school_id, pupil_id, record_type, \
              record_id, action, outcome, fields, prev_hash, hash FROM audit_log ORDER BY seq",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
         // After a prune (`senco audit prune`) the chain starts at the anchor: the hash of the
         // last row removed. Without one, it starts at "genesis".
-        let anchor =
-            sqlx::query("SELECT anchor_seq, anchor_hash FROM audit_chain_head WHERE id = 1")
-                .fetch_one(self.pool())
-                .await?;
+        let anchor = sqlx::query(
+            "SELECT anchor_seq, anchor_hash, last_seq, hash FROM audit_chain_head WHERE id = 1",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.rollback().await?;
         let anchor_seq: i64 = anchor.try_get("anchor_seq")?;
         let anchor_hash: String = anchor.try_get("anchor_hash")?;
-        let head = self.audit_head().await?;
+        let head = AuditAnchor {
+            seq: anchor.try_get("last_seq")?,
+            hash: anchor.try_get("hash")?,
+        };
         let mut check = AuditCheck {
             rows: rows.len() as i64,
             unsealed: 0,

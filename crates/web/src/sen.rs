@@ -932,7 +932,8 @@ pub async fn add_process(
 pub struct ChronologyItem {
     pub date: Date,
     /// `concern`, `stage_change`, `parents_told`, `need`, `need_ended`, `process`,
-    /// `process_decided`, `referral`, `consent`, `involvement_closed`, `visit`, `assessment`,
+    /// `process_decided`, `plan`, `plan_agreed`, `review`, `provision_started`,
+    /// `provision_ended`, `referral`, `consent`, `involvement_closed`, `visit`, `assessment`,
     /// `advice`, `recommendation`, `report`.
     pub kind: &'static str,
     pub title: String,
@@ -954,7 +955,84 @@ pub async fn pupil_chronology(
         items.retain(|i| !matches!(i.kind, "need" | "need_ended"));
     }
     items.extend(crate::specialists::chronology_items(state, p, pupil).await?);
+    // Provision, through the caller's scope (issue 17, point 10).
+    let allocations = state
+        .store
+        .allocations(
+            &p.scope(),
+            senco_store::provision::AllocationsOf::Pupil(&pupil.id),
+        )
+        .await?;
+    for a in allocations {
+        items.push(ChronologyItem {
+            date: a.from_on,
+            kind: "provision_started",
+            title: crate::i18n::EN.chron_provision_started.to_string(),
+            detail: a.provision_name.clone(),
+            record_id: a.id.clone(),
+        });
+        items.push(ChronologyItem {
+            date: a.to_on,
+            kind: "provision_ended",
+            title: crate::i18n::EN.chron_provision_ended.to_string(),
+            detail: a.provision_name,
+            record_id: a.id,
+        });
+    }
     items.sort_by_key(|i| i.date);
+    Ok(items)
+}
+
+/// A pupil's plans, when they were agreed with parents, and their reviews with how the
+/// targets went (issue 17, point 10: plans and reviews were missing from the chronology).
+async fn plan_items(state: &AppState, pupil: &Pupil) -> Result<Vec<ChronologyItem>, StoreError> {
+    use senco_domain::plan::TargetOutcome;
+    let m = &crate::i18n::EN;
+    let mut items = Vec::new();
+    for plan in state.store.plans_for_pupil(&pupil.id).await? {
+        let stage = Stage::parse(&plan.fields.stage)
+            .map(|s| s.label().to_string())
+            .unwrap_or_default();
+        items.push(ChronologyItem {
+            date: plan.fields.starts_on,
+            kind: "plan",
+            title: m.chron_plan_started.to_string(),
+            detail: stage,
+            record_id: plan.id.clone(),
+        });
+        if let Some(on) = plan.fields.agreed_on {
+            items.push(ChronologyItem {
+                date: on,
+                kind: "plan_agreed",
+                title: m.chron_plan_agreed.to_string(),
+                detail: plan.fields.agreed_how.clone().unwrap_or_default(),
+                record_id: plan.id.clone(),
+            });
+        }
+        for review in state.store.reviews(&plan.id).await? {
+            let count = |o: TargetOutcome| {
+                review
+                    .outcomes
+                    .iter()
+                    .filter(|(_, outcome, _)| TargetOutcome::parse(outcome) == Some(o))
+                    .count()
+                    .to_string()
+            };
+            let detail = m
+                .chron_review_outcomes
+                .replace("{achieved}", &count(TargetOutcome::Achieved))
+                .replace("{partly}", &count(TargetOutcome::PartlyAchieved))
+                .replace("{not}", &count(TargetOutcome::NotAchieved))
+                .replace("{dropped}", &count(TargetOutcome::NoLongerRelevant));
+            items.push(ChronologyItem {
+                date: review.held_on,
+                kind: "review",
+                title: m.chron_plan_reviewed.to_string(),
+                detail,
+                record_id: plan.id.clone(),
+            });
+        }
+    }
     Ok(items)
 }
 
@@ -1037,6 +1115,7 @@ pub async fn chronology(
             });
         }
     }
+    items.extend(plan_items(state, pupil).await?);
     for p in state.store.processes(&pupil.id).await? {
         let name = if p.kind == "aln_decision" {
             "ALN decision"

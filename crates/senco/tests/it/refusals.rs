@@ -13,7 +13,54 @@ both!(
     a_patch_of_a_plan_with_a_bad_status_saves_nothing,
     every_api_write_with_one_invalid_field_changes_nothing,
     api_errors_are_problem_documents,
+    plans_reviews_and_provision_are_in_the_chronology,
 );
+
+/// Issue 17, point 10: plans, reviews and their outcomes, and provision allocations were
+/// missing from a pupil's chronology.
+async fn plans_reviews_and_provision_are_in_the_chronology(app: &TestApp) {
+    let w = populate(app).await;
+    let senco = app.signed_in(SENCO_A).await;
+    let r = senco
+        .get(&format!("/api/v1/pupils/{}/chronology", w.pupil))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let items = r.json();
+    let items = items["items"].as_array().unwrap();
+    let find = |kind: &str| {
+        items
+            .iter()
+            .filter(|i| i["kind"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // The reviewed plan, the one its review started, and the current one.
+    assert_eq!(find("plan").len(), 3, "{items:?}");
+    let agreed = find("plan_agreed");
+    assert_eq!(agreed.len(), 1);
+    assert_eq!(agreed[0]["date"], "2026-10-06");
+    let review = find("review");
+    assert_eq!(review.len(), 1, "{items:?}");
+    assert_eq!(review[0]["date"], "2026-11-20");
+    assert!(
+        review[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 partly achieved"),
+        "{review:?}"
+    );
+    assert_eq!(find("provision_started").len(), 1);
+    assert_eq!(find("provision_ended").len(), 1);
+    // Oldest first, still.
+    let dates: Vec<&str> = items.iter().map(|i| i["date"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    // The page shows them too.
+    let page = senco.get(&format!("/pupils/{}/chronology", w.pupil)).await;
+    assert!(page.body.contains("Plan reviewed"), "{}", page.body);
+    assert!(page.body.contains("Provision started"));
+}
 
 /// Issue 17, point 11: the report upload answered a plain-text 400 when its query string
 /// was missing. Every error of the API is a problem document.
