@@ -471,9 +471,7 @@ pub async fn check(
         .setting(&format!("review_policy.{}", school.id))
         .await?
         .and_then(|v| ReviewPolicy::parse(&v));
-    let policy = school_policy
-        .or(ReviewPolicy::default_for(kind.plan))
-        .or(Some(ReviewPolicy::SixMonthly));
+    let policy = senco_domain::plan::dates::policy_for(kind.plan, kind.stage, school_policy);
     let warnings = check_plan(&PlanDraftForChecks {
         start: Some(dates.start()),
         review: Some(dates.review()),

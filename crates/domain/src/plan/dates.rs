@@ -8,7 +8,7 @@ use time::{Date, Month};
 use super::quality::{QualityWarning, REVIEW_AFTER_POLICY};
 use crate::calendar::SchoolCalendar;
 use crate::census::LongDate;
-use crate::framework::{PlanType, ReviewCadence};
+use crate::framework::{PlanKind, PlanType, ReviewCadence, Stage};
 
 /// The latest review date the hard limit allows for a plan starting (or last reviewed) on
 /// `start`: for an IEP, six calendar months later, on the same day of the month or the
@@ -119,6 +119,30 @@ impl ReviewPolicy {
             ReviewCadence::Termly => ReviewPolicy::Termly,
         })
     }
+}
+
+/// The review policy a plan is checked against (a warning, never a hard rule; issue 17,
+/// point 7). Statutory plans (statements, EHC plans, IDPs) have their annual hard limit and
+/// no school policy. A school-based plan follows the school's own policy (`school`) when it
+/// has set one; otherwise early years are reviewed termly and the plan type's default
+/// applies (termly SEN support in England), else every six months (REFERENCE §1.6: at least
+/// twice a year, early years at least termly).
+pub fn policy_for(
+    plan: &PlanType,
+    stage: Stage,
+    school: Option<ReviewPolicy>,
+) -> Option<ReviewPolicy> {
+    if matches!(
+        plan.kind,
+        PlanKind::Statement | PlanKind::EhcPlan | PlanKind::Idp
+    ) {
+        return None;
+    }
+    let early_years = matches!(stage, Stage::EarlyYearsAction | Stage::EarlyYearsActionPlus);
+    school
+        .or(early_years.then_some(ReviewPolicy::Termly))
+        .or(ReviewPolicy::default_for(plan))
+        .or(Some(ReviewPolicy::SixMonthly))
 }
 
 /// Consecutive school days this many calendar days or more apart have a holiday between
@@ -267,6 +291,54 @@ fn add_months(d: Date, months: u8) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statutory_plans_have_no_school_policy_and_early_years_are_termly() {
+        use crate::framework::{EHC_PLAN, IDP, IEP, SEN_SUPPORT_PLAN, STATEMENT};
+        for plan in [&STATEMENT, &EHC_PLAN, &IDP] {
+            for school in [
+                None,
+                Some(ReviewPolicy::SixMonthly),
+                Some(ReviewPolicy::Termly),
+            ] {
+                assert_eq!(
+                    policy_for(plan, Stage::SchoolActionPlus, school),
+                    None,
+                    "{}",
+                    plan.name
+                );
+            }
+        }
+        assert_eq!(
+            policy_for(&IEP, Stage::EarlyYearsAction, None),
+            Some(ReviewPolicy::Termly)
+        );
+        assert_eq!(
+            policy_for(&IEP, Stage::EarlyYearsActionPlus, None),
+            Some(ReviewPolicy::Termly)
+        );
+        assert_eq!(
+            policy_for(&IEP, Stage::SchoolAction, None),
+            Some(ReviewPolicy::SixMonthly)
+        );
+        assert_eq!(
+            policy_for(&SEN_SUPPORT_PLAN, Stage::SenSupport, None),
+            Some(ReviewPolicy::Termly)
+        );
+        // The school's own policy wins for its own plans, early years included.
+        assert_eq!(
+            policy_for(
+                &IEP,
+                Stage::EarlyYearsAction,
+                Some(ReviewPolicy::SixMonthly)
+            ),
+            Some(ReviewPolicy::SixMonthly)
+        );
+        assert_eq!(
+            policy_for(&IEP, Stage::SchoolAction, Some(ReviewPolicy::Termly)),
+            Some(ReviewPolicy::Termly)
+        );
+    }
     use crate::calendar::DateRange;
     use crate::framework::{EHC_PLAN, IDP, IEP, SEN_SUPPORT_PLAN, STATEMENT};
     use crate::school::Country;
