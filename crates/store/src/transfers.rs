@@ -305,6 +305,27 @@ impl Store {
         }
     }
 
+    /// The addresses to tell of the requests `to_school_id` filed at `at`: the active
+    /// SENCOs and head teachers of the schools holding those records.
+    pub async fn holders_to_tell(
+        tx: &mut Tx,
+        to_school_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.email FROM users u WHERE u.role IN ('senco', 'head') \
+             AND u.disabled_at IS NULL AND u.school_id IN (SELECT r.school_id FROM transfer_requests r \
+             WHERE r.to_school_id = $1 AND r.status = 'pending' AND r.requested_at = $2) ORDER BY u.email",
+        )
+        .bind(to_school_id)
+        .bind(ts(at))
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("email")?))
+            .collect()
+    }
+
     /// How many UPN probes `actor_label` made since `since` (SR-07: a burst is refused).
     pub async fn upn_probes_since(&self, actor_label: &str, since: OffsetDateTime) -> Result<i64> {
         let row = sqlx::query(

@@ -400,6 +400,9 @@ pub async fn import(
     .await
     {
         Ok(outcome) => {
+            if outcome.pupils.transfer_requests > 0 {
+                crate::transfers::tell_holders(&mut tx, &school.id, now).await?;
+            }
             senco_store::commit(tx).await?;
             Ok(ImportSummary {
                 pupils_in_file: file.pupils.len(),

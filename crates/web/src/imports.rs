@@ -249,6 +249,9 @@ pub async fn commit(
             if let Some(id) = kept {
                 Store::drop_pupil_import(&mut tx, id).await?;
             }
+            if outcome.transfer_requests > 0 {
+                crate::transfers::tell_holders(&mut tx, &school.id, now).await?;
+            }
             senco_store::commit(tx).await?;
             Ok(outcome)
         }

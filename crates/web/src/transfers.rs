@@ -110,6 +110,27 @@ impl ProbeGuard {
     }
 }
 
+/// Tells the SENCOs and head teachers of the schools holding the records that `to_school_id`
+/// asked for (requests filed at `at`), in the importing transaction, so no email goes out
+/// about an import that did not happen. The email names no pupil: they sign in to see it.
+pub async fn tell_holders(
+    tx: &mut senco_store::Tx,
+    to_school_id: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    for address in Store::holders_to_tell(tx, to_school_id, at).await? {
+        Store::enqueue_email(
+            tx,
+            &address,
+            crate::i18n::EN.tr_email_subject,
+            crate::i18n::EN.tr_email_body,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Why a decision was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum DecideError {

@@ -817,6 +817,16 @@ async fn sr_07_a_matching_import_asks_and_only_the_holding_side_decides(app: &Te
         .remove(0);
     let path = format!("/transfers/{}", request.id);
 
+    // The holding school's SENCO is told, by an email that names no pupil.
+    let (subject, body): (String, String) = sqlx::query_as(
+        "SELECT subject, body FROM outbox WHERE to_address = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(SENCO_B)
+    .fetch_one(app.store.pool())
+    .await
+    .expect("an email to the holding school's SENCO");
+    assert!(subject.contains("asked for a pupil's record"), "{subject}");
+    assert!(!body.contains(&upn) && !body.contains("Hidden") && !body.contains("Elsewhere"));
     // The asking side sees it, without decision buttons, and cannot decide by posting.
     let senco_a = app.signed_in(SENCO_A).await;
     let page = senco_a.get(&path).await;
