@@ -44,14 +44,18 @@ pub struct CodeSettings {
     pub england_e_from: Date,
     /// England: last day of S (statement). Default 31 March 2018.
     pub england_s_until: Date,
+    /// England: first day the census collects need types (at Action Plus and with a
+    /// statement; from SEN support, for every SEN pupil). Default 1 January 2004, the
+    /// January 2004 census (REFERENCE.md §0, §6.2).
+    pub england_need_types_from: Date,
     /// Last day of the BESD need code. Default 31 August 2014.
     pub besd_until: Date,
     /// First day of the SEMH need code. Default 1 September 2014.
     pub semh_from: Date,
     /// First day of the NSA need code (only with provision K). Default 1 September 2014.
     pub nsa_from: Date,
-    /// Wales: last day of the legacy provision codes N, A, P and S under the Wales Code
-    /// 2002. Default 31 August 2025, the end of the ALN implementation period; operators
+    /// Wales: last day of the legacy provision codes A, P and S under the Wales Code 2002
+    /// (N, no special provision, does not lapse). Default 31 August 2025, the end of the ALN implementation period; operators
     /// may extend it for learners still moving.
     pub wales_legacy_until: Date,
     /// Wales: first day of the IDP provision categories. Default 1 September 2021.
@@ -73,6 +77,7 @@ impl Default for CodeSettings {
             england_k_from: date!(2014 - 09 - 01),
             england_e_from: date!(2014 - 09 - 01),
             england_s_until: date!(2018 - 03 - 31),
+            england_need_types_from: date!(2004 - 01 - 01),
             besd_until: date!(2014 - 08 - 31),
             semh_from: date!(2014 - 09 - 01),
             nsa_from: date!(2014 - 09 - 01),
@@ -207,6 +212,8 @@ const fn always(
 
 const ACTION_TO_K_NOTE: &str = "School Action and School Action Plus are reported as K (SEN support) after A and P ended: record the pupil's move to SEN support";
 
+const STATEMENT_TO_E_NOTE: &str = "A statement is reported as E (EHC plan) after S ended: record the pupil's transfer to an EHC plan";
+
 /// The dated provision table (REFERENCE.md §6.1, §4.7).
 static PROVISION_TABLE: [ProvisionRow; 14] = [
     // England, Code 2001.
@@ -235,13 +242,19 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
             note: ACTION_TO_K_NOTE,
         },
     },
+    // A school working under the 2001 Code may still record a statement: after S ended
+    // it is reported as E, as School Action is reported as K.
     ProvisionRow {
         framework: FrameworkKey::England2001,
         stages: &[Stage::Statement],
         code: RowCode::Fixed("S"),
         from: None,
         until: Some(|s| s.england_s_until),
-        after_end: AfterEnd::Refuse,
+        after_end: AfterEnd::ReportAs {
+            code: "E",
+            from: |s| s.england_e_from,
+            note: STATEMENT_TO_E_NOTE,
+        },
     },
     // England, 2014.
     always(FrameworkKey::England2014, &[Stage::NoSen], "N"),
@@ -261,15 +274,10 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
         until: None,
         after_end: AfterEnd::Refuse,
     },
-    // Wales, Code 2002: legacy PLASC letters.
-    ProvisionRow {
-        framework: FrameworkKey::Wales2002,
-        stages: &[Stage::NoSen],
-        code: RowCode::Fixed("N"),
-        from: None,
-        until: Some(|s| s.wales_legacy_until),
-        after_end: AfterEnd::Extendable,
-    },
+    // Wales, Code 2002: legacy PLASC letters. N (no special provision) is not a legacy
+    // stage and does not lapse with A, P and S: a learner taken off the register under the
+    // Wales Code is still N after the cut-over.
+    always(FrameworkKey::Wales2002, &[Stage::NoSen], "N"),
     ProvisionRow {
         framework: FrameworkKey::Wales2002,
         stages: &[Stage::EarlyYearsAction, Stage::SchoolAction],
@@ -325,9 +333,9 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
 /// `country`.
 ///
 /// England: N; A for Early Years Action and School Action and P for the Action Plus
-/// stages while they are valid, then K with a note; S while valid; K and E from their
-/// first day. Wales: N, A, P and S until the legacy end date (which an operator may
-/// extend); the configured IDP codes from the start of ALN.
+/// stages while they are valid, then K with a note; S while valid, then E with a note; K
+/// and E from their first day. Wales: N always; A, P and S until the legacy end date
+/// (which an operator may extend); the configured IDP codes from the start of ALN.
 pub fn provision_code(
     country: Country,
     framework: FrameworkKey,
@@ -953,18 +961,65 @@ mod tests {
             );
         }
         assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 03 - 31)), "S");
-        let e = code(ENG, F, Stage::Statement, date!(2018 - 04 - 01)).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "Code S is not valid on 1 April 2018: it was used until 31 March 2018"
-        );
-        assert_eq!(e.rule(), "code_no_longer_valid");
+        // After S ended a statement is reported as E, with a note.
+        assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 04 - 01)), "E");
         assert_eq!(
             code(ENG, F, Stage::SenSupport, after),
             Err(CodeError::NoCode {
                 stage: Stage::SenSupport,
                 framework: F
             })
+        );
+    }
+
+    #[test]
+    fn wales_no_sen_is_valid_after_the_legacy_cut_over() {
+        // N is "no special provision", not a legacy stage: it does not lapse with A, P and S.
+        for on in [
+            date!(2025 - 09 - 01),
+            date!(2027 - 01 - 21),
+            date!(2040 - 01 - 19),
+        ] {
+            let n = code(WAL, FrameworkKey::Wales2002, Stage::NoSen, on).unwrap();
+            assert_eq!((n.code.as_str(), n.note.as_deref()), ("N", None));
+        }
+        assert_eq!(
+            code(
+                WAL,
+                FrameworkKey::Wales2002,
+                Stage::SchoolAction,
+                date!(2027 - 01 - 21)
+            )
+            .unwrap_err()
+            .rule(),
+            "code_no_longer_valid"
+        );
+    }
+
+    #[test]
+    fn an_england_2001_statement_is_reported_as_e_after_s_ended() {
+        use FrameworkKey::England2001 as F;
+        assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 03 - 31)), "S");
+        for on in [date!(2018 - 04 - 01), date!(2026 - 12 - 07)] {
+            let e = code(ENG, F, Stage::Statement, on).unwrap();
+            assert_eq!(e.code, "E");
+            assert_eq!(
+                e.note.as_deref(),
+                Some(
+                    "A statement is reported as E (EHC plan) after S ended: record the \
+                     pupil's transfer to an EHC plan (code S was used until 31 March 2018)"
+                )
+            );
+        }
+        // E is only reported from its own first day.
+        let s = CodeSettings {
+            england_s_until: date!(2014 - 06 - 30),
+            ..CodeSettings::default()
+        };
+        let e = provision_code(ENG, F, Stage::Statement, date!(2014 - 07 - 15), &s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Code E is not valid on 15 July 2014: it is used from 1 September 2014"
         );
     }
 
@@ -1042,8 +1097,8 @@ mod tests {
         use FrameworkKey::Wales2002 as F;
         let last = date!(2025 - 08 - 31);
         let after = date!(2025 - 09 - 01);
+        assert_eq!(letter(WAL, F, Stage::NoSen, after), "N");
         for (stage, l) in [
-            (Stage::NoSen, "N"),
             (Stage::EarlyYearsAction, "A"),
             (Stage::SchoolAction, "A"),
             (Stage::EarlyYearsActionPlus, "P"),
