@@ -44,14 +44,18 @@ pub struct CodeSettings {
     pub england_e_from: Date,
     /// England: last day of S (statement). Default 31 March 2018.
     pub england_s_until: Date,
+    /// England: first day the census collects need types (at Action Plus and with a
+    /// statement; from SEN support, for every SEN pupil). Default 1 January 2004, the
+    /// January 2004 census (REFERENCE.md §0, §6.2).
+    pub england_need_types_from: Date,
     /// Last day of the BESD need code. Default 31 August 2014.
     pub besd_until: Date,
     /// First day of the SEMH need code. Default 1 September 2014.
     pub semh_from: Date,
     /// First day of the NSA need code (only with provision K). Default 1 September 2014.
     pub nsa_from: Date,
-    /// Wales: last day of the legacy provision codes N, A, P and S under the Wales Code
-    /// 2002. Default 31 August 2025, the end of the ALN implementation period; operators
+    /// Wales: last day of the legacy provision codes A, P and S under the Wales Code 2002
+    /// (N, no special provision, does not lapse). Default 31 August 2025, the end of the ALN implementation period; operators
     /// may extend it for learners still moving.
     pub wales_legacy_until: Date,
     /// Wales: first day of the IDP provision categories. Default 1 September 2021.
@@ -73,6 +77,7 @@ impl Default for CodeSettings {
             england_k_from: date!(2014 - 09 - 01),
             england_e_from: date!(2014 - 09 - 01),
             england_s_until: date!(2018 - 03 - 31),
+            england_need_types_from: date!(2004 - 01 - 01),
             besd_until: date!(2014 - 08 - 31),
             semh_from: date!(2014 - 09 - 01),
             nsa_from: date!(2014 - 09 - 01),
@@ -130,6 +135,10 @@ pub enum CodeError {
     UnknownNeed { code: String },
     #[error("Code NSA is only used with provision code K")]
     NsaNeedsK { provision: Option<String> },
+    #[error(
+        "SENprovision {code:?} is not a provision code Senco knows (N, K or E; legacy A, P or S)"
+    )]
+    UnknownProvision { code: String },
 }
 
 impl CodeError {
@@ -144,6 +153,7 @@ impl CodeError {
             CodeError::EmptyNeed => "missing",
             CodeError::UnknownNeed { .. } => "unknown_need",
             CodeError::NsaNeedsK { .. } => "nsa_needs_k",
+            CodeError::UnknownProvision { .. } => "unknown_provision",
         }
     }
 }
@@ -207,6 +217,8 @@ const fn always(
 
 const ACTION_TO_K_NOTE: &str = "School Action and School Action Plus are reported as K (SEN support) after A and P ended: record the pupil's move to SEN support";
 
+const STATEMENT_TO_E_NOTE: &str = "A statement is reported as E (EHC plan) after S ended: record the pupil's transfer to an EHC plan";
+
 /// The dated provision table (REFERENCE.md §6.1, §4.7).
 static PROVISION_TABLE: [ProvisionRow; 14] = [
     // England, Code 2001.
@@ -235,13 +247,19 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
             note: ACTION_TO_K_NOTE,
         },
     },
+    // A school working under the 2001 Code may still record a statement: after S ended
+    // it is reported as E, as School Action is reported as K.
     ProvisionRow {
         framework: FrameworkKey::England2001,
         stages: &[Stage::Statement],
         code: RowCode::Fixed("S"),
         from: None,
         until: Some(|s| s.england_s_until),
-        after_end: AfterEnd::Refuse,
+        after_end: AfterEnd::ReportAs {
+            code: "E",
+            from: |s| s.england_e_from,
+            note: STATEMENT_TO_E_NOTE,
+        },
     },
     // England, 2014.
     always(FrameworkKey::England2014, &[Stage::NoSen], "N"),
@@ -261,15 +279,10 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
         until: None,
         after_end: AfterEnd::Refuse,
     },
-    // Wales, Code 2002: legacy PLASC letters.
-    ProvisionRow {
-        framework: FrameworkKey::Wales2002,
-        stages: &[Stage::NoSen],
-        code: RowCode::Fixed("N"),
-        from: None,
-        until: Some(|s| s.wales_legacy_until),
-        after_end: AfterEnd::Extendable,
-    },
+    // Wales, Code 2002: legacy PLASC letters. N (no special provision) is not a legacy
+    // stage and does not lapse with A, P and S: a learner taken off the register under the
+    // Wales Code is still N after the cut-over.
+    always(FrameworkKey::Wales2002, &[Stage::NoSen], "N"),
     ProvisionRow {
         framework: FrameworkKey::Wales2002,
         stages: &[Stage::EarlyYearsAction, Stage::SchoolAction],
@@ -325,9 +338,9 @@ static PROVISION_TABLE: [ProvisionRow; 14] = [
 /// `country`.
 ///
 /// England: N; A for Early Years Action and School Action and P for the Action Plus
-/// stages while they are valid, then K with a note; S while valid; K and E from their
-/// first day. Wales: N, A, P and S until the legacy end date (which an operator may
-/// extend); the configured IDP codes from the start of ALN.
+/// stages while they are valid, then K with a note; S while valid, then E with a note; K
+/// and E from their first day. Wales: N always; A, P and S until the legacy end date
+/// (which an operator may extend); the configured IDP codes from the start of ALN.
 pub fn provision_code(
     country: Country,
     framework: FrameworkKey,
@@ -459,6 +472,94 @@ pub fn import_legacy_provision(code: &str) -> Option<(LegacyProvision, bool)> {
         .iter()
         .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
         .map(|&(_, p, flagged)| (p, flagged))
+}
+
+// ---------------------------------------------------------------------------------------
+// Provision codes in transfer files (CTF)
+// ---------------------------------------------------------------------------------------
+
+/// The provision code a transfer file writes for an interval of `stage` under `framework`
+/// that starts on `on`: the code the dated table gives on that date in the framework's own
+/// country, so that a school reading the file on that date accepts it. School Action after
+/// A and P ended is written K; a 2001 Code statement after S ended, E. An error when the
+/// table has no code on that date (a Welsh legacy stage after the cut-over).
+pub fn transfer_code(
+    framework: FrameworkKey,
+    stage: Stage,
+    on: Date,
+    s: &CodeSettings,
+) -> Result<String, CodeError> {
+    provision_code(framework.country(), framework, stage, on, s).map(|p| p.code)
+}
+
+/// The framework and stage a provision code read from a transfer file stands for, at a
+/// school in `country` working under `school_framework` on `on` (the record's start date).
+/// `early_years`: the pupil was in an early-years year group then (A and P stand for the
+/// early-years stages too).
+///
+/// The school's own framework is used when it has the stage; otherwise the framework the
+/// code belongs to on that date. The code must be the one the dated table gives for that
+/// stage on that date ([`transfer_code`]).
+pub fn read_transfer_code(
+    country: Country,
+    school_framework: Option<FrameworkKey>,
+    code: &str,
+    on: Date,
+    early_years: bool,
+    s: &CodeSettings,
+) -> Result<(FrameworkKey, Stage), CodeError> {
+    let wales_idp = [
+        (&s.wales_school_idp.code, Stage::SchoolIdp),
+        (&s.wales_la_idp.code, Stage::LaIdp),
+    ];
+    let (canonical, framework_key, stage) = if let Some((c, stage)) = wales_idp
+        .iter()
+        .find(|(c, _)| country == Country::Wales && c.eq_ignore_ascii_case(code.trim()))
+    {
+        ((*c).clone(), FrameworkKey::WalesAln2021, *stage)
+    } else {
+        let Some((p, _)) = import_legacy_provision(code) else {
+            return Err(CodeError::UnknownProvision {
+                code: code.to_owned(),
+            });
+        };
+        let stage = p.stage(early_years);
+        let by_code = match (country, p) {
+            (Country::England, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
+                FrameworkKey::England2014
+            }
+            (Country::England, LegacyProvision::NoSen) if on >= s.england_k_from => {
+                FrameworkKey::England2014
+            }
+            (Country::England, _) => FrameworkKey::England2001,
+            (Country::Wales, LegacyProvision::NoSen) if on >= s.wales_idp_from => {
+                FrameworkKey::WalesAln2021
+            }
+            (Country::Wales, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
+                FrameworkKey::England2014
+            }
+            (Country::Wales, _) => FrameworkKey::Wales2002,
+        };
+        let fw = school_framework
+            .filter(|f| crate::framework::framework(*f).contains(stage))
+            .unwrap_or(by_code);
+        (p.code().to_owned(), fw, stage)
+    };
+    match provision_code(country, framework_key, stage, on, s) {
+        Ok(pc) if pc.code.eq_ignore_ascii_case(&canonical) => Ok((framework_key, stage)),
+        // The table reports the stage under another code on this date: the code read
+        // had ended.
+        Ok(_) => Err(CodeError::NoLongerValid {
+            until: PROVISION_TABLE
+                .iter()
+                .find(|r| r.framework == framework_key && r.stages.contains(&stage))
+                .and_then(|r| r.until)
+                .map_or(on, |f| f(s)),
+            code: canonical,
+            on,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -953,18 +1054,65 @@ mod tests {
             );
         }
         assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 03 - 31)), "S");
-        let e = code(ENG, F, Stage::Statement, date!(2018 - 04 - 01)).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "Code S is not valid on 1 April 2018: it was used until 31 March 2018"
-        );
-        assert_eq!(e.rule(), "code_no_longer_valid");
+        // After S ended a statement is reported as E, with a note.
+        assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 04 - 01)), "E");
         assert_eq!(
             code(ENG, F, Stage::SenSupport, after),
             Err(CodeError::NoCode {
                 stage: Stage::SenSupport,
                 framework: F
             })
+        );
+    }
+
+    #[test]
+    fn wales_no_sen_is_valid_after_the_legacy_cut_over() {
+        // N is "no special provision", not a legacy stage: it does not lapse with A, P and S.
+        for on in [
+            date!(2025 - 09 - 01),
+            date!(2027 - 01 - 21),
+            date!(2040 - 01 - 19),
+        ] {
+            let n = code(WAL, FrameworkKey::Wales2002, Stage::NoSen, on).unwrap();
+            assert_eq!((n.code.as_str(), n.note.as_deref()), ("N", None));
+        }
+        assert_eq!(
+            code(
+                WAL,
+                FrameworkKey::Wales2002,
+                Stage::SchoolAction,
+                date!(2027 - 01 - 21)
+            )
+            .unwrap_err()
+            .rule(),
+            "code_no_longer_valid"
+        );
+    }
+
+    #[test]
+    fn an_england_2001_statement_is_reported_as_e_after_s_ended() {
+        use FrameworkKey::England2001 as F;
+        assert_eq!(letter(ENG, F, Stage::Statement, date!(2018 - 03 - 31)), "S");
+        for on in [date!(2018 - 04 - 01), date!(2026 - 12 - 07)] {
+            let e = code(ENG, F, Stage::Statement, on).unwrap();
+            assert_eq!(e.code, "E");
+            assert_eq!(
+                e.note.as_deref(),
+                Some(
+                    "A statement is reported as E (EHC plan) after S ended: record the \
+                     pupil's transfer to an EHC plan (code S was used until 31 March 2018)"
+                )
+            );
+        }
+        // E is only reported from its own first day.
+        let s = CodeSettings {
+            england_s_until: date!(2014 - 06 - 30),
+            ..CodeSettings::default()
+        };
+        let e = provision_code(ENG, F, Stage::Statement, date!(2014 - 07 - 15), &s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Code E is not valid on 15 July 2014: it is used from 1 September 2014"
         );
     }
 
@@ -1042,8 +1190,8 @@ mod tests {
         use FrameworkKey::Wales2002 as F;
         let last = date!(2025 - 08 - 31);
         let after = date!(2025 - 09 - 01);
+        assert_eq!(letter(WAL, F, Stage::NoSen, after), "N");
         for (stage, l) in [
-            (Stage::NoSen, "N"),
             (Stage::EarlyYearsAction, "A"),
             (Stage::SchoolAction, "A"),
             (Stage::EarlyYearsActionPlus, "P"),
@@ -1181,6 +1329,109 @@ mod tests {
         assert_eq!(LegacyProvision::SenSupport.stage(false), Stage::SenSupport);
         assert_eq!(LegacyProvision::EhcPlan.stage(false), Stage::EhcPlan);
         assert_eq!(LegacyProvision::NoSen.stage(false), Stage::NoSen);
+    }
+
+    #[test]
+    fn a_transfer_file_writes_the_code_in_force_on_each_date() {
+        let s = CodeSettings::default();
+        let w = |f, stage, on| transfer_code(f, stage, on, &s);
+        use FrameworkKey::{England2001 as E01, Wales2002 as W02};
+        assert_eq!(
+            w(E01, Stage::SchoolAction, date!(2010 - 09 - 06)).unwrap(),
+            "A"
+        );
+        // The issue's example: School Action from 7 September 2026 is written K.
+        assert_eq!(
+            w(E01, Stage::SchoolAction, date!(2026 - 09 - 07)).unwrap(),
+            "K"
+        );
+        assert_eq!(
+            w(E01, Stage::Statement, date!(2026 - 09 - 07)).unwrap(),
+            "E"
+        );
+        assert_eq!(w(W02, Stage::NoSen, date!(2026 - 09 - 07)).unwrap(), "N");
+        assert_eq!(
+            w(W02, Stage::SchoolAction, date!(2026 - 09 - 07))
+                .unwrap_err()
+                .rule(),
+            "code_no_longer_valid"
+        );
+        // Reading back: K is SEN support, and A after it ended is refused with its dates.
+        let r = |code, on| read_transfer_code(Country::England, Some(E01), code, on, false, &s);
+        assert_eq!(
+            r("K", date!(2026 - 09 - 07)),
+            Ok((FrameworkKey::England2014, Stage::SenSupport))
+        );
+        assert_eq!(
+            r("S", date!(2026 - 09 - 07)).unwrap_err().to_string(),
+            "Code S is not valid on 7 September 2026: it was used until 31 March 2018"
+        );
+        assert_eq!(
+            r("A", date!(2026 - 09 - 07)).unwrap_err().to_string(),
+            "Code A is not valid on 7 September 2026: it was used until 31 August 2015"
+        );
+        assert_eq!(
+            r("X", date!(2026 - 09 - 07)).unwrap_err().rule(),
+            "unknown_provision"
+        );
+    }
+
+    fn settings_variants() -> [CodeSettings; 3] {
+        [
+            CodeSettings::default(),
+            CodeSettings {
+                england_action_codes_until: date!(2016 - 08 - 31),
+                england_s_until: date!(2019 - 03 - 31),
+                wales_legacy_until: date!(2027 - 08 - 31),
+                ..CodeSettings::default()
+            },
+            CodeSettings {
+                england_k_from: date!(2015 - 01 - 15),
+                england_e_from: date!(2015 - 01 - 15),
+                wales_idp_from: date!(2022 - 01 - 01),
+                wales_school_idp: ConfiguredCode {
+                    code: "I".to_owned(),
+                    unconfirmed: false,
+                },
+                ..CodeSettings::default()
+            },
+        ]
+    }
+
+    proptest::proptest! {
+        /// For every framework, stage and date, the code a transfer file writes is accepted
+        /// by the import's check on that date, at a school of the framework's country
+        /// whatever framework it works under then, and stands for a stage that is written
+        /// with the same code.
+        #[test]
+        fn the_code_a_transfer_file_writes_is_read_back_on_its_date(
+            fi in 0usize..4,
+            si in 0usize..10,
+            day in 0i64..(45 * 366),
+            early_years: bool,
+            variant in 0usize..3,
+        ) {
+            let s = &settings_variants()[variant];
+            let f = FrameworkKey::ALL[fi];
+            let stage = Stage::ALL[si];
+            proptest::prop_assume!(crate::framework::framework(f).contains(stage));
+            let on = date!(2000 - 01 - 01) + time::Duration::days(day);
+            if let Ok(code) = transfer_code(f, stage, on, s) {
+                let country = f.country();
+                let schools = std::iter::once(None).chain(
+                    FrameworkKey::ALL
+                        .into_iter()
+                        .filter(|k| k.country() == country)
+                        .map(Some),
+                );
+                for school in schools {
+                    let read = read_transfer_code(country, school, &code, on, early_years, s);
+                    proptest::prop_assert!(read.is_ok(), "{f:?} {stage:?} {on} {code} at {school:?}: {read:?}");
+                    let (f2, stage2) = read.unwrap();
+                    proptest::prop_assert_eq!(transfer_code(f2, stage2, on, s), Ok(code.clone()));
+                }
+            }
+        }
     }
 
     #[test]

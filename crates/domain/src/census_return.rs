@@ -10,7 +10,8 @@
 //!   inclusive), in rank order;
 //! - whether needs are collected depends on the code and the year: in England none for N,
 //!   and, before SEN support (K) began, none for School Action (A), since 2004-2014 types
-//!   were recorded only at Action Plus or with a statement; in Wales none for N. Needs
+//!   were recorded only at Action Plus or with a statement; none at all before need types
+//!   were first collected (January 2004, `england_need_types_from`); in Wales none for N. Needs
 //!   recorded where they are not collected are left out, with a warning;
 //! - where needs are collected, a primary need (rank 1) is required, each rank is used
 //!   once, and each code must be known and valid on the date ([`need_valid_on`]; in Wales
@@ -119,6 +120,7 @@ pub fn needs_collected(country: Country, code: &str, on: Date, s: &CodeSettings)
     match (country, code) {
         (_, "N") => false,
         (Country::England, "A") => on >= s.england_k_from,
+        (Country::England, "P" | "S") => on >= s.england_need_types_from,
         _ => true,
     }
 }
@@ -393,6 +395,86 @@ mod tests {
         // No needs at Action Plus is an error.
         let r = pupil_return(Country::England, &sap, &[], on, &s);
         assert_eq!(rules(&r), ["no_primary_need"]);
+    }
+
+    #[test]
+    fn need_types_are_not_collected_before_january_2004() {
+        let s = CodeSettings::default();
+        for (stage, letter) in [(Stage::SchoolActionPlus, "P"), (Stage::Statement, "S")] {
+            let h = [entry(
+                1,
+                FrameworkKey::England2001,
+                stage,
+                date!(2002 - 09 - 10),
+            )];
+            // January 2003: no need types were collected, so none is demanded.
+            let r = pupil_return(Country::England, &h, &[], date!(2003 - 01 - 16), &s);
+            assert_eq!(r.provision.as_ref().unwrap().code, letter);
+            assert!(r.problems.is_empty(), "{:?}", r.problems);
+            // Needs recorded anyway are left out, with a warning.
+            let n = [need("MLD", 1, date!(2002 - 09 - 10), None)];
+            let r = pupil_return(Country::England, &h, &n, date!(2003 - 01 - 16), &s);
+            assert!(r.needs.is_empty());
+            assert_eq!(rules(&r), ["needs_not_collected"]);
+            // From January 2004 a primary need is required.
+            let r = pupil_return(Country::England, &h, &[], date!(2004 - 01 - 15), &s);
+            assert_eq!(rules(&r), ["no_primary_need"]);
+        }
+        // The first day is a setting.
+        let later = CodeSettings {
+            england_need_types_from: date!(2004 - 02 - 01),
+            ..CodeSettings::default()
+        };
+        assert!(!needs_collected(
+            Country::England,
+            "P",
+            date!(2004 - 01 - 15),
+            &later
+        ));
+        assert!(needs_collected(
+            Country::England,
+            "P",
+            date!(2004 - 02 - 01),
+            &later
+        ));
+    }
+
+    #[test]
+    fn wales_no_sen_is_n_in_a_census_after_the_legacy_cut_over() {
+        let h = [
+            entry(
+                1,
+                FrameworkKey::Wales2002,
+                Stage::SchoolAction,
+                date!(2020 - 09 - 10),
+            ),
+            entry(
+                2,
+                FrameworkKey::Wales2002,
+                Stage::NoSen,
+                date!(2025 - 07 - 01),
+            ),
+        ];
+        let r = pupil_return(Country::Wales, &h, &[], CENSUS, &CodeSettings::default());
+        assert_eq!(r.provision.as_ref().unwrap().code, "N");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn a_statement_under_the_2001_code_is_reported_as_e_today() {
+        let h = [entry(
+            1,
+            FrameworkKey::England2001,
+            Stage::Statement,
+            date!(2026 - 11 - 02),
+        )];
+        let n = [need("ASD", 1, date!(2026 - 11 - 02), None)];
+        let r = pupil_return(Country::England, &h, &n, CENSUS, &CodeSettings::default());
+        let p = r.provision.as_ref().unwrap();
+        assert_eq!(p.code, "E");
+        assert!(p.note.as_deref().unwrap_or("").contains("code S"), "{p:?}");
+        assert_eq!(r.needs.len(), 1);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
     }
 
     #[test]

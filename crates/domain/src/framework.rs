@@ -676,14 +676,43 @@ const CODE_2001_STAGES: &[StageDef] = &[
     },
 ];
 
+/// A school still working under the 2001 Code takes pupils arriving from a school under
+/// the 2014 Code or from Wales: an EHC plan is a statutory plan and becomes a statement;
+/// SEN support and Welsh IDPs become the school-based stages (the school records the
+/// support it gives; a Welsh IDP does not carry over as a statement, as in England 2014).
 static ENGLAND_2001: Framework = Framework {
     key: FrameworkKey::England2001,
     name: "SEN Code of Practice 2001 (England)",
     coordinator_title: "SENCO",
     coordinator_note: None,
     stages: CODE_2001_STAGES,
-    conversions: &[],
+    conversions: &[
+        Conversion {
+            from: Stage::SenSupport,
+            to: SCHOOL_BASED,
+        },
+        Conversion {
+            from: Stage::EhcPlan,
+            to: &[Stage::Statement],
+        },
+        Conversion {
+            from: Stage::SchoolIdp,
+            to: SCHOOL_BASED,
+        },
+        Conversion {
+            from: Stage::LaIdp,
+            to: SCHOOL_BASED,
+        },
+    ],
 };
+
+/// The school-based stages of the 2001 Code and the Wales Code.
+const SCHOOL_BASED: &[Stage] = &[
+    Stage::EarlyYearsAction,
+    Stage::EarlyYearsActionPlus,
+    Stage::SchoolAction,
+    Stage::SchoolActionPlus,
+];
 
 /// A pupil arriving in Wales from an English school under the 2014 Code: the school
 /// records the support it gives. An EHC plan does not carry over as a statement.
@@ -949,6 +978,49 @@ mod tests {
             }
             for setting in Setting::ALL {
                 assert!(f.stages_for(setting).contains(&Stage::NoSen));
+            }
+        }
+    }
+
+    #[test]
+    fn england_2001_takes_pupils_arriving_under_other_frameworks() {
+        let f = fw(FrameworkKey::England2001);
+        // An EHC plan is a statutory plan: under the 2001 Code it is a statement.
+        assert_eq!(
+            f.allowed_from(Some(Stage::EhcPlan)),
+            [Stage::NoSen, Stage::Statement]
+        );
+        assert_eq!(
+            check_move(f, Some(Stage::EhcPlan), Stage::Statement, &SCHOOL),
+            Ok(())
+        );
+        assert_eq!(
+            check_move(f, Some(Stage::EhcPlan), Stage::SchoolAction, &SCHOOL)
+                .unwrap_err()
+                .rule(),
+            "move_not_allowed"
+        );
+        // SEN support and Welsh IDPs become the school-based stages.
+        for from in [Stage::SenSupport, Stage::SchoolIdp, Stage::LaIdp] {
+            let to = f.allowed_from(Some(from));
+            for s in [
+                Stage::NoSen,
+                Stage::EarlyYearsAction,
+                Stage::EarlyYearsActionPlus,
+                Stage::SchoolAction,
+                Stage::SchoolActionPlus,
+            ] {
+                assert!(to.contains(&s), "{from:?} to {s:?}");
+            }
+            assert_eq!(
+                check_move(f, Some(from), Stage::SchoolActionPlus, &SCHOOL),
+                Ok(())
+            );
+        }
+        // Every stage of another framework has somewhere to go besides no SEN.
+        for other in frameworks() {
+            for d in other.stages.iter().filter(|d| !f.contains(d.stage)) {
+                assert!(f.allowed_from(Some(d.stage)).len() > 1, "{:?}", d.stage);
             }
         }
     }
@@ -1374,9 +1446,17 @@ mod tests {
         );
         // From a foreign stage with no conversion listed, only leaving the register.
         assert_eq!(f.allowed_from(Some(Stage::SchoolIdp)), [Stage::NoSen]);
+        // (England 2001 lists its conversions: see
+        // `england_2001_takes_pupils_arriving_under_other_frameworks`.)
         assert_eq!(
             fw(FrameworkKey::England2001).allowed_from(Some(Stage::SenSupport)),
-            [Stage::NoSen]
+            [
+                Stage::NoSen,
+                Stage::EarlyYearsAction,
+                Stage::EarlyYearsActionPlus,
+                Stage::SchoolAction,
+                Stage::SchoolActionPlus
+            ]
         );
     }
 

@@ -4,12 +4,14 @@
 //!
 //! The caller has checked every code against the dated national table; here each new stage
 //! entry is checked against the pupil's history as stored ([`history::check_import`]), known
-//! entries are recognised and skipped, and everything is written in the caller's
-//! transaction, so a refusal anywhere writes nothing.
+//! entries (the same, or written with the same code on the same day) are recognised and
+//! skipped, and everything is written in the caller's transaction, so a refusal anywhere
+//! writes nothing.
 
 use std::collections::{HashMap, HashSet};
 
 use senco_domain::Date;
+use senco_domain::census::{CodeSettings, transfer_code};
 use senco_domain::framework::Stage;
 use senco_domain::history::{self, Entry, NewEntry};
 use senco_domain::school::FrameworkKey;
@@ -99,6 +101,7 @@ impl Store {
         pupils: &[CtfPupil],
         accept_transfers: bool,
         audit: &AuditEvent,
+        settings: &CodeSettings,
         today: Date,
         now: OffsetDateTime,
     ) -> std::result::Result<CtfOutcome, CtfImportError> {
@@ -212,8 +215,14 @@ impl Store {
             stages.sort_by_key(|s| s.effective);
             let mut added = 0;
             for s in &stages {
+                // Known: the same entry, or one from the same day that a transfer file
+                // writes with the same code (a School Action interval read back as K).
+                let code = |f, st| transfer_code(f, st, s.effective, settings).ok();
                 let known = history::current(&entries).iter().any(|e| {
-                    (e.framework, e.stage, e.effective) == (s.framework, s.stage, s.effective)
+                    e.effective == s.effective
+                        && ((e.framework, e.stage) == (s.framework, s.stage)
+                            || code(e.framework, e.stage)
+                                .is_some_and(|c| Some(c) == code(s.framework, s.stage)))
                 });
                 if known {
                     out.stages_known += 1;

@@ -11,13 +11,13 @@ use std::collections::HashMap;
 
 use senco_domain::Date;
 use senco_domain::census::{
-    CodeError, CodeSettings, LegacyProvision, import_legacy_provision, need_valid_on, parse_need,
-    parse_wales_need, provision_code, wales_need_code,
+    CodeError, CodeSettings, need_valid_on, parse_need, parse_wales_need, read_transfer_code,
+    transfer_code, wales_need_code,
 };
-use senco_domain::framework::{Stage, framework};
+use senco_domain::framework::Stage;
 use senco_domain::history::intervals;
 use senco_domain::pupil::PupilDraft;
-use senco_domain::school::{Country, FrameworkKey};
+use senco_domain::school::Country;
 use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
 use senco_interop::ctf::{
     self, Ctf, CtfError, Header, Limits, Pupil, SchoolRef, SenNeed, SenRecord,
@@ -93,69 +93,6 @@ fn label(p: &Pupil) -> String {
 
 fn long(d: Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-/// The stage and framework an imported provision code stands for at a school in
-/// `country` on `on`, checked against the dated table: the code must be the one the table
-/// gives for that stage on that date.
-fn stage_of_code(
-    school: &School,
-    code: &str,
-    on: Date,
-    early_years: bool,
-    s: &CodeSettings,
-) -> Result<(FrameworkKey, Stage), String> {
-    let country = school.country;
-    let wales_idp = [
-        (&s.wales_school_idp.code, Stage::SchoolIdp),
-        (&s.wales_la_idp.code, Stage::LaIdp),
-    ];
-    let (canonical, framework_key, stage) = if let Some((c, stage)) = wales_idp
-        .iter()
-        .find(|(c, _)| country == Country::Wales && c.eq_ignore_ascii_case(code.trim()))
-    {
-        ((*c).clone(), FrameworkKey::WalesAln2021, *stage)
-    } else {
-        let Some((p, _)) = import_legacy_provision(code) else {
-            return Err(format!(
-                "SENprovision {code:?} is not a provision code Senco knows (N, K or E; legacy A, P or S)"
-            ));
-        };
-        let stage = p.stage(early_years);
-        // The school's own framework on the date when it has this stage; otherwise the
-        // framework the code belongs to.
-        let by_code = match (country, p) {
-            (Country::England, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
-                FrameworkKey::England2014
-            }
-            (Country::England, LegacyProvision::NoSen) if on >= s.england_k_from => {
-                FrameworkKey::England2014
-            }
-            (Country::England, _) => FrameworkKey::England2001,
-            (Country::Wales, LegacyProvision::NoSen) if on >= s.wales_idp_from => {
-                FrameworkKey::WalesAln2021
-            }
-            (Country::Wales, LegacyProvision::SenSupport | LegacyProvision::EhcPlan) => {
-                FrameworkKey::England2014
-            }
-            (Country::Wales, _) => FrameworkKey::Wales2002,
-        };
-        let fw = school
-            .framework_on(on)
-            .filter(|f| framework(*f).contains(stage))
-            .unwrap_or(by_code);
-        (p.code().to_string(), fw, stage)
-    };
-    match provision_code(country, framework_key, stage, on, s) {
-        Ok(pc) if pc.code.eq_ignore_ascii_case(&canonical) => Ok((framework_key, stage)),
-        Ok(_) => Err(CodeError::NoLongerValid {
-            code: canonical,
-            on,
-            until: s.england_action_codes_until,
-        }
-        .to_string()),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 /// Checks every pupil of `ctf` for `school`, as of `today`. Nothing is read from the store.
@@ -244,7 +181,14 @@ pub fn check(
                         YearGroup::Nursery1 | YearGroup::Nursery2 | YearGroup::Reception
                     )
                 });
-            match stage_of_code(school, &r.provision, start, early_years, settings) {
+            match read_transfer_code(
+                school.country,
+                school.framework_on(start),
+                &r.provision,
+                start,
+                early_years,
+                settings,
+            ) {
                 Ok((framework, stage)) => {
                     dated.push((start, r.provision.trim().to_ascii_uppercase()));
                     stages.push(ImportedStage {
@@ -394,6 +338,7 @@ pub async fn import(
         &pupils,
         accept_transfers,
         audit,
+        &settings,
         today,
         now,
     )
@@ -466,35 +411,25 @@ pub enum ExportCtfError {
     Store(#[from] StoreError),
 }
 
-/// The provision code an interval is written with: the legacy letter for the Code 2001 and
-/// Wales 2002 stages (with their own dates), the dated table's code otherwise.
-fn export_code(
-    country: Country,
-    fw: FrameworkKey,
-    stage: Stage,
-    on: Date,
-    s: &CodeSettings,
-) -> Option<String> {
-    match stage {
-        Stage::NoSen => Some("N".into()),
-        Stage::EarlyYearsAction | Stage::SchoolAction => Some("A".into()),
-        Stage::EarlyYearsActionPlus | Stage::SchoolActionPlus => Some("P".into()),
-        Stage::Statement => Some("S".into()),
-        Stage::SenSupport => Some("K".into()),
-        Stage::EhcPlan => Some("E".into()),
-        Stage::SchoolIdp | Stage::LaIdp => provision_code(country, fw, stage, on, s)
-            .ok()
-            .map(|p| p.code),
-    }
+/// A stage interval the export could not write: the dated table has no code for it on its
+/// first day (a Welsh legacy stage recorded after the cut-over, then the setting changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLeftOut {
+    /// "U201200112345 (Sam Example)".
+    pub pupil: String,
+    pub stage: Stage,
+    pub from: Date,
+    pub reason: CodeError,
 }
 
-/// An export: the file, the ids of the pupils in it (for the audit), and the pupils left
-/// out (no UPN) by name.
+/// An export: the file, the ids of the pupils in it (for the audit), the pupils left out
+/// (no UPN) by name, and the stage intervals left out.
 #[derive(Debug, Clone)]
 pub struct Exported {
     pub ctf: Ctf,
     pub pupil_ids: Vec<String>,
     pub left_out: Vec<String>,
+    pub records_left_out: Vec<RecordLeftOut>,
 }
 
 /// The CTF of `school`'s pupils chosen by `selection`, with their SEN history. `dest` is
@@ -536,6 +471,7 @@ pub async fn export(
         }
     };
     let mut left_out = Vec::new();
+    let mut records_left_out = Vec::new();
     let mut pupil_ids = Vec::new();
     let mut pupils = Vec::with_capacity(facts.pupils.len());
     for p in &facts.pupils {
@@ -545,17 +481,29 @@ pub async fn export(
         };
         pupil_ids.push(p.id.clone());
         let history = facts.changes.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
+        // Each interval is written with the code in force on its first day, through the
+        // one dated table, so the import's check on that date accepts it.
         let sen = intervals(&entries(history))
             .into_iter()
-            .filter_map(|i| {
-                let code = export_code(school.country, i.framework, i.stage, i.from, settings)?;
-                Some(SenRecord {
-                    start: Some(i.from),
-                    end: i.to.map(|t| t.previous_day().unwrap_or(t)),
-                    provision: code,
-                    line: 0,
-                })
-            })
+            .filter_map(
+                |i| match transfer_code(i.framework, i.stage, i.from, settings) {
+                    Ok(code) => Some(SenRecord {
+                        start: Some(i.from),
+                        end: i.to.map(|t| t.previous_day().unwrap_or(t)),
+                        provision: code,
+                        line: 0,
+                    }),
+                    Err(reason) => {
+                        records_left_out.push(RecordLeftOut {
+                            pupil: format!("{upn} ({} {})", p.legal_forename, p.legal_surname),
+                            stage: i.stage,
+                            from: i.from,
+                            reason,
+                        });
+                        None
+                    }
+                },
+            )
             .collect();
         let needs = facts
             .needs
@@ -614,5 +562,6 @@ pub async fn export(
         ctf: Ctf { header, pupils },
         pupil_ids,
         left_out,
+        records_left_out,
     })
 }

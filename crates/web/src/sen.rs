@@ -80,7 +80,7 @@ pub async fn stored_code_settings(store: &senco_store::Store) -> Result<CodeSett
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    let keys: [(&str, &mut Date); 9] = [
+    let keys: [(&str, &mut Date); 10] = [
         (
             "census.england_action_codes_until",
             &mut s.england_action_codes_until,
@@ -88,6 +88,10 @@ pub async fn stored_code_settings(store: &senco_store::Store) -> Result<CodeSett
         ("census.england_k_from", &mut s.england_k_from),
         ("census.england_e_from", &mut s.england_e_from),
         ("census.england_s_until", &mut s.england_s_until),
+        (
+            "census.england_need_types_from",
+            &mut s.england_need_types_from,
+        ),
         ("census.besd_until", &mut s.besd_until),
         ("census.semh_from", &mut s.semh_from),
         ("census.nsa_from", &mut s.nsa_from),

@@ -161,6 +161,15 @@ async fn ctf(store: &Store, actor: Option<&str>, args: ExportCtf) -> anyhow::Res
     for name in &exported.left_out {
         eprintln!("{name} has no UPN and is not in the file");
     }
+    for r in &exported.records_left_out {
+        eprintln!(
+            "{}: {} from {} is not in the file: {}",
+            r.pupil,
+            r.stage.label(),
+            senco_store::ds(r.from),
+            r.reason
+        );
+    }
     eprintln!(
         "{} pupil(s) of {} written to {}",
         file.pupils.len(),

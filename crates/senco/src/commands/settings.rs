@@ -10,11 +10,12 @@ use super::cli_event;
 use crate::cli::SettingsCommand;
 
 /// The census cut-over dates (defaults in `senco_domain::census::CodeSettings`).
-const DATE_KEYS: [&str; 9] = [
+const DATE_KEYS: [&str; 10] = [
     "census.england_action_codes_until",
     "census.england_k_from",
     "census.england_e_from",
     "census.england_s_until",
+    "census.england_need_types_from",
     "census.besd_until",
     "census.semh_from",
     "census.nsa_from",

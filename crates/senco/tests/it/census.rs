@@ -15,6 +15,8 @@ both!(
     the_return_gives_each_pupil_on_roll_a_code_and_lists_every_problem,
     only_sencos_and_head_teachers_reach_the_return,
     the_command_line_writes_the_return_and_fails_on_errors,
+    a_welsh_learner_off_the_register_before_the_cut_over_is_n_after_it,
+    a_census_before_2004_asks_no_need_types_for_p_and_s,
 );
 
 const CENSUS: &str = "2026-10-01";
@@ -233,5 +235,109 @@ async fn the_command_line_writes_the_return_and_fails_on_errors(app: &TestApp) {
             .await
             .unwrap()
             >= 2
+    );
+}
+
+fn census_cli(app: &TestApp, urn: &str, on: &str) -> std::process::Output {
+    senco(
+        &[
+            "export",
+            "census",
+            "--database-url",
+            app.database_url.as_str(),
+            "--school",
+            urn,
+            "--date",
+            on,
+        ],
+        None,
+    )
+}
+
+/// Issue 17, point 3: N (no special provision) does not lapse with the Welsh legacy codes.
+async fn a_welsh_learner_off_the_register_before_the_cut_over_is_n_after_it(app: &TestApp) {
+    let w = &app.fx.school_w;
+    record_stage(
+        app,
+        &app.fx.p4,
+        w,
+        FrameworkKey::Wales2002,
+        Stage::SchoolAction,
+        date!(2024 - 09 - 10),
+    )
+    .await;
+    record_stage(
+        app,
+        &app.fx.p4,
+        w,
+        FrameworkKey::Wales2002,
+        Stage::NoSen,
+        date!(2025 - 07 - 01),
+    )
+    .await;
+    let o = census_cli(app, "100003", CENSUS);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(!out.contains("is not valid"), "{out}");
+    assert!(out.contains("at Ysgol W (N 1)"), "{out}");
+}
+
+/// Issue 17, point 9: need types were collected only from January 2004, so a census before
+/// then reports P and S without them, and from then on asks for a primary need.
+async fn a_census_before_2004_asks_no_need_types_for_p_and_s(app: &TestApp) {
+    let b = &app.fx.school_b;
+    let mut ids = Vec::new();
+    for forename in ["Peter", "Sian"] {
+        let mut tx = app.store.begin().await.unwrap();
+        let id = Store::insert_pupil(
+            &mut tx,
+            b,
+            &senco_store::pupils::PupilFields {
+                upn: None,
+                former_upn: None,
+                legal_forename: forename.into(),
+                legal_surname: "Early".into(),
+                preferred_forename: None,
+                preferred_surname: None,
+                date_of_birth: date!(1994 - 05 - 05),
+                sex: senco_domain::person::Sex::Male,
+                year_override: None,
+                reg_group_id: None,
+                looked_after: false,
+                eal: false,
+                fsm: false,
+                language: senco_domain::person::CorrespondenceLanguage::English,
+            },
+            date!(2001 - 09 - 05),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        senco_store::commit(tx).await.unwrap();
+        ids.push(id);
+    }
+    for (id, stage) in ids.iter().zip([Stage::SchoolActionPlus, Stage::Statement]) {
+        record_stage(
+            app,
+            id,
+            b,
+            FrameworkKey::England2001,
+            stage,
+            date!(2002 - 09 - 10),
+        )
+        .await;
+    }
+    let o = census_cli(app, "100002", "2003-01-16");
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(!out.contains("primary need"), "{out}");
+    assert!(out.contains("(P 1, S 1)"), "{out}");
+    // From the January 2004 census a primary need is asked for.
+    let o = census_cli(app, "100002", "2004-01-15");
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("error: Peter Early (no UPN): Provision code P needs a primary need"),
+        "{out}"
     );
 }

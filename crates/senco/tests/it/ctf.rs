@@ -20,6 +20,7 @@ use crate::helpers::*;
 both!(
     export_then_import_gives_the_same_history,
     sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing,
+    a_ctf_export_imports_back_for_every_framework_and_date,
 );
 
 const URN_A: &str = "100001";
@@ -442,4 +443,155 @@ async fn sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing(app: &TestApp)
     let o = import(app, &path).await;
     assert!(o.status.success(), "{}", all(&o));
     assert_ne!(snapshot(app).await, before);
+}
+
+/// A pupil of `school` born 2004, enrolled in 2008, with `stages` recorded.
+async fn pupil_with_stages(
+    app: &TestApp,
+    school: &str,
+    serial: u16,
+    stages: &[(FrameworkKey, Stage, time::Date)],
+) {
+    let mut tx = app.store.begin().await.unwrap();
+    let f = PupilFields {
+        upn: Some(upn(serial)),
+        former_upn: None,
+        legal_forename: "Rhys".into(),
+        legal_surname: "Roundtrip".into(),
+        preferred_forename: None,
+        preferred_surname: None,
+        date_of_birth: date!(2004 - 03 - 03),
+        sex: Sex::Male,
+        year_override: None,
+        reg_group_id: None,
+        looked_after: false,
+        eal: false,
+        fsm: false,
+        language: CorrespondenceLanguage::English,
+    };
+    let id = Store::insert_pupil(&mut tx, school, &f, date!(2008 - 09 - 03), app.clock.now())
+        .await
+        .unwrap();
+    senco_store::commit(tx).await.unwrap();
+    for (framework, stage, on) in stages {
+        record_stage(app, &id, school, *framework, *stage, *on).await;
+    }
+}
+
+async fn export_ctf(app: &TestApp, urn: &str, serial: u16) -> (std::path::PathBuf, String) {
+    let file = temp("round-trip.xml");
+    let o = run(vec![
+        "export".into(),
+        "ctf".into(),
+        "--school".into(),
+        urn.into(),
+        "--database-url".into(),
+        app.database_url.clone(),
+        "-o".into(),
+        file.display().to_string(),
+        "--upn".into(),
+        upn(serial),
+    ])
+    .await;
+    assert!(o.status.success(), "{}", all(&o));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    (file, xml)
+}
+
+async fn import_into(app: &TestApp, urn: &str, file: &std::path::Path) -> Output {
+    run(vec![
+        "import".into(),
+        "ctf".into(),
+        file.display().to_string(),
+        "--school".into(),
+        urn.into(),
+        "--database-url".into(),
+        app.database_url.clone(),
+    ])
+    .await
+}
+
+/// A stage recorded and the provision code a CTF writes for it.
+type Written = (FrameworkKey, Stage, time::Date, &'static str);
+
+/// Issue 17, point 5: every interval is written with the code in force on its first day
+/// through the dated table, so the file imports back, into another installation and into
+/// the school it came from, for each framework on both sides of every cut-over.
+async fn a_ctf_export_imports_back_for_every_framework_and_date(app: &TestApp) {
+    use FrameworkKey::{
+        England2001 as E01, England2014 as E14, Wales2002 as W02, WalesAln2021 as ALN,
+    };
+    let english = [
+        (E01, Stage::NoSen, date!(2009 - 09 - 02), "N"),
+        (E01, Stage::SchoolAction, date!(2010 - 09 - 06), "A"),
+        (E01, Stage::SchoolActionPlus, date!(2012 - 01 - 09), "P"),
+        (E01, Stage::Statement, date!(2013 - 03 - 04), "S"),
+        // After A and P ended, School Action Plus is written K.
+        (E01, Stage::SchoolActionPlus, date!(2015 - 09 - 07), "K"),
+        // After S ended, a statement is written E.
+        (E01, Stage::Statement, date!(2018 - 04 - 03), "E"),
+        (E14, Stage::SenSupport, date!(2019 - 09 - 02), "K"),
+        (E14, Stage::EhcPlan, date!(2021 - 09 - 06), "E"),
+        (E14, Stage::NoSen, date!(2023 - 09 - 04), "N"),
+        // The issue's example: School Action from 7 September 2026.
+        (E01, Stage::SchoolAction, date!(2026 - 09 - 07), "K"),
+    ];
+    let welsh = [
+        (W02, Stage::SchoolAction, date!(2015 - 09 - 07), "A"),
+        (W02, Stage::Statement, date!(2020 - 09 - 07), "S"),
+        (ALN, Stage::LaIdp, date!(2022 - 01 - 10), "LIDP"),
+        (ALN, Stage::SchoolIdp, date!(2023 - 09 - 04), "SIDP"),
+        // Off the register under the Wales Code after the legacy cut-over: still N.
+        (W02, Stage::NoSen, date!(2025 - 10 - 06), "N"),
+    ];
+    let cases: [(&str, u16, &[Written]); 2] = [(URN_B, 81, &english), ("100003", 82, &welsh)];
+    let db = if app.postgres_database().is_some() {
+        Db::Postgres
+    } else {
+        Db::Sqlite
+    };
+    let Some(other) = TestApp::spawn(db).await else {
+        return;
+    };
+    for (urn, serial, stages) in cases {
+        let school = if urn == URN_B {
+            app.fx.school_b.clone()
+        } else {
+            app.fx.school_w.clone()
+        };
+        let recorded: Vec<(FrameworkKey, Stage, time::Date)> =
+            stages.iter().map(|(f, s, d, _)| (*f, *s, *d)).collect();
+        pupil_with_stages(app, &school, serial, &recorded).await;
+        let (file, xml) = export_ctf(app, urn, serial).await;
+        let written: Vec<String> = xml
+            .split("<SENprovision>")
+            .skip(1)
+            .map(|x| x.split('<').next().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> = stages.iter().map(|(_, _, _, c)| c.to_string()).collect();
+        assert_eq!(written, expected, "{xml}");
+
+        // Into another installation's school of the same country.
+        let dest = if urn == URN_B { URN_A } else { "100003" };
+        let o = import_into(&other, dest, &file).await;
+        assert!(o.status.success(), "{urn}: {}", all(&o));
+        assert!(
+            all(&o).contains(&format!("{} stage entries added", stages.len())),
+            "{}",
+            all(&o)
+        );
+        // Back into the school it came from: every record is already held.
+        let o = import_into(app, urn, &file).await;
+        assert!(o.status.success(), "{urn}: {}", all(&o));
+        assert!(
+            all(&o).contains(&format!(
+                "0 stage entries added ({} already held)",
+                stages.len()
+            )),
+            "{}",
+            all(&o)
+        );
+        let _ = std::fs::remove_file(&file);
+    }
+    other.stop().await;
 }

@@ -15,7 +15,67 @@ both!(
     statutory_processes_are_recorded_beside_the_stage,
     parents_never_see_concerns_and_stages_to_map_are_listed,
     welsh_legacy_stages_follow_the_code_settings,
+    a_school_under_the_2001_code_records_a_statement_today_and_reports_it_as_e,
 );
+
+/// Issue 17, point 4: a school working under the 2001 Code (school A) records a statement
+/// whatever the date, and the census reports it as E with a note; a pupil arriving with an
+/// EHC plan may be recorded at a statement rather than only taken off the register.
+async fn a_school_under_the_2001_code_records_a_statement_today_and_reports_it_as_e(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    let path = format!("/api/v1/pupils/{}/stage-changes", app.fx.p1);
+    for (st, on) in [
+        ("school_action", "2026-09-07"),
+        ("school_action_plus", "2026-10-05"),
+        ("statement", "2026-11-02"),
+    ] {
+        let mut body = stage(st, on);
+        body["specialists"] = json!("Educational psychologist");
+        let r = c.post_json(&path, &body).await;
+        assert_eq!(r.status, 201, "{st} on {on}: {}", r.body);
+    }
+    let csv = c.get("/census.csv?date=2026-11-10").await;
+    assert_eq!(csv.status, 200);
+    let amelia = csv
+        .body
+        .lines()
+        .find(|l| l.contains("Thornbury"))
+        .unwrap()
+        .to_string();
+    assert!(amelia.contains("\"E\""), "{amelia}");
+    assert!(
+        amelia.contains("A statement is reported as E (EHC plan) after S ended"),
+        "{amelia}"
+    );
+
+    // Bethan arrived with an EHC plan (an imported entry under the 2014 Code).
+    record_stage(
+        app,
+        &app.fx.p2,
+        &app.fx.school_a,
+        senco_domain::school::FrameworkKey::England2014,
+        senco_domain::framework::Stage::EhcPlan,
+        time::macros::date!(2024 - 09 - 04),
+    )
+    .await;
+    let r = c
+        .post_json(
+            &format!("/api/v1/pupils/{}/stage-changes", app.fx.p2),
+            &json!({"stage": "statement", "effective_on": "2026-10-01", "reason": "Arrived with an EHC plan", "decided_with": "Local authority", "specialists": "Educational psychologist"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        app.store
+            .current_stage(&app.fx.p2)
+            .await
+            .unwrap()
+            .unwrap()
+            .stage
+            .as_str(),
+        "statement"
+    );
+}
 
 async fn welsh_legacy_stages_follow_the_code_settings(app: &TestApp) {
     // A Welsh school works under both systems; the legacy codes end on 31 August 2025 by
