@@ -606,9 +606,14 @@ const CODE_2001_STAGES: &[StageDef] = &[
         level: 0,
         settings: BOTH,
         plan: None,
+        // Onto the register at any rung: complex needs may go straight to Action Plus, and
+        // a pupil may arrive with a statement or be given one (issue 17, point 6).
         moves: &[
             mv(Stage::EarlyYearsAction, MoveKind::On),
             mv(Stage::SchoolAction, MoveKind::On),
+            mv(Stage::EarlyYearsActionPlus, MoveKind::On),
+            mv(Stage::SchoolActionPlus, MoveKind::On),
+            mv(Stage::Statement, MoveKind::On),
         ],
         triggers: &[],
     },
@@ -666,10 +671,13 @@ const CODE_2001_STAGES: &[StageDef] = &[
         settings: BOTH,
         plan: Some(&STATEMENT),
         // A statement that ceases steps down to Action Plus (Early Years Action Plus in an
-        // early-years setting) or off the register.
+        // early-years setting), to Action when outside help is no longer needed, or off
+        // the register.
         moves: &[
             mv(Stage::SchoolActionPlus, MoveKind::Down),
             mv(Stage::EarlyYearsActionPlus, MoveKind::Down),
+            mv(Stage::SchoolAction, MoveKind::Down),
+            mv(Stage::EarlyYearsAction, MoveKind::Down),
             mv(Stage::NoSen, MoveKind::Off),
         ],
         triggers: &[],
@@ -750,7 +758,11 @@ static ENGLAND_2014: Framework = Framework {
             level: 0,
             settings: BOTH,
             plan: None,
-            moves: &[mv(Stage::SenSupport, MoveKind::On)],
+            // An EHC plan may be made for a pupil not on SEN support (issue 17, point 6).
+            moves: &[
+                mv(Stage::SenSupport, MoveKind::On),
+                mv(Stage::EhcPlan, MoveKind::On),
+            ],
             triggers: &[],
         },
         StageDef {
@@ -822,7 +834,12 @@ static WALES_ALN_2021: Framework = Framework {
             level: 0,
             settings: BOTH,
             plan: None,
-            moves: &[mv(Stage::SchoolIdp, MoveKind::On)],
+            // The authority maintains an IDP from the start for some learners (looked-after
+            // children, those in a special school it places them in; issue 17, point 6).
+            moves: &[
+                mv(Stage::SchoolIdp, MoveKind::On),
+                mv(Stage::LaIdp, MoveKind::On),
+            ],
             triggers: &[],
         },
         StageDef {
@@ -885,6 +902,95 @@ static WALES_ALN_2021: Framework = Framework {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every move within each framework, from REFERENCE.md (§1.1-§1.3 for the 2001 and
+    /// 2002 Codes, §3.1-§3.2 for England 2014, §4.1-§4.2 for the ALN Code): the stages a
+    /// pupil may move to from each stage. Anything not listed is refused (issue 17,
+    /// point 6: a move is a row here and in the framework's data, and this test compares
+    /// every pair of stages with the table).
+    const MOVES: &[(FrameworkKey, Stage, &[Stage])] = {
+        use Stage::*;
+        const CODE_2001: [(Stage, &[Stage]); 6] = [
+            // On at any rung: complex needs may go straight to Action Plus (the first seed),
+            // and a pupil may arrive with, or be given, a statement.
+            (
+                NoSen,
+                &[
+                    EarlyYearsAction,
+                    SchoolAction,
+                    EarlyYearsActionPlus,
+                    SchoolActionPlus,
+                    Statement,
+                ],
+            ),
+            (
+                EarlyYearsAction,
+                &[EarlyYearsActionPlus, NoSen, SchoolAction],
+            ),
+            (
+                EarlyYearsActionPlus,
+                &[Statement, EarlyYearsAction, NoSen, SchoolActionPlus],
+            ),
+            (SchoolAction, &[SchoolActionPlus, NoSen]),
+            (SchoolActionPlus, &[Statement, SchoolAction, NoSen]),
+            // A statement that ceases: to Action Plus or Action, or off the register.
+            (
+                Statement,
+                &[
+                    SchoolActionPlus,
+                    EarlyYearsActionPlus,
+                    SchoolAction,
+                    EarlyYearsAction,
+                    NoSen,
+                ],
+            ),
+        ];
+        &[
+            (FrameworkKey::England2001, CODE_2001[0].0, CODE_2001[0].1),
+            (FrameworkKey::England2001, CODE_2001[1].0, CODE_2001[1].1),
+            (FrameworkKey::England2001, CODE_2001[2].0, CODE_2001[2].1),
+            (FrameworkKey::England2001, CODE_2001[3].0, CODE_2001[3].1),
+            (FrameworkKey::England2001, CODE_2001[4].0, CODE_2001[4].1),
+            (FrameworkKey::England2001, CODE_2001[5].0, CODE_2001[5].1),
+            (FrameworkKey::Wales2002, CODE_2001[0].0, CODE_2001[0].1),
+            (FrameworkKey::Wales2002, CODE_2001[1].0, CODE_2001[1].1),
+            (FrameworkKey::Wales2002, CODE_2001[2].0, CODE_2001[2].1),
+            (FrameworkKey::Wales2002, CODE_2001[3].0, CODE_2001[3].1),
+            (FrameworkKey::Wales2002, CODE_2001[4].0, CODE_2001[4].1),
+            (FrameworkKey::Wales2002, CODE_2001[5].0, CODE_2001[5].1),
+            // An EHC plan may be made for a pupil not on SEN support.
+            (FrameworkKey::England2014, NoSen, &[SenSupport, EhcPlan]),
+            (FrameworkKey::England2014, SenSupport, &[EhcPlan, NoSen]),
+            (FrameworkKey::England2014, EhcPlan, &[SenSupport, NoSen]),
+            // The authority maintains some learners' IDPs from the start (looked after).
+            (FrameworkKey::WalesAln2021, NoSen, &[SchoolIdp, LaIdp]),
+            (FrameworkKey::WalesAln2021, SchoolIdp, &[LaIdp, NoSen]),
+            (FrameworkKey::WalesAln2021, LaIdp, &[SchoolIdp, NoSen]),
+        ]
+    };
+
+    #[test]
+    fn every_move_of_every_framework_is_as_the_table_says() {
+        for key in FrameworkKey::ALL {
+            let f = framework(key);
+            for from in f.stages.iter().map(|d| d.stage) {
+                let row = MOVES
+                    .iter()
+                    .find(|(k, s, _)| *k == key && *s == from)
+                    .unwrap_or_else(|| panic!("{key:?}: no row for {from:?}"));
+                for to in f.stages.iter().map(|d| d.stage) {
+                    let listed = row.2.contains(&to);
+                    let allowed = check_transition(f, Some(from), to).is_ok();
+                    assert_eq!(allowed, listed, "{key:?}: {from:?} -> {to:?}");
+                }
+                // A first entry may be any stage (a pupil arriving with a plan).
+                assert!(
+                    check_transition(f, None, from).is_ok(),
+                    "{key:?}: first {from:?}"
+                );
+            }
+        }
+    }
     use time::macros::date;
 
     const SCHOOL: MoveContext = MoveContext {
@@ -951,7 +1057,7 @@ mod tests {
                     let to = f.stage(m.to).unwrap();
                     assert_ne!(m.to, d.stage);
                     match m.kind {
-                        MoveKind::On => assert!(d.level == 0 && to.level == 1),
+                        MoveKind::On => assert!(d.level == 0 && to.level >= 1),
                         MoveKind::Up => assert!(to.level > d.level),
                         MoveKind::Down => assert!(to.level < d.level && to.level > 0),
                         MoveKind::Off => assert_eq!(m.to, Stage::NoSen),
@@ -1272,23 +1378,16 @@ mod tests {
                 "A pupil cannot move from School Action to Statement of SEN: from School Action \
                  the allowed moves are to School Action Plus or No SEN"
             );
+            // From an explicit "no SEN" entry: straight to Action Plus or a statement, and a
+            // statement may step down to Action (issue 17, point 6).
+            assert_eq!(ok(Some(Stage::NoSen), Stage::Statement, &SCHOOL), Ok(()));
             assert_eq!(
-                ok(Some(Stage::NoSen), Stage::Statement, &SCHOOL)
-                    .unwrap_err()
-                    .rule(),
-                "move_not_allowed"
+                ok(Some(Stage::NoSen), Stage::SchoolActionPlus, &SCHOOL),
+                Ok(())
             );
             assert_eq!(
-                ok(Some(Stage::NoSen), Stage::SchoolActionPlus, &SCHOOL)
-                    .unwrap_err()
-                    .rule(),
-                "move_not_allowed"
-            );
-            assert_eq!(
-                ok(Some(Stage::Statement), Stage::SchoolAction, &SCHOOL)
-                    .unwrap_err()
-                    .rule(),
-                "move_not_allowed"
+                ok(Some(Stage::Statement), Stage::SchoolAction, &SCHOOL),
+                Ok(())
             );
             assert_eq!(
                 ok(
@@ -1348,10 +1447,8 @@ mod tests {
             assert_eq!(ok(Some(Stage::EhcPlan), Stage::SenSupport), Ok(()));
             assert_eq!(ok(Some(Stage::EhcPlan), Stage::NoSen), Ok(()));
             assert_eq!(ok(Some(Stage::SenSupport), Stage::NoSen), Ok(()));
-            assert_eq!(
-                ok(Some(Stage::NoSen), Stage::EhcPlan).unwrap_err().rule(),
-                "move_not_allowed"
-            );
+            // An EHC plan for a pupil not on SEN support (issue 17, point 6).
+            assert_eq!(ok(Some(Stage::NoSen), Stage::EhcPlan), Ok(()));
             assert_eq!(
                 ok(Some(Stage::SenSupport), Stage::SchoolAction)
                     .unwrap_err()
@@ -1397,10 +1494,8 @@ mod tests {
         assert_eq!(ok(Some(Stage::LaIdp), Stage::SchoolIdp), Ok(()));
         assert_eq!(ok(Some(Stage::LaIdp), Stage::NoSen), Ok(()));
         assert_eq!(ok(Some(Stage::SchoolIdp), Stage::NoSen), Ok(()));
-        assert_eq!(
-            ok(Some(Stage::NoSen), Stage::LaIdp).unwrap_err().rule(),
-            "move_not_allowed"
-        );
+        // An authority-maintained IDP from the start (issue 17, point 6).
+        assert_eq!(ok(Some(Stage::NoSen), Stage::LaIdp), Ok(()));
         assert_eq!(ok(None, Stage::LaIdp), Ok(()));
         assert_eq!(
             check_move(f, Some(Stage::NoSen), Stage::SchoolIdp, &NURSERY),

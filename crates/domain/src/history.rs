@@ -478,17 +478,27 @@ mod tests {
             rule(new(E01, Stage::SenSupport, date!(2012 - 01 - 01))),
             "stage_not_in_framework"
         );
-        // The statement is in force: School Action is not a move from it.
+        // The statement is in force: it may step down to School Action (issue 17, point 6).
+        assert_eq!(
+            check_new(
+                &h,
+                &new(E01, Stage::SchoolAction, date!(2012 - 01 - 01)),
+                &c,
+            ),
+            Ok(())
+        );
+        // School Action in force: a statement is not a move from it.
+        let on_action = [entry(1, E01, Stage::SchoolAction, date!(2009 - 01 - 05))];
         let e = check_new(
-            &h,
-            &new(E01, Stage::SchoolAction, date!(2012 - 01 - 01)),
+            &on_action,
+            &new(E01, Stage::Statement, date!(2010 - 01 - 01)),
             &c,
         )
         .unwrap_err();
         assert_eq!(e.rule(), "move_not_allowed");
         assert!(
             e.to_string()
-                .starts_with("A pupil cannot move from Statement of SEN to School Action")
+                .starts_with("A pupil cannot move from School Action to Statement of SEN")
         );
         assert_eq!(
             rule(new(E01, Stage::Statement, date!(2012 - 01 - 01))),
@@ -525,8 +535,14 @@ mod tests {
     fn backdated_entries_must_keep_the_next_move_possible() {
         let h = sample();
         let c = ctx(E01);
-        // Off the register between SA+ and the statement: NoSen -> Statement is not a move.
-        let e = check_new(&h, &new(E01, Stage::NoSen, date!(2010 - 06 - 01)), &c).unwrap_err();
+        // Down to School Action between Action Plus and the statement: School Action ->
+        // Statement is not a move.
+        let e = check_new(
+            &h,
+            &new(E01, Stage::SchoolAction, date!(2010 - 06 - 01)),
+            &c,
+        )
+        .unwrap_err();
         assert_eq!(e.rule(), "breaks_next_move");
         assert_eq!(
             e,
@@ -534,9 +550,9 @@ mod tests {
                 next_id: 4,
                 next_stage: Stage::Statement,
                 problem: MoveError::NotAllowed {
-                    from: Stage::NoSen,
+                    from: Stage::SchoolAction,
                     to: Stage::Statement,
-                    allowed: vec![Stage::EarlyYearsAction, Stage::SchoolAction],
+                    allowed: vec![Stage::SchoolActionPlus, Stage::NoSen],
                 },
             }
         );
