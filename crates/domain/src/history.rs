@@ -92,6 +92,17 @@ pub enum HistoryError {
         next_stage: Stage,
         problem: MoveError,
     },
+    #[error(
+        "Since {} support given for the first time comes under the {}: only learners already on the register under the {} before then may be placed on its stages, until they move",
+        LongDate(*since),
+        successor.label(),
+        framework.label()
+    )]
+    ClosedToNewLearners {
+        framework: FrameworkKey,
+        successor: FrameworkKey,
+        since: Date,
+    },
 }
 
 impl HistoryError {
@@ -106,6 +117,7 @@ impl HistoryError {
             HistoryError::AlreadyCorrected { .. } => "already_corrected",
             HistoryError::SameDate { .. } => "same_date",
             HistoryError::BreaksNextMove { .. } => "breaks_next_move",
+            HistoryError::ClosedToNewLearners { .. } => "closed_to_new_learners",
         }
     }
 }
@@ -222,6 +234,42 @@ fn check_common(entries: &[Entry], new: &NewEntry, today: Date) -> Result<(), Hi
 /// by [`check_move`], and a later entry, if any, must still be reachable from it.
 ///
 /// Corrections are not checked against the moves: they repair the record.
+/// A framework replaced by a later one at the same school (`successor`, and the day it
+/// started) takes no new learners from that day (issue 17, point 2; REFERENCE §4.5: in
+/// Wales, support given for the first time from 1 September 2021 comes under the ALN
+/// framework). From then on, a stage of the old framework may be recorded only for a
+/// learner who was on its register the day before the change, and only until their first
+/// entry under the successor; moving off the register is always allowed, and corrections
+/// of recorded entries are not checked here.
+pub fn check_closed_to_new_learners(
+    entries: &[Entry],
+    new: &NewEntry,
+    successor: Option<(FrameworkKey, Date)>,
+) -> Result<(), HistoryError> {
+    let Some((successor, since)) = successor else {
+        return Ok(());
+    };
+    if new.effective < since || new.stage == Stage::NoSen || new.supersedes.is_some() {
+        return Ok(());
+    }
+    let refused = HistoryError::ClosedToNewLearners {
+        framework: new.framework,
+        successor,
+        since,
+    };
+    let day_before = since.previous_day().unwrap_or(since);
+    let on_register_before = in_force(entries, day_before)
+        .is_some_and(|e| e.framework == new.framework && e.stage != Stage::NoSen);
+    let moved = current(entries)
+        .iter()
+        .any(|e| e.framework == successor && e.effective <= new.effective);
+    if on_register_before && !moved {
+        Ok(())
+    } else {
+        Err(refused)
+    }
+}
+
 pub fn check_new(
     entries: &[Entry],
     new: &NewEntry,
@@ -277,6 +325,85 @@ pub fn check_import(entries: &[Entry], new: &NewEntry, today: Date) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replaced_framework_takes_no_new_learners() {
+        const W02: FrameworkKey = FrameworkKey::Wales2002;
+        const ALN: FrameworkKey = FrameworkKey::WalesAln2021;
+        let change = Some((ALN, date!(2021 - 09 - 01)));
+        let placed = |stage, on| NewEntry {
+            framework: W02,
+            stage,
+            effective: on,
+            supersedes: None,
+        };
+        // Newly identified after the change: not School Action (the issue's example).
+        let e = check_closed_to_new_learners(
+            &[],
+            &placed(Stage::SchoolAction, date!(2023 - 01 - 10)),
+            change,
+        )
+        .unwrap_err();
+        assert_eq!(e.rule(), "closed_to_new_learners");
+        assert!(e.to_string().starts_with("Since 1 September 2021 support given for the first time comes under the ALN Code for Wales 2021"), "{e}");
+        // Off the register before the change, back on after it: a new learner too.
+        let off = [
+            entry(1, W02, Stage::SchoolAction, date!(2019 - 01 - 07)),
+            entry(2, W02, Stage::NoSen, date!(2020 - 07 - 01)),
+        ];
+        assert!(
+            check_closed_to_new_learners(
+                &off,
+                &placed(Stage::SchoolAction, date!(2022 - 01 - 10)),
+                change
+            )
+            .is_err()
+        );
+        // Before the change, anything (history being entered late).
+        assert_eq!(
+            check_closed_to_new_learners(
+                &[],
+                &placed(Stage::SchoolAction, date!(2021 - 08 - 31)),
+                change
+            ),
+            Ok(())
+        );
+        // On the register the day before: may move up or down, or leave, until they move.
+        let on = [entry(1, W02, Stage::SchoolAction, date!(2019 - 01 - 07))];
+        assert_eq!(
+            check_closed_to_new_learners(
+                &on,
+                &placed(Stage::SchoolActionPlus, date!(2022 - 03 - 01)),
+                change
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_closed_to_new_learners(&on, &placed(Stage::NoSen, date!(2022 - 03 - 01)), change),
+            Ok(())
+        );
+        let moved = [
+            entry(1, W02, Stage::SchoolAction, date!(2019 - 01 - 07)),
+            entry(2, ALN, Stage::SchoolIdp, date!(2022 - 01 - 10)),
+        ];
+        assert!(
+            check_closed_to_new_learners(
+                &moved,
+                &placed(Stage::SchoolActionPlus, date!(2022 - 03 - 01)),
+                change
+            )
+            .is_err()
+        );
+        // No successor: nothing to check.
+        assert_eq!(
+            check_closed_to_new_learners(
+                &[],
+                &placed(Stage::SchoolAction, date!(2023 - 01 - 10)),
+                None
+            ),
+            Ok(())
+        );
+    }
     use crate::census::{CodeSettings, provision_code};
     use crate::framework::Framework;
     use crate::school::Country;

@@ -10,7 +10,9 @@ use senco_domain::census::{
     AreaOfNeed, CodeSettings, NeedCode, need_valid_on, parse_need, parse_wales_need, provision_code,
 };
 use senco_domain::framework::{MoveContext, Stage, framework};
-use senco_domain::history::{Entry, HistoryContext, NewEntry, check_new, in_force};
+use senco_domain::history::{
+    Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force,
+};
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
@@ -323,7 +325,22 @@ pub async fn stage_change_in(
         effective,
         supersedes,
     };
-    if let Err(e) = check_new(&es, &new, &ctx) {
+    // A framework the school has replaced takes no new learners (issue 17, point 2).
+    let successor = school
+        .frameworks
+        .iter()
+        .filter(|(key, since)| {
+            *key != framework_key
+                && school
+                    .frameworks
+                    .iter()
+                    .any(|(k, s)| *k == framework_key && s < since)
+        })
+        .min_by_key(|(_, since)| *since)
+        .copied();
+    if let Err(e) =
+        check_new(&es, &new, &ctx).and_then(|()| check_closed_to_new_learners(&es, &new, successor))
+    {
         let field = match e.rule() {
             "date_in_future" | "before_enrolment" | "same_date" => "effective_on",
             "unknown_entry" | "already_corrected" => "supersedes",

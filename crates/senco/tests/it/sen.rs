@@ -105,8 +105,31 @@ async fn welsh_legacy_stages_follow_the_code_settings(app: &TestApp) {
     let _ = (user, id);
     let c = app.signed_in("senco@w.example").await;
     let path = format!("/api/v1/pupils/{}/stage-changes", app.fx.p4);
-    let mut legacy = stage("school_action", "2026-10-01");
+    // Newly identified after 1 September 2021: the Wales Code takes no new learners
+    // (issue 17, point 2), whatever the legacy code settings.
+    let mut new_learner = stage("school_action", "2025-01-10");
+    new_learner["framework"] = json!("wales_2002");
+    let refused = c.post_json(&path, &new_learner).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.json()["errors"][0]["reason"],
+        "closed_to_new_learners",
+        "{}",
+        refused.body
+    );
+    // On the register under the Wales Code before the ALN system began: still theirs.
+    record_stage(
+        app,
+        &app.fx.p4,
+        &app.fx.school_w,
+        senco_domain::school::FrameworkKey::Wales2002,
+        senco_domain::framework::Stage::SchoolAction,
+        time::macros::date!(2020 - 01 - 06),
+    )
+    .await;
+    let mut legacy = stage("school_action_plus", "2026-10-01");
     legacy["framework"] = json!("wales_2002");
+    legacy["specialists"] = json!("Educational psychologist");
     let refused = c.post_json(&path, &legacy).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(
