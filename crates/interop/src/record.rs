@@ -708,6 +708,24 @@ fn gaps_at(
 
 #[cfg(test)]
 mod tests {
+
+    /// A number in a record (a plan's snapshot holds free JSON) is read back exactly as it
+    /// was written: the fuzz target found 3.7777777777777777e77 read one unit off without
+    /// serde_json's `float_roundtrip`.
+    #[test]
+    fn numbers_round_trip_exactly() {
+        for text in [
+            "3.7777777777777777e77",
+            "0.1",
+            "2.2250738585072014e-308",
+            "1e300",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let again: serde_json::Value =
+                serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+            assert_eq!(again, v, "{text}");
+        }
+    }
     use super::*;
 
     /// A record with one of everything.
