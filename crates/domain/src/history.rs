@@ -241,6 +241,25 @@ fn check_common(entries: &[Entry], new: &NewEntry, today: Date) -> Result<(), Hi
 /// learner who was on its register the day before the change, and only until their first
 /// entry under the successor; moving off the register is always allowed, and corrections
 /// of recorded entries are not checked here.
+/// The framework that replaced `key` at a school whose frameworks started on the dates
+/// given (the earliest one to start after `key`), with the day it started; `None` while
+/// `key` is the newest.
+pub fn successor(
+    frameworks: &[(FrameworkKey, Date)],
+    key: FrameworkKey,
+) -> Option<(FrameworkKey, Date)> {
+    let started = frameworks
+        .iter()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, since)| *since)
+        .min()?;
+    frameworks
+        .iter()
+        .filter(|(k, since)| *k != key && *since > started)
+        .min_by_key(|(_, since)| *since)
+        .copied()
+}
+
 pub fn check_closed_to_new_learners(
     entries: &[Entry],
     new: &NewEntry,
@@ -394,6 +413,11 @@ mod tests {
             )
             .is_err()
         );
+        // The successor comes from the school's frameworks by start date.
+        let welsh = [(W02, date!(2002 - 01 - 01)), (ALN, date!(2021 - 09 - 01))];
+        assert_eq!(successor(&welsh, W02), change);
+        assert_eq!(successor(&welsh, ALN), None);
+        assert_eq!(successor(&welsh[..1], W02), None);
         // No successor: nothing to check.
         assert_eq!(
             check_closed_to_new_learners(

@@ -284,6 +284,13 @@ pub fn sees_sen(role: Role) -> bool {
     pupil_reach(role).is_some_and(|rel| allows(role, rel, Resource::PupilSen, Action::Read))
 }
 
+/// Whether an account of `role` (or a parent's link to a child, [`Role::Parent`]) made by
+/// someone of role `maker` needs a second person's approval (SR-02): it would read SEN
+/// content that its maker does not.
+pub fn needs_approval(maker: Role, role: Role) -> bool {
+    sees_sen(role) && !sees_sen(maker)
+}
+
 /// Whether the matrix allows `action` on `resource` for `role` standing in `relation`.
 pub fn allows(role: Role, relation: Relation, resource: Resource, action: Action) -> bool {
     MATRIX.iter().any(|r| {

@@ -301,9 +301,58 @@ pub fn date_from_iso(s: &str) -> Option<Result<Date, ()>> {
     Some(Date::parse(s, &format).map_err(|_| ()))
 }
 
+/// Whether a row naming another school's pupil by UPN is that pupil (SR-07): the date of
+/// birth must be theirs; the surname may differ (names change), which the holding school is
+/// then asked to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamePupil {
+    Yes,
+    SurnameDiffers,
+    /// Someone guessing, or a mistake: a probe.
+    No,
+}
+
+/// Compares a row's date of birth and legal surname with those of the pupil holding its
+/// UPN. Surnames are compared by their letters only, ignoring case, hyphens, apostrophes
+/// and spaces.
+pub fn same_pupil(held_dob: Date, held_surname: &str, dob: Date, surname: &str) -> SamePupil {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphabetic())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if held_dob != dob {
+        SamePupil::No
+    } else if letters(held_surname) != letters(surname) {
+        SamePupil::SurnameDiffers
+    } else {
+        SamePupil::Yes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pupil_held_elsewhere_is_the_same_only_with_their_date_of_birth() {
+        use time::macros::date;
+        let dob = date!(2016 - 05 - 05);
+        assert_eq!(
+            same_pupil(dob, "Elsewhere-Secret", dob, "elsewhere secret"),
+            SamePupil::Yes
+        );
+        assert_eq!(same_pupil(dob, "O'Neill", dob, "ONEILL"), SamePupil::Yes);
+        assert_eq!(
+            same_pupil(dob, "Elsewhere-Secret", dob, "Elsewhere"),
+            SamePupil::SurnameDiffers
+        );
+        assert_eq!(
+            same_pupil(dob, "Elsewhere", date!(2015 - 01 - 01), "Elsewhere"),
+            SamePupil::No
+        );
+    }
     use time::macros::date;
 
     #[test]

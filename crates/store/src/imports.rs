@@ -14,6 +14,7 @@
 use std::collections::{HashMap, HashSet};
 
 use senco_domain::Date;
+use senco_domain::pupil::{SamePupil, same_pupil};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -139,17 +140,8 @@ pub struct UpnElsewhere {
     pub school_id: String,
     /// Whether the UPN is that pupil's former UPN (not a transfer: a conflict).
     pub as_former: bool,
-    date_of_birth: String,
+    date_of_birth: Date,
     surname: String,
-}
-
-/// A surname for comparison: letters only, lower case (hyphens, apostrophes, spaces and
-/// case are not differences).
-pub fn surname_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphabetic())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Placeholders per statement stay well under both engines' limits.
@@ -311,14 +303,14 @@ impl Store {
                 let school: String = r.try_get("school_id")?;
                 let upn: Option<String> = r.try_get("upn")?;
                 let former: Option<String> = r.try_get("former_upn")?;
-                let date_of_birth: String = r.try_get("date_of_birth")?;
-                let surname = surname_key(&r.try_get::<String, _>("legal_surname")?);
+                let date_of_birth = crate::parse_ds(&r.try_get::<String, _>("date_of_birth")?)?;
+                let surname: String = r.try_get("legal_surname")?;
                 let held = |u: String, as_former: bool| UpnElsewhere {
                     upn: u,
                     pupil_id: id.clone(),
                     school_id: school.clone(),
                     as_former,
-                    date_of_birth: date_of_birth.clone(),
+                    date_of_birth,
                     surname: surname.clone(),
                 };
                 if let Some(u) = upn.filter(|u| wanted.contains(u)) {
@@ -395,11 +387,6 @@ impl Store {
             .filter(|e| !e.as_former)
             .map(|e| (e.upn.as_str(), e))
             .collect();
-        let current_elsewhere: HashMap<&str, &str> = elsewhere
-            .iter()
-            .filter(|e| !e.as_former)
-            .map(|e| (e.upn.as_str(), e.pupil_id.as_str()))
-            .collect();
         let former_elsewhere: HashMap<&str, &str> = elsewhere
             .iter()
             .filter(|e| e.as_former)
@@ -423,9 +410,15 @@ impl Store {
                 .filter(|_| own.is_none());
             // Another school's pupil is this row only if the date of birth is theirs; any
             // other row naming their UPN is a probe, refused without saying more (SR-07).
-            if let Some(h) = holder
-                && h.date_of_birth != ds(row.fields.date_of_birth)
-            {
+            let same = holder.map(|h| {
+                same_pupil(
+                    h.date_of_birth,
+                    &h.surname,
+                    row.fields.date_of_birth,
+                    &row.fields.legal_surname,
+                )
+            });
+            if let (Some(h), Some(SamePupil::No)) = (holder, same) {
                 plan.probes.push(Probe {
                     row: row.row,
                     pupil_id: h.pupil_id.clone(),
@@ -440,7 +433,9 @@ impl Store {
                 });
                 continue;
             }
-            let other = upn.and_then(|u| current_elsewhere.get(u).copied());
+            let other = upn
+                .and_then(|u| holders.get(u))
+                .map(|h| h.pupil_id.as_str());
             // Whoever this row will be: a UPN or former UPN held by anyone else is a conflict.
             let me = own.map(|p| p.id.as_str()).or(other);
             let mut problems = Vec::new();
@@ -470,7 +465,7 @@ impl Store {
                 let holders = [
                     by_upn.get(f).map(|p| p.id.as_str()),
                     by_former.get(f).map(|p| p.id.as_str()),
-                    current_elsewhere.get(f).copied(),
+                    holders.get(f).map(|h| h.pupil_id.as_str()),
                     former_elsewhere.get(f).copied(),
                 ];
                 if holders.iter().flatten().any(|id| Some(*id) != me) {
@@ -521,8 +516,7 @@ impl Store {
                 (None, Some(id)) => {
                     let school = holder.map(|h| h.school_id.clone()).unwrap_or_default();
                     transfer_ids.insert(row.row, (id.to_string(), school));
-                    let surname_differs =
-                        holder.is_some_and(|h| h.surname != surname_key(&row.fields.legal_surname));
+                    let surname_differs = same == Some(SamePupil::SurnameDiffers);
                     plan.transfers.push(PlannedTransfer {
                         row: row.row,
                         upn: upn.unwrap_or_default().to_string(),

@@ -4,13 +4,13 @@
 //! Nobody sees a credential of someone else's account: every new account gets an emailed
 //! invitation link (a passphrase-reset link that lasts [`INVITE_LIFETIME`]) and chooses its
 //! own passphrase. An account that would read SEN content, made by someone who does not
-//! ([`needs_approval`]), waits disabled, with no invitation sent, until the school's SENCO
+//! ([`senco_domain::policy::needs_approval`]), waits disabled, with no invitation sent, until the school's SENCO
 //! or head teacher approves it (or, for an account of no school or of a school with
 //! neither, another administrator). A parent's sign-in linked to a child by someone who
 //! does not read SEN content waits likewise for the child's school's SENCO or head teacher.
 //! Every request and decision is audited.
 
-use senco_domain::policy::sees_sen;
+pub use senco_domain::policy::needs_approval;
 use senco_domain::role::Role;
 use senco_store::approvals::{PendingAccount, PendingLink};
 use senco_store::{Store, StoreError, Tx};
@@ -22,12 +22,6 @@ use crate::i18n::EN;
 
 /// How long an invitation link works.
 pub const INVITE_LIFETIME: time::Duration = time::Duration::days(7);
-
-/// Whether an account of `role` (or a parent's link, `Role::Parent`) made by `creator`
-/// needs a second person's approval: it would read SEN content that its maker does not.
-pub fn needs_approval(creator: Role, role: Role) -> bool {
-    sees_sen(role) && !sees_sen(creator)
-}
 
 /// Emails `email` a link to choose the account's first passphrase, in `tx`.
 pub async fn invite(

@@ -121,15 +121,28 @@ async fn refuse(guard: &ProbeGuard, state: &AppState, mut check: UpnCheck) -> Ch
     ChangeError::Invalid(check.problems)
 }
 
-/// The probe guard for `actor`, and whether they are over its limit already.
+/// The probe guard for `actor`, and whether they are over its limit already. The count is
+/// read only when `f` names a UPN that `before` does not hold, so editing other details of
+/// a pupil costs no extra query.
 async fn probe_guard(
     state: &AppState,
     actor: &Actor<'_>,
+    f: &PupilFields,
+    before: Option<&Pupil>,
 ) -> Result<(ProbeGuard, bool), StoreError> {
     let guard = ProbeGuard::new(
         actor.event(state, "pupil", "create", "allowed"),
         &state.config,
     );
+    let new_upn = [
+        (&f.upn, before.and_then(|b| b.upn.as_ref())),
+        (&f.former_upn, before.and_then(|b| b.former_upn.as_ref())),
+    ]
+    .into_iter()
+    .any(|(upn, old)| upn.is_some() && upn.as_ref() != old);
+    if !new_upn {
+        return Ok((guard, false));
+    }
     let over = match guard.check(&state.store).await {
         Ok(()) => false,
         Err(ProbeError::TooMany) => true,
@@ -147,7 +160,7 @@ pub async fn create_pupil(
     enrolled_on: Date,
 ) -> Result<String, ChangeError> {
     let now = state.now();
-    let (guard, over) = probe_guard(state, actor).await?;
+    let (guard, over) = probe_guard(state, actor, f, None).await?;
     let mut tx = state.store.begin().await?;
     let check = upn_problems(&mut tx, f, None, school_id, over).await?;
     if !check.problems.is_empty() {
@@ -181,7 +194,7 @@ pub async fn update_pupil(
         return Ok(before.version);
     }
     let now = state.now();
-    let (guard, over) = probe_guard(state, actor).await?;
+    let (guard, over) = probe_guard(state, actor, f, Some(before)).await?;
     let mut tx = state.store.begin().await?;
     let check = upn_problems(&mut tx, f, Some(before), &before.school_id, over).await?;
     if !check.problems.is_empty() {

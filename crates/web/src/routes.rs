@@ -619,6 +619,32 @@ fn framework_title(status: StatusCode) -> &'static str {
     }
 }
 
+/// Under `/api/`, an error answered by the framework rather than a handler (a method the
+/// route does not take, a body over the limit) has no body: it becomes a problem document
+/// too, keeping its headers (`Allow`), as every API error is (issue 17, point 11).
+async fn api_problems(req: axum::extract::Request, next: middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    if !api
+        || !(status.is_client_error() || status.is_server_error())
+        || response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let (problem_parts, body) = ApiError::new(status, framework_title(status))
+        .into_response()
+        .into_parts();
+    for (name, value) in &problem_parts.headers {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
 /// Marks the response made for a caught panic, for [`explain_panics`].
 #[derive(Debug, Clone, Copy)]
 struct Panicked;
@@ -647,26 +673,6 @@ async fn explain_panics(
     let api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
     if response.extensions().get::<Panicked>().is_none() {
-        // Under `/api/`, an error answered by the framework rather than a handler (a method
-        // the route does not take, a body over the limit) has no body: it becomes a problem
-        // document too, keeping its headers (`Allow`), as every API error is (issue 17,
-        // point 11).
-        let status = response.status();
-        if api
-            && (status.is_client_error() || status.is_server_error())
-            && !response
-                .headers()
-                .contains_key(axum::http::header::CONTENT_TYPE)
-        {
-            let (mut parts, _) = response.into_parts();
-            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-            let problem = ApiError::new(status, framework_title(status)).into_response();
-            let (problem_parts, body) = problem.into_parts();
-            for (name, value) in &problem_parts.headers {
-                parts.headers.insert(name.clone(), value.clone());
-            }
-            return Response::from_parts(parts, body);
-        }
         return response;
     }
     tracing::error!(
@@ -722,6 +728,7 @@ pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
     ))
     .layer(middleware::from_fn_with_state(state.clone(), ops::track))
     .layer(middleware::from_fn(security::same_origin))
+    .layer(middleware::from_fn(api_problems))
     .layer(CatchPanicLayer::custom(panic_response))
     .layer(middleware::from_fn_with_state(
         state.clone(),

@@ -11,7 +11,7 @@ use senco_domain::census::{
 };
 use senco_domain::framework::{MoveContext, Stage, framework};
 use senco_domain::history::{
-    Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force,
+    Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
 };
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
@@ -326,18 +326,7 @@ pub async fn stage_change_in(
         supersedes,
     };
     // A framework the school has replaced takes no new learners (issue 17, point 2).
-    let successor = school
-        .frameworks
-        .iter()
-        .filter(|(key, since)| {
-            *key != framework_key
-                && school
-                    .frameworks
-                    .iter()
-                    .any(|(k, s)| *k == framework_key && s < since)
-        })
-        .min_by_key(|(_, since)| *since)
-        .copied();
+    let successor = successor(&school.frameworks, framework_key);
     if let Err(e) =
         check_new(&es, &new, &ctx).and_then(|()| check_closed_to_new_learners(&es, &new, successor))
     {
