@@ -151,8 +151,8 @@ async fn main() -> anyhow::Result<()> {
     ] {
         let start = Instant::now();
         let guard =
-            senco_web::transfers::ProbeGuard::new(audit.clone(), &senco_web::WebConfig::default());
-        let s = senco_web::ctf::import(
+            senco_app::transfers::ProbeGuard::new(audit.clone(), &senco_app::Settings::default());
+        let s = senco_app::ctf::import(
             &store,
             &school,
             &bytes,

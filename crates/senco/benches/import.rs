@@ -92,16 +92,16 @@ async fn main() -> anyhow::Result<()> {
     ] {
         let start = Instant::now();
         let guard =
-            senco_web::transfers::ProbeGuard::new(audit.clone(), &senco_web::WebConfig::default());
+            senco_app::transfers::ProbeGuard::new(audit.clone(), &senco_app::Settings::default());
         let preview =
-            senco_web::imports::preview(&store, &school, &bytes, &[], today, &guard).await?;
+            senco_app::imports::preview(&store, &school, &bytes, &[], today, &guard).await?;
         let previewed = start.elapsed();
         assert!(
             preview.problems.is_empty(),
             "{:?}",
             preview.problems.first()
         );
-        let outcome = senco_web::imports::commit(
+        let outcome = senco_app::imports::commit(
             &store,
             &school,
             &bytes,

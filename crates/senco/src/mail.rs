@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use senco_app::Clock;
 use senco_store::Store;
 use senco_store::outbox::OutboxMessage;
-use senco_web::Clock;
 
 /// Where mail goes.
 #[derive(Debug, Clone)]

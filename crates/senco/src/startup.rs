@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use senco_app::audit::AuditSink;
+use senco_app::{Clock, SystemClock};
 use senco_store::Store;
-use senco_web::audit::AuditSink;
-use senco_web::{AppState, Clock, SystemClock, WebConfig};
+use senco_web::{AppState, WebConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -61,20 +62,23 @@ impl Application {
             tracing::info!(version, name, "applied migration");
         }
         store.require_current_schema().await?;
-        senco_web::plans::seed_target_bank(&store, clock.now()).await?;
+        senco_app::plans::seed_target_bank(&store, clock.now()).await?;
         let demo = store.is_demo().await?;
         let (audit, audit_writer) = AuditSink::start(store.clone(), config.web.audit_flush);
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("could not listen on {}", config.bind))?;
         let state = AppState {
-            store,
+            app: senco_app::App {
+                store,
+                settings: Arc::new(config.web.app_settings()),
+                clock,
+                audit,
+                pdfs: Default::default(),
+            },
             config: Arc::new(config.web),
-            clock,
-            audit,
             metrics: Default::default(),
             demo,
-            pdfs: Default::default(),
         };
         Ok(Application {
             listener,
@@ -197,7 +201,7 @@ async fn outbox_worker(
 async fn retention_worker(
     store: Store,
     clock: Arc<dyn Clock>,
-    pdfs: senco_web::PdfCache,
+    pdfs: senco_app::PdfCache,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut last_day = None;
@@ -205,8 +209,8 @@ async fn retention_worker(
         let now = clock.now();
         let today = senco_domain::calendar::london_date(now);
         if last_day != Some(today) {
-            let audit = senco_web::retention::job_event(now);
-            match senco_web::retention::run(&store, &pdfs, today, now, &audit).await {
+            let audit = senco_app::retention::job_event(now);
+            match senco_app::retention::run(&store, &pdfs, today, now, &audit).await {
                 Ok(out) => {
                     last_day = Some(today);
                     tracing::info!(
@@ -223,7 +227,7 @@ async fn retention_worker(
                 Err(e) => tracing::warn!(error = format!("{e:#}"), "retention run failed"),
             }
         }
-        if let Err(e) = senco_web::retention::sweep_pdfs(&store, &pdfs).await {
+        if let Err(e) = senco_app::retention::sweep_pdfs(&store, &pdfs).await {
             tracing::warn!(error = format!("{e:#}"), "sweeping cached PDFs failed");
         }
         tokio::select! {

@@ -71,3 +71,15 @@ impl Default for WebConfig {
         }
     }
 }
+
+impl WebConfig {
+    /// The settings the use cases read, taken from these.
+    pub fn app_settings(&self) -> senco_app::Settings {
+        senco_app::Settings {
+            public_url: self.public_url.clone(),
+            upload_limit: self.upload_limit,
+            upn_probe_limit: self.upn_probe_limit,
+            upn_probe_window: self.upn_probe_window,
+        }
+    }
+}

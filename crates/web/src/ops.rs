@@ -127,7 +127,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or("");
-    if !crate::auth::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+    if !senco_app::credentials::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         let mut r = StatusCode::UNAUTHORIZED.into_response();
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -18,12 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use senco_app::Clock;
 use senco_domain::person::Passphrase;
 use senco_domain::role::Role;
 use senco_store::Store;
 use senco_store::backup::{DrillReport, TableDigest, UPLOADS_TABLE};
 use senco_store::users::NewUser;
-use senco_web::{Clock, WebConfig};
+use senco_web::WebConfig;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1117,14 +1118,14 @@ async fn boot_and_sign_in(
         .migrate(clock.now())
         .await
         .map_err(|e| boot(e.into()))?;
-    let password = senco_web::auth::random_token();
+    let password = senco_app::credentials::random_token();
     let email = format!(
         "restore-drill-{}@drill.invalid",
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let hash = Passphrase::parse(&password)
         .map_err(|e| anyhow::anyhow!("drill passphrase: {e}"))
-        .and_then(|p| senco_web::auth::hash_passphrase(&p))
+        .and_then(|p| senco_app::credentials::hash_passphrase(&p))
         .map_err(boot)?;
     let mut tx = store.begin().await.map_err(|e| boot(e.into()))?;
     Store::insert_user(

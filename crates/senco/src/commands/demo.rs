@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
+use senco_app::credentials::{hash_passphrase, random_token};
 use senco_domain::calendar::london_date;
 use senco_domain::person::Passphrase;
 use senco_domain::role::Role;
@@ -15,7 +16,6 @@ use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
 use senco_store::users::NewUser;
-use senco_web::auth::{hash_passphrase, random_token};
 use serde::Serialize;
 
 use super::{open, serve_until_stopped};
@@ -725,7 +725,7 @@ async fn seed_plan(
         .max(s.today - time::Duration::days(30 + ((i * 7) % 140) as i64));
     let review =
         (start + time::Duration::days(150)).min(senco_domain::plan::review_limit(plan_type, start));
-    let bank = senco_web::plans::BUILT_IN_TARGETS;
+    let bank = senco_app::plans::BUILT_IN_TARGETS;
     let targets = [i % bank.len(), (i + 3) % bank.len(), (i + 6) % bank.len()]
         .into_iter()
         .map(|k| {

@@ -48,8 +48,8 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> 
                 .await?
                 .with_context(|| format!("no school has URN {school}"))?;
             let school = store.school(&school_id).await?;
-            let settings = senco_web::sen::stored_code_settings(store).await?;
-            let ret = senco_web::census::build(
+            let settings = senco_app::sen::stored_code_settings(store).await?;
+            let ret = senco_app::census::build(
                 store,
                 &Scope::Operator,
                 &school,
@@ -111,7 +111,7 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> 
 
 /// `senco export ctf --school URN [--upn UPN ...] [--year N] -o FILE`.
 async fn ctf(store: &Store, actor: Option<&str>, args: ExportCtf) -> anyhow::Result<()> {
-    use senco_web::ctf::{Selection, export};
+    use senco_app::ctf::{Selection, export};
     let school_id = store
         .school_id_by_urn(args.school.trim())
         .await?
@@ -127,7 +127,7 @@ async fn ctf(store: &Store, actor: Option<&str>, args: ExportCtf) -> anyhow::Res
             bail!("name the pupils with --upn UPN (repeatable) or a year group with --year")
         }
     };
-    let settings = senco_web::sen::stored_code_settings(store).await?;
+    let settings = senco_app::sen::stored_code_settings(store).await?;
     let exported = export(
         store,
         &school,

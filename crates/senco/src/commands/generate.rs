@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 
+use senco_app::credentials::{hash_passphrase, random_token};
 use senco_domain::Date;
 use senco_domain::calendar::london_date;
 use senco_domain::framework::Stage;
@@ -25,7 +26,6 @@ use senco_store::users::NewUser;
 use senco_store::{ds, new_id, ts};
 use senco_synth::GenerateOptions;
 use senco_synth::generate::{PROVISION_CATALOGUE, generate};
-use senco_web::auth::{hash_passphrase, random_token};
 use time::Duration;
 
 use super::demo::{Account, SamplePupil, Summary, account};
@@ -864,7 +864,7 @@ pub async fn seed(
         "la_shares",
         &["id", "pupil_id", "school_id", "la_id", "shared_at"],
     );
-    let bank = senco_web::plans::BUILT_IN_TARGETS;
+    let bank = senco_app::plans::BUILT_IN_TARGETS;
     let framework = "england_2014";
     for (k, school) in la.schools.iter().enumerate() {
         let ids = &schools[k];

@@ -7,10 +7,10 @@
 use std::io::IsTerminal;
 
 use anyhow::{Context, bail};
+use senco_app::imports::{self, CommitError, Preview, PreviewError, Report};
+use senco_app::transfers::ProbeGuard;
 use senco_interop::pupils_csv::MAX_BYTES;
 use senco_store::Store;
-use senco_web::imports::{self, CommitError, Preview, PreviewError, Report};
-use senco_web::transfers::ProbeGuard;
 
 use crate::cli::{ImportCommand, ReportFormat};
 use crate::startup::system_clock;
@@ -57,7 +57,7 @@ async fn ctf(
     school: String,
     accept_transfers: bool,
 ) -> anyhow::Result<()> {
-    use senco_web::ctf::{self, ImportCtfError};
+    use senco_app::ctf::{self, ImportCtfError};
     let progress = Progress::new();
     let school_id = store
         .school_id_by_urn(school.trim())
@@ -86,7 +86,7 @@ async fn ctf(
     progress.step("Checking every pupil, then writing in one transaction");
     let guard = ProbeGuard::new(
         super::cli_event(actor, "pupil", "create"),
-        &senco_web::WebConfig::default(),
+        &senco_app::Settings::default(),
     );
     let result = ctf::import(
         store,
@@ -187,7 +187,7 @@ async fn pupils(
     progress.step("Checking every row");
     let guard = ProbeGuard::new(
         super::cli_event(actor, "pupil", "create"),
-        &senco_web::WebConfig::default(),
+        &senco_app::Settings::default(),
     );
     let preview = match imports::preview(store, &school, &bytes, &pairs, today, &guard).await {
         Ok(p) => p,

@@ -1,13 +1,13 @@
 //! `senco export record` and `senco import record`: a pupil's portable full record
-//! (`senco_interop::record`, assembled and continued by `senco_web::record`).
+//! (`senco_interop::record`, assembled and continued by `senco_app::portable_record`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use senco_app::portable_record::{ImportError, export, import};
 use senco_interop::record::{MAX_BYTES, parse, to_json};
 use senco_store::pupils::{PupilFilter, Scope};
 use senco_store::{Store, StoreError};
-use senco_web::record::{ImportError, export, import};
 
 use super::cli_event;
 use crate::startup::system_clock;
@@ -83,7 +83,7 @@ pub async fn run_subject_access(
     received: Option<&str>,
     requested_by: Option<String>,
 ) -> anyhow::Result<()> {
-    use senco_web::subject_access::{self as sar, Preparer, Request};
+    use senco_app::subject_access::{self as sar, Preparer, Request};
     let pupil_id = find_pupil(store, pupil).await?;
     let now = system_clock().now();
     let today = senco_domain::calendar::london_date(now);
@@ -163,7 +163,7 @@ pub async fn run_import(
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     let record =
         parse(&bytes).map_err(|e| anyhow::anyhow!("{} cannot be imported: {e}", file.display()))?;
-    let settings = senco_web::sen::stored_code_settings(store).await?;
+    let settings = senco_app::sen::stored_code_settings(store).await?;
     let now = system_clock().now();
     let today = senco_domain::calendar::london_date(now);
     let mut tx = store.begin().await?;

@@ -1,12 +1,12 @@
 //! `senco retention`: record a pupil leaving, flag records due for destruction (for cron
 //! when the server does not run), decide reviews, destroy approved records and print the
-//! destruction log (SR-30). The work itself is `senco_web::retention`'s and the store's.
+//! destruction log (SR-30). The work itself is `senco_app::retention`'s and the store's.
 
 use anyhow::{Context, bail};
+use senco_app::PdfCache;
 use senco_store::pupils::Scope;
 use senco_store::retention::{Decision, ReviewStatus};
 use senco_store::{Store, StoreError};
-use senco_web::PdfCache;
 
 use super::cli_event;
 use crate::cli::RetentionCommand;
@@ -73,7 +73,7 @@ pub async fn run(
         RetentionCommand::Review => {
             let e = cli_event(actor, "retention_review", "create");
             let out =
-                senco_web::retention::review(store, today(), system_clock().now(), &e).await?;
+                senco_app::retention::review(store, today(), system_clock().now(), &e).await?;
             println!(
                 "{} pupils newly flagged, {} kept records back for review.",
                 out.flagged, out.reopened
@@ -142,7 +142,7 @@ pub async fn run(
         }
         RetentionCommand::Destroy => {
             let e = cli_event(actor, "pupil", "destroy");
-            let (done, compaction) = senco_web::retention::destroy_approved(
+            let (done, compaction) = senco_app::retention::destroy_approved(
                 store,
                 &PdfCache::default(),
                 system_clock().now(),

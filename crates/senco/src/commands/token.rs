@@ -1,8 +1,8 @@
 //! `senco token`: API tokens. A token is printed once; only its hash is stored.
 
 use anyhow::Context;
+use senco_app::credentials::{hash_token, random_token};
 use senco_store::Store;
-use senco_web::auth::{hash_token, random_token};
 
 use super::cli_event;
 use crate::cli::TokenCommand;

@@ -2,11 +2,11 @@
 //! installation is made). Every change is audited under the operator's name.
 
 use anyhow::{Context, bail};
+use senco_app::credentials::hash_passphrase;
 use senco_domain::person::{Email, Passphrase, PersonName};
 use senco_domain::role::Role;
 use senco_store::Store;
 use senco_store::users::{NewUser, UserScope};
-use senco_web::auth::hash_passphrase;
 
 use super::{cli_event, read_passphrase_stdin};
 use crate::cli::UserCommand;
@@ -24,18 +24,18 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             if store.user_count().await? > 0 {
                 bail!("Senco already has accounts: make more with `senco user add` or in the web");
             }
-            let token = senco_web::auth::random_token();
-            let expires = now + senco_web::pages::setup::LIFETIME;
+            let token = senco_app::credentials::random_token();
+            let expires = now + senco_app::bootstrap::LIFETIME;
             let mut tx = store.begin().await?;
             Store::set_setting(
                 &mut tx,
-                senco_web::pages::setup::TOKEN_SETTING,
-                &senco_web::auth::hash_token(&token),
+                senco_app::bootstrap::TOKEN_SETTING,
+                &senco_app::credentials::hash_token(&token),
             )
             .await?;
             Store::set_setting(
                 &mut tx,
-                senco_web::pages::setup::EXPIRES_SETTING,
+                senco_app::bootstrap::EXPIRES_SETTING,
                 &senco_store::ts(expires),
             )
             .await?;

@@ -252,14 +252,14 @@ async fn sr_10_unknown_fields_and_bad_json_are_refused_with_problem_documents(ap
 }
 
 async fn api_tokens_work_until_the_account_is_disabled(app: &TestApp) {
-    let token = senco_web::auth::random_token();
+    let token = senco_app::credentials::random_token();
     let user = app.store.user_by_email(HEAD_A).await.unwrap();
     let mut tx = app.store.begin().await.unwrap();
     senco_store::Store::insert_token(
         &mut tx,
         &user.id,
         "test",
-        &senco_web::auth::hash_token(&token),
+        &senco_app::credentials::hash_token(&token),
         app.clock.now(),
     )
     .await

@@ -41,10 +41,27 @@ fn crates_depend_only_in_the_allowed_direction() {
         ("interop", &["domain"][..]),
         ("documents", &["domain"][..]),
         ("synth", &["domain"][..]),
-        ("web", &["documents", "domain", "interop", "store"][..]),
+        ("i18n", &["domain"][..]),
+        (
+            "app",
+            &["documents", "domain", "i18n", "interop", "store"][..],
+        ),
+        (
+            "web",
+            &["app", "documents", "domain", "i18n", "interop", "store"][..],
+        ),
         (
             "senco",
-            &["documents", "domain", "interop", "store", "synth", "web"][..],
+            &[
+                "app",
+                "documents",
+                "domain",
+                "i18n",
+                "interop",
+                "store",
+                "synth",
+                "web",
+            ][..],
         ),
     ]);
     let mut found = Vec::new();
@@ -108,22 +125,23 @@ fn the_domain_crate_has_no_io_and_no_clock() {
 }
 
 /// Issue 16, point 4: Argon2 on the request threads let 200 anonymous sign-ins push
-/// `/healthz` from 0.5 ms to 1.2 s. The web crate hashes and verifies passphrases only
-/// through `auth::off_thread` (a blocking pool bounded by the cores): outside `auth.rs` no
-/// source calls the blocking `hash_passphrase` or Argon2 itself (verification is private
-/// to `auth.rs`, so the compiler enforces that half).
+/// `/healthz` from 0.5 ms to 1.2 s. Passphrases are hashed and verified only in
+/// `senco_app::credentials`, through `off_thread` (a blocking pool bounded by the cores):
+/// no other source of the app or web crates uses Argon2, and the web crate never calls the
+/// blocking `hash_passphrase` (verification is private to `credentials.rs`, so the compiler
+/// enforces that half). The command line may hash on its own thread.
 #[test]
 fn passphrases_are_hashed_off_the_request_threads() {
     let mut files = Vec::new();
     rust_files(&root().join("crates/web/src"), &mut files);
+    rust_files(&root().join("crates/app/src"), &mut files);
     let mut found = Vec::new();
     for file in files {
-        if file.ends_with("auth.rs") {
-            let text = std::fs::read_to_string(&file).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        if file.ends_with("app/src/credentials.rs") {
             assert!(text.contains("spawn_blocking") && text.contains("Semaphore"));
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
         for forbidden in ["hash_passphrase(", "argon2::", "Argon2::"] {
             if text.contains(forbidden) {
                 found.push(format!("{} uses {forbidden}", file.display()));
@@ -131,6 +149,96 @@ fn passphrases_are_hashed_off_the_request_threads() {
         }
     }
     assert!(found.is_empty(), "{found:#?}");
+}
+
+/// The `use`/path mentions of `forbidden` in a Rust source, ignoring comments.
+fn code_mentions(text: &str, forbidden: &str) -> bool {
+    text.lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .any(|l| l.contains(forbidden))
+}
+
+/// The layers inside crates (issue 18): the use cases never reach the web crate; pages and
+/// the API never import each other (what both need lives in `crate::http`); the command line
+/// uses `senco_web` only to start the server.
+fn layering_problems(files: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, text) in files {
+        let rules: &[(&str, &[&str])] = if name.starts_with("crates/app/") {
+            &[("app", &["senco_web", "axum", "askama", "utoipa"])]
+        } else if name.starts_with("crates/web/src/pages/") {
+            &[("pages", &["crate::api", "super::api", "api::"])]
+        } else if name.starts_with("crates/web/src/api/") {
+            &[("api", &["crate::pages", "super::pages", "pages::"])]
+        } else if name.starts_with("crates/senco/src/") && !name.ends_with("startup.rs") {
+            // The command line starts the server (its settings are `WebConfig`) and nothing
+            // else of the web crate: its work is `senco_app`'s.
+            for (at, _) in text.match_indices("senco_web::") {
+                if !text[at + "senco_web::".len()..].starts_with("WebConfig") {
+                    problems.push(format!("{name}: the command line may not use senco_web"));
+                }
+            }
+            &[]
+        } else {
+            &[]
+        };
+        for (layer, forbidden) in rules {
+            for f in *forbidden {
+                if code_mentions(text, f) {
+                    problems.push(format!("{name}: {layer} may not use {f}"));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn layers_inside_crates_point_one_way() {
+    let mut paths = Vec::new();
+    for krate in ["app", "web", "senco"] {
+        rust_files(&root().join("crates").join(krate).join("src"), &mut paths);
+    }
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|p| {
+            (
+                p.strip_prefix(root()).unwrap().display().to_string(),
+                std::fs::read_to_string(p).unwrap(),
+            )
+        })
+        .collect();
+    assert!(files.iter().any(|(n, _)| n.starts_with("crates/app/")));
+    let problems = layering_problems(&files);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The check catches what it is for.
+    for (name, planted) in [
+        ("crates/app/src/sen.rs", "use senco_web::pages::request_id;"),
+        ("crates/app/src/plans.rs", "fn f() { senco_web::auth::x() }"),
+        ("crates/web/src/pages/plans.rs", "use crate::api::ApiError;"),
+        (
+            "crates/web/src/api/plans.rs",
+            "use crate::pages::plans::form_from;",
+        ),
+        ("crates/web/src/api/sen.rs", "use super::pages::x;"),
+        (
+            "crates/senco/src/commands/import.rs",
+            "use senco_web::imports;",
+        ),
+    ] {
+        assert!(
+            !layering_problems(&[(name.to_string(), planted.to_string())]).is_empty(),
+            "not caught: {name}: {planted}"
+        );
+    }
+    assert!(
+        layering_problems(&[(
+            "crates/web/src/pages/plans.rs".to_string(),
+            "// the API (crate::api) answers the same\nuse senco_app::plans;".to_string()
+        )])
+        .is_empty()
+    );
 }
 
 /// Every module says what it is for, in a `//!` comment at the top.
@@ -632,8 +740,9 @@ const ACCESS_CALLS: &[&str] = &[
 ];
 
 /// SR-02 and SR-26: the handlers of the route table (`routes.rs`, `name: module::handler`)
-/// that neither call the access module nor call a function of the web crate that does.
-/// `sources` are the web crate's files as (path under `src/`, text).
+/// that neither call the access module nor call a function of the web or app crate that
+/// does. `sources` are the web crate's files as (path under `src/`, text) and the app
+/// crate's as (`senco_app/` and the path under its `src/`, text).
 fn handlers_without_access(
     routes: &str,
     sources: &[(String, String)],
@@ -746,7 +855,7 @@ fn sr_26_every_handler_touching_pupil_data_goes_through_the_access_module() {
     let web = root().join("crates/web/src");
     let mut files = Vec::new();
     rust_files(&web, &mut files);
-    let sources: Vec<(String, String)> = files
+    let mut sources: Vec<(String, String)> = files
         .iter()
         .map(|f| {
             (
@@ -755,6 +864,16 @@ fn sr_26_every_handler_touching_pupil_data_goes_through_the_access_module() {
             )
         })
         .collect();
+    // The use cases the handlers call, where most access checks are made.
+    let app = root().join("crates/app/src");
+    let mut files = Vec::new();
+    rust_files(&app, &mut files);
+    sources.extend(files.iter().map(|f| {
+        (
+            format!("senco_app/{}", f.strip_prefix(&app).unwrap().display()),
+            std::fs::read_to_string(f).unwrap(),
+        )
+    }));
     let routes = std::fs::read_to_string(web.join("routes.rs")).unwrap();
     let handlers = routes.matches(".at(").count();
     assert!(

@@ -324,7 +324,7 @@ async fn sr_27_a_prune_moves_the_start_and_earlier_anchors_are_reported_as_prune
         .store
         .prune_audit(
             app.clock.now() - time::Duration::days(1),
-            &senco_web::retention::job_event(app.clock.now()),
+            &senco_app::retention::job_event(app.clock.now()),
         )
         .await
         .unwrap();

@@ -606,7 +606,7 @@ async fn sr_11_cross_site_posts_and_forms_without_the_token_change_nothing(app: 
 
 async fn a_forced_passphrase_change_comes_before_anything_else(app: &TestApp) {
     let user = app.store.user_by_email(HEAD_A).await.unwrap();
-    let hash = senco_web::auth::hash_passphrase(
+    let hash = senco_app::credentials::hash_passphrase(
         &senco_domain::person::Passphrase::parse("temporary passphrase 1").unwrap(),
     )
     .unwrap();
@@ -751,7 +751,7 @@ macro_rules! both_empty {
 both_empty!(sr_15_the_first_administrator_comes_from_a_one_time_code);
 
 async fn sr_15_the_first_administrator_comes_from_a_one_time_code(app: &TestApp) {
-    use senco_web::pages::setup::{EXPIRES_SETTING, TOKEN_SETTING};
+    use senco_app::bootstrap::{EXPIRES_SETTING, TOKEN_SETTING};
     assert_eq!(
         app.store.user_count().await.unwrap(),
         0,
@@ -760,12 +760,16 @@ async fn sr_15_the_first_administrator_comes_from_a_one_time_code(app: &TestApp)
     let c = app.client();
     assert_eq!(c.get("/setup").await.status, 404, "no code, no setup page");
     // What `senco user bootstrap` does (its printing is tested in cli.rs).
-    let code = senco_web::auth::random_token();
+    let code = senco_app::credentials::random_token();
     let mut tx = app.store.begin().await.unwrap();
-    senco_store::Store::set_setting(&mut tx, TOKEN_SETTING, &senco_web::auth::hash_token(&code))
-        .await
-        .unwrap();
-    let expires = app.clock.now() + senco_web::pages::setup::LIFETIME;
+    senco_store::Store::set_setting(
+        &mut tx,
+        TOKEN_SETTING,
+        &senco_app::credentials::hash_token(&code),
+    )
+    .await
+    .unwrap();
+    let expires = app.clock.now() + senco_app::bootstrap::LIFETIME;
     senco_store::Store::set_setting(&mut tx, EXPIRES_SETTING, &senco_store::ts(expires))
         .await
         .unwrap();

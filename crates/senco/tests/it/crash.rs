@@ -46,7 +46,7 @@ impl Rng {
             .ok()
             .and_then(|s| s.parse().ok())
             // The real server runs on the real clock, and so do the kill points.
-            .unwrap_or_else(|| senco_web::SystemClock.now().unix_timestamp_nanos() as u64);
+            .unwrap_or_else(|| senco_app::SystemClock.now().unix_timestamp_nanos() as u64);
         println!("{what}: SENCO_CRASH_SEED={seed}");
         Rng(seed)
     }
@@ -277,14 +277,14 @@ async fn seed_for_crash(url: &str, dir: &Path) -> Target {
     let store = Store::connect(url).await.expect("open store");
     store.migrate(now).await.expect("migrate");
     let fx = seed_fixture(&store, now).await;
-    let token = senco_web::auth::random_token();
+    let token = senco_app::credentials::random_token();
     let user = store.user_by_email(SENCO_A).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     Store::insert_token(
         &mut tx,
         &user.id,
         "crash harness",
-        &senco_web::auth::hash_token(&token),
+        &senco_app::credentials::hash_token(&token),
         now,
     )
     .await
@@ -320,7 +320,7 @@ async fn seed_for_crash(url: &str, dir: &Path) -> Target {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     // Sessions may not be in the future: the days from the allocation's start to yesterday.
-    let today = senco_web::SystemClock.now().date();
+    let today = senco_app::SystemClock.now().date();
     Target {
         token,
         pupils: vec![fx.p1.clone(), fx.p2.clone()],

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use senco::startup::{Application, ServerConfig};
+pub use senco_app::Clock;
 use senco_domain::Date;
 use senco_domain::calendar::DateRange;
 use senco_domain::person::{CorrespondenceLanguage, Passphrase, Sex};
@@ -14,7 +15,6 @@ use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
 use senco_store::users::NewUser;
-pub use senco_web::Clock;
 use senco_web::WebConfig;
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -52,7 +52,7 @@ pub fn log_capture() -> Arc<Mutex<Vec<u8>>> {
             let echo = std::env::var_os("TEST_LOG").is_some();
             let sink = buffer.clone();
             let filter = tracing_subscriber::EnvFilter::new(
-                "senco=trace,senco_web=trace,senco_store=trace,senco_domain=trace,sqlx=debug,tower_http=trace,axum=trace",
+                "senco=trace,senco_app=trace,senco_web=trace,senco_store=trace,senco_domain=trace,sqlx=debug,tower_http=trace,axum=trace",
             );
             senco::telemetry::init_with(senco::cli::LogFormat::Json, filter, move || Capture {
                 sink: sink.clone(),
@@ -562,7 +562,8 @@ fn fields(
 
 /// Seeds the fixture described on [`Fixture`].
 pub async fn seed_fixture(store: &Store, now: OffsetDateTime) -> Fixture {
-    let hash = senco_web::auth::hash_passphrase(&Passphrase::parse(PASSPHRASE).unwrap()).unwrap();
+    let hash =
+        senco_app::credentials::hash_passphrase(&Passphrase::parse(PASSPHRASE).unwrap()).unwrap();
     let mut tx = store.begin().await.unwrap();
     let la1 = Store::insert_authority(&mut tx, "886", "Northmoor", Country::England, now)
         .await

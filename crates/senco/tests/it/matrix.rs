@@ -665,7 +665,7 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
             "/".into(),
             Target::Authority,
             Check::Shows {
-                marker: senco_web::i18n::EN.dashboard_authority_schools.into(),
+                marker: senco_i18n::EN.dashboard_authority_schools.into(),
                 gate: None,
             },
         ),
@@ -673,7 +673,7 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
             "/register".into(),
             Target::Register,
             Check::Shows {
-                marker: senco_web::i18n::EN.reg_counts_caption.into(),
+                marker: senco_i18n::EN.reg_counts_caption.into(),
                 gate: Some((PupilSen, Read, Target::Register)),
             },
         ),

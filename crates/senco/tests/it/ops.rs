@@ -355,7 +355,7 @@ async fn the_demo_data_loads_and_its_sign_ins_work(app: &TestApp) {
     }
     let senco = summary.accounts.iter().find(|a| a.role == "senco").unwrap();
     let (user, hash) = store.user_for_sign_in(&senco.email).await.unwrap().unwrap();
-    assert!(senco_web::auth::check_passphrase(hash, &summary.passphrase).await);
+    assert!(senco_app::credentials::check_passphrase(hash, &summary.passphrase).await);
     let scope = senco_store::pupils::Scope::User {
         user_id: user.id,
         role: user.role,

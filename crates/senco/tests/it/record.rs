@@ -322,10 +322,14 @@ async fn a_full_record_moves_to_a_fresh_database_unchanged_and_bad_files_change_
             .unwrap()
             .map(|c| c.stage)
     );
-    let reexported =
-        senco_web::record::export(&target.store, &Scope::Operator, &new_id, target.clock.now())
-            .await
-            .unwrap();
+    let reexported = senco_app::portable_record::export(
+        &target.store,
+        &Scope::Operator,
+        &new_id,
+        target.clock.now(),
+    )
+    .await
+    .unwrap();
     let reexported = serde_json::to_value(&reexported).unwrap();
     assert!(
         reexported["stage_history"]

@@ -4,11 +4,11 @@
 //! not in the raw database or WAL file), the destruction log, and pruning the audit log
 //! with `senco audit verify` still passing.
 
+use senco_app::PdfCache;
 use senco_domain::retention::RecordClass;
 use senco_store::Store;
 use senco_store::pupils::Scope;
 use senco_store::retention::{DESTROYED_TABLES, ID_ONLY_LOGS, ReviewStatus};
-use senco_web::PdfCache;
 use sqlx::{Column, Row};
 use time::macros::{date, datetime};
 
@@ -109,11 +109,11 @@ async fn review_on(
 ) -> senco_store::retention::ReviewOutcome {
     *app.clock.0.lock().unwrap() = at;
     let now = app.clock.now();
-    senco_web::retention::review(
+    senco_app::retention::review(
         &app.store,
         senco_domain::calendar::london_date(now),
         now,
-        &senco_web::retention::job_event(now),
+        &senco_app::retention::job_event(now),
     )
     .await
     .unwrap()
@@ -219,11 +219,11 @@ async fn sr_30_an_sen_file_born_1990_is_flagged_on_2021_01_01_and_not_before(app
     .await
     .unwrap();
     let now = app.clock.now();
-    let (done, _) = senco_web::retention::destroy_approved(
+    let (done, _) = senco_app::retention::destroy_approved(
         &app.store,
         &PdfCache::default(),
         now,
-        &senco_web::retention::job_event(now),
+        &senco_app::retention::job_event(now),
     )
     .await
     .unwrap();
@@ -421,11 +421,11 @@ async fn sr_30_after_approval_and_destruction_nothing_of_the_pupil_remains(app: 
         std::sync::Arc::new(b"%PDF".to_vec()),
     );
     let now = app.clock.now();
-    let (done, compaction) = senco_web::retention::destroy_approved(
+    let (done, compaction) = senco_app::retention::destroy_approved(
         &app.store,
         &cache,
         now,
-        &senco_web::retention::job_event(now),
+        &senco_app::retention::job_event(now),
     )
     .await
     .unwrap();
@@ -653,7 +653,7 @@ async fn sr_30_only_the_senco_and_head_teacher_decide_reviews(app: &TestApp) {
 }
 
 async fn sr_30_the_audit_log_is_pruned_past_its_period_and_still_verifies(app: &TestApp) {
-    let mut event = senco_web::retention::job_event(datetime!(2019-05-01 09:00 UTC));
+    let mut event = senco_app::retention::job_event(datetime!(2019-05-01 09:00 UTC));
     event.record_type = "setting";
     event.action = "update";
     for _ in 0..3 {

@@ -81,7 +81,7 @@ async fn welsh_legacy_stages_follow_the_code_settings(app: &TestApp) {
     // A Welsh school works under both systems; the legacy codes end on 31 August 2025 by
     // default, which operators may extend.
     let user = app.store.user_by_email(SENCO_B).await.unwrap();
-    let hash = senco_web::auth::hash_passphrase(
+    let hash = senco_app::credentials::hash_passphrase(
         &senco_domain::person::Passphrase::parse(PASSPHRASE).unwrap(),
     )
     .unwrap();
@@ -496,7 +496,7 @@ async fn needs_come_from_the_code_list_valid_on_their_date(app: &TestApp) {
     );
     // Welsh categories at a Welsh school: none of the fixture's staff work there, so check the list.
     let settings = senco_domain::census::CodeSettings::default();
-    let welsh = senco_web::sen::need_choices(
+    let welsh = senco_app::sen::need_choices(
         senco_domain::school::Country::Wales,
         time::macros::date!(2026 - 11 - 23),
         &settings,

@@ -1,6 +1,6 @@
 //! SR-31: the subject-access bundle, on SQLite and PostgreSQL. A meta-test lists every table
 //! of the live schema and fails when one holding pupil data is neither in the bundle's
-//! mapping (`senco_web::subject_access::TABLES`) nor exempt with a reason; a pupil with a row
+//! mapping (`senco_app::subject_access::TABLES`) nor exempt with a reason; a pupil with a row
 //! in every such table gets all of them in the JSON, and every section and flag in the PDF;
 //! only the SENCO may export, everyone else gets the 404 of a missing pupil; each export is
 //! audited and shows in the pupil's access report.
@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use senco_web::subject_access::{EXEMPT, TABLES, count_at};
+use senco_app::subject_access::{EXEMPT, TABLES, count_at};
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -161,7 +161,7 @@ async fn sr_31_every_table_with_pupil_data_is_in_the_subject_access_export(app: 
     assert!(
         missing.is_empty(),
         "tables holding pupil data that the subject-access bundle lacks (add them to \
-         senco_web::subject_access::TABLES, or to EXEMPT with a reason): {missing:?}"
+         senco_app::subject_access::TABLES, or to EXEMPT with a reason): {missing:?}"
     );
     assert!(
         unclassified.is_empty(),

@@ -306,7 +306,7 @@ async fn sr_30_the_app_role_can_neither_write_a_prune_permit_nor_delete_audit_or
     let Some((app, url)) = as_app_role().await else {
         return;
     };
-    let mut e = senco_web::retention::job_event(app.clock.now());
+    let mut e = senco_app::retention::job_event(app.clock.now());
     e.record_type = "setting";
     app.store.audit(&e).await.unwrap();
     {

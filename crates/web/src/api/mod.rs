@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::access::AccessError;
+use senco_app::access::AccessError;
 
 /// The largest page of a list.
 pub const MAX_PER_PAGE: i64 = 200;

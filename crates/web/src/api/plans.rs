@@ -21,10 +21,10 @@ use utoipa::ToSchema;
 
 use super::{ApiError, ApiJson, FieldProblem, List, paging};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
-use crate::pages::request_id;
-use crate::plans::{PlanError, PlanInput, ProvisionInput, ReviewInput, TargetInput};
+use crate::http::request_id;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::plans::{PlanError, PlanInput, ProvisionInput, ReviewInput, TargetInput};
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -356,13 +356,13 @@ async fn load(
     let plan = match state.store.plan(id).await {
         Ok(plan) => plan,
         Err(senco_store::StoreError::NotFound) => {
-            crate::access::deny_missing(state, actor, id, Resource::PupilSen, action).await;
+            senco_app::access::deny_missing(state, actor, id, Resource::PupilSen, action).await;
             return Err(ApiError::not_found());
         }
         Err(e) => return Err(e.into()),
     };
     let pupil = pupil_for(state, actor, &plan.pupil_id, Resource::PupilSen, action).await?;
-    if !crate::plans::plan_visible(actor.principal, &plan) {
+    if !senco_app::plans::plan_visible(actor.principal, &plan) {
         return Err(ApiError::not_found());
     }
     Ok((plan, pupil))
@@ -378,23 +378,20 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
     let Some(plan_type) = senco_domain::framework::framework(fw).plan(stage) else {
         return Vec::new();
     };
-    let kind = crate::plans::PlanKindFor {
+    let kind = senco_app::plans::PlanKindFor {
         framework: fw,
         stage,
         plan: plan_type,
     };
     let status = PlanStatus::parse(&plan.fields.status).unwrap_or(PlanStatus::Draft);
-    let input = crate::pages::plans::input_from(&crate::pages::plans::form_from(
-        &plan.fields,
-        plan.version,
-    ));
-    crate::plans::check(
+    let input = senco_app::plans::PlanInput::from_stored(&plan.fields);
+    senco_app::plans::check(
         state,
         pupil,
         &kind,
         status,
         &input,
-        &crate::plans::own_target_ids(plan),
+        &senco_app::plans::own_target_ids(plan),
     )
     .await
     .map(|(_, w)| w)
@@ -438,7 +435,7 @@ pub async fn create(
         targets: targets_in(&body.targets),
         provision: provision_in(&body.provision),
     };
-    let (plan_id, warnings) = crate::plans::create_plan(&state, &actor, &pupil, &input)
+    let (plan_id, warnings) = senco_app::plans::create_plan(&state, &actor, &pupil, &input)
         .await
         .map_err(plan_error)?;
     let plan = state.store.plan(&plan_id).await?;
@@ -471,7 +468,7 @@ pub async fn get(
         request_id: request_id(&headers),
     };
     let (plan, pupil) = load(&state, &actor, &id, Action::Read).await?;
-    let warnings = if crate::access::may(&p, Resource::PupilSen, Action::Create) {
+    let warnings = if senco_app::access::may(&p, Resource::PupilSen, Action::Create) {
         warnings_of(&state, &plan, &pupil).await
     } else {
         Vec::new()
@@ -558,10 +555,7 @@ pub async fn patch(
         None => None,
     };
     let input = if content_changes {
-        let current = crate::pages::plans::input_from(&crate::pages::plans::form_from(
-            &plan.fields,
-            plan.version,
-        ));
+        let current = senco_app::plans::PlanInput::from_stored(&plan.fields);
         Some(PlanInput {
             starts_on: body
                 .starts_on
@@ -588,10 +582,17 @@ pub async fn patch(
     };
     let mut warnings = Vec::new();
     if input.is_some() || to.is_some() {
-        let (_, w) =
-            crate::plans::change_plan(&state, &actor, &pupil, &plan, input.as_ref(), to, expected)
-                .await
-                .map_err(plan_error)?;
+        let (_, w) = senco_app::plans::change_plan(
+            &state,
+            &actor,
+            &pupil,
+            &plan,
+            input.as_ref(),
+            to,
+            expected,
+        )
+        .await
+        .map_err(plan_error)?;
         warnings = w;
     }
     let after = state.store.plan(&plan.id).await?;
@@ -645,7 +646,7 @@ pub async fn review(
         carry_forward: body.carry_forward,
         specialists: body.specialists,
     };
-    let done = crate::plans::record_review(&state, &actor, &pupil, &plan, &input, expected)
+    let done = senco_app::plans::record_review(&state, &actor, &pupil, &plan, &input, expected)
         .await
         .map_err(plan_error)?;
     Ok((
@@ -683,8 +684,8 @@ pub async fn pdf(
     };
     let (plan, pupil) = load(&state, &actor, &id, Action::Read).await?;
     let parent = q.get("parent").is_some_and(|v| v == "true" || v == "1")
-        || !crate::access::may(&p, Resource::PupilSen, Action::Create);
-    let bytes = crate::pages::plans::plan_pdf(&state, &plan, &pupil, parent)
+        || !senco_app::access::may(&p, Resource::PupilSen, Action::Create);
+    let bytes = senco_app::documents::plan_pdf(&state, &plan, &pupil, parent)
         .await
         .map_err(|_| ApiError::internal("rendering the plan failed"))?;
     Ok((
@@ -729,8 +730,8 @@ pub async fn due(
     };
     // Which children have plans, and when they are reviewed, is SEN content (SR-26): the
     // matrix decides, and a refusal is audited and answered as not found.
-    if !crate::plans::reviews_due_allowed(&p) {
-        crate::plans::audit_reviews_due(&state, &actor, "denied").await;
+    if !senco_app::plans::reviews_due_allowed(&p) {
+        senco_app::plans::audit_reviews_due(&state, &actor, "denied").await;
         return Err(ApiError::not_found());
     }
     let (page, per_page) = paging(
@@ -771,7 +772,7 @@ pub async fn due(
             today + time::Duration::days(days),
         )
         .await?;
-    crate::plans::audit_reviews_due(&state, &actor, "allowed").await;
+    senco_app::plans::audit_reviews_due(&state, &actor, "allowed").await;
     let total = due.len() as i64;
     let items = due
         .into_iter()

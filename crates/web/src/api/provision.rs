@@ -18,10 +18,10 @@ use super::plans::{etag, if_match};
 use super::sen::sen_error;
 use super::{ApiError, ApiJson};
 use crate::AppState;
-use crate::access::{Actor, pupil_for, require};
 use crate::auth::ApiCaller;
-use crate::pages::request_id;
-use crate::provision::{
+use crate::http::request_id;
+use senco_app::access::{Actor, pupil_for, require};
+use senco_app::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate,
     create_provision, record_exit, record_sessions, update_provision,
 };
@@ -127,12 +127,12 @@ impl From<ProvisionIn> for ProvisionInput {
     }
 }
 
-fn school_for(p: &crate::auth::Principal, action: Action) -> Result<String, ApiError> {
+fn school_for(p: &senco_app::principal::Principal, action: Action) -> Result<String, ApiError> {
     require(p, Resource::Provision, action)?;
     p.user.school_id.clone().ok_or_else(ApiError::not_found)
 }
 
-fn costs(p: &crate::auth::Principal) -> bool {
+fn costs(p: &senco_app::principal::Principal) -> bool {
     require(p, Resource::ProvisionCosts, Action::Read).is_ok()
 }
 
@@ -344,7 +344,7 @@ pub struct AllocationList {
 
 async fn allocation_out(
     state: &AppState,
-    p: &crate::auth::Principal,
+    p: &senco_app::principal::Principal,
     list: &[Allocation],
 ) -> Result<Vec<AllocationOut>, ApiError> {
     let facts = DeliveryFacts::load(state, list).await?;
@@ -529,7 +529,7 @@ pub async fn get_allocation(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (a, _) = crate::provision::reach_allocation(
+    let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,
         &id,
@@ -584,9 +584,14 @@ pub async fn patch_allocation(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (a, _) =
-        crate::provision::reach_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update)
-            .await?;
+    let (a, _) = senco_app::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::PupilSen,
+        Action::Update,
+    )
+    .await?;
     let expected = if_match(&headers, a.version)?;
     let input = ExitInput {
         to_on: body.to_on.as_deref().and_then(date_from_iso),
@@ -649,7 +654,7 @@ pub async fn sessions(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (a, _) = crate::provision::reach_allocation(
+    let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,
         &id,
@@ -716,9 +721,14 @@ pub async fn create_session(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (a, _) =
-        crate::provision::reach_allocation(&state, &actor, &id, Resource::Delivery, Action::Create)
-            .await?;
+    let (a, _) = senco_app::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::Delivery,
+        Action::Create,
+    )
+    .await?;
     let input = SessionInput {
         on: date_from_iso(&body.on),
         minutes: body.minutes.map(Ok),

@@ -1,6 +1,6 @@
 //! `/api/v1/pupils`: listing, adding, reading and changing pupils.
 //!
-//! Reads and changes go through [`crate::access`], exactly as the pages do. A pupil the caller
+//! Reads and changes go through [`senco_app::access`], exactly as the pages do. A pupil the caller
 //! may not see answers 404 with the same body as a pupil that does not exist. `PATCH`
 //! honours `If-Match` with the `ETag` from `GET` and answers 412 on a stale version.
 
@@ -20,13 +20,13 @@ use utoipa::ToSchema;
 
 use super::{ApiError, ApiJson, FieldProblem, List, paging};
 use crate::AppState;
-use crate::access::{Actor, may_create_pupil_at, pupil_for};
 use crate::auth::ApiCaller;
-use crate::i18n::EN;
-use crate::pages::request_id;
-use crate::records::{
+use crate::http::request_id;
+use senco_app::access::{Actor, may_create_pupil_at, pupil_for};
+use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
 };
+use senco_i18n::EN;
 
 #[allow(unused_imports)]
 use super::Problem;

@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 
 use super::{ApiError, List, paging};
 use crate::AppState;
-use crate::auth::{ApiCaller, Principal};
+use crate::auth::ApiCaller;
+use senco_app::principal::Principal;
 
 /// The countries Senco serves.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -141,7 +142,7 @@ pub fn school_out(s: &School, today: senco_domain::Date) -> SchoolOut {
 /// (administrators), their authority's for officers,
 /// their own for school staff, and those of the pupils they may see for everyone else.
 pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<School>, ApiError> {
-    let installation = crate::access::require(
+    let installation = senco_app::access::require(
         p,
         senco_domain::policy::Resource::Installation,
         senco_domain::policy::Action::Read,

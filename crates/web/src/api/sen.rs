@@ -15,10 +15,10 @@ use utoipa::ToSchema;
 
 use super::{ApiError, ApiJson, FieldProblem};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
-use crate::pages::request_id;
-use crate::sen::{
+use crate::http::request_id;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::sen::{
     ConcernInput, Issue, SenError, StageChangeInput, raise_concern, record_stage_change,
 };
 

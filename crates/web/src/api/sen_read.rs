@@ -3,7 +3,7 @@
 //!
 //! Both read through the same functions and access rules as the pages: the register for
 //! school staff who may read SEN records, the chronology through
-//! [`crate::access::pupil_for`], with concerns only for those who may read them.
+//! [`senco_app::access::pupil_for`], with concerns only for those who may read them.
 
 use std::collections::HashMap;
 
@@ -19,14 +19,14 @@ use utoipa::ToSchema;
 use super::schools::Framework;
 use super::{ApiError, List, paging};
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for};
 use crate::auth::ApiCaller;
-use crate::i18n::EN;
-use crate::pages::register::{
+use crate::http::request_id;
+use senco_app::access::{Actor, may, pupil_for};
+use senco_app::pupils::year_group;
+use senco_app::register::{
     Filters, Sort, audit_read, audit_refusal, known_need, register_allowed, rows,
 };
-use crate::pages::request_id;
-use crate::records::year_group;
+use senco_i18n::EN;
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -255,7 +255,7 @@ pub async fn chronology(
         request_id: request_id(&headers),
     };
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
-    let items = crate::sen::pupil_chronology(&state, &p, &pupil).await?;
+    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
     let items: Vec<ChronologyItemOut> = items
         .into_iter()
         .map(|i| ChronologyItemOut {

@@ -20,10 +20,10 @@ use super::sen::Created;
 use super::sen::sen_error;
 use super::{ApiError, ApiJson, ApiQuery};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
 use crate::auth::ApiCaller;
-use crate::pages::request_id;
-use crate::specialists::{
+use crate::http::request_id;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::specialists::{
     NoteInput, ReferralInput, StatusInput, add_note, change_involvement, refer, upload_report,
     visible_involvement, visible_involvements, visible_reports,
 };
@@ -94,11 +94,11 @@ fn report_out(r: &Report) -> ReportOut {
 
 async fn out(
     state: &AppState,
-    p: &crate::auth::Principal,
+    p: &senco_app::principal::Principal,
     list: &[Involvement],
 ) -> Result<Vec<InvolvementOut>, ApiError> {
     let reports = visible_reports(state, p, list).await?;
-    let may_read_reports = crate::access::may(p, Resource::SpecialistReports, Action::Read);
+    let may_read_reports = senco_app::access::may(p, Resource::SpecialistReports, Action::Read);
     Ok(list
         .iter()
         .map(|i| InvolvementOut {
@@ -215,7 +215,7 @@ pub async fn create(
 
 async fn one(
     state: &AppState,
-    p: &crate::auth::Principal,
+    p: &senco_app::principal::Principal,
     id: &str,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
@@ -249,7 +249,7 @@ pub async fn get(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (inv, _) = crate::specialists::reach_involvement(
+    let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -305,7 +305,7 @@ pub async fn patch(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (inv, _) = crate::specialists::reach_involvement(
+    let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -361,7 +361,7 @@ pub async fn create_note(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (inv, _) = crate::specialists::reach_involvement(
+    let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -417,7 +417,7 @@ pub async fn upload(
         principal: &p,
         request_id: request_id(&headers),
     };
-    let (inv, _) = crate::specialists::reach_involvement(
+    let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
         &id,
@@ -453,11 +453,11 @@ pub async fn download(
         request_id: request_id(&headers),
     };
     let (report, _, _) =
-        crate::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
-    crate::specialists::audit_download(&state, &actor, &report).await?;
+        senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
+    senco_app::specialists::audit_download(&state, &actor, &report).await?;
     let data = state.store.report_data(&report.id).await?;
     let mut r = (StatusCode::OK, data).into_response();
-    for (k, v) in crate::pages::specialists::download_headers(&report) {
+    for (k, v) in crate::http::download_headers(&report) {
         r.headers_mut().insert(k, v);
     }
     Ok(r)

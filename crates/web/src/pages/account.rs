@@ -13,12 +13,14 @@ use serde::Deserialize;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::Actor;
-use crate::auth::{
-    ClientAddr, Principal, SignedIn, check_passphrase, claim_attempt, hash_passphrase_off_thread,
-    hash_token, random_token, set_session_cookie,
+use crate::auth::SessionExt;
+use crate::auth::{ClientAddr, SignedIn, claim_attempt, set_session_cookie};
+use senco_app::access::Actor;
+use senco_app::credentials::{
+    check_passphrase, hash_passphrase_off_thread, hash_token, random_token,
 };
-use crate::i18n::EN;
+use senco_app::principal::Principal;
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "passphrase.html")]

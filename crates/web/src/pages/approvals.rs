@@ -22,10 +22,12 @@ use super::forms::Fields;
 use super::retention::FlashQuery;
 use super::{PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::approvals::{invite, may_decide_account, may_decide_link};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::approvals::{invite, may_decide_account, may_decide_link};
+use senco_app::principal::Principal;
+use senco_i18n::EN;
 
 struct AccountRow {
     id: String,

@@ -12,12 +12,13 @@ use senco_domain::policy::{Action, Resource};
 use senco_interop::census::{CensusReturn, to_csv, to_xml};
 use serde::Deserialize;
 
-use super::pupils::long_date;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::principal::Principal;
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// `?date=YYYY-MM-DD`.
 #[derive(Debug, Default, Deserialize)]
@@ -102,10 +103,10 @@ async fn the_return(
         .school(school_id)
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
-    let settings = crate::sen::code_settings(state)
+    let settings = senco_app::sen::code_settings(state)
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
-    crate::census::build(
+    senco_app::census::build(
         &state.store,
         &p.scope(),
         &school,

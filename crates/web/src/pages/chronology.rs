@@ -12,10 +12,10 @@ use senco_domain::policy::{Action, Resource};
 
 use super::{PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
 use crate::auth::SignedIn;
-use crate::i18n::EN;
-use crate::sen::ChronologyItem;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::sen::ChronologyItem;
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "chronology.html")]
@@ -39,7 +39,7 @@ pub async fn show(
     };
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
-        let items = crate::sen::pupil_chronology(&state, &p, &pupil).await?;
+        let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
         Ok::<_, PageError>(ChronologyPage {
             page: PageChrome::signed_in(&state, &p, EN.chron_title, Section::Pupils),
             name: pupil.display_name(),

@@ -14,16 +14,19 @@ use senco_store::pupils::Pupil;
 use senco_store::sen::Concern;
 
 use super::forms::{Fields, form_errors, invalid_form};
-use super::pupils::{Choice, long_date};
+use super::pupils::Choice;
 use super::stage_changes::{StageForm, stage_form};
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{AccessError, Actor, pupil_for, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::sen::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{AccessError, Actor, pupil_for, require};
+use senco_app::principal::Principal;
+use senco_app::sen::{
     ConcernInput, SenError, Triage, frameworks_in_force, next_stages, raise_concern, triage_concern,
 };
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// A group of trigger checkboxes for one stage.
 pub struct TriggerGroup {
@@ -280,7 +283,7 @@ async fn load(
     let concern = match state.store.concern(id).await {
         Ok(concern) => concern,
         Err(senco_store::StoreError::NotFound) => {
-            crate::access::deny_missing(state, actor, id, Resource::Concern, action).await;
+            senco_app::access::deny_missing(state, actor, id, Resource::Concern, action).await;
             return Err(PageError::NotFound);
         }
         Err(e) => return Err(e.into()),
@@ -309,7 +312,7 @@ async fn detail_page(
         .filter(|t| concern.triggers.split(',').any(|id| id == t.id))
         .map(|t| t.text)
         .collect::<Vec<_>>();
-    let can_triage = crate::access::may(p, Resource::Concern, Action::Update)
+    let can_triage = senco_app::access::may(p, Resource::Concern, Action::Update)
         && concern.status != "placed"
         && concern.status != "closed";
     let status = if errors.is_empty() {

@@ -16,9 +16,11 @@ use serde::Deserialize;
 
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::principal::Principal;
+use senco_i18n::EN;
 
 /// The form, as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -181,7 +183,7 @@ pub async fn create(
         // Linking a parent's sign-in gives them the child's SEN record: whoever cannot read
         // it themselves (a school administrator) only asks, and the SENCO or head teacher
         // approves (SR-02).
-        let pending = crate::approvals::needs_approval(p.user.role, Role::Parent);
+        let pending = senco_app::approvals::needs_approval(p.user.role, Role::Parent);
         let user_id = match (&email, wants_account) {
             (Some(email), true) => match state.store.user_for_sign_in(email.as_str()).await? {
                 Some((existing, _)) if existing.role == Role::Parent => Some(existing.id),
@@ -203,7 +205,7 @@ pub async fn create(
                     Store::audit_in(&mut tx, &e).await?;
                     // Invited now only when the link needs no approval; else on approval.
                     if !pending {
-                        crate::approvals::invite(&mut tx, &state, &uid, email.as_str(), now)
+                        senco_app::approvals::invite(&mut tx, &state, &uid, email.as_str(), now)
                             .await?;
                     }
                     Some(uid)

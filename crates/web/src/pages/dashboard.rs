@@ -14,9 +14,10 @@ use senco_store::users::UserScope;
 use super::sign_in::FlashQuery;
 use super::{PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
-use crate::access::require;
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
+use crate::auth::SignedIn;
+use senco_app::access::require;
+use senco_app::principal::Principal;
+use senco_i18n::EN;
 
 /// A link with its text.
 pub struct Link {
@@ -101,12 +102,14 @@ async fn build(
     }
     // The reviews due name children with plans: the matrix decides, and the read is audited
     // like the API's list (SR-26).
-    if matches!(p.user.role, Role::Senco | Role::Teacher) && crate::plans::reviews_due_allowed(p) {
-        let actor = crate::access::Actor {
+    if matches!(p.user.role, Role::Senco | Role::Teacher)
+        && senco_app::plans::reviews_due_allowed(p)
+    {
+        let actor = senco_app::access::Actor {
             principal: p,
             request_id: super::request_id(headers),
         };
-        crate::plans::audit_reviews_due(state, &actor, "allowed").await;
+        senco_app::plans::audit_reviews_due(state, &actor, "allowed").await;
         let today = state.today();
         let due = state
             .store
@@ -128,7 +131,7 @@ async fn build(
                         text: format!(
                             "{}: {}{}",
                             d.pupil_name,
-                            super::pupils::long_date(d.review_on),
+                            senco_i18n::long_date(d.review_on),
                             if d.review_on < today {
                                 format!(" ({})", m.overdue)
                             } else {
@@ -270,13 +273,13 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
         .iter()
         .map(|(c, name)| Link {
             href: format!("/concerns/{}", c.id),
-            text: format!("{name}, {}", super::pupils::long_date(c.raised_on)),
+            text: format!("{name}, {}", senco_i18n::long_date(c.raised_on)),
         })
         .collect();
     // The pupils named in these lists are read in one scoped query, not one query each.
     let untold_changes = state.store.untold_changes(school_id).await?;
     let school = state.store.school(school_id).await?;
-    let in_force = crate::sen::frameworks_in_force(&school, state.today());
+    let in_force = senco_app::sen::frameworks_in_force(&school, state.today());
     let stages = state.store.current_stages_for_school(school_id).await?;
     let action_plus: Vec<(String, senco_domain::framework::Stage)> = stages
         .iter()
@@ -315,7 +318,7 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
                     "{}: {}, {}",
                     name_of(pupil),
                     stage.label(),
-                    super::pupils::long_date(*on)
+                    senco_i18n::long_date(*on)
                 ),
             })
         })

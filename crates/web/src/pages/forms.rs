@@ -5,7 +5,7 @@ use senco_domain::Date;
 use senco_domain::pupil::date_from_parts;
 
 use super::{FormErrors, PageError};
-use crate::sen::{Issue, SenError};
+use senco_app::sen::{Issue, SenError};
 
 /// A submitted form as name/value pairs, in order (checkboxes repeat their name).
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,7 @@ pub fn refused(e: SenError, conflict_field: &str) -> Result<FormErrors, PageErro
         SenError::Invalid(issues) => Ok(form_errors(&issues)),
         SenError::Conflict => {
             let mut errors = FormErrors::default();
-            errors.add(conflict_field, crate::i18n::EN.prov_changed_meanwhile);
+            errors.add(conflict_field, senco_i18n::EN.prov_changed_meanwhile);
             Ok(errors)
         }
         SenError::Store(e) => Err(e.into()),

@@ -2,7 +2,7 @@
 //!
 //! The uploaded file is kept (table `pupil_imports`, for its uploader at their school, a
 //! day at most) so that the columns can be adjusted and the preview shown as often as
-//! needed; confirming runs [`crate::imports::commit`], one transaction or nothing.
+//! needed; confirming runs [`senco_app::imports::commit`], one transaction or nothing.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,11 +17,13 @@ use senco_store::schools::School;
 
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::imports::{CommitError, Preview, PreviewError};
-use crate::transfers::ProbeGuard;
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::imports::{CommitError, Preview, PreviewError};
+use senco_app::principal::Principal;
+use senco_app::transfers::ProbeGuard;
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "import_upload.html")]
@@ -98,7 +100,7 @@ fn too_many_probes(state: &AppState, p: &Principal) -> Response {
 fn guard(state: &AppState, actor: &Actor<'_>) -> ProbeGuard {
     ProbeGuard::new(
         actor.event(state, "pupil", "create", "allowed"),
-        &state.config,
+        &state.settings,
     )
 }
 
@@ -273,7 +275,7 @@ pub async fn show(
             .kept_pupil_import(&id, &school.id, &p.user.id)
             .await?;
         let guard = guard(&state, &actor);
-        let preview = match crate::imports::preview(
+        let preview = match senco_app::imports::preview(
             &state.store,
             &school,
             &bytes,
@@ -355,7 +357,7 @@ pub async fn submit(
         let today = state.today();
         let guard = guard(&state, &actor);
         let preview =
-            match crate::imports::preview(&state.store, &school, &bytes, &pairs, today, &guard)
+            match senco_app::imports::preview(&state.store, &school, &bytes, &pairs, today, &guard)
                 .await
             {
                 Ok(preview) => preview,
@@ -401,7 +403,7 @@ pub async fn submit(
                 StatusCode::OK,
             ));
         }
-        match crate::imports::commit(
+        match senco_app::imports::commit(
             &state.store,
             &school,
             &bytes,

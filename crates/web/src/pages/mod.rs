@@ -38,9 +38,11 @@ use axum::response::{IntoResponse, Response};
 use senco_domain::role::Role;
 
 use crate::AppState;
-use crate::access::AccessError;
-use crate::auth::Principal;
-use crate::i18n::{EN, Messages};
+use crate::auth::SessionExt;
+pub(crate) use crate::http::request_id;
+use senco_app::access::AccessError;
+use senco_app::principal::Principal;
+use senco_i18n::{EN, Messages};
 
 /// A link in the service navigation.
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
             senco_domain::policy::Action::Read,
         )
     });
-    if register::register_visible(role) {
+    if senco_app::register::register_visible(role) {
         items.push((Section::Register, "/register", m.reg_nav));
     }
     if concerns {
@@ -277,14 +279,6 @@ struct ErrorPage {
     heading: &'static str,
     body: &'static str,
     reference: Option<String>,
-}
-
-/// The request id given by the request-id middleware.
-pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }
 
 /// The page for a record that does not exist or may not be seen (the same page for both).

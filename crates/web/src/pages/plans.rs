@@ -1,8 +1,6 @@
 //! Plan pages: writing and changing a plan (with quality checks as warnings), its status,
 //! reviews, parents' views, every version, PDFs, and the target bank.
 
-use std::sync::Arc;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -19,17 +17,20 @@ use senco_store::pupils::Pupil;
 use serde::Deserialize;
 
 use super::forms::Fields;
-use super::pupils::{Choice, long_date};
+use super::pupils::Choice;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::plans::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, may, pupil_for, require};
+use senco_app::plans::{
     PlanError, PlanInput, PlanIssue, ProvisionInput, REVIEW_PEOPLE, ReviewInput, TargetInput,
     add_parent_views, change_status, create_plan, plan_kind_for, record_review, save_plan,
     target_field, warning_field,
 };
+use senco_app::principal::Principal;
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// A target's slot on the form.
 pub struct TargetSlot {
@@ -481,7 +482,7 @@ pub async fn create(
         let input = input_from(&form);
         if form.get("action") == "check" {
             return Ok(
-                match crate::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
+                match senco_app::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
                     .await
                 {
                     Ok((_, warnings)) => form_page(
@@ -540,13 +541,13 @@ async fn load(
     let plan = match state.store.plan(id).await {
         Ok(plan) => plan,
         Err(senco_store::StoreError::NotFound) => {
-            crate::access::deny_missing(state, actor, id, resource, action).await;
+            senco_app::access::deny_missing(state, actor, id, resource, action).await;
             return Err(PageError::NotFound);
         }
         Err(e) => return Err(e.into()),
     };
     let pupil = pupil_for(state, actor, &plan.pupil_id, resource, action).await?;
-    if !crate::plans::plan_visible(actor.principal, &plan) {
+    if !senco_app::plans::plan_visible(actor.principal, &plan) {
         return Err(PageError::NotFound);
     }
     Ok((plan, pupil))
@@ -680,20 +681,20 @@ pub async fn update(
         let input = input_from(&form);
         let expected = form.get("version").parse::<i64>().unwrap_or(-1);
         if form.get("action") == "check" {
-            let kind = crate::plans::PlanKindFor {
+            let kind = senco_app::plans::PlanKindFor {
                 framework: FrameworkKey::parse(&plan.fields.framework)
                     .unwrap_or(FrameworkKey::England2001),
                 stage,
                 plan: plan_type,
             };
             return Ok(
-                match crate::plans::check(
+                match senco_app::plans::check(
                     &state,
                     &pupil,
                     &kind,
                     PlanStatus::Draft,
                     &input,
-                    &crate::plans::own_target_ids(&plan),
+                    &senco_app::plans::own_target_ids(&plan),
                 )
                 .await
                 {
@@ -847,20 +848,20 @@ async fn plan_page_with(
         })
         .collect();
     let warnings = if staff && status.is_editable() {
-        let kind = crate::plans::PlanKindFor {
+        let kind = senco_app::plans::PlanKindFor {
             framework: FrameworkKey::parse(&plan.fields.framework)
                 .unwrap_or(FrameworkKey::England2001),
             stage: Stage::parse(&plan.fields.stage).unwrap_or(Stage::SchoolAction),
             plan: plan_type,
         };
         let input = input_from(&form_from(&plan.fields, plan.version));
-        crate::plans::check(
+        senco_app::plans::check(
             state,
             pupil,
             &kind,
             status,
             &input,
-            &crate::plans::own_target_ids(&plan),
+            &senco_app::plans::own_target_ids(&plan),
         )
         .await
         .map(|(_, w)| warnings_for_page(&w))
@@ -1290,7 +1291,7 @@ pub async fn versions(
                 (
                     v.version,
                     v.changed_by.unwrap_or_default(),
-                    super::pupils::utc(v.changed_at),
+                    senco_i18n::utc(v.changed_at),
                     v.changed_fields,
                 )
             })
@@ -1306,30 +1307,6 @@ pub async fn versions(
     }
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
-}
-
-/// The PDF of a plan (`parent`: the parent-friendly version in larger type).
-pub async fn plan_pdf(
-    state: &AppState,
-    plan: &Plan,
-    pupil: &Pupil,
-    parent: bool,
-) -> Result<Arc<Vec<u8>>, PageError> {
-    let key = (plan.id.clone(), plan.version, parent);
-    if let Some(pdf) = state.pdfs.get(&key) {
-        return Ok(pdf);
-    }
-    let school = state.store.school(&pupil.school_id).await?;
-    let reviews = state.store.reviews(&plan.id).await?;
-    let doc =
-        crate::documents::plan_document(plan, &reviews, pupil, &school, parent, state.today());
-    let pdf = tokio::task::spawn_blocking(move || senco_documents::render(&doc))
-        .await
-        .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?
-        .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
-    let pdf = Arc::new(pdf);
-    state.pdfs.put(key, pdf.clone());
-    Ok(pdf)
 }
 
 /// `?parent=1` for the parent-friendly version.
@@ -1353,7 +1330,14 @@ pub async fn pdf(
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
         let parent = q.parent.is_some() || !may(&p, Resource::PupilSen, Action::Create);
-        let bytes = plan_pdf(&state, &plan, &pupil, parent).await?;
+        let bytes = senco_app::documents::plan_pdf(&state, &plan, &pupil, parent)
+            .await
+            .map_err(|e| match e {
+                senco_app::documents::PdfError::Store(e) => PageError::from(e),
+                senco_app::documents::PdfError::Render(e) => {
+                    PageError::Internal(anyhow::anyhow!("rendering failed: {e}"))
+                }
+            })?;
         Ok::<_, PageError>(
             (
                 [

@@ -23,18 +23,21 @@ use senco_store::pupils::Pupil;
 use serde::Deserialize;
 
 use super::forms::{Fields, refused, status_of};
-use super::pupils::{Choice, long_date};
+use super::pupils::Choice;
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::provision::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, may, pupil_for, require};
+use senco_app::principal::Principal;
+use senco_app::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate, decimal,
     impact_of, pupil_targets, record_exit, record_sessions, whole,
 };
-use crate::sen::SenError;
+use senco_app::sen::SenError;
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// The school whose catalogue the caller may use for `action`, or 404.
 fn catalogue_school(p: &Principal, action: Action) -> Result<String, PageError> {
@@ -462,8 +465,13 @@ pub async fn create(
             )
             .await;
         }
-        match crate::provision::create_provision(&state, &actor, &school, &provision_input(&form))
-            .await
+        match senco_app::provision::create_provision(
+            &state,
+            &actor,
+            &school,
+            &provision_input(&form),
+        )
+        .await
         {
             Ok(id) => {
                 Ok(Redirect::to(&format!("/provision/{id}?flash=provision_saved")).into_response())
@@ -574,7 +582,7 @@ pub async fn update(
             .await;
         }
         let version = form.get("version").parse::<i64>().unwrap_or(-1);
-        match crate::provision::update_provision(
+        match senco_app::provision::update_provision(
             &state,
             &actor,
             &pv,
@@ -1238,7 +1246,7 @@ pub async fn allocation_show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = crate::provision::reach_allocation(
+        let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
             &id,
@@ -1269,7 +1277,7 @@ pub async fn session_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = crate::provision::reach_allocation(
+        let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
             &id,
@@ -1322,7 +1330,7 @@ pub async fn exit_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let a = crate::provision::reach_allocation(
+        let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
             &id,

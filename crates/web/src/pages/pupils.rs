@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{PupilDraft, PupilField, date_from_parts};
 use senco_domain::year_group::YearGroup;
+use senco_i18n::long_date;
 use senco_store::pupils::{Contact, Enrolment, Pupil, PupilFilter};
 use senco_store::schools::RegGroup;
 use serde::Deserialize;
@@ -19,12 +20,14 @@ use serde::Deserialize;
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, may, may_create_pupil_at, pupil_for};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::records::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, may, may_create_pupil_at, pupil_for};
+use senco_app::principal::Principal;
+use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
 };
+use senco_i18n::EN;
 
 const PER_PAGE: i64 = 25;
 
@@ -90,24 +93,6 @@ pub struct SearchForm {
     group: String,
     #[serde(default)]
     page: String,
-}
-
-/// Formats a date the GOV.UK way: 27 March 2017.
-pub fn long_date(d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
-    let d = d.borrow();
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-/// Formats a time as UTC text for tables.
-pub fn utc(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
-    let t = t.borrow();
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        long_date(t.date()),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// Field labels that carry "(optional)".
@@ -239,7 +224,7 @@ async fn list(
             .school_id
             .as_deref()
             .is_some_and(|s| may_create_pupil_at(p, s)),
-        can_import: crate::access::require(
+        can_import: senco_app::access::require(
             p,
             senco_domain::policy::Resource::PupilImport,
             senco_domain::policy::Action::Create,
@@ -345,7 +330,9 @@ async fn sen_section(
     let m = &EN;
     let history = state.store.stage_changes(&pupil.id).await?;
     let current_stage = state.store.current_stage(&pupil.id).await?;
-    let plan_kind = current_stage.as_ref().and_then(crate::plans::plan_kind_of);
+    let plan_kind = current_stage
+        .as_ref()
+        .and_then(senco_app::plans::plan_kind_of);
     let current = current_stage.map(|c| {
         (
             c.stage.label().to_string(),

@@ -14,40 +14,26 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use senco_domain::census::{CodeSettings, NeedCode, WALES_NEEDS, wales_need_code};
 use senco_domain::framework::{Stage, framework};
-use senco_domain::policy::{Action, Relation, Resource, allows, pupil_reach};
-use senco_domain::role::Role;
-use senco_domain::school::Country;
+use senco_domain::policy::{Action, Resource};
 use senco_domain::year_group::YearGroup;
 use senco_store::pupils::PupilFilter;
 use senco_store::schools::School;
-use senco_store::sen::{RegisterFilter, RegisterRow};
+use senco_store::sen::RegisterRow;
 
 use super::{PageChrome, PageError, Section, not_found, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, may};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::records::{year_dob_range, year_group};
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, may};
+use senco_app::principal::Principal;
+use senco_app::pupils::year_group;
+use senco_app::register::{
+    Filters, Sort, SortKey, audit_read, audit_refusal, need_choices, register_allowed, rows,
+};
+use senco_i18n::EN;
 
 /// Rows per page of the register.
 const PER_PAGE: usize = 100;
-
-/// Whether a role has the SEN register: those who reach pupils through their own school or
-/// by teaching them, and may read their SEN records (not school administrators, parents,
-/// specialists, officers or administrators). For the navigation.
-pub fn register_visible(role: Role) -> bool {
-    pupil_reach(role).is_some_and(|rel| {
-        matches!(rel, Relation::OwnSchool | Relation::Teaches)
-            && allows(role, rel, Resource::PupilSen, Action::Read)
-    })
-}
-
-/// Whether this person may read the register (page, CSV and API alike).
-pub fn register_allowed(p: &Principal) -> bool {
-    register_visible(p.user.role) && may(p, Resource::PupilSen, Action::Read)
-}
 
 /// An option of a select.
 pub struct Choice {
@@ -55,181 +41,31 @@ pub struct Choice {
     pub label: String,
 }
 
-/// The register's filters, already checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    pub stage: Option<Stage>,
-    pub need: Option<String>,
-    pub year: Option<YearGroup>,
-    /// A registration group id of the caller's school.
-    pub group: Option<String>,
-    /// A class teacher's user id.
-    pub teacher: Option<String>,
+fn filter_pairs(f: &Filters) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(s) = f.stage {
+        out.push(("stage", s.as_str().to_string()));
+    }
+    if let Some(n) = &f.need {
+        out.push(("need", n.clone()));
+    }
+    if let Some(y) = f.year {
+        out.push(("year", y.code().to_string()));
+    }
+    if let Some(g) = &f.group {
+        out.push(("group", g.clone()));
+    }
+    if let Some(t) = &f.teacher {
+        out.push(("teacher", t.clone()));
+    }
+    out
 }
 
-impl Filters {
-    /// Whether any filter is set.
-    pub fn any(&self) -> bool {
-        self != &Filters::default()
-    }
-
-    /// The store's filter, with the year turned into a date-of-birth range.
-    pub fn to_store(&self, today: senco_domain::Date, school_id: Option<String>) -> RegisterFilter {
-        RegisterFilter {
-            pupils: PupilFilter {
-                q: None,
-                school_id,
-                year: self.year.and_then(|y| {
-                    year_dob_range(y.code(), today).map(|(a, b)| (i64::from(y.code()), a, b))
-                }),
-                reg_group_id: self.group.clone(),
-            },
-            stage: self.stage,
-            need: self.need.clone(),
-            teacher_user_id: self.teacher.clone(),
-        }
-    }
-
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(s) = self.stage {
-            out.push(("stage", s.as_str().to_string()));
-        }
-        if let Some(n) = &self.need {
-            out.push(("need", n.clone()));
-        }
-        if let Some(y) = self.year {
-            out.push(("year", y.code().to_string()));
-        }
-        if let Some(g) = &self.group {
-            out.push(("group", g.clone()));
-        }
-        if let Some(t) = &self.teacher {
-            out.push(("teacher", t.clone()));
-        }
-        out
-    }
-}
-
-/// A column the register can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortKey {
-    #[default]
-    Name,
-    Stage,
-    Year,
-    Need,
-    Since,
-}
-
-impl SortKey {
-    fn as_str(self) -> &'static str {
-        match self {
-            SortKey::Name => "name",
-            SortKey::Stage => "stage",
-            SortKey::Year => "year",
-            SortKey::Need => "need",
-            SortKey::Since => "since",
-        }
-    }
-
-    fn parse(s: &str) -> Option<SortKey> {
-        [
-            SortKey::Name,
-            SortKey::Stage,
-            SortKey::Year,
-            SortKey::Need,
-            SortKey::Since,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
-/// The sort order of the register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Sort {
-    pub key: SortKey,
-    pub descending: bool,
-}
-
-impl Sort {
-    /// Reads `sort` and `dir`; anything unknown gives the default (name, ascending).
-    pub fn from_query(q: &HashMap<String, String>) -> Sort {
-        Sort {
-            key: q
-                .get("sort")
-                .and_then(|s| SortKey::parse(s.trim()))
-                .unwrap_or_default(),
-            descending: q.get("dir").is_some_and(|d| d.trim() == "desc"),
-        }
-    }
-
-    fn pairs(self) -> Vec<(&'static str, String)> {
-        vec![
-            ("sort", self.key.as_str().to_string()),
-            (
-                "dir",
-                if self.descending { "desc" } else { "asc" }.to_string(),
-            ),
-        ]
-    }
-}
-
-/// Sorts register rows; ties (and missing values, which go last) fall back to the name.
-pub fn sort_rows(rows: &mut [RegisterRow], sort: Sort, today: senco_domain::Date) {
-    use std::cmp::Ordering;
-    let name = |r: &RegisterRow| {
-        (
-            r.pupil.legal_surname.to_lowercase(),
-            r.pupil.legal_forename.to_lowercase(),
-            r.pupil.id.clone(),
-        )
-    };
-    let last = |a: Option<Ordering>| a.unwrap_or(Ordering::Equal);
-    let opt = |a: Option<i64>, b: Option<i64>, desc: bool| match (a, b) {
-        (Some(a), Some(b)) => Some(if desc { b.cmp(&a) } else { a.cmp(&b) }),
-        (Some(_), None) => Some(Ordering::Less),
-        (None, Some(_)) => Some(Ordering::Greater),
-        (None, None) => None,
-    };
-    let desc = sort.descending;
-    rows.sort_by(|a, b| {
-        let by_name = || {
-            let o = name(a).cmp(&name(b));
-            if desc && sort.key == SortKey::Name {
-                o.reverse()
-            } else {
-                o
-            }
-        };
-        let first = match sort.key {
-            SortKey::Name => None,
-            SortKey::Stage => {
-                let o = a.current.stage.cmp(&b.current.stage);
-                Some(if desc { o.reverse() } else { o })
-            }
-            SortKey::Since => {
-                let o = a.current.since.cmp(&b.current.since);
-                Some(if desc { o.reverse() } else { o })
-            }
-            SortKey::Year => opt(
-                year_group(&a.pupil, today).map(|y| i64::from(y.code())),
-                year_group(&b.pupil, today).map(|y| i64::from(y.code())),
-                desc,
-            ),
-            SortKey::Need => match (&a.primary_need, &b.primary_need) {
-                (Some(x), Some(y)) => Some(if desc { y.cmp(x) } else { x.cmp(y) }),
-                (Some(_), None) => Some(Ordering::Less),
-                (None, Some(_)) => Some(Ordering::Greater),
-                (None, None) => None,
-            },
-        };
-        match last(first) {
-            Ordering::Equal => by_name(),
-            o => o,
-        }
-    });
+fn sort_pairs(s: Sort) -> Vec<(&'static str, String)> {
+    vec![
+        ("sort", s.key.as_str().to_string()),
+        ("dir", if s.descending { "desc" } else { "asc" }.to_string()),
+    ]
 }
 
 /// Percent-encodes a query-string value (ids and codes, but never trusted to be plain).
@@ -267,7 +103,7 @@ pub struct SchoolChoices {
 
 /// The stages of a school's frameworks, those in force today first, without "no SEN".
 fn school_stages(school: &School, today: senco_domain::Date) -> Vec<Stage> {
-    let mut keys = crate::sen::frameworks_in_force(school, today);
+    let mut keys = senco_app::sen::frameworks_in_force(school, today);
     let mut rest: Vec<_> = school.frameworks.clone();
     rest.sort_by_key(|(_, since)| std::cmp::Reverse(*since));
     for (k, _) in rest {
@@ -284,38 +120,6 @@ fn school_stages(school: &School, today: senco_domain::Date) -> Vec<Stage> {
         }
     }
     stages
-}
-
-fn need_choices(country: Option<Country>) -> Vec<(String, String)> {
-    match country {
-        Some(Country::Wales) => {
-            let settings = CodeSettings::default();
-            WALES_NEEDS
-                .iter()
-                .map(|d| {
-                    let code = wales_need_code(d.need, &settings).code;
-                    (code.clone(), format!("{} ({code})", d.label))
-                })
-                .collect()
-        }
-        _ => NeedCode::ALL
-            .iter()
-            .map(|c| {
-                (
-                    c.code().to_string(),
-                    format!("{} ({})", c.description(), c.code()),
-                )
-            })
-            .collect(),
-    }
-}
-
-/// Whether a need code is one Senco knows (England's codes or the Welsh categories).
-pub fn known_need(code: &str) -> bool {
-    need_choices(Some(Country::England))
-        .into_iter()
-        .chain(need_choices(Some(Country::Wales)))
-        .any(|(c, _)| c == code)
 }
 
 /// Loads the filter choices of the caller's school.
@@ -362,53 +166,6 @@ pub fn page_filters(q: &HashMap<String, String>, choices: &SchoolChoices) -> Fil
         teacher: get("teacher")
             .filter(|t| choices.teachers.iter().any(|(id, _)| id == t))
             .map(str::to_string),
-    }
-}
-
-/// The register rows this person may see with these filters, sorted.
-pub async fn rows(
-    state: &AppState,
-    p: &Principal,
-    filters: &Filters,
-    school_id: Option<String>,
-    sort: Sort,
-) -> Result<Vec<RegisterRow>, senco_store::StoreError> {
-    let today = state.today();
-    let needs_visible = may(p, Resource::PupilNeeds, Action::Read);
-    let mut store_filter = filters.to_store(today, school_id);
-    if !needs_visible {
-        store_filter.need = None;
-    }
-    let mut rows = state.store.register(&p.scope(), &store_filter).await?;
-    if !needs_visible {
-        // Teaching assistants work from targets and strategies, not diagnoses (SR-06).
-        for r in &mut rows {
-            r.primary_need = None;
-            r.needs.clear();
-        }
-    }
-    sort_rows(&mut rows, sort, today);
-    Ok(rows)
-}
-
-/// Audits one read of the register.
-pub async fn audit_read(
-    state: &AppState,
-    actor: &Actor<'_>,
-    action: &'static str,
-    school_id: Option<String>,
-) {
-    let mut e = actor.event(state, "sen_register", action, "allowed");
-    e.school_id = school_id;
-    state.audit.read(e).await;
-}
-
-/// Audits a refused attempt at the register, at once.
-pub async fn audit_refusal(state: &AppState, actor: &Actor<'_>) {
-    let mut e = actor.event(state, "sen_register", "list", "denied");
-    e.school_id = actor.principal.user.school_id.clone();
-    if let Err(err) = state.store.audit(&e).await {
-        tracing::error!(error = %err, "auditing a refusal failed");
     }
 }
 
@@ -576,8 +333,8 @@ fn headers(filters: &Filters, sort: Sort) -> Vec<Header> {
             key,
             descending: current && !sort.descending,
         };
-        let mut pairs = filters.pairs();
-        pairs.extend(next.pairs());
+        let mut pairs = filter_pairs(filters);
+        pairs.extend(sort_pairs(next));
         Header {
             label,
             href: Some(format!("?{}", query(&pairs))),
@@ -633,7 +390,7 @@ fn row(r: &RegisterRow, today: senco_domain::Date, involvements: &HashMap<String
             .unwrap_or_default(),
         group: pupil.reg_group_name.clone().unwrap_or_default(),
         stage: r.current.stage.label().to_string(),
-        since: super::pupils::long_date(r.current.since),
+        since: senco_i18n::long_date(r.current.since),
         primary_need: r.primary_need.clone().unwrap_or_default(),
         other_needs: r
             .needs
@@ -671,8 +428,8 @@ async fn page(
         .and_then(|s| s.trim().parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, pages);
-    let mut base = filters.pairs();
-    base.extend(sort.pairs());
+    let mut base = filter_pairs(&filters);
+    base.extend(sort_pairs(sort));
     let href = |n: usize| {
         let mut pairs = base.clone();
         pairs.push(("page", n.to_string()));
@@ -689,8 +446,8 @@ async fn page(
         .into_iter()
         .map(|r| row(r, today, &involvements))
         .collect();
-    let mut csv_pairs = filters.pairs();
-    csv_pairs.extend(sort.pairs());
+    let mut csv_pairs = filter_pairs(&filters);
+    csv_pairs.extend(sort_pairs(sort));
     Ok(RegisterPage {
         page: PageChrome::signed_in(state, p, EN.reg_title, Section::Register),
         counts,
@@ -889,23 +646,6 @@ mod tests {
         assert_eq!(share(2, 3), "66.7");
         assert_eq!(share(0, 0), "0.0");
         assert_eq!(share(5, 10), "50.0");
-    }
-
-    #[test]
-    fn only_school_staff_with_sen_access_have_the_register() {
-        for (role, expected) in [
-            (Role::Senco, true),
-            (Role::Head, true),
-            (Role::Teacher, true),
-            (Role::TeachingAssistant, true),
-            (Role::SchoolAdmin, false),
-            (Role::Parent, false),
-            (Role::Specialist, false),
-            (Role::LaOfficer, false),
-            (Role::Admin, false),
-        ] {
-            assert_eq!(register_visible(role), expected, "{role:?}");
-        }
     }
 
     #[test]

@@ -15,8 +15,9 @@ use super::account::new_passphrase;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, render_error};
 use crate::AppState;
-use crate::auth::{ClientAddr, hash_passphrase_off_thread, hash_token, random_token};
-use crate::i18n::EN;
+use crate::auth::ClientAddr;
+use senco_app::credentials::{hash_passphrase_off_thread, hash_token, random_token};
+use senco_i18n::EN;
 
 /// How long a reset link works.
 pub const RESET_LIFETIME: time::Duration = time::Duration::minutes(30);

@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::{PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::{SignedIn, hash_token, session_cookie, session_expired};
-use crate::i18n::EN;
+use crate::auth::{SignedIn, session_cookie, session_expired};
+use senco_app::credentials::hash_token;
+use senco_i18n::EN;
 
 /// How long a kept form waits for its writer to sign in again.
 pub const KEPT_FOR: time::Duration = time::Duration::hours(1);

@@ -16,12 +16,14 @@ use senco_store::retention::{Decision, RetentionReview, ReviewStatus};
 use serde::Deserialize;
 
 use super::forms::Fields;
-use super::pupils::long_date;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::{EN, Messages};
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::principal::Principal;
+use senco_i18n::long_date;
+use senco_i18n::{EN, Messages};
 
 /// `?flash=...`
 #[derive(Debug, Default, Deserialize)]

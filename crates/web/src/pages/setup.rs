@@ -18,15 +18,9 @@ use serde::Deserialize;
 use super::account::new_passphrase;
 use super::{FormErrors, PageChrome, PageError, not_found, render_error, request_id};
 use crate::AppState;
-use crate::auth::{hash_passphrase_off_thread, hash_token};
-use crate::i18n::EN;
-
-/// The setting holding the SHA-256 of the pending bootstrap code.
-pub const TOKEN_SETTING: &str = "bootstrap.token_hash";
-/// The setting holding when the code stops working (UTC, RFC 3339).
-pub const EXPIRES_SETTING: &str = "bootstrap.expires_at";
-/// How long a bootstrap code works.
-pub const LIFETIME: time::Duration = time::Duration::hours(24);
+use senco_app::bootstrap::{EXPIRES_SETTING, TOKEN_SETTING};
+use senco_app::credentials::{hash_passphrase_off_thread, hash_token};
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "setup.html")]

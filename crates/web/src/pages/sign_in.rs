@@ -11,11 +11,13 @@ use serde::Deserialize;
 
 use super::{FormErrors, PageChrome, flash_message, request_id};
 use crate::AppState;
+use crate::auth::SessionExt;
 use crate::auth::{
-    ClientAddr, SignedIn, check_passphrase, clear_session_cookie, hash_token, random_token,
-    session_cookie, session_principal, set_session_cookie,
+    ClientAddr, SignedIn, clear_session_cookie, session_cookie, session_principal,
+    set_session_cookie,
 };
-use crate::i18n::EN;
+use senco_app::credentials::{check_passphrase, hash_token, random_token};
+use senco_i18n::EN;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SignInForm {

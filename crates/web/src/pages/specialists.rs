@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::specialist::{AgencyKind, InvolvementStatus, NoteKind};
@@ -15,21 +15,25 @@ use senco_store::pupils::Pupil;
 use senco_store::specialists::{Involvement, Note, Report};
 
 use super::forms::{Fields, refused, status_of};
-use super::pupils::{Choice, long_date};
+use super::pupils::Choice;
 use super::sign_in::FlashQuery;
 use super::{
     FormErrors, PageChrome, PageError, Section, flash_message, not_found, render_error, request_id,
 };
 use crate::AppState;
-use crate::access::{Actor, may, pupil_for, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::sen::SenError;
-use crate::specialists::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use crate::http::download_headers;
+use senco_app::access::{Actor, may, pupil_for, require};
+use senco_app::principal::Principal;
+use senco_app::sen::SenError;
+use senco_app::specialists::{
     AgencyInput, NoteInput, PersonInput, ReferralInput, StatusInput, add_agency, add_note,
     add_person, change_involvement, recommendation_to_strategy, refer, share_report, upload_report,
     visible_involvement, visible_involvements, visible_reports,
 };
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// An agency with its people, as listed.
 pub struct AgencyRow {
@@ -473,7 +477,7 @@ async fn involvement_page(
         .collect();
     let can_strategy = may(p, Resource::PupilSen, Action::Update);
     let targets = if can_strategy {
-        crate::provision::pupil_targets(state, pupil)
+        senco_app::provision::pupil_targets(state, pupil)
             .await?
             .into_iter()
             .map(|(value, label)| Choice { value, label })
@@ -541,7 +545,7 @@ pub async fn show(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = crate::specialists::reach_involvement(
+        let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -571,7 +575,7 @@ pub async fn status_update(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = crate::specialists::reach_involvement(
+        let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -629,7 +633,7 @@ pub async fn note_create(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = crate::specialists::reach_involvement(
+        let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -702,7 +706,7 @@ pub async fn report_upload(
         request_id: request_id(&headers),
     };
     let result = async {
-        let (inv, pupil) = crate::specialists::reach_involvement(
+        let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
             &actor,
             &id,
@@ -739,54 +743,6 @@ pub async fn report_upload(
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
-/// `attachment` with an ASCII file name and the exact UTF-8 name (RFC 6266, RFC 8187).
-fn content_disposition(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-/// The headers a report is served with: an attachment of its exact type, never sniffed,
-/// never run.
-pub fn download_headers(report: &Report) -> Vec<(header::HeaderName, HeaderValue)> {
-    let kind = FileKind::parse(&report.kind);
-    let content_type = kind
-        .map(|k| k.content_type())
-        .unwrap_or("application/octet-stream");
-    let disposition = content_disposition(&report.file_name);
-    vec![
-        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("sandbox; default-src 'none'"),
-        ),
-    ]
-}
-
 /// GET /reports/{id}/download (audited before it is sent)
 pub async fn download(
     State(state): State<AppState>,
@@ -800,8 +756,8 @@ pub async fn download(
     };
     let result = async {
         let (report, _, _) =
-            crate::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
-        crate::specialists::audit_download(&state, &actor, &report).await?;
+            senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
+        senco_app::specialists::audit_download(&state, &actor, &report).await?;
         let data = state.store.report_data(&report.id).await?;
         let mut r = (StatusCode::OK, data).into_response();
         for (k, v) in download_headers(&report) {
@@ -828,7 +784,7 @@ pub async fn share(
     };
     let result = async {
         let (report, inv, pupil) =
-            crate::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
+            senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add("file", EN.form_expired);
@@ -872,7 +828,7 @@ pub async fn strategy(
     };
     let result = async {
         let involvement_id = form.get("involvement_id");
-        let (inv, pupil) = crate::specialists::reach_involvement(
+        let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
             &actor,
             &involvement_id,

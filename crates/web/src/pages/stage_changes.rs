@@ -15,16 +15,19 @@ use senco_store::sen::StageChange;
 use serde::Deserialize;
 
 use super::forms::{Fields, invalid_form};
-use super::pupils::{Choice, long_date};
+use super::pupils::Choice;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::sen::{
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::principal::Principal;
+use senco_app::sen::{
     ProcessInput, StageChangeInput, add_need, add_process, code_settings, frameworks_in_force,
     need_choices, record_parents_told, record_stage_change,
 };
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// The choices of a stage-change form.
 pub struct StageForm {

@@ -1,5 +1,5 @@
 //! Answering a subject access request (SR-31): a confirmation page on the pupil's record for
-//! the SENCO, and its form, which downloads the bundle (`crate::subject_access`) as a PDF or
+//! the SENCO, and its form, which downloads the bundle (`senco_app::subject_access`) as a PDF or
 //! JSON attachment. The pupil's id is in the path, as elsewhere; their name never is.
 
 use askama::Template;
@@ -14,10 +14,12 @@ use senco_store::pupils::Pupil;
 use super::forms::Fields;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, pupil_for};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::subject_access::{self as sar, Preparer, Request};
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, pupil_for};
+use senco_app::principal::Principal;
+use senco_app::subject_access::{self as sar, Preparer, Request};
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "subject_access.html")]

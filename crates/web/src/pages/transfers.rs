@@ -17,14 +17,16 @@ use senco_store::schools::SchoolScope;
 use senco_store::transfers::{DecidedAs, TransferRequest, TransferStatus};
 
 use super::forms::Fields;
-use super::pupils::long_date;
 use super::retention::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
-use crate::transfers::{DecideError, decide};
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::principal::Principal;
+use senco_app::transfers::{DecideError, decide};
+use senco_i18n::EN;
+use senco_i18n::long_date;
 
 /// A request as a table row.
 struct Row {

@@ -15,12 +15,11 @@ use super::forms::Fields;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
-use crate::access::Actor;
-use crate::auth::{
-    ClientAddr, SignedIn, claim_attempt, hash_token, random_token, session_principal,
-    set_session_cookie,
-};
-use crate::i18n::EN;
+use crate::auth::SessionExt;
+use crate::auth::{ClientAddr, SignedIn, claim_attempt, session_principal, set_session_cookie};
+use senco_app::access::Actor;
+use senco_app::credentials::{hash_token, random_token};
+use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "sign_in_code.html")]
@@ -191,7 +190,7 @@ fn new_secret() -> Secret {
 
 fn setup_page(
     state: &AppState,
-    p: &crate::auth::Principal,
+    p: &senco_app::principal::Principal,
     secret: &Secret,
     errors: FormErrors,
 ) -> Response {

@@ -19,9 +19,11 @@ use super::pupils::Choice;
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
 use crate::AppState;
-use crate::access::{Actor, require};
-use crate::auth::{Principal, SignedIn};
-use crate::i18n::EN;
+use crate::auth::SessionExt;
+use crate::auth::SignedIn;
+use senco_app::access::{Actor, require};
+use senco_app::principal::Principal;
+use senco_i18n::EN;
 
 /// The roles an administrator at `relation` may give.
 pub fn assignable_roles(relation: Relation) -> Vec<Role> {
@@ -207,7 +209,7 @@ pub async fn new(
 /// POST /admin/users/new: creates the account without a passphrase. Its person is emailed an
 /// invitation link to choose one; nobody else ever sees a credential. An account that would
 /// read SEN content its maker cannot waits, disabled and uninvited, for a second person's
-/// approval (`crate::approvals`).
+/// approval (`senco_app::approvals`).
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
@@ -275,7 +277,7 @@ pub async fn create(
             }
             Err(e) => return Err(e.into()),
         };
-        let pending = crate::approvals::needs_approval(p.user.role, role);
+        let pending = senco_app::approvals::needs_approval(p.user.role, role);
         let actor = Actor {
             principal: &p,
             request_id: request_id(&headers),
@@ -289,7 +291,7 @@ pub async fn create(
             Store::hold_for_approval(&mut tx, &id, school_id.as_deref(), &p.user.id, now).await?;
             e.fields = Some("pending_approval".into());
         } else {
-            crate::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
+            senco_app::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
         }
         Store::audit_in(&mut tx, &e).await?;
         senco_store::commit(tx).await?;

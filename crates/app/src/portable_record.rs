@@ -1405,7 +1405,7 @@ pub async fn import(
                 continue;
             }
         };
-        let sha = crate::auth::hex(&Sha256::digest(&bytes));
+        let sha = crate::credentials::hex(&Sha256::digest(&bytes));
         if !sha.eq_ignore_ascii_case(d.sha256.trim()) {
             pr.0.push(format!(
                 "{what}: the contents do not match their SHA-256 (the file is damaged)"

@@ -16,7 +16,7 @@ use senco_store::{Store, StoreError};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::records::{Circumstances, fields};
+use crate::pupils::{Circumstances, fields};
 use crate::transfers::{ProbeError, ProbeGuard};
 
 /// Everything the preview shows.

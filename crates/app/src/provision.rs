@@ -23,7 +23,7 @@ use senco_store::provision::{
 use senco_store::pupils::Pupil;
 use senco_store::{Store, StoreError};
 
-use crate::AppState;
+use crate::App;
 use crate::access::Actor;
 use crate::sen::{Issue, SenError, issue};
 
@@ -46,7 +46,7 @@ pub fn decimal(s: &str) -> Typed<f64> {
 pub const SHORTFALL_SETTING: &str = "provision.shortfall_percent";
 
 /// The shortfall threshold: the stored setting, or 90%.
-pub async fn shortfall_threshold(state: &AppState) -> Result<u32, StoreError> {
+pub async fn shortfall_threshold(state: &App) -> Result<u32, StoreError> {
     Ok(state
         .store
         .setting(SHORTFALL_SETTING)
@@ -100,7 +100,7 @@ fn number(
 
 /// Checks a catalogue entry for a school, giving every problem at once.
 pub async fn check_provision(
-    state: &AppState,
+    state: &App,
     school_id: &str,
     input: &ProvisionInput,
 ) -> Result<ProvisionFields, SenError> {
@@ -248,7 +248,7 @@ fn duplicate_name(e: StoreError) -> SenError {
 
 /// Adds a provision to a school's catalogue.
 pub async fn create_provision(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     school_id: &str,
     input: &ProvisionInput,
@@ -268,7 +268,7 @@ pub async fn create_provision(
 
 /// Changes a catalogue entry if nobody changed it since `version`.
 pub async fn update_provision(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     provision: &Provision,
     version: i64,
@@ -394,7 +394,7 @@ fn measure_of(
 
 /// The open plans' targets of a pupil: (target id, target text).
 pub async fn pupil_targets(
-    state: &AppState,
+    state: &App,
     pupil: &Pupil,
 ) -> Result<Vec<(String, String)>, StoreError> {
     state.store.open_targets(&pupil.id).await
@@ -402,7 +402,7 @@ pub async fn pupil_targets(
 
 /// Allocates a pupil to a provision of their school.
 pub async fn allocate(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &AllocationInput,
@@ -545,7 +545,7 @@ pub struct ExitInput {
 
 /// Records the exit measure (and possibly a new end date) of an allocation.
 pub async fn record_exit(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     allocation: &Allocation,
     version: i64,
@@ -626,7 +626,7 @@ pub struct SessionInput {
 /// Checks sessions for allocations and records them all in one transaction, or none.
 /// Issues of the n-th session carry `n` in the returned list's positions.
 pub async fn record_sessions(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     sessions: &[(&Allocation, SessionInput)],
 ) -> Result<Vec<String>, SenError> {
@@ -690,7 +690,7 @@ pub async fn record_sessions(
                 "already_recorded",
                 format!(
                     "A session on {} is already recorded for {}",
-                    crate::pages::pupils::long_date(s.on),
+                    senco_i18n::long_date(s.on),
                     allocation.pupil_name
                 ),
             )]),
@@ -717,7 +717,7 @@ pub struct DeliveryFacts {
 
 impl DeliveryFacts {
     /// Loads what delivery summaries of `allocations` need.
-    pub async fn load(state: &AppState, allocations: &[Allocation]) -> Result<Self, StoreError> {
+    pub async fn load(state: &App, allocations: &[Allocation]) -> Result<Self, StoreError> {
         let mut calendars = HashMap::new();
         for a in allocations {
             if !calendars.contains_key(&a.school_id) {
@@ -836,7 +836,7 @@ pub fn impact_of(
 /// An allocation by id, reached through the caller's scope and checked by the matrix like
 /// its pupil; one out of reach is refused as not found, and the refusal audited.
 pub async fn reach_allocation(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     id: &str,
     resource: senco_domain::policy::Resource,

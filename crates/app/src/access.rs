@@ -11,8 +11,8 @@ use senco_store::StoreError;
 use senco_store::audit::AuditEvent;
 use senco_store::pupils::Pupil;
 
-use crate::AppState;
-use crate::auth::{Channel, Principal};
+use crate::App;
+use crate::principal::{Channel, Principal};
 
 /// Why access was not given. Callers answer 404 for `NotFound` whatever the cause.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,7 @@ impl Actor<'_> {
     /// A new audit event from this actor.
     pub fn event(
         &self,
-        state: &AppState,
+        state: &App,
         record_type: &'static str,
         action: &'static str,
         outcome: &'static str,
@@ -108,7 +108,7 @@ fn record_type(resource: Resource) -> &'static str {
 /// Loads a pupil for `action` on `resource`, if the matrix allows it through the caller's
 /// relationship. Reads are audited through the queue; refusals are audited at once.
 pub async fn pupil_for(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil_id: &str,
     resource: Resource,
@@ -148,7 +148,7 @@ pub async fn pupil_for(
 
 /// Audits a refused attempt on a pupil's record (naming the pupil only if it exists).
 pub async fn deny_pupil(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil_id: &str,
     resource: Resource,
@@ -177,7 +177,7 @@ pub async fn deny_pupil(
 /// row names the record only when the id is a well-formed UUID (an id in the path is the
 /// caller's text, kept out of the log otherwise).
 pub async fn deny_missing(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     record_id: &str,
     resource: Resource,

@@ -8,7 +8,7 @@ use senco_domain::pupil::{Problem, PupilField, ValidPupil};
 use senco_store::pupils::{Pupil, PupilFields};
 use senco_store::{Store, StoreError};
 
-use crate::AppState;
+use crate::App;
 use crate::access::Actor;
 use crate::transfers::{ProbeError, ProbeGuard};
 use senco_store::imports::Probe;
@@ -108,7 +108,7 @@ async fn upn_problems(
 
 /// The refusal of UPN problems, once the change's transaction is gone: probes are audited
 /// and counted, and past the limit every "in use" becomes "too many attempts".
-async fn refuse(guard: &ProbeGuard, state: &AppState, mut check: UpnCheck) -> ChangeError {
+async fn refuse(guard: &ProbeGuard, state: &App, mut check: UpnCheck) -> ChangeError {
     match guard.record(&state.store, &check.probes).await {
         Ok(()) => {}
         Err(ProbeError::TooMany) => {
@@ -125,14 +125,14 @@ async fn refuse(guard: &ProbeGuard, state: &AppState, mut check: UpnCheck) -> Ch
 /// read only when `f` names a UPN that `before` does not hold, so editing other details of
 /// a pupil costs no extra query.
 async fn probe_guard(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     f: &PupilFields,
     before: Option<&Pupil>,
 ) -> Result<(ProbeGuard, bool), StoreError> {
     let guard = ProbeGuard::new(
         actor.event(state, "pupil", "create", "allowed"),
-        &state.config,
+        &state.settings,
     );
     let new_upn = [
         (&f.upn, before.and_then(|b| b.upn.as_ref())),
@@ -153,7 +153,7 @@ async fn probe_guard(
 
 /// Adds a pupil at `school_id`, audited as a creation.
 pub async fn create_pupil(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     school_id: &str,
     f: &PupilFields,
@@ -180,7 +180,7 @@ pub async fn create_pupil(
 /// Changes a pupil's details if `expected_version` is still current, auditing the names of
 /// the fields changed. Returns the new version.
 pub async fn update_pupil(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     before: &Pupil,
     f: &PupilFields,

@@ -2,7 +2,7 @@
 //! a PDF, to answer a subject access request or a parent's request for the educational
 //! record. `docs/subject-access.md` describes it.
 //!
-//! [`build`] puts together the portable record ([`crate::record::export`], read through the
+//! [`build`] puts together the portable record ([`crate::portable_record::export`], read through the
 //! requester's [`Scope`]), the rows the record does not carry (contacts, enrolments, teaching
 //! links, shares with the local authority, earlier versions of the pupil's details, parents
 //! told of stage changes, the current stage) and the access and disclosure log from the audit
@@ -336,7 +336,7 @@ pub async fn build(
     request: Request,
     now: OffsetDateTime,
 ) -> Result<Bundle, StoreError> {
-    let record = crate::record::export(store, scope, pupil_id, now).await?;
+    let record = crate::portable_record::export(store, scope, pupil_id, now).await?;
     let pupil = store.pupil(scope, pupil_id).await?;
     let school = store.school(&pupil.school_id).await?;
     let calendar = store.school_calendar(&school).await?;
@@ -1021,7 +1021,7 @@ const SECTIONS: &[&str] = &[
 
 fn long_date(s: &str) -> String {
     senco_store::parse_ds(s)
-        .map(crate::pages::pupils::long_date)
+        .map(senco_i18n::long_date)
         .unwrap_or_else(|_| s.to_string())
 }
 

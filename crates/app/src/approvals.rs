@@ -16,9 +16,9 @@ use senco_store::approvals::{PendingAccount, PendingLink};
 use senco_store::{Store, StoreError, Tx};
 use time::OffsetDateTime;
 
-use crate::AppState;
-use crate::auth::{hash_token, random_token};
-use crate::i18n::EN;
+use crate::App;
+use crate::credentials::{hash_token, random_token};
+use senco_i18n::EN;
 
 /// How long an invitation link works.
 pub const INVITE_LIFETIME: time::Duration = time::Duration::days(7);
@@ -26,7 +26,7 @@ pub const INVITE_LIFETIME: time::Duration = time::Duration::days(7);
 /// Emails `email` a link to choose the account's first passphrase, in `tx`.
 pub async fn invite(
     tx: &mut Tx,
-    state: &AppState,
+    state: &App,
     user_id: &str,
     email: &str,
     now: OffsetDateTime,
@@ -34,7 +34,7 @@ pub async fn invite(
     let token = random_token();
     let link = format!(
         "{}/sign-in/reset?token={token}",
-        state.config.public_url.trim_end_matches('/')
+        state.settings.public_url.trim_end_matches('/')
     );
     Store::insert_password_reset(tx, &hash_token(&token), user_id, now, now + INVITE_LIFETIME)
         .await?;

@@ -4,6 +4,24 @@
 //! Welsh catalogue can be added as a second `static` with the same fields (the compiler
 //! then insists that every message is translated).
 
+/// Formats a date the GOV.UK way: 27 March 2017.
+pub fn long_date(d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
+    let d = d.borrow();
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// Formats a time as UTC text for tables.
+pub fn utc(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
+    let t = t.borrow();
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        long_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// All interface text of one language.
 #[derive(Debug)]
 pub struct Messages {

@@ -9,8 +9,43 @@ use senco_store::plans::{Plan, Review};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
 
-use crate::i18n::EN;
-use crate::pages::pupils::long_date;
+use senco_i18n::EN;
+use senco_i18n::long_date;
+
+use crate::App;
+
+/// Why a plan's PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error(transparent)]
+    Store(#[from] senco_store::StoreError),
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+/// The PDF of a plan (`parent`: the parent-friendly version in larger type), from the
+/// cache when this version was rendered before.
+pub async fn plan_pdf(
+    app: &App,
+    plan: &Plan,
+    pupil: &Pupil,
+    parent: bool,
+) -> Result<std::sync::Arc<Vec<u8>>, PdfError> {
+    let key = (plan.id.clone(), plan.version, parent);
+    if let Some(pdf) = app.pdfs.get(&key) {
+        return Ok(pdf);
+    }
+    let school = app.store.school(&pupil.school_id).await?;
+    let reviews = app.store.reviews(&plan.id).await?;
+    let doc = plan_document(plan, &reviews, pupil, &school, parent, app.today());
+    let pdf = tokio::task::spawn_blocking(move || senco_documents::render(&doc))
+        .await
+        .map_err(|e| PdfError::Render(e.to_string()))?
+        .map_err(|e| PdfError::Render(e.to_string()))?;
+    let pdf = std::sync::Arc::new(pdf);
+    app.pdfs.put(key, pdf.clone());
+    Ok(pdf)
+}
 
 /// The document of a plan. The parent-friendly version leaves out the staff's technical
 /// words, uses larger type and asks for the parents' signature.

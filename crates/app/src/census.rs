@@ -10,7 +10,7 @@ use senco_store::schools::School;
 use senco_store::{Store, StoreError};
 use time::OffsetDateTime;
 
-use crate::records::year_group;
+use crate::pupils::year_group;
 use crate::sen::entries;
 
 /// The return of `school` for the census on `on`, for the pupils `scope` may see.

@@ -5,7 +5,7 @@
 //! pupil always tells the caller that it is taken. To keep that from becoming a way to find
 //! pupils, every such UPN named without the pupil's date of birth is a *probe*: audited at
 //! once for the school holding the pupil (their SENCO sees it in the pupil's access log),
-//! and counted per account; past [`crate::WebConfig::upn_probe_limit`] in the window the
+//! and counted per account; past [`crate::Settings::upn_probe_limit`] in the window the
 //! account's imports and UPN entries are refused before any lookup, and the burst is audited
 //! (`upn_probe_burst`) and logged as a warning.
 //!
@@ -19,7 +19,7 @@ use senco_store::transfers::{DecidedAs, TransferRequest};
 use senco_store::{Store, StoreError};
 use time::OffsetDateTime;
 
-use crate::WebConfig;
+use crate::Settings;
 
 /// Who is naming UPNs, and the limit on probes.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub enum ProbeError {
 
 impl ProbeGuard {
     /// A guard for `audit`'s actor with the installation's limits.
-    pub fn new(audit: AuditEvent, config: &WebConfig) -> ProbeGuard {
+    pub fn new(audit: AuditEvent, config: &Settings) -> ProbeGuard {
         ProbeGuard {
             audit,
             limit: config.upn_probe_limit,
@@ -122,8 +122,8 @@ pub async fn tell_holders(
         Store::enqueue_email(
             tx,
             &address,
-            crate::i18n::EN.tr_email_subject,
-            crate::i18n::EN.tr_email_body,
+            senco_i18n::EN.tr_email_subject,
+            senco_i18n::EN.tr_email_body,
             at,
         )
         .await?;

@@ -19,7 +19,7 @@ use senco_store::schools::School;
 use senco_store::sen::{CurrentStage, NewConcern, NewStageChange, StageChange};
 use senco_store::{Store, StoreError, Tx};
 
-use crate::AppState;
+use crate::App;
 use crate::access::Actor;
 
 /// A problem with one field of an input.
@@ -67,7 +67,7 @@ pub fn frameworks_in_force(school: &School, on: Date) -> Vec<FrameworkKey> {
 }
 
 /// The national code settings: the stored settings over the defaults.
-pub async fn code_settings(state: &AppState) -> Result<CodeSettings, StoreError> {
+pub async fn code_settings(state: &App) -> Result<CodeSettings, StoreError> {
     stored_code_settings(&state.store).await
 }
 
@@ -170,7 +170,7 @@ pub struct StageChangeInput {
     pub parents_told_how: String,
 }
 
-async fn enrolled_on(state: &AppState, pupil: &Pupil) -> Result<Date, StoreError> {
+async fn enrolled_on(state: &App, pupil: &Pupil) -> Result<Date, StoreError> {
     let enrolments = state.store.enrolments(&pupil.id).await?;
     Ok(enrolments
         .iter()
@@ -183,7 +183,7 @@ async fn enrolled_on(state: &AppState, pupil: &Pupil) -> Result<Date, StoreError
 /// Checks a stage change and records it inside `tx`. Returns the new entry's id.
 pub async fn stage_change_in(
     tx: &mut Tx,
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &StageChangeInput,
@@ -409,7 +409,7 @@ pub async fn stage_change_in(
 
 /// Records a stage change in its own transaction.
 pub async fn record_stage_change(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &StageChangeInput,
@@ -422,7 +422,7 @@ pub async fn record_stage_change(
 
 /// Records that parents were told of a stage change.
 pub async fn record_parents_told(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     stage_change_id: &str,
@@ -518,7 +518,7 @@ pub fn next_stages(current: Option<Stage>, early_years: bool) -> Vec<Stage> {
 
 /// Raises a concern about a pupil.
 pub async fn raise_concern(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &ConcernInput,
@@ -638,7 +638,7 @@ pub enum Triage {
 
 /// Triages a concern if nobody triaged it meanwhile.
 pub async fn triage_concern(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     concern_id: &str,
@@ -716,7 +716,7 @@ pub fn need_choices(country: Country, on: Date, settings: &CodeSettings) -> Vec<
 
 /// Adds a ranked need from the code list valid on its start date.
 pub async fn add_need(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     code: &str,
@@ -832,7 +832,7 @@ pub struct ProcessInput {
 
 /// Records a statutory assessment request or a Welsh ALN decision beside the stage.
 pub async fn add_process(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &ProcessInput,
@@ -954,8 +954,8 @@ pub struct ChronologyItem {
 /// A pupil's whole timeline as `p` may see it, oldest first: concerns for those who may read
 /// them, and the outside specialists' referrals, notes and reports.
 pub async fn pupil_chronology(
-    state: &AppState,
-    p: &crate::auth::Principal,
+    state: &App,
+    p: &crate::principal::Principal,
     pupil: &Pupil,
 ) -> Result<Vec<ChronologyItem>, StoreError> {
     use senco_domain::policy::{Action, Resource};
@@ -977,14 +977,14 @@ pub async fn pupil_chronology(
         items.push(ChronologyItem {
             date: a.from_on,
             kind: "provision_started",
-            title: crate::i18n::EN.chron_provision_started.to_string(),
+            title: senco_i18n::EN.chron_provision_started.to_string(),
             detail: a.provision_name.clone(),
             record_id: a.id.clone(),
         });
         items.push(ChronologyItem {
             date: a.to_on,
             kind: "provision_ended",
-            title: crate::i18n::EN.chron_provision_ended.to_string(),
+            title: senco_i18n::EN.chron_provision_ended.to_string(),
             detail: a.provision_name,
             record_id: a.id,
         });
@@ -995,9 +995,9 @@ pub async fn pupil_chronology(
 
 /// A pupil's plans, when they were agreed with parents, and their reviews with how the
 /// targets went (issue 17, point 10: plans and reviews were missing from the chronology).
-async fn plan_items(state: &AppState, pupil: &Pupil) -> Result<Vec<ChronologyItem>, StoreError> {
+async fn plan_items(state: &App, pupil: &Pupil) -> Result<Vec<ChronologyItem>, StoreError> {
     use senco_domain::plan::TargetOutcome;
-    let m = &crate::i18n::EN;
+    let m = &senco_i18n::EN;
     let mut items = Vec::new();
     for plan in state.store.plans_for_pupil(&pupil.id).await? {
         let stage = Stage::parse(&plan.fields.stage)
@@ -1048,7 +1048,7 @@ async fn plan_items(state: &AppState, pupil: &Pupil) -> Result<Vec<ChronologyIte
 
 /// A pupil's timeline, oldest first. Concerns are included only when `with_concerns`.
 pub async fn chronology(
-    state: &AppState,
+    state: &App,
     pupil: &Pupil,
     with_concerns: bool,
 ) -> Result<Vec<ChronologyItem>, StoreError> {

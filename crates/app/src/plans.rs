@@ -17,7 +17,7 @@ use senco_store::plans::{NewReview, Plan, PlanFields, PlanProvision, PlanTarget}
 use senco_store::pupils::Pupil;
 use senco_store::{Store, StoreError};
 
-use crate::AppState;
+use crate::App;
 use crate::access::Actor;
 use crate::sen::{StageChangeInput, stage_change_in};
 
@@ -120,9 +120,48 @@ pub struct PlanInput {
     pub provision: Vec<ProvisionInput>,
 }
 
+impl PlanInput {
+    /// A stored plan as input, to change one part of it and save it again.
+    pub fn from_stored(plan: &senco_store::plans::PlanFields) -> PlanInput {
+        PlanInput {
+            starts_on: Some(Ok(plan.starts_on)),
+            review_on: Some(Ok(plan.review_on)),
+            nature: plan.nature.clone(),
+            help_at_home: plan.help_at_home.clone(),
+            pastoral: plan.pastoral.clone(),
+            pupil_views: plan.pupil_views.clone(),
+            parent_views: plan.parent_views.clone(),
+            consulted: plan.consulted.clone(),
+            targets: plan
+                .targets
+                .iter()
+                .map(|t| TargetInput {
+                    id: t.id.clone(),
+                    carried_from: t.carried_from.clone().unwrap_or_default(),
+                    area: t.area.clone().unwrap_or_default(),
+                    target: t.target.clone(),
+                    strategies: t.strategies.clone(),
+                    success_criteria: t.success_criteria.clone(),
+                    by_when: t.by_when.map(Ok),
+                })
+                .collect(),
+            provision: plan
+                .provision
+                .iter()
+                .map(|p| ProvisionInput {
+                    what: p.what.clone(),
+                    who: p.who.clone(),
+                    how_often: p.how_often.clone(),
+                    group_size: p.group_size.map(|g| g.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Whether the caller may read this plan: those without the SEN history (specialists) read
 /// only plans that are not closed.
-pub fn plan_visible(p: &crate::auth::Principal, plan: &senco_store::plans::Plan) -> bool {
+pub fn plan_visible(p: &crate::principal::Principal, plan: &senco_store::plans::Plan) -> bool {
     plan.fields.status != "closed"
         || crate::access::may(
             p,
@@ -139,7 +178,7 @@ pub fn own_target_ids(plan: &Plan) -> Vec<String> {
 /// Whether the caller may list due reviews: the list names children with plans and their
 /// review dates, so it needs the right to read SEN records (a school administrator has
 /// none, SR-26).
-pub fn reviews_due_allowed(p: &crate::auth::Principal) -> bool {
+pub fn reviews_due_allowed(p: &crate::principal::Principal) -> bool {
     crate::access::may(
         p,
         senco_domain::policy::Resource::PupilSen,
@@ -149,7 +188,7 @@ pub fn reviews_due_allowed(p: &crate::auth::Principal) -> bool {
 
 /// Audits one answer of the due-reviews list (API or home page): a refusal at once, a read
 /// through the queue. One row for the list, as for the register.
-pub async fn audit_reviews_due(state: &AppState, actor: &Actor<'_>, outcome: &'static str) {
+pub async fn audit_reviews_due(state: &App, actor: &Actor<'_>, outcome: &'static str) {
     let mut e = actor.event(state, "reviews_due", "list", outcome);
     e.school_id = actor.principal.user.school_id.clone();
     if outcome == "allowed" {
@@ -167,10 +206,7 @@ pub struct PlanKindFor {
 }
 
 /// The stage in force and its plan type, or why there is none.
-pub async fn plan_kind_for(
-    state: &AppState,
-    pupil: &Pupil,
-) -> Result<Option<PlanKindFor>, StoreError> {
+pub async fn plan_kind_for(state: &App, pupil: &Pupil) -> Result<Option<PlanKindFor>, StoreError> {
     Ok(state
         .store
         .current_stage(&pupil.id)
@@ -226,7 +262,7 @@ pub fn warning_field(w: &QualityWarning) -> Option<String> {
 /// target sent with any other id is refused, since the server chooses the ids of new
 /// targets (SR-10). A plan holds at most [`MAX_TARGETS`] targets (SR-25).
 pub async fn check(
-    state: &AppState,
+    state: &App,
     pupil: &Pupil,
     kind: &PlanKindFor,
     status: PlanStatus,
@@ -240,7 +276,7 @@ pub async fn check(
         return Err(PlanError::Invalid(vec![issue(
             "targets",
             "too_many_targets",
-            format!("{} {MAX_TARGETS}", crate::i18n::EN.plan_too_many_targets),
+            format!("{} {MAX_TARGETS}", senco_i18n::EN.plan_too_many_targets),
         )]));
     }
     let mut seen_ids: Vec<&str> = Vec::new();
@@ -282,7 +318,7 @@ pub async fn check(
                         "{} must be reviewed within {} months: choose a review date on or before {}",
                         kind.plan.name,
                         kind.plan.review_within_months,
-                        crate::pages::pupils::long_date(*limit)
+                        senco_i18n::long_date(*limit)
                     ),
                 };
                 issues.push(issue("review_on", e.rule(), message));
@@ -354,8 +390,8 @@ pub async fn check(
                     "unknown_target",
                     format!(
                         "{} {n}: {}",
-                        crate::i18n::EN.target_legend,
-                        crate::i18n::EN.plan_target_unknown_id
+                        senco_i18n::EN.target_legend,
+                        senco_i18n::EN.plan_target_unknown_id
                     ),
                 ));
             } else if seen_ids.contains(&t.id.as_str()) {
@@ -364,8 +400,8 @@ pub async fn check(
                     "duplicate_target",
                     format!(
                         "{} {n}: {}",
-                        crate::i18n::EN.target_legend,
-                        crate::i18n::EN.plan_target_twice
+                        senco_i18n::EN.target_legend,
+                        senco_i18n::EN.plan_target_twice
                     ),
                 ));
             } else {
@@ -501,7 +537,7 @@ pub async fn check(
 }
 
 fn audit_plan(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     plan_id: &str,
     pupil: &Pupil,
@@ -518,7 +554,7 @@ fn audit_plan(
 
 /// Adds a draft plan. Returns its id and the quality warnings.
 pub async fn create_plan(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &PlanInput,
@@ -553,7 +589,7 @@ pub async fn create_plan(
 
 /// Saves a plan whole if `expected_version` is still current.
 pub async fn save_plan(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     before: &Plan,
@@ -574,7 +610,7 @@ pub async fn save_plan(
 
 /// Moves a plan to another status (agreeing it with parents needs the date and how).
 pub async fn change_status(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     before: &Plan,
@@ -601,7 +637,7 @@ pub async fn change_status(
 /// new version and its audit row, so a request refused for any reason changes nothing
 /// (issue 17, point 1: the content was saved before a bad status was refused).
 pub async fn change_plan(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     before: &Plan,
@@ -723,7 +759,7 @@ pub struct ReviewDone {
 /// graduated-response rules, or a statutory assessment request), closes the plan and drafts
 /// the next one with the chosen unmet targets carried forward. One transaction.
 pub async fn record_review(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     plan: &Plan,
@@ -858,7 +894,7 @@ pub async fn record_review(
                     effective_on: Some(Ok(held_on)),
                     reason: format!(
                         "Decision of the review of {}",
-                        crate::pages::pupils::long_date(held_on)
+                        senco_i18n::long_date(held_on)
                     ),
                     decided_with: String::new(),
                     specialists: input.specialists.clone(),
@@ -1022,7 +1058,7 @@ pub async fn record_review(
 
 /// Records a parent's views and their child's before a review.
 pub async fn add_parent_views(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     plan: &Plan,

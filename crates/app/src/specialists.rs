@@ -20,9 +20,9 @@ use senco_store::specialists::{
 use senco_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
+use crate::App;
 use crate::access::{AccessError, Actor, deny_pupil, may, pupil_for};
-use crate::auth::Principal;
+use crate::principal::Principal;
 use crate::provision::Typed;
 use crate::sen::{Issue, SenError, issue};
 
@@ -41,7 +41,7 @@ pub struct AgencyInput {
 
 /// Adds an agency to a school's list.
 pub async fn add_agency(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     school_id: &str,
     input: &AgencyInput,
@@ -96,7 +96,7 @@ pub struct PersonInput {
 
 /// Adds a person to one of a school's agencies.
 pub async fn add_person(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     school_id: &str,
     input: &PersonInput,
@@ -220,7 +220,7 @@ fn consent_of<'a>(
 
 /// Records a referral to an outside agency.
 pub async fn refer(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &ReferralInput,
@@ -309,7 +309,7 @@ pub struct StatusInput {
 /// Moves an involvement on, records or withdraws consent. Closing it or withdrawing consent
 /// removes the specialist's access on their next request.
 pub async fn change_involvement(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     inv: &Involvement,
     version: i64,
@@ -383,7 +383,7 @@ pub struct NoteInput {
 
 /// Adds a visit, assessment, advice or recommendation to an open involvement.
 pub async fn add_note(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     inv: &Involvement,
     input: &NoteInput,
@@ -444,7 +444,7 @@ pub async fn add_note(
 /// Checks, cleans and stores an uploaded report. A file of the wrong type, too large, or
 /// whose name does not match its contents, is refused and nothing is stored.
 pub async fn upload_report(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     inv: &Involvement,
     title: &str,
@@ -471,7 +471,7 @@ pub async fn upload_report(
         issues.push(issue("file", "missing", "Select a file to upload"));
         None
     } else {
-        match check_upload(file_name, bytes, state.config.upload_limit) {
+        match check_upload(file_name, bytes, state.settings.upload_limit) {
             Ok(c) => Some(c),
             Err(e) => {
                 issues.push(issue("file", e.reason(), e.to_string()));
@@ -482,7 +482,7 @@ pub async fn upload_report(
     let (Some(checked), true) = (checked, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
     };
-    let sha = crate::auth::hex(&Sha256::digest(&checked.bytes));
+    let sha = crate::credentials::hex(&Sha256::digest(&checked.bytes));
     let mut tx = state.store.begin().await?;
     let id = Store::insert_report(
         &mut tx,
@@ -509,7 +509,7 @@ pub async fn upload_report(
 
 /// Shares a report with the pupil's parents, or stops sharing it.
 pub async fn share_report(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     report: &Report,
     shared: bool,
@@ -529,7 +529,7 @@ pub async fn share_report(
 /// Adds a recommendation to the strategies of a target of the pupil's current plan, saving
 /// a new version of the plan, and marks the recommendation as used.
 pub async fn recommendation_to_strategy(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     note: &Note,
@@ -563,8 +563,7 @@ pub async fn recommendation_to_strategy(
     let Some(plan) = found else {
         return Err(invalid("Select a target of the pupil's current plan"));
     };
-    let form = crate::pages::plans::form_from(&plan.fields, plan.version);
-    let mut input = crate::pages::plans::input_from(&form);
+    let mut input = crate::plans::PlanInput::from_stored(&plan.fields);
     let Some(slot) = input.targets.iter_mut().find(|t| t.id == target_id) else {
         return Err(invalid("Select a target of the pupil's current plan"));
     };
@@ -589,7 +588,7 @@ fn relation(p: &Principal) -> Option<Relation> {
 
 /// The involvements of a pupil the caller may see (a specialist only their own).
 pub async fn visible_involvements(
-    state: &AppState,
+    state: &App,
     p: &Principal,
     pupil_id: &str,
 ) -> Result<Vec<Involvement>, StoreError> {
@@ -607,7 +606,7 @@ pub async fn visible_involvements(
 
 /// One involvement the caller may see, by id.
 pub async fn visible_involvement(
-    state: &AppState,
+    state: &App,
     p: &Principal,
     id: &str,
 ) -> Result<Option<Involvement>, StoreError> {
@@ -627,7 +626,7 @@ pub async fn visible_involvement(
 
 /// The reports of some involvements the caller may see (parents only shared ones).
 pub async fn visible_reports(
-    state: &AppState,
+    state: &App,
     p: &Principal,
     involvements: &[Involvement],
 ) -> Result<Vec<Report>, StoreError> {
@@ -650,7 +649,7 @@ pub async fn visible_reports(
 /// Audits a download of a report before it is sent: written at once, not queued, so that no
 /// download goes unrecorded even if the server stops a moment later.
 pub async fn audit_download(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     report: &Report,
 ) -> Result<(), StoreError> {
@@ -664,7 +663,7 @@ pub async fn audit_download(
 /// The chronology events of a pupil's involvements the caller may see: referrals, consent,
 /// notes (for those who may read them) and reports (parents only shared ones).
 pub async fn chronology_items(
-    state: &AppState,
+    state: &App,
     p: &Principal,
     pupil: &Pupil,
 ) -> Result<Vec<crate::sen::ChronologyItem>, StoreError> {
@@ -733,7 +732,7 @@ pub async fn chronology_items(
 /// An involvement by id the caller may see, checked by the matrix like its pupil; one out
 /// of reach is refused as not found, and the refusal audited.
 pub async fn reach_involvement(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     id: &str,
     resource: Resource,
@@ -758,7 +757,7 @@ pub async fn reach_involvement(
 /// A report by id the caller may see (parents only shared ones), with its involvement and
 /// pupil; anything else is refused as not found, and the refusal audited.
 pub async fn reach_report(
-    state: &AppState,
+    state: &App,
     actor: &Actor<'_>,
     id: &str,
     action: Action,

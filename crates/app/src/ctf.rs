@@ -30,7 +30,7 @@ use senco_store::schools::School;
 use senco_store::{Store, StoreError};
 use time::OffsetDateTime;
 
-use crate::records::{Circumstances, fields, year_group};
+use crate::pupils::{Circumstances, fields, year_group};
 use crate::sen::entries;
 use crate::transfers::{ProbeError, ProbeGuard};
 

@@ -1,0 +1,62 @@
+//! HTTP helpers that pages and the API share: the request id and the headers of a
+//! downloaded file. Pages and the API never import each other; what both need lives here.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use senco_interop::upload::FileKind;
+use senco_store::specialists::Report;
+
+/// The request id given by the request-id middleware.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `attachment` with an ASCII file name and the exact UTF-8 name (RFC 6266, RFC 8187).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// The headers a report is served with: an attachment of its exact type, never sniffed,
+/// never run.
+pub fn download_headers(report: &Report) -> Vec<(header::HeaderName, HeaderValue)> {
+    let kind = FileKind::parse(&report.kind);
+    let content_type = kind
+        .map(|k| k.content_type())
+        .unwrap_or("application/octet-stream");
+    let disposition = content_disposition(&report.file_name);
+    vec![
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'"),
+        ),
+    ]
+}
