@@ -23,6 +23,7 @@ pub mod pupils;
 pub mod record;
 pub mod retention;
 pub mod schools;
+pub mod scope;
 pub mod sen;
 pub mod specialists;
 pub mod subject_access;

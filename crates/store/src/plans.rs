@@ -756,7 +756,7 @@ impl Store {
     /// Plans of the scope's pupils not yet closed whose review date is on or before `until`.
     pub async fn reviews_due(
         &self,
-        scope: &crate::pupils::Scope,
+        scope: &crate::scope::Scope,
         school_id: Option<&str>,
         until: Date,
     ) -> Result<Vec<DueReview>> {

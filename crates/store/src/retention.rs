@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
 use crate::imports::PUPIL_RECORD_TABLES;
-use crate::pupils::Scope;
+use crate::scope::Scope;
 use crate::{Backend, Result, Sql, Store, StoreError, Tx, ds, new_id, parse_ds, parse_ts, ts};
 
 /// The settings keys of the retention periods, with what they take.

@@ -11,7 +11,8 @@ use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, Scope, pupil_from_row};
+use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, pupil_from_row};
+use crate::scope::Scope;
 use crate::{
     AnyRow, Result, Sql, Store, StoreError, Tx, ds, flag, get_flag, new_id, parse_ds, parse_ts, ts,
 };

@@ -11,7 +11,7 @@ use senco_domain::specialist::{AgencyKind, InvolvementStatus, NoteKind};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::Scope;
+use crate::scope::Scope;
 use crate::{
     AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, new_id, parse_ds, parse_ts, ts,
 };
