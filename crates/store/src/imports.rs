@@ -22,6 +22,18 @@ use crate::audit::AuditEvent;
 use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFields, pupil_from_row};
 use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, ts};
 
+/// How an import is written: into which school, whether pupils enrolled elsewhere may be
+/// transferred, the audit event its rows are built from (who, channel, request) and the
+/// day and time it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportCommit<'a> {
+    pub school_id: &'a str,
+    pub accept_transfers: bool,
+    pub audit: &'a AuditEvent,
+    pub today: Date,
+    pub now: OffsetDateTime,
+}
+
 /// Which optional columns the file has: a detail without a column keeps its stored value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Columns {
@@ -536,47 +548,34 @@ impl Store {
     /// starts), new registration groups, and an audit row per pupil plus one for the import,
     /// built from `audit` (who, channel, request). Refuses, writing nothing, when any row has
     /// a problem or a transfer is not accepted. The caller commits `tx`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn commit_pupil_import(
         tx: &mut Tx,
-        school_id: &str,
         rows: &[ImportRow],
         columns: Columns,
-        accept_transfers: bool,
-        audit: &AuditEvent,
-        today: Date,
-        now: OffsetDateTime,
+        commit: &ImportCommit<'_>,
     ) -> Result<ImportOutcome, ImportError> {
-        Self::commit_pupils(
-            tx,
-            school_id,
-            rows,
-            columns,
-            accept_transfers,
-            audit,
-            "pupil_import",
-            today,
-            now,
-        )
-        .await
-        .map(|(outcome, _)| outcome)
+        Self::commit_pupils(tx, rows, columns, commit, "pupil_import")
+            .await
+            .map(|(outcome, _)| outcome)
     }
 
     /// [`Store::commit_pupil_import`] with the record type of the import's summary audit row
     /// (`pupil_import`, `ctf_import`). Also returns the UPNs of the rows that became transfer
     /// requests (those pupils are not the school's yet).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn commit_pupils(
         tx: &mut Tx,
-        school_id: &str,
         rows: &[ImportRow],
         columns: Columns,
-        accept_transfers: bool,
-        audit: &AuditEvent,
+        commit: &ImportCommit<'_>,
         summary_type: &'static str,
-        today: Date,
-        now: OffsetDateTime,
     ) -> Result<(ImportOutcome, HashSet<String>), ImportError> {
+        let ImportCommit {
+            school_id,
+            accept_transfers,
+            audit,
+            today,
+            now,
+        } = *commit;
         let (plan, transfer_ids) = Self::plan_inner(tx, school_id, rows, columns).await?;
         if !plan.problems.is_empty() {
             return Err(ImportError::Problems(Box::new(plan)));
