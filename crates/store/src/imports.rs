@@ -19,6 +19,8 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
+use crate::pupil_tables::ENDED_ON_TRANSFER;
+pub use crate::pupil_tables::PUPIL_RECORD_TABLES;
 use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFields, pupil_from_row};
 use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, ts};
 
@@ -764,16 +766,17 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM teaching_assignments WHERE pupil_id = $1")
-            .bind(pupil_id)
-            .execute(&mut **tx)
-            .await?;
-        // The new school is now the last school: a retention review of the old one's no
-        // longer applies, and the old enrolment ends as a transfer out (SR-30).
-        sqlx::query("DELETE FROM retention_reviews WHERE pupil_id = $1")
-            .bind(pupil_id)
-            .execute(&mut **tx)
-            .await?;
+        // The old school's teaching links end. The new school is now the last school: a
+        // retention review of the old one's no longer applies, and the old enrolment ends
+        // as a transfer out (SR-30).
+        for table in ENDED_ON_TRANSFER {
+            // SQL-SAFE: table names from the constant ENDED_ON_TRANSFER.
+            let q = format!("DELETE FROM {table} WHERE pupil_id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(pupil_id)
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE enrolments SET ends_on = CASE WHEN starts_on > $2 THEN starts_on ELSE $2 END, \
              leaving = 'transferred_out' WHERE pupil_id = $1 AND ends_on IS NULL",
@@ -855,33 +858,6 @@ impl Store {
         Ok(())
     }
 }
-
-/// Every table holding a pupil's record by `pupil_id` and `school_id`, whose rows move with
-/// the pupil on a transfer. Enrolments (the history of schools) and the audit log stay as
-/// they are; teaching assignments end. A test checks that the list is complete.
-pub const PUPIL_RECORD_TABLES: &[&str] = &[
-    "pupil_versions",
-    "contacts",
-    "involvements",
-    "la_shares",
-    "concerns",
-    "stage_changes",
-    "current_stages",
-    "parent_notifications",
-    "needs",
-    "processes",
-    "plans",
-    "plan_targets",
-    "plan_provision",
-    "plan_versions",
-    "reviews",
-    "target_outcomes",
-    "parent_contributions",
-    "allocations",
-    "delivery_sessions",
-    "involvement_notes",
-    "involvement_reports",
-];
 
 pub(crate) fn bind_opt(q: &mut Sql, v: &Option<String>) {
     match v {

@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod plans;
 pub mod provision;
+pub mod pupil_tables;
 pub mod pupils;
 pub mod record;
 pub mod retention;
