@@ -334,13 +334,15 @@ pub async fn import(
     let mut tx = store.begin().await?;
     match Store::commit_ctf_import(
         &mut tx,
-        &school.id,
         &pupils,
-        accept_transfers,
-        audit,
         &settings,
-        today,
-        now,
+        &senco_store::imports::ImportCommit {
+            school_id: &school.id,
+            accept_transfers,
+            audit,
+            today,
+            now,
+        },
     )
     .await
     {

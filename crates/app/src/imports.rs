@@ -235,13 +235,15 @@ pub async fn commit(
     let mut tx = store.begin().await?;
     let result = Store::commit_pupil_import(
         &mut tx,
-        &school.id,
         &p.rows,
         p.columns,
-        accept_transfers,
-        audit,
-        today,
-        now,
+        &senco_store::imports::ImportCommit {
+            school_id: &school.id,
+            accept_transfers,
+            audit,
+            today,
+            now,
+        },
     )
     .await;
     match result {

@@ -13,8 +13,11 @@ use senco_domain::plan::{
     targets_to_carry_forward,
 };
 use senco_domain::school::FrameworkKey;
-use senco_store::plans::{NewReview, Plan, PlanFields, PlanProvision, PlanTarget};
+use senco_store::plans::{
+    NewBankTarget, NewPlan, NewReview, Plan, PlanFields, PlanProvision, PlanTarget,
+};
 use senco_store::pupils::Pupil;
+use senco_store::sen::NewProcess;
 use senco_store::{Store, StoreError};
 
 use crate::App;
@@ -570,11 +573,13 @@ pub async fn create_plan(
     let mut tx = state.store.begin().await?;
     let id = Store::insert_plan(
         &mut tx,
-        &pupil.id,
-        &pupil.school_id,
+        &NewPlan {
+            pupil_id: &pupil.id,
+            school_id: &pupil.school_id,
+            previous_plan_id: None,
+            created_by: Some(&actor.principal.user.id),
+        },
         &mut fields,
-        None,
-        Some(&actor.principal.user.id),
         state.now(),
     )
     .await?;
@@ -920,12 +925,14 @@ pub async fn record_review(
             &mut tx,
             &pupil.id,
             &pupil.school_id,
-            "statutory_assessment",
-            held_on,
-            None,
-            None,
-            Some("Requested at a plan review"),
-            Some(&actor.principal.user.id),
+            &NewProcess {
+                kind: "statutory_assessment",
+                started_on: held_on,
+                decided_on: None,
+                outcome: None,
+                notes: Some("Requested at a plan review"),
+                recorded_by: Some(&actor.principal.user.id),
+            },
             now,
         )
         .await?;
@@ -1025,11 +1032,13 @@ pub async fn record_review(
             };
             let id = Store::insert_plan(
                 &mut tx,
-                &pupil.id,
-                &pupil.school_id,
+                &NewPlan {
+                    pupil_id: &pupil.id,
+                    school_id: &pupil.school_id,
+                    previous_plan_id: Some(&plan.id),
+                    created_by: Some(&actor.principal.user.id),
+                },
                 &mut next,
-                Some(&plan.id),
-                Some(&actor.principal.user.id),
                 now,
             )
             .await?;
@@ -1172,10 +1181,16 @@ pub async fn seed_target_bank(store: &Store, now: time::OffsetDateTime) -> Resul
     }
     let mut tx = store.begin().await?;
     for (area, target, strategies, success) in BUILT_IN_TARGETS {
-        Store::insert_bank_target(
-            &mut tx, None, area, None, target, strategies, success, None, now,
-        )
-        .await?;
+        let built_in = NewBankTarget {
+            school_id: None,
+            area,
+            stage: None,
+            target,
+            strategies,
+            success_criteria: success,
+            created_by: None,
+        };
+        Store::insert_bank_target(&mut tx, &built_in, now).await?;
     }
     senco_store::commit(tx).await
 }

@@ -16,7 +16,10 @@ use senco_domain::history::{
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
-use senco_store::sen::{CurrentStage, NewConcern, NewStageChange, StageChange};
+use senco_store::sen::{
+    ConcernTriage, CurrentStage, NewConcern, NewNeed, NewParentNotification, NewProcess,
+    NewStageChange, StageChange,
+};
 use senco_store::{Store, StoreError, Tx};
 
 use crate::App;
@@ -373,12 +376,14 @@ pub async fn stage_change_in(
     if let Some((on, how)) = &told {
         Store::insert_parent_notification(
             tx,
-            &id,
             &pupil.id,
             &pupil.school_id,
-            *on,
-            how,
-            Some(&user_id),
+            &NewParentNotification {
+                stage_change_id: &id,
+                informed_on: *on,
+                method: how,
+                recorded_by: Some(&user_id),
+            },
             now,
         )
         .await?;
@@ -476,12 +481,14 @@ pub async fn record_parents_told(
     let mut tx = state.store.begin().await?;
     Store::insert_parent_notification(
         &mut tx,
-        stage_change_id,
         &pupil.id,
         &pupil.school_id,
-        on,
-        how,
-        Some(&actor.principal.user.id),
+        &NewParentNotification {
+            stage_change_id,
+            informed_on: on,
+            method: how,
+            recorded_by: Some(&actor.principal.user.id),
+        },
         now,
     )
     .await?;
@@ -666,10 +673,12 @@ pub async fn triage_concern(
         &mut tx,
         concern_id,
         expected_version,
-        status,
-        reason.as_deref(),
-        change.as_deref(),
-        &actor.principal.user.id,
+        &ConcernTriage {
+            status,
+            reason: reason.as_deref(),
+            stage_change_id: change.as_deref(),
+            triaged_by: &actor.principal.user.id,
+        },
         now,
     )
     .await
@@ -803,10 +812,12 @@ pub async fn add_need(
         &mut tx,
         &pupil.id,
         &pupil.school_id,
-        &code,
-        rank,
-        starts_on,
-        Some(&actor.principal.user.id),
+        &NewNeed {
+            code: &code,
+            rank,
+            starts_on,
+            recorded_by: Some(&actor.principal.user.id),
+        },
         state.now(),
     )
     .await?;
@@ -919,12 +930,14 @@ pub async fn add_process(
         &mut tx,
         &pupil.id,
         &pupil.school_id,
-        kind,
-        started,
-        decided,
-        Some(outcome.trim()).filter(|s| !s.is_empty()),
-        Some(notes.trim()).filter(|s| !s.is_empty()),
-        Some(&actor.principal.user.id),
+        &NewProcess {
+            kind,
+            started_on: started,
+            decided_on: decided,
+            outcome: Some(outcome.trim()).filter(|s| !s.is_empty()),
+            notes: Some(notes.trim()).filter(|s| !s.is_empty()),
+            recorded_by: Some(&actor.principal.user.id),
+        },
         state.now(),
     )
     .await?;

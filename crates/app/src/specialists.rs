@@ -15,7 +15,7 @@ use senco_domain::specialist::{
 use senco_interop::upload::check_upload;
 use senco_store::pupils::Pupil;
 use senco_store::specialists::{
-    Involvement, InvolvementState, NewInvolvement, NewReport, Note, Report,
+    Involvement, InvolvementState, NewInvolvement, NewNote, NewReport, Note, Report,
 };
 use senco_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -424,11 +424,13 @@ pub async fn add_note(
     let mut tx = state.store.begin().await?;
     let id = Store::insert_note(
         &mut tx,
-        inv,
-        kind,
-        on,
-        body,
-        Some(&actor.principal.user.id),
+        &NewNote {
+            involvement: inv,
+            kind,
+            on,
+            body,
+            author: Some(&actor.principal.user.id),
+        },
         state.now(),
     )
     .await?;

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The recovery time objective a drill is held to unless told otherwise: 4 hours.
+pub const DEFAULT_RTO_MINUTES: u64 = 240;
+
 /// Senco: special educational needs records for schools and local authorities.
 #[derive(Debug, Parser)]
 #[command(name = "senco", version, about, long_about = None)]
@@ -277,7 +280,7 @@ pub struct DrillArgs {
     /// The backup file.
     pub file: PathBuf,
     /// The recovery time objective in minutes: a drill that takes longer fails.
-    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = crate::commands::backup::DEFAULT_RTO_MINUTES)]
+    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = DEFAULT_RTO_MINUTES)]
     pub rto_minutes: u64,
     /// PostgreSQL: a database URL on the server where the scratch database is created and
     /// dropped (by default the live database's server).
@@ -304,7 +307,7 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub drill: bool,
     /// With --drill: the recovery time objective in minutes.
-    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = crate::commands::backup::DEFAULT_RTO_MINUTES)]
+    #[arg(long, env = "SENCO_BACKUP_RTO_MINUTES", default_value_t = DEFAULT_RTO_MINUTES)]
     pub rto_minutes: u64,
     /// With --drill on PostgreSQL: where the scratch database is made (see `backup drill`).
     #[arg(long, env = "SENCO_DRILL_SCRATCH_URL")]

@@ -2,7 +2,7 @@
 //! caller's (large) transaction, rather than one statement per row through the modules'
 //! own inserts (which stamp an audit row each).
 //!
-//! Table and column names come from code and are checked against [`BULK_TABLES`] and
+//! Table and column names come from code and are checked against [`may_write`] and
 //! `[a-z0-9_]`; every value is bound. A statement binds at most [`MAX_PARAMS`] values,
 //! below SQLite's 32,766 and PostgreSQL's 65,535.
 
@@ -10,37 +10,28 @@ use sqlx::Row;
 
 use crate::audit::{AuditEvent, record_of, row_hash, tx_backend};
 use crate::plans::PlanFields;
+use crate::pupil_tables::{OnDestruction, PUPIL_TABLES};
 use crate::pupils::PupilFields;
 use crate::record::Val;
 use crate::{Result, Store, StoreError, Tx, ts};
 
-/// The tables a bulk load may write.
-pub const BULK_TABLES: &[&str] = &[
+/// The tables of a school (not of one pupil) a bulk load may write.
+pub const SCHOOL_TABLES: &[&str] = &[
     "users",
     "reg_groups",
-    "pupils",
-    "enrolments",
-    "teaching_assignments",
-    "contacts",
-    "concerns",
-    "stage_changes",
-    "parent_notifications",
-    "current_stages",
-    "needs",
-    "plans",
-    "plan_targets",
-    "plan_provision",
-    "plan_versions",
-    "reviews",
-    "target_outcomes",
     "provisions",
-    "allocations",
-    "delivery_sessions",
     "agencies",
     "agency_people",
-    "involvements",
-    "la_shares",
 ];
+
+/// Whether a bulk load may write `table`: a school's table, or a pupil table of
+/// [`PUPIL_TABLES`] that holds the pupil's records (not the logs that keep ids only).
+pub fn may_write(table: &str) -> bool {
+    SCHOOL_TABLES.contains(&table)
+        || PUPIL_TABLES
+            .iter()
+            .any(|t| t.name == table && t.on_destruction == OnDestruction::Deleted)
+}
 
 /// The most values one statement binds.
 pub const MAX_PARAMS: usize = 30_000;
@@ -119,7 +110,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(0);
         }
-        if !BULK_TABLES.contains(&rows.table)
+        if !may_write(rows.table)
             || rows.columns.is_empty()
             || rows.columns.iter().any(|c| {
                 !c.chars()
@@ -157,7 +148,7 @@ impl Store {
                 }
                 sql.push(')');
             }
-            // SQL-SAFE: the table is checked against BULK_TABLES and the column names
+            // SQL-SAFE: the table is checked by may_write and the column names
             // (`&'static str` from code) against [a-z0-9_] above; every value is bound.
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for v in chunk {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use senco_domain::Date;
 use sqlx::Row;
 
-use crate::pupils::{PUPIL_COLUMNS, Pupil, Scope, pupil_from_row};
+use crate::pupils::{PUPIL_COLUMNS, Pupil, pupil_from_row};
+use crate::scope::Scope;
 use crate::sen::{CHANGE_COLUMNS, Need, StageChange, change_from_row, opt_date};
 use crate::{Result, Sql, Store, ds, parse_ds, parse_ts};
 

@@ -16,11 +16,10 @@ use senco_domain::framework::Stage;
 use senco_domain::history::{self, Entry, NewEntry};
 use senco_domain::school::FrameworkKey;
 use sqlx::Row;
-use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
 use crate::census::CensusFacts;
-use crate::imports::{CHUNK, Columns, ImportError, ImportOutcome, ImportRow};
+use crate::imports::{CHUNK, Columns, ImportCommit, ImportError, ImportOutcome, ImportRow};
 use crate::pupils::{PUPIL_COLUMNS, pupil_from_row};
 use crate::sen::{CHANGE_COLUMNS, StageChange, change_from_row};
 use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, ts};
@@ -94,30 +93,22 @@ impl Store {
     /// marked imported), the derived current stages, and an audit row per pupil whose
     /// history grew plus one for the import. Refuses, writing nothing, when any entry
     /// cannot be added; the caller commits `tx`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn commit_ctf_import(
         tx: &mut Tx,
-        school_id: &str,
         pupils: &[CtfPupil],
-        accept_transfers: bool,
-        audit: &AuditEvent,
         settings: &CodeSettings,
-        today: Date,
-        now: OffsetDateTime,
+        commit: &ImportCommit<'_>,
     ) -> std::result::Result<CtfOutcome, CtfImportError> {
         let rows: Vec<ImportRow> = pupils.iter().map(|p| p.row.clone()).collect();
-        let (outcome, requested) = Self::commit_pupils(
-            tx,
+        let (outcome, requested) =
+            Self::commit_pupils(tx, &rows, Columns::default(), commit, "ctf_import").await?;
+        let ImportCommit {
             school_id,
-            &rows,
-            Columns::default(),
-            accept_transfers,
             audit,
-            "ctf_import",
             today,
             now,
-        )
-        .await?;
+            ..
+        } = *commit;
 
         // Every pupil of the file is now the school's: find them by UPN.
         let mut ids: HashMap<String, String> = HashMap::new();

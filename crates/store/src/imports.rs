@@ -19,8 +19,22 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
+use crate::pupil_tables::ENDED_ON_TRANSFER;
+pub use crate::pupil_tables::PUPIL_RECORD_TABLES;
 use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFields, pupil_from_row};
 use crate::{Result, Sql, Store, StoreError, Tx, ds, flag, new_id, ts};
+
+/// How an import is written: into which school, whether pupils enrolled elsewhere may be
+/// transferred, the audit event its rows are built from (who, channel, request) and the
+/// day and time it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportCommit<'a> {
+    pub school_id: &'a str,
+    pub accept_transfers: bool,
+    pub audit: &'a AuditEvent,
+    pub today: Date,
+    pub now: OffsetDateTime,
+}
 
 /// Which optional columns the file has: a detail without a column keeps its stored value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -536,47 +550,34 @@ impl Store {
     /// starts), new registration groups, and an audit row per pupil plus one for the import,
     /// built from `audit` (who, channel, request). Refuses, writing nothing, when any row has
     /// a problem or a transfer is not accepted. The caller commits `tx`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn commit_pupil_import(
         tx: &mut Tx,
-        school_id: &str,
         rows: &[ImportRow],
         columns: Columns,
-        accept_transfers: bool,
-        audit: &AuditEvent,
-        today: Date,
-        now: OffsetDateTime,
+        commit: &ImportCommit<'_>,
     ) -> Result<ImportOutcome, ImportError> {
-        Self::commit_pupils(
-            tx,
-            school_id,
-            rows,
-            columns,
-            accept_transfers,
-            audit,
-            "pupil_import",
-            today,
-            now,
-        )
-        .await
-        .map(|(outcome, _)| outcome)
+        Self::commit_pupils(tx, rows, columns, commit, "pupil_import")
+            .await
+            .map(|(outcome, _)| outcome)
     }
 
     /// [`Store::commit_pupil_import`] with the record type of the import's summary audit row
     /// (`pupil_import`, `ctf_import`). Also returns the UPNs of the rows that became transfer
     /// requests (those pupils are not the school's yet).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn commit_pupils(
         tx: &mut Tx,
-        school_id: &str,
         rows: &[ImportRow],
         columns: Columns,
-        accept_transfers: bool,
-        audit: &AuditEvent,
+        commit: &ImportCommit<'_>,
         summary_type: &'static str,
-        today: Date,
-        now: OffsetDateTime,
     ) -> Result<(ImportOutcome, HashSet<String>), ImportError> {
+        let ImportCommit {
+            school_id,
+            accept_transfers,
+            audit,
+            today,
+            now,
+        } = *commit;
         let (plan, transfer_ids) = Self::plan_inner(tx, school_id, rows, columns).await?;
         if !plan.problems.is_empty() {
             return Err(ImportError::Problems(Box::new(plan)));
@@ -765,16 +766,17 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM teaching_assignments WHERE pupil_id = $1")
-            .bind(pupil_id)
-            .execute(&mut **tx)
-            .await?;
-        // The new school is now the last school: a retention review of the old one's no
-        // longer applies, and the old enrolment ends as a transfer out (SR-30).
-        sqlx::query("DELETE FROM retention_reviews WHERE pupil_id = $1")
-            .bind(pupil_id)
-            .execute(&mut **tx)
-            .await?;
+        // The old school's teaching links end. The new school is now the last school: a
+        // retention review of the old one's no longer applies, and the old enrolment ends
+        // as a transfer out (SR-30).
+        for table in ENDED_ON_TRANSFER {
+            // SQL-SAFE: table names from the constant ENDED_ON_TRANSFER.
+            let q = format!("DELETE FROM {table} WHERE pupil_id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(pupil_id)
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE enrolments SET ends_on = CASE WHEN starts_on > $2 THEN starts_on ELSE $2 END, \
              leaving = 'transferred_out' WHERE pupil_id = $1 AND ends_on IS NULL",
@@ -856,33 +858,6 @@ impl Store {
         Ok(())
     }
 }
-
-/// Every table holding a pupil's record by `pupil_id` and `school_id`, whose rows move with
-/// the pupil on a transfer. Enrolments (the history of schools) and the audit log stay as
-/// they are; teaching assignments end. A test checks that the list is complete.
-pub const PUPIL_RECORD_TABLES: &[&str] = &[
-    "pupil_versions",
-    "contacts",
-    "involvements",
-    "la_shares",
-    "concerns",
-    "stage_changes",
-    "current_stages",
-    "parent_notifications",
-    "needs",
-    "processes",
-    "plans",
-    "plan_targets",
-    "plan_provision",
-    "plan_versions",
-    "reviews",
-    "target_outcomes",
-    "parent_contributions",
-    "allocations",
-    "delivery_sessions",
-    "involvement_notes",
-    "involvement_reports",
-];
 
 pub(crate) fn bind_opt(q: &mut Sql, v: &Option<String>) {
     match v {

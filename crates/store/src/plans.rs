@@ -103,6 +103,30 @@ pub struct Review {
     pub outcomes: Vec<(String, String, String)>,
 }
 
+/// Who a new plan is for and where it comes from (its targets and provision are the
+/// [`PlanFields`] given alongside).
+#[derive(Debug, Clone)]
+pub struct NewPlan<'a> {
+    pub pupil_id: &'a str,
+    pub school_id: &'a str,
+    /// The plan it follows on from, after a review.
+    pub previous_plan_id: Option<&'a str>,
+    pub created_by: Option<&'a str>,
+}
+
+/// Input for a target in the bank.
+#[derive(Debug, Clone)]
+pub struct NewBankTarget<'a> {
+    /// `None`: built in.
+    pub school_id: Option<&'a str>,
+    pub area: &'a str,
+    pub stage: Option<&'a str>,
+    pub target: &'a str,
+    pub strategies: &'a str,
+    pub success_criteria: &'a str,
+    pub created_by: Option<&'a str>,
+}
+
 /// Input for a review.
 #[derive(Debug, Clone)]
 pub struct NewReview<'a> {
@@ -322,31 +346,32 @@ async fn write_children(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn snapshot(
-    tx: &mut Tx,
-    plan_id: &str,
-    pupil_id: &str,
-    school_id: &str,
+/// One version of a plan as kept in `plan_versions`.
+struct PlanSnapshot<'a> {
+    plan_id: &'a str,
+    pupil_id: &'a str,
+    school_id: &'a str,
     version: i64,
-    f: &PlanFields,
-    changed: &str,
-    by: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let data = serde_json::to_string(f).map_err(|e| StoreError::Malformed(e.to_string()))?;
+    fields: &'a PlanFields,
+    /// The names of the fields that changed, comma-separated ("created" for version 1).
+    changed: &'a str,
+    by: Option<&'a str>,
+}
+
+async fn snapshot(tx: &mut Tx, s: &PlanSnapshot<'_>, now: OffsetDateTime) -> Result<()> {
+    let data = serde_json::to_string(s.fields).map_err(|e| StoreError::Malformed(e.to_string()))?;
     sqlx::query(
         "INSERT INTO plan_versions (id, plan_id, pupil_id, school_id, version, data, changed_fields, changed_by, changed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(new_id())
-    .bind(plan_id)
-    .bind(pupil_id)
-    .bind(school_id)
-    .bind(version)
+    .bind(s.plan_id)
+    .bind(s.pupil_id)
+    .bind(s.school_id)
+    .bind(s.version)
     .bind(data)
-    .bind(changed)
-    .bind(by)
+    .bind(s.changed)
+    .bind(s.by)
     .bind(ts(now))
     .execute(&mut **tx)
     .await?;
@@ -356,16 +381,13 @@ async fn snapshot(
 impl Store {
     /// Adds a plan with its targets and provision (version 1). Returns its id; fills in the
     /// ids of new targets and provision in `f`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_plan(
         tx: &mut Tx,
-        pupil_id: &str,
-        school_id: &str,
+        p: &NewPlan<'_>,
         f: &mut PlanFields,
-        previous_plan_id: Option<&str>,
-        by: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<String> {
+        let (pupil_id, school_id, by) = (p.pupil_id, p.school_id, p.created_by);
         let id = new_id();
         sqlx::query(
             "INSERT INTO plans (id, pupil_id, school_id, framework, stage, status, starts_on, review_on, nature, help_at_home, \
@@ -389,13 +411,22 @@ impl Store {
         .bind(&f.consulted)
         .bind(f.agreed_on.map(ds))
         .bind(&f.agreed_how)
-        .bind(previous_plan_id)
+        .bind(p.previous_plan_id)
         .bind(by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;
         write_children(tx, &id, pupil_id, school_id, f).await?;
-        snapshot(tx, &id, pupil_id, school_id, 1, f, "created", by, now).await?;
+        let first = PlanSnapshot {
+            plan_id: &id,
+            pupil_id,
+            school_id,
+            version: 1,
+            fields: f,
+            changed: "created",
+            by,
+        };
+        snapshot(tx, &first, now).await?;
         Ok(id)
     }
 
@@ -439,18 +470,16 @@ impl Store {
         let changed = f.changed(&before.fields).join(", ");
         write_children(tx, &before.id, &before.pupil_id, &before.school_id, f).await?;
         let version = expected_version + 1;
-        snapshot(
-            tx,
-            &before.id,
-            &before.pupil_id,
-            &before.school_id,
+        let next = PlanSnapshot {
+            plan_id: &before.id,
+            pupil_id: &before.pupil_id,
+            school_id: &before.school_id,
             version,
-            f,
-            &changed,
+            fields: f,
+            changed: &changed,
             by,
-            now,
-        )
-        .await?;
+        };
+        snapshot(tx, &next, now).await?;
         Ok(version)
     }
 
@@ -756,7 +785,7 @@ impl Store {
     /// Plans of the scope's pupils not yet closed whose review date is on or before `until`.
     pub async fn reviews_due(
         &self,
-        scope: &crate::pupils::Scope,
+        scope: &crate::scope::Scope,
         school_id: Option<&str>,
         until: Date,
     ) -> Result<Vec<DueReview>> {
@@ -835,16 +864,9 @@ impl Store {
     }
 
     /// Adds a target to the bank (`school_id` None: built in).
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_bank_target(
         tx: &mut Tx,
-        school_id: Option<&str>,
-        area: &str,
-        stage: Option<&str>,
-        target: &str,
-        strategies: &str,
-        success_criteria: &str,
-        by: Option<&str>,
+        t: &NewBankTarget<'_>,
         now: OffsetDateTime,
     ) -> Result<String> {
         let id = new_id();
@@ -853,13 +875,13 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
-        .bind(school_id)
-        .bind(area)
-        .bind(stage)
-        .bind(target)
-        .bind(strategies)
-        .bind(success_criteria)
-        .bind(by)
+        .bind(t.school_id)
+        .bind(t.area)
+        .bind(t.stage)
+        .bind(t.target)
+        .bind(t.strategies)
+        .bind(t.success_criteria)
+        .bind(t.created_by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;

@@ -10,7 +10,7 @@ use senco_domain::provision::{MeasureUnit, SessionStatus};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::Scope;
+use crate::scope::Scope;
 use crate::{AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, new_id, parse_ds, ts};
 
 /// A measure in thousandths, as stored.

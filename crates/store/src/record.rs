@@ -9,7 +9,7 @@
 
 use sqlx::Row;
 
-use crate::imports::PUPIL_RECORD_TABLES;
+use crate::pupil_tables::PUPIL_RECORD_TABLES;
 use crate::{Result, Store, StoreError, Tx};
 
 /// A value of a column. Nulls are typed, because PostgreSQL checks a parameter's type

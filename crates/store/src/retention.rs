@@ -13,8 +13,8 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
-use crate::imports::PUPIL_RECORD_TABLES;
-use crate::pupils::Scope;
+use crate::pupil_tables::PUPIL_RECORD_TABLES;
+use crate::scope::Scope;
 use crate::{Backend, Result, Sql, Store, StoreError, Tx, ds, new_id, parse_ds, parse_ts, ts};
 
 /// The settings keys of the retention periods, with what they take.
@@ -23,39 +23,7 @@ pub const SETTING_PUPIL_RECORD_YEARS: &str = "retention.pupil_record_years";
 pub const SETTING_TRANSFERRED_OUT_DAYS: &str = "retention.transferred_out_days";
 pub const SETTING_AUDIT_YEARS: &str = "audit.retention_years";
 
-/// Every table a pupil's destruction empties of their rows, in an order that satisfies the
-/// foreign keys (children first); `pupils` itself goes last. A test checks that every table
-/// with a `pupil_id` column is here, or is one of the two logs that keep ids only.
-pub const DESTROYED_TABLES: &[&str] = &[
-    "transfer_requests",
-    "target_outcomes",
-    "involvement_notes",
-    "involvement_reports",
-    "delivery_sessions",
-    "allocations",
-    "parent_contributions",
-    "reviews",
-    "plan_versions",
-    "plan_provision",
-    "plan_targets",
-    "plans",
-    "parent_notifications",
-    "current_stages",
-    "concerns",
-    "stage_changes",
-    "needs",
-    "processes",
-    "la_shares",
-    "involvements",
-    "contacts",
-    "teaching_assignments",
-    "enrolments",
-    "pupil_versions",
-    "retention_reviews",
-];
-
-/// Tables that keep a pupil's id after destruction: ids only, never content (SR-26, SR-30).
-pub const ID_ONLY_LOGS: &[&str] = &["audit_log", "destruction_log"];
+pub use crate::pupil_tables::{DESTROYED_TABLES, ID_ONLY_LOGS};
 
 /// Where a review stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

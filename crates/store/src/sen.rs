@@ -11,7 +11,8 @@ use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, Scope, pupil_from_row};
+use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, pupil_from_row};
+use crate::scope::Scope;
 use crate::{
     AnyRow, Result, Sql, Store, StoreError, Tx, ds, flag, get_flag, new_id, parse_ds, parse_ts, ts,
 };
@@ -65,6 +66,44 @@ pub struct NewStageChange<'a> {
     pub supersedes: Option<&'a str>,
     pub imported: bool,
     pub recorded_by: Option<&'a str>,
+}
+
+/// Input for a record of when and how parents were told of a stage change.
+#[derive(Debug, Clone)]
+pub struct NewParentNotification<'a> {
+    pub stage_change_id: &'a str,
+    pub informed_on: Date,
+    pub method: &'a str,
+    pub recorded_by: Option<&'a str>,
+}
+
+/// Input for a new need.
+#[derive(Debug, Clone)]
+pub struct NewNeed<'a> {
+    pub code: &'a str,
+    pub rank: i64,
+    pub starts_on: Date,
+    pub recorded_by: Option<&'a str>,
+}
+
+/// Input for a new statutory process.
+#[derive(Debug, Clone)]
+pub struct NewProcess<'a> {
+    pub kind: &'a str,
+    pub started_on: Date,
+    pub decided_on: Option<Date>,
+    pub outcome: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub recorded_by: Option<&'a str>,
+}
+
+/// What triaging a concern decides.
+#[derive(Debug, Clone)]
+pub struct ConcernTriage<'a> {
+    pub status: &'a str,
+    pub reason: Option<&'a str>,
+    pub stage_change_id: Option<&'a str>,
+    pub triaged_by: &'a str,
 }
 
 /// A concern raised about a pupil.
@@ -320,15 +359,11 @@ impl Store {
     }
 
     /// Records when and how parents were told of a stage change.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_parent_notification(
         tx: &mut Tx,
-        stage_change_id: &str,
         pupil_id: &str,
         school_id: &str,
-        informed_on: Date,
-        method: &str,
-        recorded_by: Option<&str>,
+        n: &NewParentNotification<'_>,
         now: OffsetDateTime,
     ) -> Result<String> {
         let id = new_id();
@@ -337,12 +372,12 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
-        .bind(stage_change_id)
+        .bind(n.stage_change_id)
         .bind(pupil_id)
         .bind(school_id)
-        .bind(ds(informed_on))
-        .bind(method)
-        .bind(recorded_by)
+        .bind(ds(n.informed_on))
+        .bind(n.method)
+        .bind(n.recorded_by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;
@@ -436,15 +471,11 @@ impl Store {
     }
 
     /// Triages a concern if `expected_version` is still current.
-    #[allow(clippy::too_many_arguments)]
     pub async fn triage_concern(
         tx: &mut Tx,
         id: &str,
         expected_version: i64,
-        status: &str,
-        reason: Option<&str>,
-        stage_change_id: Option<&str>,
-        triaged_by: &str,
+        t: &ConcernTriage<'_>,
         now: OffsetDateTime,
     ) -> Result<()> {
         let done = sqlx::query(
@@ -453,10 +484,10 @@ impl Store {
         )
         .bind(id)
         .bind(expected_version)
-        .bind(status)
-        .bind(reason)
-        .bind(stage_change_id)
-        .bind(triaged_by)
+        .bind(t.status)
+        .bind(t.reason)
+        .bind(t.stage_change_id)
+        .bind(t.triaged_by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;
@@ -467,15 +498,11 @@ impl Store {
     }
 
     /// Adds a need.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_need(
         tx: &mut Tx,
         pupil_id: &str,
         school_id: &str,
-        code: &str,
-        rank: i64,
-        starts_on: Date,
-        recorded_by: Option<&str>,
+        n: &NewNeed<'_>,
         now: OffsetDateTime,
     ) -> Result<String> {
         let id = new_id();
@@ -486,10 +513,10 @@ impl Store {
         .bind(&id)
         .bind(pupil_id)
         .bind(school_id)
-        .bind(code)
-        .bind(rank)
-        .bind(ds(starts_on))
-        .bind(recorded_by)
+        .bind(n.code)
+        .bind(n.rank)
+        .bind(ds(n.starts_on))
+        .bind(n.recorded_by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;
@@ -536,17 +563,11 @@ impl Store {
     }
 
     /// Records a statutory process.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_process(
         tx: &mut Tx,
         pupil_id: &str,
         school_id: &str,
-        kind: &str,
-        started_on: Date,
-        decided_on: Option<Date>,
-        outcome: Option<&str>,
-        notes: Option<&str>,
-        recorded_by: Option<&str>,
+        p: &NewProcess<'_>,
         now: OffsetDateTime,
     ) -> Result<String> {
         let id = new_id();
@@ -557,12 +578,12 @@ impl Store {
         .bind(&id)
         .bind(pupil_id)
         .bind(school_id)
-        .bind(kind)
-        .bind(ds(started_on))
-        .bind(decided_on.map(ds))
-        .bind(outcome)
-        .bind(notes)
-        .bind(recorded_by)
+        .bind(p.kind)
+        .bind(ds(p.started_on))
+        .bind(p.decided_on.map(ds))
+        .bind(p.outcome)
+        .bind(p.notes)
+        .bind(p.recorded_by)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;

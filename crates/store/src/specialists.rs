@@ -11,7 +11,7 @@ use senco_domain::specialist::{AgencyKind, InvolvementStatus, NoteKind};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::pupils::Scope;
+use crate::scope::Scope;
 use crate::{
     AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, new_id, parse_ds, parse_ts, ts,
 };
@@ -120,6 +120,16 @@ pub struct Report {
     pub shared_with_parents: bool,
     pub uploaded_by_name: Option<String>,
     pub uploaded_at: OffsetDateTime,
+}
+
+/// A note to add to an involvement.
+#[derive(Debug, Clone)]
+pub struct NewNote<'a> {
+    pub involvement: &'a Involvement,
+    pub kind: NoteKind,
+    pub on: Date,
+    pub body: &'a str,
+    pub author: Option<&'a str>,
 }
 
 /// A report to store.
@@ -443,29 +453,20 @@ impl Store {
     }
 
     /// Adds a note to an involvement.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_note(
-        tx: &mut Tx,
-        involvement: &Involvement,
-        kind: NoteKind,
-        on: Date,
-        body: &str,
-        author: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<String> {
+    pub async fn insert_note(tx: &mut Tx, n: &NewNote<'_>, now: OffsetDateTime) -> Result<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO involvement_notes (id, involvement_id, pupil_id, school_id, kind, on_date, body, \
              author_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
-        .bind(&involvement.id)
-        .bind(&involvement.pupil_id)
-        .bind(&involvement.school_id)
-        .bind(kind.as_str())
-        .bind(ds(on))
-        .bind(body)
-        .bind(author)
+        .bind(&n.involvement.id)
+        .bind(&n.involvement.pupil_id)
+        .bind(&n.involvement.school_id)
+        .bind(n.kind.as_str())
+        .bind(ds(n.on))
+        .bind(n.body)
+        .bind(n.author)
         .bind(ts(now))
         .execute(&mut **tx)
         .await?;

@@ -18,7 +18,7 @@ use std::future::Future;
 use senco_domain::policy::{Relation, pupil_reach};
 use sqlx::{AnyConnection, Row};
 
-use crate::pupils::Scope;
+use crate::scope::Scope;
 use crate::{Result, Store};
 
 tokio::task_local! {

@@ -1,11 +1,10 @@
 //! When a plan must be reviewed: the hard limit of its plan type, which a plan cannot
 //! break ([`PlanDates`]), and the school's own, stricter policy, which only warns
-//! ([`policy_warning`]). REFERENCE.md §1.6 and §3.1.
+//! ([`policy_warning`](super::quality::policy_warning)). REFERENCE.md §1.6 and §3.1.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
-use super::quality::{QualityWarning, REVIEW_AFTER_POLICY};
 use crate::calendar::SchoolCalendar;
 use crate::census::LongDate;
 use crate::framework::{PlanKind, PlanType, ReviewCadence, Stage};
@@ -203,13 +202,14 @@ fn next_term_end(calendar: &SchoolCalendar, start: Date) -> Option<Date> {
 
 /// What the policy's latest review date was worked out from, for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PolicyBasis {
+pub(crate) enum PolicyBasis {
     SixMonths,
     TermEnd,
     FourMonths,
 }
 
-fn policy_limit(
+/// The latest review date `policy` expects and what it was worked out from.
+pub(crate) fn policy_limit(
     policy: ReviewPolicy,
     start: Date,
     calendar: Option<&SchoolCalendar>,
@@ -241,43 +241,6 @@ pub fn policy_review_by(
     policy_limit(policy, start, calendar).0
 }
 
-/// A warning (check `review_after_policy`) when `review` is later than the school's policy
-/// expects ([`policy_review_by`]). Never an error: only the hard limit is
-/// ([`PlanDates::new`]).
-pub fn policy_warning(
-    policy: ReviewPolicy,
-    start: Date,
-    review: Date,
-    calendar: Option<&SchoolCalendar>,
-) -> Option<QualityWarning> {
-    let (latest, basis) = policy_limit(policy, start, calendar);
-    if review <= latest {
-        return None;
-    }
-    let latest = LongDate(latest);
-    let message = match basis {
-        PolicyBasis::SixMonths => format!(
-            "The review date is later than the school's policy of reviews every six months: \
-             review by {latest}, so that a plan that is not working is changed in time"
-        ),
-        PolicyBasis::TermEnd => format!(
-            "The review date is later than the school's policy of reviews every term: review \
-             by {latest}, the end of the term, so that a plan that is not working is changed \
-             in time"
-        ),
-        PolicyBasis::FourMonths => format!(
-            "The review date is later than the school's policy of reviews every term: review \
-             by {latest}, so that a plan that is not working is changed in time (add the \
-             school's term dates to check against the end of term instead)"
-        ),
-    };
-    Some(QualityWarning {
-        check: REVIEW_AFTER_POLICY,
-        field: Some("review_date".to_owned()),
-        message,
-    })
-}
-
 /// `d` plus `months` calendar months, clamped to the end of the month.
 fn add_months(d: Date, months: u8) -> Option<Date> {
     let index = i32::from(u8::from(d.month())) - 1 + i32::from(months);
@@ -289,7 +252,7 @@ fn add_months(d: Date, months: u8) -> Option<Date> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -351,7 +314,7 @@ mod tests {
     }
 
     /// 2024/25 in England, as six half-terms (as schools enter them).
-    fn calendar_2024_25() -> SchoolCalendar {
+    pub(crate) fn calendar_2024_25() -> SchoolCalendar {
         SchoolCalendar::new(
             Country::England,
             vec![
@@ -462,74 +425,6 @@ mod tests {
     }
 
     #[test]
-    fn termly_without_a_calendar_is_four_months() {
-        let start = date!(2024 - 10 - 31);
-        assert_eq!(
-            policy_review_by(ReviewPolicy::Termly, start, None),
-            date!(2025 - 02 - 28)
-        );
-        assert_eq!(
-            policy_warning(ReviewPolicy::Termly, start, date!(2025 - 02 - 28), None),
-            None
-        );
-        let w = policy_warning(ReviewPolicy::Termly, start, date!(2025 - 03 - 01), None).unwrap();
-        assert_eq!(w.check, "review_after_policy");
-        assert_eq!(w.field.as_deref(), Some("review_date"));
-        assert!(
-            w.message.contains("review by 28 February 2025"),
-            "{}",
-            w.message
-        );
-        assert!(w.message.contains("term dates"));
-        assert!(!w.message.ends_with('.'));
-    }
-
-    #[test]
-    fn termly_with_a_calendar_is_the_end_of_the_term() {
-        let cal = calendar_2024_25();
-        let termly = |start| policy_review_by(ReviewPolicy::Termly, start, Some(&cal));
-        // Autumn: the October half-term is not the end of the term.
-        assert_eq!(termly(date!(2024 - 09 - 09)), date!(2024 - 12 - 20));
-        assert_eq!(termly(date!(2024 - 10 - 28)), date!(2024 - 12 - 20));
-        assert_eq!(termly(date!(2024 - 12 - 19)), date!(2024 - 12 - 20));
-        // On the last day of term, or in the holidays: the next term.
-        assert_eq!(termly(date!(2024 - 12 - 20)), date!(2025 - 04 - 04));
-        assert_eq!(termly(date!(2024 - 12 - 27)), date!(2025 - 04 - 04));
-        // Spring: through February half-term to Easter.
-        assert_eq!(termly(date!(2025 - 02 - 17)), date!(2025 - 04 - 04));
-        // Summer: through the May half-term to the last known day.
-        assert_eq!(termly(date!(2025 - 04 - 10)), date!(2025 - 07 - 22));
-        // Past the calendar, or long before it: four months.
-        assert_eq!(termly(date!(2024 - 06 - 20)), date!(2024 - 10 - 20));
-        assert_eq!(termly(date!(2024 - 07 - 22)), date!(2024 - 12 - 20));
-        assert_eq!(termly(date!(2025 - 07 - 22)), date!(2025 - 11 - 22));
-        assert_eq!(termly(date!(2025 - 09 - 01)), date!(2026 - 01 - 01));
-
-        let w = policy_warning(
-            ReviewPolicy::Termly,
-            date!(2024 - 09 - 09),
-            date!(2025 - 01 - 10),
-            Some(&cal),
-        )
-        .unwrap();
-        assert_eq!(
-            w.message,
-            "The review date is later than the school's policy of reviews every term: review \
-             by 20 December 2024, the end of the term, so that a plan that is not working is \
-             changed in time"
-        );
-        assert_eq!(
-            policy_warning(
-                ReviewPolicy::Termly,
-                date!(2024 - 09 - 09),
-                date!(2024 - 12 - 20),
-                Some(&cal)
-            ),
-            None
-        );
-    }
-
-    #[test]
     fn christmas_is_a_term_break_even_when_short() {
         // Twelve days between the last day of autumn and the first of spring.
         let cal = SchoolCalendar::new(
@@ -551,27 +446,7 @@ mod tests {
         assert!(is_term_break(date!(2025 - 04 - 04), date!(2025 - 04 - 22)));
     }
 
-    #[test]
-    fn six_monthly_policy() {
-        let start = date!(2024 - 08 - 31);
-        assert_eq!(
-            policy_review_by(ReviewPolicy::SixMonthly, start, Some(&calendar_2024_25())),
-            date!(2025 - 02 - 28)
-        );
-        // An EHC plan reviewed yearly by law, at a school that reviews every six months.
-        let w =
-            policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 08 - 31), None).unwrap();
-        assert!(
-            w.message
-                .contains("every six months: review by 28 February 2025")
-        );
-        assert_eq!(
-            policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 02 - 28), None),
-            None
-        );
-    }
-
-    fn any_date() -> impl Strategy<Value = Date> {
+    pub(crate) fn any_date() -> impl Strategy<Value = Date> {
         (0i64..4000).prop_map(|n| date!(2015 - 01 - 01) + Duration::days(n))
     }
 
@@ -602,35 +477,6 @@ mod tests {
             let days = (limit - a).whole_days();
             prop_assert!((178..=184).contains(&days), "{} days", days);
             prop_assert!(limit.day() <= a.day());
-        }
-
-        #[test]
-        fn policy_warning_iff_past_policy_date(
-            start in any_date(),
-            offset in 0i64..200,
-            termly in any::<bool>(),
-            with_calendar in any::<bool>(),
-        ) {
-            let cal = calendar_2024_25();
-            let calendar = with_calendar.then_some(&cal);
-            let policy = if termly { ReviewPolicy::Termly } else { ReviewPolicy::SixMonthly };
-            let review = start + Duration::days(offset);
-            let by = policy_review_by(policy, start, calendar);
-            prop_assert!(by >= start);
-            prop_assert!(by <= review_limit(&IEP, start));
-            let w = policy_warning(policy, start, review, calendar);
-            prop_assert_eq!(w.is_some(), review > by);
-            if let Some(w) = w {
-                prop_assert_eq!(w.check, REVIEW_AFTER_POLICY);
-            }
-            if termly
-                && with_calendar
-                && let Some(end) = cal.known_until()
-                && start < end
-                && start >= date!(2024 - 09 - 04)
-            {
-                prop_assert!(cal.is_school_day(by));
-            }
         }
     }
 }

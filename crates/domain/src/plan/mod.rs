@@ -2,12 +2,13 @@
 //! cycle) and their reviews, as pure rules (REFERENCE.md §1.5–1.7, §3.1, §4.3).
 //!
 //! - [`dates`]: the hard review limit ([`review_limit`], [`PlanDates`]) and the school's
-//!   stricter review policy ([`ReviewPolicy`], [`policy_warning`]), which only warns.
+//!   stricter review policy ([`ReviewPolicy`], [`policy_review_by`]).
 //! - [`status`]: the plan's lifecycle ([`PlanStatus`], [`can_transition`]).
 //! - [`target`]: targets checked field by field ([`TargetDraft::validate`]) and their
 //!   outcomes at review ([`TargetOutcome`], [`targets_to_carry_forward`]).
 //! - [`quality`]: plan-quality checks as data ([`QUALITY_CHECKS`]): each gives a
-//!   [`QualityWarning`] and never blocks saving. [`check_plan`] runs them all.
+//!   [`QualityWarning`] and never blocks saving, including the review policy's
+//!   ([`policy_warning`]). [`check_plan`] runs them all.
 //! - [`review`]: what a review decides about the pupil's stage ([`stage_after`]) and the
 //!   parents' and pupil's views ([`check_views`]).
 
@@ -17,13 +18,11 @@ pub mod review;
 pub mod status;
 pub mod target;
 
-pub use dates::{
-    PlanDateError, PlanDates, ReviewPolicy, policy_review_by, policy_warning, review_limit,
-};
+pub use dates::{PlanDateError, PlanDates, ReviewPolicy, policy_review_by, review_limit};
 pub use quality::{
     PlanDraftForChecks, ProvisionDraft, QUALITY_CHECKS, QualityCheck, QualityWarning,
     TargetForChecks, carried_forward_warning, check_plan, find_vague_phrase, has_frequency,
-    has_quantity, is_measurable, target_count_warning,
+    has_quantity, is_measurable, policy_warning, target_count_warning,
 };
 pub use review::{
     LOCAL_AUTHORITY_STAGES, MAX_VIEWS_CHARS, ReviewDecision, ReviewError, ViewsError, check_views,

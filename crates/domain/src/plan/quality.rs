@@ -8,9 +8,10 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::dates::{ReviewPolicy, policy_warning};
+use super::dates::{PolicyBasis, ReviewPolicy, policy_limit};
 use super::target::{TargetDraft, TargetOutcome};
 use crate::calendar::SchoolCalendar;
+use crate::census::LongDate;
 
 /// A problem with a plan's quality: shown as a warning, never an error.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -527,6 +528,43 @@ pub struct PlanDraftForChecks<'a> {
     pub provision: Vec<ProvisionDraft>,
 }
 
+/// A warning (check `review_after_policy`) when `review` is later than the school's policy
+/// expects ([`policy_review_by`](super::dates::policy_review_by)). Never an error: only the
+/// hard limit is ([`PlanDates::new`](super::dates::PlanDates::new)).
+pub fn policy_warning(
+    policy: ReviewPolicy,
+    start: Date,
+    review: Date,
+    calendar: Option<&SchoolCalendar>,
+) -> Option<QualityWarning> {
+    let (latest, basis) = policy_limit(policy, start, calendar);
+    if review <= latest {
+        return None;
+    }
+    let latest = LongDate(latest);
+    let message = match basis {
+        PolicyBasis::SixMonths => format!(
+            "The review date is later than the school's policy of reviews every six months: \
+             review by {latest}, so that a plan that is not working is changed in time"
+        ),
+        PolicyBasis::TermEnd => format!(
+            "The review date is later than the school's policy of reviews every term: review \
+             by {latest}, the end of the term, so that a plan that is not working is changed \
+             in time"
+        ),
+        PolicyBasis::FourMonths => format!(
+            "The review date is later than the school's policy of reviews every term: review \
+             by {latest}, so that a plan that is not working is changed in time (add the \
+             school's term dates to check against the end of term instead)"
+        ),
+    };
+    Some(QualityWarning {
+        check: REVIEW_AFTER_POLICY,
+        field: Some("review_date".to_owned()),
+        message,
+    })
+}
+
 /// Runs every check on `plan`: the number of targets; per target, vague wording (target,
 /// strategies, success criteria), measurable success criteria and unmet targets carried
 /// forward; per provision, frequency and vague wording; the review date against the
@@ -593,9 +631,14 @@ pub fn check_plan(plan: &PlanDraftForChecks<'_>) -> Vec<QualityWarning> {
 mod tests {
     use super::*;
     use crate::calendar::DateRange;
+    use crate::framework::IEP;
     use crate::school::Country;
     use proptest::prelude::*;
+    use time::Duration;
     use time::macros::date;
+
+    use super::super::dates::tests::{any_date, calendar_2024_25};
+    use super::super::dates::{policy_review_by, review_limit};
 
     fn target(target: &str, strategies: &str, criteria: &str) -> TargetForChecks {
         TargetForChecks {
@@ -1054,6 +1097,125 @@ mod tests {
         #[test]
         fn target_count_warns_outside_three_or_four(n in 0usize..50) {
             prop_assert_eq!(target_count_warning(n).is_none(), n == 3 || n == 4);
+        }
+    }
+
+    #[test]
+    fn termly_without_a_calendar_is_four_months() {
+        let start = date!(2024 - 10 - 31);
+        assert_eq!(
+            policy_review_by(ReviewPolicy::Termly, start, None),
+            date!(2025 - 02 - 28)
+        );
+        assert_eq!(
+            policy_warning(ReviewPolicy::Termly, start, date!(2025 - 02 - 28), None),
+            None
+        );
+        let w = policy_warning(ReviewPolicy::Termly, start, date!(2025 - 03 - 01), None).unwrap();
+        assert_eq!(w.check, "review_after_policy");
+        assert_eq!(w.field.as_deref(), Some("review_date"));
+        assert!(
+            w.message.contains("review by 28 February 2025"),
+            "{}",
+            w.message
+        );
+        assert!(w.message.contains("term dates"));
+        assert!(!w.message.ends_with('.'));
+    }
+
+    #[test]
+    fn termly_with_a_calendar_is_the_end_of_the_term() {
+        let cal = calendar_2024_25();
+        let termly = |start| policy_review_by(ReviewPolicy::Termly, start, Some(&cal));
+        // Autumn: the October half-term is not the end of the term.
+        assert_eq!(termly(date!(2024 - 09 - 09)), date!(2024 - 12 - 20));
+        assert_eq!(termly(date!(2024 - 10 - 28)), date!(2024 - 12 - 20));
+        assert_eq!(termly(date!(2024 - 12 - 19)), date!(2024 - 12 - 20));
+        // On the last day of term, or in the holidays: the next term.
+        assert_eq!(termly(date!(2024 - 12 - 20)), date!(2025 - 04 - 04));
+        assert_eq!(termly(date!(2024 - 12 - 27)), date!(2025 - 04 - 04));
+        // Spring: through February half-term to Easter.
+        assert_eq!(termly(date!(2025 - 02 - 17)), date!(2025 - 04 - 04));
+        // Summer: through the May half-term to the last known day.
+        assert_eq!(termly(date!(2025 - 04 - 10)), date!(2025 - 07 - 22));
+        // Past the calendar, or long before it: four months.
+        assert_eq!(termly(date!(2024 - 06 - 20)), date!(2024 - 10 - 20));
+        assert_eq!(termly(date!(2024 - 07 - 22)), date!(2024 - 12 - 20));
+        assert_eq!(termly(date!(2025 - 07 - 22)), date!(2025 - 11 - 22));
+        assert_eq!(termly(date!(2025 - 09 - 01)), date!(2026 - 01 - 01));
+
+        let w = policy_warning(
+            ReviewPolicy::Termly,
+            date!(2024 - 09 - 09),
+            date!(2025 - 01 - 10),
+            Some(&cal),
+        )
+        .unwrap();
+        assert_eq!(
+            w.message,
+            "The review date is later than the school's policy of reviews every term: review \
+             by 20 December 2024, the end of the term, so that a plan that is not working is \
+             changed in time"
+        );
+        assert_eq!(
+            policy_warning(
+                ReviewPolicy::Termly,
+                date!(2024 - 09 - 09),
+                date!(2024 - 12 - 20),
+                Some(&cal)
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn six_monthly_policy() {
+        let start = date!(2024 - 08 - 31);
+        assert_eq!(
+            policy_review_by(ReviewPolicy::SixMonthly, start, Some(&calendar_2024_25())),
+            date!(2025 - 02 - 28)
+        );
+        // An EHC plan reviewed yearly by law, at a school that reviews every six months.
+        let w =
+            policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 08 - 31), None).unwrap();
+        assert!(
+            w.message
+                .contains("every six months: review by 28 February 2025")
+        );
+        assert_eq!(
+            policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 02 - 28), None),
+            None
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn policy_warning_iff_past_policy_date(
+            start in any_date(),
+            offset in 0i64..200,
+            termly in any::<bool>(),
+            with_calendar in any::<bool>(),
+        ) {
+            let cal = calendar_2024_25();
+            let calendar = with_calendar.then_some(&cal);
+            let policy = if termly { ReviewPolicy::Termly } else { ReviewPolicy::SixMonthly };
+            let review = start + Duration::days(offset);
+            let by = policy_review_by(policy, start, calendar);
+            prop_assert!(by >= start);
+            prop_assert!(by <= review_limit(&IEP, start));
+            let w = policy_warning(policy, start, review, calendar);
+            prop_assert_eq!(w.is_some(), review > by);
+            if let Some(w) = w {
+                prop_assert_eq!(w.check, REVIEW_AFTER_POLICY);
+            }
+            if termly
+                && with_calendar
+                && let Some(end) = cal.known_until()
+                && start < end
+                && start >= date!(2024 - 09 - 04)
+            {
+                prop_assert!(cal.is_school_day(by));
+            }
         }
     }
 }

@@ -36,9 +36,6 @@ use crate::backup_file::{
 use crate::cli::{BackupCommand, DrillArgs, RestoreArgs};
 use crate::startup::{Application, ServerConfig, system_clock};
 
-/// The recovery time objective a drill is held to unless told otherwise: 4 hours.
-pub const DEFAULT_RTO_MINUTES: u64 = 240;
-
 /// The note kept in every manifest about uploaded files.
 const UPLOADS_NOTE: &str = "Uploaded files (specialists' reports) are stored as bytes inside the database, so this backup holds them.";
 

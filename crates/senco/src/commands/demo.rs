@@ -549,7 +549,9 @@ async fn seed_sen(
     pupil: &senco_synth::PupilSpec,
 ) -> anyhow::Result<bool> {
     use senco_domain::framework::Stage;
-    use senco_store::sen::{CurrentStage, NewConcern, NewStageChange};
+    use senco_store::sen::{
+        CurrentStage, NewConcern, NewNeed, NewParentNotification, NewStageChange,
+    };
     let h = (i * 37 + 11) % 100;
     let in_force: Vec<FrameworkKey> = s
         .frameworks
@@ -660,12 +662,14 @@ async fn seed_sen(
             let how = ["meeting", "letter", "phone"][i % 3];
             Store::insert_parent_notification(
                 tx,
-                &id,
                 pupil_id,
                 s.school_id,
-                on + time::Duration::days(2),
-                how,
-                s.senco,
+                &NewParentNotification {
+                    stage_change_id: &id,
+                    informed_on: on + time::Duration::days(2),
+                    method: how,
+                    recorded_by: s.senco,
+                },
                 s.now,
             )
             .await?;
@@ -688,20 +692,16 @@ async fn seed_sen(
         &["SPLD", "MLD", "SLCN", "SEMH", "ASD", "HI", "VI", "PD"]
     };
     let primary = codes[(i / 3) % codes.len()];
-    Store::insert_need(tx, pupil_id, s.school_id, primary, 1, start, s.senco, s.now).await?;
+    let need = |code, rank| NewNeed {
+        code,
+        rank,
+        starts_on: start,
+        recorded_by: s.senco,
+    };
+    Store::insert_need(tx, pupil_id, s.school_id, &need(primary, 1), s.now).await?;
     if ladder.len() > 1 {
         let secondary = codes[(i / 3 + 2) % codes.len()];
-        Store::insert_need(
-            tx,
-            pupil_id,
-            s.school_id,
-            secondary,
-            2,
-            start,
-            s.senco,
-            s.now,
-        )
-        .await?;
+        Store::insert_need(tx, pupil_id, s.school_id, &need(secondary, 2), s.now).await?;
     }
     Ok(true)
 }
@@ -766,7 +766,13 @@ async fn seed_plan(
             to_on: None,
         }],
     };
-    Store::insert_plan(tx, pupil_id, s.school_id, &mut fields, None, s.senco, s.now).await?;
+    let plan = senco_store::plans::NewPlan {
+        pupil_id,
+        school_id: s.school_id,
+        previous_plan_id: None,
+        created_by: s.senco,
+    };
+    Store::insert_plan(tx, &plan, &mut fields, s.now).await?;
     Ok(())
 }
 

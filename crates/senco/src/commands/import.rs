@@ -29,17 +29,15 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ImportCommand) -> 
             mapping,
             accept_transfers,
         } => {
-            pupils(
-                store,
-                actor,
+            let args = PupilsImport {
                 file,
                 school,
                 dry_run,
                 report,
                 mapping,
                 accept_transfers,
-            )
-            .await
+            };
+            pupils(store, actor, args).await
         }
         ImportCommand::Ctf {
             file,
@@ -145,17 +143,25 @@ async fn ctf(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn pupils(
-    store: &Store,
-    actor: Option<&str>,
+/// The arguments of `senco import pupils` (see [`ImportCommand::Pupils`]).
+struct PupilsImport {
     file: std::path::PathBuf,
     school: String,
     dry_run: bool,
     report: ReportFormat,
     mapping: Vec<String>,
     accept_transfers: bool,
-) -> anyhow::Result<()> {
+}
+
+async fn pupils(store: &Store, actor: Option<&str>, args: PupilsImport) -> anyhow::Result<()> {
+    let PupilsImport {
+        file,
+        school,
+        dry_run,
+        report,
+        mapping,
+        accept_transfers,
+    } = args;
     let progress = Progress::new();
     let school_id = store
         .school_id_by_urn(school.trim())

@@ -5,6 +5,7 @@ use senco_domain::Date;
 use senco_domain::framework::Stage;
 use senco_domain::school::FrameworkKey;
 use senco_store::Store;
+use senco_store::sen::NewNeed;
 use time::macros::date;
 
 use crate::both;
@@ -29,10 +30,12 @@ async fn place(app: &TestApp, pupil: &str, school: &str, stage: Stage, on: Date,
             &mut tx,
             pupil,
             school,
-            code,
-            i as i64 + 1,
-            on,
-            None,
+            &NewNeed {
+                code,
+                rank: i as i64 + 1,
+                starts_on: on,
+                recorded_by: None,
+            },
             app.clock.now(),
         )
         .await

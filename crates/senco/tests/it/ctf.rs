@@ -10,7 +10,7 @@ use senco_domain::school::FrameworkKey;
 use senco_domain::upn::Upn;
 use senco_store::Store;
 use senco_store::pupils::PupilFields;
-use senco_store::sen::NewStageChange;
+use senco_store::sen::{NewNeed, NewStageChange};
 use sqlx::Row;
 use time::macros::date;
 
@@ -143,10 +143,12 @@ async fn pupil_with_history(app: &TestApp, serial: u16) -> String {
         &mut tx,
         &id,
         &school,
-        "SPLD",
-        1,
-        date!(2015 - 01 - 05),
-        None,
+        &NewNeed {
+            code: "SPLD",
+            rank: 1,
+            starts_on: date!(2015 - 01 - 05),
+            recorded_by: None,
+        },
         now,
     )
     .await
@@ -159,10 +161,12 @@ async fn pupil_with_history(app: &TestApp, serial: u16) -> String {
             &mut tx,
             &id,
             &school,
-            code,
-            rank,
-            date!(2020 - 03 - 02),
-            None,
+            &NewNeed {
+                code,
+                rank,
+                starts_on: date!(2020 - 03 - 02),
+                recorded_by: None,
+            },
             now,
         )
         .await

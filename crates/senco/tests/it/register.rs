@@ -5,7 +5,7 @@ use senco_domain::Date;
 use senco_domain::framework::Stage;
 use senco_domain::school::FrameworkKey;
 use senco_store::Store;
-use senco_store::sen::{CurrentStage, NewConcern, NewStageChange};
+use senco_store::sen::{CurrentStage, NewConcern, NewNeed, NewParentNotification, NewStageChange};
 use time::macros::date;
 
 use crate::both;
@@ -65,9 +65,20 @@ async fn place(
     .await
     .unwrap();
     for (i, code) in needs.iter().enumerate() {
-        Store::insert_need(&mut tx, pupil, school, code, i as i64 + 1, on, None, now)
-            .await
-            .unwrap();
+        Store::insert_need(
+            &mut tx,
+            pupil,
+            school,
+            &NewNeed {
+                code,
+                rank: i as i64 + 1,
+                starts_on: on,
+                recorded_by: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
     }
     senco_store::commit(tx).await.unwrap();
     id
@@ -457,12 +468,14 @@ async fn the_chronology_lists_events_oldest_first_and_parents_never_see_concerns
     let mut tx = app.store.begin().await.unwrap();
     Store::insert_parent_notification(
         &mut tx,
-        &change,
         &fx.p1,
         &fx.school_a,
-        date!(2026 - 10 - 05),
-        "letter",
-        None,
+        &NewParentNotification {
+            stage_change_id: &change,
+            informed_on: date!(2026 - 10 - 05),
+            method: "letter",
+            recorded_by: None,
+        },
         now,
     )
     .await
@@ -471,10 +484,12 @@ async fn the_chronology_lists_events_oldest_first_and_parents_never_see_concerns
         &mut tx,
         &fx.p1,
         &fx.school_a,
-        "SPLD",
-        1,
-        date!(2026 - 10 - 10),
-        None,
+        &NewNeed {
+            code: "SPLD",
+            rank: 1,
+            starts_on: date!(2026 - 10 - 10),
+            recorded_by: None,
+        },
         now,
     )
     .await

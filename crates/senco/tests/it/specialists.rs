@@ -721,10 +721,12 @@ async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(
         &mut tx,
         &app.fx.p1,
         &app.fx.school_a,
-        "ASD",
-        1,
-        time::macros::date!(2026 - 10 - 01),
-        None,
+        &senco_store::sen::NewNeed {
+            code: "ASD",
+            rank: 1,
+            starts_on: time::macros::date!(2026 - 10 - 01),
+            recorded_by: None,
+        },
         app.clock.now(),
     )
     .await

@@ -1465,13 +1465,15 @@ pub async fn bank_add(
         let mut tx = state.store.begin().await?;
         senco_store::Store::insert_bank_target(
             &mut tx,
-            p.user.school_id.as_deref(),
-            area.as_str(),
-            None,
-            form.get("bank_target").trim(),
-            form.get("bank_strategies").trim(),
-            form.get("bank_success").trim(),
-            Some(&p.user.id),
+            &senco_store::plans::NewBankTarget {
+                school_id: p.user.school_id.as_deref(),
+                area: area.as_str(),
+                stage: None,
+                target: form.get("bank_target").trim(),
+                strategies: form.get("bank_strategies").trim(),
+                success_criteria: form.get("bank_success").trim(),
+                created_by: Some(&p.user.id),
+            },
             state.now(),
         )
         .await?;
