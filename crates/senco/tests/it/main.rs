@@ -61,3 +61,5 @@ mod retention;
 mod subject_access;
 // A refused request changes nothing: every API write with one invalid field.
 mod refusals;
+// The use cases called directly on a temporary SQLite database, without HTTP (issue 18).
+mod use_cases;
