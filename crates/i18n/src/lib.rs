@@ -999,6 +999,20 @@ pub struct Messages {
     pub sar_requested_by_too_long: &'static str,
     pub sar_pdf: &'static str,
     pub sar_json: &'static str,
+
+    // Plan-quality warnings (`senco_domain::plan::QualityDetail`); `{name}` is a value.
+    pub q_vague_provision: &'static str,
+    pub q_vague_outcome: &'static str,
+    pub q_success_not_measurable: &'static str,
+    pub q_provision_without_frequency: &'static str,
+    pub q_no_targets: &'static str,
+    pub q_one_target: &'static str,
+    pub q_few_targets: &'static str,
+    pub q_many_targets: &'static str,
+    pub q_carried_forward_unmet: &'static str,
+    pub q_after_policy_six_months: &'static str,
+    pub q_after_policy_term_end: &'static str,
+    pub q_after_policy_four_months: &'static str,
 }
 
 /// English.
@@ -1990,9 +2004,55 @@ pub static EN: Messages = Messages {
     sar_requested_by_too_long: "Who made the request must be 200 characters or fewer",
     sar_pdf: "Download the PDF",
     sar_json: "Download the JSON file",
+    q_vague_provision: "Vague wording \"{phrase}\": say exactly what, who and how often, for example \"20 minutes of 1:1 reading with the TA three times a week\", so that everyone knows what to do and the review can check it happened",
+    q_vague_outcome: "Vague wording \"{phrase}\": say what the pupil will do and how much, for example \"will read 40 of the first 100 high-frequency words by 20 March\", so that the review can tell whether the target was met",
+    q_success_not_measurable: "The success criteria cannot be measured: add a number, a score or a date, for example \"will read 40 of the first 100 high-frequency words by 20 March\", so that the review can tell whether the target was met",
+    q_provision_without_frequency: "Say how often and for how long, for example \"20 minutes, three times a week\", so that the review can check the pupil received the provision",
+    q_no_targets: "The plan has no targets: add three or four short-term targets, so that the review has something to measure progress against",
+    q_one_target: "The plan has 1 target: three or four key targets are usual, so check that each main area of need has one",
+    q_few_targets: "The plan has {n} targets: three or four key targets are usual, so check that each main area of need has one",
+    q_many_targets: "The plan has {n} targets: three or four key targets are usual, and a longer plan is hard to deliver and review, so keep the most important and leave the rest for the next plan",
+    q_carried_forward_unmet: "This target was not achieved at the last two reviews: rather than carry it forward again, consider asking for specialist advice or moving the pupil up a stage",
+    q_after_policy_six_months: "The review date is later than the school's policy of reviews every six months: review by {latest}, so that a plan that is not working is changed in time",
+    q_after_policy_term_end: "The review date is later than the school's policy of reviews every term: review by {latest}, the end of the term, so that a plan that is not working is changed in time",
+    q_after_policy_four_months: "The review date is later than the school's policy of reviews every term: review by {latest}, so that a plan that is not working is changed in time (add the school's term dates to check against the end of term instead)",
 };
 
+/// A message with its values put in: each `{name}` becomes the value named `name`, so a
+/// translation can put the values in whatever order its language needs.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
 impl Messages {
+    /// The words of a plan-quality warning.
+    pub fn quality_warning(&self, w: &senco_domain::plan::QualityWarning) -> String {
+        use senco_domain::plan::{PolicyBasis, QualityDetail as D};
+        match &w.detail {
+            D::VagueProvision { phrase } => fill(self.q_vague_provision, &[("phrase", phrase)]),
+            D::VagueOutcome { phrase } => fill(self.q_vague_outcome, &[("phrase", phrase)]),
+            D::SuccessNotMeasurable => self.q_success_not_measurable.to_string(),
+            D::ProvisionWithoutFrequency => self.q_provision_without_frequency.to_string(),
+            D::TargetCount { n: 0 } => self.q_no_targets.to_string(),
+            D::TargetCount { n: 1 } => self.q_one_target.to_string(),
+            D::TargetCount { n: n @ 2 } => fill(self.q_few_targets, &[("n", &n.to_string())]),
+            D::TargetCount { n } => fill(self.q_many_targets, &[("n", &n.to_string())]),
+            D::CarriedForwardUnmet => self.q_carried_forward_unmet.to_string(),
+            D::AfterPolicy { latest, basis } => fill(
+                match basis {
+                    PolicyBasis::SixMonths => self.q_after_policy_six_months,
+                    PolicyBasis::TermEnd => self.q_after_policy_term_end,
+                    PolicyBasis::FourMonths => self.q_after_policy_four_months,
+                },
+                &[("latest", &long_date(latest))],
+            ),
+        }
+    }
+
     /// The message for a problem with a pupil's field, in the GOV.UK style.
     pub fn pupil_problem(
         &self,
@@ -2030,5 +2090,81 @@ impl Messages {
             (_, Problem::NotADate) => self.dob_real,
             (_, Problem::Missing | Problem::Unknown) => self.not_set,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use senco_domain::plan::{
+        PolicyBasis, QualityDetail, QualityWarning, ReviewPolicy, policy_warning,
+        target_count_warning,
+    };
+    use time::macros::date;
+
+    fn said(detail: QualityDetail) -> String {
+        EN.quality_warning(&QualityWarning {
+            check: "any",
+            field: None,
+            detail,
+        })
+    }
+
+    /// The words are those the domain used to write itself (issue 18 moved them here).
+    #[test]
+    fn quality_warnings_read_as_before() {
+        assert_eq!(
+            said(QualityDetail::VagueProvision {
+                phrase: "as appropriate".into()
+            }),
+            "Vague wording \"as appropriate\": say exactly what, who and how often, for example \
+             \"20 minutes of 1:1 reading with the TA three times a week\", so that everyone \
+             knows what to do and the review can check it happened"
+        );
+        assert!(
+            said(QualityDetail::VagueOutcome {
+                phrase: "improve".into()
+            })
+            .starts_with("Vague wording \"improve\": say what the pupil")
+        );
+        for n in [0, 1, 2, 5, 9] {
+            let w = EN.quality_warning(&target_count_warning(n).unwrap());
+            assert!(!w.ends_with('.'));
+            assert!(w.contains("three or four"), "{w}");
+        }
+        assert!(said(QualityDetail::TargetCount { n: 1 }).contains("1 target:"));
+        assert!(said(QualityDetail::TargetCount { n: 2 }).starts_with("The plan has 2 targets:"));
+        assert!(said(QualityDetail::TargetCount { n: 6 }).starts_with("The plan has 6 targets"));
+        let unmet = said(QualityDetail::CarriedForwardUnmet);
+        assert!(unmet.contains("specialist advice") && unmet.contains("up a stage"));
+        assert_eq!(
+            said(QualityDetail::AfterPolicy {
+                latest: date!(2024 - 12 - 20),
+                basis: PolicyBasis::TermEnd
+            }),
+            "The review date is later than the school's policy of reviews every term: review \
+             by 20 December 2024, the end of the term, so that a plan that is not working is \
+             changed in time"
+        );
+        let start = date!(2024 - 10 - 28);
+        let w = EN.quality_warning(
+            &policy_warning(ReviewPolicy::Termly, start, date!(2025 - 03 - 01), None).unwrap(),
+        );
+        assert!(w.contains("review by 28 February 2025"), "{w}");
+        assert!(w.contains("term dates"));
+        let six = said(QualityDetail::AfterPolicy {
+            latest: date!(2025 - 02 - 28),
+            basis: PolicyBasis::SixMonths,
+        });
+        assert!(six.contains("every six months: review by 28 February 2025"));
+    }
+
+    #[test]
+    fn values_go_where_the_message_puts_them() {
+        assert_eq!(
+            fill("{b} before {a}", &[("a", "1"), ("b", "2")]),
+            "2 before 1"
+        );
+        assert_eq!(fill("no values", &[("a", "1")]), "no values");
     }
 }

@@ -201,8 +201,9 @@ fn next_term_end(calendar: &SchoolCalendar, start: Date) -> Option<Date> {
 }
 
 /// What the policy's latest review date was worked out from, for the message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PolicyBasis {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyBasis {
     SixMonths,
     TermEnd,
     FourMonths,

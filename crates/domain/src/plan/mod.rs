@@ -18,11 +18,13 @@ pub mod review;
 pub mod status;
 pub mod target;
 
-pub use dates::{PlanDateError, PlanDates, ReviewPolicy, policy_review_by, review_limit};
+pub use dates::{
+    PlanDateError, PlanDates, PolicyBasis, ReviewPolicy, policy_review_by, review_limit,
+};
 pub use quality::{
-    PlanDraftForChecks, ProvisionDraft, QUALITY_CHECKS, QualityCheck, QualityWarning,
-    TargetForChecks, carried_forward_warning, check_plan, find_vague_phrase, has_frequency,
-    has_quantity, is_measurable, policy_warning, target_count_warning,
+    PlanDraftForChecks, ProvisionDraft, QUALITY_CHECKS, QualityCheck, QualityDetail,
+    QualityWarning, TargetForChecks, carried_forward_warning, check_plan, find_vague_phrase,
+    has_frequency, has_quantity, is_measurable, policy_warning, target_count_warning,
 };
 pub use review::{
     LOCAL_AUTHORITY_STAGES, MAX_VIEWS_CHARS, ReviewDecision, ReviewError, ViewsError, check_views,

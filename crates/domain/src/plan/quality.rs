@@ -11,9 +11,9 @@ use time::Date;
 use super::dates::{PolicyBasis, ReviewPolicy, policy_limit};
 use super::target::{TargetDraft, TargetOutcome};
 use crate::calendar::SchoolCalendar;
-use crate::census::LongDate;
 
-/// A problem with a plan's quality: shown as a warning, never an error.
+/// A problem with a plan's quality: shown as a warning, never an error. It holds codes and
+/// values only; the message catalogue (`senco_i18n`) says it in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct QualityWarning {
     /// The stable snake_case id of the check ([`QUALITY_CHECKS`]).
@@ -21,7 +21,28 @@ pub struct QualityWarning {
     /// The field it is about, such as `targets[1].success_criteria`; `None` for the plan as
     /// a whole.
     pub field: Option<String>,
-    pub message: String,
+    /// What exactly was found.
+    pub detail: QualityDetail,
+}
+
+/// What a quality warning found, as values for its message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum QualityDetail {
+    /// A vague phrase in what the adults will do (strategies, provision).
+    VagueProvision { phrase: String },
+    /// A vague phrase in what the pupil will do (a target, its success criteria).
+    VagueOutcome { phrase: String },
+    /// Success criteria with no number, score or date.
+    SuccessNotMeasurable,
+    /// Provision that does not say how often or for how long.
+    ProvisionWithoutFrequency,
+    /// A plan with other than three or four targets.
+    TargetCount { n: usize },
+    /// A target not achieved at the last two reviews.
+    CarriedForwardUnmet,
+    /// A review date later than the school's policy allows: review by `latest`.
+    AfterPolicy { latest: Date, basis: PolicyBasis },
 }
 
 /// One plan-quality check.
@@ -426,20 +447,13 @@ pub fn has_frequency(how_often: &str) -> bool {
 // Checks
 // ---------------------------------------------------------------------------------------
 
-/// The example in a vague-wording message about what adults do.
-const PROVISION_EXAMPLE: &str = "20 minutes of 1:1 reading with the TA three times a week";
-/// The example in messages about what the pupil will do.
-const OUTCOME_EXAMPLE: &str = "will read 40 of the first 100 high-frequency words by 20 March";
-
 fn vague_in_provision(field: String, text: &str) -> Option<QualityWarning> {
     find_vague_phrase(text).map(|phrase| QualityWarning {
         check: VAGUE_WORDING,
         field: Some(field),
-        message: format!(
-            "Vague wording \"{phrase}\": say exactly what, who and how often, for example \
-             \"{PROVISION_EXAMPLE}\", so that everyone knows what to do and the review can \
-             check it happened"
-        ),
+        detail: QualityDetail::VagueProvision {
+            phrase: phrase.to_string(),
+        },
     })
 }
 
@@ -447,36 +461,21 @@ fn vague_in_outcome(field: String, text: &str) -> Option<QualityWarning> {
     find_vague_phrase(text).map(|phrase| QualityWarning {
         check: VAGUE_WORDING,
         field: Some(field),
-        message: format!(
-            "Vague wording \"{phrase}\": say what the pupil will do and how much, for example \
-             \"{OUTCOME_EXAMPLE}\", so that the review can tell whether the target was met"
-        ),
+        detail: QualityDetail::VagueOutcome {
+            phrase: phrase.to_string(),
+        },
     })
 }
 
 /// A warning unless the plan has three or four targets, the norm (REFERENCE.md §1.5).
 pub fn target_count_warning(n: usize) -> Option<QualityWarning> {
-    let message = match n {
-        3 | 4 => return None,
-        0 => "The plan has no targets: add three or four short-term targets, so that the \
-              review has something to measure progress against"
-            .to_owned(),
-        1 => "The plan has 1 target: three or four key targets are usual, so check that each \
-              main area of need has one"
-            .to_owned(),
-        2 => "The plan has 2 targets: three or four key targets are usual, so check that each \
-              main area of need has one"
-            .to_owned(),
-        n => format!(
-            "The plan has {n} targets: three or four key targets are usual, and a longer plan \
-             is hard to deliver and review, so keep the most important and leave the rest for \
-             the next plan"
-        ),
-    };
+    if matches!(n, 3 | 4) {
+        return None;
+    }
     Some(QualityWarning {
         check: TARGET_COUNT,
         field: Some("targets".to_owned()),
-        message,
+        detail: QualityDetail::TargetCount { n },
     })
 }
 
@@ -488,10 +487,7 @@ pub fn carried_forward_warning(history: &[TargetOutcome]) -> Option<QualityWarni
         [.., TargetOutcome::NotAchieved, TargetOutcome::NotAchieved] => Some(QualityWarning {
             check: CARRIED_FORWARD_UNMET,
             field: None,
-            message: "This target was not achieved at the last two reviews: rather than carry \
-                      it forward again, consider asking for specialist advice or moving the \
-                      pupil up a stage"
-                .to_owned(),
+            detail: QualityDetail::CarriedForwardUnmet,
         }),
         _ => None,
     }
@@ -541,27 +537,10 @@ pub fn policy_warning(
     if review <= latest {
         return None;
     }
-    let latest = LongDate(latest);
-    let message = match basis {
-        PolicyBasis::SixMonths => format!(
-            "The review date is later than the school's policy of reviews every six months: \
-             review by {latest}, so that a plan that is not working is changed in time"
-        ),
-        PolicyBasis::TermEnd => format!(
-            "The review date is later than the school's policy of reviews every term: review \
-             by {latest}, the end of the term, so that a plan that is not working is changed \
-             in time"
-        ),
-        PolicyBasis::FourMonths => format!(
-            "The review date is later than the school's policy of reviews every term: review \
-             by {latest}, so that a plan that is not working is changed in time (add the \
-             school's term dates to check against the end of term instead)"
-        ),
-    };
     Some(QualityWarning {
         check: REVIEW_AFTER_POLICY,
         field: Some("review_date".to_owned()),
-        message,
+        detail: QualityDetail::AfterPolicy { latest, basis },
     })
 }
 
@@ -587,11 +566,7 @@ pub fn check_plan(plan: &PlanDraftForChecks<'_>) -> Vec<QualityWarning> {
                 out.push(QualityWarning {
                     check: SUCCESS_CRITERIA_NOT_MEASURABLE,
                     field: Some(field("success_criteria")),
-                    message: format!(
-                        "The success criteria cannot be measured: add a number, a score or a \
-                         date, for example \"{OUTCOME_EXAMPLE}\", so that the review can tell \
-                         whether the target was met"
-                    ),
+                    detail: QualityDetail::SuccessNotMeasurable,
                 });
             }
         }
@@ -614,10 +589,7 @@ pub fn check_plan(plan: &PlanDraftForChecks<'_>) -> Vec<QualityWarning> {
             out.push(QualityWarning {
                 check: PROVISION_WITHOUT_FREQUENCY,
                 field: Some(field("how_often")),
-                message: "Say how often and for how long, for example \"20 minutes, three \
-                          times a week\", so that the review can check the pupil received the \
-                          provision"
-                    .to_owned(),
+                detail: QualityDetail::ProvisionWithoutFrequency,
             });
         }
     }
@@ -876,21 +848,8 @@ mod tests {
             let w = target_count_warning(n).unwrap();
             assert_eq!(w.check, "target_count");
             assert_eq!(w.field.as_deref(), Some("targets"));
-            assert!(!w.message.ends_with('.'));
-            assert!(w.message.contains("three or four"), "{}", w.message);
+            assert_eq!(w.detail, QualityDetail::TargetCount { n });
         }
-        assert!(
-            target_count_warning(1)
-                .unwrap()
-                .message
-                .contains("1 target:")
-        );
-        assert!(
-            target_count_warning(6)
-                .unwrap()
-                .message
-                .starts_with("The plan has 6 targets")
-        );
     }
 
     #[test]
@@ -913,8 +872,7 @@ mod tests {
         let w = carried_forward_warning(&[PartlyAchieved, NotAchieved, NotAchieved]).unwrap();
         assert_eq!(w.check, "carried_forward_unmet");
         assert_eq!(w.field, None);
-        assert!(w.message.contains("specialist advice"));
-        assert!(w.message.contains("up a stage"));
+        assert_eq!(w.detail, QualityDetail::CarriedForwardUnmet);
         assert!(carried_forward_warning(&[NotAchieved, NotAchieved]).is_some());
     }
 
@@ -991,19 +949,19 @@ mod tests {
             ]
         );
         assert_eq!(
-            warnings[7].message,
-            "Vague wording \"as appropriate\": say exactly what, who and how often, for example \
-             \"20 minutes of 1:1 reading with the TA three times a week\", so that everyone \
-             knows what to do and the review can check it happened"
+            warnings[7].detail,
+            QualityDetail::VagueProvision {
+                phrase: "as appropriate".into()
+            }
         );
-        assert!(
-            warnings[1]
-                .message
-                .starts_with("Vague wording \"improve\": say what the pupil")
+        assert_eq!(
+            warnings[1].detail,
+            QualityDetail::VagueOutcome {
+                phrase: "improve".into()
+            }
         );
         for w in &warnings {
             assert!(QUALITY_CHECKS.iter().any(|c| c.id == w.check));
-            assert!(!w.message.ends_with('.'), "{}", w.message);
         }
     }
 
@@ -1037,7 +995,13 @@ mod tests {
         };
         let w = check_plan(&plan);
         assert_eq!(w.len(), 1);
-        assert!(w[0].message.contains("20 December 2024"));
+        assert_eq!(
+            w[0].detail,
+            QualityDetail::AfterPolicy {
+                latest: date!(2024 - 12 - 20),
+                basis: PolicyBasis::TermEnd
+            }
+        );
         // Without a calendar, four months allows it.
         plan.calendar = None;
         assert_eq!(check_plan(&plan), []);
@@ -1114,13 +1078,13 @@ mod tests {
         let w = policy_warning(ReviewPolicy::Termly, start, date!(2025 - 03 - 01), None).unwrap();
         assert_eq!(w.check, "review_after_policy");
         assert_eq!(w.field.as_deref(), Some("review_date"));
-        assert!(
-            w.message.contains("review by 28 February 2025"),
-            "{}",
-            w.message
+        assert_eq!(
+            w.detail,
+            QualityDetail::AfterPolicy {
+                latest: date!(2025 - 02 - 28),
+                basis: PolicyBasis::FourMonths
+            }
         );
-        assert!(w.message.contains("term dates"));
-        assert!(!w.message.ends_with('.'));
     }
 
     #[test]
@@ -1152,10 +1116,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            w.message,
-            "The review date is later than the school's policy of reviews every term: review \
-             by 20 December 2024, the end of the term, so that a plan that is not working is \
-             changed in time"
+            w.detail,
+            QualityDetail::AfterPolicy {
+                latest: date!(2024 - 12 - 20),
+                basis: PolicyBasis::TermEnd
+            }
         );
         assert_eq!(
             policy_warning(
@@ -1178,9 +1143,12 @@ mod tests {
         // An EHC plan reviewed yearly by law, at a school that reviews every six months.
         let w =
             policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 08 - 31), None).unwrap();
-        assert!(
-            w.message
-                .contains("every six months: review by 28 February 2025")
+        assert_eq!(
+            w.detail,
+            QualityDetail::AfterPolicy {
+                latest: date!(2025 - 02 - 28),
+                basis: PolicyBasis::SixMonths
+            }
         );
         assert_eq!(
             policy_warning(ReviewPolicy::SixMonthly, start, date!(2025 - 02 - 28), None),

@@ -210,7 +210,7 @@ fn warnings_out(w: &[QualityWarning]) -> Vec<WarningOut> {
         .map(|w| WarningOut {
             check: w.check.to_string(),
             field: w.field.clone(),
-            message: w.message.clone(),
+            message: senco_i18n::EN.quality_warning(w),
         })
         .collect()
 }

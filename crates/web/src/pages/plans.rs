@@ -237,7 +237,7 @@ fn warnings_for_page(warnings: &[QualityWarning]) -> Vec<Warning> {
         .iter()
         .map(|w| Warning {
             target: warning_field(w),
-            message: w.message.clone(),
+            message: senco_i18n::EN.quality_warning(w),
         })
         .collect()
 }
