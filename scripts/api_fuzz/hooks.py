@@ -36,6 +36,8 @@ KINDS = [
     ("/api/v1/allocations/{id}", "allocation"),
     ("/api/v1/involvements/{id}", "involvement"),
     ("/api/v1/reports/{id}", "report"),
+    ("/api/v1/concerns/{id}", "concern"),
+    ("/api/v1/agencies/{id}", "agency"),
 ]
 
 

@@ -47,6 +47,10 @@ a = {
     + ids("SELECT id FROM allocations WHERE school_id = ? LIMIT 3", school_a),
     "involvement": ids("SELECT id FROM involvements WHERE school_id = ? LIMIT 4", school_a),
     "report": ids("SELECT id FROM involvement_reports WHERE school_id = ? LIMIT 3", school_a),
+    "concern": ids("SELECT id FROM concerns WHERE school_id = ? LIMIT 3", school_a),
+    "agency": ids("SELECT id FROM agencies WHERE school_id = ? LIMIT 3", school_a),
 }
 b = {kind: [seed_b[kind]] for kind in ["pupil", "plan", "provision", "allocation", "involvement", "report"]}
+b["concern"] = ids("SELECT id FROM concerns WHERE pupil_id = ? LIMIT 1", seed_b["pupil"])
+b["agency"] = ids("SELECT agency_id FROM involvements WHERE id = ?", seed_b["involvement"])
 print(json.dumps({"a": {k: list(dict.fromkeys(v)) for k, v in a.items()}, "b": b}))

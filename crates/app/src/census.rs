@@ -10,6 +10,11 @@ use senco_store::schools::School;
 use senco_store::{Store, StoreError};
 use time::OffsetDateTime;
 
+use senco_domain::policy::{Action, Resource};
+
+use crate::App;
+use crate::access::{AccessError, Actor, require};
+use crate::principal::Principal;
 use crate::pupils::year_group;
 use crate::sen::entries;
 
@@ -64,4 +69,34 @@ pub async fn build(
         generated_at: senco_store::ts(now),
         pupils,
     })
+}
+
+/// The school whose census return this person may prepare (their own), if they may.
+pub fn census_school(p: &Principal) -> Result<String, AccessError> {
+    require(p, Resource::CensusReturn, Action::Read)?;
+    p.user.school_id.clone().ok_or(AccessError::NotFound)
+}
+
+/// A school's census return on `on`, as this person's scope sees it.
+pub async fn the_return(
+    app: &App,
+    p: &Principal,
+    school_id: &str,
+    on: Date,
+) -> Result<CensusReturn, StoreError> {
+    let school = app.store.school(school_id).await?;
+    let settings = crate::sen::code_settings(app).await?;
+    build(&app.store, &p.scope(), &school, on, &settings, app.now()).await
+}
+
+/// Audits one reading (`list`) or download (`export`) of the census return.
+pub async fn audit(app: &App, actor: &Actor<'_>, action: &'static str) {
+    let mut e = actor.event(app, "census_return", action, "allowed");
+    e.school_id = actor.principal.user.school_id.clone();
+    app.audit.read(e).await;
+}
+
+/// A census date as typed (`YYYY-MM-DD`).
+pub fn parse_date(s: &str) -> Option<Date> {
+    senco_store::parse_ds(s.trim()).ok()
 }

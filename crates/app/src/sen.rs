@@ -1165,3 +1165,64 @@ pub async fn chronology(
     items.sort_by_key(|i| i.date);
     Ok(items)
 }
+
+/// The caller's school's concerns awaiting triage and being monitored, oldest first, with
+/// each pupil's name: for the page and the API alike.
+pub async fn school_concerns(
+    state: &App,
+    p: &crate::principal::Principal,
+) -> Result<Vec<(senco_store::sen::Concern, String)>, crate::access::AccessError> {
+    crate::access::require(
+        p,
+        senco_domain::policy::Resource::Concern,
+        senco_domain::policy::Action::Read,
+    )?;
+    let Some(school) = &p.user.school_id else {
+        return Err(crate::access::AccessError::NotFound);
+    };
+    Ok(state
+        .store
+        .concerns_for_school(school, &["awaiting_triage", "monitoring"])
+        .await?)
+}
+
+/// Audits one reading of the concern list (page or API).
+pub async fn audit_concern_list(state: &App, actor: &Actor<'_>) {
+    let mut e = actor.event(state, "concern_list", "list", "allowed");
+    e.school_id = actor.principal.user.school_id.clone();
+    state.audit.read(e).await;
+}
+
+/// A concern by id with its pupil, if the caller may act on it (page and API); one out of
+/// reach or missing is refused as not found, and audited.
+pub async fn reach_concern(
+    state: &App,
+    actor: &Actor<'_>,
+    id: &str,
+    action: senco_domain::policy::Action,
+) -> Result<(senco_store::sen::Concern, Pupil), crate::access::AccessError> {
+    let concern = match state.store.concern(id).await {
+        Ok(concern) => concern,
+        Err(senco_store::StoreError::NotFound) => {
+            crate::access::deny_missing(
+                state,
+                actor,
+                id,
+                senco_domain::policy::Resource::Concern,
+                action,
+            )
+            .await;
+            return Err(crate::access::AccessError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let pupil = crate::access::pupil_for(
+        state,
+        actor,
+        &concern.pupil_id,
+        senco_domain::policy::Resource::Concern,
+        action,
+    )
+    .await?;
+    Ok((concern, pupil))
+}

@@ -1013,6 +1013,14 @@ pub struct Messages {
     pub q_after_policy_six_months: &'static str,
     pub q_after_policy_term_end: &'static str,
     pub q_after_policy_four_months: &'static str,
+
+    // API problem documents.
+    pub api_framework_id: &'static str,
+    pub api_stage_id: &'static str,
+    pub api_concern_decided: &'static str,
+    pub api_concern_not_triaged_again: &'static str,
+    pub api_triage_decision: &'static str,
+    pub api_census_date: &'static str,
 }
 
 /// English.
@@ -2016,6 +2024,12 @@ pub static EN: Messages = Messages {
     q_after_policy_six_months: "The review date is later than the school's policy of reviews every six months: review by {latest}, so that a plan that is not working is changed in time",
     q_after_policy_term_end: "The review date is later than the school's policy of reviews every term: review by {latest}, the end of the term, so that a plan that is not working is changed in time",
     q_after_policy_four_months: "The review date is later than the school's policy of reviews every term: review by {latest}, so that a plan that is not working is changed in time (add the school's term dates to check against the end of term instead)",
+    api_framework_id: "Use a framework id such as england_2001",
+    api_stage_id: "Use a stage id such as school_action",
+    api_concern_decided: "The concern has been decided",
+    api_concern_not_triaged_again: "A placed or closed concern is not triaged again",
+    api_triage_decision: "Use monitor, close or place",
+    api_census_date: "The census date must be a real date, YYYY-MM-DD",
 };
 
 /// A message with its values put in: each `{name}` becomes the value named `name`, so a

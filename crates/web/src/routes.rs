@@ -193,8 +193,8 @@ fn table() -> Routes {
         .at(
             "/api/v1/pupils/{id}/plans",
             Api,
-            &["POST"],
-            post(api::plans::create),
+            &["GET", "POST"],
+            get(api::plans::list).post(api::plans::create),
         )
         .at(
             "/api/v1/plans/{id}",
@@ -268,8 +268,39 @@ fn table() -> Routes {
         .at(
             "/api/v1/pupils/{id}/stage-changes",
             Api,
+            &["GET", "POST"],
+            get(api::sen_records::stage_changes).post(api::sen::create_stage_change),
+        )
+        .at(
+            "/api/v1/pupils/{id}/stage-changes/{change}/parents-told",
+            Api,
             &["POST"],
-            post(api::sen::create_stage_change),
+            post(api::sen_records::parents_told),
+        )
+        .at(
+            "/api/v1/pupils/{id}/needs",
+            Api,
+            &["GET", "POST"],
+            get(api::sen_records::needs).post(api::sen_records::create_need),
+        )
+        .at(
+            "/api/v1/pupils/{id}/processes",
+            Api,
+            &["GET", "POST"],
+            get(api::sen_records::processes).post(api::sen_records::create_process),
+        )
+        .at("/api/v1/concerns", Api, &["GET"], get(api::concerns::list))
+        .at(
+            "/api/v1/concerns/{id}",
+            Api,
+            &["GET"],
+            get(api::concerns::get),
+        )
+        .at(
+            "/api/v1/concerns/{id}/triage",
+            Api,
+            &["POST"],
+            post(api::concerns::triage),
         )
         .at(
             "/pupils/{id}/concerns/new",
@@ -390,8 +421,20 @@ fn table() -> Routes {
         .at(
             "/api/v1/reports/{id}",
             Api,
-            &["GET"],
-            get(api::specialists::download),
+            &["GET", "PATCH"],
+            get(api::specialists::download).patch(api::specialists::share),
+        )
+        .at(
+            "/api/v1/agencies",
+            Api,
+            &["GET", "POST"],
+            get(api::agencies::list).post(api::agencies::create),
+        )
+        .at(
+            "/api/v1/agencies/{id}/people",
+            Api,
+            &["POST"],
+            post(api::agencies::create_person),
         )
         // @provision-routes
         .at(
@@ -491,6 +534,9 @@ fn table() -> Routes {
         .at("/census", Page, &["GET"], get(pages::census::show))
         .at("/census.csv", Page, &["GET"], get(pages::census::csv))
         .at("/census.xml", Page, &["GET"], get(pages::census::xml))
+        .at("/api/v1/census", Api, &["GET"], get(api::census::show))
+        .at("/api/v1/census.csv", Api, &["GET"], get(api::census::csv))
+        .at("/api/v1/census.xml", Api, &["GET"], get(api::census::xml))
         .at("/retention", Page, &["GET"], get(pages::retention::index))
         .at(
             "/retention/{id}",

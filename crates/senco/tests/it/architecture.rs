@@ -1013,7 +1013,6 @@ const ENGLISH_OUTSIDE_THE_CATALOGUE: &[(&str, usize)] = &[
     ("crates/web/src/api/mod.rs", 12),
     ("crates/web/src/api/plans.rs", 4),
     ("crates/web/src/api/pupils.rs", 4),
-    ("crates/web/src/api/sen.rs", 2),
     ("crates/web/src/pages/provision.rs", 1),
     ("crates/web/src/routes.rs", 7),
     ("crates/web/src/security.rs", 1),

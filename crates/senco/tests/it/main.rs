@@ -63,3 +63,5 @@ mod subject_access;
 mod refusals;
 // The use cases called directly on a temporary SQLite database, without HTTP (issue 18).
 mod use_cases;
+// Issue 17, point 12: what the pages do, the API does, with the same rules for each role.
+mod parity;

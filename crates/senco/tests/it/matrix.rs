@@ -25,6 +25,8 @@ both!(
 /// The records of the populated pupil, made through the API and pages as school A's SENCO.
 pub struct World {
     pub pupil: String,
+    /// The first entry of the stage history.
+    pub stage_change: String,
     pub plan: String,
     pub concern: String,
     pub provision: String,
@@ -80,14 +82,14 @@ pub async fn populate(app: &TestApp) -> World {
         .await
         .unwrap();
     senco_store::commit(tx).await.unwrap();
-    let r = s
-        .post_json(
+    let stage_change = id_of(
+        &s.post_json(
             &format!("/api/v1/pupils/{pupil}/stage-changes"),
             &json!({"stage": "school_action", "effective_on": "2026-10-01", "reason": "Little progress with phonics",
                     "parents_told_on": "2026-10-02", "parents_told_how": "meeting"}),
         )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+        .await,
+    );
     let need = "SPLD";
     let r = s
         .post_page(
@@ -220,6 +222,7 @@ pub async fn populate(app: &TestApp) -> World {
     assert_eq!(r.status, 303, "{}", r.body);
     World {
         pupil,
+        stage_change,
         plan,
         concern,
         provision,
@@ -324,6 +327,23 @@ enum Probe {
     TransferDecide,
     ApprovalsRead,
     ApprovalDecide,
+    // The API's own requests for what the pages do (issue 17, point 12).
+    ApiNeedsRead,
+    ApiNeedCreate,
+    ApiProcessesRead,
+    ApiProcessCreate,
+    ApiStageHistoryRead,
+    ApiParentsTold,
+    ApiPlansList,
+    ApiConcernList,
+    ApiConcernRead,
+    ApiConcernTriage,
+    ApiCensusRead,
+    ApiCensusCsv,
+    ApiAgenciesRead,
+    ApiAgencyCreate,
+    ApiPersonCreate,
+    ApiReportShare,
 }
 
 use Action::{Create, Export, Read, Update};
@@ -379,6 +399,22 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (TransferDecide, PupilTransfers, Update),
     (ApprovalsRead, AccessApprovals, Read),
     (ApprovalDecide, AccessApprovals, Update),
+    (ApiNeedsRead, PupilNeeds, Read),
+    (ApiNeedCreate, PupilSen, Create),
+    (ApiProcessesRead, PupilSenHistory, Read),
+    (ApiProcessCreate, PupilSen, Create),
+    (ApiStageHistoryRead, PupilSenHistory, Read),
+    (ApiParentsTold, PupilSen, Update),
+    (ApiPlansList, PupilSen, Read),
+    (ApiConcernList, Concern, Read),
+    (ApiConcernRead, Concern, Read),
+    (ApiConcernTriage, Concern, Update),
+    (ApiCensusRead, CensusReturn, Read),
+    (ApiCensusCsv, CensusReturn, Read),
+    (ApiAgenciesRead, Agencies, Read),
+    (ApiAgencyCreate, Agencies, Create),
+    (ApiPersonCreate, Agencies, Create),
+    (ApiReportShare, SpecialistReports, Update),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -976,6 +1012,111 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                 Target::Accounts,
             )
         }
+        ApiNeedsRead => get(
+            format!("/api/v1/pupils/{p}/needs"),
+            Target::Pupil,
+            status(200),
+        ),
+        // Other needs (rank 3 and on) may be many at once.
+        ApiNeedCreate => send_json(
+            "POST",
+            format!("/api/v1/pupils/{p}/needs"),
+            json!({"code": "MLD", "rank": 3, "starts_on": "2026-10-01"}),
+            Target::Pupil,
+            201,
+        ),
+        ApiProcessesRead => get(
+            format!("/api/v1/pupils/{p}/processes"),
+            Target::Pupil,
+            status(200),
+        ),
+        ApiProcessCreate => send_json(
+            "POST",
+            format!("/api/v1/pupils/{p}/processes"),
+            json!({"kind": "statutory_assessment", "started_on": "2026-10-01", "notes": format!("Request {n}")}),
+            Target::Pupil,
+            201,
+        ),
+        ApiStageHistoryRead => get(
+            format!("/api/v1/pupils/{p}/stage-changes"),
+            Target::Pupil,
+            status(200),
+        ),
+        ApiParentsTold => send_json(
+            "POST",
+            format!(
+                "/api/v1/pupils/{p}/stage-changes/{}/parents-told",
+                w.stage_change
+            ),
+            json!({"parents_told_on": "2026-10-03", "parents_told_how": "letter"}),
+            Target::Pupil,
+            204,
+        ),
+        ApiPlansList => get(
+            format!("/api/v1/pupils/{p}/plans"),
+            Target::Pupil,
+            status(200),
+        ),
+        ApiConcernList => get("/api/v1/concerns".into(), Target::OwnSchool, status(200)),
+        ApiConcernRead => get(
+            format!("/api/v1/concerns/{}", w.concern),
+            Target::Pupil,
+            status(200),
+        ),
+        ApiConcernTriage => {
+            let fresh = id_of(
+                &senco()
+                    .await
+                    .post_json(
+                        &format!("/api/v1/pupils/{p}/concerns"),
+                        &json!({"areas": ["cognition_and_learning"], "triggers": ["little_or_no_progress"],
+                                "tried": "Reading group", "result": "No change"}),
+                    )
+                    .await,
+            );
+            send_json(
+                "POST",
+                format!("/api/v1/concerns/{fresh}/triage"),
+                json!({"decision": "monitor"}),
+                Target::Pupil,
+                200,
+            )
+        }
+        ApiCensusRead => get(
+            "/api/v1/census?date=2026-10-01".into(),
+            Target::OwnSchool,
+            status(200),
+        ),
+        ApiCensusCsv => get(
+            "/api/v1/census.csv?date=2026-10-01".into(),
+            Target::OwnSchool,
+            status(200),
+        ),
+        ApiAgenciesRead => get("/api/v1/agencies".into(), Target::OwnSchool, status(200)),
+        ApiAgencyCreate => send_json(
+            "POST",
+            "/api/v1/agencies".into(),
+            json!({"kind": "occupational_therapy", "name": format!("Therapy service {n}")}),
+            Target::OwnSchool,
+            201,
+        ),
+        ApiPersonCreate => send_json(
+            "POST",
+            format!("/api/v1/agencies/{}/people", w.agency),
+            json!({"name": format!("Alex Adviser {n}"), "role": "Adviser"}),
+            Target::SchoolA,
+            201,
+        ),
+        ApiReportShare => {
+            let fresh = fresh_report(&senco().await, &w.involvement).await;
+            send_json(
+                "PATCH",
+                format!("/api/v1/reports/{fresh}"),
+                json!({"shared_with_parents": true}),
+                Target::Pupil,
+                200,
+            )
+        }
         SchoolsRead => get(
             "/api/v1/schools".into(),
             Target::Accounts,
@@ -1134,6 +1275,32 @@ fn api_reads(w: &World, old_plan: &str) -> Vec<(&'static str, String)> {
         ),
         ("GET /api/v1/register", "/api/v1/register".into()),
         ("GET /api/v1/reviews/due", "/api/v1/reviews/due".into()),
+        (
+            "GET /api/v1/pupils/{id}/needs",
+            format!("/api/v1/pupils/{p}/needs"),
+        ),
+        (
+            "GET /api/v1/pupils/{id}/processes",
+            format!("/api/v1/pupils/{p}/processes"),
+        ),
+        (
+            "GET /api/v1/pupils/{id}/stage-changes",
+            format!("/api/v1/pupils/{p}/stage-changes"),
+        ),
+        (
+            "GET /api/v1/pupils/{id}/plans",
+            format!("/api/v1/pupils/{p}/plans"),
+        ),
+        ("GET /api/v1/concerns", "/api/v1/concerns".into()),
+        (
+            "GET /api/v1/concerns/{id}",
+            format!("/api/v1/concerns/{}", w.concern),
+        ),
+        (
+            "GET /api/v1/census",
+            "/api/v1/census?date=2026-11-02".into(),
+        ),
+        ("GET /api/v1/agencies", "/api/v1/agencies".into()),
     ]
 }
 
@@ -1238,6 +1405,8 @@ fn denylist(role: Role) -> (&'static [&'static str], &'static [&'static str]) {
                 "h3 Outside specialists",
                 "/involvements/{id} 200",
                 "/api/v1/pupils/{id}/involvements 200",
+                "/api/v1/pupils/{id}/needs 200",
+                "/api/v1/census 200",
                 "h2 Parents and carers",
                 COSTS[0],
                 COSTS[1],
@@ -1247,7 +1416,15 @@ fn denylist(role: Role) -> (&'static [&'static str], &'static [&'static str]) {
         ),
         // Teachers: no reports, costs or concerns (they raise them, the SENCO reads them).
         Role::Teacher => (
-            &[".reports", "h2 Reports", COSTS[0], COSTS[1], COSTS[2]],
+            &[
+                ".reports",
+                "h2 Reports",
+                "/api/v1/concerns 200",
+                "/api/v1/concerns/{id} 200",
+                COSTS[0],
+                COSTS[1],
+                COSTS[2],
+            ],
             &[REPORT, CONCERN],
         ),
         // School administrators: details and contacts, no SEN content at all.
@@ -1259,6 +1436,10 @@ fn denylist(role: Role) -> (&'static [&'static str], &'static [&'static str]) {
                 "/api/v1/pupils/{id}/chronology 200",
                 "/api/v1/pupils/{id}/involvements 200",
                 "/api/v1/pupils/{id}/allocations 200",
+                "/api/v1/pupils/{id}/needs 200",
+                "/api/v1/pupils/{id}/plans 200",
+                "/api/v1/pupils/{id}/stage-changes 200",
+                "/api/v1/census 200",
                 "/register 200",
                 "dt Stage",
             ],
@@ -1284,6 +1465,8 @@ fn denylist(role: Role) -> (&'static [&'static str], &'static [&'static str]) {
                 "/api/v1/plans/{reviewed} 200",
                 "/api/v1/allocations/{id} 200",
                 "/api/v1/pupils/{id}/allocations 200",
+                "/api/v1/pupils/{id}/stage-changes 200",
+                "/api/v1/pupils/{id}/processes 200",
                 "/pupils/{id}/chronology 200",
                 "/plans/{reviewed} 200",
                 "/allocations/{id} 200",

@@ -268,6 +268,53 @@ fn writes(w: &crate::matrix::World) -> Vec<(&'static str, String, Value)> {
             format!("/api/v1/pupils/{p}/stage-changes"),
             json!({"stage": "school_action", "effective_on": "2026-02-30", "reason": "x"}),
         ),
+        // Issue 17, point 12: the API's writes for what the pages do.
+        (
+            "POST",
+            format!("/api/v1/pupils/{p}/needs"),
+            json!({"code": "MLD", "rank": 0, "starts_on": "2026-10-01"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/pupils/{p}/processes"),
+            json!({"kind": "statutory_assessment", "started_on": "2026-10-01", "decided_on": "2026-09-01",
+                   "outcome": "Agreed"}),
+        ),
+        (
+            "POST",
+            format!(
+                "/api/v1/pupils/{p}/stage-changes/{}/parents-told",
+                w.stage_change
+            ),
+            json!({"parents_told_on": "2026-10-03", "parents_told_how": "carrier_pigeon"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/concerns/{}/triage", w.concern),
+            json!({"decision": "place", "stage": "school_action_plus", "effective_on": "2026-11-02",
+                   "reason": "Little progress", "specialists": "Educational psychologist",
+                   "parents_told_on": "2026-02-30", "parents_told_how": "letter"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/concerns/{}/triage", w.concern),
+            json!({"decision": "close", "reason": " "}),
+        ),
+        (
+            "POST",
+            "/api/v1/agencies".into(),
+            json!({"kind": "not_a_kind", "name": "Hearing support service"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/agencies/{}/people", w.agency),
+            json!({"name": "Jo Adviser", "role": "Adviser", "email": "not an address"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/reports/{}", w.report),
+            json!({"shared_with_parents": "yes"}),
+        ),
     ]
 }
 

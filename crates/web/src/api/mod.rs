@@ -14,6 +14,11 @@ pub mod sen;
 pub mod specialists;
 // @register-api-modules
 pub mod sen_read;
+// Parity with the pages (issue 17, point 12).
+pub mod agencies;
+pub mod census;
+pub mod concerns;
+pub mod sen_records;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request};
@@ -343,6 +348,13 @@ impl Modify for Security {
         specialists::create_note, specialists::upload, specialists::download,
         // @register-api-paths
         sen_read::register, sen_read::chronology,
+        // Parity with the pages (issue 17, point 12).
+        plans::list, specialists::share,
+        sen_records::stage_changes, sen_records::parents_told, sen_records::needs,
+        sen_records::create_need, sen_records::processes, sen_records::create_process,
+        concerns::list, concerns::get, concerns::triage,
+        census::show, census::csv, census::xml,
+        agencies::list, agencies::create, agencies::create_person,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -359,6 +371,15 @@ impl Modify for Security {
         // @register-api-schemas
         sen_read::Stage, sen_read::RegisterItem, sen_read::RegisterList, sen_read::ChronologyItemOut,
         sen_read::ChronologyList,
+        plans::PlanSummaryOut, plans::PlanList, specialists::ReportPatch,
+        sen_records::StageChangeOut, sen_records::StageChangeList, sen_records::NeedOut,
+        sen_records::NeedList, sen_records::NewNeed, sen_records::ProcessOut,
+        sen_records::ProcessList, sen_records::NewProcess, sen_records::ParentsTold,
+        concerns::ConcernOut, concerns::ConcernList, concerns::ConcernDecision,
+        census::CensusOut, census::CensusPupilOut, census::CensusNeedOut,
+        census::CensusProblemOut, census::CodeCount,
+        agencies::AgencyOut, agencies::AgencyList, agencies::PersonOut, agencies::AgencyIn,
+        agencies::PersonIn,
     )),
     modifiers(&Security),
     security(("bearer" = []))

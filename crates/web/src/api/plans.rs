@@ -795,3 +795,85 @@ pub struct DueList {
     pub items: Vec<DueOut>,
     pub total: i64,
 }
+
+/// A plan as listed on the pupil's page (read the whole plan at `/api/v1/plans/{id}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanSummaryOut {
+    pub id: String,
+    #[schema(value_type = super::schools::Framework)]
+    pub framework: String,
+    #[schema(value_type = super::sen_read::Stage)]
+    pub stage: String,
+    /// The plan type's name under its framework, such as "Individual education plan".
+    pub plan_type: String,
+    /// `draft`, `agreed_with_parents`, `active`, `under_review` or `closed`.
+    pub status: String,
+    pub starts_on: String,
+    pub review_on: String,
+    pub agreed_on: Option<String>,
+    pub previous_plan_id: Option<String>,
+    pub version: i64,
+}
+
+/// A pupil's plans, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanList {
+    pub items: Vec<PlanSummaryOut>,
+    pub total: i64,
+}
+
+/// A pupil's plans, newest first: closed ones only for those who may read the SEN history
+/// (as on the pupil's page).
+#[utoipa::path(
+    get,
+    path = "/api/v1/pupils/{id}/plans",
+    params(("id" = String, Path, description = "The pupil's id")),
+    responses(
+        (status = 200, body = PlanList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<List<PlanSummaryOut>>, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    let items: Vec<PlanSummaryOut> = state
+        .store
+        .plans_for_pupil(&pupil.id)
+        .await?
+        .into_iter()
+        .filter(|plan| senco_app::plans::plan_visible(&p, plan))
+        .map(|plan| {
+            let f = &plan.fields;
+            let plan_type = FrameworkKey::parse(&f.framework)
+                .zip(Stage::parse(&f.stage))
+                .and_then(|(fw, st)| senco_domain::framework::framework(fw).plan(st))
+                .map(|t| t.name)
+                .unwrap_or("");
+            PlanSummaryOut {
+                id: plan.id.clone(),
+                framework: f.framework.clone(),
+                stage: f.stage.clone(),
+                plan_type: plan_type.to_string(),
+                status: f.status.clone(),
+                starts_on: senco_store::ds(f.starts_on),
+                review_on: senco_store::ds(f.review_on),
+                agreed_on: f.agreed_on.map(senco_store::ds),
+                previous_plan_id: plan.previous_plan_id.clone(),
+                version: plan.version,
+            }
+        })
+        .collect();
+    Ok(Json(List {
+        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
+        items,
+    }))
+}

@@ -176,17 +176,12 @@ pub async fn create_stage_change(
             ApiError::field(
                 "framework",
                 "unknown_value",
-                "Use a framework id such as england_2001",
+                senco_i18n::EN.api_framework_id,
             )
         })?),
     };
-    let stage = Stage::parse(&body.stage).ok_or_else(|| {
-        ApiError::field(
-            "stage",
-            "unknown_value",
-            "Use a stage id such as school_action",
-        )
-    })?;
+    let stage = Stage::parse(&body.stage)
+        .ok_or_else(|| ApiError::field("stage", "unknown_value", senco_i18n::EN.api_stage_id))?;
     let input = StageChangeInput {
         framework,
         stage: Some(stage),

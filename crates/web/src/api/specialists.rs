@@ -462,3 +462,43 @@ pub async fn download(
     }
     Ok(r)
 }
+
+/// Whether parents see a report.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPatch {
+    pub shared_with_parents: bool,
+}
+
+/// Share a report with the pupil's parents, or stop sharing it (the SENCO).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/reports/{id}",
+    params(("id" = String, Path, description = "The report's id")),
+    request_body = ReportPatch,
+    responses(
+        (status = 200, body = ReportOut),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn share(
+    State(state): State<AppState>,
+    ApiCaller(p): ApiCaller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReportPatch>,
+) -> Result<Json<ReportOut>, ApiError> {
+    let actor = Actor {
+        principal: &p,
+        request_id: request_id(&headers),
+    };
+    let (report, _, _) =
+        senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
+    senco_app::specialists::share_report(&state, &actor, &report, body.shared_with_parents)
+        .await
+        .map_err(sen_error)?;
+    let after = state.store.report(&report.id).await?;
+    Ok(Json(report_out(&after)))
+}

@@ -6,16 +6,15 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use senco_domain::Date;
 use senco_domain::census_return::Severity;
-use senco_domain::policy::{Action, Resource};
 use senco_interop::census::{CensusReturn, to_csv, to_xml};
 use serde::Deserialize;
 
 use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
 use crate::AppState;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, require};
+use senco_app::access::Actor;
+use senco_app::census::{audit, census_school, parse_date, the_return};
 use senco_app::principal::Principal;
 use senco_i18n::EN;
 use senco_i18n::long_date;
@@ -87,47 +86,6 @@ fn summary(ret: &CensusReturn) -> Summary {
 }
 
 /// The caller's school, if they may read its census return.
-fn census_school(p: &Principal) -> Result<String, PageError> {
-    require(p, Resource::CensusReturn, Action::Read)?;
-    p.user.school_id.clone().ok_or(PageError::NotFound)
-}
-
-async fn the_return(
-    state: &AppState,
-    p: &Principal,
-    school_id: &str,
-    on: Date,
-) -> Result<CensusReturn, PageError> {
-    let school = state
-        .store
-        .school(school_id)
-        .await
-        .map_err(|e| PageError::Internal(e.into()))?;
-    let settings = senco_app::sen::code_settings(state)
-        .await
-        .map_err(|e| PageError::Internal(e.into()))?;
-    senco_app::census::build(
-        &state.store,
-        &p.scope(),
-        &school,
-        on,
-        &settings,
-        state.now(),
-    )
-    .await
-    .map_err(|e| PageError::Internal(e.into()))
-}
-
-async fn audit(state: &AppState, actor: &Actor<'_>, action: &'static str) {
-    let mut e = actor.event(state, "census_return", action, "allowed");
-    e.school_id = actor.principal.user.school_id.clone();
-    state.audit.read(e).await;
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    senco_store::parse_ds(s.trim()).ok()
-}
-
 /// GET /census
 pub async fn show(
     State(state): State<AppState>,
@@ -145,7 +103,9 @@ pub async fn show(
         let mut errors = FormErrors::default();
         let result = match parse_date(&date_value) {
             Some(on) => {
-                let ret = the_return(&state, &p, &school_id, on).await?;
+                let ret = the_return(&state, &p, &school_id, on)
+                    .await
+                    .map_err(|e| PageError::Internal(e.into()))?;
                 audit(&state, &actor, "list").await;
                 Some(summary(&ret))
             }
@@ -198,7 +158,9 @@ async fn download(
                 (StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response(),
             );
         };
-        let ret = the_return(&state, &p, &school_id, on).await?;
+        let ret = the_return(&state, &p, &school_id, on)
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?;
         audit(&state, &actor, "export").await;
         let (body, kind, ext) = if xml {
             (to_xml(&ret), "application/xml; charset=utf-8", "xml")

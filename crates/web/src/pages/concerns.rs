@@ -20,11 +20,12 @@ use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{AccessError, Actor, pupil_for, require};
+use senco_app::access::{AccessError, Actor, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::sen::{
     ConcernInput, SenError, Triage, frameworks_in_force, next_stages, raise_concern, triage_concern,
 };
+use senco_app::sen::{audit_concern_list, reach_concern, school_concerns};
 use senco_i18n::EN;
 use senco_i18n::long_date;
 
@@ -203,14 +204,7 @@ pub async fn open_concerns(
     state: &AppState,
     p: &Principal,
 ) -> Result<(Vec<ConcernRow>, Vec<ConcernRow>), PageError> {
-    require(p, Resource::Concern, Action::Read)?;
-    let Some(school) = &p.user.school_id else {
-        return Err(PageError::NotFound);
-    };
-    let rows = state
-        .store
-        .concerns_for_school(school, &["awaiting_triage", "monitoring"])
-        .await?;
+    let rows = school_concerns(state, p).await?;
     let (mut awaiting, mut monitoring) = (Vec::new(), Vec::new());
     for (c, name) in rows {
         let row = ConcernRow {
@@ -242,9 +236,7 @@ pub async fn index(
             principal: &p,
             request_id: request_id(&headers),
         };
-        let mut e = actor.event(&state, "concern_list", "list", "allowed");
-        e.school_id = p.user.school_id.clone();
-        state.audit.read(e).await;
+        audit_concern_list(&state, &actor).await;
         Ok::<_, PageError>(
             ConcernsPage {
                 page: PageChrome::signed_in(&state, &p, EN.concerns_title, Section::Concerns)
@@ -280,21 +272,12 @@ async fn load(
     id: &str,
     action: Action,
 ) -> Result<(Concern, Pupil), PageError> {
-    let concern = match state.store.concern(id).await {
-        Ok(concern) => concern,
-        Err(senco_store::StoreError::NotFound) => {
-            senco_app::access::deny_missing(state, actor, id, Resource::Concern, action).await;
-            return Err(PageError::NotFound);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let pupil = pupil_for(state, actor, &concern.pupil_id, Resource::Concern, action)
+    reach_concern(state, actor, id, action)
         .await
         .map_err(|e| match e {
             AccessError::NotFound => PageError::NotFound,
             AccessError::Store(e) => e.into(),
-        })?;
-    Ok((concern, pupil))
+        })
 }
 
 async fn detail_page(
