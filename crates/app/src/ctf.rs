@@ -6,19 +6,26 @@
 //! import does), UPNs unique in the file, and each `SEN` record's provision code and each
 //! need's code against the dated national table for the importing school's country on the
 //! record's date. Every problem names the pupil (UPN and name), the line and the date.
+//!
+//! A code of the other country (a Welsh school importing a file from England, or the other
+//! way round) is mapped through `domain::cross_border`'s tables, and the import says what
+//! was mapped, for how many pupils; a code with no counterpart refuses the file.
 
 use std::collections::HashMap;
 
 use senco_domain::Date;
 use senco_domain::census::{
-    CodeError, CodeSettings, need_valid_on, parse_need, parse_wales_need, read_transfer_code,
-    transfer_code, wales_need_code,
+    CodeError, CodeSettings, need_valid_on, read_transfer_code, transfer_code, wales_need_code,
+};
+use senco_domain::cross_border::{
+    BESD_SEMH_BY_DATE, CrossBorderError, Decided, ReadNeed, country_of_la, map_provision, read_need,
 };
 use senco_domain::framework::Stage;
 use senco_domain::history::intervals;
 use senco_domain::pupil::PupilDraft;
 use senco_domain::school::Country;
 use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
+use senco_i18n::Messages;
 use senco_interop::ctf::{
     self, Ctf, CtfError, Header, Limits, Pupil, SchoolRef, SenNeed, SenRecord,
 };
@@ -41,16 +48,91 @@ pub struct Problem {
     pub pupil: String,
     pub line: u64,
     pub message: String,
+    /// The rule refused, where it has a stable id (`no_need_mapping`).
+    pub rule: Option<&'static str>,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {
-            write!(f, "{}, line {}: {}", self.pupil, self.line, self.message)
+            write!(f, "{}, line {}: {}", self.pupil, self.line, self.message)?;
         } else {
-            write!(f, "{}: {}", self.pupil, self.message)
+            write!(f, "{}: {}", self.pupil, self.message)?;
+        }
+        match self.rule {
+            Some(rule) => write!(f, " [{rule}]"),
+            None => Ok(()),
         }
     }
+}
+
+/// What a code of the other country was mapped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MappedTo {
+    /// A provision code, read as this stage.
+    Stage(Stage),
+    /// A need code.
+    Need(ReadNeed),
+}
+
+impl MappedTo {
+    /// The description of the stage or need, from the domain's code lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            MappedTo::Stage(s) => s.label(),
+            MappedTo::Need(ReadNeed::England(n)) => n.description(),
+            MappedTo::Need(ReadNeed::Wales(w)) => w.label(),
+        }
+    }
+}
+
+/// A code of the other country's lists that the import mapped, and for how many pupils.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MappedCode {
+    /// As the file has it: "K", "SPLD".
+    pub from: String,
+    /// As this school's country's list has it: "A", "DYSL".
+    pub to: String,
+    pub target: MappedTo,
+    pub decided: Decided,
+    pub pupils: usize,
+}
+
+/// The lines of an import report that say what was mapped (none when nothing was), in the
+/// catalogue's words: a heading, then one line per mapping.
+pub fn mapping_report(mapped: &[MappedCode], m: &Messages) -> Vec<String> {
+    if mapped.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![m.ctf_mapped_heading.to_string()];
+    for c in mapped {
+        let pupils = if c.pupils == 1 {
+            m.ctf_one_pupil.to_string()
+        } else {
+            m.ctf_many_pupils.replace("{count}", &c.pupils.to_string())
+        };
+        let template = match c.target {
+            MappedTo::Stage(_) => m.ctf_mapped_provision,
+            MappedTo::Need(_) => m.ctf_mapped_need,
+        };
+        let mut line = template
+            .replace("{from}", &c.from)
+            .replace("{to}", &c.to)
+            .replace("{label}", c.target.label())
+            .replace("{pupils}", &pupils);
+        let mut notes = Vec::new();
+        if c.decided.setting.as_deref() == Some(BESD_SEMH_BY_DATE) {
+            notes.push(m.ctf_mapped_by_date.to_string());
+        }
+        if let (Some(key), true) = (&c.decided.setting, c.decided.unconfirmed) {
+            notes.push(m.ctf_mapped_unconfirmed.replace("{key}", key));
+        }
+        if !notes.is_empty() {
+            line.push_str(&format!(" ({})", notes.join("; ")));
+        }
+        out.push(format!("  {line}"));
+    }
+    out
 }
 
 /// Why a CTF was not imported. Nothing was written.
@@ -95,23 +177,44 @@ fn long(d: Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())
 }
 
-/// Checks every pupil of `ctf` for `school`, as of `today`. Nothing is read from the store.
+/// Checks every pupil of `ctf` for `school`, as of `today`, and says which codes of the
+/// other country were mapped. Nothing is read from the store.
 pub fn check(
     school: &School,
     ctf: &Ctf,
     settings: &CodeSettings,
+    m: &Messages,
     today: Date,
-) -> Result<Vec<CtfPupil>, Vec<Problem>> {
+) -> Result<(Vec<CtfPupil>, Vec<MappedCode>), Vec<Problem>> {
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(ctf.pupils.len());
     let mut lines_of: HashMap<String, u64> = HashMap::new();
+    // The country of the school that wrote the file, when its header says.
+    let file_country = country_of_la(&ctf.header.source.lea);
+    let mut mapped: Vec<MappedCode> = Vec::new();
     for p in &ctf.pupils {
         let who = label(p);
+        // This pupil's mappings, each counted once.
+        let mut mine: Vec<MappedCode> = Vec::new();
+        let mut note = |from: String, to: String, target: MappedTo, decided: Decided| {
+            let c = MappedCode {
+                from,
+                to,
+                target,
+                decided,
+                pupils: 1,
+            };
+            if !mine.contains(&c) {
+                mine.push(c);
+            }
+        };
+        let mut refused: Vec<(String, &'static str)> = Vec::new();
         let mut problem = |message: String| {
             problems.push(Problem {
                 pupil: who.clone(),
                 line: p.line,
                 message,
+                rule: None,
             })
         };
         if p.upn.trim().is_empty() {
@@ -181,21 +284,57 @@ pub fn check(
                         YearGroup::Nursery1 | YearGroup::Nursery2 | YearGroup::Reception
                     )
                 });
-            match read_transfer_code(
+            // A code of the other country is read as the one of this school's it maps to.
+            let (code, mapping) = match map_provision(
                 school.country,
-                school.framework_on(start),
+                file_country,
                 &r.provision,
                 start,
                 early_years,
                 settings,
             ) {
+                None => (r.provision.clone(), None),
+                Some(Ok(mp)) => (mp.to.clone(), Some(mp)),
+                Some(Err(e)) => {
+                    // The code is not valid in its own country, the other one, on its date.
+                    let reason = match &e {
+                        CrossBorderError::Code(c) => c.to_string(),
+                        CrossBorderError::NoNeedMapping { code, .. } => code.clone(),
+                    };
+                    let other = match school.country {
+                        Country::England => Country::Wales,
+                        Country::Wales => Country::England,
+                    };
+                    refused.push((
+                        m.ctf_provision_not_valid
+                            .replace("{code}", r.provision.trim())
+                            .replace("{date}", &long(start))
+                            .replace("{line}", &r.line.to_string())
+                            .replace("{country}", other.label())
+                            .replace("{reason}", &reason),
+                        e.rule(),
+                    ));
+                    continue;
+                }
+            };
+            match read_transfer_code(
+                school.country,
+                school.framework_on(start),
+                &code,
+                start,
+                early_years,
+                settings,
+            ) {
                 Ok((framework, stage)) => {
-                    dated.push((start, r.provision.trim().to_ascii_uppercase()));
+                    dated.push((start, code.trim().to_ascii_uppercase()));
                     stages.push(ImportedStage {
                         framework,
                         stage,
                         effective: start,
                     });
+                    if let Some(mp) = mapping {
+                        note(mp.from, mp.to, MappedTo::Stage(stage), mp.decided);
+                    }
                 }
                 Err(why) => problem(format!(
                     "SENprovision {} from {} (line {}): {why}",
@@ -230,39 +369,53 @@ pub fn check(
                 ));
                 continue;
             }
-            let code = match school.country {
-                Country::England => match parse_need(&n.code) {
-                    Ok((need, _)) => {
-                        let provision = dated
-                            .iter()
-                            .rev()
-                            .find(|(d, _)| *d <= start)
-                            .map(|(_, c)| c.as_str());
-                        match need_valid_on(need, start, provision, settings) {
-                            Ok(()) => Some(need.code().to_string()),
-                            Err(e) => {
-                                problem(format!(
-                                    "SENtype {} from {} (line {}): {e}",
-                                    n.code,
-                                    long(start),
-                                    n.line
-                                ));
-                                None
+            // A need of the other country's list is mapped to one of this school's.
+            let code = match read_need(school.country, file_country, &n.code, start, settings) {
+                Ok(read) => {
+                    let stored = match read.need {
+                        ReadNeed::England(need) => {
+                            let provision = dated
+                                .iter()
+                                .rev()
+                                .find(|(d, _)| *d <= start)
+                                .map(|(_, c)| c.as_str());
+                            match need_valid_on(need, start, provision, settings) {
+                                Ok(()) => Some(need.code().to_string()),
+                                Err(e) => {
+                                    problem(format!(
+                                        "SENtype {} from {} (line {}): {e}",
+                                        n.code,
+                                        long(start),
+                                        n.line
+                                    ));
+                                    None
+                                }
                             }
                         }
+                        ReadNeed::Wales(need) => Some(wales_need_code(need, settings).code),
+                    };
+                    if let (Some(to), Some((from, decided))) = (&stored, read.mapped) {
+                        note(from, to.clone(), MappedTo::Need(read.need), decided);
                     }
-                    Err(e) => {
-                        problem(format!("SENtype at line {}: {e}", n.line));
-                        None
+                    stored
+                }
+                Err(CrossBorderError::Code(e)) => {
+                    problem(format!("SENtype at line {}: {e}", n.line));
+                    None
+                }
+                Err(e @ CrossBorderError::NoNeedMapping { .. }) => {
+                    if let CrossBorderError::NoNeedMapping { code, to, setting } = &e {
+                        refused.push((
+                            m.ctf_no_need_mapping
+                                .replace("{code}", code)
+                                .replace("{line}", &n.line.to_string())
+                                .replace("{country}", to.label())
+                                .replace("{key}", setting),
+                            e.rule(),
+                        ));
                     }
-                },
-                Country::Wales => match parse_wales_need(&n.code, settings) {
-                    Ok(need) => Some(wales_need_code(need, settings).code),
-                    Err(e) => {
-                        problem(format!("SENtype at line {}: {e}", n.line));
-                        None
-                    }
-                },
+                    None
+                }
             };
             if let Some(code) = code {
                 needs.push(ImportedNeed {
@@ -271,6 +424,22 @@ pub fn check(
                     starts_on: start,
                     ends_on: n.end,
                 });
+            }
+        }
+        for (message, rule) in refused {
+            problems.push(Problem {
+                pupil: who.clone(),
+                line: p.line,
+                message,
+                rule: Some(rule),
+            });
+        }
+        for c in mine {
+            match mapped.iter_mut().find(|x| {
+                (&x.from, &x.to, x.target, &x.decided) == (&c.from, &c.to, c.target, &c.decided)
+            }) {
+                Some(x) => x.pupils += 1,
+                None => mapped.push(c),
             }
         }
         if let Some(v) = valid {
@@ -298,17 +467,21 @@ pub fn check(
         }
     }
     if problems.is_empty() {
-        Ok(out)
+        // Provision codes first, then needs, each in the order the file first had them.
+        mapped.sort_by_key(|c| matches!(c.target, MappedTo::Need(_)));
+        Ok((out, mapped))
     } else {
         Err(problems)
     }
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
     pub pupils_in_file: usize,
     pub outcome: CtfOutcome,
+    /// The codes of the other country's lists that were mapped ([`mapping_report`]).
+    pub mapped: Vec<MappedCode>,
 }
 
 /// Reads, checks and imports a CTF into `school` in one transaction, or nothing. A pupil of
@@ -329,7 +502,8 @@ pub async fn import(
     let audit = &guard.audit;
     let file = ctf::parse(bytes, limits).map_err(ImportCtfError::File)?;
     let settings = crate::sen::stored_code_settings(store).await?;
-    let pupils = check(school, &file, &settings, today).map_err(ImportCtfError::Problems)?;
+    let (pupils, mapped) = check(school, &file, &settings, &senco_i18n::EN, today)
+        .map_err(ImportCtfError::Problems)?;
     guard.check(store).await?;
     let mut tx = store.begin().await?;
     match Store::commit_ctf_import(
@@ -354,6 +528,7 @@ pub async fn import(
             Ok(ImportSummary {
                 pupils_in_file: file.pupils.len(),
                 outcome,
+                mapped,
             })
         }
         Err(CtfImportError::Problems(ps)) => Err(ImportCtfError::Problems(
@@ -362,6 +537,7 @@ pub async fn import(
                     pupil,
                     line: 0,
                     message,
+                    rule: None,
                 })
                 .collect(),
         )),
@@ -384,6 +560,7 @@ pub async fn import(
                             pupil: who,
                             line: pp.row,
                             message: format!("{} {}: {}", pp.field, pp.value, pp.reason),
+                            rule: None,
                         }
                     })
                     .collect(),

@@ -123,6 +123,13 @@ pub async fn stored_code_settings(store: &senco_store::Store) -> Result<CodeSett
             *code = confirmed(v);
         }
     }
+    // The cross-border pairs an operator has chosen (checked when set).
+    for info in senco_domain::cross_border::settings() {
+        if let Some(v) = get(&info.key) {
+            senco_domain::cross_border::set(&mut s.cross_border, &info.key, v)
+                .map_err(|_| StoreError::Malformed(format!("setting {}: {v:?}", info.key)))?;
+        }
+    }
     Ok(s)
 }
 

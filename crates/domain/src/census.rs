@@ -68,6 +68,9 @@ pub struct CodeSettings {
     /// Wales: short codes of the need categories. UNCONFIRMED; a category missing here
     /// uses its built-in default.
     pub wales_need_codes: Vec<(WalesNeed, ConfiguredCode)>,
+    /// Codes of the other country in a transfer file: the pairs REFERENCE.md gives no
+    /// source for ([`crate::cross_border`]).
+    pub cross_border: crate::cross_border::CrossBorderSettings,
 }
 
 impl Default for CodeSettings {
@@ -89,6 +92,7 @@ impl Default for CodeSettings {
                 .iter()
                 .map(|n| (n.need, ConfiguredCode::unconfirmed(n.default_code)))
                 .collect(),
+            cross_border: crate::cross_border::CrossBorderSettings::default(),
         }
     }
 }
@@ -940,6 +944,38 @@ impl WalesNeed {
     pub fn label(self) -> &'static str {
         self.def().label
     }
+
+    /// The stable snake_case key (as serialised): `speech_language_and_communication_difficulties`.
+    pub fn key(self) -> &'static str {
+        match self {
+            WalesNeed::ModerateLearningDifficulties => "moderate_learning_difficulties",
+            WalesNeed::GeneralLearningDifficulties => "general_learning_difficulties",
+            WalesNeed::SevereLearningDifficulties => "severe_learning_difficulties",
+            WalesNeed::ProfoundAndMultipleLearningDifficulties => {
+                "profound_and_multiple_learning_difficulties"
+            }
+            WalesNeed::Dyslexia => "dyslexia",
+            WalesNeed::Dyscalculia => "dyscalculia",
+            WalesNeed::Dyspraxia => "dyspraxia",
+            WalesNeed::Adhd => "adhd",
+            WalesNeed::AutisticSpectrumDisorders => "autistic_spectrum_disorders",
+            WalesNeed::PhysicalAndMedicalDifficulties => "physical_and_medical_difficulties",
+            WalesNeed::HearingImpairment => "hearing_impairment",
+            WalesNeed::VisualImpairment => "visual_impairment",
+            WalesNeed::MultiSensoryImpairment => "multi_sensory_impairment",
+            WalesNeed::SpeechLanguageAndCommunicationDifficulties => {
+                "speech_language_and_communication_difficulties"
+            }
+            WalesNeed::BehaviouralEmotionalAndSocialDifficulties => {
+                "behavioural_emotional_and_social_difficulties"
+            }
+        }
+    }
+
+    /// The category of a [`WalesNeed::key`].
+    pub fn parse_key(key: &str) -> Option<WalesNeed> {
+        WALES_NEEDS.iter().map(|d| d.need).find(|n| n.key() == key)
+    }
 }
 
 /// The short code for a Welsh need category: the configured one, else the built-in
@@ -1448,7 +1484,13 @@ mod tests {
         for (i, d) in WALES_NEEDS.iter().enumerate() {
             assert_eq!(d.need as usize, i);
             assert_eq!(d.need.label(), d.label);
+            assert_eq!(
+                serde_json::to_string(&d.need).unwrap(),
+                format!("\"{}\"", d.need.key())
+            );
+            assert_eq!(WalesNeed::parse_key(d.need.key()), Some(d.need));
         }
+        assert_eq!(WalesNeed::parse_key("none"), None);
     }
 
     #[test]

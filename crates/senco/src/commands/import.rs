@@ -115,6 +115,10 @@ async fn ctf(
                 o.needs_added,
                 o.needs_known
             );
+            // What was mapped from the other country's code lists.
+            for line in ctf::mapping_report(&s.mapped, &senco_i18n::EN) {
+                println!("{line}");
+            }
             Ok(())
         }
         Err(ImportCtfError::File(e)) => {

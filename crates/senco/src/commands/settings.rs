@@ -49,6 +49,17 @@ fn describe() -> Vec<(String, String)> {
             ),
         ));
     }
+    // Codes of the other country in a transfer file: the pairs with no source.
+    for i in senco_domain::cross_border::settings() {
+        keys.push((
+            i.key,
+            format!(
+                "one of {} (UNCONFIRMED default {})",
+                i.choices.join(", "),
+                i.default
+            ),
+        ));
+    }
     keys.push((
         "provision.shortfall_percent".into(),
         "1 to 100: delivery below this share of planned sessions is flagged (default 90)".into(),
@@ -130,6 +141,14 @@ fn check(store_key: &str, value: &str) -> anyhow::Result<String> {
             bail!("{store_key} is a code of 1 to 8 capital letters or digits");
         }
         return Ok(code);
+    }
+    if let Some(info) = senco_domain::cross_border::settings()
+        .into_iter()
+        .find(|i| i.key == store_key)
+    {
+        let mut s = senco_domain::cross_border::CrossBorderSettings::default();
+        return senco_domain::cross_border::set(&mut s, store_key, value)
+            .map_err(|_| anyhow::anyhow!("{store_key} is one of {}", info.choices.join(", ")));
     }
     if store_key == "provision.shortfall_percent" {
         match value.parse::<u32>() {
@@ -228,5 +247,16 @@ mod tests {
         assert!(check("census.wales_la_idp", "L IDP").is_err());
         assert_eq!(check("census.wales_need.mld", "mld").unwrap(), "MLD");
         assert!(check("census.wales_need.nonsense", "X").is_err());
+        assert_eq!(
+            check("census.need_map.england.oth", " Dyslexia ").unwrap(),
+            "dyslexia"
+        );
+        assert_eq!(check("census.need_map.wales.adhd", "semh").unwrap(), "SEMH");
+        assert_eq!(
+            check("census.provision_map.k_before_aln", "school_action_plus").unwrap(),
+            "school_action_plus"
+        );
+        assert!(check("census.provision_map.k_before_aln", "statement").is_err());
+        assert!(check("census.need_map.england.mld", "dyslexia").is_err());
     }
 }

@@ -21,6 +21,7 @@ both!(
     export_then_import_gives_the_same_history,
     sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing,
     a_ctf_export_imports_back_for_every_framework_and_date,
+    a_ctf_crosses_the_border_with_its_codes_mapped,
 );
 
 const URN_A: &str = "100001";
@@ -449,13 +450,13 @@ async fn sr_23_bad_ctf_files_get_a_clear_error_and_change_nothing(app: &TestApp)
     assert_ne!(snapshot(app).await, before);
 }
 
-/// A pupil of `school` born 2004, enrolled in 2008, with `stages` recorded.
+/// A pupil of `school` born 2004, enrolled in 2008, with `stages` recorded; their id.
 async fn pupil_with_stages(
     app: &TestApp,
     school: &str,
     serial: u16,
     stages: &[(FrameworkKey, Stage, time::Date)],
-) {
+) -> String {
     let mut tx = app.store.begin().await.unwrap();
     let f = PupilFields {
         upn: Some(upn(serial)),
@@ -480,6 +481,7 @@ async fn pupil_with_stages(
     for (framework, stage, on) in stages {
         record_stage(app, &id, school, *framework, *stage, *on).await;
     }
+    id
 }
 
 async fn export_ctf(app: &TestApp, urn: &str, serial: u16) -> (std::path::PathBuf, String) {
@@ -597,5 +599,259 @@ async fn a_ctf_export_imports_back_for_every_framework_and_date(app: &TestApp) {
         );
         let _ = std::fs::remove_file(&file);
     }
+    other.stop().await;
+}
+
+/// Records ranked needs (code, rank, start) for a pupil of `school`.
+async fn needs_of(app: &TestApp, pupil: &str, school: &str, needs: &[(&str, i64, time::Date)]) {
+    let mut tx = app.store.begin().await.unwrap();
+    for (code, rank, on) in needs {
+        Store::insert_need(
+            &mut tx,
+            pupil,
+            school,
+            &NewNeed {
+                code,
+                rank: *rank,
+                starts_on: *on,
+                recorded_by: None,
+            },
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+    senco_store::commit(tx).await.unwrap();
+}
+
+/// Issue 17, point 8: a CTF crosses the border. A Welsh school importing a file from an
+/// English school maps the DfE need codes (SPLD, SLCN, SEMH) and provision codes (K, E) to
+/// Welsh ones instead of refusing the file; an English school importing a Welsh file maps
+/// the Welsh ones (School Action and statements after England's codes ended, IDPs, the
+/// Welsh need categories) back. The report says what was mapped, and for how many pupils.
+/// A code with no sensible mapping (OTH) refuses the file, naming the pupil and the code,
+/// and changes nothing, until an operator sets a mapping.
+async fn a_ctf_crosses_the_border_with_its_codes_mapped(app: &TestApp) {
+    use FrameworkKey::{England2014 as E14, Wales2002 as W02, WalesAln2021 as ALN};
+    let db = if app.postgres_database().is_some() {
+        Db::Postgres
+    } else {
+        Db::Sqlite
+    };
+    let Some(other) = TestApp::spawn(db).await else {
+        return;
+    };
+    const URN_W: &str = "100003";
+    let b = app.fx.school_b.clone();
+    let w = app.fx.school_w.clone();
+
+    // England to Wales: two pupils of school B on SEN support, one later with an EHC plan.
+    let first = pupil_with_stages(
+        app,
+        &b,
+        91,
+        &[
+            (E14, Stage::SenSupport, date!(2016 - 09 - 05)),
+            (E14, Stage::EhcPlan, date!(2022 - 01 - 10)),
+        ],
+    )
+    .await;
+    needs_of(
+        app,
+        &first,
+        &b,
+        &[
+            ("SPLD", 1, date!(2016 - 09 - 05)),
+            ("SLCN", 2, date!(2016 - 09 - 05)),
+            ("SEMH", 3, date!(2022 - 01 - 10)),
+        ],
+    )
+    .await;
+    let second = pupil_with_stages(
+        app,
+        &b,
+        92,
+        &[(E14, Stage::SenSupport, date!(2017 - 09 - 04))],
+    )
+    .await;
+    needs_of(app, &second, &b, &[("SPLD", 1, date!(2017 - 09 - 04))]).await;
+    let file = temp("to-wales.xml");
+    let o = run(vec![
+        "export".into(),
+        "ctf".into(),
+        "--school".into(),
+        URN_B.into(),
+        "--database-url".into(),
+        app.database_url.clone(),
+        "-o".into(),
+        file.display().to_string(),
+        "--upn".into(),
+        upn(91),
+        "--upn".into(),
+        upn(92),
+    ])
+    .await;
+    assert!(o.status.success(), "{}", all(&o));
+    let o = import_into(&other, URN_W, &file).await;
+    assert!(o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    for line in [
+        "SENprovision K mapped to A (School Action) for 2 pupils",
+        "SENprovision E mapped to LIDP (Local-authority-maintained IDP) for 1 pupil",
+        "SENtype SPLD mapped to DYSL (Dyslexia) for 2 pupils",
+        "SENtype SLCN mapped to SLCD (Speech, language and communication difficulties) for 1 pupil",
+        "SENtype SEMH mapped to BESD (Behavioural, emotional and social difficulties) for 1 pupil",
+        "census.need_map.england.spld",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+    assert_eq!(
+        history(&other.store, &upn(91)).await,
+        (
+            vec![
+                "wales_2002 school_action 2016-09-05".to_string(),
+                "wales_aln_2021 la_idp 2022-01-10".to_string(),
+            ],
+            vec![
+                "DYSL 1 2016-09-05 None".to_string(),
+                "SLCD 2 2016-09-05 None".to_string(),
+                "BESD 3 2022-01-10 None".to_string(),
+            ]
+        )
+    );
+    let _ = std::fs::remove_file(&file);
+
+    // Wales to England: a pupil of Ysgol W on School Action, then a statement, then an
+    // IDP kept by the local authority, with Welsh need categories.
+    let welsh = pupil_with_stages(
+        app,
+        &w,
+        93,
+        &[
+            (W02, Stage::SchoolAction, date!(2016 - 09 - 05)),
+            (W02, Stage::Statement, date!(2019 - 01 - 07)),
+            (ALN, Stage::LaIdp, date!(2022 - 01 - 10)),
+        ],
+    )
+    .await;
+    needs_of(
+        app,
+        &welsh,
+        &w,
+        &[
+            ("DYSL", 1, date!(2016 - 09 - 05)),
+            ("ADHD", 2, date!(2016 - 09 - 05)),
+            ("GLD", 1, date!(2019 - 01 - 07)),
+        ],
+    )
+    .await;
+    let (file, xml) = export_ctf(app, URN_W, 93).await;
+    assert!(xml.contains("<LEA>672</LEA>"), "{xml}");
+    let o = import_into(&other, URN_A, &file).await;
+    assert!(o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    for line in [
+        "SENprovision A mapped to K (SEN support) for 1 pupil",
+        "SENprovision S mapped to E (EHC plan) for 1 pupil",
+        "SENprovision LIDP mapped to E (EHC plan) for 1 pupil",
+        "SENtype DYSL mapped to SPLD (Specific learning difficulty) for 1 pupil",
+        "SENtype ADHD mapped to SEMH (Social, emotional and mental health) for 1 pupil",
+        "SENtype GLD mapped to MLD (Moderate learning difficulty) for 1 pupil",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+    assert_eq!(
+        history(&other.store, &upn(93)).await,
+        (
+            vec![
+                "england_2014 sen_support 2016-09-05".to_string(),
+                "england_2014 ehc_plan 2019-01-07".to_string(),
+                "england_2014 ehc_plan 2022-01-10".to_string(),
+            ],
+            vec![
+                "SPLD 1 2016-09-05 None".to_string(),
+                "SEMH 2 2016-09-05 None".to_string(),
+                "MLD 1 2019-01-07 None".to_string(),
+            ]
+        )
+    );
+    let _ = std::fs::remove_file(&file);
+
+    // No Welsh category fits OTH: the file is refused, naming the pupil, the code and the
+    // setting, and nothing changes.
+    let oth = ctf_xml(&pupil_xml(
+        &upn(94),
+        "2015-02-01",
+        &format!(
+            "{}<SENneeds><SENneed><SENtypeRank>1</SENtypeRank><SENtype>OTH</SENtype></SENneed></SENneeds>",
+            sen("2020-09-03", "K")
+        ),
+    ));
+    let path = temp("oth.xml");
+    std::fs::write(&path, &oth).unwrap();
+    let before = snapshot(&other).await;
+    let o = import_into(&other, URN_W, &path).await;
+    assert!(!o.status.success(), "{}", all(&o));
+    for e in [
+        upn(94).as_str(),
+        "Nia Newby",
+        "OTH",
+        "no_need_mapping",
+        "census.need_map.england.oth",
+    ] {
+        assert!(all(&o).contains(e), "{e:?} not in\n{}", all(&o));
+    }
+    assert_eq!(
+        snapshot(&other).await,
+        before,
+        "a refused file changed the database"
+    );
+
+    // An English code is taken only where England used it on its date: K in 2012 is
+    // refused, with the dated table's reason.
+    let early = ctf_xml(&pupil_xml(&upn(95), "2005-02-01", &sen("2012-01-10", "K")));
+    let early_path = temp("k-2012.xml");
+    std::fs::write(&early_path, &early).unwrap();
+    let o = import_into(&other, URN_W, &early_path).await;
+    assert!(!o.status.success(), "{}", all(&o));
+    for e in [
+        upn(95).as_str(),
+        "SENprovision K from 10 January 2012",
+        "is not valid in England on that date",
+        "1 September 2014",
+        "code_not_yet_valid",
+    ] {
+        assert!(all(&o).contains(e), "{e:?} not in\n{}", all(&o));
+    }
+    assert_eq!(
+        snapshot(&other).await,
+        before,
+        "a refused file changed the database"
+    );
+    let _ = std::fs::remove_file(&early_path);
+
+    // Once an operator maps it, the same file imports, and the report names the mapping
+    // as theirs (no "unconfirmed default" note on that line).
+    let o = run(vec![
+        "settings".into(),
+        "set".into(),
+        "census.need_map.england.oth".into(),
+        "general_learning_difficulties".into(),
+        "--database-url".into(),
+        other.database_url.clone(),
+    ])
+    .await;
+    assert!(o.status.success(), "{}", all(&o));
+    let o = import_into(&other, URN_W, &path).await;
+    assert!(o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    let line = out
+        .lines()
+        .find(|l| {
+            l.contains("SENtype OTH mapped to GLD (General learning difficulties) for 1 pupil")
+        })
+        .unwrap_or_else(|| panic!("no OTH line in\n{out}"));
+    assert!(!line.contains("census.need_map"), "{line}");
+    let _ = std::fs::remove_file(&path);
     other.stop().await;
 }
