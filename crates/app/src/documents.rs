@@ -1,10 +1,9 @@
 //! Turning records into documents for `senco_documents`: a plan (or its parent-friendly
 //! version in plain language and larger type) and a letter to parents.
 
-use senco_documents::{Block, Document, Lang};
+use senco_documents::{Block, Document};
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
-use senco_domain::person::CorrespondenceLanguage;
 use senco_store::plans::{Plan, Review};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
@@ -240,10 +239,7 @@ pub fn plan_document(
         school: school.name.clone(),
         date: today,
         large_print: parent,
-        language: match pupil.language {
-            CorrespondenceLanguage::Welsh => Lang::Welsh,
-            CorrespondenceLanguage::English => Lang::English,
-        },
+        language: pupil.language,
         blocks,
     }
 }

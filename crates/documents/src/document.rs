@@ -9,13 +9,8 @@ use crate::world::compile;
 use crate::{Date, DocumentError};
 
 /// The language of a document, for the PDF's language tag, the dates and the
-/// words the template prints ("Page 1 of 2", "Tudalen 1 o 2").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Lang {
-    #[default]
-    English,
-    Welsh,
-}
+/// words the template prints ("Page 1 of 2", "Tudalen 1 o 2"): the domain's one `Lang`.
+pub use senco_domain::lang::Lang;
 
 /// One part of a document's body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod census_return;
 pub mod cross_border;
 pub mod framework;
 pub mod history;
+pub mod lang;
 pub mod person;
 pub mod plan;
 pub mod policy;

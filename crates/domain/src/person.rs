@@ -177,39 +177,8 @@ impl Sex {
     }
 }
 
-/// The language a person wants letters and documents in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CorrespondenceLanguage {
-    English,
-    Welsh,
-}
-
-impl CorrespondenceLanguage {
-    pub const ALL: [CorrespondenceLanguage; 2] = [
-        CorrespondenceLanguage::English,
-        CorrespondenceLanguage::Welsh,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CorrespondenceLanguage::English => "english",
-            CorrespondenceLanguage::Welsh => "welsh",
-        }
-    }
-
-    /// Accepts the [`as_str`](Self::as_str) key.
-    pub fn parse(s: &str) -> Option<CorrespondenceLanguage> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CorrespondenceLanguage::English => "English",
-            CorrespondenceLanguage::Welsh => "Welsh",
-        }
-    }
-}
+/// The language a person wants letters and documents in: Senco's one language type.
+pub use crate::lang::Lang as CorrespondenceLanguage;
 
 /// A passphrase exactly as typed: 12 to 256 characters, anything allowed, never trimmed.
 /// Deliberately has no `Display` and no serde, and its `Debug` hides the value.
