@@ -60,8 +60,57 @@ pub async fn export(
     let pupil = store.pupil(scope, pupil_id).await?;
     let school = store.school(&pupil.school_id).await?;
 
-    let stage_history = store
-        .stage_changes(&pupil.id)
+    let stage_history = read_stage_history(store, &pupil.id).await?;
+    let needs = read_needs(store, &pupil.id).await?;
+    let concerns = read_concerns(store, &pupil.id).await?;
+    let statutory_processes = read_processes(store, &pupil.id).await?;
+    let (plans, reviews) = read_plans(store, &pupil.id).await?;
+    let provision = read_provision(store, scope, &pupil.id).await?;
+    let (specialists, involvement_ids) = read_specialists(store, scope, &pupil.id).await?;
+    let documents = read_documents(store, &involvement_ids).await?;
+
+    Ok(Record {
+        format: fmt::FORMAT.into(),
+        version: fmt::VERSION,
+        exported_at: ts(now),
+        source_school: fmt::SourceSchool {
+            urn: school.urn,
+            name: school.name,
+            la_code: school.la_code,
+        },
+        pupil: fmt::PupilDetails {
+            upn: pupil.upn,
+            former_upn: pupil.former_upn,
+            legal_forename: pupil.legal_forename,
+            legal_surname: pupil.legal_surname,
+            preferred_forename: pupil.preferred_forename,
+            preferred_surname: pupil.preferred_surname,
+            date_of_birth: ds(pupil.date_of_birth),
+            sex: pupil.sex.code().into(),
+            looked_after: pupil.looked_after,
+            eal: pupil.eal,
+            fsm: pupil.fsm,
+            correspondence_language: pupil.language.as_str().into(),
+        },
+        stage_history,
+        needs,
+        concerns,
+        statutory_processes,
+        plans,
+        reviews,
+        provision,
+        specialists,
+        documents,
+    })
+}
+
+/// The stage history, oldest first.
+async fn read_stage_history(
+    store: &Store,
+    pupil_id: &str,
+) -> Result<Vec<fmt::StageEntry>, StoreError> {
+    Ok(store
+        .stage_changes(pupil_id)
         .await?
         .into_iter()
         .map(|c| fmt::StageEntry {
@@ -79,9 +128,13 @@ pub async fn export(
                 .parents_told
                 .map(|(on, method)| fmt::ParentsTold { on: ds(on), method }),
         })
-        .collect();
-    let needs = store
-        .needs(&pupil.id)
+        .collect())
+}
+
+/// The needs, with the days they applied.
+async fn read_needs(store: &Store, pupil_id: &str) -> Result<Vec<fmt::NeedEntry>, StoreError> {
+    Ok(store
+        .needs(pupil_id)
         .await?
         .into_iter()
         .map(|n| fmt::NeedEntry {
@@ -92,9 +145,16 @@ pub async fn export(
             ends_on: opt_ds(n.ends_on),
             recorded_at: ts(n.recorded_at),
         })
-        .collect();
-    let concerns = store
-        .concerns_for_pupil(&pupil.id)
+        .collect())
+}
+
+/// The concerns raised about the pupil.
+async fn read_concerns(
+    store: &Store,
+    pupil_id: &str,
+) -> Result<Vec<fmt::ConcernEntry>, StoreError> {
+    Ok(store
+        .concerns_for_pupil(pupil_id)
         .await?
         .into_iter()
         .map(|c| fmt::ConcernEntry {
@@ -112,9 +172,16 @@ pub async fn export(
             stage_change: c.stage_change_id,
             recorded_at: ts(c.recorded_at),
         })
-        .collect();
-    let statutory_processes = store
-        .processes(&pupil.id)
+        .collect())
+}
+
+/// The statutory processes.
+async fn read_processes(
+    store: &Store,
+    pupil_id: &str,
+) -> Result<Vec<fmt::ProcessEntry>, StoreError> {
+    Ok(store
+        .processes(pupil_id)
         .await?
         .into_iter()
         .map(|p| fmt::ProcessEntry {
@@ -126,11 +193,17 @@ pub async fn export(
             notes: p.notes,
             recorded_at: ts(p.recorded_at),
         })
-        .collect();
+        .collect())
+}
 
+/// The plans with their versions and parents' contributions, and the reviews of them all.
+async fn read_plans(
+    store: &Store,
+    pupil_id: &str,
+) -> Result<(Vec<fmt::PlanEntry>, Vec<fmt::ReviewEntry>), StoreError> {
     let mut plans = Vec::new();
     let mut reviews = Vec::new();
-    for summary in store.plans_for_pupil(&pupil.id).await? {
+    for summary in store.plans_for_pupil(pupil_id).await? {
         let plan = store.plan(&summary.id).await?;
         let mut versions = Vec::new();
         for v in store.plan_versions(&plan.id).await? {
@@ -227,11 +300,19 @@ pub async fn export(
             contributions,
         });
     }
+    Ok((plans, reviews))
+}
 
+/// The provision allocated, each with the catalogue entry it came from and its sessions.
+async fn read_provision(
+    store: &Store,
+    scope: &Scope,
+    pupil_id: &str,
+) -> Result<Vec<fmt::AllocationEntry>, StoreError> {
     let allocations = store
         .allocations(
             scope,
-            senco_store::provision::AllocationsOf::Pupil(&pupil.id),
+            senco_store::provision::AllocationsOf::Pupil(pupil_id),
         )
         .await?;
     let ids: Vec<String> = allocations.iter().map(|a| a.id.clone()).collect();
@@ -286,9 +367,18 @@ pub async fn export(
             id: a.id,
         });
     }
+    Ok(provision)
+}
 
+/// The specialists involved, with their agencies, people and notes, and the ids of the
+/// involvements (whose reports are the record's documents).
+async fn read_specialists(
+    store: &Store,
+    scope: &Scope,
+    pupil_id: &str,
+) -> Result<(Vec<fmt::InvolvementEntry>, Vec<String>), StoreError> {
     let involvements = store
-        .involvements(scope, Some(&pupil.id), None, None)
+        .involvements(scope, Some(pupil_id), None, None)
         .await?;
     let ids: Vec<String> = involvements.iter().map(|i| i.id.clone()).collect();
     let notes = store.notes(&ids).await?;
@@ -351,8 +441,16 @@ pub async fn export(
             id: i.id,
         });
     }
+    Ok((specialists, ids))
+}
+
+/// The specialists' reports on the involvements `ids`, with their bytes.
+async fn read_documents(
+    store: &Store,
+    ids: &[String],
+) -> Result<Vec<fmt::DocumentEntry>, StoreError> {
     let mut documents = Vec::new();
-    for r in store.reports(&ids).await? {
+    for r in store.reports(ids).await? {
         let data = store.report_data(&r.id).await?;
         documents.push(fmt::DocumentEntry {
             id: r.id,
@@ -367,40 +465,7 @@ pub async fn export(
             data: fmt::DocumentEntry::encode(&data),
         });
     }
-
-    Ok(Record {
-        format: fmt::FORMAT.into(),
-        version: fmt::VERSION,
-        exported_at: ts(now),
-        source_school: fmt::SourceSchool {
-            urn: school.urn,
-            name: school.name,
-            la_code: school.la_code,
-        },
-        pupil: fmt::PupilDetails {
-            upn: pupil.upn,
-            former_upn: pupil.former_upn,
-            legal_forename: pupil.legal_forename,
-            legal_surname: pupil.legal_surname,
-            preferred_forename: pupil.preferred_forename,
-            preferred_surname: pupil.preferred_surname,
-            date_of_birth: ds(pupil.date_of_birth),
-            sex: pupil.sex.code().into(),
-            looked_after: pupil.looked_after,
-            eal: pupil.eal,
-            fsm: pupil.fsm,
-            correspondence_language: pupil.language.as_str().into(),
-        },
-        stage_history,
-        needs,
-        concerns,
-        statutory_processes,
-        plans,
-        reviews,
-        provision,
-        specialists,
-        documents,
-    })
+    Ok(documents)
 }
 
 /// Why a record was not imported. Nothing was written.
@@ -614,7 +679,9 @@ const DOCUMENT_KINDS: &[&str] = &["pdf", "docx", "png", "jpeg"];
 /// Continues a record at `school` in `tx`: a new pupil with every record of the file. On
 /// any problem returns them all, having written nothing the caller should commit. `audit`
 /// is the caller's event (channel, actor); the pupil and school are filled in here.
-#[allow(clippy::too_many_arguments)]
+///
+/// The phases run in the order of the file, each checking its records and writing them
+/// while no problem has been found, so that later records can refer to earlier ones.
 pub async fn import(
     tx: &mut Tx,
     school: &School,
@@ -624,10 +691,82 @@ pub async fn import(
     now: OffsetDateTime,
     mut audit: AuditEvent,
 ) -> Result<Imported, ImportError> {
+    let pupil_id = import_pupil(tx, school, rec, today, now).await?;
+    let sid = school.id.as_str();
+    let mut import = Import {
+        rec,
+        settings,
+        today,
+        rows: Rows {
+            pupil_id: &pupil_id,
+            school_id: sid,
+            now,
+        },
+        pr: Problems::default(),
+        people: People {
+            school_id: sid,
+            now,
+            made: HashMap::new(),
+        },
+        stage_ids: HashMap::new(),
+        entries: Vec::new(),
+        plan_ids: HashMap::new(),
+        target_ids: HashMap::new(),
+        involvement_ids: HashMap::new(),
+    };
+    import.stage_history(tx).await?;
+    import.needs(tx).await?;
+    import.concerns(tx).await?;
+    import.statutory_processes(tx).await?;
+    import.plans(tx).await?;
+    import.reviews(tx).await?;
+    import.provision(tx).await?;
+    import.specialists(tx).await?;
+    import.documents(tx).await?;
+    let pr = import.pr;
+
+    if !pr.0.is_empty() {
+        return Err(ImportError::Invalid(pr.0));
+    }
+
+    let history = Store::stage_changes_in(tx, &pupil_id).await?;
+    Store::set_current_stage(
+        tx,
+        &pupil_id,
+        sid,
+        crate::sen::stage_in_force(&history, today).as_ref(),
+    )
+    .await?;
+
+    audit.school_id = Some(school.id.clone());
+    audit.pupil_id = Some(pupil_id.clone());
+    audit.record_id = Some(pupil_id.clone());
+    audit.fields = Some(
+        "pupil,stage_history,needs,concerns,statutory_processes,plans,reviews,provision,specialists,documents"
+            .into(),
+    );
+    Store::audit_in(tx, &audit).await?;
+    Ok(Imported {
+        pupil_id,
+        stage_entries: rec.stage_history.len(),
+        plans: rec.plans.len(),
+        allocations: rec.provision.len(),
+        involvements: rec.specialists.len(),
+        documents: rec.documents.len(),
+    })
+}
+
+/// The pupil of a record, checked and written first: every other record hangs from it.
+async fn import_pupil(
+    tx: &mut Tx,
+    school: &School,
+    rec: &Record,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<String, ImportError> {
     let mut pr = Problems::default();
     let p = &rec.pupil;
 
-    // The pupil.
     let upn = match p.upn.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => match senco_domain::upn::Upn::parse(u) {
             Ok(u) => Some(u.as_str().to_string()),
@@ -692,773 +831,876 @@ pub async fn import(
         now,
     )
     .await?;
-    let sid = school.id.as_str();
-    let base = |extra: Vec<(&'static str, Val)>| {
+    Ok(pupil_id)
+}
+
+/// The columns every row of a pupil's record starts with.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    pupil_id: &'a str,
+    school_id: &'a str,
+    now: OffsetDateTime,
+}
+
+impl Rows<'_> {
+    /// A new row of the pupil's: a new id, the pupil and the school, then `extra`.
+    fn base(&self, extra: Vec<(&'static str, Val)>) -> Vec<(&'static str, Val)> {
         let mut cols: Vec<(&'static str, Val)> = vec![
             ("id", Val::from(new_id())),
-            ("pupil_id", Val::from(pupil_id.as_str())),
-            ("school_id", Val::from(sid)),
+            ("pupil_id", Val::from(self.pupil_id)),
+            ("school_id", Val::from(self.school_id)),
         ];
         cols.extend(extra);
         cols
-    };
-    let mut people = People {
-        school_id: sid,
-        now,
-        made: HashMap::new(),
-    };
-    let id_of = |cols: &[(&'static str, Val)]| match &cols[0].1 {
+    }
+}
+
+/// The id of a row made by [`Rows::base`].
+fn id_of(cols: &[(&'static str, Val)]) -> String {
+    match &cols[0].1 {
         Val::Text(Some(s)) => s.clone(),
         _ => String::new(),
-    };
+    }
+}
 
-    // The stage history, checked entry by entry as the domain checks an import.
-    let mut stage_ids: HashMap<String, String> = HashMap::new();
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut seq_of: HashMap<String, u64> = HashMap::new();
-    for (i, e) in rec.stage_history.iter().enumerate() {
-        let what = format!("stage_history[{}] ({})", i + 1, e.id);
-        let framework = FrameworkKey::parse(&e.framework);
-        let stage = Stage::parse(&e.stage);
-        if framework.is_none() {
-            pr.0.push(format!(
-                "{what}: {:?} is not a framework Senco knows",
-                e.framework
-            ));
-        }
-        if stage.is_none() {
-            pr.0.push(format!("{what}: {:?} is not a stage Senco knows", e.stage));
-        }
-        let effective = pr.date(&format!("{what}.effective_on"), &e.effective_on);
-        let recorded_at = pr.time(&format!("{what}.recorded_at"), &e.recorded_at);
-        let supersedes = match &e.supersedes {
-            Some(old) => match seq_of.get(old) {
-                Some(seq) => Some(*seq),
-                None => {
-                    pr.0.push(format!(
-                        "{what}.supersedes: refers to {old:?}, which is not earlier in the file"
-                    ));
-                    continue;
-                }
-            },
-            None => None,
-        };
-        let (Some(framework), Some(stage), Some(effective)) = (framework, stage, effective) else {
-            continue;
-        };
-        let new = NewEntry {
-            framework,
-            stage,
-            effective,
-            supersedes,
-        };
-        if let Err(err) = check_import(&entries, &new, today) {
-            pr.0.push(format!(
-                "{what}: {} on {}: {err}",
-                stage.as_str(),
-                ds(effective)
-            ));
-            continue;
-        }
-        if let Err(err) = provision_code(framework.country(), framework, stage, effective, settings)
-        {
-            pr.0.push(format!(
-                "{what}: {} on {}: {err}",
-                stage.as_str(),
-                ds(effective)
-            ));
-            continue;
-        }
-        if let Some(t) = &e.parents_told {
-            pr.one_of(&format!("{what}.parents_told.method"), &t.method, TOLD_HOW);
-        }
-        let told_on = e
-            .parents_told
-            .as_ref()
-            .and_then(|t| pr.date(&format!("{what}.parents_told.on"), &t.on));
-        let seq = entries.len() as u64 + 1;
-        entries.push(Entry {
-            id: seq,
-            framework,
-            stage,
-            effective,
-            supersedes,
-        });
-        seq_of.insert(e.id.clone(), seq);
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let cols = base(vec![
-            ("seq", Val::from(seq as i64)),
-            ("framework", Val::from(framework.as_str())),
-            ("stage", Val::from(stage.as_str())),
-            ("effective_on", Val::from(ds(effective))),
-            ("reason", Val::from(e.reason.as_str())),
-            ("decided_with", Val::from(e.decided_with.clone())),
-            ("specialists", Val::from(e.specialists.clone())),
-            (
-                "supersedes",
-                Val::from(
-                    e.supersedes
-                        .as_ref()
-                        .and_then(|s| stage_ids.get(s).cloned()),
+/// One import under way: the record, the problems found so far, the accounts made for the
+/// people it names, and the new ids of the records that later ones refer to.
+struct Import<'a> {
+    rec: &'a Record,
+    settings: &'a CodeSettings,
+    today: Date,
+    rows: Rows<'a>,
+    pr: Problems,
+    people: People<'a>,
+    /// Stage entries by their id in the file.
+    stage_ids: HashMap<String, String>,
+    /// The stage history so far, as the domain checks it.
+    entries: Vec<Entry>,
+    plan_ids: HashMap<String, String>,
+    target_ids: HashMap<String, String>,
+    involvement_ids: HashMap<String, String>,
+}
+
+impl Import<'_> {
+    /// The stage history, checked entry by entry as the domain checks an import.
+    async fn stage_history(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let settings = self.settings;
+        let today = self.today;
+        let rows = self.rows;
+        let Import {
+            pr,
+            stage_ids,
+            entries,
+            ..
+        } = self;
+        let mut seq_of: HashMap<String, u64> = HashMap::new();
+        for (i, e) in rec.stage_history.iter().enumerate() {
+            let what = format!("stage_history[{}] ({})", i + 1, e.id);
+            let framework = FrameworkKey::parse(&e.framework);
+            let stage = Stage::parse(&e.stage);
+            if framework.is_none() {
+                pr.0.push(format!(
+                    "{what}: {:?} is not a framework Senco knows",
+                    e.framework
+                ));
+            }
+            if stage.is_none() {
+                pr.0.push(format!("{what}: {:?} is not a stage Senco knows", e.stage));
+            }
+            let effective = pr.date(&format!("{what}.effective_on"), &e.effective_on);
+            let recorded_at = pr.time(&format!("{what}.recorded_at"), &e.recorded_at);
+            let supersedes = match &e.supersedes {
+                Some(old) => match seq_of.get(old) {
+                    Some(seq) => Some(*seq),
+                    None => {
+                        pr.0.push(format!(
+                            "{what}.supersedes: refers to {old:?}, which is not earlier in the file"
+                        ));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let (Some(framework), Some(stage), Some(effective)) = (framework, stage, effective)
+            else {
+                continue;
+            };
+            let new = NewEntry {
+                framework,
+                stage,
+                effective,
+                supersedes,
+            };
+            if let Err(err) = check_import(entries, &new, today) {
+                pr.0.push(format!(
+                    "{what}: {} on {}: {err}",
+                    stage.as_str(),
+                    ds(effective)
+                ));
+                continue;
+            }
+            if let Err(err) =
+                provision_code(framework.country(), framework, stage, effective, settings)
+            {
+                pr.0.push(format!(
+                    "{what}: {} on {}: {err}",
+                    stage.as_str(),
+                    ds(effective)
+                ));
+                continue;
+            }
+            if let Some(t) = &e.parents_told {
+                pr.one_of(&format!("{what}.parents_told.method"), &t.method, TOLD_HOW);
+            }
+            let told_on = e
+                .parents_told
+                .as_ref()
+                .and_then(|t| pr.date(&format!("{what}.parents_told.on"), &t.on));
+            let seq = entries.len() as u64 + 1;
+            entries.push(Entry {
+                id: seq,
+                framework,
+                stage,
+                effective,
+                supersedes,
+            });
+            seq_of.insert(e.id.clone(), seq);
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let cols = rows.base(vec![
+                ("seq", Val::from(seq as i64)),
+                ("framework", Val::from(framework.as_str())),
+                ("stage", Val::from(stage.as_str())),
+                ("effective_on", Val::from(ds(effective))),
+                ("reason", Val::from(e.reason.as_str())),
+                ("decided_with", Val::from(e.decided_with.clone())),
+                ("specialists", Val::from(e.specialists.clone())),
+                (
+                    "supersedes",
+                    Val::from(
+                        e.supersedes
+                            .as_ref()
+                            .and_then(|s| stage_ids.get(s).cloned()),
+                    ),
                 ),
-            ),
-            ("imported", Val::from(true)),
-            ("recorded_at", Val::from(recorded_at.clone())),
-        ]);
-        let new_id = id_of(&cols);
-        Store::insert_record_row(tx, "stage_changes", &cols).await?;
-        if let (Some(t), Some(on)) = (&e.parents_told, told_on) {
-            let cols = base(vec![
-                ("stage_change_id", Val::from(new_id.as_str())),
-                ("informed_on", Val::from(ds(on))),
-                ("method", Val::from(t.method.as_str())),
-                ("recorded_at", Val::from(recorded_at)),
+                ("imported", Val::from(true)),
+                ("recorded_at", Val::from(recorded_at.clone())),
             ]);
-            Store::insert_record_row(tx, "parent_notifications", &cols).await?;
+            let new_id = id_of(&cols);
+            Store::insert_record_row(tx, "stage_changes", &cols).await?;
+            if let (Some(t), Some(on)) = (&e.parents_told, told_on) {
+                let cols = rows.base(vec![
+                    ("stage_change_id", Val::from(new_id.as_str())),
+                    ("informed_on", Val::from(ds(on))),
+                    ("method", Val::from(t.method.as_str())),
+                    ("recorded_at", Val::from(recorded_at)),
+                ]);
+                Store::insert_record_row(tx, "parent_notifications", &cols).await?;
+            }
+            stage_ids.insert(e.id.clone(), new_id);
         }
-        stage_ids.insert(e.id.clone(), new_id);
+        Ok(())
     }
 
-    // Needs, against the dated table and the stage in force on their first day.
-    for (i, n) in rec.needs.iter().enumerate() {
-        let what = format!("needs[{}] ({})", i + 1, n.id);
-        let Some(starts) = pr.date(&format!("{what}.starts_on"), &n.starts_on) else {
-            continue;
-        };
-        let ends = pr.opt_date(&format!("{what}.ends_on"), &n.ends_on);
-        let recorded_at = pr.time(&format!("{what}.recorded_at"), &n.recorded_at);
-        let code = match parse_need(&n.code) {
-            Ok((code, _)) => code,
-            Err(err) => {
+    /// Needs, against the dated table and the stage in force on their first day.
+    async fn needs(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let settings = self.settings;
+        let rows = self.rows;
+        let Import { pr, entries, .. } = self;
+        for (i, n) in rec.needs.iter().enumerate() {
+            let what = format!("needs[{}] ({})", i + 1, n.id);
+            let Some(starts) = pr.date(&format!("{what}.starts_on"), &n.starts_on) else {
+                continue;
+            };
+            let ends = pr.opt_date(&format!("{what}.ends_on"), &n.ends_on);
+            let recorded_at = pr.time(&format!("{what}.recorded_at"), &n.recorded_at);
+            let code = match parse_need(&n.code) {
+                Ok((code, _)) => code,
+                Err(err) => {
+                    pr.0.push(format!("{what}: {} on {}: {err}", n.code, ds(starts)));
+                    continue;
+                }
+            };
+            let in_force_code = in_force(entries, starts).and_then(|e| {
+                provision_code(
+                    e.framework.country(),
+                    e.framework,
+                    e.stage,
+                    starts,
+                    settings,
+                )
+                .ok()
+                .map(|c| c.code)
+            });
+            if let Err(err) = need_valid_on(code, starts, in_force_code.as_deref(), settings) {
                 pr.0.push(format!("{what}: {} on {}: {err}", n.code, ds(starts)));
                 continue;
             }
-        };
-        let in_force_code = in_force(&entries, starts).and_then(|e| {
-            provision_code(
-                e.framework.country(),
-                e.framework,
-                e.stage,
-                starts,
-                settings,
-            )
-            .ok()
-            .map(|c| c.code)
-        });
-        if let Err(err) = need_valid_on(code, starts, in_force_code.as_deref(), settings) {
-            pr.0.push(format!("{what}: {} on {}: {err}", n.code, ds(starts)));
-            continue;
+            if n.rank < 1 {
+                pr.0.push(format!("{what}.rank: must be 1 or more"));
+            }
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let cols = rows.base(vec![
+                ("code", Val::from(code.code())),
+                ("rank", Val::from(n.rank)),
+                ("starts_on", Val::from(ds(starts))),
+                ("ends_on", Val::from(ends)),
+                ("recorded_at", Val::from(recorded_at)),
+            ]);
+            Store::insert_record_row(tx, "needs", &cols).await?;
         }
-        if n.rank < 1 {
-            pr.0.push(format!("{what}.rank: must be 1 or more"));
-        }
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let cols = base(vec![
-            ("code", Val::from(code.code())),
-            ("rank", Val::from(n.rank)),
-            ("starts_on", Val::from(ds(starts))),
-            ("ends_on", Val::from(ends)),
-            ("recorded_at", Val::from(recorded_at)),
-        ]);
-        Store::insert_record_row(tx, "needs", &cols).await?;
+        Ok(())
     }
 
-    for (i, c) in rec.concerns.iter().enumerate() {
-        let what = format!("concerns[{}] ({})", i + 1, c.id);
-        let raised_on = pr.date(&format!("{what}.raised_on"), &c.raised_on);
-        let recorded_at = pr.time(&format!("{what}.recorded_at"), &c.recorded_at);
-        if FrameworkKey::parse(&c.framework).is_none() {
-            pr.0.push(format!(
-                "{what}: {:?} is not a framework Senco knows",
-                c.framework
-            ));
+    /// Concerns, with accounts for the people who raised them.
+    async fn concerns(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let Import {
+            pr,
+            people,
+            stage_ids,
+            ..
+        } = self;
+        for (i, c) in rec.concerns.iter().enumerate() {
+            let what = format!("concerns[{}] ({})", i + 1, c.id);
+            let raised_on = pr.date(&format!("{what}.raised_on"), &c.raised_on);
+            let recorded_at = pr.time(&format!("{what}.recorded_at"), &c.recorded_at);
+            if FrameworkKey::parse(&c.framework).is_none() {
+                pr.0.push(format!(
+                    "{what}: {:?} is not a framework Senco knows",
+                    c.framework
+                ));
+            }
+            pr.one_of(&format!("{what}.status"), &c.status, CONCERN_STATUSES);
+            let stage_change =
+                pr.opt_reference(&format!("{what}.stage_change"), stage_ids, &c.stage_change);
+            if c.raised_by.trim().is_empty() {
+                pr.0.push(format!("{what}.raised_by: must name someone"));
+            }
+            let Some(raised_on) = raised_on else { continue };
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let by = people
+                .account(tx, Role::Teacher, c.raised_by.trim())
+                .await?;
+            let cols = rows.base(vec![
+                ("raised_by", Val::from(by)),
+                ("raised_on", Val::from(ds(raised_on))),
+                ("framework", Val::from(c.framework.as_str())),
+                ("areas", Val::from(c.areas.join(","))),
+                ("details", Val::from(c.details.clone())),
+                ("triggers", Val::from(c.triggers.join(","))),
+                ("tried", Val::from(c.tried.as_str())),
+                ("result", Val::from(c.result.as_str())),
+                ("status", Val::from(c.status.as_str())),
+                ("outcome_reason", Val::from(c.outcome_reason.clone())),
+                ("stage_change_id", Val::from(stage_change)),
+                ("recorded_at", Val::from(recorded_at)),
+            ]);
+            Store::insert_record_row(tx, "concerns", &cols).await?;
         }
-        pr.one_of(&format!("{what}.status"), &c.status, CONCERN_STATUSES);
-        let stage_change =
-            pr.opt_reference(&format!("{what}.stage_change"), &stage_ids, &c.stage_change);
-        if c.raised_by.trim().is_empty() {
-            pr.0.push(format!("{what}.raised_by: must name someone"));
-        }
-        let Some(raised_on) = raised_on else { continue };
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let by = people
-            .account(tx, Role::Teacher, c.raised_by.trim())
-            .await?;
-        let cols = base(vec![
-            ("raised_by", Val::from(by)),
-            ("raised_on", Val::from(ds(raised_on))),
-            ("framework", Val::from(c.framework.as_str())),
-            ("areas", Val::from(c.areas.join(","))),
-            ("details", Val::from(c.details.clone())),
-            ("triggers", Val::from(c.triggers.join(","))),
-            ("tried", Val::from(c.tried.as_str())),
-            ("result", Val::from(c.result.as_str())),
-            ("status", Val::from(c.status.as_str())),
-            ("outcome_reason", Val::from(c.outcome_reason.clone())),
-            ("stage_change_id", Val::from(stage_change)),
-            ("recorded_at", Val::from(recorded_at)),
-        ]);
-        Store::insert_record_row(tx, "concerns", &cols).await?;
+        Ok(())
     }
 
-    for (i, s) in rec.statutory_processes.iter().enumerate() {
-        let what = format!("statutory_processes[{}] ({})", i + 1, s.id);
-        pr.one_of(&format!("{what}.kind"), &s.kind, PROCESS_KINDS);
-        let started = pr.date(&format!("{what}.started_on"), &s.started_on);
-        let decided = pr.opt_date(&format!("{what}.decided_on"), &s.decided_on);
-        let recorded_at = pr.time(&format!("{what}.recorded_at"), &s.recorded_at);
-        let Some(started) = started else { continue };
-        if !pr.0.is_empty() {
-            continue;
+    /// Statutory processes.
+    async fn statutory_processes(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let Import { pr, .. } = self;
+        for (i, s) in rec.statutory_processes.iter().enumerate() {
+            let what = format!("statutory_processes[{}] ({})", i + 1, s.id);
+            pr.one_of(&format!("{what}.kind"), &s.kind, PROCESS_KINDS);
+            let started = pr.date(&format!("{what}.started_on"), &s.started_on);
+            let decided = pr.opt_date(&format!("{what}.decided_on"), &s.decided_on);
+            let recorded_at = pr.time(&format!("{what}.recorded_at"), &s.recorded_at);
+            let Some(started) = started else { continue };
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let cols = rows.base(vec![
+                ("kind", Val::from(s.kind.as_str())),
+                ("started_on", Val::from(ds(started))),
+                ("decided_on", Val::from(decided)),
+                ("outcome", Val::from(s.outcome.clone())),
+                ("notes", Val::from(s.notes.clone())),
+                ("recorded_at", Val::from(recorded_at)),
+            ]);
+            Store::insert_record_row(tx, "processes", &cols).await?;
         }
-        let cols = base(vec![
-            ("kind", Val::from(s.kind.as_str())),
-            ("started_on", Val::from(ds(started))),
-            ("decided_on", Val::from(decided)),
-            ("outcome", Val::from(s.outcome.clone())),
-            ("notes", Val::from(s.notes.clone())),
-            ("recorded_at", Val::from(recorded_at)),
-        ]);
-        Store::insert_record_row(tx, "processes", &cols).await?;
+        Ok(())
     }
 
-    // Plans oldest first, so that a plan's predecessor and carried targets exist.
-    let mut plan_ids: HashMap<String, String> = HashMap::new();
-    let mut target_ids: HashMap<String, String> = HashMap::new();
-    for (i, pl) in rec.plans.iter().enumerate().rev() {
-        let what = format!("plans[{}] ({})", i + 1, pl.id);
-        if FrameworkKey::parse(&pl.framework).is_none() {
-            pr.0.push(format!(
-                "{what}: {:?} is not a framework Senco knows",
-                pl.framework
-            ));
-        }
-        if Stage::parse(&pl.stage).is_none() {
-            pr.0.push(format!("{what}: {:?} is not a stage Senco knows", pl.stage));
-        }
-        pr.one_of(&format!("{what}.status"), &pl.status, PLAN_STATUSES);
-        let starts = pr.date(&format!("{what}.starts_on"), &pl.starts_on);
-        let review = pr.date(&format!("{what}.review_on"), &pl.review_on);
-        if let (Some(s), Some(r)) = (starts, review)
-            && r < s
-        {
-            pr.0.push(format!(
-                "{what}.review_on: {} is before the plan starts on {}",
-                ds(r),
-                ds(s)
-            ));
-        }
-        let agreed = pr.opt_date(&format!("{what}.agreed_on"), &pl.agreed_on);
-        let created_at = pr.time(&format!("{what}.created_at"), &pl.created_at);
-        let updated_at = pr.time(&format!("{what}.updated_at"), &pl.updated_at);
-        let previous = pr.opt_reference(
-            &format!("{what}.previous_plan"),
-            &plan_ids,
-            &pl.previous_plan,
-        );
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let cols = base(vec![
-            ("framework", Val::from(pl.framework.as_str())),
-            ("stage", Val::from(pl.stage.as_str())),
-            ("status", Val::from(pl.status.as_str())),
-            ("starts_on", Val::from(pl.starts_on.as_str())),
-            ("review_on", Val::from(pl.review_on.as_str())),
-            ("nature", Val::from(pl.nature.as_str())),
-            ("help_at_home", Val::from(pl.help_at_home.as_str())),
-            ("pastoral", Val::from(pl.pastoral.as_str())),
-            ("pupil_views", Val::from(pl.pupil_views.as_str())),
-            ("parent_views", Val::from(pl.parent_views.as_str())),
-            ("consulted", Val::from(pl.consulted.as_str())),
-            ("agreed_on", Val::from(agreed)),
-            ("agreed_how", Val::from(pl.agreed_how.clone())),
-            ("previous_plan_id", Val::from(previous)),
-            ("version", Val::from(pl.versions.len().max(1) as i64)),
-            ("created_at", Val::from(created_at)),
-            ("updated_at", Val::from(updated_at)),
-        ]);
-        let plan_id = id_of(&cols);
-        Store::insert_record_row(tx, "plans", &cols).await?;
-        plan_ids.insert(pl.id.clone(), plan_id.clone());
-        let plan_base = |extra: Vec<(&'static str, Val)>| {
-            let mut cols = base(vec![("plan_id", Val::from(plan_id.as_str()))]);
-            cols.extend(extra);
-            cols
-        };
-        for (j, t) in pl.targets.iter().enumerate() {
-            let twhat = format!("{what}.targets[{}] ({})", j + 1, t.id);
-            let by_when = pr.opt_date(&format!("{twhat}.by_when"), &t.by_when);
-            let carried = pr.opt_reference(
-                &format!("{twhat}.carried_from"),
-                &target_ids,
-                &t.carried_from,
+    /// Plans oldest first, so that a plan's predecessor and carried targets exist.
+    async fn plans(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let Import {
+            pr,
+            people,
+            plan_ids,
+            target_ids,
+            ..
+        } = self;
+        for (i, pl) in rec.plans.iter().enumerate().rev() {
+            let what = format!("plans[{}] ({})", i + 1, pl.id);
+            if FrameworkKey::parse(&pl.framework).is_none() {
+                pr.0.push(format!(
+                    "{what}: {:?} is not a framework Senco knows",
+                    pl.framework
+                ));
+            }
+            if Stage::parse(&pl.stage).is_none() {
+                pr.0.push(format!("{what}: {:?} is not a stage Senco knows", pl.stage));
+            }
+            pr.one_of(&format!("{what}.status"), &pl.status, PLAN_STATUSES);
+            let starts = pr.date(&format!("{what}.starts_on"), &pl.starts_on);
+            let review = pr.date(&format!("{what}.review_on"), &pl.review_on);
+            if let (Some(s), Some(r)) = (starts, review)
+                && r < s
+            {
+                pr.0.push(format!(
+                    "{what}.review_on: {} is before the plan starts on {}",
+                    ds(r),
+                    ds(s)
+                ));
+            }
+            let agreed = pr.opt_date(&format!("{what}.agreed_on"), &pl.agreed_on);
+            let created_at = pr.time(&format!("{what}.created_at"), &pl.created_at);
+            let updated_at = pr.time(&format!("{what}.updated_at"), &pl.updated_at);
+            let previous = pr.opt_reference(
+                &format!("{what}.previous_plan"),
+                plan_ids,
+                &pl.previous_plan,
             );
             if !pr.0.is_empty() {
                 continue;
             }
-            let cols = plan_base(vec![
-                ("position", Val::from(j as i64)),
-                ("area", Val::from(t.area.clone())),
-                ("target", Val::from(t.target.as_str())),
-                ("strategies", Val::from(t.strategies.as_str())),
-                ("success_criteria", Val::from(t.success_criteria.as_str())),
-                ("by_when", Val::from(by_when)),
-                ("carried_from", Val::from(carried)),
+            let cols = rows.base(vec![
+                ("framework", Val::from(pl.framework.as_str())),
+                ("stage", Val::from(pl.stage.as_str())),
+                ("status", Val::from(pl.status.as_str())),
+                ("starts_on", Val::from(pl.starts_on.as_str())),
+                ("review_on", Val::from(pl.review_on.as_str())),
+                ("nature", Val::from(pl.nature.as_str())),
+                ("help_at_home", Val::from(pl.help_at_home.as_str())),
+                ("pastoral", Val::from(pl.pastoral.as_str())),
+                ("pupil_views", Val::from(pl.pupil_views.as_str())),
+                ("parent_views", Val::from(pl.parent_views.as_str())),
+                ("consulted", Val::from(pl.consulted.as_str())),
+                ("agreed_on", Val::from(agreed)),
+                ("agreed_how", Val::from(pl.agreed_how.clone())),
+                ("previous_plan_id", Val::from(previous)),
+                ("version", Val::from(pl.versions.len().max(1) as i64)),
+                ("created_at", Val::from(created_at)),
+                ("updated_at", Val::from(updated_at)),
             ]);
-            target_ids.insert(t.id.clone(), id_of(&cols));
-            Store::insert_record_row(tx, "plan_targets", &cols).await?;
-        }
-        for (j, v) in pl.provision.iter().enumerate() {
-            let vwhat = format!("{what}.provision[{}]", j + 1);
-            let from = pr.opt_date(&format!("{vwhat}.from_on"), &v.from_on);
-            let to = pr.opt_date(&format!("{vwhat}.to_on"), &v.to_on);
-            if !pr.0.is_empty() {
-                continue;
+            let plan_id = id_of(&cols);
+            Store::insert_record_row(tx, "plans", &cols).await?;
+            plan_ids.insert(pl.id.clone(), plan_id.clone());
+            let plan_base = |extra: Vec<(&'static str, Val)>| {
+                let mut cols = rows.base(vec![("plan_id", Val::from(plan_id.as_str()))]);
+                cols.extend(extra);
+                cols
+            };
+            for (j, t) in pl.targets.iter().enumerate() {
+                let twhat = format!("{what}.targets[{}] ({})", j + 1, t.id);
+                let by_when = pr.opt_date(&format!("{twhat}.by_when"), &t.by_when);
+                let carried = pr.opt_reference(
+                    &format!("{twhat}.carried_from"),
+                    target_ids,
+                    &t.carried_from,
+                );
+                if !pr.0.is_empty() {
+                    continue;
+                }
+                let cols = plan_base(vec![
+                    ("position", Val::from(j as i64)),
+                    ("area", Val::from(t.area.clone())),
+                    ("target", Val::from(t.target.as_str())),
+                    ("strategies", Val::from(t.strategies.as_str())),
+                    ("success_criteria", Val::from(t.success_criteria.as_str())),
+                    ("by_when", Val::from(by_when)),
+                    ("carried_from", Val::from(carried)),
+                ]);
+                target_ids.insert(t.id.clone(), id_of(&cols));
+                Store::insert_record_row(tx, "plan_targets", &cols).await?;
             }
-            let cols = plan_base(vec![
-                ("position", Val::from(j as i64)),
-                ("what", Val::from(v.what.as_str())),
-                ("who", Val::from(v.who.as_str())),
-                ("how_often", Val::from(v.how_often.as_str())),
-                ("group_size", Val::from(v.group_size)),
-                ("from_on", Val::from(from)),
-                ("to_on", Val::from(to)),
-            ]);
-            Store::insert_record_row(tx, "plan_provision", &cols).await?;
-        }
-        for v in &pl.versions {
-            let vwhat = format!("{what}.versions (version {})", v.version);
-            let at = pr.time(&format!("{vwhat}.changed_at"), &v.changed_at);
-            if pl
-                .versions
-                .iter()
-                .filter(|o| o.version == v.version)
-                .count()
-                > 1
-            {
-                pr.0.push(format!("{vwhat}: the version appears more than once"));
-            }
-            if !pr.0.is_empty() {
-                continue;
-            }
-            let by = people.opt_account(tx, Role::Teacher, &v.changed_by).await?;
-            let data = remap(&v.data, &[&target_ids, &plan_ids]);
-            let cols = plan_base(vec![
-                ("version", Val::from(v.version)),
-                ("data", Val::from(data.to_string())),
-                ("changed_fields", Val::from(v.changed_fields.as_str())),
-                ("changed_by", Val::from(by)),
-                ("changed_at", Val::from(at)),
-            ]);
-            Store::insert_record_row(tx, "plan_versions", &cols).await?;
-        }
-        for (j, c) in pl.contributions.iter().enumerate() {
-            let cwhat = format!("{what}.contributions[{}]", j + 1);
-            let at = pr.time(&format!("{cwhat}.submitted_at"), &c.submitted_at);
-            if c.author.trim().is_empty() {
-                pr.0.push(format!("{cwhat}.author: must name someone"));
-            }
-            if !pr.0.is_empty() {
-                continue;
-            }
-            let author = people.account(tx, Role::Parent, c.author.trim()).await?;
-            let cols = plan_base(vec![
-                ("author_user_id", Val::from(author)),
-                ("parent_views", Val::from(c.parent_views.as_str())),
-                ("child_views", Val::from(c.child_views.as_str())),
-                ("submitted_at", Val::from(at)),
-            ]);
-            Store::insert_record_row(tx, "parent_contributions", &cols).await?;
-        }
-    }
-
-    for (i, r) in rec.reviews.iter().enumerate() {
-        let what = format!("reviews[{}] ({})", i + 1, r.id);
-        let plan = pr.reference(&format!("{what}.plan"), &plan_ids, &r.plan);
-        let held = pr.date(&format!("{what}.held_on"), &r.held_on);
-        let copy = pr.opt_date(&format!("{what}.copy_sent_on"), &r.copy_sent_on);
-        pr.one_of(&format!("{what}.decision"), &r.decision, DECISIONS);
-        let stage_change =
-            pr.opt_reference(&format!("{what}.stage_change"), &stage_ids, &r.stage_change);
-        let next = pr.opt_reference(&format!("{what}.next_plan"), &plan_ids, &r.next_plan);
-        let mut outcomes = Vec::new();
-        for (j, o) in r.outcomes.iter().enumerate() {
-            let owhat = format!("{what}.outcomes[{}]", j + 1);
-            pr.one_of(&format!("{owhat}.outcome"), &o.outcome, OUTCOMES);
-            let t = pr.reference(&format!("{owhat}.target"), &target_ids, &o.target);
-            outcomes.push((t, o));
-        }
-        let Some(held) = held else { continue };
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let cols = base(vec![
-            ("plan_id", Val::from(plan)),
-            ("held_on", Val::from(ds(held))),
-            ("invited", Val::from(r.invited.as_str())),
-            ("attended", Val::from(r.attended.as_str())),
-            ("copy_sent_on", Val::from(copy)),
-            ("progress", Val::from(r.progress.as_str())),
-            ("parent_views", Val::from(r.parent_views.as_str())),
-            ("pupil_views", Val::from(r.pupil_views.as_str())),
-            ("decision", Val::from(r.decision.as_str())),
-            ("stage_change_id", Val::from(stage_change)),
-            ("next_plan_id", Val::from(next)),
-            ("recorded_at", Val::from(ts(now))),
-        ]);
-        let review_id = id_of(&cols);
-        Store::insert_record_row(tx, "reviews", &cols).await?;
-        for (target, o) in outcomes {
-            let cols = base(vec![
-                ("review_id", Val::from(review_id.as_str())),
-                ("target_id", Val::from(target)),
-                ("outcome", Val::from(o.outcome.as_str())),
-                ("evidence", Val::from(o.evidence.as_str())),
-            ]);
-            Store::insert_record_row(tx, "target_outcomes", &cols).await?;
-        }
-    }
-
-    // Provision, under the new school's catalogue names.
-    for (i, a) in rec.provision.iter().enumerate() {
-        let what = format!("provision[{}] ({})", i + 1, a.id);
-        let v = &a.provision;
-        pr.one_of(&format!("{what}.provision.kind"), &v.kind, PROVISION_KINDS);
-        pr.one_of(
-            &format!("{what}.provision.cost_basis"),
-            &v.cost_basis,
-            COST_BASES,
-        );
-        if v.name.trim().is_empty() {
-            pr.0.push(format!("{what}.provision.name: must not be empty"));
-        }
-        if v.group_size < 1
-            || v.sessions_per_week < 0
-            || v.minutes_per_session < 0
-            || v.cost_pence < 0
-            || a.sessions_per_week < 0
-        {
-            pr.0.push(format!(
-                "{what}: group size must be 1 or more and the other numbers 0 or more"
-            ));
-        }
-        let from = pr.date(&format!("{what}.from_on"), &a.from_on);
-        let to = pr.date(&format!("{what}.to_on"), &a.to_on);
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            pr.0.push(format!("{what}.to_on: before from_on"));
-        }
-        if let Some(m) = &a.measure {
-            pr.one_of(&format!("{what}.measure.unit"), &m.unit, UNITS);
-        }
-        let entry_on = a
-            .entry
-            .as_ref()
-            .and_then(|m| pr.date(&format!("{what}.entry.on"), &m.on));
-        let exit_on = a
-            .exit
-            .as_ref()
-            .and_then(|m| pr.date(&format!("{what}.exit.on"), &m.on));
-        let targets: Vec<String> = a
-            .targets
-            .iter()
-            .map(|t| pr.reference(&format!("{what}.targets"), &target_ids, t))
-            .collect();
-        let mut sessions = Vec::new();
-        for (j, s) in a.sessions.iter().enumerate() {
-            let swhat = format!("{what}.sessions[{}]", j + 1);
-            pr.one_of(&format!("{swhat}.status"), &s.status, SESSION_STATUSES);
-            if s.minutes < 0 {
-                pr.0.push(format!("{swhat}.minutes: must be 0 or more"));
-            }
-            if a.sessions.iter().filter(|o| o.on == s.on).count() > 1 {
-                pr.0.push(format!("{swhat}: two sessions on {}", s.on));
-            }
-            if let Some(on) = pr.date(&format!("{swhat}.on"), &s.on) {
-                sessions.push((on, s));
-            }
-        }
-        let (Some(from), Some(to)) = (from, to) else {
-            continue;
-        };
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let provision_id = match Store::provision_id_by_name(tx, sid, v.name.trim()).await? {
-            Some(id) => id,
-            None => {
-                let id = new_id();
-                let cols: Vec<(&'static str, Val)> = vec![
-                    ("id", Val::from(id.as_str())),
-                    ("school_id", Val::from(sid)),
-                    ("name", Val::from(v.name.trim())),
-                    ("kind", Val::from(v.kind.as_str())),
-                    ("area", Val::from(v.area.as_str())),
-                    ("description", Val::from(v.description.as_str())),
-                    ("staff_role", Val::from(v.staff_role.as_str())),
+            for (j, v) in pl.provision.iter().enumerate() {
+                let vwhat = format!("{what}.provision[{}]", j + 1);
+                let from = pr.opt_date(&format!("{vwhat}.from_on"), &v.from_on);
+                let to = pr.opt_date(&format!("{vwhat}.to_on"), &v.to_on);
+                if !pr.0.is_empty() {
+                    continue;
+                }
+                let cols = plan_base(vec![
+                    ("position", Val::from(j as i64)),
+                    ("what", Val::from(v.what.as_str())),
+                    ("who", Val::from(v.who.as_str())),
+                    ("how_often", Val::from(v.how_often.as_str())),
                     ("group_size", Val::from(v.group_size)),
-                    ("sessions_per_week", Val::from(v.sessions_per_week)),
-                    ("minutes_per_session", Val::from(v.minutes_per_session)),
-                    ("cost_basis", Val::from(v.cost_basis.as_str())),
-                    ("cost_pence", Val::from(v.cost_pence)),
-                    ("expected_gain_milli", Val::from(v.expected_gain_milli)),
-                    ("active", Val::from(false)),
-                    ("version", Val::from(1)),
-                    ("created_at", Val::from(ts(now))),
-                    ("updated_at", Val::from(ts(now))),
-                ];
-                Store::insert_record_row(tx, "provisions", &cols).await?;
-                id
+                    ("from_on", Val::from(from)),
+                    ("to_on", Val::from(to)),
+                ]);
+                Store::insert_record_row(tx, "plan_provision", &cols).await?;
             }
-        };
-        let cols = base(vec![
-            ("provision_id", Val::from(provision_id.as_str())),
-            ("from_on", Val::from(ds(from))),
-            ("to_on", Val::from(ds(to))),
-            ("sessions_per_week", Val::from(a.sessions_per_week)),
-            ("targets", Val::from(targets.join(","))),
-            (
-                "measure_name",
-                Val::from(a.measure.as_ref().map(|m| m.name.clone())),
-            ),
-            (
-                "measure_unit",
-                Val::from(a.measure.as_ref().map(|m| m.unit.clone())),
-            ),
-            (
-                "entry_milli",
-                Val::from(a.entry.as_ref().map(|m| m.value_milli)),
-            ),
-            ("entry_on", Val::from(entry_on.map(ds))),
-            (
-                "exit_milli",
-                Val::from(a.exit.as_ref().map(|m| m.value_milli)),
-            ),
-            ("exit_on", Val::from(exit_on.map(ds))),
-            ("version", Val::from(1)),
-            ("created_at", Val::from(ts(now))),
-            ("updated_at", Val::from(ts(now))),
-        ]);
-        let allocation_id = id_of(&cols);
-        Store::insert_record_row(tx, "allocations", &cols).await?;
-        for (on, s) in sessions {
-            let by = people
-                .opt_account(tx, Role::Teacher, &s.recorded_by)
-                .await?;
-            let cols = base(vec![
-                ("allocation_id", Val::from(allocation_id.as_str())),
-                ("provision_id", Val::from(provision_id.as_str())),
-                ("on_date", Val::from(ds(on))),
-                ("minutes", Val::from(s.minutes)),
-                ("status", Val::from(s.status.as_str())),
-                ("reason", Val::from(s.reason.clone())),
-                ("recorded_by", Val::from(by)),
+            for v in &pl.versions {
+                let vwhat = format!("{what}.versions (version {})", v.version);
+                let at = pr.time(&format!("{vwhat}.changed_at"), &v.changed_at);
+                if pl
+                    .versions
+                    .iter()
+                    .filter(|o| o.version == v.version)
+                    .count()
+                    > 1
+                {
+                    pr.0.push(format!("{vwhat}: the version appears more than once"));
+                }
+                if !pr.0.is_empty() {
+                    continue;
+                }
+                let by = people.opt_account(tx, Role::Teacher, &v.changed_by).await?;
+                let data = remap(&v.data, &[target_ids, plan_ids]);
+                let cols = plan_base(vec![
+                    ("version", Val::from(v.version)),
+                    ("data", Val::from(data.to_string())),
+                    ("changed_fields", Val::from(v.changed_fields.as_str())),
+                    ("changed_by", Val::from(by)),
+                    ("changed_at", Val::from(at)),
+                ]);
+                Store::insert_record_row(tx, "plan_versions", &cols).await?;
+            }
+            for (j, c) in pl.contributions.iter().enumerate() {
+                let cwhat = format!("{what}.contributions[{}]", j + 1);
+                let at = pr.time(&format!("{cwhat}.submitted_at"), &c.submitted_at);
+                if c.author.trim().is_empty() {
+                    pr.0.push(format!("{cwhat}.author: must name someone"));
+                }
+                if !pr.0.is_empty() {
+                    continue;
+                }
+                let author = people.account(tx, Role::Parent, c.author.trim()).await?;
+                let cols = plan_base(vec![
+                    ("author_user_id", Val::from(author)),
+                    ("parent_views", Val::from(c.parent_views.as_str())),
+                    ("child_views", Val::from(c.child_views.as_str())),
+                    ("submitted_at", Val::from(at)),
+                ]);
+                Store::insert_record_row(tx, "parent_contributions", &cols).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reviews of the plans, with the outcome of each target.
+    async fn reviews(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let now = rows.now;
+        let Import {
+            pr,
+            stage_ids,
+            plan_ids,
+            target_ids,
+            ..
+        } = self;
+        for (i, r) in rec.reviews.iter().enumerate() {
+            let what = format!("reviews[{}] ({})", i + 1, r.id);
+            let plan = pr.reference(&format!("{what}.plan"), plan_ids, &r.plan);
+            let held = pr.date(&format!("{what}.held_on"), &r.held_on);
+            let copy = pr.opt_date(&format!("{what}.copy_sent_on"), &r.copy_sent_on);
+            pr.one_of(&format!("{what}.decision"), &r.decision, DECISIONS);
+            let stage_change =
+                pr.opt_reference(&format!("{what}.stage_change"), stage_ids, &r.stage_change);
+            let next = pr.opt_reference(&format!("{what}.next_plan"), plan_ids, &r.next_plan);
+            let mut outcomes = Vec::new();
+            for (j, o) in r.outcomes.iter().enumerate() {
+                let owhat = format!("{what}.outcomes[{}]", j + 1);
+                pr.one_of(&format!("{owhat}.outcome"), &o.outcome, OUTCOMES);
+                let t = pr.reference(&format!("{owhat}.target"), target_ids, &o.target);
+                outcomes.push((t, o));
+            }
+            let Some(held) = held else { continue };
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let cols = rows.base(vec![
+                ("plan_id", Val::from(plan)),
+                ("held_on", Val::from(ds(held))),
+                ("invited", Val::from(r.invited.as_str())),
+                ("attended", Val::from(r.attended.as_str())),
+                ("copy_sent_on", Val::from(copy)),
+                ("progress", Val::from(r.progress.as_str())),
+                ("parent_views", Val::from(r.parent_views.as_str())),
+                ("pupil_views", Val::from(r.pupil_views.as_str())),
+                ("decision", Val::from(r.decision.as_str())),
+                ("stage_change_id", Val::from(stage_change)),
+                ("next_plan_id", Val::from(next)),
                 ("recorded_at", Val::from(ts(now))),
             ]);
-            Store::insert_record_row(tx, "delivery_sessions", &cols).await?;
-        }
-    }
-
-    // Specialists: closed history, no account link.
-    let mut involvement_ids: HashMap<String, String> = HashMap::new();
-    for (i, inv) in rec.specialists.iter().enumerate() {
-        let what = format!("specialists[{}] ({})", i + 1, inv.id);
-        if let Some(a) = &inv.agency {
-            pr.one_of(&format!("{what}.agency.kind"), &a.kind, AGENCY_KINDS);
-            if a.name.trim().is_empty() {
-                pr.0.push(format!("{what}.agency.name: must not be empty"));
+            let review_id = id_of(&cols);
+            Store::insert_record_row(tx, "reviews", &cols).await?;
+            for (target, o) in outcomes {
+                let cols = rows.base(vec![
+                    ("review_id", Val::from(review_id.as_str())),
+                    ("target_id", Val::from(target)),
+                    ("outcome", Val::from(o.outcome.as_str())),
+                    ("evidence", Val::from(o.evidence.as_str())),
+                ]);
+                Store::insert_record_row(tx, "target_outcomes", &cols).await?;
             }
         }
-        if inv.person.is_some() && inv.agency.is_none() {
-            pr.0.push(format!("{what}.person: a person needs their agency"));
-        }
-        pr.one_of(
-            &format!("{what}.status"),
-            &inv.status,
-            &["requested", "accepted", "active", "closed"],
-        );
-        let referral = pr.opt_date(&format!("{what}.referral_on"), &inv.referral_on);
-        let consent = pr.opt_date(&format!("{what}.consent_on"), &inv.consent_on);
-        let withdrawn = pr.opt_date(
-            &format!("{what}.consent_withdrawn_on"),
-            &inv.consent_withdrawn_on,
-        );
-        let closed = pr
-            .opt_date(&format!("{what}.closed_on"), &inv.closed_on)
-            .unwrap_or_else(|| ds(today));
-        let created_at = pr.time(&format!("{what}.created_at"), &inv.created_at);
-        let mut notes = Vec::new();
-        for (j, n) in inv.notes.iter().enumerate() {
-            let nwhat = format!("{what}.notes[{}]", j + 1);
-            pr.one_of(&format!("{nwhat}.kind"), &n.kind, NOTE_KINDS);
-            let on = pr.date(&format!("{nwhat}.on"), &n.on);
-            let strategy = pr.opt_reference(
-                &format!("{nwhat}.strategy_target"),
-                &target_ids,
-                &n.strategy_target,
+        Ok(())
+    }
+
+    /// Provision, under the new school's catalogue names.
+    async fn provision(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let sid = rows.school_id;
+        let now = rows.now;
+        let Import {
+            pr,
+            people,
+            target_ids,
+            ..
+        } = self;
+        for (i, a) in rec.provision.iter().enumerate() {
+            let what = format!("provision[{}] ({})", i + 1, a.id);
+            let v = &a.provision;
+            pr.one_of(&format!("{what}.provision.kind"), &v.kind, PROVISION_KINDS);
+            pr.one_of(
+                &format!("{what}.provision.cost_basis"),
+                &v.cost_basis,
+                COST_BASES,
             );
-            if let Some(on) = on {
-                notes.push((on, strategy, n));
+            if v.name.trim().is_empty() {
+                pr.0.push(format!("{what}.provision.name: must not be empty"));
             }
-        }
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let (agency_id, person_id) = match &inv.agency {
-            Some(a) => {
-                let agency_id = match Store::agency_id_by_name(tx, sid, a.name.trim()).await? {
-                    Some(id) => id,
-                    None => {
-                        let id = new_id();
-                        let cols: Vec<(&'static str, Val)> = vec![
-                            ("id", Val::from(id.as_str())),
-                            ("school_id", Val::from(sid)),
-                            ("kind", Val::from(a.kind.as_str())),
-                            ("name", Val::from(a.name.trim())),
-                            ("email", Val::from(a.email.clone())),
-                            ("phone", Val::from(a.phone.clone())),
-                            ("created_at", Val::from(ts(now))),
-                        ];
-                        Store::insert_record_row(tx, "agencies", &cols).await?;
-                        id
-                    }
-                };
-                let person_id = match &inv.person {
-                    Some(p) => Some(
-                        match Store::person_id_by_name(tx, &agency_id, p.name.trim()).await? {
-                            Some(id) => id,
-                            None => {
-                                let id = new_id();
-                                let cols: Vec<(&'static str, Val)> = vec![
-                                    ("id", Val::from(id.as_str())),
-                                    ("agency_id", Val::from(agency_id.as_str())),
-                                    ("school_id", Val::from(sid)),
-                                    ("name", Val::from(p.name.trim())),
-                                    ("role", Val::from(p.role.as_str())),
-                                    ("email", Val::from(p.email.clone())),
-                                    ("created_at", Val::from(ts(now))),
-                                ];
-                                Store::insert_record_row(tx, "agency_people", &cols).await?;
-                                id
-                            }
-                        },
-                    ),
-                    None => None,
-                };
-                (Some(agency_id), person_id)
+            if v.group_size < 1
+                || v.sessions_per_week < 0
+                || v.minutes_per_session < 0
+                || v.cost_pence < 0
+                || a.sessions_per_week < 0
+            {
+                pr.0.push(format!(
+                    "{what}: group size must be 1 or more and the other numbers 0 or more"
+                ));
             }
-            None => (None, None),
-        };
-        let cols = base(vec![
-            ("agency_id", Val::from(agency_id)),
-            ("person_id", Val::from(person_id)),
-            ("status", Val::from("closed")),
-            ("referral_on", Val::from(referral)),
-            ("reason", Val::from(inv.reason.as_str())),
-            ("consent_recorded_on", Val::from(consent)),
-            ("consent_by", Val::from(inv.consent_by.clone())),
-            ("consent_withdrawn_on", Val::from(withdrawn)),
-            ("closed_on", Val::from(closed)),
-            ("version", Val::from(1)),
-            ("created_at", Val::from(created_at)),
-            ("updated_at", Val::from(ts(now))),
-        ]);
-        let involvement_id = id_of(&cols);
-        Store::insert_record_row(tx, "involvements", &cols).await?;
-        for (on, strategy, n) in notes {
-            let author = people.opt_account(tx, Role::Teacher, &n.author).await?;
-            let cols = base(vec![
-                ("involvement_id", Val::from(involvement_id.as_str())),
-                ("kind", Val::from(n.kind.as_str())),
-                ("on_date", Val::from(ds(on))),
-                ("body", Val::from(n.body.as_str())),
-                ("author_user_id", Val::from(author)),
-                ("strategy_target_id", Val::from(strategy)),
-                ("created_at", Val::from(ts(now))),
-            ]);
-            Store::insert_record_row(tx, "involvement_notes", &cols).await?;
-        }
-        involvement_ids.insert(inv.id.clone(), involvement_id);
-    }
-
-    for (i, d) in rec.documents.iter().enumerate() {
-        let what = format!("documents[{}] ({})", i + 1, d.id);
-        let involvement = pr.reference(
-            &format!("{what}.involvement"),
-            &involvement_ids,
-            &d.involvement,
-        );
-        pr.one_of(&format!("{what}.kind"), &d.kind, DOCUMENT_KINDS);
-        let at = pr.time(&format!("{what}.uploaded_at"), &d.uploaded_at);
-        let bytes = match d.bytes() {
-            Ok(b) => b,
-            Err(e) => {
-                pr.0.push(e.to_string());
+            let from = pr.date(&format!("{what}.from_on"), &a.from_on);
+            let to = pr.date(&format!("{what}.to_on"), &a.to_on);
+            if let (Some(f), Some(t)) = (from, to)
+                && t < f
+            {
+                pr.0.push(format!("{what}.to_on: before from_on"));
+            }
+            if let Some(m) = &a.measure {
+                pr.one_of(&format!("{what}.measure.unit"), &m.unit, UNITS);
+            }
+            let entry_on = a
+                .entry
+                .as_ref()
+                .and_then(|m| pr.date(&format!("{what}.entry.on"), &m.on));
+            let exit_on = a
+                .exit
+                .as_ref()
+                .and_then(|m| pr.date(&format!("{what}.exit.on"), &m.on));
+            let targets: Vec<String> = a
+                .targets
+                .iter()
+                .map(|t| pr.reference(&format!("{what}.targets"), target_ids, t))
+                .collect();
+            let mut sessions = Vec::new();
+            for (j, s) in a.sessions.iter().enumerate() {
+                let swhat = format!("{what}.sessions[{}]", j + 1);
+                pr.one_of(&format!("{swhat}.status"), &s.status, SESSION_STATUSES);
+                if s.minutes < 0 {
+                    pr.0.push(format!("{swhat}.minutes: must be 0 or more"));
+                }
+                if a.sessions.iter().filter(|o| o.on == s.on).count() > 1 {
+                    pr.0.push(format!("{swhat}: two sessions on {}", s.on));
+                }
+                if let Some(on) = pr.date(&format!("{swhat}.on"), &s.on) {
+                    sessions.push((on, s));
+                }
+            }
+            let (Some(from), Some(to)) = (from, to) else {
+                continue;
+            };
+            if !pr.0.is_empty() {
                 continue;
             }
-        };
-        let sha = crate::credentials::hex(&Sha256::digest(&bytes));
-        if !sha.eq_ignore_ascii_case(d.sha256.trim()) {
-            pr.0.push(format!(
-                "{what}: the contents do not match their SHA-256 (the file is damaged)"
-            ));
+            let provision_id = match Store::provision_id_by_name(tx, sid, v.name.trim()).await? {
+                Some(id) => id,
+                None => {
+                    let id = new_id();
+                    let cols: Vec<(&'static str, Val)> = vec![
+                        ("id", Val::from(id.as_str())),
+                        ("school_id", Val::from(sid)),
+                        ("name", Val::from(v.name.trim())),
+                        ("kind", Val::from(v.kind.as_str())),
+                        ("area", Val::from(v.area.as_str())),
+                        ("description", Val::from(v.description.as_str())),
+                        ("staff_role", Val::from(v.staff_role.as_str())),
+                        ("group_size", Val::from(v.group_size)),
+                        ("sessions_per_week", Val::from(v.sessions_per_week)),
+                        ("minutes_per_session", Val::from(v.minutes_per_session)),
+                        ("cost_basis", Val::from(v.cost_basis.as_str())),
+                        ("cost_pence", Val::from(v.cost_pence)),
+                        ("expected_gain_milli", Val::from(v.expected_gain_milli)),
+                        ("active", Val::from(false)),
+                        ("version", Val::from(1)),
+                        ("created_at", Val::from(ts(now))),
+                        ("updated_at", Val::from(ts(now))),
+                    ];
+                    Store::insert_record_row(tx, "provisions", &cols).await?;
+                    id
+                }
+            };
+            let cols = rows.base(vec![
+                ("provision_id", Val::from(provision_id.as_str())),
+                ("from_on", Val::from(ds(from))),
+                ("to_on", Val::from(ds(to))),
+                ("sessions_per_week", Val::from(a.sessions_per_week)),
+                ("targets", Val::from(targets.join(","))),
+                (
+                    "measure_name",
+                    Val::from(a.measure.as_ref().map(|m| m.name.clone())),
+                ),
+                (
+                    "measure_unit",
+                    Val::from(a.measure.as_ref().map(|m| m.unit.clone())),
+                ),
+                (
+                    "entry_milli",
+                    Val::from(a.entry.as_ref().map(|m| m.value_milli)),
+                ),
+                ("entry_on", Val::from(entry_on.map(ds))),
+                (
+                    "exit_milli",
+                    Val::from(a.exit.as_ref().map(|m| m.value_milli)),
+                ),
+                ("exit_on", Val::from(exit_on.map(ds))),
+                ("version", Val::from(1)),
+                ("created_at", Val::from(ts(now))),
+                ("updated_at", Val::from(ts(now))),
+            ]);
+            let allocation_id = id_of(&cols);
+            Store::insert_record_row(tx, "allocations", &cols).await?;
+            for (on, s) in sessions {
+                let by = people
+                    .opt_account(tx, Role::Teacher, &s.recorded_by)
+                    .await?;
+                let cols = rows.base(vec![
+                    ("allocation_id", Val::from(allocation_id.as_str())),
+                    ("provision_id", Val::from(provision_id.as_str())),
+                    ("on_date", Val::from(ds(on))),
+                    ("minutes", Val::from(s.minutes)),
+                    ("status", Val::from(s.status.as_str())),
+                    ("reason", Val::from(s.reason.clone())),
+                    ("recorded_by", Val::from(by)),
+                    ("recorded_at", Val::from(ts(now))),
+                ]);
+                Store::insert_record_row(tx, "delivery_sessions", &cols).await?;
+            }
         }
-        if !pr.0.is_empty() {
-            continue;
-        }
-        let by = people
-            .opt_account(tx, Role::Teacher, &d.uploaded_by)
-            .await?;
-        let cols = base(vec![
-            ("involvement_id", Val::from(involvement)),
-            ("title", Val::from(d.title.as_str())),
-            ("file_name", Val::from(d.file_name.as_str())),
-            ("kind", Val::from(d.kind.as_str())),
-            ("size_bytes", Val::from(bytes.len() as i64)),
-            ("sha256", Val::from(sha)),
-            ("data", Val::Blob(bytes)),
-            ("shared_with_parents", Val::from(d.shared_with_parents)),
-            ("uploaded_by", Val::from(by)),
-            ("uploaded_at", Val::from(at)),
-        ]);
-        Store::insert_record_row(tx, "involvement_reports", &cols).await?;
+        Ok(())
     }
 
-    if !pr.0.is_empty() {
-        return Err(ImportError::Invalid(pr.0));
+    /// Specialists: closed history, no account link.
+    async fn specialists(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let today = self.today;
+        let rows = self.rows;
+        let sid = rows.school_id;
+        let now = rows.now;
+        let Import {
+            pr,
+            people,
+            target_ids,
+            involvement_ids,
+            ..
+        } = self;
+        for (i, inv) in rec.specialists.iter().enumerate() {
+            let what = format!("specialists[{}] ({})", i + 1, inv.id);
+            if let Some(a) = &inv.agency {
+                pr.one_of(&format!("{what}.agency.kind"), &a.kind, AGENCY_KINDS);
+                if a.name.trim().is_empty() {
+                    pr.0.push(format!("{what}.agency.name: must not be empty"));
+                }
+            }
+            if inv.person.is_some() && inv.agency.is_none() {
+                pr.0.push(format!("{what}.person: a person needs their agency"));
+            }
+            pr.one_of(
+                &format!("{what}.status"),
+                &inv.status,
+                &["requested", "accepted", "active", "closed"],
+            );
+            let referral = pr.opt_date(&format!("{what}.referral_on"), &inv.referral_on);
+            let consent = pr.opt_date(&format!("{what}.consent_on"), &inv.consent_on);
+            let withdrawn = pr.opt_date(
+                &format!("{what}.consent_withdrawn_on"),
+                &inv.consent_withdrawn_on,
+            );
+            let closed = pr
+                .opt_date(&format!("{what}.closed_on"), &inv.closed_on)
+                .unwrap_or_else(|| ds(today));
+            let created_at = pr.time(&format!("{what}.created_at"), &inv.created_at);
+            let mut notes = Vec::new();
+            for (j, n) in inv.notes.iter().enumerate() {
+                let nwhat = format!("{what}.notes[{}]", j + 1);
+                pr.one_of(&format!("{nwhat}.kind"), &n.kind, NOTE_KINDS);
+                let on = pr.date(&format!("{nwhat}.on"), &n.on);
+                let strategy = pr.opt_reference(
+                    &format!("{nwhat}.strategy_target"),
+                    target_ids,
+                    &n.strategy_target,
+                );
+                if let Some(on) = on {
+                    notes.push((on, strategy, n));
+                }
+            }
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let (agency_id, person_id) = match &inv.agency {
+                Some(a) => {
+                    let agency_id = match Store::agency_id_by_name(tx, sid, a.name.trim()).await? {
+                        Some(id) => id,
+                        None => {
+                            let id = new_id();
+                            let cols: Vec<(&'static str, Val)> = vec![
+                                ("id", Val::from(id.as_str())),
+                                ("school_id", Val::from(sid)),
+                                ("kind", Val::from(a.kind.as_str())),
+                                ("name", Val::from(a.name.trim())),
+                                ("email", Val::from(a.email.clone())),
+                                ("phone", Val::from(a.phone.clone())),
+                                ("created_at", Val::from(ts(now))),
+                            ];
+                            Store::insert_record_row(tx, "agencies", &cols).await?;
+                            id
+                        }
+                    };
+                    let person_id = match &inv.person {
+                        Some(p) => Some(
+                            match Store::person_id_by_name(tx, &agency_id, p.name.trim()).await? {
+                                Some(id) => id,
+                                None => {
+                                    let id = new_id();
+                                    let cols: Vec<(&'static str, Val)> = vec![
+                                        ("id", Val::from(id.as_str())),
+                                        ("agency_id", Val::from(agency_id.as_str())),
+                                        ("school_id", Val::from(sid)),
+                                        ("name", Val::from(p.name.trim())),
+                                        ("role", Val::from(p.role.as_str())),
+                                        ("email", Val::from(p.email.clone())),
+                                        ("created_at", Val::from(ts(now))),
+                                    ];
+                                    Store::insert_record_row(tx, "agency_people", &cols).await?;
+                                    id
+                                }
+                            },
+                        ),
+                        None => None,
+                    };
+                    (Some(agency_id), person_id)
+                }
+                None => (None, None),
+            };
+            let cols = rows.base(vec![
+                ("agency_id", Val::from(agency_id)),
+                ("person_id", Val::from(person_id)),
+                ("status", Val::from("closed")),
+                ("referral_on", Val::from(referral)),
+                ("reason", Val::from(inv.reason.as_str())),
+                ("consent_recorded_on", Val::from(consent)),
+                ("consent_by", Val::from(inv.consent_by.clone())),
+                ("consent_withdrawn_on", Val::from(withdrawn)),
+                ("closed_on", Val::from(closed)),
+                ("version", Val::from(1)),
+                ("created_at", Val::from(created_at)),
+                ("updated_at", Val::from(ts(now))),
+            ]);
+            let involvement_id = id_of(&cols);
+            Store::insert_record_row(tx, "involvements", &cols).await?;
+            for (on, strategy, n) in notes {
+                let author = people.opt_account(tx, Role::Teacher, &n.author).await?;
+                let cols = rows.base(vec![
+                    ("involvement_id", Val::from(involvement_id.as_str())),
+                    ("kind", Val::from(n.kind.as_str())),
+                    ("on_date", Val::from(ds(on))),
+                    ("body", Val::from(n.body.as_str())),
+                    ("author_user_id", Val::from(author)),
+                    ("strategy_target_id", Val::from(strategy)),
+                    ("created_at", Val::from(ts(now))),
+                ]);
+                Store::insert_record_row(tx, "involvement_notes", &cols).await?;
+            }
+            involvement_ids.insert(inv.id.clone(), involvement_id);
+        }
+        Ok(())
     }
 
-    let history = Store::stage_changes_in(tx, &pupil_id).await?;
-    Store::set_current_stage(
-        tx,
-        &pupil_id,
-        sid,
-        crate::sen::stage_in_force(&history, today).as_ref(),
-    )
-    .await?;
-
-    audit.school_id = Some(school.id.clone());
-    audit.pupil_id = Some(pupil_id.clone());
-    audit.record_id = Some(pupil_id.clone());
-    audit.fields = Some(
-        "pupil,stage_history,needs,concerns,statutory_processes,plans,reviews,provision,specialists,documents"
-            .into(),
-    );
-    Store::audit_in(tx, &audit).await?;
-    Ok(Imported {
-        pupil_id,
-        stage_entries: rec.stage_history.len(),
-        plans: rec.plans.len(),
-        allocations: rec.provision.len(),
-        involvements: rec.specialists.len(),
-        documents: rec.documents.len(),
-    })
+    /// Reports of the specialists, checked against their SHA-256.
+    async fn documents(&mut self, tx: &mut Tx) -> Result<(), ImportError> {
+        let rec = self.rec;
+        let rows = self.rows;
+        let Import {
+            pr,
+            people,
+            involvement_ids,
+            ..
+        } = self;
+        for (i, d) in rec.documents.iter().enumerate() {
+            let what = format!("documents[{}] ({})", i + 1, d.id);
+            let involvement = pr.reference(
+                &format!("{what}.involvement"),
+                involvement_ids,
+                &d.involvement,
+            );
+            pr.one_of(&format!("{what}.kind"), &d.kind, DOCUMENT_KINDS);
+            let at = pr.time(&format!("{what}.uploaded_at"), &d.uploaded_at);
+            let bytes = match d.bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    pr.0.push(e.to_string());
+                    continue;
+                }
+            };
+            let sha = crate::credentials::hex(&Sha256::digest(&bytes));
+            if !sha.eq_ignore_ascii_case(d.sha256.trim()) {
+                pr.0.push(format!(
+                    "{what}: the contents do not match their SHA-256 (the file is damaged)"
+                ));
+            }
+            if !pr.0.is_empty() {
+                continue;
+            }
+            let by = people
+                .opt_account(tx, Role::Teacher, &d.uploaded_by)
+                .await?;
+            let cols = rows.base(vec![
+                ("involvement_id", Val::from(involvement)),
+                ("title", Val::from(d.title.as_str())),
+                ("file_name", Val::from(d.file_name.as_str())),
+                ("kind", Val::from(d.kind.as_str())),
+                ("size_bytes", Val::from(bytes.len() as i64)),
+                ("sha256", Val::from(sha)),
+                ("data", Val::Blob(bytes)),
+                ("shared_with_parents", Val::from(d.shared_with_parents)),
+                ("uploaded_by", Val::from(by)),
+                ("uploaded_at", Val::from(at)),
+            ]);
+            Store::insert_record_row(tx, "involvement_reports", &cols).await?;
+        }
+        Ok(())
+    }
 }
