@@ -17,8 +17,9 @@ use senco_store::plans::{
     NewBankTarget, NewPlan, NewReview, Plan, PlanFields, PlanProvision, PlanTarget,
 };
 use senco_store::pupils::Pupil;
-use senco_store::sen::NewProcess;
-use senco_store::{Store, StoreError};
+use senco_store::sen::{CurrentStage, NewProcess};
+use senco_store::{Store, StoreError, Tx};
+use time::OffsetDateTime;
 
 use crate::App;
 use crate::access::Actor;
@@ -282,7 +283,64 @@ pub async fn check(
             format!("{} {MAX_TARGETS}", senco_i18n::EN.plan_too_many_targets),
         )]));
     }
-    let mut seen_ids: Vec<&str> = Vec::new();
+    let dates = check_dates(kind, input, &mut issues);
+    check_plan_views(input, &mut issues);
+    let (targets, for_checks) = check_targets(
+        state,
+        pupil,
+        input,
+        own_targets,
+        dates.as_ref(),
+        &mut issues,
+    )
+    .await?;
+    let (provision, provision_checks) = check_provision(input, &mut issues);
+    let (Some(dates), true) = (dates, issues.is_empty()) else {
+        return Err(PlanError::Invalid(issues));
+    };
+    let school = state.store.school(&pupil.school_id).await?;
+    let calendar = state.store.school_calendar(&school).await?;
+    let school_policy = state
+        .store
+        .setting(&format!("review_policy.{}", school.id))
+        .await?
+        .and_then(|v| ReviewPolicy::parse(&v));
+    let policy = senco_domain::plan::dates::policy_for(kind.plan, kind.stage, school_policy);
+    let warnings = check_plan(&PlanDraftForChecks {
+        start: Some(dates.start()),
+        review: Some(dates.review()),
+        policy,
+        calendar: Some(&calendar),
+        targets: for_checks,
+        provision: provision_checks,
+    });
+    let fields = PlanFields {
+        framework: kind.framework.as_str().to_string(),
+        stage: kind.stage.as_str().to_string(),
+        status: status.as_str().to_string(),
+        starts_on: dates.start(),
+        review_on: dates.review(),
+        nature: input.nature.trim().to_string(),
+        help_at_home: input.help_at_home.trim().to_string(),
+        pastoral: input.pastoral.trim().to_string(),
+        pupil_views: input.pupil_views.trim().to_string(),
+        parent_views: input.parent_views.trim().to_string(),
+        consulted: input.consulted.trim().to_string(),
+        agreed_on: None,
+        agreed_how: None,
+        targets,
+        provision,
+    };
+    Ok((fields, warnings))
+}
+
+/// The plan's start and review dates, which must be real dates and keep the framework's
+/// limit on the time to the review.
+fn check_dates(
+    kind: &PlanKindFor,
+    input: &PlanInput,
+    issues: &mut Vec<PlanIssue>,
+) -> Option<PlanDates> {
     let date = |v: &Option<Result<Date, ()>>,
                 field: &str,
                 missing: &str,
@@ -301,15 +359,15 @@ pub async fn check(
         &input.starts_on,
         "starts_on",
         "Enter the date the plan starts",
-        &mut issues,
+        issues,
     );
     let review = date(
         &input.review_on,
         "review_on",
         "Enter the date the plan will be reviewed",
-        &mut issues,
+        issues,
     );
-    let dates = match (start, review) {
+    match (start, review) {
         (Some(s), Some(r)) => match PlanDates::new(kind.plan, s, r) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -329,7 +387,11 @@ pub async fn check(
             }
         },
         _ => None,
-    };
+    }
+}
+
+/// The plan's free-text sections, none of which may hold what a view must not.
+fn check_plan_views(input: &PlanInput, issues: &mut Vec<PlanIssue>) {
     for (field, text) in [
         ("nature", &input.nature),
         ("help_at_home", &input.help_at_home),
@@ -342,6 +404,20 @@ pub async fn check(
             issues.push(issue(field, e.rule(), e.to_string()));
         }
     }
+}
+
+/// The targets entered (blank ones skipped): each checked as a draft, its id one of the
+/// plan's own at most once, and a carried target one of the pupil's, whose history of
+/// outcomes the quality checks read.
+async fn check_targets(
+    state: &App,
+    pupil: &Pupil,
+    input: &PlanInput,
+    own_targets: &[String],
+    dates: Option<&PlanDates>,
+    issues: &mut Vec<PlanIssue>,
+) -> Result<(Vec<PlanTarget>, Vec<TargetForChecks>), PlanError> {
+    let mut seen_ids: Vec<&str> = Vec::new();
     let mut targets = Vec::new();
     let mut for_checks = Vec::new();
     for (i, t) in input
@@ -370,7 +446,7 @@ pub async fn check(
             success_criteria: t.success_criteria.clone(),
             by_when,
         };
-        for (field, problem) in draft.problems(dates.as_ref()) {
+        for (field, problem) in draft.problems(dates) {
             let name = match field {
                 TargetField::Target => "text",
                 TargetField::Strategies => "strategies",
@@ -450,6 +526,14 @@ pub async fn check(
             carried_from: Some(t.carried_from.clone()).filter(|s| !s.is_empty()),
         });
     }
+    Ok((targets, for_checks))
+}
+
+/// The provision entered (blank rows skipped), with the group size a whole number.
+fn check_provision(
+    input: &PlanInput,
+    issues: &mut Vec<PlanIssue>,
+) -> (Vec<PlanProvision>, Vec<ProvisionDraft>) {
     let mut provision = Vec::new();
     let mut provision_checks = Vec::new();
     for (i, p) in input
@@ -500,43 +584,7 @@ pub async fn check(
             to_on: None,
         });
     }
-    let (Some(dates), true) = (dates, issues.is_empty()) else {
-        return Err(PlanError::Invalid(issues));
-    };
-    let school = state.store.school(&pupil.school_id).await?;
-    let calendar = state.store.school_calendar(&school).await?;
-    let school_policy = state
-        .store
-        .setting(&format!("review_policy.{}", school.id))
-        .await?
-        .and_then(|v| ReviewPolicy::parse(&v));
-    let policy = senco_domain::plan::dates::policy_for(kind.plan, kind.stage, school_policy);
-    let warnings = check_plan(&PlanDraftForChecks {
-        start: Some(dates.start()),
-        review: Some(dates.review()),
-        policy,
-        calendar: Some(&calendar),
-        targets: for_checks,
-        provision: provision_checks,
-    });
-    let fields = PlanFields {
-        framework: kind.framework.as_str().to_string(),
-        stage: kind.stage.as_str().to_string(),
-        status: status.as_str().to_string(),
-        starts_on: dates.start(),
-        review_on: dates.review(),
-        nature: input.nature.trim().to_string(),
-        help_at_home: input.help_at_home.trim().to_string(),
-        pastoral: input.pastoral.trim().to_string(),
-        pupil_views: input.pupil_views.trim().to_string(),
-        parent_views: input.parent_views.trim().to_string(),
-        consulted: input.consulted.trim().to_string(),
-        agreed_on: None,
-        agreed_how: None,
-        targets,
-        provision,
-    };
-    Ok((fields, warnings))
+    (provision, provision_checks)
 }
 
 fn audit_plan(
@@ -783,6 +831,116 @@ pub async fn record_review(
         return Err(PlanError::Conflict);
     }
     let today = state.today();
+    let checked = check_review(plan, input, today)?;
+    let CheckedReview {
+        held_on,
+        copy_sent_on,
+        ref outcomes,
+        decision,
+    } = checked;
+    let (current, new_stage) = stage_after_review(state, pupil, held_on, decision).await?;
+    let review = Reviewing {
+        state,
+        actor,
+        pupil,
+        plan,
+        input,
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let stage_change_id = match new_stage {
+        Some(stage) => Some(
+            review
+                .stage_change(
+                    &mut tx,
+                    current.as_ref().map(|c| c.framework),
+                    stage,
+                    held_on,
+                )
+                .await?,
+        ),
+        None => None,
+    };
+    if decision == ReviewDecision::RequestStatutoryAssessment {
+        Store::insert_process(
+            &mut tx,
+            &pupil.id,
+            &pupil.school_id,
+            &NewProcess {
+                kind: "statutory_assessment",
+                started_on: held_on,
+                decided_on: None,
+                outcome: None,
+                notes: Some("Requested at a plan review"),
+                recorded_by: Some(&actor.principal.user.id),
+            },
+            now,
+        )
+        .await?;
+    }
+    let review_id = Store::insert_review(
+        &mut tx,
+        plan,
+        &NewReview {
+            held_on,
+            invited: &input.invited.join(","),
+            attended: &input.attended.join(","),
+            copy_sent_on,
+            progress: input.progress.trim(),
+            parent_views: input.parent_views.trim(),
+            pupil_views: input.pupil_views.trim(),
+            decision: decision.as_str(),
+            stage_change_id: stage_change_id.as_deref(),
+            outcomes: outcomes.clone(),
+        },
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await?;
+    let mut closed = plan.fields.clone();
+    closed.status = PlanStatus::Closed.as_str().to_string();
+    match Store::update_plan(
+        &mut tx,
+        plan,
+        &mut closed,
+        expected_version,
+        Some(&actor.principal.user.id),
+        now,
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
+        other => other?,
+    };
+    // The next plan: drafted for the stage now in force, carrying forward the chosen unmet targets.
+    let next_plan_id = review
+        .draft_next_plan(&mut tx, &checked, &review_id, today, now)
+        .await?;
+    let mut e = actor.event(state, "review", "create", "allowed");
+    e.school_id = Some(pupil.school_id.clone());
+    e.pupil_id = Some(pupil.id.clone());
+    e.record_id = Some(review_id.clone());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(ReviewDone {
+        review_id,
+        stage_change_id,
+        next_plan_id,
+    })
+}
+
+/// A review as entered, checked.
+struct CheckedReview {
+    held_on: Date,
+    copy_sent_on: Option<Date>,
+    /// (target id, outcome, evidence) for every target of the plan.
+    outcomes: Vec<(String, String, String)>,
+    decision: ReviewDecision,
+}
+
+/// Checks a review as entered: the meeting's date within the plan, a copy sent home when
+/// the parent missed it, an outcome for every target, a decision, and the views.
+fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<CheckedReview, PlanError> {
     let mut issues = Vec::new();
     let held_on = match input.held_on {
         Some(Ok(d)) if d <= today && d >= plan.fields.starts_on => Some(d),
@@ -866,6 +1024,22 @@ pub async fn record_review(
     let (Some(held_on), Some(decision), true) = (held_on, decision, issues.is_empty()) else {
         return Err(PlanError::Invalid(issues));
     };
+    Ok(CheckedReview {
+        held_on,
+        copy_sent_on,
+        outcomes,
+        decision,
+    })
+}
+
+/// The stage the pupil is on and the stage the review's decision moves them to (`None`:
+/// they stay), by the graduated-response rules of their framework.
+async fn stage_after_review(
+    state: &App,
+    pupil: &Pupil,
+    held_on: Date,
+    decision: ReviewDecision,
+) -> Result<(Option<CurrentStage>, Option<Stage>), PlanError> {
     let school = state.store.school(&pupil.school_id).await?;
     let current = state.store.current_stage(&pupil.id).await?;
     let csa = state.store.compulsory_school_age(school.country).await?;
@@ -884,185 +1058,161 @@ pub async fn record_review(
             )]));
         }
     };
-    let now = state.now();
-    let mut tx = state.store.begin().await?;
-    let stage_change_id = match new_stage {
-        Some(stage) => Some(
-            stage_change_in(
-                &mut tx,
-                state,
-                actor,
-                pupil,
-                &StageChangeInput {
-                    framework: current.as_ref().map(|c| c.framework),
-                    stage: Some(stage),
-                    effective_on: Some(Ok(held_on)),
-                    reason: format!(
-                        "Decision of the review of {}",
-                        senco_i18n::long_date(held_on)
-                    ),
-                    decided_with: String::new(),
-                    specialists: input.specialists.clone(),
-                    supersedes: None,
-                    parents_told_on: input
-                        .attended
-                        .iter()
-                        .any(|p| p == "parent")
-                        .then_some(Ok(held_on)),
-                    parents_told_how: if input.attended.iter().any(|p| p == "parent") {
-                        "meeting".into()
-                    } else {
-                        String::new()
-                    },
+    Ok((current, new_stage))
+}
+
+/// A review being recorded: who records it, of which pupil and plan, and what was entered.
+#[derive(Clone, Copy)]
+struct Reviewing<'a> {
+    state: &'a App,
+    actor: &'a Actor<'a>,
+    pupil: &'a Pupil,
+    plan: &'a Plan,
+    input: &'a ReviewInput,
+}
+
+impl Reviewing<'_> {
+    /// The stage change the review decided, on the day of the meeting; the parents were
+    /// told at it if they came.
+    async fn stage_change(
+        &self,
+        tx: &mut Tx,
+        framework: Option<FrameworkKey>,
+        stage: Stage,
+        held_on: Date,
+    ) -> Result<String, PlanError> {
+        Ok(stage_change_in(
+            tx,
+            self.state,
+            self.actor,
+            self.pupil,
+            &StageChangeInput {
+                framework,
+                stage: Some(stage),
+                effective_on: Some(Ok(held_on)),
+                reason: format!(
+                    "Decision of the review of {}",
+                    senco_i18n::long_date(held_on)
+                ),
+                decided_with: String::new(),
+                specialists: self.input.specialists.clone(),
+                supersedes: None,
+                parents_told_on: self
+                    .input
+                    .attended
+                    .iter()
+                    .any(|p| p == "parent")
+                    .then_some(Ok(held_on)),
+                parents_told_how: if self.input.attended.iter().any(|p| p == "parent") {
+                    "meeting".into()
+                } else {
+                    String::new()
                 },
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    if decision == ReviewDecision::RequestStatutoryAssessment {
-        Store::insert_process(
-            &mut tx,
-            &pupil.id,
-            &pupil.school_id,
-            &NewProcess {
-                kind: "statutory_assessment",
-                started_on: held_on,
-                decided_on: None,
-                outcome: None,
-                notes: Some("Requested at a plan review"),
-                recorded_by: Some(&actor.principal.user.id),
             },
-            now,
         )
-        .await?;
+        .await?)
     }
-    let review_id = Store::insert_review(
-        &mut tx,
-        plan,
-        &NewReview {
+
+    /// The next plan, unless the pupil leaves the register: a draft for the stage in force
+    /// after the review, carrying forward the unmet targets chosen, and its audit event.
+    async fn draft_next_plan(
+        &self,
+        tx: &mut Tx,
+        checked: &CheckedReview,
+        review_id: &str,
+        today: Date,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, PlanError> {
+        let Reviewing {
+            state,
+            actor,
+            pupil,
+            plan,
+            input,
+        } = *self;
+        let CheckedReview {
             held_on,
-            invited: &input.invited.join(","),
-            attended: &input.attended.join(","),
-            copy_sent_on,
-            progress: input.progress.trim(),
-            parent_views: input.parent_views.trim(),
-            pupil_views: input.pupil_views.trim(),
-            decision: decision.as_str(),
-            stage_change_id: stage_change_id.as_deref(),
-            outcomes: outcomes.clone(),
-        },
-        Some(&actor.principal.user.id),
-        now,
-    )
-    .await?;
-    let mut closed = plan.fields.clone();
-    closed.status = PlanStatus::Closed.as_str().to_string();
-    match Store::update_plan(
-        &mut tx,
-        plan,
-        &mut closed,
-        expected_version,
-        Some(&actor.principal.user.id),
-        now,
-    )
-    .await
-    {
-        Err(StoreError::Conflict) => return Err(PlanError::Conflict),
-        other => other?,
-    };
-    // The next plan: drafted for the stage now in force, carrying forward the chosen unmet targets.
-    let history = Store::stage_changes_in(&mut tx, &pupil.id).await?;
-    let in_force = crate::sen::stage_in_force(&history, today);
-    let next_kind = in_force.as_ref().and_then(|c| {
-        framework(c.framework)
-            .plan(c.stage)
-            .map(|p| (c.framework, c.stage, p))
-    });
-    let next_plan_id = match next_kind {
-        Some((fw, stage, plan_type)) if decision != ReviewDecision::OffRegister => {
-            let offered: Vec<TargetId> = targets_to_carry_forward(
-                &outcomes
-                    .iter()
-                    .filter_map(|(id, o, _)| {
-                        TargetOutcome::parse(o).map(|o| (TargetId::new(id.clone()), o))
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            let carried: Vec<PlanTarget> = plan
-                .fields
-                .targets
-                .iter()
-                .filter(|t| {
-                    offered.iter().any(|o| o.as_str() == t.id)
-                        && input.carry_forward.contains(&t.id)
-                })
-                .map(|t| PlanTarget {
-                    id: String::new(),
-                    carried_from: Some(t.id.clone()),
-                    by_when: None,
-                    ..t.clone()
-                })
-                .collect();
-            let mut next = PlanFields {
-                framework: fw.as_str().to_string(),
-                stage: stage.as_str().to_string(),
-                status: PlanStatus::Draft.as_str().to_string(),
-                starts_on: held_on,
-                review_on: review_limit(plan_type, held_on)
-                    .min(held_on + time::Duration::days(366)),
-                nature: plan.fields.nature.clone(),
-                help_at_home: String::new(),
-                pastoral: plan.fields.pastoral.clone(),
-                pupil_views: String::new(),
-                parent_views: String::new(),
-                consulted: String::new(),
-                agreed_on: None,
-                agreed_how: None,
-                targets: carried,
-                provision: plan
+            decision,
+            ref outcomes,
+            ..
+        } = *checked;
+        let history = Store::stage_changes_in(tx, &pupil.id).await?;
+        let in_force = crate::sen::stage_in_force(&history, today);
+        let next_kind = in_force.as_ref().and_then(|c| {
+            framework(c.framework)
+                .plan(c.stage)
+                .map(|p| (c.framework, c.stage, p))
+        });
+        Ok(match next_kind {
+            Some((fw, stage, plan_type)) if decision != ReviewDecision::OffRegister => {
+                let offered: Vec<TargetId> = targets_to_carry_forward(
+                    &outcomes
+                        .iter()
+                        .filter_map(|(id, o, _)| {
+                            TargetOutcome::parse(o).map(|o| (TargetId::new(id.clone()), o))
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                let carried: Vec<PlanTarget> = plan
                     .fields
-                    .provision
+                    .targets
                     .iter()
-                    .map(|p| PlanProvision {
-                        id: String::new(),
-                        ..p.clone()
+                    .filter(|t| {
+                        offered.iter().any(|o| o.as_str() == t.id)
+                            && input.carry_forward.contains(&t.id)
                     })
-                    .collect(),
-            };
-            let id = Store::insert_plan(
-                &mut tx,
-                &NewPlan {
-                    pupil_id: &pupil.id,
-                    school_id: &pupil.school_id,
-                    previous_plan_id: Some(&plan.id),
-                    created_by: Some(&actor.principal.user.id),
-                },
-                &mut next,
-                now,
-            )
-            .await?;
-            Store::set_review_next_plan(&mut tx, &review_id, &id).await?;
-            Store::audit_in(
-                &mut tx,
-                &audit_plan(state, actor, &id, pupil, "create", None),
-            )
-            .await?;
-            Some(id)
-        }
-        _ => None,
-    };
-    let mut e = actor.event(state, "review", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(review_id.clone());
-    Store::audit_in(&mut tx, &e).await?;
-    senco_store::commit(tx).await?;
-    Ok(ReviewDone {
-        review_id,
-        stage_change_id,
-        next_plan_id,
-    })
+                    .map(|t| PlanTarget {
+                        id: String::new(),
+                        carried_from: Some(t.id.clone()),
+                        by_when: None,
+                        ..t.clone()
+                    })
+                    .collect();
+                let mut next = PlanFields {
+                    framework: fw.as_str().to_string(),
+                    stage: stage.as_str().to_string(),
+                    status: PlanStatus::Draft.as_str().to_string(),
+                    starts_on: held_on,
+                    review_on: review_limit(plan_type, held_on)
+                        .min(held_on + time::Duration::days(366)),
+                    nature: plan.fields.nature.clone(),
+                    help_at_home: String::new(),
+                    pastoral: plan.fields.pastoral.clone(),
+                    pupil_views: String::new(),
+                    parent_views: String::new(),
+                    consulted: String::new(),
+                    agreed_on: None,
+                    agreed_how: None,
+                    targets: carried,
+                    provision: plan
+                        .fields
+                        .provision
+                        .iter()
+                        .map(|p| PlanProvision {
+                            id: String::new(),
+                            ..p.clone()
+                        })
+                        .collect(),
+                };
+                let id = Store::insert_plan(
+                    tx,
+                    &NewPlan {
+                        pupil_id: &pupil.id,
+                        school_id: &pupil.school_id,
+                        previous_plan_id: Some(&plan.id),
+                        created_by: Some(&actor.principal.user.id),
+                    },
+                    &mut next,
+                    now,
+                )
+                .await?;
+                Store::set_review_next_plan(tx, review_id, &id).await?;
+                Store::audit_in(tx, &audit_plan(state, actor, &id, pupil, "create", None)).await?;
+                Some(id)
+            }
+            _ => None,
+        })
+    }
 }
 
 /// Records a parent's views and their child's before a review.
