@@ -201,6 +201,28 @@ pub async fn stage_change_in(
     let today = state.today();
     let school = state.store.school(&pupil.school_id).await?;
     let in_force = frameworks_in_force(&school, today);
+    let checked = check_stage_change(input, &in_force, today)?;
+    check_in_history(tx, state, pupil, &school, input, &checked, today).await?;
+    write_stage_change(tx, state, actor, pupil, input, &checked, today).await
+}
+
+/// A stage change as entered, checked on its own.
+struct CheckedStageChange {
+    framework_key: FrameworkKey,
+    stage: Stage,
+    effective: Date,
+    /// When and how the parents were told, if they were.
+    told: Option<(Date, String)>,
+}
+
+/// Checks a stage change as entered, before the history is read: a framework in force, a
+/// stage, a real date, a reason, the specialists of School Action Plus, and when and how
+/// the parents were told.
+fn check_stage_change(
+    input: &StageChangeInput,
+    in_force: &[FrameworkKey],
+    today: Date,
+) -> Result<CheckedStageChange, SenError> {
     let mut issues = Vec::new();
     let framework_key = match input.framework {
         Some(f) if in_force.contains(&f) => Some(f),
@@ -304,6 +326,32 @@ pub async fn stage_change_in(
     else {
         return Err(SenError::Invalid(issues));
     };
+    Ok(CheckedStageChange {
+        framework_key,
+        stage,
+        effective,
+        told,
+    })
+}
+
+/// Checks a stage change against the pupil's history as `tx` sees it: the entry it corrects,
+/// the graduated-response rules, a framework still taking new learners, and a stage the
+/// dated census table allows on its day.
+async fn check_in_history(
+    tx: &mut Tx,
+    state: &App,
+    pupil: &Pupil,
+    school: &School,
+    input: &StageChangeInput,
+    checked: &CheckedStageChange,
+    today: Date,
+) -> Result<(), SenError> {
+    let CheckedStageChange {
+        framework_key,
+        stage,
+        effective,
+        ..
+    } = *checked;
     let history = Store::stage_changes_in(tx, &pupil.id).await?;
     let es = entries(&history);
     let supersedes = match &input.supersedes {
@@ -359,6 +407,26 @@ pub async fn stage_change_in(
             e.to_string(),
         )]));
     }
+    Ok(())
+}
+
+/// Writes a checked stage change, the parents' notification, the stage now in force and
+/// the audit event. Returns the new entry's id.
+async fn write_stage_change(
+    tx: &mut Tx,
+    state: &App,
+    actor: &Actor<'_>,
+    pupil: &Pupil,
+    input: &StageChangeInput,
+    checked: &CheckedStageChange,
+    today: Date,
+) -> Result<String, SenError> {
+    let CheckedStageChange {
+        framework_key,
+        stage,
+        effective,
+        ref told,
+    } = *checked;
     let now = state.now();
     let user_id = actor.principal.user.id.clone();
     let id = Store::insert_stage_change(
