@@ -111,6 +111,57 @@ impl Store {
         } = *commit;
 
         // Every pupil of the file is now the school's: find them by UPN.
+        let held = Held::read(tx, school_id).await?;
+        let mut out = CtfOutcome {
+            pupils: outcome,
+            ..CtfOutcome::default()
+        };
+        let additions = Additions::plan(pupils, &requested, &held, settings, today, &mut out)?;
+
+        // A few statements for thousands of entries.
+        insert_stage_changes(tx, school_id, audit, now, &additions.new_changes).await?;
+        insert_needs(tx, school_id, audit, now, &additions.new_needs).await?;
+        replace_current_stages(tx, school_id, &additions.currents).await?;
+        let events = history_events(&additions.touched, audit, school_id);
+        Self::audit_many_in(tx, &events).await?;
+        Ok(out)
+    }
+
+    /// The pupils of `school_id` (on roll or not), those with one of `upns` when given, with
+    /// their stage histories and needs, in three queries.
+    pub async fn ctf_facts(&self, school_id: &str, upns: Option<&[String]>) -> Result<CensusFacts> {
+        let mut q = Sql::new(format!(
+            "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id WHERE p.school_id = "
+        ));
+        q.bind(school_id.to_string());
+        if let Some(upns) = upns {
+            if upns.is_empty() {
+                return Ok(CensusFacts::default());
+            }
+            q.push(" AND p.upn IN (").bind_list(upns).push(")");
+        }
+        q.push(" ORDER BY p.legal_surname, p.legal_forename, p.id");
+        let pupils = q
+            .build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(pupil_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        self.with_histories(school_id, pupils).await
+    }
+}
+
+/// What the school holds already of the file's pupils, read in three queries: their ids by
+/// UPN, their stage histories and their needs.
+struct Held {
+    ids: HashMap<String, String>,
+    changes: HashMap<String, Vec<StageChange>>,
+    needs: HashMap<String, Vec<(String, i64, String)>>,
+}
+
+impl Held {
+    async fn read(tx: &mut Tx, school_id: &str) -> Result<Held> {
         let mut ids: HashMap<String, String> = HashMap::new();
         for r in sqlx::query("SELECT id, upn FROM pupils WHERE school_id = $1 AND upn IS NOT NULL")
             .bind(school_id)
@@ -154,16 +205,46 @@ impl Store {
                 r.try_get("starts_on").map_err(StoreError::from)?,
             ));
         }
+        Ok(Held {
+            ids,
+            changes,
+            needs,
+        })
+    }
+}
 
+/// What a CTF import adds to the histories held, each entry checked against the pupil's
+/// history; the pupils whose histories grew, with how many stages and needs.
+struct Additions<'a> {
+    new_changes: Vec<NewChange>,
+    new_needs: Vec<(String, &'a ImportedNeed)>,
+    /// (pupil, framework, stage, since, stage change) for each pupil whose stage in force
+    /// may have changed.
+    currents: Vec<(String, FrameworkKey, Stage, Date, String)>,
+    touched: Vec<(String, usize, usize)>,
+}
+
+impl<'a> Additions<'a> {
+    /// The entries of `pupils` that the school does not hold yet, counting in `out` those
+    /// added and known. Refuses with every pupil whose history cannot take them.
+    fn plan(
+        pupils: &'a [CtfPupil],
+        requested: &HashSet<String>,
+        held: &Held,
+        settings: &CodeSettings,
+        today: Date,
+        out: &mut CtfOutcome,
+    ) -> std::result::Result<Additions<'a>, CtfImportError> {
+        let Held {
+            ids,
+            changes,
+            needs,
+        } = held;
         let mut problems = Vec::new();
         let mut new_changes: Vec<NewChange> = Vec::new();
         let mut new_needs: Vec<(String, &ImportedNeed)> = Vec::new();
         let mut currents: Vec<(String, FrameworkKey, Stage, Date, String)> = Vec::new();
         let mut touched: Vec<(String, usize, usize)> = Vec::new();
-        let mut out = CtfOutcome {
-            pupils: outcome,
-            ..CtfOutcome::default()
-        };
         for p in pupils {
             // A pupil of another school is asked for, not moved (SR-07): their history comes
             // with their record when their school releases it, not from this file.
@@ -287,142 +368,160 @@ impl Store {
         if !problems.is_empty() {
             return Err(CtfImportError::Problems(problems));
         }
-
-        // A few statements for thousands of entries.
-        for chunk in new_changes.chunks(CHUNK / 15) {
-            let mut q = Sql::new(
-                "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, \
-                 reason, imported, recorded_by, recorded_at) VALUES ",
-            );
-            for (i, c) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(c.id.clone()).push(", ").bind(c.seq);
-                q.push(", ")
-                    .bind(c.pupil_id.clone())
-                    .push(", ")
-                    .bind(school_id);
-                q.push(", ").bind(c.stage.framework.as_str());
-                q.push(", ").bind(c.stage.stage.as_str());
-                q.push(", ").bind(ds(c.stage.effective));
-                q.push(", ").bind("Imported from a Common Transfer File");
-                q.push(", ").bind(flag(true)).push(", ");
-                match &audit.actor_user_id {
-                    Some(u) => q.bind(u.clone()),
-                    None => q.push("NULL"),
-                };
-                q.push(", ").bind(ts(now)).push(")");
-            }
-            q.build()
-                .execute(&mut **tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        for chunk in new_needs.chunks(CHUNK / 9) {
-            let mut q = Sql::new(
-                "INSERT INTO needs (id, pupil_id, school_id, code, rank, starts_on, ends_on, recorded_by, recorded_at) VALUES ",
-            );
-            for (i, (pupil_id, n)) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(new_id()).push(", ").bind(pupil_id.clone());
-                q.push(", ").bind(school_id).push(", ").bind(n.code.clone());
-                q.push(", ")
-                    .bind(n.rank)
-                    .push(", ")
-                    .bind(ds(n.starts_on))
-                    .push(", ");
-                match n.ends_on {
-                    Some(d) => q.bind(ds(d)),
-                    None => q.push("NULL"),
-                };
-                q.push(", ");
-                match &audit.actor_user_id {
-                    Some(u) => q.bind(u.clone()),
-                    None => q.push("NULL"),
-                };
-                q.push(", ").bind(ts(now)).push(")");
-            }
-            q.build()
-                .execute(&mut **tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        let changed: Vec<String> = currents.iter().map(|c| c.0.clone()).collect();
-        for chunk in changed.chunks(CHUNK) {
-            let mut q = Sql::new("DELETE FROM current_stages WHERE pupil_id IN (");
-            q.bind_list(chunk).push(")");
-            q.build()
-                .execute(&mut **tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        for chunk in currents.chunks(CHUNK / 6) {
-            let mut q = Sql::new(
-                "INSERT INTO current_stages (pupil_id, school_id, framework, stage, since, stage_change_id) VALUES ",
-            );
-            for (i, (pupil_id, framework, stage, since, change_id)) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(pupil_id.clone()).push(", ").bind(school_id);
-                q.push(", ")
-                    .bind(framework.as_str())
-                    .push(", ")
-                    .bind(stage.as_str());
-                q.push(", ")
-                    .bind(ds(*since))
-                    .push(", ")
-                    .bind(change_id.clone());
-                q.push(")");
-            }
-            q.build()
-                .execute(&mut **tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        let events: Vec<AuditEvent> = touched
-            .iter()
-            .map(|(pupil_id, stages, needs)| {
-                let mut e = audit.clone();
-                e.school_id = Some(school_id.to_string());
-                e.pupil_id = Some(pupil_id.clone());
-                e.record_type = "sen_history";
-                e.record_id = Some(pupil_id.clone());
-                e.action = "import";
-                e.outcome = "allowed";
-                let mut fields = Vec::new();
-                if *stages > 0 {
-                    fields.push("stage_changes");
-                }
-                if *needs > 0 {
-                    fields.push("needs");
-                }
-                e.fields = Some(fields.join(","));
-                e
-            })
-            .collect();
-        Self::audit_many_in(tx, &events).await?;
-        Ok(out)
+        Ok(Additions {
+            new_changes,
+            new_needs,
+            currents,
+            touched,
+        })
     }
+}
 
-    /// The pupils of `school_id` (on roll or not), those with one of `upns` when given, with
-    /// their stage histories and needs, in three queries.
-    pub async fn ctf_facts(&self, school_id: &str, upns: Option<&[String]>) -> Result<CensusFacts> {
-        let mut q = Sql::new(format!(
-            "SELECT {PUPIL_COLUMNS} FROM pupils p LEFT JOIN reg_groups g ON g.id = p.reg_group_id WHERE p.school_id = "
-        ));
-        q.bind(school_id.to_string());
-        if let Some(upns) = upns {
-            if upns.is_empty() {
-                return Ok(CensusFacts::default());
-            }
-            q.push(" AND p.upn IN (").bind_list(upns).push(")");
+/// Inserts the new stage entries, marked imported, a chunk of rows a statement.
+async fn insert_stage_changes(
+    tx: &mut Tx,
+    school_id: &str,
+    audit: &AuditEvent,
+    now: time::OffsetDateTime,
+    new_changes: &[NewChange],
+) -> Result<()> {
+    for chunk in new_changes.chunks(CHUNK / 15) {
+        let mut q = Sql::new(
+            "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, \
+             reason, imported, recorded_by, recorded_at) VALUES ",
+        );
+        for (i, c) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(c.id.clone()).push(", ").bind(c.seq);
+            q.push(", ")
+                .bind(c.pupil_id.clone())
+                .push(", ")
+                .bind(school_id);
+            q.push(", ").bind(c.stage.framework.as_str());
+            q.push(", ").bind(c.stage.stage.as_str());
+            q.push(", ").bind(ds(c.stage.effective));
+            q.push(", ").bind("Imported from a Common Transfer File");
+            q.push(", ").bind(flag(true)).push(", ");
+            match &audit.actor_user_id {
+                Some(u) => q.bind(u.clone()),
+                None => q.push("NULL"),
+            };
+            q.push(", ").bind(ts(now)).push(")");
         }
-        q.push(" ORDER BY p.legal_surname, p.legal_forename, p.id");
-        let pupils = q
-            .build()
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(pupil_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        self.with_histories(school_id, pupils).await
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
     }
+    Ok(())
+}
+
+/// Inserts the new needs, a chunk of rows a statement.
+async fn insert_needs(
+    tx: &mut Tx,
+    school_id: &str,
+    audit: &AuditEvent,
+    now: time::OffsetDateTime,
+    new_needs: &[(String, &ImportedNeed)],
+) -> Result<()> {
+    for chunk in new_needs.chunks(CHUNK / 9) {
+        let mut q = Sql::new(
+            "INSERT INTO needs (id, pupil_id, school_id, code, rank, starts_on, ends_on, recorded_by, recorded_at) VALUES ",
+        );
+        for (i, (pupil_id, n)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(new_id()).push(", ").bind(pupil_id.clone());
+            q.push(", ").bind(school_id).push(", ").bind(n.code.clone());
+            q.push(", ")
+                .bind(n.rank)
+                .push(", ")
+                .bind(ds(n.starts_on))
+                .push(", ");
+            match n.ends_on {
+                Some(d) => q.bind(ds(d)),
+                None => q.push("NULL"),
+            };
+            q.push(", ");
+            match &audit.actor_user_id {
+                Some(u) => q.bind(u.clone()),
+                None => q.push("NULL"),
+            };
+            q.push(", ").bind(ts(now)).push(")");
+        }
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// Replaces the current stages of the pupils whose histories grew.
+async fn replace_current_stages(
+    tx: &mut Tx,
+    school_id: &str,
+    currents: &[(String, FrameworkKey, Stage, Date, String)],
+) -> Result<()> {
+    let changed: Vec<String> = currents.iter().map(|c| c.0.clone()).collect();
+    for chunk in changed.chunks(CHUNK) {
+        let mut q = Sql::new("DELETE FROM current_stages WHERE pupil_id IN (");
+        q.bind_list(chunk).push(")");
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    for chunk in currents.chunks(CHUNK / 6) {
+        let mut q = Sql::new(
+            "INSERT INTO current_stages (pupil_id, school_id, framework, stage, since, stage_change_id) VALUES ",
+        );
+        for (i, (pupil_id, framework, stage, since, change_id)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(pupil_id.clone()).push(", ").bind(school_id);
+            q.push(", ")
+                .bind(framework.as_str())
+                .push(", ")
+                .bind(stage.as_str());
+            q.push(", ")
+                .bind(ds(*since))
+                .push(", ")
+                .bind(change_id.clone());
+            q.push(")");
+        }
+        q.build()
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// An audit event per pupil whose history grew, naming what grew.
+fn history_events(
+    touched: &[(String, usize, usize)],
+    audit: &AuditEvent,
+    school_id: &str,
+) -> Vec<AuditEvent> {
+    let events: Vec<AuditEvent> = touched
+        .iter()
+        .map(|(pupil_id, stages, needs)| {
+            let mut e = audit.clone();
+            e.school_id = Some(school_id.to_string());
+            e.pupil_id = Some(pupil_id.clone());
+            e.record_type = "sen_history";
+            e.record_id = Some(pupil_id.clone());
+            e.action = "import";
+            e.outcome = "allowed";
+            let mut fields = Vec::new();
+            if *stages > 0 {
+                fields.push("stage_changes");
+            }
+            if *needs > 0 {
+                fields.push("needs");
+            }
+            e.fields = Some(fields.join(","));
+            e
+        })
+        .collect();
+    events
 }
