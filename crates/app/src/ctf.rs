@@ -192,6 +192,12 @@ pub fn check(
     // The country of the school that wrote the file, when its header says.
     let file_country = country_of_la(&ctf.header.source.lea);
     let mut mapped: Vec<MappedCode> = Vec::new();
+    let sen = SenReader {
+        school,
+        file_country,
+        settings,
+        m,
+    };
     for p in &ctf.pupils {
         let who = label(p);
         // This pupil's mappings, each counted once.
@@ -246,6 +252,86 @@ pub fn check(
                 None
             }
         };
+        let (stages, dated) = sen.stages(p, &mut problem, &mut note, &mut refused);
+        let needs = sen.needs(p, &dated, &mut problem, &mut note, &mut refused);
+        for (message, rule) in refused {
+            problems.push(Problem {
+                pupil: who.clone(),
+                line: p.line,
+                message,
+                rule: Some(rule),
+            });
+        }
+        for c in mine {
+            match mapped.iter_mut().find(|x| {
+                (&x.from, &x.to, x.target, &x.decided) == (&c.from, &c.to, c.target, &c.decided)
+            }) {
+                Some(x) => x.pupils += 1,
+                None => mapped.push(c),
+            }
+        }
+        if let Some(v) = valid {
+            let year_start = academic_year_start(today);
+            let year_override = p
+                .nc_year
+                .as_deref()
+                .and_then(YearGroup::parse)
+                .filter(|y| nc_year(v.date_of_birth, year_start) != Some(*y))
+                .map(|y| i64::from(y.code()));
+            let c = Circumstances {
+                year_override,
+                ..Circumstances::default()
+            };
+            out.push(CtfPupil {
+                row: ImportRow {
+                    row: p.line,
+                    fields: fields(&v, &c),
+                    reg_group: None,
+                },
+                label: who.clone(),
+                stages,
+                needs,
+            });
+        }
+    }
+    if problems.is_empty() {
+        // Provision codes first, then needs, each in the order the file first had them.
+        mapped.sort_by_key(|c| matches!(c.target, MappedTo::Need(_)));
+        Ok((out, mapped))
+    } else {
+        Err(problems)
+    }
+}
+
+/// What reading a pupil's SEN records needs: the school, the country of the school that
+/// wrote the file (its codes may be the other country's), the code settings, and the
+/// catalogue that words a refusal.
+#[derive(Clone, Copy)]
+struct SenReader<'a> {
+    school: &'a School,
+    file_country: Option<Country>,
+    settings: &'a CodeSettings,
+    m: &'a Messages,
+}
+
+impl SenReader<'_> {
+    /// The stage entries of a pupil's SEN records, each code (mapped from the other
+    /// country's when it is one) read against the dated national table, and the provision
+    /// codes by their start dates, sorted, which date the needs. Problems go to `problem`,
+    /// mappings to `note`, codes valid in neither country to `refused`.
+    fn stages(
+        &self,
+        p: &Pupil,
+        problem: &mut impl FnMut(String),
+        note: &mut impl FnMut(String, String, MappedTo, Decided),
+        refused: &mut Vec<(String, &'static str)>,
+    ) -> (Vec<ImportedStage>, Vec<(Date, String)>) {
+        let SenReader {
+            school,
+            file_country,
+            settings,
+            m,
+        } = *self;
         let mut stages = Vec::new();
         // The provision code in force on a date, from the file's own records.
         let mut dated: Vec<(Date, String)> = Vec::new();
@@ -345,6 +431,26 @@ pub fn check(
             }
         }
         dated.sort();
+        (stages, dated)
+    }
+
+    /// The ranked needs of a pupil, each dated (by its own start or the latest SEN record),
+    /// mapped to this school's country's list when the file's is the other, and valid on
+    /// its day. Problems, mappings and refusals go where [`SenReader::stages`] sends them.
+    fn needs(
+        &self,
+        p: &Pupil,
+        dated: &[(Date, String)],
+        problem: &mut impl FnMut(String),
+        note: &mut impl FnMut(String, String, MappedTo, Decided),
+        refused: &mut Vec<(String, &'static str)>,
+    ) -> Vec<ImportedNeed> {
+        let SenReader {
+            school,
+            file_country,
+            settings,
+            m,
+        } = *self;
         let latest_start = dated.last().map(|(d, _)| *d);
         let mut needs = Vec::new();
         for n in &p.needs {
@@ -426,52 +532,7 @@ pub fn check(
                 });
             }
         }
-        for (message, rule) in refused {
-            problems.push(Problem {
-                pupil: who.clone(),
-                line: p.line,
-                message,
-                rule: Some(rule),
-            });
-        }
-        for c in mine {
-            match mapped.iter_mut().find(|x| {
-                (&x.from, &x.to, x.target, &x.decided) == (&c.from, &c.to, c.target, &c.decided)
-            }) {
-                Some(x) => x.pupils += 1,
-                None => mapped.push(c),
-            }
-        }
-        if let Some(v) = valid {
-            let year_start = academic_year_start(today);
-            let year_override = p
-                .nc_year
-                .as_deref()
-                .and_then(YearGroup::parse)
-                .filter(|y| nc_year(v.date_of_birth, year_start) != Some(*y))
-                .map(|y| i64::from(y.code()));
-            let c = Circumstances {
-                year_override,
-                ..Circumstances::default()
-            };
-            out.push(CtfPupil {
-                row: ImportRow {
-                    row: p.line,
-                    fields: fields(&v, &c),
-                    reg_group: None,
-                },
-                label: who.clone(),
-                stages,
-                needs,
-            });
-        }
-    }
-    if problems.is_empty() {
-        // Provision codes first, then needs, each in the order the file first had them.
-        mapped.sort_by_key(|c| matches!(c.target, MappedTo::Need(_)));
-        Ok((out, mapped))
-    } else {
-        Err(problems)
+        needs
     }
 }
 
@@ -484,21 +545,33 @@ pub struct ImportSummary {
     pub mapped: Vec<MappedCode>,
 }
 
+/// A CTF to import: the file, where to, whether transfers are accepted, who acts (and the
+/// limit on their UPN probes) and when.
+#[derive(Clone, Copy)]
+pub struct CtfImport<'a> {
+    pub school: &'a School,
+    pub bytes: &'a [u8],
+    pub limits: &'a Limits,
+    pub accept_transfers: bool,
+    pub guard: &'a ProbeGuard,
+    pub today: Date,
+    pub now: OffsetDateTime,
+}
+
 /// Reads, checks and imports a CTF into `school` in one transaction, or nothing. A pupil of
 /// another school (UPN and date of birth) is asked of that school, as the CSV import does
 /// (SR-07): a CTF cannot release a record, since anyone can write one. `guard` names who
 /// acts and limits UPN probes.
-#[allow(clippy::too_many_arguments)]
-pub async fn import(
-    store: &Store,
-    school: &School,
-    bytes: &[u8],
-    limits: &Limits,
-    accept_transfers: bool,
-    guard: &ProbeGuard,
-    today: Date,
-    now: OffsetDateTime,
-) -> Result<ImportSummary, ImportCtfError> {
+pub async fn import(store: &Store, input: &CtfImport<'_>) -> Result<ImportSummary, ImportCtfError> {
+    let CtfImport {
+        school,
+        bytes,
+        limits,
+        accept_transfers,
+        guard,
+        today,
+        now,
+    } = *input;
     let audit = &guard.audit;
     let file = ctf::parse(bytes, limits).map_err(ImportCtfError::File)?;
     let settings = crate::sen::stored_code_settings(store).await?;

@@ -207,22 +207,36 @@ pub async fn preview(
     Ok(build_preview(p, plan))
 }
 
+/// A pupil import to write: the file and its column mapping, where to, whether transfers
+/// are accepted, who acts (and the limit on their UPN probes), when, and the kept upload
+/// it came from, if any.
+#[derive(Clone, Copy)]
+pub struct CommitImport<'a> {
+    pub school: &'a School,
+    pub bytes: &'a [u8],
+    pub pairs: &'a [(String, String)],
+    pub accept_transfers: bool,
+    pub guard: &'a ProbeGuard,
+    pub today: Date,
+    pub now: OffsetDateTime,
+    pub kept: Option<&'a str>,
+}
+
 /// Imports `bytes` into `school`: everything in one transaction, or nothing when any row has
 /// a problem or a transfer is not accepted. An accepted transfer files a request to the
 /// school holding the record (SR-07). `guard` names who acts (channel, actor, request) and
 /// limits UPN probes as [`preview`] does.
-#[allow(clippy::too_many_arguments)]
-pub async fn commit(
-    store: &Store,
-    school: &School,
-    bytes: &[u8],
-    pairs: &[(String, String)],
-    accept_transfers: bool,
-    guard: &ProbeGuard,
-    today: Date,
-    now: OffsetDateTime,
-    kept: Option<&str>,
-) -> Result<ImportOutcome, CommitError> {
+pub async fn commit(store: &Store, input: &CommitImport<'_>) -> Result<ImportOutcome, CommitError> {
+    let CommitImport {
+        school,
+        bytes,
+        pairs,
+        accept_transfers,
+        guard,
+        today,
+        now,
+        kept,
+    } = *input;
     let audit = &guard.audit;
     let p = prepare(school, bytes, pairs, today)?;
     if !p.mapping_problems.is_empty() || !p.checked.problems.is_empty() {

@@ -154,13 +154,15 @@ async fn main() -> anyhow::Result<()> {
             senco_app::transfers::ProbeGuard::new(audit.clone(), &senco_app::Settings::default());
         let s = senco_app::ctf::import(
             &store,
-            &school,
-            &bytes,
-            &Limits::default(),
-            false,
-            &guard,
-            today,
-            now,
+            &senco_app::ctf::CtfImport {
+                school: &school,
+                bytes: &bytes,
+                limits: &Limits::default(),
+                accept_transfers: false,
+                guard: &guard,
+                today,
+                now,
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

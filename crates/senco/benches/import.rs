@@ -103,14 +103,16 @@ async fn main() -> anyhow::Result<()> {
         );
         let outcome = senco_app::imports::commit(
             &store,
-            &school,
-            &bytes,
-            &[],
-            false,
-            &guard,
-            today,
-            now,
-            None,
+            &senco_app::imports::CommitImport {
+                school: &school,
+                bytes: &bytes,
+                pairs: &[],
+                accept_transfers: false,
+                guard: &guard,
+                today,
+                now,
+                kept: None,
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

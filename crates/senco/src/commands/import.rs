@@ -88,13 +88,15 @@ async fn ctf(
     );
     let result = ctf::import(
         store,
-        &school,
-        &bytes,
-        &limits,
-        accept_transfers,
-        &guard,
-        today,
-        now,
+        &ctf::CtfImport {
+            school: &school,
+            bytes: &bytes,
+            limits: &limits,
+            accept_transfers,
+            guard: &guard,
+            today,
+            now,
+        },
     )
     .await;
     progress.done();
@@ -255,14 +257,16 @@ async fn pupils(store: &Store, actor: Option<&str>, args: PupilsImport) -> anyho
     progress.step("Writing, in one transaction");
     let result = imports::commit(
         store,
-        &school,
-        &bytes,
-        &pairs,
-        accept_transfers,
-        &guard,
-        today,
-        now,
-        None,
+        &imports::CommitImport {
+            school: &school,
+            bytes: &bytes,
+            pairs: &pairs,
+            accept_transfers,
+            guard: &guard,
+            today,
+            now,
+            kept: None,
+        },
     )
     .await;
     progress.done();

@@ -188,17 +188,26 @@ pub async fn upload(
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An upload kept for its preview: its id, the name of the file, and what it would do.
+struct Upload<'a> {
+    id: &'a str,
+    file_name: String,
+    preview: &'a Preview,
+}
+
 fn preview_page(
     state: &AppState,
     p: &Principal,
-    id: &str,
-    file_name: String,
-    preview: &Preview,
+    upload: Upload<'_>,
     mut errors: FormErrors,
     accept: bool,
     status: StatusCode,
 ) -> Response {
+    let Upload {
+        id,
+        file_name,
+        preview,
+    } = upload;
     for m in &preview.mapping_problems {
         let key = m.field().map(Field::key).unwrap_or("upn");
         errors.add(format!("map_{key}"), m.to_string());
@@ -292,9 +301,11 @@ pub async fn show(
         Ok(preview_page(
             &state,
             &p,
-            &id,
-            name,
-            &preview,
+            Upload {
+                id: &id,
+                file_name: name,
+                preview: &preview,
+            },
             FormErrors::default(),
             false,
             StatusCode::OK,
@@ -370,9 +381,11 @@ pub async fn submit(
             return Ok(preview_page(
                 &state,
                 &p,
-                &id,
-                name,
-                &preview,
+                Upload {
+                    id: &id,
+                    file_name: name,
+                    preview: &preview,
+                },
                 errors,
                 accept,
                 StatusCode::OK,
@@ -382,9 +395,11 @@ pub async fn submit(
             return Ok(preview_page(
                 &state,
                 &p,
-                &id,
-                name,
-                &preview,
+                Upload {
+                    id: &id,
+                    file_name: name,
+                    preview: &preview,
+                },
                 errors,
                 accept,
                 StatusCode::OK,
@@ -395,9 +410,11 @@ pub async fn submit(
             return Ok(preview_page(
                 &state,
                 &p,
-                &id,
-                name,
-                &preview,
+                Upload {
+                    id: &id,
+                    file_name: name,
+                    preview: &preview,
+                },
                 errors,
                 accept,
                 StatusCode::OK,
@@ -405,14 +422,16 @@ pub async fn submit(
         }
         match senco_app::imports::commit(
             &state.store,
-            &school,
-            &bytes,
-            &pairs,
-            accept,
-            &guard,
-            today,
-            state.now(),
-            Some(&id),
+            &senco_app::imports::CommitImport {
+                school: &school,
+                bytes: &bytes,
+                pairs: &pairs,
+                accept_transfers: accept,
+                guard: &guard,
+                today,
+                now: state.now(),
+                kept: Some(&id),
+            },
         )
         .await
         {
@@ -428,9 +447,11 @@ pub async fn submit(
                 Ok(preview_page(
                     &state,
                     &p,
-                    &id,
-                    name,
-                    &again,
+                    Upload {
+                        id: &id,
+                        file_name: name,
+                        preview: &again,
+                    },
                     errors,
                     accept,
                     StatusCode::OK,
