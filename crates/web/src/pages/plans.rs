@@ -273,6 +273,7 @@ struct PlanFormPage {
 }
 
 struct FormContext<'a> {
+    pupil: &'a Pupil,
     heading: &'static str,
     action: String,
     back: String,
@@ -280,17 +281,16 @@ struct FormContext<'a> {
     stage: Stage,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn form_page(
     state: &AppState,
     p: &Principal,
-    pupil: &Pupil,
     ctx: &FormContext<'_>,
     form: Fields,
     errors: FormErrors,
     warnings: Vec<Warning>,
     conflict: Option<Vec<(String, String)>>,
 ) -> Response {
+    let pupil = ctx.pupil;
     let status = if conflict.is_some() {
         StatusCode::CONFLICT
     } else if errors.is_empty() {
@@ -407,6 +407,7 @@ pub async fn new(
             apply_bank_target(&state, &p, &mut form, t).await?;
         }
         let ctx = FormContext {
+            pupil: &pupil,
             heading: EN.plan_new_title,
             action: format!("/pupils/{}/plans/new", pupil.id),
             back: format!("/pupils/{}", pupil.id),
@@ -416,7 +417,6 @@ pub async fn new(
         Ok(form_page(
             &state,
             &p,
-            &pupil,
             &ctx,
             form,
             FormErrors::default(),
@@ -447,6 +447,7 @@ pub async fn create(
             return Err(PageError::NotFound);
         };
         let ctx = FormContext {
+            pupil: &pupil,
             heading: EN.plan_new_title,
             action: format!("/pupils/{}/plans/new", pupil.id),
             back: format!("/pupils/{}", pupil.id),
@@ -456,22 +457,12 @@ pub async fn create(
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add("starts_on", EN.form_expired);
-            return Ok(form_page(
-                &state,
-                &p,
-                &pupil,
-                &ctx,
-                form,
-                errors,
-                Vec::new(),
-                None,
-            ));
+            return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
         }
         if form_action(&mut form).is_some() {
             return Ok(form_page(
                 &state,
                 &p,
-                &pupil,
                 &ctx,
                 form,
                 FormErrors::default(),
@@ -488,7 +479,6 @@ pub async fn create(
                     Ok((_, warnings)) => form_page(
                         &state,
                         &p,
-                        &pupil,
                         &ctx,
                         form,
                         FormErrors::default(),
@@ -498,7 +488,6 @@ pub async fn create(
                     Err(PlanError::Invalid(issues)) => form_page(
                         &state,
                         &p,
-                        &pupil,
                         &ctx,
                         form,
                         issues_to_errors(&issues),
@@ -516,7 +505,6 @@ pub async fn create(
             Err(PlanError::Invalid(issues)) => Ok(form_page(
                 &state,
                 &p,
-                &pupil,
                 &ctx,
                 form,
                 issues_to_errors(&issues),
@@ -607,6 +595,7 @@ pub async fn edit(
             apply_bank_target(&state, &p, &mut form, t).await?;
         }
         let ctx = FormContext {
+            pupil: &pupil,
             heading: EN.plan_edit_title,
             action: format!("/plans/{}/edit", plan.id),
             back: format!("/plans/{}", plan.id),
@@ -616,7 +605,6 @@ pub async fn edit(
         Ok(form_page(
             &state,
             &p,
-            &pupil,
             &ctx,
             form,
             FormErrors::default(),
@@ -646,6 +634,7 @@ pub async fn update(
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let (plan_type, stage) = plan_type_of(&plan);
         let ctx = FormContext {
+            pupil: &pupil,
             heading: EN.plan_edit_title,
             action: format!("/plans/{}/edit", plan.id),
             back: format!("/plans/{}", plan.id),
@@ -655,22 +644,12 @@ pub async fn update(
         if !p.csrf_ok(&form.get("csrf_token")) {
             let mut errors = FormErrors::default();
             errors.add("starts_on", EN.form_expired);
-            return Ok(form_page(
-                &state,
-                &p,
-                &pupil,
-                &ctx,
-                form,
-                errors,
-                Vec::new(),
-                None,
-            ));
+            return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
         }
         if form_action(&mut form).is_some() {
             return Ok(form_page(
                 &state,
                 &p,
-                &pupil,
                 &ctx,
                 form,
                 FormErrors::default(),
@@ -701,7 +680,6 @@ pub async fn update(
                     Ok((_, warnings)) => form_page(
                         &state,
                         &p,
-                        &pupil,
                         &ctx,
                         form,
                         FormErrors::default(),
@@ -711,7 +689,6 @@ pub async fn update(
                     Err(PlanError::Invalid(issues)) => form_page(
                         &state,
                         &p,
-                        &pupil,
                         &ctx,
                         form,
                         issues_to_errors(&issues),
@@ -729,7 +706,6 @@ pub async fn update(
             Err(PlanError::Invalid(issues)) => Ok(form_page(
                 &state,
                 &p,
-                &pupil,
                 &ctx,
                 form,
                 issues_to_errors(&issues),
@@ -742,7 +718,6 @@ pub async fn update(
                 Ok(form_page(
                     &state,
                     &p,
-                    &pupil,
                     &ctx,
                     form,
                     FormErrors::default(),

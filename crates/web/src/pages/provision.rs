@@ -355,17 +355,27 @@ async fn staff_choices(state: &AppState, school: &str) -> Result<Vec<Choice>, Pa
         .collect())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where a provision form is: the school whose catalogue it edits, where it posts, and
+/// whether it edits an entry (rather than adding one).
+struct FormTarget<'a> {
+    school: &'a str,
+    action: String,
+    editing: bool,
+}
+
 async fn provision_form(
     state: &AppState,
     p: &Principal,
-    school: &str,
-    action: String,
-    editing: bool,
+    target: FormTarget<'_>,
     form: Fields,
     errors: FormErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let FormTarget {
+        school,
+        action,
+        editing,
+    } = target;
     let heading = if editing {
         EN.prov_edit_title
     } else {
@@ -418,9 +428,11 @@ pub async fn new(
         provision_form(
             &state,
             &p,
-            &school,
-            "/provision/new".into(),
-            false,
+            FormTarget {
+                school: &school,
+                action: "/provision/new".into(),
+                editing: false,
+            },
             form,
             FormErrors::default(),
             StatusCode::OK,
@@ -456,9 +468,11 @@ pub async fn create(
             return provision_form(
                 &state,
                 &p,
-                &school,
-                action,
-                false,
+                FormTarget {
+                    school: &school,
+                    action,
+                    editing: false,
+                },
                 form,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -479,7 +493,19 @@ pub async fn create(
             Err(e) => {
                 let errors = refused(e, "name")?;
                 let status = status_of(&errors);
-                provision_form(&state, &p, &school, action, false, form, errors, status).await
+                provision_form(
+                    &state,
+                    &p,
+                    FormTarget {
+                        school: &school,
+                        action,
+                        editing: false,
+                    },
+                    form,
+                    errors,
+                    status,
+                )
+                .await
             }
         }
     }
@@ -537,9 +563,11 @@ pub async fn edit(
         provision_form(
             &state,
             &p,
-            &pv.school_id,
-            format!("/provision/{}/edit", pv.id),
-            true,
+            FormTarget {
+                school: &pv.school_id,
+                action: format!("/provision/{}/edit", pv.id),
+                editing: true,
+            },
             form_of(&pv),
             FormErrors::default(),
             StatusCode::OK,
@@ -572,9 +600,11 @@ pub async fn update(
             return provision_form(
                 &state,
                 &p,
-                &pv.school_id,
-                action,
-                true,
+                FormTarget {
+                    school: &pv.school_id,
+                    action,
+                    editing: true,
+                },
                 form,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -614,9 +644,11 @@ pub async fn update(
                 provision_form(
                     &state,
                     &p,
-                    &pv.school_id,
-                    action,
-                    true,
+                    FormTarget {
+                        school: &pv.school_id,
+                        action,
+                        editing: true,
+                    },
                     form,
                     errors,
                     status,

@@ -739,19 +739,30 @@ fn form_errors(problems: &[(PupilField, senco_domain::pupil::Problem)]) -> FormE
     errors
 }
 
-#[allow(clippy::too_many_arguments)]
-fn form_page(
-    state: &AppState,
-    p: &Principal,
+/// Where a pupil form is: its heading, where it posts, where "back" goes, and whether it
+/// edits a pupil (rather than adding one).
+struct FormTarget {
     heading: &'static str,
     action: String,
     back: String,
     editing: bool,
+}
+
+fn form_page(
+    state: &AppState,
+    p: &Principal,
+    target: FormTarget,
     form: PupilForm,
     errors: FormErrors,
     groups: &[RegGroup],
     current: Option<Vec<Detail>>,
 ) -> Response {
+    let FormTarget {
+        heading,
+        action,
+        back,
+        editing,
+    } = target;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -806,10 +817,12 @@ pub async fn new(
     form_page(
         &state,
         &p,
-        EN.add_pupil_title,
-        "/pupils/new".into(),
-        "/pupils".into(),
-        false,
+        FormTarget {
+            heading: EN.add_pupil_title,
+            action: "/pupils/new".into(),
+            back: "/pupils".into(),
+            editing: false,
+        },
         form,
         FormErrors::default(),
         &groups,
@@ -840,10 +853,12 @@ pub async fn create(
         form_page(
             &state,
             &p,
-            EN.add_pupil_title,
-            "/pupils/new".into(),
-            "/pupils".into(),
-            false,
+            FormTarget {
+                heading: EN.add_pupil_title,
+                action: "/pupils/new".into(),
+                back: "/pupils".into(),
+                editing: false,
+            },
             form,
             errors,
             &groups,
@@ -922,10 +937,12 @@ pub async fn edit(
         Ok((pupil, groups)) => form_page(
             &state,
             &p,
-            EN.edit_pupil_title,
-            format!("/pupils/{}/edit", pupil.id),
-            format!("/pupils/{}", pupil.id),
-            true,
+            FormTarget {
+                heading: EN.edit_pupil_title,
+                action: format!("/pupils/{}/edit", pupil.id),
+                back: format!("/pupils/{}", pupil.id),
+                editing: true,
+            },
             PupilForm::from_pupil(&pupil),
             FormErrors::default(),
             &groups,
@@ -964,10 +981,12 @@ pub async fn update(
         form_page(
             &state,
             &p,
-            EN.edit_pupil_title,
-            action.clone(),
-            back.clone(),
-            true,
+            FormTarget {
+                heading: EN.edit_pupil_title,
+                action: action.clone(),
+                back: back.clone(),
+                editing: true,
+            },
             form,
             errors,
             &groups,
