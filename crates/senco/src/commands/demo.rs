@@ -8,15 +8,18 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use senco_app::credentials::{hash_passphrase, random_token};
+use senco_domain::Date;
 use senco_domain::calendar::london_date;
 use senco_domain::person::Passphrase;
 use senco_domain::role::Role;
 use senco_domain::school::FrameworkKey;
-use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
 use senco_store::users::NewUser;
+use senco_store::{Store, Tx};
+use senco_synth::{AuthoritySpec, PupilSpec, SchoolSpec};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::{open, serve_until_stopped};
 use crate::cli::ServeArgs;
@@ -170,299 +173,53 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
     let passphrase = format!("senco-demo-{}", &random_token()[..10]);
     let hash =
         hash_passphrase(&Passphrase::parse(&passphrase).map_err(|e| anyhow::anyhow!("{e}"))?)?;
-    let mut accounts = Vec::new();
-    let mut samples = Vec::new();
-    let mut pupil_count = 0;
-    let mut school_count = 0;
-    let mut parent_ids: HashMap<String, String> = HashMap::new();
+    let mut demo = DemoWriter {
+        passphrase,
+        hash,
+        today,
+        now,
+        accounts: Vec::new(),
+        samples: Vec::new(),
+        pupil_count: 0,
+        school_count: 0,
+        parent_ids: HashMap::new(),
+    };
 
     let mut tx = store.begin().await?;
     Store::set_setting(&mut tx, "demo", "true").await?;
     for admin in &data.admins {
         Store::insert_user(
             &mut tx,
-            &user(&admin.email, &admin.name, Role::Admin, None, None, &hash),
+            &user(
+                &admin.email,
+                &admin.name,
+                Role::Admin,
+                None,
+                None,
+                &demo.hash,
+            ),
             now,
         )
         .await?;
-        accounts.push(account(
+        demo.accounts.push(account(
             Role::Admin,
             &admin.email,
             &admin.name,
-            &passphrase,
+            &demo.passphrase,
             None,
         ));
     }
     for la in &data.authorities {
-        let code = format!("{:03}", la.code);
-        let la_id = Store::insert_authority(&mut tx, &code, &la.name, la.country, now).await?;
-        for term in &la.terms {
-            Store::insert_term(&mut tx, &la_id, None, *term).await?;
-        }
-        for officer in &la.officers {
-            Store::insert_user(
-                &mut tx,
-                &user(
-                    &officer.email,
-                    &officer.name,
-                    Role::LaOfficer,
-                    None,
-                    Some(&la_id),
-                    &hash,
-                ),
-                now,
-            )
-            .await?;
-            accounts.push(account(
-                Role::LaOfficer,
-                &officer.email,
-                &officer.name,
-                &passphrase,
-                None,
-            ));
-        }
-        let mut specialist_ids = Vec::new();
-        let mut specialists = Vec::new();
-        for sp in &la.specialists {
-            let id = Store::insert_user(
-                &mut tx,
-                &user(&sp.email, &sp.name, Role::Specialist, None, None, &hash),
-                now,
-            )
-            .await?;
-            accounts.push(account(
-                Role::Specialist,
-                &sp.email,
-                &sp.name,
-                &passphrase,
-                None,
-            ));
-            specialists.push((id.clone(), sp.name.clone(), sp.email.clone()));
-            specialist_ids.push(id);
-        }
-        for (school_index, school) in la.schools.iter().enumerate() {
-            school_count += 1;
-            let urn = school.urn.to_string();
-            let estab = format!("{:04}", school.estab);
-            let school_id = insert_school(
-                &mut tx,
-                &NewSchool {
-                    la_id: &la_id,
-                    urn: &urn,
-                    estab_number: &estab,
-                    name: &school.name,
-                    phase: school.phase,
-                    country: la.country,
-                    maintained: school.maintained,
-                },
-                &school.frameworks,
-                &school.closures,
-                now,
-            )
-            .await?;
-            let where_ = Some((school.urn, school.name.clone()));
-            let mut staff_ids = Vec::new();
-            for staff in &school.staff {
-                let id = Store::insert_user(
-                    &mut tx,
-                    &user(
-                        &staff.person.email,
-                        &staff.person.name,
-                        staff.role,
-                        Some(&school_id),
-                        None,
-                        &hash,
-                    ),
-                    now,
-                )
-                .await?;
-                accounts.push(account(
-                    staff.role,
-                    &staff.person.email,
-                    &staff.person.name,
-                    &passphrase,
-                    where_.clone(),
-                ));
-                staff_ids.push(id);
-            }
-            let mut group_ids = Vec::new();
-            for group in &school.reg_groups {
-                let teacher = group
-                    .teacher
-                    .and_then(|i| staff_ids.get(i))
-                    .map(String::as_str);
-                let id = Store::insert_reg_group(
-                    &mut tx,
-                    &school_id,
-                    &group.name,
-                    Some(i64::from(group.year.code())),
-                    teacher,
-                )
-                .await?;
-                group_ids.push(id);
-            }
-            let mut on_register = Vec::new();
-            for (pupil_index, pupil) in school.pupils.iter().enumerate() {
-                pupil_count += 1;
-                let fields = PupilFields {
-                    upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
-                    former_upn: pupil.former_upn.as_ref().map(|u| u.as_str().to_string()),
-                    legal_forename: pupil.legal_forename.clone(),
-                    legal_surname: pupil.legal_surname.clone(),
-                    preferred_forename: pupil.preferred_forename.clone(),
-                    preferred_surname: pupil.preferred_surname.clone(),
-                    date_of_birth: pupil.dob,
-                    sex: pupil.sex,
-                    year_override: None,
-                    reg_group_id: pupil.reg_group.and_then(|i| group_ids.get(i)).cloned(),
-                    looked_after: pupil.looked_after,
-                    eal: pupil.eal,
-                    fsm: pupil.fsm,
-                    language: pupil.language,
-                };
-                let pupil_id =
-                    Store::insert_pupil(&mut tx, &school_id, &fields, pupil.enrolled_on, now)
-                        .await?;
-                for staff_index in &pupil.taught_by {
-                    if let Some(user_id) = staff_ids.get(*staff_index) {
-                        Store::insert_teaching_assignment(&mut tx, &school_id, user_id, &pupil_id)
-                            .await?;
-                    }
-                }
-                for contact in &pupil.contacts {
-                    let user_id = match (&contact.email, contact.account) {
-                        (Some(email), true) => match parent_ids.get(email) {
-                            Some(id) => Some(id.clone()),
-                            None => {
-                                let id = Store::insert_user(
-                                    &mut tx,
-                                    &user(email, &contact.name, Role::Parent, None, None, &hash),
-                                    now,
-                                )
-                                .await?;
-                                accounts.push(account(
-                                    Role::Parent,
-                                    email,
-                                    &contact.name,
-                                    &passphrase,
-                                    where_.clone(),
-                                ));
-                                parent_ids.insert(email.clone(), id.clone());
-                                Some(id)
-                            }
-                        },
-                        _ => None,
-                    };
-                    Store::insert_contact(
-                        &mut tx,
-                        &pupil_id,
-                        &school_id,
-                        &NewContact {
-                            name: &contact.name,
-                            relationship: &contact.relationship,
-                            parental_responsibility: contact.parental_responsibility,
-                            restricted: contact.restricted,
-                            email: contact.email.as_deref(),
-                            phone: contact.phone.as_deref(),
-                            user_id: user_id.as_deref(),
-                        },
-                        now,
-                    )
-                    .await?;
-                }
-                // A few records to show the specialists' and the authority's access.
-                if school_index == 1 && pupil_index < 3 {
-                    if let Some(ep) = specialist_ids.first() {
-                        Store::insert_involvement(
-                            &mut tx,
-                            &pupil_id,
-                            &school_id,
-                            ep,
-                            "active",
-                            Some(today),
-                            now,
-                        )
-                        .await?;
-                    }
-                    if pupil_index == 0 {
-                        Store::insert_la_share(&mut tx, &pupil_id, &school_id, &la_id, now).await?;
-                    }
-                }
-                if school_index == 1
-                    && pupil_index == 3
-                    && let Some(salt) = specialist_ids.get(1)
-                {
-                    Store::insert_involvement(
-                        &mut tx,
-                        &pupil_id,
-                        &school_id,
-                        salt,
-                        "requested",
-                        None,
-                        now,
-                    )
-                    .await?;
-                }
-                let teacher = pupil
-                    .reg_group
-                    .and_then(|g| school.reg_groups.get(g))
-                    .and_then(|g| g.teacher)
-                    .and_then(|t| staff_ids.get(t))
-                    .map(String::as_str);
-                let seed = SenSeed {
-                    school_id: &school_id,
-                    frameworks: &school.frameworks,
-                    early_years: school.phase.is_early_years(),
-                    senco: school
-                        .staff
-                        .iter()
-                        .position(|s| s.role == Role::Senco)
-                        .and_then(|i| staff_ids.get(i))
-                        .map(String::as_str),
-                    teacher,
-                    today,
-                    now,
-                };
-                if seed_sen(&mut tx, &seed, pupil_index, &pupil_id, pupil).await? {
-                    on_register.push((pupil_id.clone(), pupil_index));
-                }
-                if pupil_index < 3 {
-                    samples.push(SamplePupil {
-                        id: pupil_id,
-                        school_urn: school.urn,
-                        legal_forename: pupil.legal_forename.clone(),
-                        legal_surname: pupil.legal_surname.clone(),
-                        upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
-                        date_of_birth: senco_store::ds(pupil.dob),
-                    });
-                }
-            }
-            let staff_with = |role: Role| {
-                school
-                    .staff
-                    .iter()
-                    .position(|st| st.role == role)
-                    .and_then(|i| staff_ids.get(i))
-                    .map(String::as_str)
-            };
-            super::demo_provision::seed(
-                &mut tx,
-                &super::demo_provision::ProvisionSeed {
-                    school_id: &school_id,
-                    country: la.country,
-                    terms: &la.terms,
-                    closures: &school.closures,
-                    assistant: staff_with(Role::TeachingAssistant),
-                    senco: staff_with(Role::Senco),
-                    specialists: &specialists,
-                    today,
-                    now,
-                },
-                &on_register,
-            )
-            .await?;
-        }
+        demo.authority(&mut tx, la).await?;
     }
+    let DemoWriter {
+        passphrase,
+        mut accounts,
+        samples: sample_pupils,
+        pupil_count,
+        school_count,
+        ..
+    } = demo;
     // Staff, specialists and officers must use two-factor sign-in: enrol every demo staff
     // account with one authenticator key, printed like the passphrase.
     let mut key = [0u8; 20];
@@ -485,8 +242,396 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
         schools: school_count,
         pupils: pupil_count,
         accounts,
-        sample_pupils: samples,
+        sample_pupils,
     })
+}
+
+/// The demo dataset being written: the passphrase every account shares, and what the
+/// summary reports.
+struct DemoWriter {
+    passphrase: String,
+    hash: String,
+    today: Date,
+    now: OffsetDateTime,
+    accounts: Vec<Account>,
+    samples: Vec<SamplePupil>,
+    pupil_count: usize,
+    school_count: usize,
+    /// Parents' accounts by email: a parent of two pupils has one.
+    parent_ids: HashMap<String, String>,
+}
+
+/// An authority written, with what its schools need of it.
+struct DemoAuthority<'a> {
+    la: &'a AuthoritySpec,
+    la_id: String,
+    specialist_ids: Vec<String>,
+    /// (id, name, email) of each specialist.
+    specialists: Vec<(String, String, String)>,
+}
+
+/// A school written, with what its pupils need of it.
+struct DemoSchool<'a> {
+    authority: &'a DemoAuthority<'a>,
+    school_index: usize,
+    school: &'a SchoolSpec,
+    school_id: String,
+    where_: Option<(u32, String)>,
+    staff_ids: Vec<String>,
+    group_ids: Vec<String>,
+}
+
+impl DemoWriter {
+    /// An authority with its terms, officers and specialists, then its schools.
+    async fn authority(&mut self, tx: &mut Tx, la: &AuthoritySpec) -> anyhow::Result<()> {
+        let now = self.now;
+        let code = format!("{:03}", la.code);
+        let la_id = Store::insert_authority(tx, &code, &la.name, la.country, now).await?;
+        for term in &la.terms {
+            Store::insert_term(tx, &la_id, None, *term).await?;
+        }
+        for officer in &la.officers {
+            Store::insert_user(
+                tx,
+                &user(
+                    &officer.email,
+                    &officer.name,
+                    Role::LaOfficer,
+                    None,
+                    Some(&la_id),
+                    &self.hash,
+                ),
+                now,
+            )
+            .await?;
+            self.accounts.push(account(
+                Role::LaOfficer,
+                &officer.email,
+                &officer.name,
+                &self.passphrase,
+                None,
+            ));
+        }
+        let mut specialist_ids = Vec::new();
+        let mut specialists = Vec::new();
+        for sp in &la.specialists {
+            let id = Store::insert_user(
+                tx,
+                &user(
+                    &sp.email,
+                    &sp.name,
+                    Role::Specialist,
+                    None,
+                    None,
+                    &self.hash,
+                ),
+                now,
+            )
+            .await?;
+            self.accounts.push(account(
+                Role::Specialist,
+                &sp.email,
+                &sp.name,
+                &self.passphrase,
+                None,
+            ));
+            specialists.push((id.clone(), sp.name.clone(), sp.email.clone()));
+            specialist_ids.push(id);
+        }
+        let authority = DemoAuthority {
+            la,
+            la_id,
+            specialist_ids,
+            specialists,
+        };
+        for (school_index, school) in la.schools.iter().enumerate() {
+            self.school(tx, &authority, school_index, school).await?;
+        }
+        Ok(())
+    }
+
+    /// A school with its staff and registration groups, its pupils, and the provision of
+    /// the pupils on its register.
+    async fn school(
+        &mut self,
+        tx: &mut Tx,
+        authority: &DemoAuthority<'_>,
+        school_index: usize,
+        school: &SchoolSpec,
+    ) -> anyhow::Result<()> {
+        let (now, today) = (self.now, self.today);
+        let DemoAuthority {
+            la,
+            ref la_id,
+            ref specialists,
+            ..
+        } = *authority;
+        self.school_count += 1;
+        let urn = school.urn.to_string();
+        let estab = format!("{:04}", school.estab);
+        let school_id = insert_school(
+            tx,
+            &NewSchool {
+                la_id,
+                urn: &urn,
+                estab_number: &estab,
+                name: &school.name,
+                phase: school.phase,
+                country: la.country,
+                maintained: school.maintained,
+            },
+            &school.frameworks,
+            &school.closures,
+            now,
+        )
+        .await?;
+        let where_ = Some((school.urn, school.name.clone()));
+        let mut staff_ids = Vec::new();
+        for staff in &school.staff {
+            let id = Store::insert_user(
+                tx,
+                &user(
+                    &staff.person.email,
+                    &staff.person.name,
+                    staff.role,
+                    Some(&school_id),
+                    None,
+                    &self.hash,
+                ),
+                now,
+            )
+            .await?;
+            self.accounts.push(account(
+                staff.role,
+                &staff.person.email,
+                &staff.person.name,
+                &self.passphrase,
+                where_.clone(),
+            ));
+            staff_ids.push(id);
+        }
+        let mut group_ids = Vec::new();
+        for group in &school.reg_groups {
+            let teacher = group
+                .teacher
+                .and_then(|i| staff_ids.get(i))
+                .map(String::as_str);
+            let id = Store::insert_reg_group(
+                tx,
+                &school_id,
+                &group.name,
+                Some(i64::from(group.year.code())),
+                teacher,
+            )
+            .await?;
+            group_ids.push(id);
+        }
+        let s = DemoSchool {
+            authority,
+            school_index,
+            school,
+            school_id,
+            where_,
+            staff_ids,
+            group_ids,
+        };
+        let mut on_register = Vec::new();
+        for (pupil_index, pupil) in school.pupils.iter().enumerate() {
+            self.pupil(tx, &s, pupil_index, pupil, &mut on_register)
+                .await?;
+        }
+        let DemoSchool {
+            school_id,
+            staff_ids,
+            ..
+        } = s;
+        let staff_with = |role: Role| {
+            school
+                .staff
+                .iter()
+                .position(|st| st.role == role)
+                .and_then(|i| staff_ids.get(i))
+                .map(String::as_str)
+        };
+        super::demo_provision::seed(
+            tx,
+            &super::demo_provision::ProvisionSeed {
+                school_id: &school_id,
+                country: la.country,
+                terms: &la.terms,
+                closures: &school.closures,
+                assistant: staff_with(Role::TeachingAssistant),
+                senco: staff_with(Role::Senco),
+                specialists,
+                today,
+                now,
+            },
+            &on_register,
+        )
+        .await?;
+        Ok(())
+    }
+    /// A pupil with their teachers, contacts, a few specialists' and the authority's
+    /// records, and their SEN history; one placed on the register is added to
+    /// `on_register`, with their index.
+    async fn pupil(
+        &mut self,
+        tx: &mut Tx,
+        s: &DemoSchool<'_>,
+        pupil_index: usize,
+        pupil: &PupilSpec,
+        on_register: &mut Vec<(String, usize)>,
+    ) -> anyhow::Result<()> {
+        let (now, today) = (self.now, self.today);
+        let DemoSchool {
+            authority,
+            school_index,
+            school,
+            ref school_id,
+            ref staff_ids,
+            ref group_ids,
+            ..
+        } = *s;
+        let DemoAuthority {
+            ref la_id,
+            ref specialist_ids,
+            ..
+        } = *authority;
+        self.pupil_count += 1;
+        let fields = PupilFields {
+            upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
+            former_upn: pupil.former_upn.as_ref().map(|u| u.as_str().to_string()),
+            legal_forename: pupil.legal_forename.clone(),
+            legal_surname: pupil.legal_surname.clone(),
+            preferred_forename: pupil.preferred_forename.clone(),
+            preferred_surname: pupil.preferred_surname.clone(),
+            date_of_birth: pupil.dob,
+            sex: pupil.sex,
+            year_override: None,
+            reg_group_id: pupil.reg_group.and_then(|i| group_ids.get(i)).cloned(),
+            looked_after: pupil.looked_after,
+            eal: pupil.eal,
+            fsm: pupil.fsm,
+            language: pupil.language,
+        };
+        let pupil_id = Store::insert_pupil(tx, school_id, &fields, pupil.enrolled_on, now).await?;
+        for staff_index in &pupil.taught_by {
+            if let Some(user_id) = staff_ids.get(*staff_index) {
+                Store::insert_teaching_assignment(tx, school_id, user_id, &pupil_id).await?;
+            }
+        }
+        self.contacts(tx, s, &pupil_id, pupil).await?;
+        // A few records to show the specialists' and the authority's access.
+        if school_index == 1 && pupil_index < 3 {
+            if let Some(ep) = specialist_ids.first() {
+                Store::insert_involvement(tx, &pupil_id, school_id, ep, "active", Some(today), now)
+                    .await?;
+            }
+            if pupil_index == 0 {
+                Store::insert_la_share(tx, &pupil_id, school_id, la_id, now).await?;
+            }
+        }
+        if school_index == 1
+            && pupil_index == 3
+            && let Some(salt) = specialist_ids.get(1)
+        {
+            Store::insert_involvement(tx, &pupil_id, school_id, salt, "requested", None, now)
+                .await?;
+        }
+        let teacher = pupil
+            .reg_group
+            .and_then(|g| school.reg_groups.get(g))
+            .and_then(|g| g.teacher)
+            .and_then(|t| staff_ids.get(t))
+            .map(String::as_str);
+        let seed = SenSeed {
+            school_id,
+            frameworks: &school.frameworks,
+            early_years: school.phase.is_early_years(),
+            senco: school
+                .staff
+                .iter()
+                .position(|s| s.role == Role::Senco)
+                .and_then(|i| staff_ids.get(i))
+                .map(String::as_str),
+            teacher,
+            today,
+            now,
+        };
+        if seed_sen(tx, &seed, pupil_index, &pupil_id, pupil).await? {
+            on_register.push((pupil_id.clone(), pupil_index));
+        }
+        if pupil_index < 3 {
+            self.samples.push(SamplePupil {
+                id: pupil_id,
+                school_urn: school.urn,
+                legal_forename: pupil.legal_forename.clone(),
+                legal_surname: pupil.legal_surname.clone(),
+                upn: pupil.upn.as_ref().map(|u| u.as_str().to_string()),
+                date_of_birth: senco_store::ds(pupil.dob),
+            });
+        }
+        Ok(())
+    }
+
+    /// A pupil's contacts, with an account for each parent who has one (one a parent, by
+    /// email).
+    async fn contacts(
+        &mut self,
+        tx: &mut Tx,
+        s: &DemoSchool<'_>,
+        pupil_id: &str,
+        pupil: &PupilSpec,
+    ) -> anyhow::Result<()> {
+        let now = self.now;
+        let DemoSchool {
+            ref school_id,
+            ref where_,
+            ..
+        } = *s;
+        for contact in &pupil.contacts {
+            let user_id = match (&contact.email, contact.account) {
+                (Some(email), true) => match self.parent_ids.get(email) {
+                    Some(id) => Some(id.clone()),
+                    None => {
+                        let id = Store::insert_user(
+                            tx,
+                            &user(email, &contact.name, Role::Parent, None, None, &self.hash),
+                            now,
+                        )
+                        .await?;
+                        self.accounts.push(account(
+                            Role::Parent,
+                            email,
+                            &contact.name,
+                            &self.passphrase,
+                            where_.clone(),
+                        ));
+                        self.parent_ids.insert(email.clone(), id.clone());
+                        Some(id)
+                    }
+                },
+                _ => None,
+            };
+            Store::insert_contact(
+                tx,
+                pupil_id,
+                school_id,
+                &NewContact {
+                    name: &contact.name,
+                    relationship: &contact.relationship,
+                    parental_responsibility: contact.parental_responsibility,
+                    restricted: contact.restricted,
+                    email: contact.email.as_deref(),
+                    phone: contact.phone.as_deref(),
+                    user_id: user_id.as_deref(),
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 fn user<'a>(
