@@ -1100,3 +1100,150 @@ fn no_new_english_outside_the_catalogue() {
         assert!(english_sentences(fine).is_empty(), "wrongly caught: {fine}");
     }
 }
+
+/// The longest a function of library code may be, in lines from its `fn` line to its closing
+/// brace (issue 18): a longer one is cut along its phases, so a reader sees each phase by name.
+const LONGEST_FUNCTION: usize = 200;
+
+/// Functions allowed to be longer, as (path under `crates/`, name): the route table is one
+/// list that reads best whole.
+const LONG_FUNCTIONS_ALLOWED: &[(&str, &str)] = &[("web/src/routes.rs", "table")];
+
+/// The functions of `text` (at any indentation: free functions, methods, nested ones) with
+/// the line they start on and their length in lines, from the `fn` line to the closing brace
+/// at the same indentation. `#[cfg(test)]` modules are skipped, and so are declarations
+/// without a body.
+fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent_of = |line: &str| line.len() - line.trim_start().len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim_start();
+        let indent = &line[..indent_of(line)];
+        // A test module: skip to its closing brace.
+        if trimmed == "#[cfg(test)]"
+            && let Some(next) = lines.get(i + 1)
+            && next
+                .trim_start()
+                .trim_start_matches("pub ")
+                .starts_with("mod ")
+            && next.trim_end().ends_with('{')
+        {
+            let close = format!("{}}}", &next[..indent_of(next)]);
+            i += 2;
+            while i < lines.len() && lines[i] != close {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let mut rest = trimmed;
+        for prefix in [
+            "pub(crate) ",
+            "pub(super) ",
+            "pub ",
+            "const ",
+            "async ",
+            "unsafe ",
+        ] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        let Some(rest) = rest.strip_prefix("fn ") else {
+            i += 1;
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let end = line.trim_end();
+        if end.ends_with('}') || end.ends_with(';') {
+            i += 1;
+            continue;
+        }
+        let close = format!("{indent}}}");
+        let mut j = i + 1;
+        let mut body = true;
+        while j < lines.len() && lines[j] != close {
+            // A multi-line declaration without a body ends at its own indentation with `;`.
+            if indent_of(lines[j]) == indent.len() && lines[j].trim_end().ends_with(';') {
+                body = false;
+                break;
+            }
+            j += 1;
+        }
+        if body && j < lines.len() {
+            out.push((name, i + 1, j - i + 1));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The functions of `sources` (path under `crates/`, text) longer than the limit and not
+/// allowed, as "path:line name (n lines)".
+fn long_functions(sources: &[(String, String)], allowed: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in sources {
+        for (name, line, length) in function_lengths(text) {
+            if length > LONGEST_FUNCTION && !allowed.contains(&(path.as_str(), name.as_str())) {
+                out.push(format!("{path}:{line} {name} ({length} lines)"));
+            }
+        }
+    }
+    out
+}
+
+/// Issue 18: no function of library code (`crates/*/src`, outside test modules) is longer
+/// than 200 lines, other than the route table. The check is shown to catch a planted one.
+#[test]
+fn no_library_function_is_longer_than_200_lines() {
+    let crates = root().join("crates");
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(&crates).unwrap() {
+        rust_files(&krate.unwrap().path().join("src"), &mut files);
+    }
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.strip_prefix(&crates).unwrap().display().to_string(),
+                std::fs::read_to_string(f).unwrap(),
+            )
+        })
+        .collect();
+    assert!(sources.len() > 100, "the sources were read");
+    let long = long_functions(&sources, LONG_FUNCTIONS_ALLOWED);
+    assert!(
+        long.is_empty(),
+        "functions longer than {LONGEST_FUNCTION} lines (cut them along their phases):\n{}",
+        long.join("\n")
+    );
+
+    // The check catches what it is for: a long method, but not a long test or a
+    // declaration.
+    let body = "        let x = 1;\n".repeat(LONGEST_FUNCTION);
+    let planted = format!(
+        "impl X {{\n    pub async fn long(\n        &self,\n    ) -> u8 {{\n{body}    }}\n\n    fn short() {{}}\n}}\n\
+         trait T {{\n    fn declared(\n        &self,\n    ) -> u8;\n}}\n\
+         #[cfg(test)]\nmod tests {{\n    fn long_test() {{\n{body}    }}\n}}\n\
+         fn fits() {{\n{}}}\n",
+        "    let x = 1;\n".repeat(LONGEST_FUNCTION - 2)
+    );
+    assert_eq!(
+        long_functions(&[("x/src/lib.rs".to_string(), planted.clone())], &[]),
+        vec![format!(
+            "x/src/lib.rs:2 long ({} lines)",
+            LONGEST_FUNCTION + 4
+        )]
+    );
+    assert!(
+        long_functions(
+            &[("x/src/lib.rs".to_string(), planted)],
+            &[("x/src/lib.rs", "long")]
+        )
+        .is_empty()
+    );
+}
