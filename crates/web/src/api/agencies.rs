@@ -14,8 +14,8 @@ use super::sen::{Created, sen_error};
 use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, require};
+use crate::http::RequestId;
+use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_app::sen::SenError;
 use senco_app::specialists::{AgencyInput, PersonInput, add_agency, add_person};
@@ -162,13 +162,11 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     ApiJson(body): ApiJson<AgencyIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let school = school(&p, Action::Create)?;
     let input = AgencyInput {
         kind: body.kind,
@@ -198,14 +196,12 @@ pub async fn create(
 pub async fn create_person(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PersonIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let school = school(&p, Action::Create)?;
     // An agency of another school's list is not there for this caller.
     if !state

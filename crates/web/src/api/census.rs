@@ -17,9 +17,8 @@ use super::sen_read::Stage;
 use super::{ApiError, ApiQuery};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
+use crate::http::RequestId;
 use senco_app::access::AccessError;
-use senco_app::access::Actor;
 use senco_app::census::{audit, census_school, parse_date, the_return};
 use senco_app::principal::Principal;
 
@@ -199,13 +198,11 @@ fn school_and_date(
 pub async fn show(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     ApiQuery(q): ApiQuery<CensusQuery>,
 ) -> Result<Json<CensusOut>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (school_id, on) = school_and_date(&state, &p, &q)?;
     let ret = the_return(&state, &p, &school_id, on)
         .await
@@ -221,10 +218,7 @@ async fn download(
     q: CensusQuery,
     xml: bool,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = RequestId::of(&headers).actor(&p);
     let (school_id, on) = school_and_date(&state, &p, &q)?;
     let ret = the_return(&state, &p, &school_id, on)
         .await

@@ -24,8 +24,7 @@ use super::sen::sen_error;
 use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::Actor;
+use crate::http::RequestId;
 use senco_app::sen::{StageChangeInput, Triage, triage_concern};
 use senco_app::sen::{audit_concern_list, reach_concern, school_concerns};
 
@@ -152,12 +151,10 @@ fn with_etag(status: StatusCode, c: Concern, pupil_name: String) -> Response {
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
 ) -> Result<Json<List<ConcernOut>>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let rows = school_concerns(&state, &p).await?;
     audit_concern_list(&state, &actor).await;
     let items: Vec<ConcernOut> = rows
@@ -184,13 +181,11 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (concern, pupil) = reach_concern(&state, &actor, &id, Action::Read).await?;
     Ok(with_etag(StatusCode::OK, concern, pupil.display_name()))
 }
@@ -246,14 +241,12 @@ fn placement(body: &ConcernDecision) -> Result<StageChangeInput, ApiError> {
 pub async fn triage(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ConcernDecision>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (concern, pupil) = reach_concern(&state, &actor, &id, Action::Update).await?;
     if concern.status == "placed" || concern.status == "closed" {
         return Err(ApiError {

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiJson, FieldProblem, List, paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
+use crate::http::RequestId;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::plans::{PlanError, PlanInput, ProvisionInput, ReviewInput, TargetInput};
 
@@ -414,14 +414,12 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewPlan>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
     let input = PlanInput {
         starts_on: date_from_iso(&body.starts_on),
@@ -460,13 +458,11 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Action::Read).await?;
     let warnings = if senco_app::access::may(&p, Resource::PupilSen, Action::Create) {
         warnings_of(&state, &plan, &pupil).await
@@ -510,14 +506,12 @@ pub(crate) fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiErro
 pub async fn patch(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PlanPatch>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Action::Update).await?;
     let expected = if_match(&headers, plan.version)?;
     if expected != plan.version {
@@ -619,14 +613,12 @@ pub async fn patch(
 pub async fn review(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewReview>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Action::Create).await?;
     let expected = if_match(&headers, plan.version)?;
     let input = ReviewInput {
@@ -674,14 +666,12 @@ pub async fn review(
 pub async fn pdf(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Action::Read).await?;
     let parent = q.get("parent").is_some_and(|v| v == "true" || v == "1")
         || !senco_app::access::may(&p, Resource::PupilSen, Action::Create);
@@ -721,13 +711,11 @@ pub async fn pdf(
 pub async fn due(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<DueOut>>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     // Which children have plans, and when they are reviewed, is SEN content (SR-26): the
     // matrix decides, and a refusal is audited and answered as not found.
     if !senco_app::plans::reviews_due_allowed(&p) {
@@ -837,13 +825,11 @@ pub struct PlanList {
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<List<PlanSummaryOut>>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
     let items: Vec<PlanSummaryOut> = state
         .store

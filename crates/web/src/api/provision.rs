@@ -19,8 +19,8 @@ use super::sen::sen_error;
 use super::{ApiError, ApiJson};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, pupil_for, require};
+use crate::http::RequestId;
+use senco_app::access::{pupil_for, require};
 use senco_app::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate,
     create_provision, record_exit, record_sessions, update_provision,
@@ -155,7 +155,8 @@ fn with_tag<T: Serialize>(status: StatusCode, body: T, version: i64) -> Response
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
 ) -> Result<Json<ProvisionList>, ApiError> {
     let school = school_for(&p, Action::Read)?;
     let items: Vec<ProvisionOut> = state
@@ -165,10 +166,7 @@ pub async fn list(
         .iter()
         .map(|pv| provision_out(pv, costs(&p)))
         .collect();
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let mut e = actor.event(&state, "provision", "list", "allowed");
     e.school_id = Some(school);
     state.audit.read(e).await;
@@ -200,14 +198,12 @@ pub struct ProvisionList {
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     ApiJson(body): ApiJson<ProvisionIn>,
 ) -> Result<Response, ApiError> {
     let school = school_for(&p, Action::Create)?;
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let id = create_provision(&state, &actor, &school, &body.into())
         .await
         .map_err(sen_error)?;
@@ -264,6 +260,7 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProvisionIn>,
@@ -271,10 +268,7 @@ pub async fn patch(
     let school = school_for(&p, Action::Update)?;
     let pv = state.store.provision(&school, &id).await?;
     let expected = if_match(&headers, pv.version)?;
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     update_provision(&state, &actor, &pv, expected, &body.into())
         .await
         .map_err(sen_error)?;
@@ -413,13 +407,11 @@ async fn allocation_out(
 pub async fn pupil_allocations(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<AllocationList>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let list = state
         .store
@@ -475,14 +467,12 @@ pub struct AllocationIn {
 pub async fn create_allocation(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AllocationIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
     let input = AllocationInput {
         provision_id: body.provision_id,
@@ -522,13 +512,11 @@ pub async fn create_allocation(
 pub async fn get_allocation(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,
@@ -576,14 +564,12 @@ pub struct AllocationPatch {
 pub async fn patch_allocation(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AllocationPatch>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,
@@ -647,13 +633,11 @@ pub struct SessionList {
 pub async fn sessions(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,
@@ -713,14 +697,12 @@ pub struct SessionIn {
 pub async fn create_session(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SessionIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (a, _) = senco_app::provision::reach_allocation(
         &state,
         &actor,

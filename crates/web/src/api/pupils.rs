@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiJson, FieldProblem, List, paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, may_create_pupil_at, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::{may_create_pupil_at, pupil_for};
 use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
 };
@@ -300,7 +300,8 @@ fn year_code(value: Option<&str>) -> Result<Option<i64>, ApiError> {
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<PupilOut>>, ApiError> {
     let (page, per_page) = paging(
@@ -341,10 +342,7 @@ pub async fn list(
         .store
         .pupils(&p.scope(), &filter, page, per_page)
         .await?;
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     state
         .audit
         .read(actor.event(&state, "pupil_list", "list", "allowed"))
@@ -396,7 +394,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     ApiJson(body): ApiJson<NewPupil>,
 ) -> Result<Response, ApiError> {
     let school_id = state
@@ -449,10 +448,7 @@ pub async fn create(
         eal: body.eal,
         fsm: body.fsm,
     };
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let id = create_pupil(
         &state,
         &actor,
@@ -488,13 +484,11 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
     let urn = urn_of(&state, &pupil.school_id).await?;
     let mut response = Json(pupil_out(&pupil, &urn, state.today())).into_response();
@@ -524,14 +518,12 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PupilPatch>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let before = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
     let expected = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         None => before.version,

@@ -16,8 +16,8 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiJson, FieldProblem};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::pupil_for;
 use senco_app::sen::{
     ConcernInput, Issue, SenError, StageChangeInput, raise_concern, record_stage_change,
 };
@@ -92,14 +92,12 @@ pub struct Created {
 pub async fn create_concern(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewConcern>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
     let input = ConcernInput {
         raised_on: body.raised_on.as_deref().and_then(date_from_iso),
@@ -161,14 +159,12 @@ pub struct NewStageChange {
 pub async fn create_stage_change(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewStageChange>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
     let framework = match body.framework.as_deref() {
         None => None,

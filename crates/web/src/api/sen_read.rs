@@ -20,8 +20,8 @@ use super::schools::Framework;
 use super::{ApiError, List, paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, may, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::{may, pupil_for};
 use senco_app::pupils::year_group;
 use senco_app::register::{
     Filters, Sort, audit_read, audit_refusal, known_need, register_allowed, rows,
@@ -191,13 +191,11 @@ fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
 pub async fn register(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<RegisterItem>>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     if !register_allowed(&p) {
         audit_refusal(&state, &actor).await;
         return Err(ApiError::not_found());
@@ -247,13 +245,11 @@ pub async fn register(
 pub async fn chronology(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<List<ChronologyItemOut>>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
     let items: Vec<ChronologyItemOut> = items

@@ -23,7 +23,7 @@ use super::sen_read::Stage;
 use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
+use crate::http::RequestId;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::sen::{ProcessInput, add_need, add_process, record_parents_told};
 
@@ -143,10 +143,7 @@ pub struct ParentsTold {
 }
 
 fn actor<'a>(p: &'a senco_app::principal::Principal, headers: &HeaderMap) -> Actor<'a> {
-    Actor {
-        principal: p,
-        request_id: request_id(headers),
-    }
+    RequestId::of(headers).actor(p)
 }
 
 fn list<T>(items: Vec<T>) -> List<T> {

@@ -21,8 +21,8 @@ use super::sen::sen_error;
 use super::{ApiError, ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::http::request_id;
-use senco_app::access::{Actor, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::pupil_for;
 use senco_app::specialists::{
     NoteInput, ReferralInput, StatusInput, add_note, change_involvement, refer, upload_report,
     visible_involvement, visible_involvements, visible_reports,
@@ -141,13 +141,11 @@ async fn out(
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<InvolvementList>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
     let list = visible_involvements(&state, &p, &pupil.id).await?;
     let items = out(&state, &p, &list).await?;
@@ -190,14 +188,12 @@ pub struct ReferralIn {
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReferralIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
     let input = ReferralInput {
         agency_id: body.agency_id,
@@ -242,13 +238,11 @@ async fn one(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
@@ -297,14 +291,12 @@ pub struct InvolvementPatch {
 pub async fn patch(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<InvolvementPatch>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
@@ -353,14 +345,12 @@ pub struct NoteIn {
 pub async fn create_note(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
@@ -408,15 +398,13 @@ pub struct UploadQuery {
 pub async fn upload(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (inv, _) = senco_app::specialists::reach_involvement(
         &state,
         &actor,
@@ -445,13 +433,11 @@ pub async fn upload(
 pub async fn download(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (report, _, _) =
         senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
     senco_app::specialists::audit_download(&state, &actor, &report).await?;
@@ -486,14 +472,12 @@ pub struct ReportPatch {
 pub async fn share(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
-    headers: HeaderMap,
+    rid: RequestId,
+    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReportPatch>,
 ) -> Result<Json<ReportOut>, ApiError> {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let (report, _, _) =
         senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
     senco_app::specialists::share_report(&state, &actor, &report, body.shared_with_parents)

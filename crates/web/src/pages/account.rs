@@ -11,11 +11,11 @@ use senco_store::Store;
 use serde::Deserialize;
 
 use super::sign_in::session_event;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, set_session_cookie};
-use senco_app::access::Actor;
+use crate::http::RequestId;
 use senco_app::credentials::{
     check_passphrase, hash_passphrase_off_thread, hash_token, random_token,
 };
@@ -137,6 +137,7 @@ pub async fn submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     ClientAddr(address): ClientAddr,
+    rid: RequestId,
     headers: HeaderMap,
     Form(form): Form<PassphraseForm>,
 ) -> Response {
@@ -167,10 +168,7 @@ pub async fn submit(
         let now = state.now();
         let mut tx = state.store.begin().await?;
         Store::set_password(&mut tx, &p.user.id, &hash, false, now).await?;
-        let actor = Actor {
-            principal: &p,
-            request_id: request_id(&headers),
-        };
+        let actor = rid.actor(&p);
         let mut e = actor.event(&state, "user", "update", "allowed");
         e.record_id = Some(p.user.id.clone());
         e.school_id = p.user.school_id.clone();

@@ -20,10 +20,11 @@ use senco_store::{Store, StoreError};
 
 use super::forms::Fields;
 use super::retention::FlashQuery;
-use super::{PageChrome, PageError, Section, render_error, request_id};
+use super::{PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, require};
 use senco_app::approvals::{invite, may_decide_account, may_decide_link};
 use senco_app::principal::Principal;
@@ -207,15 +208,13 @@ async fn account_for(
 pub async fn decide_account(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let account = account_for(&state, &actor, &id).await?;
         let Some(approve) = decision(&form).filter(|_| p.csrf_ok(&form.get("csrf_token"))) else {
@@ -255,15 +254,13 @@ pub async fn decide_account(
 pub async fn decide_link(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(contact_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let scope = scope_of(&state, &p, Action::Update).await?;
         let link = match &scope {

@@ -10,10 +10,10 @@ use senco_domain::census_return::Severity;
 use senco_interop::census::{CensusReturn, to_csv, to_xml};
 use serde::Deserialize;
 
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SignedIn;
-use senco_app::access::Actor;
+use crate::http::RequestId;
 use senco_app::census::{audit, census_school, parse_date, the_return};
 use senco_app::principal::Principal;
 use senco_i18n::EN;
@@ -90,13 +90,11 @@ fn summary(ret: &CensusReturn) -> Summary {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<CensusQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school_id = census_school(&p)?;
         let date_value = q.date.clone().unwrap_or_else(|| state.today().to_string());
@@ -145,10 +143,7 @@ async fn download(
     q: CensusQuery,
     xml: bool,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = RequestId::of(&headers).actor(&p);
     let result = async {
         let school_id = census_school(&p)?;
         // Without a date, today's (as on the page).

@@ -10,10 +10,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 
-use super::{PageChrome, PageError, Section, render_error, request_id};
+use super::{PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::pupil_for;
 use senco_app::sen::ChronologyItem;
 use senco_i18n::EN;
 
@@ -30,13 +31,11 @@ struct ChronologyPage {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
         let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;

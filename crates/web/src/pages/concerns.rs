@@ -16,10 +16,11 @@ use senco_store::sen::Concern;
 use super::forms::{Fields, form_errors, invalid_form};
 use super::pupils::Choice;
 use super::stage_changes::{StageForm, stage_form};
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{AccessError, Actor, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::sen::{
@@ -118,13 +119,11 @@ async fn concern_page(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
         let mut form = Fields::default();
@@ -139,15 +138,13 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -227,15 +224,13 @@ pub async fn open_concerns(
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<super::sign_in::FlashQuery>,
 ) -> Response {
     let result = async {
         let (awaiting, monitoring) = open_concerns(&state, &p).await?;
-        let actor = Actor {
-            principal: &p,
-            request_id: request_id(&headers),
-        };
+        let actor = rid.actor(&p);
         audit_concern_list(&state, &actor).await;
         Ok::<_, PageError>(
             ConcernsPage {
@@ -324,13 +319,11 @@ async fn detail_page(
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Read).await?;
         let mut form = Fields::default();
@@ -345,15 +338,13 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
         let mut errors = FormErrors::default();

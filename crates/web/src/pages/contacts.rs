@@ -14,11 +14,12 @@ use senco_store::pupils::{NewContact, Pupil};
 use senco_store::users::NewUser;
 use serde::Deserialize;
 
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::pupil_for;
 use senco_app::principal::Principal;
 use senco_i18n::EN;
 
@@ -90,13 +91,11 @@ fn form_page(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await {
         Ok(pupil) => form_page(
             &state,
@@ -116,14 +115,12 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await
     {
         Ok(pupil) => pupil,

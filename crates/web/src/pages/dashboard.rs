@@ -105,10 +105,7 @@ async fn build(
     if matches!(p.user.role, Role::Senco | Role::Teacher)
         && senco_app::plans::reviews_due_allowed(p)
     {
-        let actor = senco_app::access::Actor {
-            principal: p,
-            request_id: super::request_id(headers),
-        };
+        let actor = crate::http::RequestId::of(headers).actor(p);
         senco_app::plans::audit_reviews_due(state, &actor, "allowed").await;
         let today = state.today();
         let due = state

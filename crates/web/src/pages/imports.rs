@@ -15,10 +15,11 @@ use senco_interop::pupils_csv::{self, Field, MAX_BYTES, RowProblem};
 use senco_store::imports::{FieldChange, ImportOutcome};
 use senco_store::schools::School;
 
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, require};
 use senco_app::imports::{CommitError, Preview, PreviewError};
 use senco_app::principal::Principal;
@@ -270,13 +271,11 @@ fn preview_page(
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = school_of(&state, &p).await?;
         let (name, bytes) = state
@@ -327,14 +326,12 @@ fn preview_failure(e: PreviewError) -> PageError {
 pub async fn submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = school_of(&state, &p).await?;
         let (name, bytes) = state

@@ -18,10 +18,11 @@ use serde::Deserialize;
 
 use super::forms::Fields;
 use super::pupils::Choice;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::plans::{
     PlanError, PlanInput, PlanIssue, ProvisionInput, REVIEW_PEOPLE, ReviewInput, TargetInput,
@@ -383,14 +384,12 @@ async fn apply_bank_target(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<UseTarget>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let Some(kind) = plan_kind_for(&state, &pupil).await? else {
@@ -432,15 +431,13 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let mut form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let Some(kind) = plan_kind_for(&state, &pupil).await? else {
@@ -576,14 +573,12 @@ fn summary(plan: &PlanFields) -> Vec<(String, String)> {
 pub async fn edit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<UseTarget>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         if !PlanStatus::parse(&plan.fields.status).is_some_and(|s| s.is_editable()) {
@@ -621,15 +616,13 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let mut form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let (plan_type, stage) = plan_type_of(&plan);
@@ -923,14 +916,12 @@ async fn plan_page_with(
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
         plan_page_with(
@@ -952,15 +943,13 @@ pub async fn show(
 pub async fn status(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let mut errors = FormErrors::default();
@@ -1001,15 +990,13 @@ pub async fn status(
 pub async fn views(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) =
             load(&state, &actor, &id, Resource::ParentViews, Action::Create).await?;
@@ -1148,13 +1135,11 @@ async fn review_page(
 pub async fn review_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
@@ -1172,15 +1157,13 @@ pub async fn review_new(
 pub async fn review_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -1248,13 +1231,11 @@ struct VersionsPage {
 pub async fn versions(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, _) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let versions = state
@@ -1294,14 +1275,12 @@ pub struct PdfQuery {
 pub async fn pdf(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PdfQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
         let parent = q.parent.is_some() || !may(&p, Resource::PupilSen, Action::Create);

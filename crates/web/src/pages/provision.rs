@@ -25,10 +25,11 @@ use serde::Deserialize;
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::principal::Principal;
 use senco_app::provision::{
@@ -229,13 +230,11 @@ struct CataloguePage {
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let provisions = state.store.provisions(&school).await?;
@@ -451,14 +450,12 @@ fn csrf_error(errors: &mut FormErrors, field: &str) {
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Create)?;
         let action = "/provision/new".to_string();
@@ -582,15 +579,13 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pv = load_provision(&state, &p, &id, Action::Update).await?;
         let action = format!("/provision/{}/edit", pv.id);
@@ -682,14 +677,12 @@ struct ProvisionPage {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let allocations = state
@@ -941,15 +934,13 @@ pub async fn register(
 pub async fn register_submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let on = form.date("on");
@@ -1095,14 +1086,12 @@ pub struct AllocateQuery {
 pub async fn allocate_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<AllocateQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
@@ -1118,15 +1107,13 @@ pub async fn allocate_new(
 pub async fn allocate_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -1269,14 +1256,12 @@ fn session_defaults(state: &AppState, a: &Allocation) -> Fields {
 pub async fn allocation_show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
@@ -1299,15 +1284,13 @@ pub async fn allocation_show(
 pub async fn session_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
@@ -1352,15 +1335,13 @@ pub async fn session_create(
 pub async fn exit_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
@@ -1580,13 +1561,11 @@ impl MapQuery {
 pub async fn map(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<MapQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let day = q.day(state.today());
@@ -1662,13 +1641,11 @@ pub fn map_csv(
 pub async fn map_download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<MapQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let map = build_map(&state, &p, &school, q.day(state.today())).await?;
@@ -1723,12 +1700,10 @@ struct ImpactPage {
 pub async fn impact(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let provisions = state.store.provisions(&school).await?;

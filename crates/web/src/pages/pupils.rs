@@ -18,11 +18,12 @@ use senco_store::schools::RegGroup;
 use serde::Deserialize;
 
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, may, may_create_pupil_at, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::{may, may_create_pupil_at, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
@@ -175,10 +176,7 @@ async fn list(
         .store
         .pupils(&p.scope(), &filter, page_no, PER_PAGE)
         .await?;
-    let actor = Actor {
-        principal: p,
-        request_id: request_id(headers),
-    };
+    let actor = RequestId::of(headers).actor(p);
     let mut e = actor.event(
         state,
         "pupil_list",
@@ -550,14 +548,12 @@ fn details(state: &AppState, pupil: &Pupil) -> Vec<Detail> {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
         let enrolments = state.store.enrolments(&pupil.id).await?;
@@ -834,6 +830,7 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Form(form): Form<PupilForm>,
 ) -> Response {
@@ -896,10 +893,7 @@ pub async fn create(
     let (Ok(valid), Some(enrolled_on), true) = (validated, enrolled_on, problems.is_empty()) else {
         return show(form.clone(), form_errors(&problems));
     };
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     match create_pupil(
         &state,
         &actor,
@@ -920,13 +914,11 @@ pub async fn create(
 pub async fn edit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
@@ -957,14 +949,12 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<PupilForm>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let loaded = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
@@ -1049,14 +1039,12 @@ pub struct PageQuery {
 pub async fn audit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
         let page_no = q.page.unwrap_or(1).max(1);

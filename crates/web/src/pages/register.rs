@@ -21,9 +21,10 @@ use senco_store::pupils::PupilFilter;
 use senco_store::schools::School;
 use senco_store::sen::RegisterRow;
 
-use super::{PageChrome, PageError, Section, not_found, render_error, request_id};
+use super::{PageChrome, PageError, Section, not_found, render_error};
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, may};
 use senco_app::principal::Principal;
 use senco_app::pupils::year_group;
@@ -510,13 +511,11 @@ async fn page(
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     if !register_allowed(&p) {
         audit_refusal(&state, &actor).await;
         return not_found(&state);
@@ -586,13 +585,11 @@ pub fn csv(rows: &[RegisterRow], today: senco_domain::Date, needs: bool) -> Stri
 pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     if !register_allowed(&p) {
         audit_refusal(&state, &actor).await;
         return not_found(&state);

@@ -16,11 +16,12 @@ use senco_store::retention::{Decision, RetentionReview, ReviewStatus};
 use serde::Deserialize;
 
 use super::forms::Fields;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, require};
+use crate::http::RequestId;
+use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_i18n::long_date;
 use senco_i18n::{EN, Messages};
@@ -112,13 +113,11 @@ fn internal(e: StoreError) -> PageError {
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let school_id = retention_school(&p, Action::Read)?;
         let reviews = state
@@ -208,13 +207,11 @@ fn review_page(
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let r = load(&state, &p, &id, Action::Read).await?;
         let mut e = actor.event(&state, "retention_review", "read", "allowed");
@@ -239,15 +236,13 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let r = load(&state, &p, &id, Action::Update).await?;
         let mut errors = FormErrors::default();

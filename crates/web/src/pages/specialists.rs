@@ -17,14 +17,13 @@ use senco_store::specialists::{Involvement, Note, Report};
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{
-    FormErrors, PageChrome, PageError, Section, flash_message, not_found, render_error, request_id,
-};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, not_found, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use crate::http::download_headers;
-use senco_app::access::{Actor, may, pupil_for, require};
+use senco_app::access::{may, pupil_for, require};
 use senco_app::principal::Principal;
 use senco_app::sen::SenError;
 use senco_app::specialists::{
@@ -138,14 +137,12 @@ pub async fn index(
 pub async fn agency_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         require(&p, Resource::Agencies, Action::Create)?;
         let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
@@ -176,14 +173,12 @@ pub async fn agency_create(
 pub async fn person_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         require(&p, Resource::Agencies, Action::Create)?;
         let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
@@ -269,13 +264,11 @@ async fn referral_page(
 pub async fn refer_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
         let mut form = Fields::default();
@@ -290,15 +283,13 @@ pub async fn refer_new(
 pub async fn refer_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -536,14 +527,12 @@ fn defaults(state: &AppState, inv: &Involvement) -> Fields {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
@@ -565,15 +554,13 @@ pub async fn show(
 pub async fn status_update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
@@ -623,15 +610,13 @@ pub async fn status_update(
 pub async fn note_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
@@ -697,14 +682,12 @@ async fn read_upload(mut multipart: Multipart) -> Result<(Fields, String, Vec<u8
 pub async fn report_upload(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
             &state,
@@ -747,13 +730,11 @@ pub async fn report_upload(
 pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (report, _, _) =
             senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
@@ -773,15 +754,13 @@ pub async fn download(
 pub async fn share(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (report, inv, pupil) =
             senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
@@ -817,15 +796,13 @@ pub async fn share(
 pub async fn strategy(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let involvement_id = form.get("involvement_id");
         let (inv, pupil) = senco_app::specialists::reach_involvement(

@@ -16,11 +16,12 @@ use serde::Deserialize;
 
 use super::forms::{Fields, invalid_form};
 use super::pupils::Choice;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, pupil_for};
+use crate::http::RequestId;
+use senco_app::access::pupil_for;
 use senco_app::principal::Principal;
 use senco_app::sen::{
     ProcessInput, StageChangeInput, add_need, add_process, code_settings, frameworks_in_force,
@@ -197,14 +198,12 @@ async fn stage_page(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<CorrectQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
@@ -231,15 +230,13 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
@@ -323,13 +320,11 @@ async fn told_page(
 pub async fn told_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let mut form = Fields::default();
@@ -344,15 +339,13 @@ pub async fn told_new(
 pub async fn told_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -425,13 +418,11 @@ async fn need_page(
 pub async fn need_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
@@ -447,15 +438,13 @@ pub async fn need_new(
 pub async fn need_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -534,13 +523,11 @@ async fn process_page(
 pub async fn process_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
@@ -555,15 +542,13 @@ pub async fn process_new(
 pub async fn process_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !p.csrf_ok(&form.get("csrf_token")) {
@@ -594,13 +579,11 @@ pub async fn process_create(
 pub async fn letter(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let history = state.store.stage_changes(&pupil.id).await?;

@@ -12,10 +12,11 @@ use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 
 use super::forms::Fields;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::subject_access::{self as sar, Preparer, Request};
@@ -71,13 +72,11 @@ async fn reach(state: &AppState, actor: &Actor<'_>, id: &str) -> Result<Pupil, P
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     match reach(&state, &actor, &id).await {
         Ok(pupil) => {
             let mut e = actor.event(&state, "subject_access", "read", "allowed");
@@ -97,14 +96,12 @@ pub async fn show(
 pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let pupil = match reach(&state, &actor, &id).await {
         Ok(pupil) => pupil,
         Err(e) => return render_error(&state, &headers, e),

@@ -18,10 +18,11 @@ use senco_store::transfers::{DecidedAs, TransferRequest, TransferStatus};
 
 use super::forms::Fields;
 use super::retention::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
+use crate::http::RequestId;
 use senco_app::access::{Actor, require};
 use senco_app::principal::Principal;
 use senco_app::transfers::{DecideError, decide};
@@ -140,13 +141,11 @@ fn row_of(
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (schools, _) = schools_of(&state, &p, Action::Read).await?;
         let requests = state.store.transfer_requests(&schools).await?;
@@ -258,13 +257,11 @@ async fn request_page(
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (r, schools) = load(&state, &actor, &id, Action::Read).await?;
         let mut e = actor.event(&state, "transfer_request", "read", "allowed");
@@ -283,15 +280,13 @@ pub async fn show(
 pub async fn decide_request(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(fields);
-    let actor = Actor {
-        principal: &p,
-        request_id: request_id(&headers),
-    };
+    let actor = rid.actor(&p);
     let result = async {
         let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
         // Only the holding side decides: the asking school sees the request, never decides it.

@@ -13,11 +13,11 @@ use senco_store::Store;
 use super::account::{Reauthenticated, reauthenticate};
 use super::forms::Fields;
 use super::sign_in::session_event;
-use super::{FormErrors, PageChrome, PageError, Section, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, session_principal, set_session_cookie};
-use senco_app::access::Actor;
+use crate::http::RequestId;
 use senco_app::credentials::{hash_token, random_token};
 use senco_i18n::EN;
 
@@ -221,6 +221,7 @@ pub async fn setup_submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     ClientAddr(address): ClientAddr,
+    rid: RequestId,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -271,10 +272,7 @@ pub async fn setup_submit(
             .collect();
         let mut tx = state.store.begin().await?;
         Store::set_totp(&mut tx, &p.user.id, &secret.to_base32(), step, &hashes).await?;
-        let actor = Actor {
-            principal: &p,
-            request_id: request_id(&headers),
-        };
+        let actor = rid.actor(&p);
         let mut e = actor.event(&state, "user", "update", "allowed");
         e.record_id = Some(p.user.id.clone());
         e.fields = Some("two_factor".into());

@@ -17,11 +17,12 @@ use serde::Deserialize;
 
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
-use senco_app::access::{Actor, require};
+use crate::http::RequestId;
+use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_i18n::EN;
 
@@ -213,6 +214,7 @@ pub async fn new(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Form(form): Form<UserForm>,
 ) -> Response {
@@ -278,10 +280,7 @@ pub async fn create(
             Err(e) => return Err(e.into()),
         };
         let pending = senco_app::approvals::needs_approval(p.user.role, role);
-        let actor = Actor {
-            principal: &p,
-            request_id: request_id(&headers),
-        };
+        let actor = rid.actor(&p);
         let mut e = actor.event(&state, "user", "create", "allowed");
         e.record_id = Some(id.clone());
         e.school_id = school_id.clone();
@@ -322,6 +321,7 @@ pub struct DisableForm {
 pub async fn disable(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
+    rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<DisableForm>,
@@ -341,10 +341,7 @@ pub async fn disable(
         }
         let mut tx = state.store.begin().await?;
         Store::disable_user(&mut tx, &target.id, state.now()).await?;
-        let actor = Actor {
-            principal: &p,
-            request_id: request_id(&headers),
-        };
+        let actor = rid.actor(&p);
         let mut e = actor.event(&state, "user", "update", "allowed");
         e.record_id = Some(target.id.clone());
         e.school_id = target.school_id.clone();
