@@ -153,7 +153,7 @@ struct Resolved {
     token: Option<Principal>,
 }
 
-async fn resolved_session(state: &AppState, parts: &Parts) -> Option<Principal> {
+pub(crate) async fn resolved_session(state: &AppState, parts: &Parts) -> Option<Principal> {
     match parts.extensions.get::<Resolved>() {
         Some(r) => r.session.clone(),
         None => session_principal(state, &parts.headers).await,

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,10 +9,10 @@ use senco_domain::person::{Passphrase, PassphraseError};
 use senco_store::Store;
 use serde::Deserialize;
 
+use super::forms::{Checked, csrf_field};
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, set_session_cookie};
 use crate::http::RequestId;
 use senco_app::credentials::{
@@ -139,12 +138,12 @@ pub async fn submit(
     ClientAddr(address): ClientAddr,
     rid: RequestId,
     headers: HeaderMap,
-    Form(form): Form<PassphraseForm>,
+    Checked { form, fresh }: Checked<PassphraseForm>,
 ) -> Response {
     let m = &EN;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if !p.csrf_ok(&form.csrf_token) {
+    if !fresh {
         errors.add("current", m.form_expired);
     } else {
         match reauthenticate(&state, &p, &headers, &address, &form.current).await {
@@ -192,3 +191,5 @@ pub async fn submit(
         Err(e) => render_error(&state, &headers, PageError::Internal(e)),
     }
 }
+
+csrf_field!(PassphraseForm);

@@ -8,7 +8,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,11 +17,11 @@ use senco_store::approvals::{ApprovalScope, PendingAccount};
 use senco_store::schools::SchoolScope;
 use senco_store::{Store, StoreError};
 
+use super::forms::Checked;
 use super::forms::Fields;
 use super::retention::FlashQuery;
 use super::{PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, require};
@@ -211,13 +210,12 @@ pub async fn decide_account(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let account = account_for(&state, &actor, &id).await?;
-        let Some(approve) = decision(&form).filter(|_| p.csrf_ok(&form.get("csrf_token"))) else {
+        let Some(approve) = decision(&form).filter(|_| fresh) else {
             return Ok(Redirect::to("/admin/approvals").into_response());
         };
         let now = state.now();
@@ -257,9 +255,8 @@ pub async fn decide_link(
     rid: RequestId,
     headers: HeaderMap,
     Path(contact_id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let scope = scope_of(&state, &p, Action::Update).await?;
@@ -278,7 +275,7 @@ pub async fn decide_link(
             state.store.audit(&e).await?;
             return Err(PageError::NotFound);
         };
-        let Some(approve) = decision(&form).filter(|_| p.csrf_ok(&form.get("csrf_token"))) else {
+        let Some(approve) = decision(&form).filter(|_| fresh) else {
             return Ok(Redirect::to("/admin/approvals").into_response());
         };
         let now = state.now();

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,12 +12,12 @@ use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 use senco_store::sen::Concern;
 
+use super::forms::Checked;
 use super::forms::{Fields, form_errors, invalid_form};
 use super::pupils::Choice;
 use super::stage_changes::{StageForm, stage_form};
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{AccessError, Actor, pupil_for};
@@ -141,15 +140,13 @@ pub async fn create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("areas", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("areas");
             return concern_page(&state, &p, &pupil, form, errors).await;
         }
         let input = ConcernInput {
@@ -341,9 +338,8 @@ pub async fn decide(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
@@ -354,7 +350,7 @@ pub async fn decide(
             *response.status_mut() = StatusCode::CONFLICT;
             return Ok(response);
         }
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("decision", EN.form_expired);
             return detail_page(&state, &p, concern, &pupil, form, errors).await;
         }

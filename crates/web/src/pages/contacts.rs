@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,9 +13,9 @@ use senco_store::pupils::{NewContact, Pupil};
 use senco_store::users::NewUser;
 use serde::Deserialize;
 
+use super::forms::{Checked, csrf_field};
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::pupil_for;
@@ -118,7 +117,7 @@ pub async fn create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<ContactForm>,
+    Checked { form, fresh }: Checked<ContactForm>,
 ) -> Response {
     let actor = rid.actor(&p);
     let pupil = match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await
@@ -128,7 +127,7 @@ pub async fn create(
     };
     let m = &EN;
     let mut errors = FormErrors::default();
-    if !p.csrf_ok(&form.csrf_token) {
+    if !fresh {
         errors.add("name", m.form_expired);
     }
     let name = PersonName::parse(&form.name)
@@ -254,3 +253,5 @@ pub async fn create(
         Err(e) => render_error(&state, &headers, PageError::Internal(e)),
     }
 }
+
+csrf_field!(ContactForm);

@@ -4,12 +4,72 @@
 use senco_domain::Date;
 use senco_domain::pupil::date_from_parts;
 
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, FromRequest, Request};
+use serde::de::DeserializeOwned;
+
 use super::{FormErrors, PageError};
+use crate::AppState;
+use crate::auth::SessionExt;
 use senco_app::sen::{Issue, SenError};
 
 /// A submitted form as name/value pairs, in order (checkboxes repeat their name).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Fields(pub Vec<(String, String)>);
+
+/// A form that carries the session's CSRF token.
+pub trait CsrfToken {
+    /// The token the form was submitted with ("" when it has none).
+    fn csrf_token(&self) -> &str;
+}
+
+impl CsrfToken for Fields {
+    fn csrf_token(&self) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// Implements [`CsrfToken`] for form structs with a `csrf_token` field.
+macro_rules! csrf_field {
+    ($($form:ty),* $(,)?) => {
+        $(impl $crate::pages::forms::CsrfToken for $form {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        })*
+    };
+}
+pub(crate) use csrf_field;
+
+/// A page form read together with its CSRF check against the signed-in session (SR-11):
+/// `fresh` is false when the token is missing, wrong or from another session. What a stale
+/// form shows stays the handler's choice (its own form again, with "form expired" on its
+/// first field, or a redirect), made after its access checks, so a record that may not be
+/// seen is still "not found" whatever the token.
+pub struct Checked<T> {
+    pub form: T,
+    pub fresh: bool,
+}
+
+impl<T> FromRequest<AppState> for Checked<T>
+where
+    T: DeserializeOwned + CsrfToken + Send,
+{
+    type Rejection = FormRejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let session = crate::auth::resolved_session(state, &parts).await;
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state).await?;
+        let fresh = session.is_some_and(|p| p.csrf_ok(form.csrf_token()));
+        Ok(Checked { form, fresh })
+    }
+}
 
 impl Fields {
     /// The first value of a field, or "".

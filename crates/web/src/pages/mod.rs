@@ -258,6 +258,13 @@ impl FormErrors {
         });
     }
 
+    /// The errors of a form sent with a stale or missing CSRF token: "form expired" on `field`.
+    pub fn expired(field: impl Into<String>) -> Self {
+        let mut errors = FormErrors::default();
+        errors.add(field, senco_i18n::EN.form_expired);
+        errors
+    }
+
     /// The error for a field, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.list

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,11 +15,11 @@ use senco_store::plans::{Plan, PlanFields};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
 
+use super::forms::Checked;
 use super::forms::Fields;
 use super::pupils::Choice;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, may, pupil_for, require};
@@ -434,9 +433,8 @@ pub async fn create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { mut form, fresh }: Checked<Fields>,
 ) -> Response {
-    let mut form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
@@ -451,9 +449,8 @@ pub async fn create(
             plan_type: kind.plan,
             stage: kind.stage,
         };
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("starts_on", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("starts_on");
             return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
         }
         if form_action(&mut form).is_some() {
@@ -619,9 +616,8 @@ pub async fn update(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { mut form, fresh }: Checked<Fields>,
 ) -> Response {
-    let mut form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
@@ -634,9 +630,8 @@ pub async fn update(
             plan_type,
             stage,
         };
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("starts_on", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("starts_on");
             return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
         }
         if form_action(&mut form).is_some() {
@@ -946,14 +941,13 @@ pub async fn status(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("status", EN.form_expired);
             return plan_page(&state, &p, plan, &pupil, form, errors).await;
         }
@@ -993,16 +987,14 @@ pub async fn views(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) =
             load(&state, &actor, &id, Resource::ParentViews, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("parent_views", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("parent_views");
             return plan_page(&state, &p, plan, &pupil, form, errors).await;
         }
         match add_parent_views(
@@ -1160,15 +1152,13 @@ pub async fn review_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("held_on", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("held_on");
             return review_page(&state, &p, &plan, &pupil, form, errors).await;
         }
         let input = ReviewInput {
@@ -1389,16 +1379,15 @@ pub async fn bank_add(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let result = async {
         if !may(&p, Resource::PupilSen, Action::Create) {
             return Err(PageError::NotFound);
         }
         let q = BankQuery::default();
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("bank_target", EN.form_expired);
         }
         let area = AreaOfNeed::parse(&form.get("bank_area"));

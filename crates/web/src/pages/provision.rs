@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,12 +21,12 @@ use senco_store::provision::{Allocation, AllocationsOf, Provision};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
 
+use super::forms::Checked;
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, may, pupil_for, require};
@@ -452,14 +451,13 @@ pub async fn create(
     SignedIn(p): SignedIn,
     rid: RequestId,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let school = catalogue_school(&p, Action::Create)?;
         let action = "/provision/new".to_string();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             let mut errors = FormErrors::default();
             csrf_error(&mut errors, "name");
             return provision_form(
@@ -582,14 +580,13 @@ pub async fn update(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pv = load_provision(&state, &p, &id, Action::Update).await?;
         let action = format!("/provision/{}/edit", pv.id);
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             let mut errors = FormErrors::default();
             csrf_error(&mut errors, "name");
             return provision_form(
@@ -937,9 +934,8 @@ pub async fn register_submit(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
@@ -949,7 +945,7 @@ pub async fn register_submit(
             errors.add_linked("on", "on-day", EN.prov_real_date);
             return register_page(&state, &p, pv, None, form, errors).await;
         };
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add_linked("on", "on-day", EN.form_expired);
             return register_page(&state, &p, pv, Some(day), form, errors).await;
         }
@@ -1110,13 +1106,12 @@ pub async fn allocate_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             let mut errors = FormErrors::default();
             csrf_error(&mut errors, "provision_id");
             return allocation_form(&state, &p, &pupil, form, errors).await;
@@ -1287,9 +1282,8 @@ pub async fn session_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let a = senco_app::provision::reach_allocation(
@@ -1301,7 +1295,7 @@ pub async fn session_create(
         )
         .await?
         .0;
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             let mut errors = FormErrors::default();
             errors.add_linked("on", "on-day", EN.form_expired);
             return allocation_page(&state, &p, a, form, errors, None).await;
@@ -1338,9 +1332,8 @@ pub async fn exit_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let a = senco_app::provision::reach_allocation(
@@ -1352,7 +1345,7 @@ pub async fn exit_create(
         )
         .await?
         .0;
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             let mut errors = FormErrors::default();
             errors.add_linked("exit_value", "exit_value", EN.form_expired);
             return allocation_page(&state, &p, a, form, errors, None).await;

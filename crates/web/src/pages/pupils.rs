@@ -5,7 +5,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,10 +16,10 @@ use senco_store::pupils::{Contact, Enrolment, Pupil, PupilFilter};
 use senco_store::schools::RegGroup;
 use serde::Deserialize;
 
+use super::forms::{Checked, csrf_field};
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{may, may_create_pupil_at, pupil_for};
@@ -248,9 +247,9 @@ pub async fn search(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
-    Form(form): Form<SearchForm>,
+    Checked { form, fresh }: Checked<SearchForm>,
 ) -> Response {
-    if !p.csrf_ok(&form.csrf_token) {
+    if !fresh {
         return Redirect::to("/pupils").into_response();
     }
     match list(&state, &p, &headers, form, true).await {
@@ -832,7 +831,7 @@ pub async fn create(
     SignedIn(p): SignedIn,
     rid: RequestId,
     headers: HeaderMap,
-    Form(form): Form<PupilForm>,
+    Checked { form, fresh }: Checked<PupilForm>,
 ) -> Response {
     let Some(school) = p
         .user
@@ -862,9 +861,8 @@ pub async fn create(
             None,
         )
     };
-    if !p.csrf_ok(&form.csrf_token) {
-        let mut errors = FormErrors::default();
-        errors.add("legal_forename", EN.form_expired);
+    if !fresh {
+        let errors = FormErrors::expired("legal_forename");
         return show(form, errors);
     }
     let today = state.today();
@@ -952,7 +950,7 @@ pub async fn update(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<PupilForm>,
+    Checked { form, fresh }: Checked<PupilForm>,
 ) -> Response {
     let actor = rid.actor(&p);
     let loaded = async {
@@ -983,9 +981,8 @@ pub async fn update(
             current,
         )
     };
-    if !p.csrf_ok(&form.csrf_token) {
-        let mut errors = FormErrors::default();
-        errors.add("legal_forename", EN.form_expired);
+    if !fresh {
+        let errors = FormErrors::expired("legal_forename");
         return show(form, errors, None);
     }
     let phase = match state.store.school(&pupil.school_id).await {
@@ -1067,3 +1064,5 @@ pub async fn audit(
         Err(e) => render_error(&state, &headers, e),
     }
 }
+
+csrf_field!(PupilForm, SearchForm);

@@ -5,7 +5,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,10 +14,10 @@ use senco_store::StoreError;
 use senco_store::retention::{Decision, RetentionReview, ReviewStatus};
 use serde::Deserialize;
 
+use super::forms::Checked;
 use super::forms::Fields;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::require;
@@ -239,14 +238,13 @@ pub async fn decide(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let r = load(&state, &p, &id, Action::Update).await?;
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("confirm", EN.form_expired);
             return Ok(review_page(&state, &p, &r, &form, errors));
         }

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use senco_store::audit::AuditEvent;
 use serde::Deserialize;
 
+use super::forms::{Checked, csrf_field};
 use super::{FormErrors, PageChrome, flash_message, request_id};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::{
     ClientAddr, SignedIn, clear_session_cookie, session_cookie, session_principal,
     set_session_cookie,
@@ -229,9 +229,9 @@ pub async fn sign_out(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Checked { form: _, fresh }: Checked<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&form.csrf_token) {
+    if !fresh {
         // A sign-out without this session's token (a stale page, or another site) does nothing.
         return Redirect::to("/").into_response();
     }
@@ -256,3 +256,5 @@ pub async fn sign_out(
     )
         .into_response()
 }
+
+csrf_field!(CsrfForm);

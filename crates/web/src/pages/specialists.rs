@@ -4,7 +4,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use senco_interop::upload::FileKind;
 use senco_store::pupils::Pupil;
 use senco_store::specialists::{Involvement, Note, Report};
 
+use super::forms::Checked;
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
@@ -139,16 +139,14 @@ pub async fn agency_create(
     SignedIn(p): SignedIn,
     rid: RequestId,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         require(&p, Resource::Agencies, Action::Create)?;
         let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("agency_name", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("agency_name");
             return specialists_page(&state, &p, form, errors, None).await;
         }
         let input = AgencyInput {
@@ -175,16 +173,14 @@ pub async fn person_create(
     SignedIn(p): SignedIn,
     rid: RequestId,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         require(&p, Resource::Agencies, Action::Create)?;
         let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("person_name", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("person_name");
             return specialists_page(&state, &p, form, errors, None).await;
         }
         let input = PersonInput {
@@ -286,15 +282,13 @@ pub async fn refer_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("agency_id", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("agency_id");
             return referral_page(&state, &p, &pupil, form, errors).await;
         }
         let input = ReferralInput {
@@ -557,9 +551,8 @@ pub async fn status_update(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
@@ -570,9 +563,8 @@ pub async fn status_update(
             Action::Update,
         )
         .await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("status", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("status");
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }
         let version = form.get("version").parse::<i64>().unwrap_or(-1);
@@ -613,9 +605,8 @@ pub async fn note_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (inv, pupil) = senco_app::specialists::reach_involvement(
@@ -626,9 +617,8 @@ pub async fn note_create(
             Action::Create,
         )
         .await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("body", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("body");
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }
         let input = NoteInput {
@@ -707,8 +697,7 @@ pub async fn report_upload(
             }
         };
         if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("file", EN.form_expired);
+            let errors = FormErrors::expired("file");
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }
         match upload_report(&state, &actor, &inv, &form.get("title"), &file_name, &bytes).await {
@@ -757,16 +746,14 @@ pub async fn share(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (report, inv, pupil) =
             senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("file", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("file");
             let form = defaults(&state, &inv);
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }
@@ -799,9 +786,8 @@ pub async fn strategy(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let involvement_id = form.get("involvement_id");
@@ -817,9 +803,8 @@ pub async fn strategy(
         let Some(note) = notes.into_iter().find(|n| n.id == id) else {
             return Ok(not_found(&state));
         };
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("target_id", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("target_id");
             let form = defaults(&state, &inv);
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,11 +13,11 @@ use senco_store::pupils::Pupil;
 use senco_store::sen::StageChange;
 use serde::Deserialize;
 
+use super::forms::Checked;
 use super::forms::{Fields, invalid_form};
 use super::pupils::Choice;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::pupil_for;
@@ -233,16 +232,14 @@ pub async fn create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("stage", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("stage");
             return stage_page(&state, &p, &pupil, correct.as_deref(), form, errors).await;
         }
         match record_stage_change(&state, &actor, &pupil, &input_from(&form)).await {
@@ -342,15 +339,13 @@ pub async fn told_create(
     rid: RequestId,
     headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("parents_told_how", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("parents_told_how");
             return told_page(&state, &p, &pupil, &change, form, errors).await;
         }
         match record_parents_told(
@@ -441,15 +436,13 @@ pub async fn need_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("code", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("code");
             return need_page(&state, &p, &pupil, form, errors).await;
         }
         let rank = form.get("rank").parse::<i64>().unwrap_or(0);
@@ -545,15 +538,13 @@ pub async fn process_create(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let mut errors = FormErrors::default();
-            errors.add("kind", EN.form_expired);
+        if !fresh {
+            let errors = FormErrors::expired("kind");
             return process_page(&state, &p, &pupil, form, errors).await;
         }
         let input = ProcessInput {

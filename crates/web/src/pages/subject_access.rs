@@ -4,17 +4,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 
+use super::forms::Checked;
 use super::forms::Fields;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, pupil_for};
@@ -99,17 +98,16 @@ pub async fn download(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
     let actor = rid.actor(&p);
     let pupil = match reach(&state, &actor, &id).await {
         Ok(pupil) => pupil,
         Err(e) => return render_error(&state, &headers, e),
     };
-    let form = Fields(pairs);
     let m = &EN;
     let mut errors = FormErrors::default();
-    if !p.csrf_ok(&form.get("csrf_token")) {
+    if !fresh {
         errors.add("requested_by", m.form_expired);
     }
     let received = match form.date("received_on") {

@@ -6,7 +6,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,11 +15,11 @@ use senco_store::StoreError;
 use senco_store::schools::SchoolScope;
 use senco_store::transfers::{DecidedAs, TransferRequest, TransferStatus};
 
+use super::forms::Checked;
 use super::forms::Fields;
 use super::retention::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, require};
@@ -283,9 +282,8 @@ pub async fn decide_request(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let actor = rid.actor(&p);
     let result = async {
         let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
@@ -299,7 +297,7 @@ pub async fn decide_request(
             return Err(PageError::NotFound);
         }
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("confirm", EN.form_expired);
             return request_page(&state, &p, &r, &schools, errors).await;
         }

@@ -11,11 +11,11 @@ use senco_domain::totp::{CodeError, Secret, verify};
 use senco_store::Store;
 
 use super::account::{Reauthenticated, reauthenticate};
+use super::forms::Checked;
 use super::forms::Fields;
 use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError, Section, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, session_principal, set_session_cookie};
 use crate::http::RequestId;
 use senco_app::credentials::{hash_token, random_token};
@@ -223,15 +223,14 @@ pub async fn setup_submit(
     ClientAddr(address): ClientAddr,
     rid: RequestId,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Checked { form, fresh }: Checked<Fields>,
 ) -> Response {
-    let form = Fields(fields);
     let result = async {
         let Some(secret) = Secret::from_base32(&form.get("secret")) else {
             return Ok(setup_page(&state, &p, &new_secret(), FormErrors::default()));
         };
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.get("csrf_token")) {
+        if !fresh {
             errors.add("code", EN.form_expired);
             return Ok(setup_page(&state, &p, &secret, errors));
         }

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,11 +14,11 @@ use senco_store::schools::{School, SchoolScope};
 use senco_store::users::{NewUser, User, UserScope};
 use serde::Deserialize;
 
+use super::forms::{Checked, csrf_field};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
 use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
 use crate::AppState;
-use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::require;
@@ -216,13 +215,13 @@ pub async fn create(
     SignedIn(p): SignedIn,
     rid: RequestId,
     headers: HeaderMap,
-    Form(form): Form<UserForm>,
+    Checked { form, fresh }: Checked<UserForm>,
 ) -> Response {
     let result = async {
         let relation = require(&p, Resource::Users, Action::Create)?;
         let m = &EN;
         let mut errors = FormErrors::default();
-        if !p.csrf_ok(&form.csrf_token) {
+        if !fresh {
             errors.add("name", m.form_expired);
         }
         let name = PersonName::parse(&form.name)
@@ -324,7 +323,7 @@ pub async fn disable(
     rid: RequestId,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<DisableForm>,
+    Checked { form: _, fresh }: Checked<DisableForm>,
 ) -> Response {
     let result = async {
         let relation = require(&p, Resource::Users, Action::Update)?;
@@ -336,7 +335,7 @@ pub async fn disable(
         if !in_scope || target.id == p.user.id {
             return Err(PageError::NotFound);
         }
-        if !p.csrf_ok(&form.csrf_token) {
+        if !fresh {
             return Ok(Redirect::to("/admin/users").into_response());
         }
         let mut tx = state.store.begin().await?;
@@ -353,3 +352,5 @@ pub async fn disable(
     .await;
     result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
+
+csrf_field!(DisableForm, UserForm);
