@@ -47,6 +47,39 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+/// The problem answers that operations share, for `responses(..)` in `#[utoipa::path]`:
+/// each is one status with a [`Problem`] body and no description, as the operations wrote
+/// it by hand before (plain comments, not doc comments: utoipa would publish those).
+pub mod problems {
+    use super::Problem;
+
+    // 401: no valid token or session.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 401, content_type = "application/problem+json")]
+    pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+    // 404: no such record, or one the caller may not see (the same answer for both).
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 404, content_type = "application/problem+json")]
+    pub struct NotFound(#[allow(dead_code)] Problem);
+
+    // 412: the `If-Match` version is not the record's.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 412, content_type = "application/problem+json")]
+    pub struct PreconditionFailed(#[allow(dead_code)] Problem);
+
+    // 422: the body or a parameter is invalid.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 422, content_type = "application/problem+json")]
+    pub struct Unprocessable(#[allow(dead_code)] Problem);
+}
+
+// A file sent as the raw request body, described as binary (`string`, `format: binary`);
+// a plain comment, since utoipa would publish a doc comment as the schema's description.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBody(#[allow(dead_code)] Vec<u8>);
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -417,6 +450,33 @@ mod tests {
         assert_eq!(json_depth(br#"{"a": "[[[[{{{{\"[["}"#), 1);
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(json_depth(deep.as_bytes()), MAX_JSON_DEPTH + 1);
+    }
+
+    #[test]
+    fn operations_have_unique_ids_and_uploads_are_binary() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&ApiDoc::openapi().to_json().unwrap()).unwrap();
+        let mut ids = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str();
+                assert!(id.is_some(), "{method} {path} has an operationId");
+                ids.push(id.unwrap().to_string());
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operationIds are unique");
+        let upload = &doc["paths"]["/api/v1/involvements/{id}/reports"]["post"]["requestBody"]["content"]
+            ["application/octet-stream"]["schema"];
+        assert_eq!(upload["type"], "string");
+        assert_eq!(upload["format"], "binary");
+        let unauthorized = &doc["paths"]["/api/v1/pupils"]["get"]["responses"]["401"];
+        assert_eq!(
+            unauthorized["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem"
+        );
     }
 
     #[test]

@@ -400,14 +400,15 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
 
 /// Write a plan for a pupil.
 #[utoipa::path(
+    operation_id = "plans_create",
     post,
     path = "/api/v1/pupils/{id}/plans",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = NewPlan,
     responses(
         (status = 201, body = PlanOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a review date past the plan type's limit (`review_past_limit`)"),
     )
 )]
@@ -446,13 +447,14 @@ pub async fn create(
 
 /// Read a plan.
 #[utoipa::path(
+    operation_id = "plans_get",
     get,
     path = "/api/v1/plans/{id}",
     params(("id" = String, Path, description = "The plan's id")),
     responses(
         (status = 200, body = PlanOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get(
@@ -487,6 +489,7 @@ pub(crate) fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiErro
 
 /// Change a plan.
 #[utoipa::path(
+    operation_id = "plans_patch",
     patch,
     path = "/api/v1/plans/{id}",
     params(
@@ -496,11 +499,11 @@ pub(crate) fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiErro
     request_body = PlanPatch,
     responses(
         (status = 200, body = PlanOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The plan is closed"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::PreconditionFailed,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn patch(
@@ -598,15 +601,16 @@ pub async fn patch(
 
 /// Record a review of a plan.
 #[utoipa::path(
+    operation_id = "plans_review",
     post,
     path = "/api/v1/plans/{id}/reviews",
     params(("id" = String, Path, description = "The plan's id")),
     request_body = NewReview,
     responses(
         (status = 201, body = ReviewOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::PreconditionFailed,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a decision the framework does not allow (the reason names the rule)"),
     )
 )]
@@ -654,13 +658,14 @@ pub async fn review(
 
 /// A plan as PDF.
 #[utoipa::path(
+    operation_id = "plans_pdf",
     get,
     path = "/api/v1/plans/{id}/pdf",
     params(("id" = String, Path, description = "The plan's id"), ("parent" = Option<bool>, Query, description = "The parent-friendly version")),
     responses(
         (status = 200, content_type = "application/pdf", description = "The plan, A4"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn pdf(
@@ -693,6 +698,7 @@ pub async fn pdf(
 
 /// Plans whose review is due within a period (overdue ones included).
 #[utoipa::path(
+    operation_id = "plans_due",
     get,
     path = "/api/v1/reviews/due",
     params(
@@ -703,9 +709,9 @@ pub async fn pdf(
     ),
     responses(
         (status = 200, body = DueList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "The caller may not read plans"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unprocessable,
     )
 )]
 pub async fn due(

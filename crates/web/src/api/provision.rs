@@ -144,12 +144,13 @@ fn with_tag<T: Serialize>(status: StatusCode, body: T, version: i64) -> Response
 
 /// The school's provision catalogue.
 #[utoipa::path(
+    operation_id = "provision_list",
     get,
     path = "/api/v1/provisions",
     responses(
         (status = 200, body = ProvisionList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn list(
@@ -185,14 +186,15 @@ pub struct ProvisionList {
 
 /// Add a provision to the school's catalogue.
 #[utoipa::path(
+    operation_id = "provision_create",
     post,
     path = "/api/v1/provisions",
     request_body = ProvisionIn,
     responses(
         (status = 201, body = ProvisionOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create(
@@ -217,13 +219,14 @@ pub async fn create(
 
 /// A catalogue entry.
 #[utoipa::path(
+    operation_id = "provision_get",
     get,
     path = "/api/v1/provisions/{id}",
     params(("id" = String, Path, description = "The provision's id")),
     responses(
         (status = 200, body = ProvisionOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get(
@@ -242,6 +245,7 @@ pub async fn get(
 
 /// Change a catalogue entry (the whole entry is sent).
 #[utoipa::path(
+    operation_id = "provision_patch",
     patch,
     path = "/api/v1/provisions/{id}",
     params(
@@ -251,10 +255,10 @@ pub async fn get(
     request_body = ProvisionIn,
     responses(
         (status = 200, body = ProvisionOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::PreconditionFailed,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn patch(
@@ -395,13 +399,14 @@ async fn allocation_out(
 
 /// A pupil's allocations, newest first.
 #[utoipa::path(
+    operation_id = "provision_pupil_allocations",
     get,
     path = "/api/v1/pupils/{id}/allocations",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = AllocationList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn pupil_allocations(
@@ -453,15 +458,16 @@ pub struct AllocationIn {
 
 /// Allocate a pupil to a provision.
 #[utoipa::path(
+    operation_id = "provision_create_allocation",
     post,
     path = "/api/v1/pupils/{id}/allocations",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = AllocationIn,
     responses(
         (status = 201, body = AllocationOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_allocation(
@@ -500,13 +506,14 @@ pub async fn create_allocation(
 
 /// An allocation with delivered against planned.
 #[utoipa::path(
+    operation_id = "provision_get_allocation",
     get,
     path = "/api/v1/allocations/{id}",
     params(("id" = String, Path, description = "The allocation's id")),
     responses(
         (status = 200, body = AllocationOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get_allocation(
@@ -546,6 +553,7 @@ pub struct AllocationPatch {
 
 /// End an allocation or record its exit measure.
 #[utoipa::path(
+    operation_id = "provision_patch_allocation",
     patch,
     path = "/api/v1/allocations/{id}",
     params(
@@ -555,10 +563,10 @@ pub struct AllocationPatch {
     request_body = AllocationPatch,
     responses(
         (status = 200, body = AllocationOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::PreconditionFailed,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn patch_allocation(
@@ -621,13 +629,14 @@ pub struct SessionList {
 
 /// The sessions recorded for an allocation, oldest first.
 #[utoipa::path(
+    operation_id = "provision_sessions",
     get,
     path = "/api/v1/allocations/{id}/sessions",
     params(("id" = String, Path, description = "The allocation's id")),
     responses(
         (status = 200, body = SessionList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn sessions(
@@ -683,15 +692,16 @@ pub struct SessionIn {
 
 /// Record a session of an allocation.
 #[utoipa::path(
+    operation_id = "provision_create_session",
     post,
     path = "/api/v1/allocations/{id}/sessions",
     params(("id" = String, Path, description = "The allocation's id")),
     request_body = SessionIn,
     responses(
         (status = 201, body = super::sen::Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_session(

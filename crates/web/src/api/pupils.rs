@@ -282,6 +282,7 @@ fn year_code(value: Option<&str>) -> Result<Option<i64>, ApiError> {
 
 /// List the pupils you may see.
 #[utoipa::path(
+    operation_id = "pupils_list",
     get,
     path = "/api/v1/pupils",
     params(
@@ -293,8 +294,8 @@ fn year_code(value: Option<&str>) -> Result<Option<i64>, ApiError> {
     ),
     responses(
         (status = 200, body = PupilList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn list(
@@ -381,14 +382,15 @@ pub async fn list(
 
 /// Add a pupil to your school.
 #[utoipa::path(
+    operation_id = "pupils_create",
     post,
     path = "/api/v1/pupils",
     request_body = NewPupil,
     responses(
         (status = 201, body = PupilOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create(
@@ -472,13 +474,14 @@ pub async fn create(
 
 /// Read a pupil.
 #[utoipa::path(
+    operation_id = "pupils_get",
     get,
     path = "/api/v1/pupils/{id}",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = PupilOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get(
@@ -500,6 +503,7 @@ pub async fn get(
 
 /// Change a pupil's details.
 #[utoipa::path(
+    operation_id = "pupils_patch",
     patch,
     path = "/api/v1/pupils/{id}",
     params(
@@ -509,10 +513,10 @@ pub async fn get(
     request_body = PupilPatch,
     responses(
         (status = 200, body = PupilOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::PreconditionFailed,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn patch(

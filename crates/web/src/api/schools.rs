@@ -170,6 +170,7 @@ pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<Scho
 
 /// List the schools you work with.
 #[utoipa::path(
+    operation_id = "schools_list",
     get,
     path = "/api/v1/schools",
     params(
@@ -178,8 +179,8 @@ pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<Scho
     ),
     responses(
         (status = 200, body = SchoolList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn list(

@@ -78,15 +78,16 @@ pub struct Created {
 
 /// Raise a concern about a pupil.
 #[utoipa::path(
+    operation_id = "sen_create_concern",
     post,
     path = "/api/v1/pupils/{id}/concerns",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = NewConcern,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_concern(
@@ -145,14 +146,15 @@ pub struct NewStageChange {
 
 /// Record a change of stage.
 #[utoipa::path(
+    operation_id = "sen_create_stage_change",
     post,
     path = "/api/v1/pupils/{id}/stage-changes",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = NewStageChange,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a move the framework does not allow: `reason` names the rule"),
     )
 )]

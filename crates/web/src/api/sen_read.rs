@@ -171,6 +171,7 @@ fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
 
 /// List the pupils on the SEN register that you may see.
 #[utoipa::path(
+    operation_id = "sen_read_register",
     get,
     path = "/api/v1/register",
     params(
@@ -183,9 +184,9 @@ fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
     ),
     responses(
         (status = 200, body = RegisterList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You have no SEN register"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unprocessable,
     )
 )]
 pub async fn register(
@@ -233,13 +234,14 @@ pub async fn register(
 
 /// Read a pupil's SEN chronology, oldest first.
 #[utoipa::path(
+    operation_id = "sen_read_chronology",
     get,
     path = "/api/v1/pupils/{id}/chronology",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = ChronologyList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn chronology(

@@ -129,13 +129,14 @@ async fn out(
 
 /// A pupil's involvements (a specialist sees only their own).
 #[utoipa::path(
+    operation_id = "specialists_list",
     get,
     path = "/api/v1/pupils/{id}/involvements",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = InvolvementList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn list(
@@ -174,15 +175,16 @@ pub struct ReferralIn {
 
 /// Refer a pupil to an outside agency.
 #[utoipa::path(
+    operation_id = "specialists_create",
     post,
     path = "/api/v1/pupils/{id}/involvements",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = ReferralIn,
     responses(
         (status = 201, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create(
@@ -226,13 +228,14 @@ async fn one(
 
 /// An involvement with its reports.
 #[utoipa::path(
+    operation_id = "specialists_get",
     get,
     path = "/api/v1/involvements/{id}",
     params(("id" = String, Path, description = "The involvement's id")),
     responses(
         (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get(
@@ -273,6 +276,7 @@ pub struct InvolvementPatch {
 
 /// Move an involvement on, or record or withdraw consent.
 #[utoipa::path(
+    operation_id = "specialists_patch",
     patch,
     path = "/api/v1/involvements/{id}",
     params(
@@ -282,10 +286,10 @@ pub struct InvolvementPatch {
     request_body = InvolvementPatch,
     responses(
         (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::PreconditionFailed,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn patch(
@@ -331,15 +335,16 @@ pub struct NoteIn {
 
 /// Add a note to an involvement (the SENCO, or the specialist involved).
 #[utoipa::path(
+    operation_id = "specialists_create_note",
     post,
     path = "/api/v1/involvements/{id}/notes",
     params(("id" = String, Path, description = "The involvement's id")),
     request_body = NoteIn,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_note(
@@ -383,16 +388,17 @@ pub struct UploadQuery {
 /// Upload a report: the file is the request body (a PDF, DOCX, PNG or JPEG; type, magic
 /// bytes and size are checked; image metadata such as GPS is removed).
 #[utoipa::path(
+    operation_id = "specialists_upload",
     post,
     path = "/api/v1/involvements/{id}/reports",
     params(("id" = String, Path, description = "The involvement's id"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(super::FileBody), content_type = "application/octet-stream"),
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unprocessable,
     )
 )]
 pub async fn upload(
@@ -421,13 +427,14 @@ pub async fn upload(
 
 /// Download a report (audited).
 #[utoipa::path(
+    operation_id = "specialists_download",
     get,
     path = "/api/v1/reports/{id}",
     params(("id" = String, Path, description = "The report's id")),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn download(
