@@ -105,11 +105,12 @@ fn renamed(e: SenError) -> ApiError {
 
 /// The school's outside agencies with their people.
 #[utoipa::path(
+    operation_id = "agencies_list",
     get,
     path = "/api/v1/agencies",
     responses(
         (status = 200, body = AgencyList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You have no school's list of agencies"),
     )
 )]
@@ -149,13 +150,14 @@ pub async fn list(
 
 /// Add an agency to the school's list.
 #[utoipa::path(
+    operation_id = "agencies_create",
     post,
     path = "/api/v1/agencies",
     request_body = AgencyIn,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a name already on the list (`duplicate`)"),
     )
 )]
@@ -182,15 +184,16 @@ pub async fn create(
 
 /// Add a person to one of the school's agencies.
 #[utoipa::path(
+    operation_id = "agencies_create_person",
     post,
     path = "/api/v1/agencies/{id}/people",
     params(("id" = String, Path, description = "The agency's id")),
     request_body = PersonIn,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_person(

@@ -185,14 +185,15 @@ fn school_and_date(
 
 /// The school's census SEN return on a date: each pupil's codes and problems.
 #[utoipa::path(
+    operation_id = "census_show",
     get,
     path = "/api/v1/census",
     params(CensusQuery),
     responses(
         (status = 200, body = CensusOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You may not read the census return"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unprocessable,
     )
 )]
 pub async fn show(
@@ -245,14 +246,15 @@ async fn download(
 
 /// The census SEN return as CSV, for the MIS.
 #[utoipa::path(
+    operation_id = "census_csv",
     get,
     path = "/api/v1/census.csv",
     params(CensusQuery),
     responses(
         (status = 200, description = "The return, as an attachment", content_type = "text/csv"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn csv(
@@ -266,14 +268,15 @@ pub async fn csv(
 
 /// The census SEN return as XML.
 #[utoipa::path(
+    operation_id = "census_xml",
     get,
     path = "/api/v1/census.xml",
     params(CensusQuery),
     responses(
         (status = 200, description = "The return, as an attachment", content_type = "application/xml"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn xml(

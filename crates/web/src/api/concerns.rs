@@ -140,11 +140,12 @@ fn with_etag(status: StatusCode, c: Concern, pupil_name: String) -> Response {
 
 /// The school's concerns awaiting triage and being monitored (the SENCO and head teacher).
 #[utoipa::path(
+    operation_id = "concerns_list",
     get,
     path = "/api/v1/concerns",
     responses(
         (status = 200, body = ConcernList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You may not read concerns"),
     )
 )]
@@ -169,13 +170,14 @@ pub async fn list(
 
 /// A concern.
 #[utoipa::path(
+    operation_id = "concerns_get",
     get,
     path = "/api/v1/concerns/{id}",
     params(("id" = String, Path, description = "The concern's id")),
     responses(
         (status = 200, body = ConcernOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn get(
@@ -222,6 +224,7 @@ fn placement(body: &ConcernDecision) -> Result<StageChangeInput, ApiError> {
 
 /// Triage a concern: keep monitoring, close it with a reason, or place the pupil on a stage.
 #[utoipa::path(
+    operation_id = "concerns_triage",
     post,
     path = "/api/v1/concerns/{id}/triage",
     params(
@@ -231,10 +234,10 @@ fn placement(body: &ConcernDecision) -> Result<StageChangeInput, ApiError> {
     request_body = ConcernDecision,
     responses(
         (status = 200, body = ConcernOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The concern is already placed or closed"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
+        super::problems::PreconditionFailed,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a placement the framework does not allow: `reason` names the rule"),
     )
 )]

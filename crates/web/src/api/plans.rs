@@ -819,13 +819,14 @@ pub struct PlanList {
 /// A pupil's plans, newest first: closed ones only for those who may read the SEN history
 /// (as on the pupil's page).
 #[utoipa::path(
+    operation_id = "plans_list",
     get,
     path = "/api/v1/pupils/{id}/plans",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = PlanList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn list(

@@ -155,13 +155,14 @@ fn list<T>(items: Vec<T>) -> List<T> {
 
 /// A pupil's stage history, oldest first (not for specialists, as on the page).
 #[utoipa::path(
+    operation_id = "sen_records_stage_changes",
     get,
     path = "/api/v1/pupils/{id}/stage-changes",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = StageChangeList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn stage_changes(
@@ -197,6 +198,7 @@ pub async fn stage_changes(
 
 /// Record that parents were told of a stage change.
 #[utoipa::path(
+    operation_id = "sen_records_parents_told",
     post,
     path = "/api/v1/pupils/{id}/stage-changes/{change}/parents-told",
     params(
@@ -206,9 +208,9 @@ pub async fn stage_changes(
     request_body = ParentsTold,
     responses(
         (status = 204, description = "Recorded"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn parents_told(
@@ -235,13 +237,14 @@ pub async fn parents_told(
 
 /// A pupil's needs, primary first (not for teaching assistants, as on the page).
 #[utoipa::path(
+    operation_id = "sen_records_needs",
     get,
     path = "/api/v1/pupils/{id}/needs",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = NeedList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn needs(
@@ -270,14 +273,15 @@ pub async fn needs(
 
 /// Add a need, from the code list valid on its start date.
 #[utoipa::path(
+    operation_id = "sen_records_create_need",
     post,
     path = "/api/v1/pupils/{id}/needs",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = NewNeed,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, a code not valid on the date, or a rank already taken (`rank_taken`)"),
     )
 )]
@@ -305,13 +309,14 @@ pub async fn create_need(
 
 /// A pupil's statutory processes (not for specialists, as on the page).
 #[utoipa::path(
+    operation_id = "sen_records_processes",
     get,
     path = "/api/v1/pupils/{id}/processes",
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = ProcessList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
     )
 )]
 pub async fn processes(
@@ -341,15 +346,16 @@ pub async fn processes(
 
 /// Record a statutory assessment request or (Wales) an ALN decision.
 #[utoipa::path(
+    operation_id = "sen_records_create_process",
     post,
     path = "/api/v1/pupils/{id}/processes",
     params(("id" = String, Path, description = "The pupil's id")),
     request_body = NewProcess,
     responses(
         (status = 201, body = Created),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn create_process(

@@ -465,15 +465,16 @@ pub struct ReportPatch {
 
 /// Share a report with the pupil's parents, or stop sharing it (the SENCO).
 #[utoipa::path(
+    operation_id = "specialists_share",
     patch,
     path = "/api/v1/reports/{id}",
     params(("id" = String, Path, description = "The report's id")),
     request_body = ReportPatch,
     responses(
         (status = 200, body = ReportOut),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        super::problems::Unauthorized,
+        super::problems::NotFound,
+        super::problems::Unprocessable,
     )
 )]
 pub async fn share(
