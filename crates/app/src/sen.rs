@@ -13,17 +13,19 @@ use senco_domain::framework::{MoveContext, Stage, framework};
 use senco_domain::history::{
     Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
 };
+use senco_domain::policy::{Action, Resource};
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
 use senco_store::sen::{
-    ConcernTriage, CurrentStage, NewConcern, NewNeed, NewParentNotification, NewProcess,
+    Concern, ConcernTriage, CurrentStage, NewConcern, NewNeed, NewParentNotification, NewProcess,
     NewStageChange, StageChange,
 };
 use senco_store::{Store, StoreError, Tx};
 
 use crate::App;
-use crate::access::Actor;
+use crate::access::{AccessError, Actor, deny_missing, pupil_for, require};
+use crate::principal::Principal;
 
 /// A problem with one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1245,15 +1247,11 @@ pub async fn chronology(
 /// each pupil's name: for the page and the API alike.
 pub async fn school_concerns(
     state: &App,
-    p: &crate::principal::Principal,
-) -> Result<Vec<(senco_store::sen::Concern, String)>, crate::access::AccessError> {
-    crate::access::require(
-        p,
-        senco_domain::policy::Resource::Concern,
-        senco_domain::policy::Action::Read,
-    )?;
+    p: &Principal,
+) -> Result<Vec<(Concern, String)>, AccessError> {
+    require(p, Resource::Concern, Action::Read)?;
     let Some(school) = &p.user.school_id else {
-        return Err(crate::access::AccessError::NotFound);
+        return Err(AccessError::NotFound);
     };
     Ok(state
         .store
@@ -1274,30 +1272,16 @@ pub async fn reach_concern(
     state: &App,
     actor: &Actor<'_>,
     id: &str,
-    action: senco_domain::policy::Action,
-) -> Result<(senco_store::sen::Concern, Pupil), crate::access::AccessError> {
+    action: Action,
+) -> Result<(Concern, Pupil), AccessError> {
     let concern = match state.store.concern(id).await {
         Ok(concern) => concern,
         Err(senco_store::StoreError::NotFound) => {
-            crate::access::deny_missing(
-                state,
-                actor,
-                id,
-                senco_domain::policy::Resource::Concern,
-                action,
-            )
-            .await;
-            return Err(crate::access::AccessError::NotFound);
+            deny_missing(state, actor, id, Resource::Concern, action).await;
+            return Err(AccessError::NotFound);
         }
         Err(e) => return Err(e.into()),
     };
-    let pupil = crate::access::pupil_for(
-        state,
-        actor,
-        &concern.pupil_id,
-        senco_domain::policy::Resource::Concern,
-        action,
-    )
-    .await?;
+    let pupil = pupil_for(state, actor, &concern.pupil_id, Resource::Concern, action).await?;
     Ok((concern, pupil))
 }
