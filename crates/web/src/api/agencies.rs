@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,6 @@ use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
-use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_app::sen::SenError;
 use senco_app::specialists::{AgencyInput, PersonInput, add_agency, add_person};
@@ -83,8 +82,7 @@ pub struct PersonIn {
 
 /// The caller's school, if they may act on its agencies.
 fn school(p: &Principal, action: Action) -> Result<String, ApiError> {
-    require(p, Resource::Agencies, action)?;
-    p.user.school_id.clone().ok_or_else(ApiError::not_found)
+    super::school_of(p, Resource::Agencies, action)
 }
 
 /// The service's field names (the page's inputs) as the request's members.
@@ -165,7 +163,6 @@ pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     ApiJson(body): ApiJson<AgencyIn>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
@@ -200,7 +197,6 @@ pub async fn create_person(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PersonIn>,
 ) -> Result<Response, ApiError> {

@@ -200,7 +200,6 @@ pub async fn show(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     ApiQuery(q): ApiQuery<CensusQuery>,
 ) -> Result<Json<CensusOut>, ApiError> {
     let actor = rid.actor(&p);

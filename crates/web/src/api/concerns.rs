@@ -8,8 +8,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use senco_domain::framework::Stage;
 use senco_domain::policy::Action;
 use senco_domain::pupil::date_from_iso;
@@ -18,7 +18,7 @@ use senco_store::sen::Concern;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::plans::{etag, if_match};
+use super::if_match;
 use super::schools::Framework;
 use super::sen::sen_error;
 use super::{ApiError, ApiJson, List};
@@ -133,9 +133,7 @@ fn concern_out(c: Concern, pupil_name: String) -> ConcernOut {
 
 fn with_etag(status: StatusCode, c: Concern, pupil_name: String) -> Response {
     let version = c.version;
-    let mut r = (status, Json(concern_out(c, pupil_name))).into_response();
-    r.headers_mut().insert(header::ETAG, etag(version));
-    r
+    super::tagged(status, concern_out(c, pupil_name), version)
 }
 
 /// The school's concerns awaiting triage and being monitored (the SENCO and head teacher).
@@ -153,7 +151,6 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
 ) -> Result<Json<List<ConcernOut>>, ApiError> {
     let actor = rid.actor(&p);
     let rows = school_concerns(&state, &p).await?;
@@ -184,7 +181,6 @@ pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);

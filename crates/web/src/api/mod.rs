@@ -331,6 +331,51 @@ pub struct List<T> {
     pub total: i64,
 }
 
+/// The `ETag` of a record's version, as `If-Match` must send it back.
+pub fn etag(version: i64) -> axum::http::HeaderValue {
+    axum::http::HeaderValue::from_str(&format!("\"v{version}\""))
+        .unwrap_or(axum::http::HeaderValue::from_static("\"v0\""))
+}
+
+/// A JSON answer carrying the record's version as its `ETag`.
+pub fn tagged<T: Serialize>(status: StatusCode, body: T, version: i64) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
+}
+
+/// Adds the `Location` of a record just made.
+pub fn located(mut r: Response, location: &str) -> Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// The caller's school, when they may do `action` to `resource` there; 404 otherwise.
+pub fn school_of(
+    p: &senco_app::principal::Principal,
+    resource: senco_domain::policy::Resource,
+    action: senco_domain::policy::Action,
+) -> Result<String, ApiError> {
+    senco_app::access::require(p, resource, action)?;
+    p.user.school_id.clone().ok_or_else(ApiError::not_found)
+}
+
+/// The version `If-Match` names (the record's own when there is none); 412 if unreadable.
+pub fn if_match(headers: &axum::http::HeaderMap, current: i64) -> Result<i64, ApiError> {
+    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        None => Ok(current),
+        Some(tag) => tag
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .strip_prefix('v')
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(ApiError::precondition_failed),
+    }
+}
+
 /// Reads `page` and `per_page`, answering 422 for values that are not positive numbers.
 /// `per_page` above the cap is lowered to it.
 pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), ApiError> {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use senco_domain::framework::Stage;
 use senco_domain::plan::{PlanStatus, QualityWarning};
@@ -19,7 +19,7 @@ use senco_store::pupils::Pupil;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, FieldProblem, List, paging};
+use super::{ApiError, ApiJson, FieldProblem, List, if_match, paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
@@ -262,14 +262,8 @@ fn plan_out(plan: &Plan, warnings: &[QualityWarning]) -> PlanOut {
     }
 }
 
-pub(crate) fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"v0\""))
-}
-
 fn with_etag(status: StatusCode, plan: &Plan, warnings: &[QualityWarning]) -> Response {
-    let mut r = (status, Json(plan_out(plan, warnings))).into_response();
-    r.headers_mut().insert(header::ETAG, etag(plan.version));
-    r
+    super::tagged(status, plan_out(plan, warnings), plan.version)
 }
 
 fn plan_error(e: PlanError) -> ApiError {
@@ -416,7 +410,6 @@ pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewPlan>,
 ) -> Result<Response, ApiError> {
@@ -438,11 +431,10 @@ pub async fn create(
         .await
         .map_err(plan_error)?;
     let plan = state.store.plan(&plan_id).await?;
-    let mut r = with_etag(StatusCode::CREATED, &plan, &warnings);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/plans/{plan_id}")) {
-        r.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(r)
+    Ok(super::located(
+        with_etag(StatusCode::CREATED, &plan, &warnings),
+        &format!("/api/v1/plans/{plan_id}"),
+    ))
 }
 
 /// Read a plan.
@@ -461,7 +453,6 @@ pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
@@ -472,19 +463,6 @@ pub async fn get(
         Vec::new()
     };
     Ok(with_etag(StatusCode::OK, &plan, &warnings))
-}
-
-pub(crate) fn if_match(headers: &HeaderMap, current: i64) -> Result<i64, ApiError> {
-    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        None => Ok(current),
-        Some(tag) => tag
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .strip_prefix('v')
-            .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(ApiError::precondition_failed),
-    }
 }
 
 /// Change a plan.
@@ -672,7 +650,6 @@ pub async fn pdf(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -718,7 +695,6 @@ pub async fn due(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<DueOut>>, ApiError> {
     let actor = rid.actor(&p);
@@ -833,7 +809,6 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<List<PlanSummaryOut>>, ApiError> {
     let actor = rid.actor(&p);

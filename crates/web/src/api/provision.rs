@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
@@ -14,7 +14,7 @@ use senco_store::provision::{Allocation, AllocationsOf, Provision};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::plans::{etag, if_match};
+use super::if_match;
 use super::sen::sen_error;
 use super::{ApiError, ApiJson};
 use crate::AppState;
@@ -128,18 +128,11 @@ impl From<ProvisionIn> for ProvisionInput {
 }
 
 fn school_for(p: &senco_app::principal::Principal, action: Action) -> Result<String, ApiError> {
-    require(p, Resource::Provision, action)?;
-    p.user.school_id.clone().ok_or_else(ApiError::not_found)
+    super::school_of(p, Resource::Provision, action)
 }
 
 fn costs(p: &senco_app::principal::Principal) -> bool {
     require(p, Resource::ProvisionCosts, Action::Read).is_ok()
-}
-
-fn with_tag<T: Serialize>(status: StatusCode, body: T, version: i64) -> Response {
-    let mut r = (status, Json(body)).into_response();
-    r.headers_mut().insert(header::ETAG, etag(version));
-    r
 }
 
 /// The school's provision catalogue.
@@ -157,7 +150,6 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
 ) -> Result<Json<ProvisionList>, ApiError> {
     let school = school_for(&p, Action::Read)?;
     let items: Vec<ProvisionOut> = state
@@ -201,7 +193,6 @@ pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     ApiJson(body): ApiJson<ProvisionIn>,
 ) -> Result<Response, ApiError> {
     let school = school_for(&p, Action::Create)?;
@@ -210,7 +201,7 @@ pub async fn create(
         .await
         .map_err(sen_error)?;
     let pv = state.store.provision(&school, &id).await?;
-    Ok(with_tag(
+    Ok(super::tagged(
         StatusCode::CREATED,
         provision_out(&pv, costs(&p)),
         pv.version,
@@ -236,7 +227,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let school = school_for(&p, Action::Read)?;
     let pv = state.store.provision(&school, &id).await?;
-    Ok(with_tag(
+    Ok(super::tagged(
         StatusCode::OK,
         provision_out(&pv, costs(&p)),
         pv.version,
@@ -277,7 +268,7 @@ pub async fn patch(
         .await
         .map_err(sen_error)?;
     let pv = state.store.provision(&school, &id).await?;
-    Ok(with_tag(
+    Ok(super::tagged(
         StatusCode::OK,
         provision_out(&pv, costs(&p)),
         pv.version,
@@ -413,7 +404,6 @@ pub async fn pupil_allocations(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<AllocationList>, ApiError> {
     let actor = rid.actor(&p);
@@ -474,7 +464,6 @@ pub async fn create_allocation(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AllocationIn>,
 ) -> Result<Response, ApiError> {
@@ -497,7 +486,7 @@ pub async fn create_allocation(
     let a = state.store.allocation(&p.scope(), &id).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     let version = a.version;
-    Ok(with_tag(
+    Ok(super::tagged(
         StatusCode::CREATED,
         out.into_iter().next(),
         version,
@@ -520,7 +509,6 @@ pub async fn get_allocation(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
@@ -533,7 +521,11 @@ pub async fn get_allocation(
     )
     .await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
-    Ok(with_tag(StatusCode::OK, out.into_iter().next(), a.version))
+    Ok(super::tagged(
+        StatusCode::OK,
+        out.into_iter().next(),
+        a.version,
+    ))
 }
 
 /// The end of an allocation and its exit measure.
@@ -605,7 +597,11 @@ pub async fn patch_allocation(
         .map_err(sen_error)?;
     let a = state.store.allocation(&p.scope(), &id).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
-    Ok(with_tag(StatusCode::OK, out.into_iter().next(), a.version))
+    Ok(super::tagged(
+        StatusCode::OK,
+        out.into_iter().next(),
+        a.version,
+    ))
 }
 
 /// A recorded session.
@@ -643,7 +639,6 @@ pub async fn sessions(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
     let actor = rid.actor(&p);
@@ -708,7 +703,6 @@ pub async fn create_session(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SessionIn>,
 ) -> Result<Response, ApiError> {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{Problem as DomainProblem, PupilDraft, PupilField, date_from_iso};
 use senco_domain::year_group::YearGroup;
@@ -240,10 +240,6 @@ fn change_error(e: ChangeError) -> ApiError {
     }
 }
 
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"v0\""))
-}
-
 async fn urn_of(state: &AppState, school_id: &str) -> Result<String, ApiError> {
     Ok(state.store.school(school_id).await?.urn)
 }
@@ -302,7 +298,6 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<PupilOut>>, ApiError> {
     let (page, per_page) = paging(
@@ -397,7 +392,6 @@ pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     ApiJson(body): ApiJson<NewPupil>,
 ) -> Result<Response, ApiError> {
     let school_id = state
@@ -462,14 +456,10 @@ pub async fn create(
     .map_err(change_error)?;
     let pupil = state.store.pupil(&p.scope(), &id).await?;
     let out = pupil_out(&pupil, body.school_urn.trim(), today);
-    let mut response = (StatusCode::CREATED, Json(out)).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(pupil.version));
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/pupils/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(super::located(
+        super::tagged(StatusCode::CREATED, out, pupil.version),
+        &format!("/api/v1/pupils/{id}"),
+    ))
 }
 
 /// Read a pupil.
@@ -488,17 +478,13 @@ pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
     let urn = urn_of(&state, &pupil.school_id).await?;
-    let mut response = Json(pupil_out(&pupil, &urn, state.today())).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(pupil.version));
-    Ok(response)
+    let out = pupil_out(&pupil, &urn, state.today());
+    Ok(super::tagged(StatusCode::OK, out, pupil.version))
 }
 
 /// Change a pupil's details.
@@ -605,9 +591,6 @@ pub async fn patch(
     .map_err(change_error)?;
     let after = state.store.pupil(&p.scope(), &id).await?;
     let urn = urn_of(&state, &after.school_id).await?;
-    let mut response = Json(pupil_out(&after, &urn, state.today())).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(after.version));
-    Ok(response)
+    let out = pupil_out(&after, &urn, state.today());
+    Ok(super::tagged(StatusCode::OK, out, after.version))
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use senco_domain::framework::Stage;
 use senco_domain::policy::{Action, Resource};
@@ -94,7 +94,6 @@ pub async fn create_concern(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewConcern>,
 ) -> Result<Response, ApiError> {
@@ -162,7 +161,6 @@ pub async fn create_stage_change(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewStageChange>,
 ) -> Result<Response, ApiError> {

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::year_group::YearGroup;
 use senco_store::sen::RegisterRow;
@@ -193,7 +192,6 @@ pub async fn register(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<RegisterItem>>, ApiError> {
     let actor = rid.actor(&p);
@@ -248,7 +246,6 @@ pub async fn chronology(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<List<ChronologyItemOut>>, ApiError> {
     let actor = rid.actor(&p);

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
@@ -15,7 +15,7 @@ use senco_store::specialists::{Involvement, Report};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::plans::{etag, if_match};
+use super::if_match;
 use super::sen::Created;
 use super::sen::sen_error;
 use super::{ApiError, ApiJson, ApiQuery};
@@ -143,7 +143,6 @@ pub async fn list(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<InvolvementList>, ApiError> {
     let actor = rid.actor(&p);
@@ -191,7 +190,6 @@ pub async fn create(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReferralIn>,
 ) -> Result<Response, ApiError> {
@@ -221,9 +219,7 @@ async fn one(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let body = out(state, p, std::slice::from_ref(&inv)).await?;
-    let mut r = (status, Json(body.into_iter().next())).into_response();
-    r.headers_mut().insert(header::ETAG, etag(inv.version));
-    Ok(r)
+    Ok(super::tagged(status, body.into_iter().next(), inv.version))
 }
 
 /// An involvement with its reports.
@@ -242,7 +238,6 @@ pub async fn get(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
@@ -351,7 +346,6 @@ pub async fn create_note(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<Response, ApiError> {
@@ -405,7 +399,6 @@ pub async fn upload(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
@@ -441,7 +434,6 @@ pub async fn download(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
@@ -481,7 +473,6 @@ pub async fn share(
     State(state): State<AppState>,
     ApiCaller(p): ApiCaller,
     rid: RequestId,
-    _headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReportPatch>,
 ) -> Result<Json<ReportOut>, ApiError> {
