@@ -685,7 +685,8 @@ pub struct Exported {
 }
 
 /// The CTF of `school`'s pupils chosen by `selection`, with their SEN history. `dest` is
-/// the destination school's LEA and Estab (`MMM`/`XXX` when unknown). Also returns the
+/// the destination school's LEA and Estab (`MMM`/`XXX` when unknown, in which case the
+/// destination recorded when the pupils left is used if they all share one). Also returns the
 /// pupils left out (no UPN) by name.
 pub async fn export(
     store: &Store,
@@ -784,7 +785,7 @@ pub async fn export(
         });
     }
     let t = now;
-    let header = Header {
+    let mut header = Header {
         document_name: "Common Transfer File".into(),
         version: "25.0".into(),
         date_time: format!(
@@ -810,6 +811,14 @@ pub async fn export(
             ..SchoolRef::default()
         },
     };
+    // Unknown destination: the one every pupil in the file was recorded as leaving for.
+    if header.dest.lea == "MMM"
+        && header.dest.estab == "XXX"
+        && let Some(d) = crate::leavers::shared_destination(store, &pupil_ids).await?
+    {
+        header.dest.lea = d.la.to_string();
+        header.dest.estab = d.estab.to_string();
+    }
     Ok(Exported {
         ctf: Ctf { header, pupils },
         pupil_ids,

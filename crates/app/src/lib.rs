@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod ctf;
 pub mod documents;
 pub mod imports;
+pub mod leavers;
 pub mod plans;
 pub mod portable_record;
 pub mod principal;

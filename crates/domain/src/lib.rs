@@ -14,6 +14,7 @@ pub mod cross_border;
 pub mod framework;
 pub mod history;
 pub mod lang;
+pub mod leaving;
 pub mod person;
 pub mod plan;
 pub mod policy;

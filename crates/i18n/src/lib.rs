@@ -1031,6 +1031,28 @@ pub struct Messages {
     pub api_concern_not_triaged_again: &'static str,
     pub api_triage_decision: &'static str,
     pub api_census_date: &'static str,
+
+    // Recording a leaver (issue 19, point 6).
+    pub leaving_title: &'static str,
+    pub leaving_intro: &'static str,
+    pub leaving_link: &'static str,
+    pub leaving_button: &'static str,
+    pub left_on_label: &'static str,
+    pub left_on_hint: &'static str,
+    pub destination_label: &'static str,
+    pub destination_hint: &'static str,
+    pub transferred_out_label: &'static str,
+    pub flash_leaving_recorded: &'static str,
+    pub leaving_left: &'static str,
+    pub leaving_transferred_out: &'static str,
+    pub leaving_moved_to: &'static str,
+    pub leaving_not_on_roll: &'static str,
+    pub left_on_missing: &'static str,
+    pub left_on_date: &'static str,
+    pub left_on_future: &'static str,
+    pub left_on_before_joining: &'static str,
+    pub destination_laestab: &'static str,
+    pub destination_own_school: &'static str,
 }
 
 /// English.
@@ -2049,6 +2071,26 @@ pub static EN: Messages = Messages {
     api_concern_not_triaged_again: "A placed or closed concern is not triaged again",
     api_triage_decision: "Use monitor, close or place",
     api_census_date: "The census date must be a real date, YYYY-MM-DD",
+    leaving_title: "Record that this pupil has left",
+    leaving_intro: "Record the day the pupil left the school. Their record stays with the school until its retention period ends. If you know the school they moved to, their common transfer file (CTF) is addressed to it.",
+    leaving_link: "Record that this pupil has left",
+    leaving_button: "Record leaving",
+    left_on_label: "Date the pupil left",
+    left_on_hint: "For example, 22 7 2026",
+    destination_label: "The school they moved to (optional)",
+    destination_hint: "The school's DfE number: its local authority number and establishment number, 7 digits, for example 881 2345",
+    transferred_out_label: "They moved to another school, but we do not know which",
+    flash_leaving_recorded: "Leaving recorded",
+    leaving_left: "Left",
+    leaving_transferred_out: "Moved to another school",
+    leaving_moved_to: "Moved to school {laestab}",
+    leaving_not_on_roll: "This pupil is not on roll here: their leaving has already been recorded",
+    left_on_missing: "Enter the date the pupil left",
+    left_on_date: "Date the pupil left must be a real date",
+    left_on_future: "Date the pupil left must be today or in the past",
+    left_on_before_joining: "The leaving date is before the enrolment started on {date}",
+    destination_laestab: "Enter the school's DfE number as 7 digits: the local authority number, then the establishment number",
+    destination_own_school: "The school they moved to cannot be this school",
 };
 
 /// A message with its values put in: each `{name}` becomes the value named `name`, so a
@@ -2062,6 +2104,36 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 impl Messages {
+    /// The words of a problem with a leaving; `joined_on` is the day the enrolment started.
+    pub fn leaving_problem(
+        &self,
+        problem: senco_domain::leaving::LeavingProblem,
+        joined_on: senco_domain::Date,
+    ) -> String {
+        use senco_domain::leaving::LeavingProblem as P;
+        match problem {
+            P::DateMissing => self.left_on_missing.to_string(),
+            P::DateInvalid => self.left_on_date.to_string(),
+            P::DateInFuture => self.left_on_future.to_string(),
+            P::DateBeforeJoining => fill(
+                self.left_on_before_joining,
+                &[("date", &long_date(joined_on))],
+            ),
+            P::DestinationFormat => self.destination_laestab.to_string(),
+            P::DestinationOwnSchool => self.destination_own_school.to_string(),
+        }
+    }
+
+    /// How an enrolment ended, for the pupil's list of schools.
+    pub fn leaving(&self, leaving: Option<&str>, destination: Option<&str>) -> String {
+        match (leaving, destination) {
+            (_, Some(d)) => fill(self.leaving_moved_to, &[("laestab", d)]),
+            (Some("transferred_out"), None) => self.leaving_transferred_out.to_string(),
+            (Some(_), None) => self.leaving_left.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
     /// The words of a plan-quality warning.
     pub fn quality_warning(&self, w: &senco_domain::plan::QualityWarning) -> String {
         use senco_domain::plan::{PolicyBasis, QualityDetail as D};

@@ -506,6 +506,10 @@ pub enum RetentionCommand {
         /// The pupil moved to another school (this school is not the last).
         #[arg(long)]
         transferred_out: bool,
+        /// The destination school's DfE number (LA code and establishment number, 7
+        /// digits), when known: implies --transferred-out, and addresses the pupil's CTF.
+        #[arg(long, value_name = "LAESTAB")]
+        to: Option<String>,
     },
     /// Flag every pupil whose records are due today (run daily from cron when the server
     /// does not run; `senco serve` does it itself).

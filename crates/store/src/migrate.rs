@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_audit_anchor.sql"),
         postgres: include_str!("../migrations/postgres/0018_audit_anchor.sql"),
     },
+    Migration {
+        version: 21,
+        name: "leaving_destination",
+        sqlite: include_str!("../migrations/sqlite/0021_leaving_destination.sql"),
+        postgres: include_str!("../migrations/postgres/0021_leaving_destination.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

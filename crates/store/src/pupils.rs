@@ -154,6 +154,10 @@ pub struct Enrolment {
     pub school_name: String,
     pub starts_on: Date,
     pub ends_on: Option<Date>,
+    /// How the enrolment ended: `left`, or `transferred_out` to another school.
+    pub leaving: Option<String>,
+    /// The destination school's DfE number (`LLLEEEE`), when the school knew it.
+    pub destination_laestab: Option<String>,
 }
 
 /// A parent or carer.
@@ -478,7 +482,8 @@ impl Store {
     /// A pupil's enrolments, newest first.
     pub async fn enrolments(&self, pupil_id: &str) -> Result<Vec<Enrolment>> {
         let rows = sqlx::query(
-            "SELECT e.id, e.school_id, s.name AS school_name, e.starts_on, e.ends_on FROM enrolments e \
+            "SELECT e.id, e.school_id, s.name AS school_name, e.starts_on, e.ends_on, e.leaving, \
+             e.destination_laestab FROM enrolments e \
              JOIN schools s ON s.id = e.school_id WHERE e.pupil_id = $1 ORDER BY e.starts_on DESC",
         )
         .bind(pupil_id)
@@ -495,6 +500,8 @@ impl Store {
                         .try_get::<Option<String>, _>("ends_on")?
                         .map(|s| parse_ds(&s))
                         .transpose()?,
+                    leaving: r.try_get("leaving")?,
+                    destination_laestab: r.try_get("destination_laestab")?,
                 })
             })
             .collect()

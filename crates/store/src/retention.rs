@@ -219,14 +219,15 @@ impl Store {
     }
 
     /// Records that a pupil left their school on `on`: the open enrolment there ends, marked
-    /// as a transfer to another school (so this school is not the last) or not. `NotFound`
-    /// when the pupil is not on roll there; `Malformed` when `on` is before the enrolment
-    /// started.
+    /// as a transfer to another school (so this school is not the last) or not, with the
+    /// destination's DfE number when known. `NotFound` when the pupil is not on roll there;
+    /// `Malformed` when `on` is before the enrolment started.
     pub async fn record_leaving(
         tx: &mut Tx,
         pupil_id: &str,
         on: Date,
         transferred_out: bool,
+        destination_laestab: Option<&str>,
     ) -> Result<()> {
         let open = sqlx::query(
             "SELECT starts_on FROM enrolments WHERE pupil_id = $1 AND ends_on IS NULL \
@@ -247,7 +248,7 @@ impl Store {
             }
         }
         let done = sqlx::query(
-            "UPDATE enrolments SET ends_on = $2, leaving = $3 \
+            "UPDATE enrolments SET ends_on = $2, leaving = $3, destination_laestab = $4 \
              WHERE pupil_id = $1 AND ends_on IS NULL \
              AND school_id = (SELECT school_id FROM pupils WHERE id = $1)",
         )
@@ -258,6 +259,7 @@ impl Store {
         } else {
             "left"
         })
+        .bind(destination_laestab)
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {

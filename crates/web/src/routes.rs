@@ -153,6 +153,18 @@ fn table() -> Routes {
             get(pages::pupils::edit).post(pages::pupils::update),
         )
         .at(
+            "/pupils/{id}/leaving",
+            Page,
+            &["GET", "POST"],
+            get(pages::leavers::new).post(pages::leavers::create),
+        )
+        .at(
+            "/api/v1/pupils/{id}/leaving",
+            Api,
+            &["POST"],
+            post(api::leavers::create),
+        )
+        .at(
             "/pupils/{id}/audit",
             Page,
             &["GET"],

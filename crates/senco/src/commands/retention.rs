@@ -44,29 +44,51 @@ pub async fn run(
             pupil,
             on,
             transferred_out,
+            to,
         } => {
+            use senco_app::leavers::{LeaveError, checked, open_enrolment, write};
             let pupil_id = super::record::find_pupil(store, &pupil).await?;
             let on = date(&on, "--on")?;
             let p = store.pupil(&Scope::Operator, &pupil_id).await?;
-            let mut tx = store.begin().await?;
-            match Store::record_leaving(&mut tx, &pupil_id, on, transferred_out).await {
-                Ok(()) => {}
-                Err(StoreError::NotFound) => bail!("the pupil is not on roll at their school"),
-                Err(StoreError::Malformed(why)) => bail!("{why}"),
-                Err(e) => return Err(e.into()),
-            }
-            let mut e = cli_event(actor, "enrolment", "update");
-            e.school_id = Some(p.school_id);
-            e.pupil_id = Some(pupil_id);
-            e.fields = Some("ends_on,leaving".into());
-            Store::audit_in(&mut tx, &e).await?;
-            senco_store::commit(tx).await?;
+            let enrolments = store.enrolments(&p.id).await?;
+            let m = &senco_i18n::EN;
+            let Some(open) = open_enrolment(&p, &enrolments).cloned() else {
+                bail!("{}", m.leaving_not_on_roll);
+            };
+            let destination = to.unwrap_or_default();
+            let entry = senco_domain::leaving::LeavingEntry {
+                on: Some(Ok(on)),
+                destination: &destination,
+                transferred_out,
+            };
+            let refused = |e: LeaveError| -> anyhow::Error {
+                match e {
+                    LeaveError::Invalid(problems) => anyhow::anyhow!(
+                        "{}",
+                        problems
+                            .into_iter()
+                            .map(|problem| m.leaving_problem(problem, open.starts_on))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    LeaveError::NotOnRoll | LeaveError::NotFound => {
+                        anyhow::anyhow!("{}", m.leaving_not_on_roll)
+                    }
+                    LeaveError::Store(e) => e.into(),
+                }
+            };
+            let leaving = checked(store, &p, &open, &entry, today())
+                .await
+                .map_err(refused)?;
+            write(store, &p, &leaving, cli_event(actor, "enrolment", "update"))
+                .await
+                .map_err(refused)?;
             println!(
                 "Recorded: left on {on}{}.",
-                if transferred_out {
-                    ", to another school"
-                } else {
-                    ""
+                match (leaving.destination, leaving.transferred_out) {
+                    (Some(d), _) => format!(", to school {d}"),
+                    (None, true) => ", to another school".to_string(),
+                    (None, false) => String::new(),
                 }
             );
         }

@@ -65,3 +65,5 @@ mod refusals;
 mod use_cases;
 // Issue 17, point 12: what the pages do, the API does, with the same rules for each role.
 mod parity;
+// Issue 19, point 6: recording a leaver from the pupil page and the API.
+mod leavers;

@@ -83,7 +83,7 @@ async fn gone(app: &TestApp, p: &str, dob: &str, left: time::Date, transferred_o
         .await
         .unwrap();
     let mut tx = app.store.begin().await.unwrap();
-    Store::record_leaving(&mut tx, p, left, transferred_out)
+    Store::record_leaving(&mut tx, p, left, transferred_out, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -19,6 +19,8 @@ pub mod agencies;
 pub mod census;
 pub mod concerns;
 pub mod sen_records;
+// Leavers (issue 19, point 6).
+pub mod leavers;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request};
@@ -433,6 +435,7 @@ impl Modify for Security {
         concerns::list, concerns::get, concerns::triage,
         census::show, census::csv, census::xml,
         agencies::list, agencies::create, agencies::create_person,
+        leavers::create,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -458,6 +461,7 @@ impl Modify for Security {
         census::CensusProblemOut, census::CodeCount,
         agencies::AgencyOut, agencies::AgencyList, agencies::PersonOut, agencies::AgencyIn,
         agencies::PersonIn,
+        leavers::LeavingIn, leavers::LeavingOut,
     )),
     modifiers(&Security),
     security(("bearer" = []))

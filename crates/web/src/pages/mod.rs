@@ -8,6 +8,7 @@ pub mod account;
 pub mod contacts;
 pub mod dashboard;
 pub mod imports;
+pub mod leavers;
 pub mod pupils;
 pub mod reset;
 pub mod resume;
@@ -181,6 +182,7 @@ pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
     match key? {
         "pupil_added" => Some(m.pupil_added),
         "pupil_updated" => Some(m.pupil_updated),
+        "leaving_recorded" => Some(m.flash_leaving_recorded),
         "signed_out" => Some(m.signed_out),
         "passphrase_reset" => Some(m.passphrase_reset),
         "passphrase_changed" => Some(m.passphrase_changed),

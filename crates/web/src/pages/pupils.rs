@@ -277,6 +277,8 @@ struct PupilPage {
     can_audit: bool,
     can_subject_access: bool,
     can_add_contact: bool,
+    /// On roll here, and the caller may record their leaving.
+    can_leave: bool,
     sen: Option<SenSection>,
 }
 
@@ -573,6 +575,8 @@ pub async fn show(
             id: pupil.id.clone(),
             name: pupil.display_name(),
             details: details(&state, &pupil),
+            can_leave: may(&p, Resource::PupilDetails, Action::Update)
+                && senco_app::leavers::open_enrolment(&pupil, &enrolments).is_some(),
             enrolments,
             contacts,
             can_edit: may(&p, Resource::PupilDetails, Action::Update),

@@ -1,0 +1,128 @@
+//! Recording that a pupil has left (issue 19, point 6): `/pupils/{id}/leaving`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use senco_app::leavers::{LeaveError, leaver, record_leaving};
+use senco_app::principal::Principal;
+use senco_domain::Date;
+use senco_domain::leaving::LeavingEntry;
+use senco_i18n::EN;
+
+use super::forms::{Checked, Fields, status_of};
+use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::http::RequestId;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "leaving_form.html")]
+struct LeavingPage {
+    page: PageChrome,
+    pupil_id: String,
+    pupil_name: String,
+    form: Fields,
+    errors: FormErrors,
+}
+
+fn leaving_page(
+    state: &AppState,
+    p: &Principal,
+    pupil: &senco_store::pupils::Pupil,
+    form: Fields,
+    errors: FormErrors,
+) -> Response {
+    let status = status_of(&errors);
+    let page = LeavingPage {
+        page: PageChrome::signed_in(state, p, EN.leaving_title, Section::Pupils)
+            .with_errors(&errors),
+        pupil_id: pupil.id.clone(),
+        pupil_name: pupil.display_name(),
+        form,
+        errors,
+    };
+    (status, page).into_response()
+}
+
+/// The errors of a refused leaving, each on its field; `joined_on` words "before joining".
+fn leaving_errors(e: LeaveError, joined_on: Date) -> Result<FormErrors, PageError> {
+    let mut errors = FormErrors::default();
+    match e {
+        LeaveError::Invalid(problems) => {
+            for problem in problems {
+                errors.add(problem.field(), EN.leaving_problem(problem, joined_on));
+            }
+        }
+        // Someone recorded the leaving meanwhile.
+        LeaveError::NotOnRoll => errors.add("left_on", EN.leaving_not_on_roll),
+        LeaveError::NotFound => return Err(PageError::NotFound),
+        LeaveError::Store(e) => return Err(e.into()),
+    }
+    Ok(errors)
+}
+
+fn page_error(e: LeaveError) -> PageError {
+    match e {
+        // Already left: nothing to record, as for a pupil one may not change.
+        LeaveError::NotFound | LeaveError::NotOnRoll | LeaveError::Invalid(_) => {
+            PageError::NotFound
+        }
+        LeaveError::Store(e) => e.into(),
+    }
+}
+
+/// GET /pupils/{id}/leaving: the form, dated today.
+pub async fn new(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    rid: RequestId,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = rid.actor(&p);
+    match leaver(&state, &actor, &id).await {
+        Ok((pupil, _)) => {
+            let mut form = Fields::default();
+            form.set_date("left_on", state.today());
+            leaving_page(&state, &p, &pupil, form, FormErrors::default())
+        }
+        Err(e) => render_error(&state, &headers, page_error(e)),
+    }
+}
+
+/// POST /pupils/{id}/leaving: records the leaving, or shows the form again with what was
+/// typed and what is wrong; a refused form changes nothing.
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(p): SignedIn,
+    rid: RequestId,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Checked { form, fresh }: Checked<Fields>,
+) -> Response {
+    let actor = rid.actor(&p);
+    let (pupil, open) = match leaver(&state, &actor, &id).await {
+        Ok(x) => x,
+        Err(e) => return render_error(&state, &headers, page_error(e)),
+    };
+    if !fresh {
+        return leaving_page(&state, &p, &pupil, form, FormErrors::expired("left_on"));
+    }
+    let destination = form.get("destination");
+    let entry = LeavingEntry {
+        on: form.date("left_on"),
+        destination: &destination,
+        transferred_out: form.get("transferred_out") == "yes",
+    };
+    match record_leaving(&state, &actor, &pupil.id, &entry).await {
+        Ok(_) => {
+            Redirect::to(&format!("/pupils/{}?flash=leaving_recorded", pupil.id)).into_response()
+        }
+        Err(e) => match leaving_errors(e, open.starts_on) {
+            Ok(errors) => leaving_page(&state, &p, &pupil, form, errors),
+            Err(e) => render_error(&state, &headers, e),
+        },
+    }
+}
