@@ -5,7 +5,7 @@
 
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
-use senco_domain::framework::{MoveContext, PlanType, Stage, framework};
+use senco_domain::framework::{MoveContext, PlanType, ProcessKind, Stage, framework};
 use senco_domain::plan::{
     MAX_TARGETS, PlanDateError, PlanDates, PlanDraftForChecks, PlanStatus, ProvisionDraft,
     QualityWarning, ReviewDecision, ReviewPolicy, TargetDraft, TargetField, TargetForChecks,
@@ -867,7 +867,7 @@ pub async fn record_review(
             &pupil.id,
             &pupil.school_id,
             &NewProcess {
-                kind: "statutory_assessment",
+                kind: ProcessKind::StatutoryAssessment,
                 started_on: held_on,
                 decided_on: None,
                 outcome: None,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use senco_domain::Date;
 use senco_domain::census::{CodeSettings, need_valid_on, parse_need, provision_code};
-use senco_domain::framework::Stage;
+use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::history::{Entry, NewEntry, check_import, in_force};
 use senco_domain::person::{CorrespondenceLanguage, Sex};
 use senco_domain::role::Role;
@@ -186,7 +186,7 @@ async fn read_processes(
         .into_iter()
         .map(|p| fmt::ProcessEntry {
             id: p.id,
-            kind: p.kind,
+            kind: p.kind.as_str().into(),
             started_on: ds(p.started_on),
             decided_on: opt_ds(p.decided_on),
             outcome: p.outcome,
@@ -644,7 +644,10 @@ const OUTCOMES: &[&str] = &[
 ];
 const CONCERN_STATUSES: &[&str] = &["awaiting_triage", "monitoring", "placed", "closed"];
 const TOLD_HOW: &[&str] = &["meeting", "letter", "phone", "email"];
-const PROCESS_KINDS: &[&str] = &["statutory_assessment", "aln_decision"];
+const PROCESS_KINDS: &[&str] = &[
+    ProcessKind::StatutoryAssessment.as_str(),
+    ProcessKind::AlnDecision.as_str(),
+];
 const PROVISION_KINDS: &[&str] = &[
     "small_group",
     "one_to_one",

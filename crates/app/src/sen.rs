@@ -9,7 +9,7 @@ use senco_domain::Date;
 use senco_domain::census::{
     AreaOfNeed, CodeSettings, NeedCode, need_valid_on, parse_need, parse_wales_need, provision_code,
 };
-use senco_domain::framework::{MoveContext, Stage, framework};
+use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::history::{
     Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
 };
@@ -910,8 +910,8 @@ pub async fn add_need(
 /// A statutory process as entered.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessInput {
-    /// `statutory_assessment` or (Wales) `aln_decision`.
-    pub kind: String,
+    /// `None` when none (or an unknown one) was chosen.
+    pub kind: Option<ProcessKind>,
     pub started_on: Option<Result<Date, ()>>,
     pub decided_on: Option<Result<Date, ()>>,
     pub outcome: String,
@@ -926,7 +926,7 @@ pub async fn add_process(
     input: &ProcessInput,
 ) -> Result<String, SenError> {
     let (kind, started_on, decided_on, outcome, notes) = (
-        input.kind.as_str(),
+        input.kind,
         input.started_on,
         input.decided_on,
         input.outcome.as_str(),
@@ -936,13 +936,14 @@ pub async fn add_process(
     let school = state.store.school(&pupil.school_id).await?;
     let mut issues = Vec::new();
     match (kind, school.country) {
-        ("statutory_assessment", _) | ("aln_decision", Country::Wales) => {}
-        ("aln_decision", Country::England) => issues.push(issue(
+        (Some(ProcessKind::StatutoryAssessment), _)
+        | (Some(ProcessKind::AlnDecision), Country::Wales) => {}
+        (Some(ProcessKind::AlnDecision), Country::England) => issues.push(issue(
             "kind",
             "wales_only",
             "The ALN decision applies to Welsh schools only",
         )),
-        _ => issues.push(issue("kind", "missing", "Select the process")),
+        (None, _) => issues.push(issue("kind", "missing", "Select the process")),
     }
     let started = match started_on {
         Some(Ok(d)) if d <= today => Some(d),
@@ -999,7 +1000,7 @@ pub async fn add_process(
             None
         }
     };
-    let (Some(started), true) = (started, issues.is_empty()) else {
+    let (Some(kind), Some(started), true) = (kind, started, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
     };
     let mut tx = state.store.begin().await?;
@@ -1217,7 +1218,7 @@ pub async fn chronology(
     }
     items.extend(plan_items(state, pupil).await?);
     for p in state.store.processes(&pupil.id).await? {
-        let name = if p.kind == "aln_decision" {
+        let name = if p.kind == ProcessKind::AlnDecision {
             "ALN decision"
         } else {
             "Request for statutory assessment"

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use senco_documents::{Block, Document, Lang};
 use senco_domain::Date;
 use senco_domain::calendar::SchoolCalendar;
+use senco_domain::framework::ProcessKind;
 use senco_domain::specialist::AgencyKind;
 use senco_domain::subject_access::{
     Review, agency_is_health, educational_record_deadline, need_is_health, one_calendar_month,
@@ -525,7 +526,7 @@ pub fn flags(b: &Bundle) -> Vec<Flag> {
         flag(format!("/record/concerns/{i}"), Review::ThirdParty, CONCERN);
     }
     for (i, p) in r.statutory_processes.iter().enumerate() {
-        if p.kind == "statutory_assessment" {
+        if p.kind == ProcessKind::StatutoryAssessment.as_str() {
             flag(
                 format!("/record/statutory_processes/{i}"),
                 Review::Health,

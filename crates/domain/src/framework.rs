@@ -92,6 +92,33 @@ impl fmt::Display for Stage {
     }
 }
 
+/// A statutory process run beside the current stage: a request for statutory assessment
+/// or, in Wales, the decision whether a learner has additional learning needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessKind {
+    StatutoryAssessment,
+    /// Wales only (ALN Code 2021).
+    AlnDecision,
+}
+
+impl ProcessKind {
+    pub const ALL: [ProcessKind; 2] = [ProcessKind::StatutoryAssessment, ProcessKind::AlnDecision];
+
+    /// The stable snake_case id, as stored and in the API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProcessKind::StatutoryAssessment => "statutory_assessment",
+            ProcessKind::AlnDecision => "aln_decision",
+        }
+    }
+
+    /// Accepts the [`as_str`](Self::as_str) id.
+    pub fn parse(s: &str) -> Option<ProcessKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// The kind of setting a stage is used in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -902,6 +929,17 @@ static WALES_ALN_2021: Framework = Framework {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_kinds_round_trip_as_their_stored_ids() {
+        for k in ProcessKind::ALL {
+            assert_eq!(ProcessKind::parse(k.as_str()), Some(k));
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<ProcessKind>(&json).unwrap(), k);
+        }
+        assert_eq!(ProcessKind::parse("statutory assessment"), None);
+    }
 
     /// Every move within each framework, from REFERENCE.md (§1.1-§1.3 for the 2001 and
     /// 2002 Codes, §3.1-§3.2 for England 2014, §4.1-§4.2 for the ALN Code): the stages a

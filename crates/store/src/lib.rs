@@ -91,6 +91,15 @@ pub enum StoreError {
     },
     #[error("stored data is malformed: {0}")]
     Malformed(String),
+    /// A column of a closed set (a status, stage, framework, kind) holds a value outside it:
+    /// reading it is an error, never a default. The message leaves the value out, since
+    /// errors are logged and a stray value could be anyone's text.
+    #[error("stored data is corrupt: {table}.{column} holds a value outside its set")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -403,6 +412,22 @@ pub fn ds(d: time::Date) -> String {
 pub fn parse_ds(s: &str) -> Result<time::Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &format).map_err(|e| StoreError::Malformed(format!("date {s:?}: {e}")))
+}
+
+/// Reads a text column of a closed set through the domain type's `parse`: a value outside
+/// the set is [`StoreError::Corrupt`], never a default.
+pub(crate) fn closed<T>(
+    row: &AnyRow,
+    table: &'static str,
+    column: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T> {
+    let value: String = row.try_get(column)?;
+    parse(&value).ok_or(StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
 }
 
 pub(crate) fn flag(b: bool) -> i64 {

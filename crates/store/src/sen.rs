@@ -6,7 +6,7 @@
 //! pupil instead of replaying histories.
 
 use senco_domain::Date;
-use senco_domain::framework::Stage;
+use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use crate::pupils::{PUPIL_COLUMNS, Pupil, PupilFilter, pupil_from_row};
 use crate::scope::Scope;
 use crate::{
-    AnyRow, Result, Sql, Store, StoreError, Tx, ds, flag, get_flag, new_id, parse_ds, parse_ts, ts,
+    AnyRow, Result, Sql, Store, StoreError, Tx, closed, ds, flag, get_flag, new_id, parse_ds,
+    parse_ts, ts,
 };
 
 fn framework_of(s: String) -> Result<FrameworkKey> {
@@ -89,7 +90,7 @@ pub struct NewNeed<'a> {
 /// Input for a new statutory process.
 #[derive(Debug, Clone)]
 pub struct NewProcess<'a> {
-    pub kind: &'a str,
+    pub kind: ProcessKind,
     pub started_on: Date,
     pub decided_on: Option<Date>,
     pub outcome: Option<&'a str>,
@@ -158,7 +159,7 @@ pub struct Need {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Process {
     pub id: String,
-    pub kind: String,
+    pub kind: ProcessKind,
     pub started_on: Date,
     pub decided_on: Option<Date>,
     pub outcome: Option<String>,
@@ -578,7 +579,7 @@ impl Store {
         .bind(&id)
         .bind(pupil_id)
         .bind(school_id)
-        .bind(p.kind)
+        .bind(p.kind.as_str())
         .bind(ds(p.started_on))
         .bind(p.decided_on.map(ds))
         .bind(p.outcome)
@@ -603,7 +604,7 @@ impl Store {
             .map(|r| {
                 Ok(Process {
                     id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
+                    kind: closed(r, "processes", "kind", ProcessKind::parse)?,
                     started_on: parse_ds(&r.try_get::<String, _>("started_on")?)?,
                     decided_on: opt_date(r, "decided_on")?,
                     outcome: r.try_get("outcome")?,

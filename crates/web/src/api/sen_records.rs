@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use senco_domain::framework::ProcessKind;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
 use serde::{Deserialize, Serialize};
@@ -334,7 +335,7 @@ pub async fn processes(
         .into_iter()
         .map(|pr| ProcessOut {
             id: pr.id,
-            kind: pr.kind,
+            kind: pr.kind.as_str().to_string(),
             started_on: senco_store::ds(pr.started_on),
             decided_on: pr.decided_on.map(senco_store::ds),
             outcome: pr.outcome,
@@ -368,7 +369,7 @@ pub async fn create_process(
     let actor = actor(&p, &headers);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
     let input = ProcessInput {
-        kind: body.kind.trim().to_string(),
+        kind: ProcessKind::parse(body.kind.trim()),
         started_on: date_from_iso(&body.started_on),
         decided_on: body.decided_on.as_deref().and_then(date_from_iso),
         outcome: body.outcome.unwrap_or_default(),

@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::framework::ProcessKind;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{PupilDraft, PupilField, date_from_parts};
 use senco_domain::year_group::YearGroup;
@@ -388,7 +389,7 @@ async fn sen_section(
         .await?
         .into_iter()
         .map(|pr| {
-            let name = if pr.kind == "aln_decision" {
+            let name = if pr.kind == ProcessKind::AlnDecision {
                 m.aln_decision
             } else {
                 m.statutory_assessment

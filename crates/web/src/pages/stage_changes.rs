@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use senco_domain::framework::{MoveContext, Stage, framework};
+use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
@@ -486,12 +486,12 @@ async fn process_page(
 ) -> Result<Response, PageError> {
     let school = state.store.school(&pupil.school_id).await?;
     let mut kinds = vec![Choice {
-        value: "statutory_assessment".into(),
+        value: ProcessKind::StatutoryAssessment.as_str().into(),
         label: EN.statutory_assessment.into(),
     }];
     if school.country == Country::Wales {
         kinds.push(Choice {
-            value: "aln_decision".into(),
+            value: ProcessKind::AlnDecision.as_str().into(),
             label: EN.aln_decision.into(),
         });
     }
@@ -548,7 +548,7 @@ pub async fn process_create(
             return process_page(&state, &p, &pupil, form, errors).await;
         }
         let input = ProcessInput {
-            kind: form.get("kind"),
+            kind: ProcessKind::parse(&form.get("kind")),
             started_on: form.date("started_on"),
             decided_on: form.date("decided_on"),
             outcome: form.get("outcome"),
