@@ -58,9 +58,7 @@ pub fn plan_document(
 ) -> Document {
     let m = &EN;
     let f = &plan.fields;
-    let stage = senco_domain::framework::Stage::parse(&f.stage)
-        .map(|s| s.label())
-        .unwrap_or("");
+    let stage = f.stage.label();
     let mut blocks = vec![Block::KeyValues(vec![
         (m.pdf_pupil.into(), pupil.display_name()),
         (m.dob_label.into(), long_date(pupil.date_of_birth)),
@@ -166,9 +164,7 @@ pub fn plan_document(
         }
     }
     for r in reviews {
-        let decision = senco_domain::plan::ReviewDecision::parse(&r.decision)
-            .map(|d| d.label())
-            .unwrap_or("");
+        let decision = r.decision.label();
         blocks.push(Block::Heading(format!(
             "{} {}",
             m.pdf_review_of,

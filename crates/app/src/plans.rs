@@ -166,7 +166,7 @@ impl PlanInput {
 /// Whether the caller may read this plan: those without the SEN history (specialists) read
 /// only plans that are not closed.
 pub fn plan_visible(p: &crate::principal::Principal, plan: &senco_store::plans::Plan) -> bool {
-    plan.fields.status != "closed"
+    plan.fields.status != PlanStatus::Closed
         || crate::access::may(
             p,
             senco_domain::policy::Resource::PupilSenHistory,
@@ -315,9 +315,9 @@ pub async fn check(
         provision: provision_checks,
     });
     let fields = PlanFields {
-        framework: kind.framework.as_str().to_string(),
-        stage: kind.stage.as_str().to_string(),
-        status: status.as_str().to_string(),
+        framework: kind.framework,
+        stage: kind.stage,
+        status,
         starts_on: dates.start(),
         review_on: dates.review(),
         nature: input.nature.trim().to_string(),
@@ -698,7 +698,7 @@ pub async fn change_plan(
     to: Option<(PlanStatus, Option<(Date, String)>)>,
     expected_version: i64,
 ) -> Result<(i64, Vec<QualityWarning>), PlanError> {
-    let status = PlanStatus::parse(&before.fields.status).unwrap_or(PlanStatus::Draft);
+    let status = before.fields.status;
     if input.is_some() && !status.is_editable() {
         return Err(PlanError::ReadOnly);
     }
@@ -710,21 +710,18 @@ pub async fn change_plan(
     let mut warnings = Vec::new();
     if let Some(input) = input {
         let kind = PlanKindFor {
-            framework: FrameworkKey::parse(&before.fields.framework)
-                .unwrap_or(FrameworkKey::England2001),
-            stage: Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction),
-            plan: framework(
-                FrameworkKey::parse(&before.fields.framework).unwrap_or(FrameworkKey::England2001),
-            )
-            .plan(Stage::parse(&before.fields.stage).unwrap_or(Stage::SchoolAction))
-            .unwrap_or(&senco_domain::framework::IEP),
+            framework: before.fields.framework,
+            stage: before.fields.stage,
+            plan: framework(before.fields.framework)
+                .plan(before.fields.stage)
+                .unwrap_or(&senco_domain::framework::IEP),
         };
         match check(state, pupil, &kind, status, input, &own_target_ids(before)).await {
             Ok((checked, w)) => {
                 fields = checked;
                 fields.agreed_on = before.fields.agreed_on;
                 fields.agreed_how = before.fields.agreed_how.clone();
-                fields.status = before.fields.status.clone();
+                fields.status = before.fields.status;
                 warnings = w;
             }
             Err(PlanError::Invalid(list)) => issues.extend(list),
@@ -735,7 +732,7 @@ pub async fn change_plan(
         match check_transition(status, to) {
             Err(e) => issues.push(issue("status", e.rule(), e.to_string())),
             Ok(()) => {
-                fields.status = to.as_str().to_string();
+                fields.status = to;
                 if to == PlanStatus::AgreedWithParents {
                     match agreed {
                         Some((on, how)) if !how.trim().is_empty() && on <= state.today() => {
@@ -819,7 +816,7 @@ pub async fn record_review(
     input: &ReviewInput,
     expected_version: i64,
 ) -> Result<ReviewDone, PlanError> {
-    let status = PlanStatus::parse(&plan.fields.status).unwrap_or(PlanStatus::Draft);
+    let status = plan.fields.status;
     if !matches!(status, PlanStatus::Active | PlanStatus::UnderReview) {
         return Err(PlanError::Invalid(vec![issue(
             "status",
@@ -889,7 +886,7 @@ pub async fn record_review(
             progress: input.progress.trim(),
             parent_views: input.parent_views.trim(),
             pupil_views: input.pupil_views.trim(),
-            decision: decision.as_str(),
+            decision,
             stage_change_id: stage_change_id.as_deref(),
             outcomes: outcomes.clone(),
         },
@@ -898,7 +895,7 @@ pub async fn record_review(
     )
     .await?;
     let mut closed = plan.fields.clone();
-    closed.status = PlanStatus::Closed.as_str().to_string();
+    closed.status = PlanStatus::Closed;
     match Store::update_plan(
         &mut tx,
         plan,
@@ -1169,9 +1166,9 @@ impl Reviewing<'_> {
                     })
                     .collect();
                 let mut next = PlanFields {
-                    framework: fw.as_str().to_string(),
-                    stage: stage.as_str().to_string(),
-                    status: PlanStatus::Draft.as_str().to_string(),
+                    framework: fw,
+                    stage,
+                    status: PlanStatus::Draft,
                     starts_on: held_on,
                     review_on: review_limit(plan_type, held_on)
                         .min(held_on + time::Duration::days(366)),
@@ -1237,7 +1234,7 @@ pub async fn add_parent_views(
             issues.push(issue(field, e.rule(), e.to_string()));
         }
     }
-    if PlanStatus::parse(&plan.fields.status) == Some(PlanStatus::Closed) {
+    if plan.fields.status == PlanStatus::Closed {
         issues.push(issue(
             "parent_views",
             "closed",

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use senco_domain::Date;
 use senco_domain::census::{CodeSettings, need_valid_on, parse_need, provision_code};
+use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::history::{Entry, NewEntry, check_import, in_force};
 use senco_domain::person::{CorrespondenceLanguage, Sex};
@@ -167,7 +168,7 @@ async fn read_concerns(
             triggers: split(&c.triggers),
             tried: c.tried,
             result: c.result,
-            status: c.status,
+            status: c.status.as_str().into(),
             outcome_reason: c.outcome_reason,
             stage_change: c.stage_change_id,
             recorded_at: ts(c.recorded_at),
@@ -238,7 +239,7 @@ async fn read_plans(
                 progress: r.progress,
                 parent_views: r.parent_views,
                 pupil_views: r.pupil_views,
-                decision: r.decision,
+                decision: r.decision.as_str().into(),
                 stage_change: r.stage_change_id,
                 next_plan: r.next_plan_id,
                 outcomes: r
@@ -256,9 +257,9 @@ async fn read_plans(
         plans.push(fmt::PlanEntry {
             id: plan.id,
             previous_plan: plan.previous_plan_id,
-            framework: f.framework,
-            stage: f.stage,
-            status: f.status,
+            framework: f.framework.as_str().into(),
+            stage: f.stage.as_str().into(),
+            status: f.status.as_str().into(),
             starts_on: ds(f.starts_on),
             review_on: ds(f.review_on),
             nature: f.nature,
@@ -642,7 +643,12 @@ const OUTCOMES: &[&str] = &[
     "not_achieved",
     "no_longer_relevant",
 ];
-const CONCERN_STATUSES: &[&str] = &["awaiting_triage", "monitoring", "placed", "closed"];
+const CONCERN_STATUSES: &[&str] = &[
+    ConcernStatus::AwaitingTriage.as_str(),
+    ConcernStatus::Monitoring.as_str(),
+    ConcernStatus::Placed.as_str(),
+    ConcernStatus::Closed.as_str(),
+];
 const TOLD_HOW: &[&str] = &["meeting", "letter", "phone", "email"];
 const PROCESS_KINDS: &[&str] = &[
     ProcessKind::StatutoryAssessment.as_str(),

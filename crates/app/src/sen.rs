@@ -9,6 +9,7 @@ use senco_domain::Date;
 use senco_domain::census::{
     AreaOfNeed, CodeSettings, NeedCode, need_valid_on, parse_need, parse_wales_need, provision_code,
 };
+use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::history::{
     Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
@@ -732,7 +733,7 @@ pub async fn triage_concern(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let (status, reason, change) = match decision {
-        Triage::Monitor => ("monitoring", None, None),
+        Triage::Monitor => (ConcernStatus::Monitoring, None, None),
         Triage::Close(reason) if reason.trim().is_empty() => {
             return Err(SenError::Invalid(vec![issue(
                 "reason",
@@ -740,10 +741,18 @@ pub async fn triage_concern(
                 "Enter why the concern is closed",
             )]));
         }
-        Triage::Close(reason) => ("closed", Some(reason.trim().to_string()), None),
+        Triage::Close(reason) => (
+            ConcernStatus::Closed,
+            Some(reason.trim().to_string()),
+            None,
+        ),
         Triage::Place(input) => {
             let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
-            ("placed", Some(input.reason.trim().to_string()), Some(id))
+            (
+                ConcernStatus::Placed,
+                Some(input.reason.trim().to_string()),
+                Some(id),
+            )
         }
     };
     match Store::triage_concern(
@@ -1091,9 +1100,7 @@ async fn plan_items(state: &App, pupil: &Pupil) -> Result<Vec<ChronologyItem>, S
     let m = &senco_i18n::EN;
     let mut items = Vec::new();
     for plan in state.store.plans_for_pupil(&pupil.id).await? {
-        let stage = Stage::parse(&plan.fields.stage)
-            .map(|s| s.label().to_string())
-            .unwrap_or_default();
+        let stage = plan.fields.stage.label().to_string();
         items.push(ChronologyItem {
             date: plan.fields.starts_on,
             kind: "plan",
@@ -1156,7 +1163,11 @@ pub async fn chronology(
                 date: c.raised_on,
                 kind: "concern",
                 title: format!("Concern raised by {}", c.raised_by_name),
-                detail: format!("{} ({})", areas.join(", "), c.status.replace('_', " ")),
+                detail: format!(
+                    "{} ({})",
+                    areas.join(", "),
+                    c.status.as_str().replace('_', " ")
+                ),
                 record_id: c.id,
             });
         }
@@ -1256,7 +1267,10 @@ pub async fn school_concerns(
     };
     Ok(state
         .store
-        .concerns_for_school(school, &["awaiting_triage", "monitoring"])
+        .concerns_for_school(
+            school,
+            &[ConcernStatus::AwaitingTriage, ConcernStatus::Monitoring],
+        )
         .await?)
 }
 

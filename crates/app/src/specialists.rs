@@ -553,7 +553,7 @@ pub async fn recommendation_to_strategy(
     }
     let mut found = None;
     for listed in state.store.plans_for_pupil(&pupil.id).await? {
-        if listed.fields.status == "closed" {
+        if listed.fields.status == senco_domain::plan::PlanStatus::Closed {
             continue;
         }
         let plan = state.store.plan(&listed.id).await?;

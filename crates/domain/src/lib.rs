@@ -10,6 +10,7 @@
 pub mod calendar;
 pub mod census;
 pub mod census_return;
+pub mod concern;
 pub mod cross_border;
 pub mod framework;
 pub mod history;

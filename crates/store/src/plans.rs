@@ -5,10 +5,15 @@
 //! transaction guarded by the plan's version, and the new version is kept as JSON.
 
 use senco_domain::Date;
+use senco_domain::framework::Stage;
+use senco_domain::plan::{PlanStatus, ReviewDecision};
+use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::{AnyRow, Result, Sql, Store, StoreError, Tx, ds, new_id, parse_ds, parse_ts, ts};
+use crate::{
+    AnyRow, Result, Sql, Store, StoreError, Tx, closed, ds, new_id, parse_ds, parse_ts, ts,
+};
 
 fn opt_date(row: &AnyRow, col: &str) -> Result<Option<Date>> {
     row.try_get::<Option<String>, _>(col)?
@@ -45,9 +50,9 @@ pub struct PlanProvision {
 /// Everything about a plan that people edit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PlanFields {
-    pub framework: String,
-    pub stage: String,
-    pub status: String,
+    pub framework: FrameworkKey,
+    pub stage: Stage,
+    pub status: PlanStatus,
     pub starts_on: Date,
     pub review_on: Date,
     pub nature: String,
@@ -97,7 +102,7 @@ pub struct Review {
     pub progress: String,
     pub parent_views: String,
     pub pupil_views: String,
-    pub decision: String,
+    pub decision: ReviewDecision,
     pub stage_change_id: Option<String>,
     pub next_plan_id: Option<String>,
     pub outcomes: Vec<(String, String, String)>,
@@ -137,7 +142,7 @@ pub struct NewReview<'a> {
     pub progress: &'a str,
     pub parent_views: &'a str,
     pub pupil_views: &'a str,
-    pub decision: &'a str,
+    pub decision: ReviewDecision,
     pub stage_change_id: Option<&'a str>,
     /// (target id, outcome, evidence)
     pub outcomes: Vec<(String, String, String)>,
@@ -172,7 +177,7 @@ pub struct DueReview {
     pub pupil_id: String,
     pub pupil_name: String,
     pub review_on: Date,
-    pub status: String,
+    pub status: PlanStatus,
 }
 
 const PLAN_COLUMNS: &str = "id, pupil_id, school_id, framework, stage, status, starts_on, review_on, nature, \
@@ -189,9 +194,9 @@ fn plan_from_row(r: &AnyRow) -> Result<Plan> {
         created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
         updated_at: parse_ts(&r.try_get::<String, _>("updated_at")?)?,
         fields: PlanFields {
-            framework: r.try_get("framework")?,
-            stage: r.try_get("stage")?,
-            status: r.try_get("status")?,
+            framework: closed(r, "plans", "framework", FrameworkKey::parse)?,
+            stage: closed(r, "plans", "stage", Stage::parse)?,
+            status: closed(r, "plans", "status", PlanStatus::parse)?,
             starts_on: parse_ds(&r.try_get::<String, _>("starts_on")?)?,
             review_on: parse_ds(&r.try_get::<String, _>("review_on")?)?,
             nature: r.try_get("nature")?,
@@ -398,9 +403,9 @@ impl Store {
         .bind(&id)
         .bind(pupil_id)
         .bind(school_id)
-        .bind(&f.framework)
-        .bind(&f.stage)
-        .bind(&f.status)
+        .bind(f.framework.as_str())
+        .bind(f.stage.as_str())
+        .bind(f.status.as_str())
         .bind(ds(f.starts_on))
         .bind(ds(f.review_on))
         .bind(&f.nature)
@@ -447,9 +452,9 @@ impl Store {
         )
         .bind(&before.id)
         .bind(expected_version)
-        .bind(&f.framework)
-        .bind(&f.stage)
-        .bind(&f.status)
+        .bind(f.framework.as_str())
+        .bind(f.stage.as_str())
+        .bind(f.status.as_str())
         .bind(ds(f.starts_on))
         .bind(ds(f.review_on))
         .bind(&f.nature)
@@ -615,7 +620,7 @@ impl Store {
         .bind(r.progress)
         .bind(r.parent_views)
         .bind(r.pupil_views)
-        .bind(r.decision)
+        .bind(r.decision.as_str())
         .bind(r.stage_change_id)
         .bind(by)
         .bind(ts(now))
@@ -690,7 +695,7 @@ impl Store {
                 progress: r.try_get("progress")?,
                 parent_views: r.try_get("parent_views")?,
                 pupil_views: r.try_get("pupil_views")?,
-                decision: r.try_get("decision")?,
+                decision: closed(r, "reviews", "decision", ReviewDecision::parse)?,
                 stage_change_id: r.try_get("stage_change_id")?,
                 next_plan_id: r.try_get("next_plan_id")?,
                 outcomes,
@@ -816,7 +821,7 @@ impl Store {
                     pupil_id: r.try_get("pupil_id")?,
                     pupil_name: format!("{forename} {}", r.try_get::<String, _>("legal_surname")?),
                     review_on: parse_ds(&r.try_get::<String, _>("review_on")?)?,
-                    status: r.try_get("status")?,
+                    status: closed(r, "plans", "status", PlanStatus::parse)?,
                 })
             })
             .collect()

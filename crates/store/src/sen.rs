@@ -6,6 +6,7 @@
 //! pupil instead of replaying histories.
 
 use senco_domain::Date;
+use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::school::FrameworkKey;
 use sqlx::Row;
@@ -101,7 +102,7 @@ pub struct NewProcess<'a> {
 /// What triaging a concern decides.
 #[derive(Debug, Clone)]
 pub struct ConcernTriage<'a> {
-    pub status: &'a str,
+    pub status: ConcernStatus,
     pub reason: Option<&'a str>,
     pub stage_change_id: Option<&'a str>,
     pub triaged_by: &'a str,
@@ -124,7 +125,7 @@ pub struct Concern {
     pub triggers: String,
     pub tried: String,
     pub result: String,
-    pub status: String,
+    pub status: ConcernStatus,
     pub outcome_reason: Option<String>,
     pub stage_change_id: Option<String>,
     pub version: i64,
@@ -248,7 +249,7 @@ fn concern_from_row(r: &AnyRow) -> Result<Concern> {
         triggers: r.try_get("triggers")?,
         tried: r.try_get("tried")?,
         result: r.try_get("result")?,
-        status: r.try_get("status")?,
+        status: closed(r, "concerns", "status", ConcernStatus::parse)?,
         outcome_reason: r.try_get("outcome_reason")?,
         stage_change_id: r.try_get("stage_change_id")?,
         version: r.try_get("version")?,
@@ -445,14 +446,14 @@ impl Store {
     pub async fn concerns_for_school(
         &self,
         school_id: &str,
-        statuses: &[&str],
+        statuses: &[ConcernStatus],
     ) -> Result<Vec<(Concern, String)>> {
         let mut q = Sql::new(format!(
             "SELECT {CONCERN_COLUMNS}, p.legal_forename, p.legal_surname, p.preferred_forename FROM concerns c \
              JOIN users u ON u.id = c.raised_by JOIN pupils p ON p.id = c.pupil_id WHERE c.school_id = "
         ));
         q.bind(school_id.to_string()).push(" AND c.status IN (");
-        let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
         q.bind_list(&statuses)
             .push(") ORDER BY c.raised_on, c.recorded_at");
         let rows = q.build().fetch_all(self.pool()).await?;
@@ -485,7 +486,7 @@ impl Store {
         )
         .bind(id)
         .bind(expected_version)
-        .bind(t.status)
+        .bind(t.status.as_str())
         .bind(t.reason)
         .bind(t.stage_change_id)
         .bind(t.triaged_by)

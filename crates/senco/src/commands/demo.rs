@@ -887,9 +887,9 @@ async fn seed_plan(
         })
         .collect();
     let mut fields = PlanFields {
-        framework: current.framework.as_str().to_string(),
-        stage: current.stage.as_str().to_string(),
-        status: "active".into(),
+        framework: current.framework,
+        stage: current.stage,
+        status: senco_domain::plan::PlanStatus::Active,
         starts_on: start,
         review_on: review,
         nature: "Progress in reading and writing is well below that of classmates despite targeted teaching.".into(),

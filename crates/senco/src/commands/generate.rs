@@ -14,6 +14,7 @@ use senco_domain::Date;
 use senco_domain::calendar::london_date;
 use senco_domain::framework::Stage;
 use senco_domain::person::Passphrase;
+use senco_domain::plan::PlanStatus;
 use senco_domain::role::Role;
 use senco_store::Store;
 use senco_store::audit::AuditEvent;
@@ -1289,14 +1290,14 @@ impl SenRows {
         let bank = senco_app::plans::BUILT_IN_TARGETS;
         let plan_id = &plan_ids[m];
         let status = if plan.review.is_some() {
-            "closed"
+            PlanStatus::Closed
         } else {
-            "active"
+            PlanStatus::Active
         };
         let mut fields = PlanFields {
-            framework: FRAMEWORK.into(),
-            stage: plan.stage.as_str().into(),
-            status: status.into(),
+            framework: senco_domain::school::FrameworkKey::England2014,
+            stage: plan.stage,
+            status,
             starts_on: plan.starts_on,
             review_on: plan.review_on,
             nature: "Progress in reading and writing is well below that of classmates despite targeted teaching.".into(),
@@ -1363,7 +1364,7 @@ impl SenRows {
             t(sid),
             t(FRAMEWORK),
             t(plan.stage.as_str()),
-            t(status),
+            t(status.as_str()),
             d(plan.starts_on),
             d(plan.review_on),
             t(&fields.nature),

@@ -19,6 +19,7 @@ both!(
     sr_26_reviews_due_is_audited_and_asks_the_matrix,
     sr_10_plan_targets_ids_are_chosen_by_the_server,
     sr_03_missing_and_refused_ids_do_the_same_work,
+    a_corrupt_stored_stage_is_an_error_not_a_default,
 );
 
 /// Audit rows written for `actor` with this record type and outcome.
@@ -357,6 +358,44 @@ async fn on_school_action(app: &TestApp, c: &Client, pupil: &str) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let _ = app;
+}
+
+/// Issue 18, point 3: the store hands back typed values, and a value outside its set is an
+/// error, never a default. A plan whose stored stage was corrupted behind Senco's back (raw
+/// SQL; the column has no CHECK) was shown as a School Action plan; now reading it fails, so
+/// the page answers the problem page and the API a problem document.
+async fn a_corrupt_stored_stage_is_an_error_not_a_default(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let plan = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.body);
+    let id = plan.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(c.get(&format!("/plans/{id}")).await.status, 200);
+    sqlx::query("UPDATE plans SET stage = 'stage_nine' WHERE id = $1")
+        .bind(&id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let err = app.store.plan(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            senco_store::StoreError::Corrupt {
+                table: "plans",
+                column: "stage",
+                value,
+            } if value == "stage_nine"
+        ),
+        "{err:?}"
+    );
+    let page = c.get(&format!("/plans/{id}")).await;
+    assert_eq!(page.status, 500, "{}", page.body);
+    assert!(!page.body.contains("School Action"), "{}", page.body);
+    let api = c.get(&format!("/api/v1/plans/{id}")).await;
+    assert_eq!(api.status, 500, "{}", api.body);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
 }
 
 fn plan_body() -> serde_json::Value {

@@ -124,7 +124,7 @@ fn concern_out(c: Concern, pupil_name: String) -> ConcernOut {
         details: c.details,
         tried: c.tried,
         result: c.result,
-        status: c.status,
+        status: c.status.as_str().to_string(),
         outcome_reason: c.outcome_reason,
         stage_change_id: c.stage_change_id,
         version: c.version,
@@ -247,7 +247,7 @@ pub async fn triage(
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
     let (concern, pupil) = reach_concern(&state, &actor, &id, Action::Update).await?;
-    if concern.status == "placed" || concern.status == "closed" {
+    if concern.status.is_final() {
         return Err(ApiError {
             detail: Some(senco_i18n::EN.api_concern_not_triaged_again.into()),
             ..ApiError::new(StatusCode::CONFLICT, senco_i18n::EN.api_concern_decided)

@@ -9,11 +9,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use senco_domain::framework::Stage;
 use senco_domain::plan::{PlanStatus, QualityWarning};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
-use senco_domain::school::FrameworkKey;
 use senco_store::plans::Plan;
 use senco_store::pupils::Pupil;
 use serde::{Deserialize, Serialize};
@@ -220,9 +218,9 @@ fn plan_out(plan: &Plan, warnings: &[QualityWarning]) -> PlanOut {
     PlanOut {
         id: plan.id.clone(),
         pupil_id: plan.pupil_id.clone(),
-        framework: f.framework.clone(),
-        stage: f.stage.clone(),
-        status: f.status.clone(),
+        framework: f.framework.as_str().to_string(),
+        stage: f.stage.as_str().to_string(),
+        status: f.status.as_str().to_string(),
         starts_on: senco_store::ds(f.starts_on),
         review_on: senco_store::ds(f.review_on),
         nature: f.nature.clone(),
@@ -363,12 +361,7 @@ async fn load(
 }
 
 async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<QualityWarning> {
-    let Some(fw) = FrameworkKey::parse(&plan.fields.framework) else {
-        return Vec::new();
-    };
-    let Some(stage) = Stage::parse(&plan.fields.stage) else {
-        return Vec::new();
-    };
+    let (fw, stage) = (plan.fields.framework, plan.fields.stage);
     let Some(plan_type) = senco_domain::framework::framework(fw).plan(stage) else {
         return Vec::new();
     };
@@ -377,7 +370,7 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
         stage,
         plan: plan_type,
     };
-    let status = PlanStatus::parse(&plan.fields.status).unwrap_or(PlanStatus::Draft);
+    let status = plan.fields.status;
     let input = senco_app::plans::PlanInput::from_stored(&plan.fields);
     senco_app::plans::check(
         state,
@@ -753,7 +746,7 @@ pub async fn due(
             pupil_id: d.pupil_id,
             overdue: d.review_on < today,
             review_on: senco_store::ds(d.review_on),
-            status: d.status,
+            status: d.status.as_str().to_string(),
         })
         .collect();
     Ok(Json(List { items, total }))
@@ -821,17 +814,16 @@ pub async fn list(
         .filter(|plan| senco_app::plans::plan_visible(&p, plan))
         .map(|plan| {
             let f = &plan.fields;
-            let plan_type = FrameworkKey::parse(&f.framework)
-                .zip(Stage::parse(&f.stage))
-                .and_then(|(fw, st)| senco_domain::framework::framework(fw).plan(st))
+            let plan_type = senco_domain::framework::framework(f.framework)
+                .plan(f.stage)
                 .map(|t| t.name)
                 .unwrap_or("");
             PlanSummaryOut {
                 id: plan.id.clone(),
-                framework: f.framework.clone(),
-                stage: f.stage.clone(),
+                framework: f.framework.as_str().to_string(),
+                stage: f.stage.as_str().to_string(),
                 plan_type: plan_type.to_string(),
-                status: f.status.clone(),
+                status: f.status.as_str().to_string(),
                 starts_on: senco_store::ds(f.starts_on),
                 review_on: senco_store::ds(f.review_on),
                 agreed_on: f.agreed_on.map(senco_store::ds),

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::census::AreaOfNeed;
+use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{Stage, Trigger, framework};
 use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
@@ -208,7 +209,7 @@ pub async fn open_concerns(
             raised_by: c.raised_by_name.clone(),
             areas: area_labels(&c.areas),
         };
-        if c.status == "awaiting_triage" {
+        if c.status == ConcernStatus::AwaitingTriage {
             awaiting.push(row)
         } else {
             monitoring.push(row)
@@ -288,8 +289,7 @@ async fn detail_page(
         .map(|t| t.text)
         .collect::<Vec<_>>();
     let can_triage = senco_app::access::may(p, Resource::Concern, Action::Update)
-        && concern.status != "placed"
-        && concern.status != "closed";
+        && !concern.status.is_final();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -344,7 +344,7 @@ pub async fn decide(
     let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
         let mut errors = FormErrors::default();
-        if concern.status == "placed" || concern.status == "closed" {
+        if concern.status.is_final() {
             errors.add("decision", EN.concern_changed);
             let mut response = detail_page(&state, &p, concern, &pupil, form, errors).await?;
             *response.status_mut() = StatusCode::CONFLICT;

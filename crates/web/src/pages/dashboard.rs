@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use senco_domain::concern::ConcernStatus;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::role::Role;
 use senco_store::pupils::PupilFilter;
@@ -264,7 +265,7 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
     let name_of = |pupil: &senco_store::pupils::Pupil| pupil.display_name();
     let concerns = state
         .store
-        .concerns_for_school(school_id, &["awaiting_triage"])
+        .concerns_for_school(school_id, &[ConcernStatus::AwaitingTriage])
         .await?;
     let concern_links = concerns
         .iter()

@@ -10,7 +10,6 @@ use senco_domain::census::AreaOfNeed;
 use senco_domain::framework::{PlanType, Stage, framework};
 use senco_domain::plan::{PlanStatus, QualityWarning, ReviewDecision, TargetOutcome};
 use senco_domain::policy::{Action, Resource};
-use senco_domain::school::FrameworkKey;
 use senco_store::plans::{Plan, PlanFields};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
@@ -536,8 +535,7 @@ async fn load(
 }
 
 fn plan_type_of(plan: &Plan) -> (&'static PlanType, Stage) {
-    let fw = FrameworkKey::parse(&plan.fields.framework).unwrap_or(FrameworkKey::England2001);
-    let stage = Stage::parse(&plan.fields.stage).unwrap_or(Stage::SchoolAction);
+    let (fw, stage) = (plan.fields.framework, plan.fields.stage);
     (
         framework(fw)
             .plan(stage)
@@ -578,7 +576,7 @@ pub async fn edit(
     let actor = rid.actor(&p);
     let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        if !PlanStatus::parse(&plan.fields.status).is_some_and(|s| s.is_editable()) {
+        if !plan.fields.status.is_editable() {
             return Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response());
         }
         let (plan_type, stage) = plan_type_of(&plan);
@@ -649,8 +647,7 @@ pub async fn update(
         let expected = form.get("version").parse::<i64>().unwrap_or(-1);
         if form.get("action") == "check" {
             let kind = senco_app::plans::PlanKindFor {
-                framework: FrameworkKey::parse(&plan.fields.framework)
-                    .unwrap_or(FrameworkKey::England2001),
+                framework: plan.fields.framework,
                 stage,
                 plan: plan_type,
             };
@@ -787,7 +784,7 @@ async fn plan_page_with(
     flash: Option<&'static str>,
 ) -> Result<Response, PageError> {
     let (plan_type, _) = plan_type_of(&plan);
-    let status = PlanStatus::parse(&plan.fields.status).unwrap_or(PlanStatus::Draft);
+    let status = plan.fields.status;
     let staff = may(p, Resource::PupilSen, Action::Create);
     let targets: Vec<TargetView> = plan
         .fields
@@ -812,9 +809,8 @@ async fn plan_page_with(
         .collect();
     let warnings = if staff && status.is_editable() {
         let kind = senco_app::plans::PlanKindFor {
-            framework: FrameworkKey::parse(&plan.fields.framework)
-                .unwrap_or(FrameworkKey::England2001),
-            stage: Stage::parse(&plan.fields.stage).unwrap_or(Stage::SchoolAction),
+            framework: plan.fields.framework,
+            stage: plan.fields.stage,
             plan: plan_type,
         };
         let input = input_from(&form_from(&plan.fields, plan.version));
@@ -838,9 +834,7 @@ async fn plan_page_with(
         .await?
         .into_iter()
         .map(|r| {
-            let decision = ReviewDecision::parse(&r.decision)
-                .map(|d| d.label())
-                .unwrap_or("");
+            let decision = r.decision.label();
             let achieved = r
                 .outcomes
                 .iter()

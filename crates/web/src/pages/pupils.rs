@@ -413,14 +413,11 @@ async fn sen_section(
         .await?
         .into_iter()
         .map(|pl| {
-            let kind = senco_domain::school::FrameworkKey::parse(&pl.fields.framework)
-                .zip(senco_domain::framework::Stage::parse(&pl.fields.stage))
-                .and_then(|(f, st)| senco_domain::framework::framework(f).plan(st))
+            let kind = senco_domain::framework::framework(pl.fields.framework)
+                .plan(pl.fields.stage)
                 .map(|t| t.name)
                 .unwrap_or("");
-            let status = senco_domain::plan::PlanStatus::parse(&pl.fields.status)
-                .map(|s| s.label())
-                .unwrap_or("");
+            let status = pl.fields.status.label();
             (
                 pl.id,
                 kind.to_string(),
