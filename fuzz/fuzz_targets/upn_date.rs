@@ -4,6 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use senco_domain::entry::Entry;
 use senco_domain::pupil::{date_from_iso, date_from_parts};
 use senco_domain::upn::Upn;
 use senco_interop::pupils_csv::parse_date;
@@ -17,9 +18,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Upn::parse(upn.as_str()).as_ref(), Ok(&upn));
     }
     for parsed in [date_from_iso(text), parse_date(text)] {
-        if let Some(Ok(date)) = parsed {
+        if let Entry::Valid(date) = parsed {
             let iso = format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day());
-            assert_eq!(date_from_iso(&iso), Some(Ok(date)), "{iso}");
+            assert_eq!(date_from_iso(&iso), Entry::Valid(date), "{iso}");
         }
     }
     let mut parts = text.splitn(3, '/');
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or(""),
         parts.next().unwrap_or(""),
     );
-    if let Some(Ok(date)) = date_from_parts(d, m, y) {
+    if let Entry::Valid(date) = date_from_parts(d, m, y) {
         assert!((1000..=9999).contains(&date.year()));
     }
 });

@@ -235,7 +235,7 @@ pub fn check(
             upn: p.upn.clone(),
             legal_forename: p.forename.clone(),
             legal_surname: p.surname.clone(),
-            date_of_birth: p.date_of_birth.map(Ok),
+            date_of_birth: p.date_of_birth.into(),
             sex: p.sex.clone(),
             ..PupilDraft::default()
         };

@@ -5,6 +5,7 @@
 
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
+use senco_domain::entry::{DateEntry, Entry};
 use senco_domain::framework::{MoveContext, PlanType, ProcessKind, Stage, framework};
 use senco_domain::plan::{
     MAX_TARGETS, PlanDateError, PlanDates, PlanDraftForChecks, PlanStatus, ProvisionDraft,
@@ -80,7 +81,7 @@ pub struct TargetInput {
     pub target: String,
     pub strategies: String,
     pub success_criteria: String,
-    pub by_when: Option<Result<Date, ()>>,
+    pub by_when: DateEntry,
 }
 
 impl TargetInput {
@@ -112,8 +113,8 @@ impl ProvisionInput {
 /// A whole plan as entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanInput {
-    pub starts_on: Option<Result<Date, ()>>,
-    pub review_on: Option<Result<Date, ()>>,
+    pub starts_on: DateEntry,
+    pub review_on: DateEntry,
     pub nature: String,
     pub help_at_home: String,
     pub pastoral: String,
@@ -128,8 +129,8 @@ impl PlanInput {
     /// A stored plan as input, to change one part of it and save it again.
     pub fn from_stored(plan: &senco_store::plans::PlanFields) -> PlanInput {
         PlanInput {
-            starts_on: Some(Ok(plan.starts_on)),
-            review_on: Some(Ok(plan.review_on)),
+            starts_on: Entry::Valid(plan.starts_on),
+            review_on: Entry::Valid(plan.review_on),
             nature: plan.nature.clone(),
             help_at_home: plan.help_at_home.clone(),
             pastoral: plan.pastoral.clone(),
@@ -146,7 +147,7 @@ impl PlanInput {
                     target: t.target.clone(),
                     strategies: t.strategies.clone(),
                     success_criteria: t.success_criteria.clone(),
-                    by_when: t.by_when.map(Ok),
+                    by_when: t.by_when.into(),
                 })
                 .collect(),
             provision: plan
@@ -341,16 +342,13 @@ fn check_dates(
     input: &PlanInput,
     issues: &mut Vec<PlanIssue>,
 ) -> Option<PlanDates> {
-    let date = |v: &Option<Result<Date, ()>>,
-                field: &str,
-                missing: &str,
-                issues: &mut Vec<PlanIssue>| match v {
-        Some(Ok(d)) => Some(*d),
-        Some(Err(())) => {
+    let date = |v: &DateEntry, field: &str, missing: &str, issues: &mut Vec<PlanIssue>| match v {
+        Entry::Valid(d) => Some(*d),
+        Entry::Invalid => {
             issues.push(issue(field, "not_a_date", "The date must be a real date"));
             None
         }
-        None => {
+        Entry::Blank => {
             issues.push(issue(field, "missing", missing));
             None
         }
@@ -428,9 +426,9 @@ async fn check_targets(
     {
         let n = i + 1;
         let by_when = match t.by_when {
-            None => None,
-            Some(Ok(d)) => Some(d),
-            Some(Err(())) => {
+            Entry::Blank => None,
+            Entry::Valid(d) => Some(d),
+            Entry::Invalid => {
                 issues.push(issue(
                     target_field(n, "by"),
                     "not_a_date",
@@ -779,10 +777,10 @@ pub async fn change_plan(
 /// A review as entered.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewInput {
-    pub held_on: Option<Result<Date, ()>>,
+    pub held_on: DateEntry,
     pub invited: Vec<String>,
     pub attended: Vec<String>,
-    pub copy_sent_on: Option<Result<Date, ()>>,
+    pub copy_sent_on: DateEntry,
     pub progress: String,
     pub parent_views: String,
     pub pupil_views: String,
@@ -940,8 +938,8 @@ struct CheckedReview {
 fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<CheckedReview, PlanError> {
     let mut issues = Vec::new();
     let held_on = match input.held_on {
-        Some(Ok(d)) if d <= today && d >= plan.fields.starts_on => Some(d),
-        Some(Ok(_)) => {
+        Entry::Valid(d) if d <= today && d >= plan.fields.starts_on => Some(d),
+        Entry::Valid(_) => {
             issues.push(issue(
                 "held_on",
                 "out_of_range",
@@ -949,7 +947,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
             ));
             None
         }
-        Some(Err(())) => {
+        Entry::Invalid => {
             issues.push(issue(
                 "held_on",
                 "not_a_date",
@@ -957,7 +955,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
             ));
             None
         }
-        None => {
+        Entry::Blank => {
             issues.push(issue(
                 "held_on",
                 "missing",
@@ -969,8 +967,8 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
     let parent_missed = input.invited.iter().any(|p| p == "parent")
         && !input.attended.iter().any(|p| p == "parent");
     let copy_sent_on = match input.copy_sent_on {
-        Some(Ok(d)) => Some(d),
-        Some(Err(())) => {
+        Entry::Valid(d) => Some(d),
+        Entry::Invalid => {
             issues.push(issue(
                 "copy_sent_on",
                 "not_a_date",
@@ -978,7 +976,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
             ));
             None
         }
-        None if parent_missed => {
+        Entry::Blank if parent_missed => {
             issues.push(issue(
                 "copy_sent_on",
                 "missing",
@@ -986,7 +984,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
             ));
             None
         }
-        None => None,
+        Entry::Blank => None,
     };
     let mut outcomes = Vec::new();
     for (i, t) in plan.fields.targets.iter().enumerate() {
@@ -1086,7 +1084,7 @@ impl Reviewing<'_> {
             &StageChangeInput {
                 framework,
                 stage: Some(stage),
-                effective_on: Some(Ok(held_on)),
+                effective_on: Entry::Valid(held_on),
                 reason: format!(
                     "Decision of the review of {}",
                     senco_i18n::long_date(held_on)
@@ -1099,7 +1097,8 @@ impl Reviewing<'_> {
                     .attended
                     .iter()
                     .any(|p| p == "parent")
-                    .then_some(Ok(held_on)),
+                    .then_some(held_on)
+                    .into(),
                 parents_told_how: if self.input.attended.iter().any(|p| p == "parent") {
                     "meeting".into()
                 } else {

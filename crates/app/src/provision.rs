@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use senco_domain::Date;
 use senco_domain::calendar::SchoolCalendar;
 use senco_domain::census::AreaOfNeed;
+use senco_domain::entry::Entry;
 use senco_domain::provision::{
     AllocationDates, Costing, DEFAULT_SHORTFALL_PERCENT, DeliverySummary, Gain, Impact,
     MeasureUnit, MeasureValue, ProvisionKind, ProvisionSpec, SessionStatus, check_session, impact,
@@ -27,19 +28,17 @@ use crate::App;
 use crate::access::Actor;
 use crate::sen::{Issue, SenError, issue};
 
-/// A typed number: `None` when left empty, `Err` when it is not a number.
-pub type Typed<T> = Option<Result<T, ()>>;
+/// A typed number or date: blank, a valid value, or not one.
+pub type Typed<T> = Entry<T>;
 
 /// Reads a whole number as typed.
 pub fn whole(s: &str) -> Typed<i64> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.parse::<i64>().map_err(|_| ()))
+    Entry::parse_with(s, |s| s.parse::<i64>().ok())
 }
 
 /// Reads a decimal number as typed.
 pub fn decimal(s: &str) -> Typed<f64> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(()))
+    Entry::parse_with(s, |s| s.parse::<f64>().ok().filter(|v| v.is_finite()))
 }
 
 /// The setting that holds the shortfall threshold, in percent.
@@ -83,12 +82,12 @@ fn number(
     default: Option<i64>,
 ) -> i64 {
     match v {
-        Some(Ok(n)) => n,
-        Some(Err(())) => {
+        Entry::Valid(n) => n,
+        Entry::Invalid => {
             issues.push(issue(field, "not_a_number", "Enter a whole number"));
             0
         }
-        None => match default {
+        Entry::Blank => match default {
             Some(d) => d,
             None => {
                 issues.push(issue(field, "missing", missing));
@@ -169,8 +168,8 @@ pub async fn check_provision(
         (!has_sessions).then_some(0),
     );
     let cost = match input.cost_pence {
-        Some(Ok(n)) => n,
-        Some(Err(())) => {
+        Entry::Valid(n) => n,
+        Entry::Invalid => {
             issues.push(issue(
                 "cost",
                 "not_money",
@@ -178,7 +177,7 @@ pub async fn check_provision(
             ));
             0
         }
-        None => {
+        Entry::Blank => {
             issues.push(issue("cost", "missing", "Enter the cost in pounds"));
             0
         }
@@ -192,9 +191,9 @@ pub async fn check_provision(
         ));
     }
     let expected_gain = match input.expected_gain {
-        None => None,
-        Some(Ok(g)) if (-1000.0..=1000.0).contains(&g) => Some(g),
-        Some(_) => {
+        Entry::Blank => None,
+        Entry::Valid(g) if (-1000.0..=1000.0).contains(&g) => Some(g),
+        Entry::Valid(_) | Entry::Invalid => {
             issues.push(issue(
                 "expected_gain",
                 "not_a_number",
@@ -309,12 +308,12 @@ fn date_field(
     missing: &str,
 ) -> Option<Date> {
     match v {
-        Some(Ok(d)) => Some(d),
-        Some(Err(())) => {
+        Entry::Valid(d) => Some(d),
+        Entry::Invalid => {
             issues.push(issue(field, "not_a_date", "The date must be a real date"));
             None
         }
-        None => {
+        Entry::Blank => {
             if !missing.is_empty() {
                 issues.push(issue(field, "missing", missing));
             }
@@ -334,7 +333,7 @@ fn measure_of(
     prefix: &'static str,
 ) -> Option<(Measure, MeasureValue, Date)> {
     let name = name.trim();
-    let any = !name.is_empty() || !unit.is_empty() || !value.trim().is_empty() || on.is_some();
+    let any = !name.is_empty() || !unit.is_empty() || !value.trim().is_empty() || !on.is_blank();
     if !any {
         return None;
     }
@@ -453,9 +452,9 @@ pub async fn allocate(
     };
     let default_sessions = provision.as_ref().map(|p| p.fields.sessions_per_week);
     let sessions = match input.sessions_per_week {
-        Some(Ok(n)) if (0..=25).contains(&n) => n,
-        None => default_sessions.unwrap_or(0),
-        Some(_) => {
+        Entry::Valid(n) if (0..=25).contains(&n) => n,
+        Entry::Blank => default_sessions.unwrap_or(0),
+        Entry::Valid(_) | Entry::Invalid => {
             issues.push(issue(
                 "sessions_per_week",
                 "sessions_range",
@@ -561,7 +560,7 @@ pub async fn record_exit(
             "The end date must be the same as or after the start date",
         ));
     }
-    let exit_given = !input.exit_value.trim().is_empty() || input.exit_on.is_some();
+    let exit_given = !input.exit_value.trim().is_empty() || !input.exit_on.is_blank();
     let exit = match &allocation.measure {
         // Only the end date: an exit measure already recorded stays.
         Some(_) if !exit_given => allocation.exit,
@@ -649,10 +648,10 @@ pub async fn record_sessions(
             ));
         }
         let minutes = match input.minutes {
-            Some(Ok(m)) => m,
-            None if status == Some(SessionStatus::Cancelled) => 0,
-            None => -1,
-            Some(Err(())) => -1,
+            Entry::Valid(m) => m,
+            Entry::Blank if status == Some(SessionStatus::Cancelled) => 0,
+            Entry::Blank => -1,
+            Entry::Invalid => -1,
         };
         if let (Some(on), Some(status)) = (on, status) {
             match check_session(&dates, today, on, minutes, status, &input.reason) {

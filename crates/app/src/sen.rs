@@ -10,6 +10,7 @@ use senco_domain::census::{
     AreaOfNeed, CodeSettings, NeedCode, need_valid_on, parse_need, parse_wales_need, provision_code,
 };
 use senco_domain::concern::ConcernStatus;
+use senco_domain::entry::DateEntry;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::history::{
     Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
@@ -173,13 +174,13 @@ pub fn stage_in_force(history: &[StageChange], today: Date) -> Option<CurrentSta
 pub struct StageChangeInput {
     pub framework: Option<FrameworkKey>,
     pub stage: Option<Stage>,
-    pub effective_on: Option<Result<Date, ()>>,
+    pub effective_on: DateEntry,
     pub reason: String,
     pub decided_with: String,
     pub specialists: String,
     /// The id of the entry this one corrects.
     pub supersedes: Option<String>,
-    pub parents_told_on: Option<Result<Date, ()>>,
+    pub parents_told_on: DateEntry,
     pub parents_told_how: String,
 }
 
@@ -251,8 +252,8 @@ fn check_stage_change(
         issues.push(issue("stage", "missing", "Select the stage"));
     }
     let effective = match input.effective_on {
-        Some(Ok(d)) => Some(d),
-        Some(Err(())) => {
+        DateEntry::Valid(d) => Some(d),
+        DateEntry::Invalid => {
             issues.push(issue(
                 "effective_on",
                 "not_a_date",
@@ -260,7 +261,7 @@ fn check_stage_change(
             ));
             None
         }
-        None => {
+        DateEntry::Blank => {
             issues.push(issue(
                 "effective_on",
                 "missing",
@@ -288,8 +289,8 @@ fn check_stage_change(
         ));
     }
     let told = match (&input.parents_told_on, input.parents_told_how.trim()) {
-        (None, "") => None,
-        (Some(Ok(d)), how) if TOLD_METHODS.contains(&how) => {
+        (DateEntry::Blank, "") => None,
+        (DateEntry::Valid(d), how) if TOLD_METHODS.contains(&how) => {
             if *d > today {
                 issues.push(issue(
                     "parents_told_on",
@@ -299,7 +300,7 @@ fn check_stage_change(
             }
             Some((*d, how.to_string()))
         }
-        (Some(Ok(_)), _) => {
+        (DateEntry::Valid(_), _) => {
             issues.push(issue(
                 "parents_told_how",
                 "missing",
@@ -307,7 +308,7 @@ fn check_stage_change(
             ));
             None
         }
-        (Some(Err(())), _) => {
+        (DateEntry::Invalid, _) => {
             issues.push(issue(
                 "parents_told_on",
                 "not_a_date",
@@ -315,7 +316,7 @@ fn check_stage_change(
             ));
             None
         }
-        (None, _) => {
+        (DateEntry::Blank, _) => {
             issues.push(issue(
                 "parents_told_on",
                 "missing",
@@ -509,14 +510,14 @@ pub async fn record_parents_told(
     actor: &Actor<'_>,
     pupil: &Pupil,
     stage_change_id: &str,
-    on: Option<Result<Date, ()>>,
+    on: DateEntry,
     how: &str,
 ) -> Result<(), SenError> {
     let today = state.today();
     let mut issues = Vec::new();
     let on = match on {
-        Some(Ok(d)) if d <= today => Some(d),
-        Some(Ok(_)) => {
+        DateEntry::Valid(d) if d <= today => Some(d),
+        DateEntry::Valid(_) => {
             issues.push(issue(
                 "parents_told_on",
                 "in_future",
@@ -524,7 +525,7 @@ pub async fn record_parents_told(
             ));
             None
         }
-        Some(Err(())) => {
+        DateEntry::Invalid => {
             issues.push(issue(
                 "parents_told_on",
                 "not_a_date",
@@ -532,7 +533,7 @@ pub async fn record_parents_told(
             ));
             None
         }
-        None => {
+        DateEntry::Blank => {
             issues.push(issue(
                 "parents_told_on",
                 "missing",
@@ -583,7 +584,7 @@ pub async fn record_parents_told(
 /// What a concern records.
 #[derive(Debug, Clone, Default)]
 pub struct ConcernInput {
-    pub raised_on: Option<Result<Date, ()>>,
+    pub raised_on: DateEntry,
     pub areas: Vec<String>,
     pub details: String,
     pub triggers: Vec<String>,
@@ -617,9 +618,9 @@ pub async fn raise_concern(
     let fw = framework(framework_key);
     let mut issues = Vec::new();
     let raised_on = match input.raised_on {
-        None => Some(today),
-        Some(Ok(d)) if d <= today => Some(d),
-        Some(Ok(_)) => {
+        DateEntry::Blank => Some(today),
+        DateEntry::Valid(d) if d <= today => Some(d),
+        DateEntry::Valid(_) => {
             issues.push(issue(
                 "raised_on",
                 "in_future",
@@ -627,7 +628,7 @@ pub async fn raise_concern(
             ));
             None
         }
-        Some(Err(())) => {
+        DateEntry::Invalid => {
             issues.push(issue(
                 "raised_on",
                 "not_a_date",
@@ -741,11 +742,7 @@ pub async fn triage_concern(
                 "Enter why the concern is closed",
             )]));
         }
-        Triage::Close(reason) => (
-            ConcernStatus::Closed,
-            Some(reason.trim().to_string()),
-            None,
-        ),
+        Triage::Close(reason) => (ConcernStatus::Closed, Some(reason.trim().to_string()), None),
         Triage::Place(input) => {
             let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
             (
@@ -816,16 +813,16 @@ pub async fn add_need(
     pupil: &Pupil,
     code: &str,
     rank: i64,
-    starts_on: Option<Result<Date, ()>>,
+    starts_on: DateEntry,
 ) -> Result<String, SenError> {
     let today = state.today();
     let school = state.store.school(&pupil.school_id).await?;
     let settings = code_settings(state).await?;
     let mut issues = Vec::new();
     let starts_on = match starts_on {
-        None => Some(today),
-        Some(Ok(d)) if d <= today => Some(d),
-        Some(Ok(_)) => {
+        DateEntry::Blank => Some(today),
+        DateEntry::Valid(d) if d <= today => Some(d),
+        DateEntry::Valid(_) => {
             issues.push(issue(
                 "starts_on",
                 "in_future",
@@ -833,7 +830,7 @@ pub async fn add_need(
             ));
             None
         }
-        Some(Err(())) => {
+        DateEntry::Invalid => {
             issues.push(issue(
                 "starts_on",
                 "not_a_date",
@@ -921,8 +918,8 @@ pub async fn add_need(
 pub struct ProcessInput {
     /// `None` when none (or an unknown one) was chosen.
     pub kind: Option<ProcessKind>,
-    pub started_on: Option<Result<Date, ()>>,
-    pub decided_on: Option<Result<Date, ()>>,
+    pub started_on: DateEntry,
+    pub decided_on: DateEntry,
     pub outcome: String,
     pub notes: String,
 }
@@ -955,8 +952,8 @@ pub async fn add_process(
         (None, _) => issues.push(issue("kind", "missing", "Select the process")),
     }
     let started = match started_on {
-        Some(Ok(d)) if d <= today => Some(d),
-        Some(Ok(_)) => {
+        DateEntry::Valid(d) if d <= today => Some(d),
+        DateEntry::Valid(_) => {
             issues.push(issue(
                 "started_on",
                 "in_future",
@@ -964,7 +961,7 @@ pub async fn add_process(
             ));
             None
         }
-        Some(Err(())) => {
+        DateEntry::Invalid => {
             issues.push(issue(
                 "started_on",
                 "not_a_date",
@@ -972,7 +969,7 @@ pub async fn add_process(
             ));
             None
         }
-        None => {
+        DateEntry::Blank => {
             issues.push(issue(
                 "started_on",
                 "missing",
@@ -982,8 +979,8 @@ pub async fn add_process(
         }
     };
     let decided = match decided_on {
-        None => None,
-        Some(Ok(d)) if started.is_some_and(|s| d < s) => {
+        DateEntry::Blank => None,
+        DateEntry::Valid(d) if started.is_some_and(|s| d < s) => {
             issues.push(issue(
                 "decided_on",
                 "before_start",
@@ -991,7 +988,7 @@ pub async fn add_process(
             ));
             None
         }
-        Some(Ok(d)) if d > today => {
+        DateEntry::Valid(d) if d > today => {
             issues.push(issue(
                 "decided_on",
                 "in_future",
@@ -999,8 +996,8 @@ pub async fn add_process(
             ));
             None
         }
-        Some(Ok(d)) => Some(d),
-        Some(Err(())) => {
+        DateEntry::Valid(d) => Some(d),
+        DateEntry::Invalid => {
             issues.push(issue(
                 "decided_on",
                 "not_a_date",

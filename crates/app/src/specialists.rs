@@ -7,6 +7,7 @@
 //! transaction with its audit row, and every download of a report is audited.
 
 use senco_domain::Date;
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Relation, Resource, pupil_reach};
 use senco_domain::specialist::{
     AgencyKind, InvolvementStatus, NoteKind, add_strategy, check_status, only_own_involvements,
@@ -168,8 +169,8 @@ fn past_date(
     missing: &str,
 ) -> Option<Date> {
     match v {
-        Some(Ok(d)) if d <= today => Some(d),
-        Some(Ok(_)) => {
+        Entry::Valid(d) if d <= today => Some(d),
+        Entry::Valid(_) => {
             issues.push(issue(
                 field,
                 "in_future",
@@ -177,11 +178,11 @@ fn past_date(
             ));
             None
         }
-        Some(Err(())) => {
+        Entry::Invalid => {
             issues.push(issue(field, "not_a_date", "The date must be a real date"));
             None
         }
-        None => {
+        Entry::Blank => {
             if !missing.is_empty() {
                 issues.push(issue(field, "missing", missing));
             }
@@ -198,7 +199,7 @@ fn consent_of<'a>(
     today: Date,
 ) -> Option<(Date, &'a str)> {
     let by = by.trim();
-    if on.is_none() && by.is_empty() {
+    if on.is_blank() && by.is_empty() {
         return None;
     }
     let date = past_date(

@@ -12,6 +12,7 @@ pub mod census;
 pub mod census_return;
 pub mod concern;
 pub mod cross_border;
+pub mod entry;
 pub mod framework;
 pub mod history;
 pub mod lang;

@@ -6,6 +6,7 @@
 
 use time::Date;
 
+use crate::entry::{DateEntry, Entry};
 use crate::person::{
     CorrespondenceLanguage, DobError, NameError, PersonName, Sex, validate_date_of_birth,
 };
@@ -106,8 +107,7 @@ pub struct PupilDraft {
     pub legal_surname: String,
     pub preferred_forename: String,
     pub preferred_surname: String,
-    /// `None`: not given; `Some(Err(()))`: given but not a real date.
-    pub date_of_birth: Option<Result<Date, ()>>,
+    pub date_of_birth: DateEntry,
     pub sex: String,
     pub correspondence_language: String,
 }
@@ -161,7 +161,7 @@ impl PupilDraft {
             &mut problems,
         );
         if self.upn.trim().is_empty()
-            && let Some(Ok(dob)) = self.date_of_birth
+            && let Entry::Valid(dob) = self.date_of_birth
             && upn_required(setting, dob, today)
         {
             problems.push((PupilField::Upn, Problem::Missing));
@@ -202,15 +202,15 @@ impl PupilDraft {
             &mut problems,
         );
         let date_of_birth = match self.date_of_birth {
-            None => {
+            Entry::Blank => {
                 problems.push((PupilField::DateOfBirth, Problem::Missing));
                 None
             }
-            Some(Err(())) => {
+            Entry::Invalid => {
                 problems.push((PupilField::DateOfBirth, Problem::NotADate));
                 None
             }
-            Some(Ok(d)) => match validate_date_of_birth(d, today) {
+            Entry::Valid(d) => match validate_date_of_birth(d, today) {
                 Ok(()) => Some(d),
                 Err(e) => {
                     problems.push((PupilField::DateOfBirth, Problem::DateOfBirth(e)));
@@ -260,11 +260,11 @@ impl PupilDraft {
     }
 }
 
-/// A date from the three boxes of a GOV.UK date input. `None` when all are empty.
-pub fn date_from_parts(day: &str, month: &str, year: &str) -> Option<Result<Date, ()>> {
+/// A date from the three boxes of a GOV.UK date input. Blank when all are empty.
+pub fn date_from_parts(day: &str, month: &str, year: &str) -> DateEntry {
     let (d, m, y) = (day.trim(), month.trim(), year.trim());
     if d.is_empty() && m.is_empty() && y.is_empty() {
-        return None;
+        return Entry::Blank;
     }
     let parsed = (|| {
         let day: u8 = d.parse().ok()?;
@@ -275,14 +275,14 @@ pub fn date_from_parts(day: &str, month: &str, year: &str) -> Option<Result<Date
         }
         Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
     })();
-    Some(parsed.ok_or(()))
+    parsed.map_or(Entry::Invalid, Entry::Valid)
 }
 
-/// A date written `YYYY-MM-DD`. `None` when empty.
-pub fn date_from_iso(s: &str) -> Option<Result<Date, ()>> {
+/// A date written `YYYY-MM-DD`. Blank when empty.
+pub fn date_from_iso(s: &str) -> DateEntry {
     let s = s.trim();
     if s.is_empty() {
-        return None;
+        return Entry::Blank;
     }
     // Exactly `DDDD-DD-DD`: the format alone would take a signed or longer year ("-0026").
     let b = s.as_bytes();
@@ -295,10 +295,10 @@ pub fn date_from_iso(s: &str) -> Option<Result<Date, ()>> {
             }
         });
     if !shaped {
-        return Some(Err(()));
+        return Entry::Invalid;
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Some(Date::parse(s, &format).map_err(|_| ()))
+    Date::parse(s, &format).map_or(Entry::Invalid, Entry::Valid)
 }
 
 /// Whether a row naming another school's pupil by UPN is that pupil (SR-07): the date of
@@ -357,7 +357,10 @@ mod tests {
 
     #[test]
     fn iso_dates_have_exactly_four_year_digits() {
-        assert_eq!(date_from_iso("2026-11-23"), Some(Ok(date!(2026 - 11 - 23))));
+        assert_eq!(
+            date_from_iso("2026-11-23"),
+            Entry::Valid(date!(2026 - 11 - 23))
+        );
         for bad in [
             "-0026-05-23",
             "+2026-05-23",
@@ -365,9 +368,9 @@ mod tests {
             "2026-5-23",
             "2026-02-30",
         ] {
-            assert_eq!(date_from_iso(bad), Some(Err(())), "{bad}");
+            assert_eq!(date_from_iso(bad), Entry::Invalid, "{bad}");
         }
-        assert_eq!(date_from_iso("  "), None);
+        assert_eq!(date_from_iso("  "), Entry::Blank);
     }
 
     fn draft() -> PupilDraft {
@@ -375,7 +378,7 @@ mod tests {
             upn: "B801200005001".into(),
             legal_forename: "Siân".into(),
             legal_surname: "O'Brien".into(),
-            date_of_birth: Some(Ok(date!(2016 - 03 - 27))),
+            date_of_birth: Entry::Valid(date!(2016 - 03 - 27)),
             sex: "F".into(),
             ..PupilDraft::default()
         }
@@ -394,7 +397,7 @@ mod tests {
     fn every_problem_is_reported_with_its_field() {
         let d = PupilDraft {
             upn: "A801200005001".into(),
-            date_of_birth: Some(Ok(date!(2030 - 01 - 01))),
+            date_of_birth: Entry::Valid(date!(2030 - 01 - 01)),
             sex: "X".into(),
             ..PupilDraft::default()
         };
@@ -426,7 +429,7 @@ mod tests {
         assert_eq!(problems, vec![(PupilField::Upn, Problem::Missing)]);
         assert!(d.validate(date!(2026 - 11 - 23), Phase::Nursery).is_ok());
         // A nursery-class child in a primary school.
-        d.date_of_birth = Some(Ok(date!(2022 - 10 - 01)));
+        d.date_of_birth = Entry::Valid(date!(2022 - 10 - 01));
         assert!(d.validate(date!(2026 - 11 - 23), Phase::Primary).is_ok());
         let mut d = draft();
         d.former_upn = d.upn.clone();
@@ -438,15 +441,18 @@ mod tests {
 
     #[test]
     fn dates_from_parts_must_be_real() {
-        assert_eq!(date_from_parts("", "", ""), None);
-        assert_eq!(date_from_parts("31", "4", "2020"), Some(Err(())));
-        assert_eq!(date_from_parts("29", "2", "2023"), Some(Err(())));
+        assert_eq!(date_from_parts("", "", ""), Entry::Blank);
+        assert_eq!(date_from_parts("31", "4", "2020"), Entry::Invalid);
+        assert_eq!(date_from_parts("29", "2", "2023"), Entry::Invalid);
         assert_eq!(
             date_from_parts("29", "2", "2024"),
-            Some(Ok(date!(2024 - 02 - 29)))
+            Entry::Valid(date!(2024 - 02 - 29))
         );
-        assert_eq!(date_from_parts("1", "1", "24"), Some(Err(())));
-        assert_eq!(date_from_iso("2024-02-30"), Some(Err(())));
-        assert_eq!(date_from_iso("2024-02-29"), Some(Ok(date!(2024 - 02 - 29))));
+        assert_eq!(date_from_parts("1", "1", "24"), Entry::Invalid);
+        assert_eq!(date_from_iso("2024-02-30"), Entry::Invalid);
+        assert_eq!(
+            date_from_iso("2024-02-29"),
+            Entry::Valid(date!(2024 - 02 - 29))
+        );
     }
 }

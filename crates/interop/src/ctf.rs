@@ -351,10 +351,11 @@ impl Parser {
     }
 
     fn date(&self, v: &str) -> Result<Option<Date>, CtfError> {
+        use senco_domain::entry::Entry;
         match senco_domain::pupil::date_from_iso(v) {
-            None => Ok(None),
-            Some(Ok(d)) => Ok(Some(d)),
-            Some(Err(())) => Err(self.err(
+            Entry::Blank => Ok(None),
+            Entry::Valid(d) => Ok(Some(d)),
+            Entry::Invalid => Err(self.err(
                 ErrorKind::Value,
                 format!("{v:?} is not a date written YYYY-MM-DD"),
             )),

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use senco_domain::Date;
+use senco_domain::entry::{DateEntry, Entry};
 use senco_domain::pupil::{Problem, PupilDraft, PupilField, ValidPupil, date_from_parts};
 use senco_domain::school::Phase;
 use senco_domain::upn::Upn;
@@ -665,10 +666,10 @@ pub struct Checked {
 }
 
 /// A date as MIS exports write it: `DD/MM/YYYY` (also with `-` or `.`) or `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<Result<Date, ()>> {
+pub fn parse_date(s: &str) -> DateEntry {
     let s = s.trim();
     if s.is_empty() {
-        return None;
+        return Entry::Blank;
     }
     // Excel sometimes appends a midnight time.
     let s = s.split_once([' ', 'T']).map(|(d, _)| d).unwrap_or(s);
@@ -676,7 +677,7 @@ pub fn parse_date(s: &str) -> Option<Result<Date, ()>> {
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 => date_from_parts(d, m, y),
         [d, m, y] if y.len() == 4 => date_from_parts(d, m, y),
-        _ => Some(Err(())),
+        _ => Entry::Invalid,
     }
 }
 
@@ -1076,16 +1077,25 @@ mod tests {
 
     #[test]
     fn dates_come_in_the_usual_shapes() {
-        assert_eq!(parse_date("27/03/2016"), Some(Ok(date!(2016 - 03 - 27))));
-        assert_eq!(parse_date("27-03-2016"), Some(Ok(date!(2016 - 03 - 27))));
-        assert_eq!(parse_date("2016-03-27"), Some(Ok(date!(2016 - 03 - 27))));
+        assert_eq!(
+            parse_date("27/03/2016"),
+            Entry::Valid(date!(2016 - 03 - 27))
+        );
+        assert_eq!(
+            parse_date("27-03-2016"),
+            Entry::Valid(date!(2016 - 03 - 27))
+        );
+        assert_eq!(
+            parse_date("2016-03-27"),
+            Entry::Valid(date!(2016 - 03 - 27))
+        );
         assert_eq!(
             parse_date("27/03/2016 00:00:00"),
-            Some(Ok(date!(2016 - 03 - 27)))
+            Entry::Valid(date!(2016 - 03 - 27))
         );
-        assert_eq!(parse_date("03/27/2016"), Some(Err(())));
-        assert_eq!(parse_date("27/03/16"), Some(Err(())));
-        assert_eq!(parse_date(""), None);
+        assert_eq!(parse_date("03/27/2016"), Entry::Invalid);
+        assert_eq!(parse_date("27/03/16"), Entry::Invalid);
+        assert_eq!(parse_date(""), Entry::Blank);
     }
 
     fn upn(n: u16) -> String {

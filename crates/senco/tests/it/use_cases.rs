@@ -10,6 +10,7 @@ use senco_app::access::Actor;
 use senco_app::principal::{Channel, Principal};
 use senco_app::sen::{SenError, StageChangeInput};
 use senco_app::{App, Clock};
+use senco_domain::entry::Entry;
 use senco_domain::framework::Stage;
 use senco_store::Store;
 use senco_store::pupils::PupilFields;
@@ -70,12 +71,12 @@ fn school_action(on: time::Date) -> StageChangeInput {
     StageChangeInput {
         framework: None,
         stage: Some(Stage::SchoolAction),
-        effective_on: Some(Ok(on)),
+        effective_on: Entry::Valid(on),
         reason: "Reading has not moved in two terms despite small-group phonics".into(),
         decided_with: "Class teacher".into(),
         specialists: String::new(),
         supersedes: None,
-        parents_told_on: None,
+        parents_told_on: Entry::Blank,
         parents_told_how: String::new(),
     }
 }

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use senco_domain::entry::Entry;
 use senco_domain::framework::Stage;
 use senco_domain::policy::Action;
 use senco_domain::pupil::date_from_iso;
@@ -208,12 +209,18 @@ fn placement(body: &ConcernDecision) -> Result<StageChangeInput, ApiError> {
     Ok(StageChangeInput {
         framework,
         stage,
-        effective_on: body.effective_on.as_deref().and_then(date_from_iso),
+        effective_on: body
+            .effective_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         reason: body.reason.clone().unwrap_or_default(),
         decided_with: body.decided_with.clone().unwrap_or_default(),
         specialists: body.specialists.clone().unwrap_or_default(),
         supersedes: None,
-        parents_told_on: body.parents_told_on.as_deref().and_then(date_from_iso),
+        parents_told_on: body
+            .parents_told_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         parents_told_how: body.parents_told_how.clone().unwrap_or_default(),
     })
 }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::plan::{PlanStatus, QualityWarning};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
@@ -323,7 +324,7 @@ fn targets_in(targets: &[TargetJson]) -> Vec<TargetInput> {
             target: t.target.clone(),
             strategies: t.strategies.clone(),
             success_criteria: t.success_criteria.clone(),
-            by_when: t.by_when.as_deref().and_then(date_from_iso),
+            by_when: t.by_when.as_deref().map_or(Entry::Blank, date_from_iso),
         })
         .collect()
 }
@@ -515,8 +516,7 @@ pub async fn patch(
             let agreed = body
                 .agreed_on
                 .as_deref()
-                .and_then(date_from_iso)
-                .and_then(Result::ok)
+                .and_then(|s| date_from_iso(s).valid())
                 .map(|d| (d, body.agreed_how.clone().unwrap_or_default()));
             Some((to, agreed))
         }
@@ -600,7 +600,10 @@ pub async fn review(
         held_on: date_from_iso(&body.held_on),
         invited: body.invited,
         attended: body.attended,
-        copy_sent_on: body.copy_sent_on.as_deref().and_then(date_from_iso),
+        copy_sent_on: body
+            .copy_sent_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         progress: body.progress,
         parent_views: body.parent_views,
         pupil_views: body.pupil_views,

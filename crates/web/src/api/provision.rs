@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
 use senco_store::provision::{Allocation, AllocationsOf, Provision};
@@ -116,12 +117,12 @@ impl From<ProvisionIn> for ProvisionInput {
             description: b.description.unwrap_or_default(),
             staff_role: b.staff_role.unwrap_or_default(),
             staff_user_id: b.staff_user_id.unwrap_or_default(),
-            group_size: b.group_size.map(Ok),
-            sessions_per_week: b.sessions_per_week.map(Ok),
-            minutes_per_session: b.minutes_per_session.map(Ok),
+            group_size: b.group_size.into(),
+            sessions_per_week: b.sessions_per_week.into(),
+            minutes_per_session: b.minutes_per_session.into(),
             cost_basis: b.cost_basis,
-            cost_pence: Some(Ok(b.cost_pence)),
-            expected_gain: b.expected_gain.map(Ok),
+            cost_pence: Entry::Valid(b.cost_pence),
+            expected_gain: b.expected_gain.into(),
             active: b.active.unwrap_or(true),
         }
     }
@@ -473,12 +474,12 @@ pub async fn create_allocation(
         provision_id: body.provision_id,
         from_on: date_from_iso(&body.from_on),
         to_on: date_from_iso(&body.to_on),
-        sessions_per_week: body.sessions_per_week.map(Ok),
+        sessions_per_week: body.sessions_per_week.into(),
         targets: body.targets,
         measure_name: body.measure_name.unwrap_or_default(),
         measure_unit: body.measure_unit.unwrap_or_default(),
         entry_value: body.entry_value.map(|v| v.to_string()).unwrap_or_default(),
-        entry_on: body.entry_on.as_deref().and_then(date_from_iso),
+        entry_on: body.entry_on.as_deref().map_or(Entry::Blank, date_from_iso),
     };
     let id = allocate(&state, &actor, &pupil, &input)
         .await
@@ -580,17 +581,16 @@ pub async fn patch_allocation(
     .await?;
     let expected = if_match(&headers, a.version)?;
     let input = ExitInput {
-        to_on: body.to_on.as_deref().and_then(date_from_iso),
+        to_on: body.to_on.as_deref().map_or(Entry::Blank, date_from_iso),
         exit_value: body
             .exit_value
             .or(a.exit.map(|(v, _)| v))
             .map(|v| v.to_string())
             .unwrap_or_default(),
-        exit_on: body
-            .exit_on
-            .as_deref()
-            .and_then(date_from_iso)
-            .or(a.exit.map(|(_, d)| Ok(d))),
+        exit_on: match body.exit_on.as_deref().map_or(Entry::Blank, date_from_iso) {
+            Entry::Blank => a.exit.map(|(_, d)| d).into(),
+            typed => typed,
+        },
     };
     record_exit(&state, &actor, &a, expected, &input)
         .await
@@ -717,7 +717,7 @@ pub async fn create_session(
     .await?;
     let input = SessionInput {
         on: date_from_iso(&body.on),
-        minutes: body.minutes.map(Ok),
+        minutes: body.minutes.into(),
         status: body.status,
         reason: body.reason.unwrap_or_default(),
     };

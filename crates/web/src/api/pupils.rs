@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{Problem as DomainProblem, PupilDraft, PupilField, date_from_iso};
 use senco_domain::year_group::YearGroup;
@@ -426,10 +427,14 @@ pub async fn create(
     let valid = draft
         .validate(today, phase)
         .map_err(|list| problems(&list))?;
-    let enrolled_on = match body.enrolled_on.as_deref().and_then(date_from_iso) {
-        None => today,
-        Some(Ok(d)) => d,
-        Some(Err(())) => {
+    let enrolled_on = match body
+        .enrolled_on
+        .as_deref()
+        .map_or(Entry::Blank, date_from_iso)
+    {
+        Entry::Blank => today,
+        Entry::Valid(d) => d,
+        Entry::Invalid => {
             return Err(problems(&[(
                 PupilField::EnrolledOn,
                 DomainProblem::NotADate,
@@ -547,7 +552,7 @@ pub async fn patch(
         preferred_surname: or(body.preferred_surname.clone(), &before.preferred_surname),
         date_of_birth: match &body.date_of_birth {
             Some(d) => date_from_iso(d),
-            None => Some(Ok(before.date_of_birth)),
+            None => Entry::Valid(before.date_of_birth),
         },
         sex: body
             .sex

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::framework::Stage;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
@@ -100,7 +101,10 @@ pub async fn create_concern(
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
     let input = ConcernInput {
-        raised_on: body.raised_on.as_deref().and_then(date_from_iso),
+        raised_on: body
+            .raised_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         areas: body.areas,
         details: body.details.unwrap_or_default(),
         triggers: body.triggers,
@@ -186,7 +190,10 @@ pub async fn create_stage_change(
         decided_with: body.decided_with.unwrap_or_default(),
         specialists: body.specialists.unwrap_or_default(),
         supersedes: body.supersedes,
-        parents_told_on: body.parents_told_on.as_deref().and_then(date_from_iso),
+        parents_told_on: body
+            .parents_told_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         parents_told_how: body.parents_told_how.unwrap_or_default(),
     };
     let id = record_stage_change(&state, &actor, &pupil, &input)

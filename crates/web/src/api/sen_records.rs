@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::framework::ProcessKind;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
@@ -301,7 +302,9 @@ pub async fn create_need(
         &pupil,
         body.code.trim(),
         body.rank,
-        body.starts_on.as_deref().and_then(date_from_iso),
+        body.starts_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
     )
     .await
     .map_err(sen_error)?;
@@ -371,7 +374,10 @@ pub async fn create_process(
     let input = ProcessInput {
         kind: ProcessKind::parse(body.kind.trim()),
         started_on: date_from_iso(&body.started_on),
-        decided_on: body.decided_on.as_deref().and_then(date_from_iso),
+        decided_on: body
+            .decided_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         outcome: body.outcome.unwrap_or_default(),
         notes: body.notes.unwrap_or_default(),
     };

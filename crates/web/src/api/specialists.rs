@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::date_from_iso;
 use senco_store::specialists::{Involvement, Report};
@@ -200,7 +201,10 @@ pub async fn create(
         person_id: body.person_id.unwrap_or_default(),
         referral_on: date_from_iso(&body.referral_on),
         reason: body.reason,
-        consent_on: body.consent_on.as_deref().and_then(date_from_iso),
+        consent_on: body
+            .consent_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         consent_by: body.consent_by.unwrap_or_default(),
     };
     let id = refer(&state, &actor, &pupil, &input)
@@ -307,7 +311,10 @@ pub async fn patch(
     let expected = if_match(&headers, inv.version)?;
     let input = StatusInput {
         status: body.status.unwrap_or_default(),
-        consent_on: body.consent_on.as_deref().and_then(date_from_iso),
+        consent_on: body
+            .consent_on
+            .as_deref()
+            .map_or(Entry::Blank, date_from_iso),
         consent_by: body.consent_by.unwrap_or_default(),
         withdraw_consent: body.withdraw_consent,
     };

@@ -288,8 +288,8 @@ async fn detail_page(
         .filter(|t| concern.triggers.split(',').any(|id| id == t.id))
         .map(|t| t.text)
         .collect::<Vec<_>>();
-    let can_triage = senco_app::access::may(p, Resource::Concern, Action::Update)
-        && !concern.status.is_final();
+    let can_triage =
+        senco_app::access::may(p, Resource::Concern, Action::Update) && !concern.status.is_final();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

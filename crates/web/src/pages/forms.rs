@@ -2,6 +2,7 @@
 //! GOV.UK form errors.
 
 use senco_domain::Date;
+use senco_domain::entry::DateEntry;
 use senco_domain::pupil::date_from_parts;
 
 use axum::extract::rejection::FormRejection;
@@ -96,7 +97,7 @@ impl Fields {
     }
 
     /// A date from the three boxes `NAME_day`, `NAME_month`, `NAME_year`.
-    pub fn date(&self, name: &str) -> Option<Result<Date, ()>> {
+    pub fn date(&self, name: &str) -> DateEntry {
         date_from_parts(
             &self.get(&format!("{name}_day")),
             &self.get(&format!("{name}_month")),

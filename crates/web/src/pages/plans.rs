@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::census::AreaOfNeed;
+use senco_domain::entry::Entry;
 use senco_domain::framework::{PlanType, Stage, framework};
 use senco_domain::plan::{PlanStatus, QualityWarning, ReviewDecision, TargetOutcome};
 use senco_domain::policy::{Action, Resource};
@@ -950,7 +951,7 @@ pub async fn status(
             return plan_page(&state, &p, plan, &pupil, form, errors).await;
         };
         let agreed = match form.date("agreed_on") {
-            Some(Ok(d)) => Some((d, form.get("agreed_how"))),
+            Entry::Valid(d) => Some((d, form.get("agreed_how"))),
             _ => None,
         };
         let expected = form.get("version").parse::<i64>().unwrap_or(-1);

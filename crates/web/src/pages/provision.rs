@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::provision::{
     DeliverySummary, MeasureUnit, ProvisionKind, SessionStatus, format_pounds, parse_pounds,
@@ -406,7 +407,7 @@ fn provision_input(form: &Fields) -> ProvisionInput {
         sessions_per_week: whole(&form.get("sessions_per_week")),
         minutes_per_session: whole(&form.get("minutes_per_session")),
         cost_basis: form.get("cost_basis"),
-        cost_pence: (!cost.trim().is_empty()).then(|| parse_pounds(&cost).ok_or(())),
+        cost_pence: Entry::parse_with(&cost, parse_pounds),
         expected_gain: decimal(&form.get("expected_gain")),
         active: !form.has("retired", "yes"),
     }
@@ -906,9 +907,9 @@ pub async fn register(
         let mut form = Fields::default();
         let mut errors = FormErrors::default();
         let on = match senco_domain::pupil::date_from_parts(&q.day, &q.month, &q.year) {
-            None => Some(state.today()),
-            Some(Ok(d)) => Some(d),
-            Some(Err(())) => {
+            Entry::Blank => Some(state.today()),
+            Entry::Valid(d) => Some(d),
+            Entry::Invalid => {
                 errors.add_linked("on", "on-day", EN.prov_real_date);
                 None
             }
@@ -941,7 +942,7 @@ pub async fn register_submit(
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let on = form.date("on");
         let mut errors = FormErrors::default();
-        let Some(Ok(day)) = on else {
+        let Entry::Valid(day) = on else {
             errors.add_linked("on", "on-day", EN.prov_real_date);
             return register_page(&state, &p, pv, None, form, errors).await;
         };
@@ -967,7 +968,7 @@ pub async fn register_submit(
                 (
                     a,
                     SessionInput {
-                        on: Some(Ok(day)),
+                        on: Entry::Valid(day),
                         minutes: whole(&form.get(&format!("minutes_{}", a.id))),
                         status: form.get(&format!("status_{}", a.id)),
                         reason: reason.clone(),

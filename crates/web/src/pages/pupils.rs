@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::entry::Entry;
 use senco_domain::framework::ProcessKind;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{PupilDraft, PupilField, date_from_parts};
@@ -880,9 +881,9 @@ pub async fn create(
         &form.enrolled_on_year,
     );
     let enrolled_on = match enrolled {
-        Some(Ok(d)) => Some(d),
-        None => Some(today),
-        Some(Err(())) => {
+        Entry::Valid(d) => Some(d),
+        Entry::Blank => Some(today),
+        Entry::Invalid => {
             problems.push((
                 PupilField::EnrolledOn,
                 senco_domain::pupil::Problem::NotADate,

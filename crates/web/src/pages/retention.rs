@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::retention::RecordClass;
 use senco_store::StoreError;
@@ -261,7 +262,7 @@ pub async fn decide(
                     errors.add("reason", EN.ret_reason_error);
                 }
                 let until = match form.date("keep_until") {
-                    Some(Ok(d)) if d > state.today() => Some(d),
+                    Entry::Valid(d) if d > state.today() => Some(d),
                     _ => {
                         errors.add_linked("keep_until", "keep_until-day", EN.ret_until_error);
                         None

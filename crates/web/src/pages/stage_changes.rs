@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use senco_domain::entry::Entry;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::school::{Country, FrameworkKey};
@@ -125,7 +126,7 @@ pub fn input_from(form: &Fields) -> StageChangeInput {
         parents_told_on: if told {
             form.date("parents_told_on")
         } else {
-            None
+            Entry::Blank
         },
         parents_told_how: if told { how } else { String::new() },
     }

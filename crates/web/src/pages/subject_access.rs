@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_store::pupils::Pupil;
 
@@ -111,7 +112,7 @@ pub async fn download(
         errors.add("requested_by", m.form_expired);
     }
     let received = match form.date("received_on") {
-        Some(Ok(d)) if d <= state.today() => Some(d),
+        Entry::Valid(d) if d <= state.today() => Some(d),
         _ => {
             errors.add_linked("received_on", "received_on-day", m.sar_received_real);
             None
