@@ -15,6 +15,7 @@ pub mod cross_border;
 pub mod entry;
 pub mod framework;
 pub mod history;
+pub mod ids;
 pub mod lang;
 pub mod leaving;
 pub mod person;
