@@ -7,6 +7,7 @@ use std::fmt;
 
 use time::Date;
 
+use crate::entry::DateEntry;
 use crate::school::{EstabNumber, LaCode};
 
 /// A school's DfE number: its local authority's code and its establishment number
@@ -100,8 +101,7 @@ pub struct Leaving {
 /// What was entered for a leaving.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeavingEntry<'a> {
-    /// `None` when left blank, `Some(Err(()))` when not a date.
-    pub on: Option<Result<Date, ()>>,
+    pub on: DateEntry,
     pub destination: &'a str,
     pub transferred_out: bool,
 }
@@ -115,23 +115,23 @@ pub fn check(
 ) -> Result<Leaving, Vec<LeavingProblem>> {
     let mut problems = Vec::new();
     let on = match entry.on {
-        None => {
+        DateEntry::Blank => {
             problems.push(LeavingProblem::DateMissing);
             None
         }
-        Some(Err(())) => {
+        DateEntry::Invalid => {
             problems.push(LeavingProblem::DateInvalid);
             None
         }
-        Some(Ok(d)) if d > today => {
+        DateEntry::Valid(d) if d > today => {
             problems.push(LeavingProblem::DateInFuture);
             None
         }
-        Some(Ok(d)) if d < joined_on => {
+        DateEntry::Valid(d) if d < joined_on => {
             problems.push(LeavingProblem::DateBeforeJoining);
             None
         }
-        Some(Ok(d)) => Some(d),
+        DateEntry::Valid(d) => Some(d),
     };
     let destination = if entry.destination.trim().is_empty() {
         None
@@ -164,7 +164,7 @@ mod tests {
 
     use super::*;
 
-    fn entry(on: Option<Result<Date, ()>>, destination: &str) -> LeavingEntry<'_> {
+    fn entry(on: DateEntry, destination: &str) -> LeavingEntry<'_> {
         LeavingEntry {
             on,
             destination,
@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn a_leaving_with_a_destination_is_a_transfer() {
         let l = check(
-            &entry(Some(Ok(date!(2026 - 07 - 22))), "881/2345"),
+            &entry(DateEntry::Valid(date!(2026 - 07 - 22)), "881/2345"),
             date!(2026 - 09 - 01),
             date!(2020 - 09 - 01),
             own(),
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(l.destination.unwrap().to_string(), "8812345");
         assert!(l.transferred_out);
         let l = check(
-            &entry(Some(Ok(date!(2026 - 07 - 22))), ""),
+            &entry(DateEntry::Valid(date!(2026 - 07 - 22)), ""),
             date!(2026 - 09 - 01),
             date!(2020 - 09 - 01),
             own(),
@@ -213,11 +213,11 @@ mod tests {
     fn every_problem_is_named_at_once() {
         let today = date!(2026 - 09 - 01);
         let joined = date!(2020 - 09 - 01);
-        type Case<'a> = (Option<Result<Date, ()>>, &'a str, Vec<LeavingProblem>);
+        type Case<'a> = (DateEntry, &'a str, Vec<LeavingProblem>);
         let cases: [Case<'_>; 6] = [
-            (None, "", vec![LeavingProblem::DateMissing]),
+            (DateEntry::Blank, "", vec![LeavingProblem::DateMissing]),
             (
-                Some(Err(())),
+                DateEntry::Invalid,
                 "12",
                 vec![
                     LeavingProblem::DateInvalid,
@@ -225,21 +225,21 @@ mod tests {
                 ],
             ),
             (
-                Some(Ok(date!(2026 - 09 - 02))),
+                DateEntry::Valid(date!(2026 - 09 - 02)),
                 "",
                 vec![LeavingProblem::DateInFuture],
             ),
             (
-                Some(Ok(date!(2020 - 08 - 31))),
+                DateEntry::Valid(date!(2020 - 08 - 31)),
                 "",
                 vec![LeavingProblem::DateBeforeJoining],
             ),
             (
-                Some(Ok(date!(2026 - 07 - 22))),
+                DateEntry::Valid(date!(2026 - 07 - 22)),
                 "881 2000",
                 vec![LeavingProblem::DestinationOwnSchool],
             ),
-            (Some(Ok(today)), "", vec![]),
+            (DateEntry::Valid(today), "", vec![]),
         ];
         for (on, dest, want) in cases {
             let got = check(&entry(on, dest), today, joined, own());

@@ -57,7 +57,7 @@ pub async fn run(
             };
             let destination = to.unwrap_or_default();
             let entry = senco_domain::leaving::LeavingEntry {
-                on: Some(Ok(on)),
+                on: senco_domain::entry::Entry::Valid(on),
                 destination: &destination,
                 transferred_out,
             };

@@ -64,10 +64,9 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
     let (pupil, open) = leaver(&state, &actor, &id).await.map_err(api_error)?;
-    let raw_date = body.left_on.as_deref().map(str::trim).unwrap_or("");
     let destination = body.destination.unwrap_or_default();
     let entry = LeavingEntry {
-        on: (!raw_date.is_empty()).then(|| date_from_iso(raw_date).unwrap_or(Err(()))),
+        on: date_from_iso(body.left_on.as_deref().unwrap_or("")),
         destination: &destination,
         transferred_out: body.transferred_out,
     };
