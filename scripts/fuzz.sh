@@ -12,7 +12,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo/fuzz"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(pupils_csv upload ctf record upn_date)
+targets=(pupils_csv upload ctf record upn_date schools_csv)
 if [ $# -ge 1 ]; then targets=("$1"); fi
 if [ $# -ge 2 ]; then seconds="$2"; fi
 

@@ -23,6 +23,7 @@ pub mod provision;
 pub mod pupils;
 pub mod register;
 pub mod retention;
+pub mod school_register;
 pub mod sen;
 pub mod specialists;
 pub mod subject_access;

@@ -13,6 +13,7 @@ pub mod census_return;
 pub mod concern;
 pub mod cross_border;
 pub mod entry;
+pub mod establishment;
 pub mod framework;
 pub mod history;
 pub mod ids;

@@ -267,9 +267,11 @@ pub const MATRIX: &[Rule] = &[
         SpecialistReports,
         Read,
     ),
-    // Administrators: the installation (every school and authority; schools, authorities
-    // and terms are added from the command line, outside the matrix), never SEN content.
+    // Administrators: the installation (every school and authority, which they add and
+    // change; terms are added from the command line, outside the matrix), never SEN content.
     rule(Role::Admin, Install, Installation, Read),
+    rule(Role::Admin, Install, Installation, Create),
+    rule(Role::Admin, Install, Installation, Update),
     rule(Role::Admin, Install, Users, Read),
     rule(Role::Admin, Install, Users, Create),
     rule(Role::Admin, Install, Users, Update),

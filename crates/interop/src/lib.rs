@@ -4,6 +4,7 @@
 //! - [`csv_out`]: CSV for spreadsheets (quoting, no formulas);
 //! - [`record`]: the portable full record of a pupil's SEN history (`senco-record`, version 1);
 //! - [`pupils_csv`]: pupils from an MIS CSV export (encodings, headers, mapping, checks);
+//! - [`schools_csv`]: schools from the national registers' CSV extracts (GIAS, the Welsh list);
 //! - [`upload`]: the checking of uploaded specialists' reports: a type allow-list by magic
 //!   bytes, a size cap, archive limits for DOCX and the stripping of image metadata.
 
@@ -12,4 +13,5 @@ pub mod csv_out;
 pub mod ctf;
 pub mod pupils_csv;
 pub mod record;
+pub mod schools_csv;
 pub mod upload;

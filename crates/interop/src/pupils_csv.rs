@@ -189,8 +189,14 @@ fn utf16(body: &[u8], big_endian: bool) -> Result<String, FileError> {
 
 /// Decodes a file's bytes, naming the encoding found.
 pub fn decode(bytes: &[u8]) -> Result<(Encoding, String), FileError> {
-    if bytes.len() > MAX_BYTES {
-        return Err(FileError::TooLarge { limit: MAX_BYTES });
+    decode_within(bytes, MAX_BYTES)
+}
+
+/// [`decode`] with another size limit (the national register of schools is larger than any
+/// school's pupils).
+pub fn decode_within(bytes: &[u8], max_bytes: usize) -> Result<(Encoding, String), FileError> {
+    if bytes.len() > max_bytes {
+        return Err(FileError::TooLarge { limit: max_bytes });
     }
     let (encoding, text) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         let text = std::str::from_utf8(rest).map_err(|_| FileError::NotText)?;
@@ -240,7 +246,12 @@ pub struct CsvFile {
 /// Decodes and reads a file. Blank lines are skipped (they hold no pupil); every other row is
 /// kept, whatever its number of cells.
 pub fn parse(bytes: &[u8]) -> Result<CsvFile, FileError> {
-    let (encoding, text) = decode(bytes)?;
+    parse_within(bytes, MAX_BYTES, MAX_ROWS)
+}
+
+/// [`parse`] with other limits of size and rows.
+pub fn parse_within(bytes: &[u8], max_bytes: usize, max_rows: usize) -> Result<CsvFile, FileError> {
+    let (encoding, text) = decode_within(bytes, max_bytes)?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
         b'\t'
@@ -297,8 +308,8 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile, FileError> {
             headers = Some(cells);
             continue;
         }
-        if rows.len() >= MAX_ROWS {
-            return Err(FileError::TooManyRows { limit: MAX_ROWS });
+        if rows.len() >= max_rows {
+            return Err(FileError::TooManyRows { limit: max_rows });
         }
         rows.push(RawRow { row: line, cells });
     }

@@ -247,6 +247,125 @@ pub enum Command {
     /// Restore a backup into a database and check it against its manifest; with --drill,
     /// test the restore on a scratch copy instead.
     Restore(RestoreArgs),
+    /// Add, change or list local authorities.
+    Authority {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: AuthorityCommand,
+    },
+    /// Add, change (or close) or list schools.
+    School {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: SchoolCommand,
+    },
+}
+
+/// `senco authority ...`
+#[derive(Debug, Subcommand)]
+pub enum AuthorityCommand {
+    /// Add a local authority.
+    Add {
+        /// The three-digit code (census rule 1530; 660-681 are Welsh).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// england or wales (by default, the country of the code).
+        #[arg(long, default_value = "")]
+        country: String,
+    },
+    /// Change a local authority (the options given; the rest stays).
+    Edit {
+        /// The authority's current code.
+        code: String,
+        #[arg(long)]
+        new_code: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// List local authorities.
+    List {
+        /// Part of the code or name.
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+}
+
+/// A school's details on the command line (each optional when editing).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SchoolArgs {
+    /// The local authority's code.
+    #[arg(long)]
+    pub authority: Option<String>,
+    #[arg(long)]
+    pub estab: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// nursery, primary, secondary, special or all_through.
+    #[arg(long)]
+    pub phase: Option<String>,
+    /// Maintained by the local authority: true or false.
+    #[arg(long)]
+    pub maintained: Option<bool>,
+    #[arg(long)]
+    pub street: Option<String>,
+    #[arg(long)]
+    pub locality: Option<String>,
+    #[arg(long)]
+    pub town: Option<String>,
+    #[arg(long)]
+    pub postcode: Option<String>,
+    #[arg(long)]
+    pub telephone: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+    /// Schools in Wales: english, dual, transitional or welsh (empty for none).
+    #[arg(long)]
+    pub language_medium: Option<String>,
+}
+
+/// `senco school ...`
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Add a school (the country's current SEN framework applies from the start).
+    Add {
+        /// The six-digit URN.
+        #[arg(long)]
+        urn: String,
+        #[command(flatten)]
+        details: SchoolArgs,
+    },
+    /// Change a school's details (the options given; the rest stays). Closing keeps the
+    /// school and its records.
+    Edit {
+        /// The school's current URN.
+        urn: String,
+        #[arg(long)]
+        new_urn: Option<String>,
+        #[command(flatten)]
+        details: SchoolArgs,
+        /// Mark the school closed on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        close: Option<String>,
+        /// Mark a closed school open again.
+        #[arg(long)]
+        reopen: bool,
+    },
+    /// List schools, open ones first.
+    List {
+        /// Part of the name or URN, or an authority code.
+        #[arg(long, default_value = "")]
+        search: String,
+    },
 }
 
 /// The backup key.
@@ -615,6 +734,20 @@ pub enum ImportCommand {
         /// their records (otherwise such pupils stop the import).
         #[arg(long)]
         accept_transfers: bool,
+    },
+    /// Import schools from a national register's CSV extract (England's Get Information
+    /// About Schools all-establishments file, or the Welsh list of schools): matched by URN,
+    /// only schools of authorities already in Senco; everything in one transaction, or
+    /// nothing when any row has a problem (docs/schools.md).
+    Schools {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check and show what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the preview as text (the default) or JSON.
+        #[arg(long, value_enum, default_value = "text")]
+        report: ReportFormat,
     },
     /// Continue a pupil's record exported by `senco export record` at this school: a new
     /// pupil with their whole history, written in one transaction, or nothing with every

@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_audit_anchor.sql"),
     },
     Migration {
+        version: 20,
+        name: "school_register",
+        sqlite: include_str!("../migrations/sqlite/0020_school_register.sql"),
+        postgres: include_str!("../migrations/postgres/0020_school_register.sql"),
+    },
+    Migration {
         version: 21,
         name: "leaving_destination",
         sqlite: include_str!("../migrations/sqlite/0021_leaving_destination.sql"),

@@ -619,6 +619,87 @@ fn table() -> Routes {
             &["GET", "PATCH"],
             get(api::pupils::get).patch(api::pupils::patch),
         )
+        // Authorities and schools (issue 19, point 1).
+        .at(
+            "/admin/authorities",
+            Page,
+            &["GET"],
+            get(pages::school_register::authorities),
+        )
+        .at(
+            "/admin/authorities/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_register::new_authority)
+                .post(pages::school_register::create_authority),
+        )
+        .at(
+            "/admin/authorities/{id}/edit",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_register::edit_authority)
+                .post(pages::school_register::update_authority),
+        )
+        .at(
+            "/admin/schools",
+            Page,
+            &["GET"],
+            get(pages::school_register::schools),
+        )
+        .at(
+            "/admin/schools/new",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_register::new_school).post(pages::school_register::create_school),
+        )
+        .at(
+            "/admin/schools/import",
+            Page,
+            &["GET"],
+            get(pages::school_register::import_new),
+        )
+        .at(
+            "/admin/schools/import/{id}",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_register::import_show).post(pages::school_register::import_confirm),
+        )
+        .at(
+            "/admin/schools/{id}",
+            Page,
+            &["GET"],
+            get(pages::school_register::school),
+        )
+        .at(
+            "/admin/schools/{id}/edit",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_register::edit_school).post(pages::school_register::update_school),
+        )
+        .at(
+            "/api/v1/admin/authorities",
+            Api,
+            &["GET", "POST"],
+            get(api::school_register::authorities).post(api::school_register::create_authority),
+        )
+        .at(
+            "/api/v1/admin/authorities/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::school_register::authority).patch(api::school_register::patch_authority),
+        )
+        .at(
+            "/api/v1/admin/schools",
+            Api,
+            &["GET", "POST"],
+            get(api::school_register::schools).post(api::school_register::create_school),
+        )
+        .at(
+            "/api/v1/admin/schools/{id}",
+            Api,
+            &["GET", "PATCH"],
+            get(api::school_register::school).patch(api::school_register::patch_school),
+        )
 }
 
 /// Routes that take uploads: their bodies may be as large as the upload limit, where every
@@ -643,6 +724,18 @@ fn upload_table() -> Routes {
             Api,
             &["POST"],
             post(api::specialists::upload),
+        )
+        .at(
+            "/admin/schools/import/upload",
+            Page,
+            &["POST"],
+            post(pages::school_register::import_upload),
+        )
+        .at(
+            "/api/v1/admin/schools/import",
+            Api,
+            &["POST"],
+            post(api::school_register::import),
         )
 }
 

@@ -39,6 +39,11 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ImportCommand) -> 
             };
             pupils(store, actor, args).await
         }
+        ImportCommand::Schools {
+            file,
+            dry_run,
+            report,
+        } => super::schools::import(store, actor, &file, dry_run, report).await,
         ImportCommand::Ctf {
             file,
             school,

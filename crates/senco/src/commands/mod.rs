@@ -9,6 +9,7 @@ pub mod generate;
 pub mod import;
 pub mod record;
 pub mod retention;
+pub mod schools;
 pub mod settings;
 pub mod token;
 pub mod user;
@@ -123,6 +124,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Restore(args) => backup::run_restore(args).await,
+        Command::Authority { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            schools::authority(&store, actor.actor.as_deref(), command).await
+        }
+        Command::School { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            schools::school(&store, actor.actor.as_deref(), command).await
+        }
     }
 }
 

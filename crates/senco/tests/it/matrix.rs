@@ -344,6 +344,9 @@ enum Probe {
     ApiAgencyCreate,
     ApiPersonCreate,
     ApiReportShare,
+    // Issue 19, point 1: authorities and schools.
+    AuthorityCreate,
+    SchoolUpdate,
 }
 
 use Action::{Create, Export, Read, Update};
@@ -415,6 +418,8 @@ const PROBES: &[(Probe, Resource, Action)] = &[
     (ApiAgencyCreate, Agencies, Create),
     (ApiPersonCreate, Agencies, Create),
     (ApiReportShare, SpecialistReports, Update),
+    (AuthorityCreate, Installation, Create),
+    (SchoolUpdate, Installation, Update),
 ];
 
 /// What a record is, for working out the caller's relationship to it.
@@ -1117,6 +1122,20 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
                 200,
             )
         }
+        AuthorityCreate => send_json(
+            "POST",
+            "/api/v1/admin/authorities".into(),
+            json!({"code": "873", "name": "Fenshire"}),
+            Target::Accounts,
+            201,
+        ),
+        SchoolUpdate => send_json(
+            "PATCH",
+            format!("/api/v1/admin/schools/{}", app.fx.school_a),
+            json!({"town": format!("Town {n}")}),
+            Target::Accounts,
+            200,
+        ),
         SchoolsRead => get(
             "/api/v1/schools".into(),
             Target::Accounts,

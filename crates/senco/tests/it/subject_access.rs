@@ -101,6 +101,8 @@ const NOT_ABOUT_A_PUPIL: &[&str] = &[
     "senco_migrations",
     "restore_drills",
     "audit_prune_permit",
+    // A national register's file of schools, kept between its preview and confirmation.
+    "register_uploads",
 ];
 
 /// Every table of the live schema, with whether it has a `pupil_id` column.

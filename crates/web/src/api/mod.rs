@@ -6,6 +6,7 @@
 //! header, never in the body, so that refusals and missing records are byte-identical.
 
 pub mod pupils;
+pub mod school_register;
 pub mod schools;
 // @sen-api-modules
 pub mod plans;
@@ -436,6 +437,11 @@ impl Modify for Security {
         census::show, census::csv, census::xml,
         agencies::list, agencies::create, agencies::create_person,
         leavers::create,
+        // Authorities and schools (issue 19, point 1).
+        school_register::authorities, school_register::create_authority,
+        school_register::authority, school_register::patch_authority,
+        school_register::schools, school_register::create_school, school_register::school,
+        school_register::patch_school, school_register::import,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -462,6 +468,11 @@ impl Modify for Security {
         agencies::AgencyOut, agencies::AgencyList, agencies::PersonOut, agencies::AgencyIn,
         agencies::PersonIn,
         leavers::LeavingIn, leavers::LeavingOut,
+        school_register::AuthorityOut, school_register::AuthorityIn, school_register::AuthorityPatch,
+        school_register::AuthorityList, school_register::SchoolDetailOut, school_register::SchoolDetailList,
+        school_register::SchoolIn, school_register::SchoolPatch, school_register::ImportOut,
+        school_register::RowProblemOut, school_register::NewSchoolOut, school_register::ChangedSchoolOut,
+        school_register::FieldChangeOut,
     )),
     modifiers(&Security),
     security(("bearer" = []))

@@ -30,6 +30,7 @@ pub mod census;
 pub mod chronology;
 pub mod register;
 pub mod retention;
+pub mod school_register;
 pub mod transfers;
 
 use askama::Template;
@@ -78,6 +79,7 @@ pub enum Section {
     Provision,
     Specialists,
     Users,
+    Schools,
     None,
 }
 
@@ -124,6 +126,14 @@ pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
     }
     if senco_domain::policy::user_reach(role).is_some() {
         items.push((Section::Users, "/admin/users", m.nav_users));
+    }
+    if senco_domain::policy::allows(
+        role,
+        senco_domain::policy::Relation::Installation,
+        senco_domain::policy::Resource::Installation,
+        senco_domain::policy::Action::Update,
+    ) {
+        items.push((Section::Schools, "/admin/schools", m.sr_schools_title));
     }
     items
         .into_iter()
