@@ -373,6 +373,40 @@ async fn plan(tx: &mut Tx, bytes: &[u8]) -> Result<RegisterPreview, ImportError>
         |la| by_code.contains_key(la),
         |la, estab| known.get(&(la.to_string(), estab.to_string())).cloned(),
     );
+    let mut problems = checked.problems;
+    // An establishment number another school of the authority already has (in Senco) would
+    // be refused by the database part-way: say so in the preview, by line.
+    let mut held: HashMap<(String, String), String> = HashMap::new();
+    let mut read: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for row in &checked.schools {
+        let code = row.la_code.to_string();
+        if let Some(a) = by_code.get(code.as_str())
+            && read.insert(a.id.clone())
+        {
+            for s in Store::school_records_of_authority_in(tx, &a.id).await? {
+                held.insert((s.la_code.clone(), s.estab_number.clone()), s.urn.clone());
+            }
+        }
+    }
+    let estab_column = match file.format {
+        Format::Gias => "EstablishmentNumber",
+        Format::Wales => "School Number",
+    };
+    for row in &checked.schools {
+        let key = (row.la_code.to_string(), row.school.estab_number.to_string());
+        if held
+            .get(&key)
+            .is_some_and(|urn| *urn != row.school.urn.to_string())
+        {
+            problems.push(RowProblem {
+                line: row.line,
+                column: estab_column.to_string(),
+                value: key.1.clone(),
+                code: "estab_in_use",
+            });
+        }
+    }
+    problems.sort_by_key(|p| p.line);
     let urns: Vec<String> = checked
         .schools
         .iter()
@@ -387,7 +421,7 @@ async fn plan(tx: &mut Tx, bytes: &[u8]) -> Result<RegisterPreview, ImportError>
         format: file.format,
         encoding: file.encoding,
         rows: checked.rows,
-        problems: checked.problems,
+        problems,
         new: Vec::new(),
         changed: Vec::new(),
         unchanged: 0,
@@ -607,6 +641,7 @@ pub fn row_reason(code: &str) -> &'static str {
         "ragged_row" => m.sr_reason_ragged_row,
         "duplicate_urn" => m.sr_reason_duplicate_urn,
         "urn_needed" => m.sr_reason_urn_needed,
+        "estab_in_use" => m.sr_reason_estab_in_use,
         _ => m.sr_reason_format,
     }
 }

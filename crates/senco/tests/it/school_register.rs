@@ -478,6 +478,18 @@ async fn the_register_import_previews_applies_and_refuses_bad_files_whole(app: &
         ]
     );
     assert_eq!(snapshot(app).await, before, "nothing changed");
+    // A new school whose establishment number School A already has: named in the preview,
+    // refused whole.
+    let clash = format!(
+        "{newer}110098,886,Northmoor,2001,Clash Primary,Community school,x,Open,,,Primary,4,11,,,,,,,,,,\n"
+    );
+    let r = import(&admin, clash.as_bytes(), true).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["problems"][0]["code"], "estab_in_use");
+    assert_eq!(r.json()["problems"][0]["line"], 8);
+    let r = import(&admin, clash.as_bytes(), false).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(snapshot(app).await, before);
     // Not a register file at all.
     let r = import(&admin, b"Name,Age\nA,1\n", false).await;
     assert_eq!(r.status, 422);
