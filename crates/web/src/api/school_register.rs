@@ -19,7 +19,7 @@ use senco_store::school_register::{AuthorityRecord, SchoolFilter, SchoolRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::plans::{etag, if_match};
+use super::{etag, if_match};
 use super::{ApiError, ApiJson, ApiQuery, FieldProblem, List, paging};
 use crate::AppState;
 use crate::auth::ApiCaller;
