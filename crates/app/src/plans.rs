@@ -24,29 +24,16 @@ use time::OffsetDateTime;
 
 use crate::App;
 use crate::access::Actor;
-use crate::sen::{StageChangeInput, stage_change_in};
-
-/// A problem with a field of a plan (field names such as `review_on` or `target_2_success`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanIssue {
-    pub field: String,
-    pub reason: String,
-    pub message: String,
-}
-
-fn issue(field: impl Into<String>, reason: &str, message: impl Into<String>) -> PlanIssue {
-    PlanIssue {
-        field: field.into(),
-        reason: reason.to_string(),
-        message: message.into(),
-    }
-}
+use crate::sen::{StageChangeInput, broken_rule, stage_change_in};
+use senco_domain::history::StageReason;
+use senco_domain::problem::Problem;
 
 /// Why a plan change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("invalid plan")]
-    Invalid(Vec<PlanIssue>),
+    /// The problems, on the page's field names (`review_on`, `target_2_success`).
+    Invalid(Vec<Problem>),
     /// Someone saved the plan meanwhile.
     #[error("conflict")]
     Conflict,
@@ -63,7 +50,10 @@ impl From<crate::sen::SenError> for PlanError {
             crate::sen::SenError::Invalid(issues) => PlanError::Invalid(
                 issues
                     .into_iter()
-                    .map(|i| issue(format!("decision.{}", i.field), &i.reason, i.message))
+                    .map(|p| {
+                        let field = format!("decision.{}", p.field);
+                        p.in_field(field)
+                    })
                     .collect(),
             ),
             crate::sen::SenError::Conflict => PlanError::Conflict,
@@ -278,11 +268,10 @@ pub async fn check(
     let given = input.targets.iter().filter(|t| !t.is_blank()).count();
     if given > MAX_TARGETS {
         // Nothing else is checked: each target would cost queries.
-        return Err(PlanError::Invalid(vec![issue(
-            "targets",
-            "too_many_targets",
-            format!("{} {MAX_TARGETS}", senco_i18n::EN.plan_too_many_targets),
-        )]));
+        return Err(PlanError::Invalid(vec![
+            Problem::new("targets", "too_many_targets", "plans.too_many_targets")
+                .with("max", MAX_TARGETS),
+        ]));
     }
     let dates = check_dates(kind, input, &mut issues);
     check_plan_views(input, &mut issues);
@@ -340,47 +329,51 @@ pub async fn check(
 fn check_dates(
     kind: &PlanKindFor,
     input: &PlanInput,
-    issues: &mut Vec<PlanIssue>,
+    issues: &mut Vec<Problem>,
 ) -> Option<PlanDates> {
-    let date = |v: &DateEntry, field: &str, missing: &str, issues: &mut Vec<PlanIssue>| match v {
-        Entry::Valid(d) => Some(*d),
-        Entry::Invalid => {
-            issues.push(issue(field, "not_a_date", "The date must be a real date"));
-            None
-        }
-        Entry::Blank => {
-            issues.push(issue(field, "missing", missing));
-            None
-        }
-    };
+    let date =
+        |v: &DateEntry, field: &str, missing: &'static str, issues: &mut Vec<Problem>| match v {
+            Entry::Valid(d) => Some(*d),
+            Entry::Invalid => {
+                issues.push(Problem::new(
+                    field.to_string(),
+                    "not_a_date",
+                    "date.not_real",
+                ));
+                None
+            }
+            Entry::Blank => {
+                issues.push(Problem::new(field.to_string(), "missing", missing));
+                None
+            }
+        };
     let start = date(
         &input.starts_on,
         "starts_on",
-        "Enter the date the plan starts",
+        "plans.starts_on_missing",
         issues,
     );
     let review = date(
         &input.review_on,
         "review_on",
-        "Enter the date the plan will be reviewed",
+        "plans.review_on_missing",
         issues,
     );
     match (start, review) {
         (Some(s), Some(r)) => match PlanDates::new(kind.plan, s, r) {
             Ok(d) => Some(d),
             Err(e) => {
-                let message = match &e {
+                issues.push(match &e {
                     PlanDateError::ReviewBeforeStart => {
-                        "The review date must be on or after the start date".to_string()
+                        Problem::new("review_on", e.rule(), "plans.review_before_start")
                     }
-                    PlanDateError::ReviewPastLimit { limit } => format!(
-                        "{} must be reviewed within {} months: choose a review date on or before {}",
-                        kind.plan.name,
-                        kind.plan.review_within_months,
-                        senco_i18n::long_date(*limit)
-                    ),
-                };
-                issues.push(issue("review_on", e.rule(), message));
+                    PlanDateError::ReviewPastLimit { limit } => {
+                        Problem::new("review_on", e.rule(), "plans.review_past_limit")
+                            .with("plan", kind.plan.name)
+                            .with("months", kind.plan.review_within_months)
+                            .with("limit", *limit)
+                    }
+                });
                 None
             }
         },
@@ -389,7 +382,7 @@ fn check_dates(
 }
 
 /// The plan's free-text sections, none of which may hold what a view must not.
-fn check_plan_views(input: &PlanInput, issues: &mut Vec<PlanIssue>) {
+fn check_plan_views(input: &PlanInput, issues: &mut Vec<Problem>) {
     for (field, text) in [
         ("nature", &input.nature),
         ("help_at_home", &input.help_at_home),
@@ -399,7 +392,7 @@ fn check_plan_views(input: &PlanInput, issues: &mut Vec<PlanIssue>) {
         ("consulted", &input.consulted),
     ] {
         if let Err(e) = check_views(text) {
-            issues.push(issue(field, e.rule(), e.to_string()));
+            issues.push(broken_rule(field, e.rule(), e));
         }
     }
 }
@@ -413,7 +406,7 @@ async fn check_targets(
     input: &PlanInput,
     own_targets: &[String],
     dates: Option<&PlanDates>,
-    issues: &mut Vec<PlanIssue>,
+    issues: &mut Vec<Problem>,
 ) -> Result<(Vec<PlanTarget>, Vec<TargetForChecks>), PlanError> {
     let mut seen_ids: Vec<&str> = Vec::new();
     let mut targets = Vec::new();
@@ -429,10 +422,10 @@ async fn check_targets(
             Entry::Blank => None,
             Entry::Valid(d) => Some(d),
             Entry::Invalid => {
-                issues.push(issue(
+                issues.push(Problem::new(
                     target_field(n, "by"),
                     "not_a_date",
-                    "The date must be a real date",
+                    "date.not_real",
                 ));
                 None
             }
@@ -451,36 +444,34 @@ async fn check_targets(
                 TargetField::SuccessCriteria => "success",
                 TargetField::ByWhen => "by",
             };
-            issues.push(issue(
-                target_field(n, name),
-                problem.code(),
-                format!("Target {n}: {}", problem.message(field)),
-            ));
+            issues.push(
+                Problem::new(target_field(n, name), problem.code(), "plans.target")
+                    .with("n", n)
+                    .with("problem", problem.problem(field)),
+            );
         }
         // A kept target names one of this plan's own; a new one has no id (the server
         // chooses it when saving). Anything else would store a target under an id the
         // client made up, or collide with another school's.
         if !t.id.is_empty() {
             if !own_targets.contains(&t.id) {
-                issues.push(issue(
-                    target_field(n, "id"),
-                    "unknown_target",
-                    format!(
-                        "{} {n}: {}",
-                        senco_i18n::EN.target_legend,
-                        senco_i18n::EN.plan_target_unknown_id
-                    ),
-                ));
+                issues.push(
+                    Problem::new(
+                        target_field(n, "id"),
+                        "unknown_target",
+                        "plans.target_unknown_id",
+                    )
+                    .with("n", n),
+                );
             } else if seen_ids.contains(&t.id.as_str()) {
-                issues.push(issue(
-                    target_field(n, "id"),
-                    "duplicate_target",
-                    format!(
-                        "{} {n}: {}",
-                        senco_i18n::EN.target_legend,
-                        senco_i18n::EN.plan_target_twice
-                    ),
-                ));
+                issues.push(
+                    Problem::new(
+                        target_field(n, "id"),
+                        "duplicate_target",
+                        "plans.target_twice",
+                    )
+                    .with("n", n),
+                );
             } else {
                 seen_ids.push(&t.id);
             }
@@ -493,11 +484,14 @@ async fn check_targets(
                 .is_pupils_target(&pupil.id, &t.carried_from)
                 .await?;
         if !carried_ok {
-            issues.push(issue(
-                target_field(n, "carried_from"),
-                "unknown_target",
-                format!("Target {n}: carried from a target that is not one of this pupil's"),
-            ));
+            issues.push(
+                Problem::new(
+                    target_field(n, "carried_from"),
+                    "unknown_target",
+                    "plans.target_carried_unknown",
+                )
+                .with("n", n),
+            );
         }
         let history = if t.carried_from.is_empty() || !carried_ok {
             Vec::new()
@@ -530,7 +524,7 @@ async fn check_targets(
 /// The provision entered (blank rows skipped), with the group size a whole number.
 fn check_provision(
     input: &PlanInput,
-    issues: &mut Vec<PlanIssue>,
+    issues: &mut Vec<Problem>,
 ) -> (Vec<PlanProvision>, Vec<ProvisionDraft>) {
     let mut provision = Vec::new();
     let mut provision_checks = Vec::new();
@@ -542,24 +536,28 @@ fn check_provision(
     {
         let n = i + 1;
         if p.what.trim().is_empty() {
-            issues.push(issue(
-                format!("provision_{n}_what"),
-                "missing",
-                format!("Provision {n}: enter what the provision is"),
-            ));
+            issues.push(
+                Problem::new(
+                    format!("provision_{n}_what"),
+                    "missing",
+                    "plans.provision_what_missing",
+                )
+                .with("n", n),
+            );
         }
         let group_size = match p.group_size.trim() {
             "" => None,
             g => match g.parse::<u32>() {
                 Ok(v) if v >= 1 => Some(v),
                 _ => {
-                    issues.push(issue(
-                        format!("provision_{n}_group"),
-                        "not_a_number",
-                        format!(
-                            "Provision {n}: the group size must be a whole number of 1 or more"
-                        ),
-                    ));
+                    issues.push(
+                        Problem::new(
+                            format!("provision_{n}_group"),
+                            "not_a_number",
+                            "plans.provision_group_not_whole",
+                        )
+                        .with("n", n),
+                    );
                     None
                 }
             },
@@ -609,10 +607,10 @@ pub async fn create_plan(
     input: &PlanInput,
 ) -> Result<(String, Vec<QualityWarning>), PlanError> {
     let Some(kind) = plan_kind_for(state, pupil).await? else {
-        return Err(PlanError::Invalid(vec![issue(
+        return Err(PlanError::Invalid(vec![Problem::new(
             "stage",
             "no_plan_for_stage",
-            "The pupil needs a stage with a plan (such as School Action) before a plan can be written",
+            "plans.stage_no_plan_for_stage",
         )]));
     };
     let (mut fields, warnings) = check(state, pupil, &kind, PlanStatus::Draft, input, &[]).await?;
@@ -728,7 +726,7 @@ pub async fn change_plan(
     }
     if let Some((to, agreed)) = to {
         match check_transition(status, to) {
-            Err(e) => issues.push(issue("status", e.rule(), e.to_string())),
+            Err(e) => issues.push(broken_rule("status", e.rule(), e)),
             Ok(()) => {
                 fields.status = to;
                 if to == PlanStatus::AgreedWithParents {
@@ -737,10 +735,10 @@ pub async fn change_plan(
                             fields.agreed_on = Some(on);
                             fields.agreed_how = Some(how.trim().to_string());
                         }
-                        _ => issues.push(issue(
+                        _ => issues.push(Problem::new(
                             "agreed_on",
                             "missing",
-                            "Enter when (today or earlier) and how the plan was agreed with parents",
+                            "plans.agreed_on_missing",
                         )),
                     }
                 }
@@ -816,10 +814,10 @@ pub async fn record_review(
 ) -> Result<ReviewDone, PlanError> {
     let status = plan.fields.status;
     if !matches!(status, PlanStatus::Active | PlanStatus::UnderReview) {
-        return Err(PlanError::Invalid(vec![issue(
+        return Err(PlanError::Invalid(vec![Problem::new(
             "status",
             "not_active",
-            "Only an active plan can be reviewed: agree it with parents and make it active first",
+            "plans.status_not_active",
         )]));
     }
     if expected_version != plan.version {
@@ -940,27 +938,23 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
     let held_on = match input.held_on {
         Entry::Valid(d) if d <= today && d >= plan.fields.starts_on => Some(d),
         Entry::Valid(_) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "held_on",
                 "out_of_range",
-                "The meeting date must be between the plan's start and today",
+                "plans.held_on_out_of_range",
             ));
             None
         }
         Entry::Invalid => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "held_on",
                 "not_a_date",
-                "The meeting date must be a real date",
+                "plans.held_on_not_a_date",
             ));
             None
         }
         Entry::Blank => {
-            issues.push(issue(
-                "held_on",
-                "missing",
-                "Enter the date of the review meeting",
-            ));
+            issues.push(Problem::new("held_on", "missing", "plans.held_on_missing"));
             None
         }
     };
@@ -969,18 +963,14 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
     let copy_sent_on = match input.copy_sent_on {
         Entry::Valid(d) => Some(d),
         Entry::Invalid => {
-            issues.push(issue(
-                "copy_sent_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("copy_sent_on", "not_a_date", "date.not_real"));
             None
         }
         Entry::Blank if parent_missed => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "copy_sent_on",
                 "missing",
-                "The parent did not come: enter when a copy was sent home",
+                "plans.copy_sent_on_missing",
             ));
             None
         }
@@ -992,19 +982,22 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
             Some((_, o, evidence)) if TargetOutcome::parse(o).is_some() => {
                 outcomes.push((t.id.clone(), o.clone(), evidence.trim().to_string()))
             }
-            _ => issues.push(issue(
-                format!("outcome_{}", t.id),
-                "missing",
-                format!("Select the outcome of target {}", i + 1),
-            )),
+            _ => issues.push(
+                Problem::new(
+                    format!("outcome_{}", t.id),
+                    "missing",
+                    "plans.outcome_missing",
+                )
+                .with("n", i + 1),
+            ),
         }
     }
     let decision = ReviewDecision::parse(&input.decision);
     if decision.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "decision",
             "missing",
-            "Select the decision of the review",
+            "plans.decision_missing",
         ));
     }
     for (field, text) in [
@@ -1013,7 +1006,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
         ("pupil_views", &input.pupil_views),
     ] {
         if let Err(e) = check_views(text) {
-            issues.push(issue(field, e.rule(), e.to_string()));
+            issues.push(broken_rule(field, e.rule(), e));
         }
     }
     let (Some(held_on), Some(decision), true) = (held_on, decision, issues.is_empty()) else {
@@ -1044,12 +1037,12 @@ async fn stage_after_review(
     };
     let new_stage = match &current {
         Some(c) => stage_after(framework(c.framework), c.stage, decision, &ctx)
-            .map_err(|e| PlanError::Invalid(vec![issue("decision", e.rule(), e.to_string())]))?,
+            .map_err(|e| PlanError::Invalid(vec![broken_rule("decision", e.rule(), e)]))?,
         None => {
-            return Err(PlanError::Invalid(vec![issue(
+            return Err(PlanError::Invalid(vec![Problem::new(
                 "decision",
                 "not_on_register",
-                "The pupil is not on a stage",
+                "plans.decision_not_on_register",
             )]));
         }
     };
@@ -1085,10 +1078,7 @@ impl Reviewing<'_> {
                 framework,
                 stage: Some(stage),
                 effective_on: Entry::Valid(held_on),
-                reason: format!(
-                    "Decision of the review of {}",
-                    senco_i18n::long_date(held_on)
-                ),
+                reason: String::new(),
                 decided_with: String::new(),
                 specialists: self.input.specialists.clone(),
                 supersedes: None,
@@ -1105,6 +1095,7 @@ impl Reviewing<'_> {
                     String::new()
                 },
             },
+            &StageReason::ReviewDecision { held_on },
         )
         .await?)
     }
@@ -1222,22 +1213,22 @@ pub async fn add_parent_views(
 ) -> Result<(), PlanError> {
     let mut issues = Vec::new();
     if parent_views.trim().is_empty() && child_views.trim().is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "parent_views",
             "missing",
-            "Enter your views, your child's views, or both",
+            "plans.parent_views_missing",
         ));
     }
     for (field, text) in [("parent_views", parent_views), ("child_views", child_views)] {
         if let Err(e) = check_views(text) {
-            issues.push(issue(field, e.rule(), e.to_string()));
+            issues.push(broken_rule(field, e.rule(), e));
         }
     }
     if plan.fields.status == PlanStatus::Closed {
-        issues.push(issue(
+        issues.push(Problem::new(
             "parent_views",
             "closed",
-            "This plan has been reviewed already: add your views to the current plan",
+            "plans.parent_views_closed",
         ));
     }
     if !issues.is_empty() {

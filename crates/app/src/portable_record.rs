@@ -119,7 +119,7 @@ async fn read_stage_history(
             framework: c.framework.as_str().into(),
             stage: c.stage.as_str().into(),
             effective_on: ds(c.effective_on),
-            reason: c.reason,
+            reason: senco_i18n::EN.stage_reason(&c.reason),
             decided_with: c.decided_with,
             specialists: c.specialists,
             supersedes: c.supersedes,

@@ -26,7 +26,8 @@ use senco_store::{Store, StoreError};
 
 use crate::App;
 use crate::access::Actor;
-use crate::sen::{Issue, SenError, issue};
+use crate::sen::{SenError, broken_rule};
+use senco_domain::problem::Problem;
 
 /// A typed number or date: blank, a valid value, or not one.
 pub type Typed<T> = Entry<T>;
@@ -75,22 +76,22 @@ pub struct ProvisionInput {
 }
 
 fn number(
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     field: &'static str,
     v: Typed<i64>,
-    missing: &str,
+    missing: &'static str,
     default: Option<i64>,
 ) -> i64 {
     match v {
         Entry::Valid(n) => n,
         Entry::Invalid => {
-            issues.push(issue(field, "not_a_number", "Enter a whole number"));
+            issues.push(Problem::new(field, "not_a_number", "number.not_whole"));
             0
         }
         Entry::Blank => match default {
             Some(d) => d,
             None => {
-                issues.push(issue(field, "missing", missing));
+                issues.push(Problem::new(field, "missing", missing));
                 0
             }
         },
@@ -106,20 +107,16 @@ pub async fn check_provision(
     let mut issues = Vec::new();
     let name = input.name.trim();
     if name.is_empty() {
-        issues.push(issue("name", "missing", "Enter the name of the provision"));
+        issues.push(Problem::new("name", "missing", "provision.name_missing"));
     } else if name.chars().count() > 120 {
-        issues.push(issue(
-            "name",
-            "too_long",
-            "The name must be 120 characters or fewer",
-        ));
+        issues.push(Problem::new("name", "too_long", "provision.name_too_long"));
     }
     let kind = ProvisionKind::parse(&input.kind);
     if kind.is_none() {
-        issues.push(issue("kind", "missing", "Select the kind of provision"));
+        issues.push(Problem::new("kind", "missing", "provision.kind_missing"));
     }
     if AreaOfNeed::parse(&input.area).is_none() {
-        issues.push(issue("area", "missing", "Select the area of need"));
+        issues.push(Problem::new("area", "missing", "provision.area_missing"));
     }
     let staff_user_id = input.staff_user_id.trim();
     if !staff_user_id.is_empty() {
@@ -138,10 +135,10 @@ pub async fn check_provision(
                 && !u.disabled
         });
         if !ok {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "staff_user_id",
                 "unknown_value",
-                "Choose a member of staff of the school",
+                "provision.staff_user_id_unknown_value",
             ));
         }
     }
@@ -150,64 +147,64 @@ pub async fn check_provision(
         &mut issues,
         "group_size",
         input.group_size,
-        "Enter the group size",
+        "provision.group_size_missing",
         (!has_sessions).then_some(1),
     );
     let sessions = number(
         &mut issues,
         "sessions_per_week",
         input.sessions_per_week,
-        "Enter how many sessions a week",
+        "provision.sessions_per_week_missing",
         (!has_sessions).then_some(0),
     );
     let minutes = number(
         &mut issues,
         "minutes_per_session",
         input.minutes_per_session,
-        "Enter the minutes per session",
+        "provision.minutes_per_session_missing",
         (!has_sessions).then_some(0),
     );
     let cost = match input.cost_pence {
         Entry::Valid(n) => n,
         Entry::Invalid => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "cost",
                 "not_money",
-                "Enter the cost in pounds, for example 15.50",
+                "provision.cost_not_money",
             ));
             0
         }
         Entry::Blank => {
-            issues.push(issue("cost", "missing", "Enter the cost in pounds"));
+            issues.push(Problem::new("cost", "missing", "provision.cost_missing"));
             0
         }
     };
     let costing = Costing::from_parts(&input.cost_basis, cost);
     if costing.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "cost_basis",
             "missing",
-            "Select how the provision is costed",
+            "provision.cost_basis_missing",
         ));
     }
     let expected_gain = match input.expected_gain {
         Entry::Blank => None,
         Entry::Valid(g) if (-1000.0..=1000.0).contains(&g) => Some(g),
         Entry::Valid(_) | Entry::Invalid => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "expected_gain",
                 "not_a_number",
-                "Enter the expected gain as a number, for example 6",
+                "provision.expected_gain_not_a_number",
             ));
             None
         }
     };
     if let (Some(kind), Some(costing)) = (kind, costing) {
-        let previous: Vec<&'static str> = issues.iter().map(|i| i.field).collect();
+        let previous: Vec<String> = issues.iter().map(|i| i.field.to_string()).collect();
         if let Err(errors) = ProvisionSpec::new(kind, group_size, sessions, minutes, costing) {
             for e in errors {
-                if !previous.contains(&e.field()) {
-                    issues.push(issue(e.field(), e.rule(), e.to_string()));
+                if !previous.iter().any(|f| f == e.field()) {
+                    issues.push(broken_rule(e.field(), e.rule(), e));
                 }
             }
         }
@@ -235,10 +232,10 @@ pub async fn check_provision(
 
 fn duplicate_name(e: StoreError) -> SenError {
     match e {
-        StoreError::Duplicate(_) => SenError::Invalid(vec![issue(
+        StoreError::Duplicate(_) => SenError::Invalid(vec![Problem::new(
             "name",
             "duplicate",
-            "The school already has a provision with this name",
+            "provision.name_duplicate",
         )]),
         StoreError::Conflict => SenError::Conflict,
         e => SenError::Store(e),
@@ -302,20 +299,20 @@ pub struct AllocationInput {
 }
 
 fn date_field(
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     field: &'static str,
     v: Typed<Date>,
-    missing: &str,
+    missing: &'static str,
 ) -> Option<Date> {
     match v {
         Entry::Valid(d) => Some(d),
         Entry::Invalid => {
-            issues.push(issue(field, "not_a_date", "The date must be a real date"));
+            issues.push(Problem::new(field, "not_a_date", "date.not_real"));
             None
         }
         Entry::Blank => {
             if !missing.is_empty() {
-                issues.push(issue(field, "missing", missing));
+                issues.push(Problem::new(field, "missing", missing));
             }
             None
         }
@@ -324,7 +321,7 @@ fn date_field(
 
 /// The measure of an allocation: all of name, unit, value and date, or none of them.
 fn measure_of(
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     today: Date,
     name: &str,
     unit: &str,
@@ -339,17 +336,17 @@ fn measure_of(
     }
     let unit = MeasureUnit::parse(unit);
     if name.is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "measure_name",
             "missing",
-            "Enter what is measured, for example reading age",
+            "provision.measure_name_missing",
         ));
     }
     if unit.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "measure_unit",
             "missing",
-            "Select the unit of the measure",
+            "provision.measure_unit_missing",
         ));
     }
     let value_field = if prefix == "exit" {
@@ -364,21 +361,17 @@ fn measure_of(
     };
     let v = MeasureValue::parse(value);
     if v.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             value_field,
             "not_a_number",
-            "Enter the score as a number from 0 to 100000",
+            "provision.measure_value_not_a_number",
         ));
     }
-    let on = date_field(issues, on_field, on, "Enter the date it was measured");
+    let on = date_field(issues, on_field, on, "provision.measured_on_missing");
     if let Some(d) = on
         && d > today
     {
-        issues.push(issue(
-            on_field,
-            "in_future",
-            "The date must be today or in the past",
-        ));
+        issues.push(Problem::new(on_field, "in_future", "date.in_future"));
         return None;
     }
     Some((
@@ -415,10 +408,10 @@ pub async fn allocate(
     {
         Ok(p) if p.fields.active => Some(p),
         Ok(_) | Err(StoreError::NotFound) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "provision_id",
                 "unknown_value",
-                "Select a provision from the school's catalogue",
+                "provision.provision_id_unknown_value",
             ));
             None
         }
@@ -428,22 +421,17 @@ pub async fn allocate(
         &mut issues,
         "from_on",
         input.from_on,
-        "Enter the date the provision starts",
+        "provision.from_on_missing",
     );
-    let to = date_field(
-        &mut issues,
-        "to_on",
-        input.to_on,
-        "Enter the date the provision ends",
-    );
+    let to = date_field(&mut issues, "to_on", input.to_on, "provision.to_on_missing");
     let dates = match (from, to) {
         (Some(f), Some(t)) => {
             let d = AllocationDates::new(f, t);
             if d.is_none() {
-                issues.push(issue(
+                issues.push(Problem::new(
                     "to_on",
                     "ends_before_start",
-                    "The end date must be the same as or after the start date",
+                    "provision.to_on_ends_before_start",
                 ));
             }
             d
@@ -455,10 +443,10 @@ pub async fn allocate(
         Entry::Valid(n) if (0..=25).contains(&n) => n,
         Entry::Blank => default_sessions.unwrap_or(0),
         Entry::Valid(_) | Entry::Invalid => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "sessions_per_week",
                 "sessions_range",
-                "Sessions per week must be a whole number from 0 to 25",
+                "provision.sessions_per_week_sessions_range",
             ));
             0
         }
@@ -469,10 +457,10 @@ pub async fn allocate(
         .iter()
         .any(|t| !known.iter().any(|(id, _)| id == t))
     {
-        issues.push(issue(
+        issues.push(Problem::new(
             "targets",
             "unknown_value",
-            "Select targets from the pupil's plans",
+            "provision.targets_unknown_value",
         ));
     }
     let measure = measure_of(
@@ -493,10 +481,10 @@ pub async fn allocate(
             .iter()
             .any(|a| a.provision_id == p.id && a.from_on <= d.to() && d.from() <= a.to_on)
         {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "from_on",
                 "overlaps",
-                "The pupil already has this provision for some of these dates",
+                "provision.from_on_overlaps",
             ));
         }
     }
@@ -554,10 +542,10 @@ pub async fn record_exit(
     let mut issues = Vec::new();
     let to = date_field(&mut issues, "to_on", input.to_on, "").unwrap_or(allocation.to_on);
     if to < allocation.from_on {
-        issues.push(issue(
+        issues.push(Problem::new(
             "to_on",
             "ends_before_start",
-            "The end date must be the same as or after the start date",
+            "provision.to_on_ends_before_start",
         ));
     }
     let exit_given = !input.exit_value.trim().is_empty() || !input.exit_on.is_blank();
@@ -575,10 +563,10 @@ pub async fn record_exit(
         )
         .map(|(_, v, on)| (v.get(), on)),
         None if !input.exit_value.trim().is_empty() => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "exit_value",
                 "no_entry_measure",
-                "This allocation has no entry measure to compare with",
+                "provision.exit_value_no_entry_measure",
             ));
             None
         }
@@ -587,10 +575,10 @@ pub async fn record_exit(
     if let (Some((_, on)), Some((_, entry_on))) = (exit, allocation.entry)
         && on < entry_on
     {
-        issues.push(issue(
+        issues.push(Problem::new(
             "exit_on",
             "before_entry",
-            "The exit measure must be taken on or after the entry measure",
+            "provision.exit_on_before_entry",
         ));
     }
     if !issues.is_empty() {
@@ -638,13 +626,13 @@ pub async fn record_sessions(
                 "allocation dates".into(),
             )));
         };
-        let on = date_field(&mut issues, "on", input.on, "Enter the date of the session");
+        let on = date_field(&mut issues, "on", input.on, "provision.session_on_missing");
         let status = SessionStatus::parse(&input.status);
         if status.is_none() {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "status",
                 "missing",
-                "Select whether the session took place",
+                "provision.status_missing",
             ));
         }
         let minutes = match input.minutes {
@@ -658,7 +646,7 @@ pub async fn record_sessions(
                 Ok(s) => checked.push((*allocation, s)),
                 Err(errors) => {
                     for e in errors {
-                        issues.push(issue(e.field(), e.rule(), e.to_string()));
+                        issues.push(broken_rule(e.field(), e.rule(), e));
                     }
                 }
             }
@@ -684,15 +672,15 @@ pub async fn record_sessions(
         )
         .await
         .map_err(|e| match e {
-            StoreError::Duplicate(_) => SenError::Invalid(vec![issue(
-                "on",
-                "already_recorded",
-                format!(
-                    "A session on {} is already recorded for {}",
-                    senco_i18n::long_date(s.on),
-                    allocation.pupil_name
-                ),
-            )]),
+            StoreError::Duplicate(_) => SenError::Invalid(vec![
+                Problem::new(
+                    "on",
+                    "already_recorded",
+                    "provision.session_already_recorded",
+                )
+                .with("date", s.on)
+                .with("pupil", allocation.pupil_name.clone()),
+            ]),
             e => SenError::Store(e),
         })?;
         let mut e = actor.event(state, "delivery_session", "create", "allowed");

@@ -13,9 +13,11 @@ use senco_domain::concern::ConcernStatus;
 use senco_domain::entry::DateEntry;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
 use senco_domain::history::{
-    Entry, HistoryContext, NewEntry, check_closed_to_new_learners, check_new, in_force, successor,
+    Entry, HistoryContext, NewEntry, StageReason, check_closed_to_new_learners, check_new,
+    in_force, successor,
 };
 use senco_domain::policy::{Action, Resource};
+use senco_domain::problem::Problem;
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
@@ -29,29 +31,21 @@ use crate::App;
 use crate::access::{AccessError, Actor, deny_missing, pupil_for, require};
 use crate::principal::Principal;
 
-/// A problem with one field of an input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    pub field: &'static str,
-    /// A stable snake_case reason (for example the rule a move broke).
-    pub reason: String,
-    pub message: String,
-}
-
-/// An issue with a field, its reason code and message.
-pub(crate) fn issue(field: &'static str, reason: &str, message: impl Into<String>) -> Issue {
-    Issue {
-        field,
-        reason: reason.to_string(),
-        message: message.into(),
-    }
+/// A problem a domain error reports in its own words still (issue 18 moves them into the
+/// catalogue rule by rule): its rule as the reason, its text as the only value.
+pub(crate) fn broken_rule(
+    field: impl Into<std::borrow::Cow<'static, str>>,
+    rule: &'static str,
+    words: impl std::fmt::Display,
+) -> Problem {
+    Problem::new(field, rule, "rule_broken").with("words", words.to_string())
 }
 
 /// Why a graduated-response change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum SenError {
     #[error("invalid input")]
-    Invalid(Vec<Issue>),
+    Invalid(Vec<Problem>),
     #[error("the record changed meanwhile")]
     Conflict,
     #[error(transparent)]
@@ -194,20 +188,27 @@ async fn enrolled_on(state: &App, pupil: &Pupil) -> Result<Date, StoreError> {
         .unwrap_or(pupil.date_of_birth))
 }
 
-/// Checks a stage change and records it inside `tx`. Returns the new entry's id.
+/// Checks a stage change and records it inside `tx`, for `reason` (the words entered, or a
+/// fact such as a review's decision). Returns the new entry's id.
 pub async fn stage_change_in(
     tx: &mut Tx,
     state: &App,
     actor: &Actor<'_>,
     pupil: &Pupil,
     input: &StageChangeInput,
+    reason: &StageReason,
 ) -> Result<String, SenError> {
     let today = state.today();
     let school = state.store.school(&pupil.school_id).await?;
     let in_force = frameworks_in_force(&school, today);
-    let checked = check_stage_change(input, &in_force, today)?;
+    let checked = check_stage_change(input, reason, &in_force, today)?;
     check_in_history(tx, state, pupil, &school, input, &checked, today).await?;
     write_stage_change(tx, state, actor, pupil, input, &checked, today).await
+}
+
+/// The reason for a change entered by a person: their words.
+fn given_reason(input: &StageChangeInput) -> StageReason {
+    StageReason::Given(input.reason.trim().to_string())
 }
 
 /// A stage change as entered, checked on its own.
@@ -217,6 +218,8 @@ struct CheckedStageChange {
     effective: Date,
     /// When and how the parents were told, if they were.
     told: Option<(Date, String)>,
+    /// The words entered, or the fact the change follows from.
+    reason: StageReason,
 }
 
 /// Checks a stage change as entered, before the history is read: a framework in force, a
@@ -224,6 +227,7 @@ struct CheckedStageChange {
 /// the parents were told.
 fn check_stage_change(
     input: &StageChangeInput,
+    reason: &StageReason,
     in_force: &[FrameworkKey],
     today: Date,
 ) -> Result<CheckedStageChange, SenError> {
@@ -231,96 +235,88 @@ fn check_stage_change(
     let framework_key = match input.framework {
         Some(f) if in_force.contains(&f) => Some(f),
         Some(_) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "framework",
                 "framework_not_in_force",
-                "Choose a framework the school works under",
+                "sen.framework_not_in_force",
             ));
             None
         }
         None => in_force.first().copied(),
     };
     if framework_key.is_none() && issues.is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "framework",
             "no_framework",
-            "The school has no SEN framework in force",
+            "sen.framework_no_framework",
         ));
     }
     let stage = input.stage;
     if stage.is_none() {
-        issues.push(issue("stage", "missing", "Select the stage"));
+        issues.push(Problem::new("stage", "missing", "sen.stage_missing"));
     }
     let effective = match input.effective_on {
         DateEntry::Valid(d) => Some(d),
         DateEntry::Invalid => {
-            issues.push(issue(
-                "effective_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("effective_on", "not_a_date", "date.not_real"));
             None
         }
         DateEntry::Blank => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "effective_on",
                 "missing",
-                "Enter the date the stage starts",
+                "sen.effective_on_missing",
             ));
             None
         }
     };
-    if input.reason.trim().is_empty() {
-        issues.push(issue(
-            "reason",
-            "missing",
-            "Enter the reason for the change",
-        ));
+    if matches!(reason, StageReason::Given(words) if words.trim().is_empty()) {
+        issues.push(Problem::new("reason", "missing", "sen.reason_missing"));
     }
     if matches!(
         stage,
         Some(Stage::SchoolActionPlus | Stage::EarlyYearsActionPlus)
     ) && input.specialists.trim().is_empty()
     {
-        issues.push(issue(
+        issues.push(Problem::new(
             "specialists",
             "missing",
-            "Enter which outside specialists are or will be involved (School Action Plus brings in outside help)",
+            "sen.specialists_missing",
         ));
     }
     let told = match (&input.parents_told_on, input.parents_told_how.trim()) {
         (DateEntry::Blank, "") => None,
         (DateEntry::Valid(d), how) if TOLD_METHODS.contains(&how) => {
             if *d > today {
-                issues.push(issue(
+                issues.push(Problem::new(
                     "parents_told_on",
                     "in_future",
-                    "The date parents were told must be today or in the past",
+                    "sen.parents_told_on_in_future",
                 ));
             }
             Some((*d, how.to_string()))
         }
         (DateEntry::Valid(_), _) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_how",
                 "missing",
-                "Select how parents were told",
+                "sen.parents_told_how_missing",
             ));
             None
         }
         (DateEntry::Invalid, _) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_on",
                 "not_a_date",
-                "The date parents were told must be a real date",
+                "sen.parents_told_on_not_a_date",
             ));
             None
         }
         (DateEntry::Blank, _) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_on",
                 "missing",
-                "Enter the date parents were told",
+                "sen.parents_told_on_missing",
             ));
             None
         }
@@ -335,6 +331,7 @@ fn check_stage_change(
         stage,
         effective,
         told,
+        reason: reason.clone(),
     })
 }
 
@@ -363,10 +360,10 @@ async fn check_in_history(
         Some(id) => match history.iter().find(|h| &h.id == id) {
             Some(h) => Some(h.seq as u64),
             None => {
-                return Err(SenError::Invalid(vec![issue(
+                return Err(SenError::Invalid(vec![Problem::new(
                     "supersedes",
                     "unknown_entry",
-                    "That history entry does not exist",
+                    "sen.supersedes_unknown_entry",
                 )]));
             }
         },
@@ -397,19 +394,11 @@ async fn check_in_history(
             "unknown_entry" | "already_corrected" => "supersedes",
             _ => "stage",
         };
-        return Err(SenError::Invalid(vec![issue(
-            field,
-            e.rule(),
-            e.to_string(),
-        )]));
+        return Err(SenError::Invalid(vec![broken_rule(field, e.rule(), e)]));
     }
     let settings = code_settings(state).await?;
     if let Err(e) = provision_code(school.country, framework_key, stage, effective, &settings) {
-        return Err(SenError::Invalid(vec![issue(
-            "stage",
-            e.rule(),
-            e.to_string(),
-        )]));
+        return Err(SenError::Invalid(vec![broken_rule("stage", e.rule(), e)]));
     }
     Ok(())
 }
@@ -430,6 +419,7 @@ async fn write_stage_change(
         stage,
         effective,
         ref told,
+        ref reason,
     } = *checked;
     let now = state.now();
     let user_id = actor.principal.user.id.clone();
@@ -441,7 +431,7 @@ async fn write_stage_change(
             framework: framework_key,
             stage,
             effective_on: effective,
-            reason: input.reason.trim(),
+            reason,
             decided_by: Some(&user_id),
             decided_with: Some(input.decided_with.trim()).filter(|s| !s.is_empty()),
             specialists: Some(input.specialists.trim()).filter(|s| !s.is_empty()),
@@ -499,7 +489,7 @@ pub async fn record_stage_change(
     input: &StageChangeInput,
 ) -> Result<String, SenError> {
     let mut tx = state.store.begin().await?;
-    let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
+    let id = stage_change_in(&mut tx, state, actor, pupil, input, &given_reason(input)).await?;
     senco_store::commit(tx).await?;
     Ok(id)
 }
@@ -518,35 +508,35 @@ pub async fn record_parents_told(
     let on = match on {
         DateEntry::Valid(d) if d <= today => Some(d),
         DateEntry::Valid(_) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_on",
                 "in_future",
-                "The date parents were told must be today or in the past",
+                "sen.parents_told_on_in_future",
             ));
             None
         }
         DateEntry::Invalid => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_on",
                 "not_a_date",
-                "The date parents were told must be a real date",
+                "sen.parents_told_on_not_a_date",
             ));
             None
         }
         DateEntry::Blank => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "parents_told_on",
                 "missing",
-                "Enter the date parents were told",
+                "sen.parents_told_on_missing",
             ));
             None
         }
     };
     if !TOLD_METHODS.contains(&how) {
-        issues.push(issue(
+        issues.push(Problem::new(
             "parents_told_how",
             "missing",
-            "Select how parents were told",
+            "sen.parents_told_how_missing",
         ));
     }
     let history = state.store.stage_changes(&pupil.id).await?;
@@ -621,19 +611,11 @@ pub async fn raise_concern(
         DateEntry::Blank => Some(today),
         DateEntry::Valid(d) if d <= today => Some(d),
         DateEntry::Valid(_) => {
-            issues.push(issue(
-                "raised_on",
-                "in_future",
-                "The date must be today or in the past",
-            ));
+            issues.push(Problem::new("raised_on", "in_future", "date.in_future"));
             None
         }
         DateEntry::Invalid => {
-            issues.push(issue(
-                "raised_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("raised_on", "not_a_date", "date.not_real"));
             None
         }
     };
@@ -643,36 +625,24 @@ pub async fn raise_concern(
         .filter_map(|a| AreaOfNeed::parse(a))
         .collect();
     if areas.is_empty() || areas.len() != input.areas.len() {
-        issues.push(issue(
-            "areas",
-            "missing",
-            "Select the areas of need the concern is about",
-        ));
+        issues.push(Problem::new("areas", "missing", "sen.areas_missing"));
     }
     let known: Vec<&str> = Stage::ALL
         .iter()
         .flat_map(|s| fw.triggers(*s).iter().map(|t| t.id))
         .collect();
     if input.triggers.iter().any(|t| !known.contains(&t.as_str())) {
-        issues.push(issue(
+        issues.push(Problem::new(
             "triggers",
             "unknown_value",
-            "Select triggers from the list",
+            "sen.triggers_unknown_value",
         ));
     }
     if input.tried.trim().is_empty() {
-        issues.push(issue(
-            "tried",
-            "missing",
-            "Enter what has been tried already",
-        ));
+        issues.push(Problem::new("tried", "missing", "sen.tried_missing"));
     }
     if input.result.trim().is_empty() {
-        issues.push(issue(
-            "result",
-            "missing",
-            "Enter what happened when it was tried",
-        ));
+        issues.push(Problem::new("result", "missing", "sen.result_missing"));
     }
     let (Some(raised_on), true) = (raised_on, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
@@ -736,15 +706,16 @@ pub async fn triage_concern(
     let (status, reason, change) = match decision {
         Triage::Monitor => (ConcernStatus::Monitoring, None, None),
         Triage::Close(reason) if reason.trim().is_empty() => {
-            return Err(SenError::Invalid(vec![issue(
+            return Err(SenError::Invalid(vec![Problem::new(
                 "reason",
                 "missing",
-                "Enter why the concern is closed",
+                "sen.close_reason_missing",
             )]));
         }
         Triage::Close(reason) => (ConcernStatus::Closed, Some(reason.trim().to_string()), None),
         Triage::Place(input) => {
-            let id = stage_change_in(&mut tx, state, actor, pupil, input).await?;
+            let id =
+                stage_change_in(&mut tx, state, actor, pupil, input, &given_reason(input)).await?;
             (
                 ConcernStatus::Placed,
                 Some(input.reason.trim().to_string()),
@@ -823,27 +794,19 @@ pub async fn add_need(
         DateEntry::Blank => Some(today),
         DateEntry::Valid(d) if d <= today => Some(d),
         DateEntry::Valid(_) => {
-            issues.push(issue(
-                "starts_on",
-                "in_future",
-                "The date must be today or in the past",
-            ));
+            issues.push(Problem::new("starts_on", "in_future", "date.in_future"));
             None
         }
         DateEntry::Invalid => {
-            issues.push(issue(
-                "starts_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("starts_on", "not_a_date", "date.not_real"));
             None
         }
     };
     if !(1..=9).contains(&rank) {
-        issues.push(issue(
+        issues.push(Problem::new(
             "rank",
             "unknown_value",
-            "Select whether this is the primary or a secondary need",
+            "sen.rank_unknown_value",
         ));
     }
     let stored_code = match school.country {
@@ -857,33 +820,33 @@ pub async fn add_need(
                         })
                         .map(|p| p.code);
                     if let Err(e) = need_valid_on(need, on, provision.as_deref(), &settings) {
-                        issues.push(issue("code", e.rule(), e.to_string()));
+                        issues.push(broken_rule("code", e.rule(), e));
                     }
                 }
                 Some(need.code().to_string())
             }
             Err(e) => {
-                issues.push(issue("code", e.rule(), e.to_string()));
+                issues.push(broken_rule("code", e.rule(), e));
                 None
             }
         },
         Country::Wales => match parse_wales_need(code, &settings) {
             Ok(need) => Some(senco_domain::census::wales_need_code(need, &settings).code),
             Err(e) => {
-                issues.push(issue("code", e.rule(), e.to_string()));
+                issues.push(broken_rule("code", e.rule(), e));
                 None
             }
         },
     };
     let open = state.store.needs(&pupil.id).await?;
     if rank <= 2 && open.iter().any(|n| n.ends_on.is_none() && n.rank == rank) {
-        issues.push(issue(
+        issues.push(Problem::new(
             "rank",
             "rank_taken",
             if rank == 1 {
-                "The pupil already has a primary need: end it first"
+                "sen.primary_need_taken"
             } else {
-                "The pupil already has a secondary need: end it first"
+                "sen.secondary_need_taken"
             },
         ));
     }
@@ -944,36 +907,26 @@ pub async fn add_process(
     match (kind, school.country) {
         (Some(ProcessKind::StatutoryAssessment), _)
         | (Some(ProcessKind::AlnDecision), Country::Wales) => {}
-        (Some(ProcessKind::AlnDecision), Country::England) => issues.push(issue(
-            "kind",
-            "wales_only",
-            "The ALN decision applies to Welsh schools only",
-        )),
-        (None, _) => issues.push(issue("kind", "missing", "Select the process")),
+        (Some(ProcessKind::AlnDecision), Country::England) => {
+            issues.push(Problem::new("kind", "wales_only", "sen.kind_wales_only"))
+        }
+        (None, _) => issues.push(Problem::new("kind", "missing", "sen.kind_missing")),
     }
     let started = match started_on {
         DateEntry::Valid(d) if d <= today => Some(d),
         DateEntry::Valid(_) => {
-            issues.push(issue(
-                "started_on",
-                "in_future",
-                "The date must be today or in the past",
-            ));
+            issues.push(Problem::new("started_on", "in_future", "date.in_future"));
             None
         }
         DateEntry::Invalid => {
-            issues.push(issue(
-                "started_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("started_on", "not_a_date", "date.not_real"));
             None
         }
         DateEntry::Blank => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "started_on",
                 "missing",
-                "Enter the date the process started",
+                "sen.started_on_missing",
             ));
             None
         }
@@ -981,28 +934,20 @@ pub async fn add_process(
     let decided = match decided_on {
         DateEntry::Blank => None,
         DateEntry::Valid(d) if started.is_some_and(|s| d < s) => {
-            issues.push(issue(
+            issues.push(Problem::new(
                 "decided_on",
                 "before_start",
-                "The decision date must be on or after the start",
+                "sen.decided_on_before_start",
             ));
             None
         }
         DateEntry::Valid(d) if d > today => {
-            issues.push(issue(
-                "decided_on",
-                "in_future",
-                "The date must be today or in the past",
-            ));
+            issues.push(Problem::new("decided_on", "in_future", "date.in_future"));
             None
         }
         DateEntry::Valid(d) => Some(d),
         DateEntry::Invalid => {
-            issues.push(issue(
-                "decided_on",
-                "not_a_date",
-                "The date must be a real date",
-            ));
+            issues.push(Problem::new("decided_on", "not_a_date", "date.not_real"));
             None
         }
     };
@@ -1179,10 +1124,11 @@ pub async fn chronology(
         } else {
             c.stage.label().to_string()
         };
+        let reason = senco_i18n::EN.stage_reason(&c.reason);
         let detail = if corrected {
-            format!("{} (corrected later)", c.reason)
+            format!("{reason} (corrected later)")
         } else {
-            c.reason.clone()
+            reason
         };
         items.push(ChronologyItem {
             date: c.effective_on,

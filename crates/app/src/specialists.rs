@@ -25,7 +25,8 @@ use crate::App;
 use crate::access::{AccessError, Actor, deny_pupil, may, pupil_for};
 use crate::principal::Principal;
 use crate::provision::Typed;
-use crate::sen::{Issue, SenError, issue};
+use crate::sen::{SenError, broken_rule};
+use senco_domain::problem::Problem;
 
 fn optional(s: &str) -> Option<&str> {
     Some(s.trim()).filter(|s| !s.is_empty())
@@ -50,11 +51,15 @@ pub async fn add_agency(
     let mut issues = Vec::new();
     let kind = AgencyKind::parse(&input.kind);
     if kind.is_none() {
-        issues.push(issue("kind", "missing", "Select the kind of agency"));
+        issues.push(Problem::new("kind", "missing", "specialists.kind_missing"));
     }
     let name = input.name.trim();
     if name.is_empty() {
-        issues.push(issue("agency_name", "missing", "Enter the agency's name"));
+        issues.push(Problem::new(
+            "agency_name",
+            "missing",
+            "specialists.agency_name_missing",
+        ));
     }
     let (Some(kind), true) = (kind, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
@@ -71,10 +76,10 @@ pub async fn add_agency(
     )
     .await
     .map_err(|e| match e {
-        StoreError::Duplicate(_) => SenError::Invalid(vec![issue(
+        StoreError::Duplicate(_) => SenError::Invalid(vec![Problem::new(
             "agency_name",
             "duplicate",
-            "The school already lists an agency with this name",
+            "specialists.agency_name_duplicate",
         )]),
         e => SenError::Store(e),
     })?;
@@ -110,23 +115,27 @@ pub async fn add_person(
         .into_iter()
         .find(|a| a.id == input.agency_id.trim());
     if agency.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "agency_id",
             "unknown_value",
-            "Select one of the school's agencies",
+            "specialists.agency_id_unknown_value",
         ));
     }
     if input.name.trim().is_empty() {
-        issues.push(issue("person_name", "missing", "Enter the person's name"));
+        issues.push(Problem::new(
+            "person_name",
+            "missing",
+            "specialists.person_name_missing",
+        ));
     }
     let email = optional(&input.email).map(|e| e.to_lowercase());
     if let Some(e) = &email
         && senco_domain::person::Email::parse(e).is_err()
     {
-        issues.push(issue(
+        issues.push(Problem::new(
             "person_email",
             "email",
-            "Enter an email address in the correct format, like name@example.com",
+            "specialists.person_email_email",
         ));
     }
     let (Some(agency), true) = (agency, issues.is_empty()) else {
@@ -162,29 +171,25 @@ pub struct ReferralInput {
 }
 
 fn past_date(
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     field: &'static str,
     v: Typed<Date>,
     today: Date,
-    missing: &str,
+    missing: &'static str,
 ) -> Option<Date> {
     match v {
         Entry::Valid(d) if d <= today => Some(d),
         Entry::Valid(_) => {
-            issues.push(issue(
-                field,
-                "in_future",
-                "The date must be today or in the past",
-            ));
+            issues.push(Problem::new(field, "in_future", "date.in_future"));
             None
         }
         Entry::Invalid => {
-            issues.push(issue(field, "not_a_date", "The date must be a real date"));
+            issues.push(Problem::new(field, "not_a_date", "date.not_real"));
             None
         }
         Entry::Blank => {
             if !missing.is_empty() {
-                issues.push(issue(field, "missing", missing));
+                issues.push(Problem::new(field, "missing", missing));
             }
             None
         }
@@ -193,7 +198,7 @@ fn past_date(
 
 /// The consent given: a date and who gave it, both or neither.
 fn consent_of<'a>(
-    issues: &mut Vec<Issue>,
+    issues: &mut Vec<Problem>,
     on: Typed<Date>,
     by: &'a str,
     today: Date,
@@ -207,13 +212,13 @@ fn consent_of<'a>(
         "consent_on",
         on,
         today,
-        "Enter the date the parents gave consent",
+        "specialists.consent_on_missing",
     );
     if by.is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "consent_by",
             "missing",
-            "Enter who gave consent, for example the child's mother",
+            "specialists.consent_by_missing",
         ));
     }
     date.filter(|_| !by.is_empty()).map(|d| (d, by))
@@ -231,10 +236,10 @@ pub async fn refer(
     let agencies = state.store.agencies(&pupil.school_id).await?;
     let agency = agencies.iter().find(|a| a.id == input.agency_id.trim());
     if agency.is_none() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "agency_id",
             "unknown_value",
-            "Select one of the school's agencies",
+            "specialists.agency_id_unknown_value",
         ));
     }
     let people = state.store.people(&pupil.school_id).await?;
@@ -245,10 +250,10 @@ pub async fn refer(
                 .iter()
                 .find(|p| p.id == id && agency.is_some_and(|a| a.id == p.agency_id));
             if p.is_none() {
-                issues.push(issue(
+                issues.push(Problem::new(
                     "person_id",
                     "unknown_value",
-                    "Select a person of the chosen agency",
+                    "specialists.person_id_unknown_value",
                 ));
             }
             p
@@ -259,13 +264,13 @@ pub async fn refer(
         "referral_on",
         input.referral_on,
         today,
-        "Enter the date of the referral",
+        "specialists.referral_on_missing",
     );
     if input.reason.trim().is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "reason",
             "missing",
-            "Enter what the school is asking the specialist for",
+            "specialists.reason_missing",
         ));
     }
     let consent = consent_of(&mut issues, input.consent_on, &input.consent_by, today);
@@ -323,7 +328,11 @@ pub async fn change_involvement(
         s => InvolvementStatus::parse(s),
     };
     if to.is_none() {
-        issues.push(issue("status", "unknown_value", "Select a status"));
+        issues.push(Problem::new(
+            "status",
+            "unknown_value",
+            "specialists.status_unknown_value",
+        ));
     }
     let new_consent = consent_of(&mut issues, input.consent_on, &input.consent_by, today);
     let (consent, withdrawn) = if input.withdraw_consent {
@@ -337,7 +346,7 @@ pub async fn change_involvement(
     if let Some(to) = to
         && let Err(e) = check_status(inv.status, to, consent.is_some() || to == inv.status)
     {
-        issues.push(issue("status", e.rule(), e.to_string()));
+        issues.push(broken_rule("status", e.rule(), e));
     }
     let (Some(to), true) = (to, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
@@ -392,31 +401,35 @@ pub async fn add_note(
     let today = state.today();
     let mut issues = Vec::new();
     if !inv.status.is_open() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "kind",
             "closed_involvement",
-            "This involvement is closed: make a new referral to add to it",
+            "specialists.kind_closed_involvement",
         ));
     }
     let kind = NoteKind::parse(&input.kind);
     if kind.is_none() {
-        issues.push(issue("kind", "missing", "Select what the note records"));
+        issues.push(Problem::new(
+            "kind",
+            "missing",
+            "specialists.note_kind_missing",
+        ));
     }
     let on = past_date(
         &mut issues,
         "on",
         input.on,
         today,
-        "Enter the date of the visit or advice",
+        "specialists.note_on_missing",
     );
     let body = input.body.trim();
     if body.is_empty() {
-        issues.push(issue("body", "missing", "Enter the notes"));
+        issues.push(Problem::new("body", "missing", "specialists.body_missing"));
     } else if body.chars().count() > 20_000 {
-        issues.push(issue(
+        issues.push(Problem::new(
             "body",
             "too_long",
-            "The notes must be 20,000 characters or fewer",
+            "specialists.body_too_long",
         ));
     }
     let (Some(kind), Some(on), true) = (kind, on, issues.is_empty()) else {
@@ -456,28 +469,28 @@ pub async fn upload_report(
 ) -> Result<String, SenError> {
     let mut issues = Vec::new();
     if !inv.status.is_open() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "file",
             "closed_involvement",
-            "This involvement is closed: make a new referral to add to it",
+            "specialists.file_closed_involvement",
         ));
     }
     let title = title.trim();
     if title.is_empty() {
-        issues.push(issue(
+        issues.push(Problem::new(
             "title",
             "missing",
-            "Enter a title for the report, for example Educational psychology assessment",
+            "specialists.title_missing",
         ));
     }
     let checked = if bytes.is_empty() && file_name.trim().is_empty() {
-        issues.push(issue("file", "missing", "Select a file to upload"));
+        issues.push(Problem::new("file", "missing", "specialists.file_missing"));
         None
     } else {
         match check_upload(file_name, bytes, state.settings.upload_limit) {
             Ok(c) => Some(c),
             Err(e) => {
-                issues.push(issue("file", e.reason(), e.to_string()));
+                issues.push(broken_rule("file", e.reason(), e));
                 None
             }
         }
@@ -538,18 +551,14 @@ pub async fn recommendation_to_strategy(
     note: &Note,
     target_id: &str,
 ) -> Result<String, SenError> {
-    let invalid = |message: &str| {
-        SenError::Invalid(vec![issue(
-            "target_id",
-            "unknown_value",
-            message.to_string(),
-        )])
+    let invalid = |code: &'static str| {
+        SenError::Invalid(vec![Problem::new("target_id", "unknown_value", code)])
     };
     if note.kind != NoteKind::Recommendation {
-        return Err(SenError::Invalid(vec![issue(
+        return Err(SenError::Invalid(vec![Problem::new(
             "note",
             "not_a_recommendation",
-            "Only a recommendation can become a strategy",
+            "specialists.note_not_a_recommendation",
         )]));
     }
     let mut found = None;
@@ -564,11 +573,11 @@ pub async fn recommendation_to_strategy(
         }
     }
     let Some(plan) = found else {
-        return Err(invalid("Select a target of the pupil's current plan"));
+        return Err(invalid("specialists.target_id_not_current"));
     };
     let mut input = crate::plans::PlanInput::from_stored(&plan.fields);
     let Some(slot) = input.targets.iter_mut().find(|t| t.id == target_id) else {
-        return Err(invalid("Select a target of the pupil's current plan"));
+        return Err(invalid("specialists.target_id_not_current"));
     };
     slot.strategies = add_strategy(&slot.strategies, &note.body);
     crate::plans::save_plan(state, actor, pupil, &plan, &input, plan.version)
@@ -576,7 +585,7 @@ pub async fn recommendation_to_strategy(
         .map_err(|e| match e {
             crate::plans::PlanError::Conflict => SenError::Conflict,
             crate::plans::PlanError::Store(e) => SenError::Store(e),
-            _ => invalid("The plan cannot be changed now"),
+            _ => invalid("specialists.plan_unchangeable"),
         })?;
     let mut tx = state.store.begin().await?;
     Store::set_note_strategy(&mut tx, &note.id, target_id).await?;

@@ -12,6 +12,43 @@ use crate::census::LongDate;
 use crate::framework::{MoveContext, MoveError, Stage, check_move, check_transition, framework};
 use crate::school::FrameworkKey;
 
+/// Why a pupil's stage changed: the words a person gave, or the fact the words are made from
+/// when they are shown (no generated sentence is stored, so it reads in the reader's
+/// language).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StageReason {
+    /// Written by a person (or imported from another school's record): shown as it is.
+    Given(String),
+    /// The decision of the plan review held on `held_on` (the change's effective date).
+    ReviewDecision { held_on: Date },
+}
+
+impl StageReason {
+    /// The code stored beside a reason that is a fact (`None`: the words are stored).
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            StageReason::Given(_) => None,
+            StageReason::ReviewDecision { .. } => Some("review_decision"),
+        }
+    }
+
+    /// The words stored with the change: those given, or none for a fact.
+    pub fn given(&self) -> &str {
+        match self {
+            StageReason::Given(words) => words,
+            StageReason::ReviewDecision { .. } => "",
+        }
+    }
+
+    /// The reason a stored row holds: its code, the words stored and the change's date.
+    pub fn from_stored(code: Option<&str>, given: String, effective: Date) -> Self {
+        match code {
+            Some("review_decision") => StageReason::ReviewDecision { held_on: effective },
+            _ => StageReason::Given(given),
+        }
+    }
+}
+
 /// A recorded stage entry. Ids increase in recording order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {

@@ -22,6 +22,7 @@ pub mod leaving;
 pub mod person;
 pub mod plan;
 pub mod policy;
+pub mod problem;
 pub mod provision;
 pub mod pupil;
 pub mod retention;

@@ -349,12 +349,6 @@ pub struct Messages {
     pub targets_heading: &'static str,
     pub targets_intro: &'static str,
     pub target_legend: &'static str,
-    /// Followed by the cap (`MAX_TARGETS`).
-    pub plan_too_many_targets: &'static str,
-    /// After "Target n: ".
-    pub plan_target_unknown_id: &'static str,
-    /// After "Target n: ".
-    pub plan_target_twice: &'static str,
     pub target_area_label: &'static str,
     pub target_text_label: &'static str,
     pub target_strategies_label: &'static str,
@@ -1162,6 +1156,11 @@ pub struct Messages {
     pub sr_cli_imported: &'static str,
     pub sr_cli_refused: &'static str,
     pub sr_cli_too_large: &'static str,
+    /// The words of each problem code (`senco_domain::problem::Problem::code`), values named
+    /// in braces (`{limit}`): see [`Messages::problem`].
+    pub problems: &'static [(&'static str, &'static str)],
+    /// The reason of a stage change a review decided; `{date}` is the meeting's.
+    pub stage_reason_review_decision: &'static str,
 }
 
 /// English.
@@ -1494,9 +1493,6 @@ pub static EN: Messages = Messages {
     targets_heading: "Targets",
     targets_intro: "Three or four short-term targets work best. Each needs a measurable success criterion.",
     target_legend: "Target",
-    plan_too_many_targets: "Keep the most important targets and leave the rest for the next plan: the most a plan can have is",
-    plan_target_unknown_id: "the id is not one of this plan's targets (leave it out for a new target)",
-    plan_target_twice: "the same target is given twice",
     target_area_label: "Area of need",
     target_text_label: "Target",
     target_strategies_label: "Strategies",
@@ -2308,7 +2304,403 @@ pub static EN: Messages = Messages {
     sr_cli_imported: "Imported: {new} schools added, {changed} changed.",
     sr_cli_refused: "Nothing was imported.",
     sr_cli_too_large: "The file is too large: at most {limit} MB.",
+    problems: EN_PROBLEMS,
+    stage_reason_review_decision: "Decision of the review of {date}",
 };
+
+/// The English words of the problems the rules report, by code. A code's entry may name
+/// the problem's values in braces; a value that is a date is written as a long date.
+const EN_PROBLEMS: &[(&str, &str)] = &[
+    // A rule the domain still words itself (issue 18 moves these here rule by rule).
+    ("rule_broken", "{words}"),
+    (
+        "sen.primary_need_taken",
+        "The pupil already has a primary need: end it first",
+    ),
+    (
+        "sen.secondary_need_taken",
+        "The pupil already has a secondary need: end it first",
+    ),
+    (
+        "sen.framework_not_in_force",
+        "Choose a framework the school works under",
+    ),
+    (
+        "sen.framework_no_framework",
+        "The school has no SEN framework in force",
+    ),
+    ("sen.stage_missing", "Select the stage"),
+    ("date.not_real", "The date must be a real date"),
+    (
+        "sen.effective_on_missing",
+        "Enter the date the stage starts",
+    ),
+    ("sen.reason_missing", "Enter the reason for the change"),
+    (
+        "sen.specialists_missing",
+        "Enter which outside specialists are or will be involved (School Action Plus brings in outside help)",
+    ),
+    (
+        "sen.parents_told_on_in_future",
+        "The date parents were told must be today or in the past",
+    ),
+    (
+        "sen.parents_told_how_missing",
+        "Select how parents were told",
+    ),
+    (
+        "sen.parents_told_on_not_a_date",
+        "The date parents were told must be a real date",
+    ),
+    (
+        "sen.parents_told_on_missing",
+        "Enter the date parents were told",
+    ),
+    (
+        "sen.supersedes_unknown_entry",
+        "That history entry does not exist",
+    ),
+    ("date.in_future", "The date must be today or in the past"),
+    (
+        "sen.areas_missing",
+        "Select the areas of need the concern is about",
+    ),
+    (
+        "sen.triggers_unknown_value",
+        "Select triggers from the list",
+    ),
+    ("sen.tried_missing", "Enter what has been tried already"),
+    (
+        "sen.result_missing",
+        "Enter what happened when it was tried",
+    ),
+    (
+        "sen.close_reason_missing",
+        "Enter why the concern is closed",
+    ),
+    (
+        "sen.rank_unknown_value",
+        "Select whether this is the primary or a secondary need",
+    ),
+    (
+        "sen.kind_wales_only",
+        "The ALN decision applies to Welsh schools only",
+    ),
+    ("sen.kind_missing", "Select the process"),
+    (
+        "sen.started_on_missing",
+        "Enter the date the process started",
+    ),
+    (
+        "sen.decided_on_before_start",
+        "The decision date must be on or after the start",
+    ),
+    ("provision.name_missing", "Enter the name of the provision"),
+    (
+        "provision.name_too_long",
+        "The name must be 120 characters or fewer",
+    ),
+    ("provision.kind_missing", "Select the kind of provision"),
+    ("provision.area_missing", "Select the area of need"),
+    (
+        "provision.staff_user_id_unknown_value",
+        "Choose a member of staff of the school",
+    ),
+    (
+        "provision.cost_not_money",
+        "Enter the cost in pounds, for example 15.50",
+    ),
+    ("provision.cost_missing", "Enter the cost in pounds"),
+    (
+        "provision.cost_basis_missing",
+        "Select how the provision is costed",
+    ),
+    (
+        "provision.expected_gain_not_a_number",
+        "Enter the expected gain as a number, for example 6",
+    ),
+    (
+        "provision.name_duplicate",
+        "The school already has a provision with this name",
+    ),
+    (
+        "provision.measure_name_missing",
+        "Enter what is measured, for example reading age",
+    ),
+    (
+        "provision.measure_unit_missing",
+        "Select the unit of the measure",
+    ),
+    (
+        "provision.provision_id_unknown_value",
+        "Select a provision from the school's catalogue",
+    ),
+    (
+        "provision.to_on_ends_before_start",
+        "The end date must be the same as or after the start date",
+    ),
+    (
+        "provision.sessions_per_week_sessions_range",
+        "Sessions per week must be a whole number from 0 to 25",
+    ),
+    (
+        "provision.targets_unknown_value",
+        "Select targets from the pupil's plans",
+    ),
+    (
+        "provision.from_on_overlaps",
+        "The pupil already has this provision for some of these dates",
+    ),
+    (
+        "provision.exit_value_no_entry_measure",
+        "This allocation has no entry measure to compare with",
+    ),
+    (
+        "provision.exit_on_before_entry",
+        "The exit measure must be taken on or after the entry measure",
+    ),
+    (
+        "provision.status_missing",
+        "Select whether the session took place",
+    ),
+    ("specialists.kind_missing", "Select the kind of agency"),
+    ("specialists.agency_name_missing", "Enter the agency's name"),
+    (
+        "specialists.agency_name_duplicate",
+        "The school already lists an agency with this name",
+    ),
+    (
+        "specialists.agency_id_unknown_value",
+        "Select one of the school's agencies",
+    ),
+    ("specialists.person_name_missing", "Enter the person's name"),
+    (
+        "specialists.person_email_email",
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (
+        "specialists.consent_by_missing",
+        "Enter who gave consent, for example the child's mother",
+    ),
+    (
+        "specialists.person_id_unknown_value",
+        "Select a person of the chosen agency",
+    ),
+    (
+        "specialists.reason_missing",
+        "Enter what the school is asking the specialist for",
+    ),
+    ("specialists.status_unknown_value", "Select a status"),
+    (
+        "specialists.kind_closed_involvement",
+        "This involvement is closed: make a new referral to add to it",
+    ),
+    (
+        "specialists.note_kind_missing",
+        "Select what the note records",
+    ),
+    ("specialists.body_missing", "Enter the notes"),
+    (
+        "specialists.body_too_long",
+        "The notes must be 20,000 characters or fewer",
+    ),
+    (
+        "specialists.file_closed_involvement",
+        "This involvement is closed: make a new referral to add to it",
+    ),
+    (
+        "specialists.title_missing",
+        "Enter a title for the report, for example Educational psychology assessment",
+    ),
+    ("specialists.file_missing", "Select a file to upload"),
+    (
+        "specialists.note_not_a_recommendation",
+        "Only a recommendation can become a strategy",
+    ),
+    (
+        "plans.stage_no_plan_for_stage",
+        "The pupil needs a stage with a plan (such as School Action) before a plan can be written",
+    ),
+    (
+        "plans.agreed_on_missing",
+        "Enter when (today or earlier) and how the plan was agreed with parents",
+    ),
+    (
+        "plans.status_not_active",
+        "Only an active plan can be reviewed: agree it with parents and make it active first",
+    ),
+    (
+        "plans.held_on_out_of_range",
+        "The meeting date must be between the plan's start and today",
+    ),
+    (
+        "plans.held_on_not_a_date",
+        "The meeting date must be a real date",
+    ),
+    (
+        "plans.held_on_missing",
+        "Enter the date of the review meeting",
+    ),
+    (
+        "plans.copy_sent_on_missing",
+        "The parent did not come: enter when a copy was sent home",
+    ),
+    (
+        "plans.decision_missing",
+        "Select the decision of the review",
+    ),
+    (
+        "plans.decision_not_on_register",
+        "The pupil is not on a stage",
+    ),
+    (
+        "plans.parent_views_missing",
+        "Enter your views, your child's views, or both",
+    ),
+    (
+        "plans.parent_views_closed",
+        "This plan has been reviewed already: add your views to the current plan",
+    ),
+    ("provision.group_size_missing", "Enter the group size"),
+    (
+        "provision.sessions_per_week_missing",
+        "Enter how many sessions a week",
+    ),
+    (
+        "provision.minutes_per_session_missing",
+        "Enter the minutes per session",
+    ),
+    (
+        "provision.measure_value_not_a_number",
+        "Enter the score as a number from 0 to 100000",
+    ),
+    (
+        "provision.measured_on_missing",
+        "Enter the date it was measured",
+    ),
+    (
+        "provision.from_on_missing",
+        "Enter the date the provision starts",
+    ),
+    (
+        "provision.to_on_missing",
+        "Enter the date the provision ends",
+    ),
+    (
+        "provision.session_on_missing",
+        "Enter the date of the session",
+    ),
+    (
+        "provision.session_already_recorded",
+        "A session on {date} is already recorded for {pupil}",
+    ),
+    (
+        "specialists.consent_on_missing",
+        "Enter the date the parents gave consent",
+    ),
+    (
+        "specialists.referral_on_missing",
+        "Enter the date of the referral",
+    ),
+    (
+        "specialists.note_on_missing",
+        "Enter the date of the visit or advice",
+    ),
+    (
+        "specialists.target_id_not_current",
+        "Select a target of the pupil's current plan",
+    ),
+    (
+        "specialists.plan_unchangeable",
+        "The plan cannot be changed now",
+    ),
+    (
+        "plans.too_many_targets",
+        "Keep the most important targets and leave the rest for the next plan: the most a plan can have is {max}",
+    ),
+    ("plans.starts_on_missing", "Enter the date the plan starts"),
+    (
+        "plans.review_on_missing",
+        "Enter the date the plan will be reviewed",
+    ),
+    (
+        "plans.review_before_start",
+        "The review date must be on or after the start date",
+    ),
+    (
+        "plans.review_past_limit",
+        "{plan} must be reviewed within {months} months: choose a review date on or before {limit}",
+    ),
+    ("plans.target", "Target {n}: {problem}"),
+    (
+        "plans.target_unknown_id",
+        "Target {n}: the id is not one of this plan's targets (leave it out for a new target)",
+    ),
+    (
+        "plans.target_twice",
+        "Target {n}: the same target is given twice",
+    ),
+    (
+        "plans.target_carried_unknown",
+        "Target {n}: carried from a target that is not one of this pupil's",
+    ),
+    (
+        "plans.provision_what_missing",
+        "Provision {n}: enter what the provision is",
+    ),
+    (
+        "plans.provision_group_not_whole",
+        "Provision {n}: the group size must be a whole number of 1 or more",
+    ),
+    ("plans.outcome_missing", "Select the outcome of target {n}"),
+    ("target.target_missing", "Enter the target"),
+    (
+        "target.success_criteria_missing",
+        "Enter the success criteria: how you will know the target is met",
+    ),
+    ("target.strategies_missing", "Enter the strategies"),
+    ("target.by_when_missing", "Enter the date"),
+    (
+        "target.target_too_long",
+        "The target must be {max} characters or fewer",
+    ),
+    (
+        "target.strategies_too_long",
+        "The strategies must be {max} characters or fewer",
+    ),
+    (
+        "target.success_criteria_too_long",
+        "The success criteria must be {max} characters or fewer",
+    ),
+    (
+        "target.by_when_too_long",
+        "The date must be {max} characters or fewer",
+    ),
+    (
+        "target.before_plan_start",
+        "The date must be the same as or after the date the plan starts, {start}",
+    ),
+    (
+        "target.after_plan_review",
+        "The date must be the same as or before the plan's review date, {review}",
+    ),
+];
+
+/// A whole number with its thousands grouped: 20,000.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// A message with its values put in: each `{name}` becomes the value named `name`, so a
 /// translation can put the values in whatever order its language needs.
@@ -2348,6 +2740,45 @@ impl Messages {
             (Some("transferred_out"), None) => self.leaving_transferred_out.to_string(),
             (Some(_), None) => self.leaving_left.to_string(),
             (None, None) => String::new(),
+        }
+    }
+
+    /// The words of a problem: its code's message with its values put in, dates written
+    /// the catalogue's way. A code without words shows as itself (the architecture test
+    /// `problem_codes_have_words` keeps that from happening).
+    pub fn problem(&self, p: &senco_domain::problem::Problem) -> String {
+        let Some((_, template)) = self.problems.iter().find(|(code, _)| *code == p.code) else {
+            return p.code.to_string();
+        };
+        let values: Vec<(&str, String)> = p
+            .values
+            .iter()
+            .map(|(name, v)| (*name, self.value(v)))
+            .collect();
+        let named: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        fill(template, &named)
+    }
+
+    /// The reason of a stage change as words: those a person gave, or the fact's.
+    pub fn stage_reason(&self, r: &senco_domain::history::StageReason) -> String {
+        use senco_domain::history::StageReason;
+        match r {
+            StageReason::Given(words) => words.clone(),
+            StageReason::ReviewDecision { held_on } => fill(
+                self.stage_reason_review_decision,
+                &[("date", &long_date(held_on))],
+            ),
+        }
+    }
+
+    /// A problem's value as text.
+    fn value(&self, v: &senco_domain::problem::Value) -> String {
+        use senco_domain::problem::Value;
+        match v {
+            Value::Text(t) => t.clone(),
+            Value::Number(n) => thousands(*n),
+            Value::Date(d) => long_date(d),
+            Value::Problem(p) => self.problem(p),
         }
     }
 
@@ -2479,6 +2910,110 @@ mod tests {
             basis: PolicyBasis::SixMonths,
         });
         assert!(six.contains("every six months: review by 28 February 2025"));
+    }
+
+    /// A target's problems read as the domain wrote them before issue 18 moved the words here.
+    #[test]
+    fn target_problems_read_as_before() {
+        use senco_domain::plan::{TargetField, TargetProblem};
+        let said = |p: TargetProblem, f: TargetField| EN.problem(&p.problem(f));
+        assert_eq!(
+            said(TargetProblem::Missing, TargetField::Target),
+            "Enter the target"
+        );
+        assert_eq!(
+            said(
+                TargetProblem::TooLong { max: 2_000 },
+                TargetField::Strategies
+            ),
+            "The strategies must be 2,000 characters or fewer"
+        );
+        assert_eq!(
+            said(
+                TargetProblem::BeforeStart {
+                    start: date!(2024 - 09 - 16)
+                },
+                TargetField::ByWhen
+            ),
+            "The date must be the same as or after the date the plan starts, 16 September 2024"
+        );
+        assert_eq!(
+            said(
+                TargetProblem::AfterReview {
+                    review: date!(2024 - 12 - 13)
+                },
+                TargetField::ByWhen
+            ),
+            "The date must be the same as or before the plan's review date, 13 December 2024"
+        );
+        for field in [
+            TargetField::Target,
+            TargetField::Strategies,
+            TargetField::SuccessCriteria,
+            TargetField::ByWhen,
+        ] {
+            for p in [
+                TargetProblem::Missing,
+                TargetProblem::TooLong { max: 2_000 },
+                TargetProblem::BeforeStart {
+                    start: date!(2024 - 01 - 01),
+                },
+                TargetProblem::AfterReview {
+                    review: date!(2024 - 01 - 01),
+                },
+            ] {
+                assert!(!said(p, field).ends_with('.'));
+            }
+        }
+    }
+
+    /// Every problem code has one entry, its words end without a full stop, and a problem
+    /// inside another reads in its place.
+    #[test]
+    fn problems_have_words() {
+        use senco_domain::problem::Problem;
+        let mut codes: Vec<&str> = EN.problems.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "a problem code is listed twice");
+        for (code, words) in EN.problems {
+            assert!(!words.ends_with('.'), "{code}");
+        }
+        let p = Problem::new("target_2_by", "not_a_date", "plans.target")
+            .with("n", 2)
+            .with("problem", Problem::new("by", "not_a_date", "date.not_real"));
+        assert_eq!(EN.problem(&p), "Target 2: The date must be a real date");
+        let p = Problem::new(
+            "on",
+            "already_recorded",
+            "provision.session_already_recorded",
+        )
+        .with("date", date!(2025 - 03 - 03))
+        .with("pupil", "Ada Lovelace");
+        assert_eq!(
+            EN.problem(&p),
+            "A session on 3 March 2025 is already recorded for Ada Lovelace"
+        );
+        assert_eq!(
+            EN.problem(&Problem::new("x", "y", "no.such_code")),
+            "no.such_code"
+        );
+    }
+
+    #[test]
+    fn a_review_decision_reads_as_before() {
+        use senco_domain::history::StageReason;
+        assert_eq!(
+            EN.stage_reason(&StageReason::ReviewDecision {
+                held_on: date!(2025 - 03 - 03)
+            }),
+            "Decision of the review of 3 March 2025"
+        );
+        assert_eq!(
+            EN.stage_reason(&StageReason::Given("Little progress".into())),
+            "Little progress"
+        );
     }
 
     #[test]

@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_audit_anchor.sql"),
     },
     Migration {
+        version: 19,
+        name: "stage_reason_code",
+        sqlite: include_str!("../migrations/sqlite/0019_stage_reason_code.sql"),
+        postgres: include_str!("../migrations/postgres/0019_stage_reason_code.sql"),
+    },
+    Migration {
         version: 20,
         name: "school_register",
         sqlite: include_str!("../migrations/sqlite/0020_school_register.sql"),

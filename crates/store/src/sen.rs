@@ -8,6 +8,7 @@
 use senco_domain::Date;
 use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{ProcessKind, Stage};
+use senco_domain::history::StageReason;
 use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -44,7 +45,7 @@ pub struct StageChange {
     pub framework: FrameworkKey,
     pub stage: Stage,
     pub effective_on: Date,
-    pub reason: String,
+    pub reason: StageReason,
     pub decided_by: Option<String>,
     pub decided_with: Option<String>,
     pub specialists: Option<String>,
@@ -61,7 +62,7 @@ pub struct NewStageChange<'a> {
     pub framework: FrameworkKey,
     pub stage: Stage,
     pub effective_on: Date,
-    pub reason: &'a str,
+    pub reason: &'a StageReason,
     pub decided_by: Option<&'a str>,
     pub decided_with: Option<&'a str>,
     pub specialists: Option<&'a str>,
@@ -205,13 +206,15 @@ pub struct UntoldChange {
 }
 
 pub(crate) const CHANGE_COLUMNS: &str = "c.id, c.seq, c.pupil_id, c.school_id, c.framework, c.stage, c.effective_on, \
-    c.reason, c.decided_by, c.decided_with, c.specialists, c.supersedes, c.imported, c.recorded_at, \
+    c.reason, c.reason_code, c.decided_by, c.decided_with, c.specialists, c.supersedes, c.imported, c.recorded_at, \
     (SELECT n.informed_on FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_on, \
     (SELECT n.method FROM parent_notifications n WHERE n.stage_change_id = c.id ORDER BY n.recorded_at DESC LIMIT 1) AS told_how";
 
 pub(crate) fn change_from_row(r: &AnyRow) -> Result<StageChange> {
     let told_on = opt_date(r, "told_on")?;
     let told_how: Option<String> = r.try_get("told_how")?;
+    let effective_on = parse_ds(&r.try_get::<String, _>("effective_on")?)?;
+    let reason_code: Option<String> = r.try_get("reason_code")?;
     Ok(StageChange {
         id: r.try_get("id")?,
         seq: r.try_get("seq")?,
@@ -219,8 +222,12 @@ pub(crate) fn change_from_row(r: &AnyRow) -> Result<StageChange> {
         school_id: r.try_get("school_id")?,
         framework: framework_of(r.try_get("framework")?)?,
         stage: stage_of(r.try_get("stage")?)?,
-        effective_on: parse_ds(&r.try_get::<String, _>("effective_on")?)?,
-        reason: r.try_get("reason")?,
+        effective_on,
+        reason: StageReason::from_stored(
+            reason_code.as_deref(),
+            r.try_get("reason")?,
+            effective_on,
+        ),
         decided_by: r.try_get("decided_by")?,
         decided_with: r.try_get("decided_with")?,
         specialists: r.try_get("specialists")?,
@@ -300,8 +307,8 @@ impl Store {
         .try_get("n")?;
         sqlx::query(
             "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, reason, \
-             decided_by, decided_with, specialists, supersedes, imported, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             reason_code, decided_by, decided_with, specialists, supersedes, imported, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&id)
         .bind(seq)
@@ -310,7 +317,8 @@ impl Store {
         .bind(c.framework.as_str())
         .bind(c.stage.as_str())
         .bind(ds(c.effective_on))
-        .bind(c.reason)
+        .bind(c.reason.given())
+        .bind(c.reason.code())
         .bind(c.decided_by)
         .bind(c.decided_with)
         .bind(c.specialists)

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::dates::PlanDates;
-use super::thousands;
-use crate::census::{AreaOfNeed, LongDate};
+use crate::census::AreaOfNeed;
+use crate::problem::Problem;
 
 /// The most characters a target's text fields may hold.
 pub const MAX_TARGET_CHARS: usize = 2_000;
@@ -82,15 +82,6 @@ impl TargetField {
             TargetField::ByWhen => "by_when",
         }
     }
-
-    fn subject(self) -> &'static str {
-        match self {
-            TargetField::Target => "The target",
-            TargetField::Strategies => "The strategies",
-            TargetField::SuccessCriteria => "The success criteria",
-            TargetField::ByWhen => "The date",
-        }
-    }
 }
 
 /// What is wrong with a field of a target.
@@ -122,30 +113,38 @@ impl TargetProblem {
         }
     }
 
-    /// The message to show next to `field`.
-    pub fn message(&self, field: TargetField) -> String {
-        match self {
-            TargetProblem::Missing => match field {
-                TargetField::Target => "Enter the target".to_owned(),
-                TargetField::SuccessCriteria => {
-                    "Enter the success criteria: how you will know the target is met".to_owned()
-                }
-                TargetField::Strategies => "Enter the strategies".to_owned(),
-                TargetField::ByWhen => "Enter the date".to_owned(),
-            },
-            TargetProblem::TooLong { max } => format!(
-                "{} must be {} characters or fewer",
-                field.subject(),
-                thousands(*max)
+    /// The problem with `field` as a code and its values (under the field `field`'s name;
+    /// callers put it where their form has it); the catalogue has the words.
+    pub fn problem(&self, field: TargetField) -> Problem {
+        let name = field.as_str();
+        match *self {
+            TargetProblem::Missing => Problem::new(
+                name,
+                self.code(),
+                match field {
+                    TargetField::Target => "target.target_missing",
+                    TargetField::SuccessCriteria => "target.success_criteria_missing",
+                    TargetField::Strategies => "target.strategies_missing",
+                    TargetField::ByWhen => "target.by_when_missing",
+                },
             ),
-            TargetProblem::BeforeStart { start } => format!(
-                "The date must be the same as or after the date the plan starts, {}",
-                LongDate(*start)
-            ),
-            TargetProblem::AfterReview { review } => format!(
-                "The date must be the same as or before the plan's review date, {}",
-                LongDate(*review)
-            ),
+            TargetProblem::TooLong { max } => Problem::new(
+                name,
+                self.code(),
+                match field {
+                    TargetField::Target => "target.target_too_long",
+                    TargetField::SuccessCriteria => "target.success_criteria_too_long",
+                    TargetField::Strategies => "target.strategies_too_long",
+                    TargetField::ByWhen => "target.by_when_too_long",
+                },
+            )
+            .with("max", max),
+            TargetProblem::BeforeStart { start } => {
+                Problem::new(name, self.code(), "target.before_plan_start").with("start", start)
+            }
+            TargetProblem::AfterReview { review } => {
+                Problem::new(name, self.code(), "target.after_plan_review").with("review", review)
+            }
         }
     }
 }
@@ -391,14 +390,17 @@ mod tests {
                 ("by_when", "before_plan_start"),
             ]
         );
-        assert_eq!(problems[0].1.message(problems[0].0), "Enter the target");
+        // The words are the catalogue's (senco_i18n tests them): here, codes and values.
+        let p = problems[0].1.problem(problems[0].0);
+        assert_eq!((&*p.field, p.code), ("target", "target.target_missing"));
+        let p = problems[1].1.problem(problems[1].0);
+        assert_eq!(p.code, "target.strategies_too_long");
+        assert_eq!(p.value("max"), Some(&crate::problem::Value::Number(2_000)));
+        let p = problems[3].1.problem(problems[3].0);
+        assert_eq!(p.code, "target.before_plan_start");
         assert_eq!(
-            problems[1].1.message(problems[1].0),
-            "The strategies must be 2,000 characters or fewer"
-        );
-        assert_eq!(
-            problems[3].1.message(problems[3].0),
-            "The date must be the same as or after the date the plan starts, 16 September 2024"
+            p.value("start"),
+            Some(&crate::problem::Value::Date(date!(2024 - 09 - 16)))
         );
     }
 
@@ -441,35 +443,14 @@ mod tests {
             )]
         );
         assert_eq!(problems[0].1.code(), "after_plan_review");
+        let p = problems[0].1.problem(TargetField::ByWhen);
+        assert_eq!(p.code, "target.after_plan_review");
         assert_eq!(
-            problems[0].1.message(TargetField::ByWhen),
-            "The date must be the same as or before the plan's review date, 13 December 2024"
+            p.value("review"),
+            Some(&crate::problem::Value::Date(date!(2024 - 12 - 13)))
         );
         // Without the plan's dates the date is not checked.
         assert!(at(date!(2030 - 01 - 01)).problems(None).is_empty());
-    }
-
-    #[test]
-    fn messages_have_no_full_stop() {
-        for field in [
-            TargetField::Target,
-            TargetField::Strategies,
-            TargetField::SuccessCriteria,
-            TargetField::ByWhen,
-        ] {
-            for p in [
-                TargetProblem::Missing,
-                TargetProblem::TooLong { max: 2_000 },
-                TargetProblem::BeforeStart {
-                    start: date!(2024 - 01 - 01),
-                },
-                TargetProblem::AfterReview {
-                    review: date!(2024 - 01 - 01),
-                },
-            ] {
-                assert!(!p.message(field).ends_with('.'));
-            }
-        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use senco_app::credentials::{hash_passphrase, random_token};
 use senco_domain::Date;
 use senco_domain::calendar::london_date;
+use senco_domain::history::StageReason;
 use senco_domain::person::Passphrase;
 use senco_domain::role::Role;
 use senco_domain::school::FrameworkKey;
@@ -786,11 +787,14 @@ async fn seed_sen(
                 framework,
                 stage: *stage,
                 effective_on: on,
-                reason: if n == 0 {
-                    "Little progress despite teaching targeted at the weaknesses"
-                } else {
-                    "Still little progress after a term of extra help"
-                },
+                reason: &StageReason::Given(
+                    if n == 0 {
+                        "Little progress despite teaching targeted at the weaknesses"
+                    } else {
+                        "Still little progress after a term of extra help"
+                    }
+                    .to_string(),
+                ),
                 decided_by: s.senco,
                 decided_with: Some("Class teacher"),
                 specialists: matches!(stage, Stage::SchoolActionPlus | Stage::EarlyYearsActionPlus)

@@ -127,7 +127,7 @@ async fn pupil_with_history(app: &TestApp, serial: u16) -> String {
                 framework,
                 stage,
                 effective_on: on,
-                reason: "seeded",
+                reason: &senco_domain::history::StageReason::Given("seeded".into()),
                 decided_by: None,
                 decided_with: None,
                 specialists: None,

@@ -854,7 +854,9 @@ pub async fn record_stage(
             framework,
             stage,
             effective_on: on,
-            reason: "Progress well below that of peers",
+            reason: &senco_domain::history::StageReason::Given(
+                "Progress well below that of peers".into(),
+            ),
             decided_by: None,
             decided_with: None,
             specialists: None,

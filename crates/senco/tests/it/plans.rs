@@ -736,6 +736,34 @@ async fn a_review_moves_the_pupil_up_and_carries_unmet_targets_forward(app: &Tes
             .map(|(_, how)| how.as_str()),
         Some("meeting")
     );
+    // The row holds the fact, not a sentence (issue 18): the words are made when shown.
+    use sqlx::Row;
+    let row = sqlx::query("SELECT reason, reason_code FROM stage_changes WHERE id = $1")
+        .bind(done["stage_change_id"].as_str().unwrap().to_string())
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(row.try_get::<String, _>("reason").unwrap(), "");
+    assert_eq!(
+        row.try_get::<Option<String>, _>("reason_code")
+            .unwrap()
+            .as_deref(),
+        Some("review_decision")
+    );
+    let listed = c
+        .get(&format!("/api/v1/pupils/{}/stage-changes", app.fx.p1))
+        .await
+        .json();
+    let reasons: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["reason"].as_str())
+        .collect();
+    assert!(
+        reasons.contains(&"Decision of the review of 20 November 2026"),
+        "{reasons:?}"
+    );
     // Moving up past the school's ladder is refused, naming the rule.
     let rule = senco_domain::plan::stage_after(
         senco_domain::framework::framework(senco_domain::school::FrameworkKey::England2001),

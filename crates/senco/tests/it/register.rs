@@ -39,7 +39,9 @@ async fn place(
             framework: FrameworkKey::England2001,
             stage,
             effective_on: on,
-            reason: "Reading well below that of peers",
+            reason: &senco_domain::history::StageReason::Given(
+                "Reading well below that of peers".into(),
+            ),
             decided_by: None,
             decided_with: None,
             specialists: None,

@@ -586,7 +586,9 @@ async fn parents_never_see_concerns_and_stages_to_map_are_listed(app: &TestApp) 
             framework: senco_domain::school::FrameworkKey::England2014,
             stage: senco_domain::framework::Stage::SenSupport,
             effective_on: time::macros::date!(2025 - 09 - 01),
-            reason: "Imported from the previous school",
+            reason: &senco_domain::history::StageReason::Given(
+                "Imported from the previous school".into(),
+            ),
             decided_by: None,
             decided_with: None,
             specialists: None,

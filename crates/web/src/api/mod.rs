@@ -50,6 +50,18 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    /// A use case's problem on the wire as `field`: its reason, and its code's words from
+    /// the catalogue.
+    pub fn of(problem: &senco_domain::problem::Problem, field: String) -> Self {
+        FieldProblem {
+            field,
+            reason: problem.reason.to_string(),
+            message: senco_i18n::EN.problem(problem),
+        }
+    }
+}
+
 /// The problem answers that operations share, for `responses(..)` in `#[utoipa::path]`:
 /// each is one status with a [`Problem`] body and no description, as the operations wrote
 /// it by hand before (plain comments, not doc comments: utoipa would publish those).

@@ -270,11 +270,7 @@ fn plan_error(e: PlanError) -> ApiError {
         PlanError::Invalid(issues) => ApiError::invalid(
             issues
                 .into_iter()
-                .map(|i| FieldProblem {
-                    field: api_field(&i.field),
-                    reason: i.reason,
-                    message: i.message,
-                })
+                .map(|p| FieldProblem::of(&p, api_field(&p.field)))
                 .collect(),
         ),
         PlanError::Conflict => ApiError::precondition_failed(),

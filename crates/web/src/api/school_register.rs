@@ -19,8 +19,8 @@ use senco_store::school_register::{AuthorityRecord, SchoolFilter, SchoolRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{etag, if_match};
 use super::{ApiError, ApiJson, ApiQuery, FieldProblem, List, paging};
+use super::{etag, if_match};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;

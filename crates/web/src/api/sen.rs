@@ -20,7 +20,7 @@ use crate::auth::ApiCaller;
 use crate::http::RequestId;
 use senco_app::access::pupil_for;
 use senco_app::sen::{
-    ConcernInput, Issue, SenError, StageChangeInput, raise_concern, record_stage_change,
+    ConcernInput, SenError, StageChangeInput, raise_concern, record_stage_change,
 };
 
 #[allow(unused_imports)]
@@ -31,18 +31,8 @@ pub(crate) fn sen_error(e: SenError) -> ApiError {
     match e {
         SenError::Invalid(issues) => ApiError::invalid(
             issues
-                .into_iter()
-                .map(
-                    |Issue {
-                         field,
-                         reason,
-                         message,
-                     }| FieldProblem {
-                        field: field.to_string(),
-                        reason,
-                        message,
-                    },
-                )
+                .iter()
+                .map(|p| FieldProblem::of(p, p.field.to_string()))
                 .collect(),
         ),
         SenError::Conflict => ApiError::precondition_failed(),

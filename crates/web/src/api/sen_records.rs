@@ -183,7 +183,7 @@ pub async fn stage_changes(
             framework: c.framework.into(),
             stage: c.stage.into(),
             effective_on: senco_store::ds(c.effective_on),
-            reason: c.reason.clone(),
+            reason: senco_i18n::EN.stage_reason(&c.reason),
             decided_with: c.decided_with.clone(),
             specialists: c.specialists.clone(),
             supersedes: c.supersedes.clone(),

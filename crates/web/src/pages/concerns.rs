@@ -370,7 +370,7 @@ pub async fn decide(
                 let mut issues = issues;
                 for i in &mut issues {
                     if i.field == "reason" && matches!(decision, Triage::Close(_)) {
-                        i.field = "close_reason";
+                        i.field = "close_reason".into();
                     }
                 }
                 detail_page(&state, &p, concern, &pupil, form, form_errors(&issues)).await

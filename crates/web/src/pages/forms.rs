@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 use super::{FormErrors, PageError};
 use crate::AppState;
 use crate::auth::SessionExt;
-use senco_app::sen::{Issue, SenError};
+use senco_app::sen::SenError;
+use senco_domain::problem::Problem;
 
 /// A submitted form as name/value pairs, in order (checkboxes repeat their name).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -167,16 +168,16 @@ pub fn refused(e: SenError, conflict_field: &str) -> Result<FormErrors, PageErro
     }
 }
 
-/// GOV.UK form errors for domain issues.
-pub fn form_errors(issues: &[Issue]) -> FormErrors {
+/// GOV.UK form errors for the problems a use case found, in the catalogue's words.
+pub fn form_errors(issues: &[Problem]) -> FormErrors {
     let mut errors = FormErrors::default();
     for i in issues {
-        let target = if DATE_FIELDS.contains(&i.field) {
+        let target = if DATE_FIELDS.contains(&&*i.field) {
             format!("{}-day", i.field)
         } else {
             i.field.to_string()
         };
-        errors.add_linked(i.field, target, i.message.clone());
+        errors.add_linked(i.field.to_string(), target, senco_i18n::EN.problem(i));
     }
     errors
 }

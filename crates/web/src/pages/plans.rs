@@ -11,6 +11,7 @@ use senco_domain::entry::Entry;
 use senco_domain::framework::{PlanType, Stage, framework};
 use senco_domain::plan::{PlanStatus, QualityWarning, ReviewDecision, TargetOutcome};
 use senco_domain::policy::{Action, Resource};
+use senco_domain::problem::Problem;
 use senco_store::plans::{Plan, PlanFields};
 use senco_store::pupils::Pupil;
 use serde::Deserialize;
@@ -24,7 +25,7 @@ use crate::auth::SignedIn;
 use crate::http::RequestId;
 use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::plans::{
-    PlanError, PlanInput, PlanIssue, ProvisionInput, REVIEW_PEOPLE, ReviewInput, TargetInput,
+    PlanError, PlanInput, ProvisionInput, REVIEW_PEOPLE, ReviewInput, TargetInput,
     add_parent_views, change_status, create_plan, plan_kind_for, record_review, save_plan,
     target_field, warning_field,
 };
@@ -217,17 +218,17 @@ pub fn form_from(plan: &PlanFields, version: i64) -> Fields {
     f
 }
 
-fn issues_to_errors(issues: &[PlanIssue]) -> FormErrors {
+fn issues_to_errors(issues: &[Problem]) -> FormErrors {
     let mut errors = FormErrors::default();
     for i in issues {
-        let target = match i.field.as_str() {
+        let target = match &*i.field {
             "starts_on" | "review_on" | "held_on" | "copy_sent_on" | "agreed_on" => {
                 format!("{}-day", i.field)
             }
             f if f.ends_with("_by") => format!("{f}-day"),
             f => f.to_string(),
         };
-        errors.add_linked(i.field.clone(), target, i.message.clone());
+        errors.add_linked(i.field.to_string(), target, EN.problem(i));
     }
     errors
 }

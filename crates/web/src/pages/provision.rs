@@ -996,17 +996,18 @@ pub async fn register_submit(
                 let mut seen = Vec::new();
                 for i in issues {
                     // One message per problem, linked to the register's date or reason.
-                    if seen.contains(&i.message) {
+                    let message = senco_i18n::EN.problem(&i);
+                    if seen.contains(&message) {
                         continue;
                     }
-                    seen.push(i.message.clone());
-                    let (field, target) = match i.field {
+                    seen.push(message.clone());
+                    let (field, target) = match &*i.field {
                         "reason" => ("reason", "reason"),
                         "minutes" => ("minutes", "register"),
                         "status" => ("status", "register"),
                         _ => ("on", "on-day"),
                     };
-                    errors.add_linked(field, target, i.message);
+                    errors.add_linked(field, target, message);
                 }
                 register_page(&state, &p, pv, Some(day), form, errors).await
             }

@@ -351,7 +351,7 @@ async fn sen_section(
             stage: c.stage.label(),
             framework: senco_domain::framework::framework(c.framework).name,
             effective: long_date(c.effective_on),
-            reason: c.reason.clone(),
+            reason: EN.stage_reason(&c.reason),
             corrected: history
                 .iter()
                 .any(|h| h.supersedes.as_deref() == Some(c.id.as_str())),

@@ -598,7 +598,7 @@ pub async fn letter(
             pupil_name: pupil.display_name(),
             stage: change.stage.label().to_string(),
             effective_on: change.effective_on,
-            reason: change.reason.clone(),
+            reason: EN.stage_reason(&change.reason),
             what_happens_next: if change.stage == Stage::NoSen {
                 EN.letter_next_off.into()
             } else {
