@@ -392,7 +392,7 @@ fn check_plan_views(input: &PlanInput, issues: &mut Vec<Problem>) {
         ("consulted", &input.consulted),
     ] {
         if let Err(e) = check_views(text) {
-            issues.push(broken_rule(field, e.rule(), e));
+            issues.push(e.problem(field));
         }
     }
 }
@@ -1006,7 +1006,7 @@ fn check_review(plan: &Plan, input: &ReviewInput, today: Date) -> Result<Checked
         ("pupil_views", &input.pupil_views),
     ] {
         if let Err(e) = check_views(text) {
-            issues.push(broken_rule(field, e.rule(), e));
+            issues.push(e.problem(field));
         }
     }
     let (Some(held_on), Some(decision), true) = (held_on, decision, issues.is_empty()) else {
@@ -1221,7 +1221,7 @@ pub async fn add_parent_views(
     }
     for (field, text) in [("parent_views", parent_views), ("child_views", child_views)] {
         if let Err(e) = check_views(text) {
-            issues.push(broken_rule(field, e.rule(), e));
+            issues.push(e.problem(field));
         }
     }
     if plan.fields.status == PlanStatus::Closed {

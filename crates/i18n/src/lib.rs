@@ -2313,6 +2313,7 @@ pub static EN: Messages = Messages {
 const EN_PROBLEMS: &[(&str, &str)] = &[
     // A rule the domain still words itself (issue 18 moves these here rule by rule).
     ("rule_broken", "{words}"),
+    ("views.too_long", "Views must be {max} characters or fewer"),
     (
         "sen.primary_need_taken",
         "The pupil already has a primary need: end it first",

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::thousands;
 use crate::framework::{Framework, MoveContext, MoveError, MoveKind, Setting, Stage, check_move};
+use crate::problem::Problem;
 
 /// The stages whose plans the local authority maintains and whose start and end it
 /// decides.
@@ -201,6 +202,15 @@ impl ViewsError {
     pub fn rule(&self) -> &'static str {
         match self {
             ViewsError::TooLong { .. } => "too_long",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        match *self {
+            ViewsError::TooLong { max } => {
+                Problem::new(field, self.rule(), "views.too_long").with("max", max)
+            }
         }
     }
 }

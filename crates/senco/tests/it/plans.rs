@@ -890,3 +890,90 @@ async fn plan_pdfs_hold_the_targets_and_due_reviews_are_listed(app: &TestApp) {
         teacher_home.body
     );
 }
+
+/// Migration 0019 (issue 18): the stage changes reviews made before it stored a sentence;
+/// afterwards they hold the fact and read as before, and a reason someone wrote is kept.
+async fn migration_0019_keeps_the_fact_of_earlier_reviews(db: Db) {
+    use senco_domain::history::StageReason;
+    let Some((url, drop_pg, dir)) = fresh_database(db).await else {
+        return;
+    };
+    let store = senco_store::Store::connect(&url).await.unwrap();
+    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+    store.migrate_to(18, now).await.unwrap();
+    let at = "'2026-01-05T09:00:00.000000Z'";
+    let statements = [
+        format!(
+            "INSERT INTO local_authorities (id, code, name, country, created_at) VALUES ('la1', '886', 'Northmoor', 'england', {at})"
+        ),
+        format!(
+            "INSERT INTO schools (id, la_id, urn, estab_number, name, phase, country, maintained, created_at) VALUES ('s1', 'la1', '100001', '2001', 'School 1', 'primary', 'england', 1, {at})"
+        ),
+        format!(
+            "INSERT INTO pupils (id, school_id, legal_forename, legal_surname, date_of_birth, sex, search_text, created_at, updated_at) VALUES ('p1', 's1', 'Ada', 'Lovelace', '2016-05-01', 'F', 'ada lovelace', {at}, {at})"
+        ),
+        format!(
+            "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, reason, recorded_at) VALUES ('c1', 1, 'p1', 's1', 'england_2001', 'school_action', '2026-01-05', 'Little progress', {at})"
+        ),
+        format!(
+            "INSERT INTO stage_changes (id, seq, pupil_id, school_id, framework, stage, effective_on, reason, recorded_at) VALUES ('c2', 2, 'p1', 's1', 'england_2001', 'school_action_plus', '2026-03-03', 'Decision of the review of 3 March 2026', {at})"
+        ),
+        format!(
+            "INSERT INTO plans (id, pupil_id, school_id, framework, stage, status, starts_on, review_on, created_at, updated_at) VALUES ('pl1', 'p1', 's1', 'england_2001', 'school_action', 'closed', '2026-01-05', '2026-03-03', {at}, {at})"
+        ),
+        format!(
+            "INSERT INTO reviews (id, plan_id, pupil_id, school_id, held_on, decision, stage_change_id, recorded_at) VALUES ('r1', 'pl1', 'p1', 's1', '2026-03-03', 'move_up', 'c2', {at})"
+        ),
+    ];
+    let mut tx = store.begin().await.unwrap();
+    for sql in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    senco_store::commit(tx).await.unwrap();
+    store.migrate(now).await.unwrap();
+    let history = store.stage_changes("p1").await.unwrap();
+    let reasons: Vec<&StageReason> = history.iter().map(|c| &c.reason).collect();
+    assert_eq!(
+        reasons,
+        [
+            &StageReason::Given("Little progress".into()),
+            &StageReason::ReviewDecision {
+                held_on: time::macros::date!(2026 - 03 - 03)
+            }
+        ]
+    );
+    assert_eq!(
+        senco_i18n::EN.stage_reason(reasons[1]),
+        "Decision of the review of 3 March 2026"
+    );
+    use sqlx::Row;
+    let stored: String = sqlx::query("SELECT reason FROM stage_changes WHERE id = 'c2'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get("reason")
+        .unwrap();
+    assert_eq!(stored, "", "no sentence is left in the row");
+    store.close().await;
+    if let Some((admin, name)) = drop_pg {
+        admin_exec(
+            &admin,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_0019_keeps_the_fact_of_earlier_reviews_sqlite() {
+    migration_0019_keeps_the_fact_of_earlier_reviews(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_0019_keeps_the_fact_of_earlier_reviews_postgres() {
+    migration_0019_keeps_the_fact_of_earlier_reviews(Db::Postgres).await;
+}
