@@ -864,12 +864,17 @@ pub fn router(state: AppState) -> Router {
     with_middleware(app, state)
 }
 
-/// Senco's middleware around `app`: scope and audit context, kept forms, metrics, the
-/// same-origin check, panics turned into problem pages, security headers and request ids.
+/// Senco's middleware around `app`: page handlers' errors rendered as pages, scope and audit
+/// context, kept forms, metrics, the same-origin check, panics turned into problem pages,
+/// security headers and request ids.
 /// [`router`] uses it for the route table; tests use it to show what a panicking handler
 /// answers.
 pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
     app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        pages::render_errors,
+    ))
+    .layer(middleware::from_fn_with_state(
         state.clone(),
         crate::auth::scope_request,
     ))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field};
 use super::sign_in::session_event;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, set_session_cookie};
 use crate::http::RequestId;
@@ -139,7 +139,7 @@ pub async fn submit(
     rid: RequestId,
     headers: HeaderMap,
     Checked { form, fresh }: Checked<PassphraseForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let m = &EN;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -153,16 +153,16 @@ pub async fn submit(
                 errors.add("current", m.current_passphrase_throttled);
                 status = StatusCode::TOO_MANY_REQUESTS;
             }
-            Err(e) => return render_error(&state, &headers, e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
     let new = new_passphrase(&form.new, &form.confirm, &mut errors);
     let (Some(new), true) = (new, errors.is_empty()) else {
         let page = PageChrome::signed_in(&state, &p, m.change_passphrase_title, Section::None)
             .with_errors(&errors);
-        return (status, PassphrasePage { page, errors }).into_response();
+        return Ok((status, PassphrasePage { page, errors }).into_response());
     };
-    let result = async {
+    let token = async {
         let hash = hash_passphrase_off_thread(&new).await?;
         let now = state.now();
         let mut tx = state.store.begin().await?;
@@ -181,15 +181,13 @@ pub async fn submit(
             .await?;
         Ok::<_, anyhow::Error>(token)
     }
-    .await;
-    match result {
-        Ok(token) => (
-            [(header::SET_COOKIE, set_session_cookie(&token))],
-            Redirect::to("/?flash=passphrase_changed"),
-        )
-            .into_response(),
-        Err(e) => render_error(&state, &headers, PageError::Internal(e)),
-    }
+    .await
+    .map_err(PageError::Internal)?;
+    Ok((
+        [(header::SET_COOKIE, set_session_cookie(&token))],
+        Redirect::to("/?flash=passphrase_changed"),
+    )
+        .into_response())
 }
 
 csrf_field!(PassphraseForm);

@@ -9,7 +9,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Relation, Resource};
 use senco_domain::role::Role;
@@ -20,7 +20,7 @@ use senco_store::{Store, StoreError};
 use super::forms::Checked;
 use super::forms::Fields;
 use super::retention::FlashQuery;
-use super::{PageChrome, PageError, Section, render_error};
+use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -147,13 +147,10 @@ async fn list_page(
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let flash = super::flash_message(q.flash.as_deref());
-    list_page(&state, &p, flash, None)
-        .await
-        .unwrap_or_else(|e| render_error(&state, &headers, e))
+    list_page(&state, &p, flash, None).await
 }
 
 fn decision(form: &Fields) -> Option<bool> {
@@ -208,44 +205,39 @@ pub async fn decide_account(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let account = account_for(&state, &actor, &id).await?;
-        let Some(approve) = decision(&form).filter(|_| fresh) else {
-            return Ok(Redirect::to("/admin/approvals").into_response());
-        };
-        let now = state.now();
-        let mut tx = state.store.begin().await?;
-        match Store::decide_account(&mut tx, &account.id, approve, now).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                drop(tx);
-                return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
-            }
-            Err(e) => return Err(e.into()),
+    let account = account_for(&state, &actor, &id).await?;
+    let Some(approve) = decision(&form).filter(|_| fresh) else {
+        return Ok(Redirect::to("/admin/approvals").into_response());
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    match Store::decide_account(&mut tx, &account.id, approve, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            drop(tx);
+            return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
         }
-        if approve {
-            invite(&mut tx, &state, &account.id, &account.email, now).await?;
-        }
-        let mut e = actor.event(&state, "user", "update", "allowed");
-        e.record_id = Some(account.id.clone());
-        e.school_id = account.school_id.clone();
-        e.fields = Some(if approve { "approved" } else { "refused" }.into());
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        let flash = if approve {
-            "approval_approved"
-        } else {
-            "approval_refused"
-        };
-        Ok::<_, PageError>(Redirect::to(&format!("/admin/approvals?flash={flash}")).into_response())
+        Err(e) => return Err(e.into()),
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if approve {
+        invite(&mut tx, &state, &account.id, &account.email, now).await?;
+    }
+    let mut e = actor.event(&state, "user", "update", "allowed");
+    e.record_id = Some(account.id.clone());
+    e.school_id = account.school_id.clone();
+    e.fields = Some(if approve { "approved" } else { "refused" }.into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    let flash = if approve {
+        "approval_approved"
+    } else {
+        "approval_refused"
+    };
+    Ok(Redirect::to(&format!("/admin/approvals?flash={flash}")).into_response())
 }
 
 /// POST /admin/approvals/links/{contact_id}: `action=approve` or `action=refuse`.
@@ -253,58 +245,51 @@ pub async fn decide_link(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(contact_id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let scope = scope_of(&state, &p, Action::Update).await?;
-        let link = match &scope {
-            ApprovalScope::School(school) => {
-                state.store.pending_link(&contact_id, school).await.ok()
-            }
-            ApprovalScope::Installation { .. } => None,
-        };
-        let Some(link) = link
-            .filter(|l| may_decide_link(p.user.role, &p.user.id, p.user.school_id.as_deref(), l))
-        else {
-            let mut e = actor.event(&state, "contact", "update", "denied");
-            e.record_id = Some(contact_id.chars().take(64).collect());
-            e.fields = Some("user_id".into());
-            state.store.audit(&e).await?;
-            return Err(PageError::NotFound);
-        };
-        let Some(approve) = decision(&form).filter(|_| fresh) else {
-            return Ok(Redirect::to("/admin/approvals").into_response());
-        };
-        let now = state.now();
-        let mut tx = state.store.begin().await?;
-        match Store::decide_link(&mut tx, &link.contact_id, &link.user_id, approve, now).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                drop(tx);
-                return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
-            }
-            Err(e) => return Err(e.into()),
+    let scope = scope_of(&state, &p, Action::Update).await?;
+    let link = match &scope {
+        ApprovalScope::School(school) => state.store.pending_link(&contact_id, school).await.ok(),
+        ApprovalScope::Installation { .. } => None,
+    };
+    let Some(link) =
+        link.filter(|l| may_decide_link(p.user.role, &p.user.id, p.user.school_id.as_deref(), l))
+    else {
+        let mut e = actor.event(&state, "contact", "update", "denied");
+        e.record_id = Some(contact_id.chars().take(64).collect());
+        e.fields = Some("user_id".into());
+        state.store.audit(&e).await?;
+        return Err(PageError::NotFound);
+    };
+    let Some(approve) = decision(&form).filter(|_| fresh) else {
+        return Ok(Redirect::to("/admin/approvals").into_response());
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    match Store::decide_link(&mut tx, &link.contact_id, &link.user_id, approve, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            drop(tx);
+            return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
         }
-        if approve && !state.store.has_passphrase(&link.user_id).await? {
-            invite(&mut tx, &state, &link.user_id, &link.email, now).await?;
-        }
-        let mut e = actor.event(&state, "contact", "update", "allowed");
-        e.school_id = Some(link.school_id.clone());
-        e.pupil_id = Some(link.pupil_id.clone());
-        e.record_id = Some(link.contact_id.clone());
-        e.fields = Some(if approve { "user_id" } else { "link_refused" }.into());
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        let flash = if approve {
-            "approval_approved"
-        } else {
-            "approval_refused"
-        };
-        Ok::<_, PageError>(Redirect::to(&format!("/admin/approvals?flash={flash}")).into_response())
+        Err(e) => return Err(e.into()),
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if approve && !state.store.has_passphrase(&link.user_id).await? {
+        invite(&mut tx, &state, &link.user_id, &link.email, now).await?;
+    }
+    let mut e = actor.event(&state, "contact", "update", "allowed");
+    e.school_id = Some(link.school_id.clone());
+    e.pupil_id = Some(link.pupil_id.clone());
+    e.record_id = Some(link.contact_id.clone());
+    e.fields = Some(if approve { "user_id" } else { "link_refused" }.into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    let flash = if approve {
+        "approval_approved"
+    } else {
+        "approval_refused"
+    };
+    Ok(Redirect::to(&format!("/admin/approvals?flash={flash}")).into_response())
 }

@@ -10,7 +10,7 @@ use senco_domain::census_return::Severity;
 use senco_interop::census::{CensusReturn, to_csv, to_xml};
 use serde::Deserialize;
 
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -91,49 +91,42 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<CensusQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let school_id = census_school(&p)?;
-        let date_value = q.date.clone().unwrap_or_else(|| state.today().to_string());
-        let mut errors = FormErrors::default();
-        let result = match parse_date(&date_value) {
-            Some(on) => {
-                let ret = the_return(&state, &p, &school_id, on)
-                    .await
-                    .map_err(|e| PageError::Internal(e.into()))?;
-                audit(&state, &actor, "list").await;
-                Some(summary(&ret))
-            }
-            None => {
-                errors.add("date", EN.census_date_invalid);
-                None
-            }
-        };
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        let page = PageChrome::signed_in(&state, &p, EN.census_title, Section::Register)
-            .with_errors(&errors);
-        Ok::<_, PageError>(
-            (
-                status,
-                CensusPage {
-                    page,
-                    date_value,
-                    result,
-                    errors,
-                },
-            )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let school_id = census_school(&p)?;
+    let date_value = q.date.clone().unwrap_or_else(|| state.today().to_string());
+    let mut errors = FormErrors::default();
+    let result = match parse_date(&date_value) {
+        Some(on) => {
+            let ret = the_return(&state, &p, &school_id, on)
+                .await
+                .map_err(|e| PageError::Internal(e.into()))?;
+            audit(&state, &actor, "list").await;
+            Some(summary(&ret))
+        }
+        None => {
+            errors.add("date", EN.census_date_invalid);
+            None
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page =
+        PageChrome::signed_in(&state, &p, EN.census_title, Section::Register).with_errors(&errors);
+    Ok((
+        status,
+        CensusPage {
+            page,
+            date_value,
+            result,
+            errors,
+        },
+    )
+        .into_response())
 }
 
 async fn download(
@@ -142,41 +135,35 @@ async fn download(
     headers: HeaderMap,
     q: CensusQuery,
     xml: bool,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = RequestId::of(&headers).actor(&p);
-    let result = async {
-        let school_id = census_school(&p)?;
-        // Without a date, today's (as on the page).
-        let date = q.date.unwrap_or_else(|| state.today().to_string());
-        let Some(on) = parse_date(&date) else {
-            return Ok::<_, PageError>(
-                (StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response(),
-            );
-        };
-        let ret = the_return(&state, &p, &school_id, on)
-            .await
-            .map_err(|e| PageError::Internal(e.into()))?;
-        audit(&state, &actor, "export").await;
-        let (body, kind, ext) = if xml {
-            (to_xml(&ret), "application/xml; charset=utf-8", "xml")
-        } else {
-            (to_csv(&ret), "text/csv; charset=utf-8", "csv")
-        };
-        let name = format!(
-            "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
-            ret.school.urn
-        );
-        Ok((
-            [
-                (header::CONTENT_TYPE, kind.to_string()),
-                (header::CONTENT_DISPOSITION, name),
-            ],
-            body,
-        )
-            .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let school_id = census_school(&p)?;
+    // Without a date, today's (as on the page).
+    let date = q.date.unwrap_or_else(|| state.today().to_string());
+    let Some(on) = parse_date(&date) else {
+        return Ok((StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response());
+    };
+    let ret = the_return(&state, &p, &school_id, on)
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
+    audit(&state, &actor, "export").await;
+    let (body, kind, ext) = if xml {
+        (to_xml(&ret), "application/xml; charset=utf-8", "xml")
+    } else {
+        (to_csv(&ret), "text/csv; charset=utf-8", "csv")
+    };
+    let name = format!(
+        "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
+        ret.school.urn
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// GET /census.csv?date=
@@ -185,7 +172,7 @@ pub async fn csv(
     SignedIn(p): SignedIn,
     headers: HeaderMap,
     Query(q): Query<CensusQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     download(state, p, headers, q, false).await
 }
 
@@ -195,6 +182,6 @@ pub async fn xml(
     SignedIn(p): SignedIn,
     headers: HeaderMap,
     Query(q): Query<CensusQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     download(state, p, headers, q, true).await
 }

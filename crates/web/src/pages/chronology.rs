@@ -6,11 +6,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use senco_domain::policy::{Action, Resource};
 
-use super::{PageChrome, PageError, Section, render_error};
+use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -32,23 +31,15 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
-        let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
-        Ok::<_, PageError>(ChronologyPage {
-            page: PageChrome::signed_in(&state, &p, EN.chron_title, Section::Pupils),
-            name: pupil.display_name(),
-            id: pupil.id,
-            items,
-        })
-    }
-    .await;
-    match result {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
+    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
+    Ok(ChronologyPage {
+        page: PageChrome::signed_in(&state, &p, EN.chron_title, Section::Pupils),
+        name: pupil.display_name(),
+        id: pupil.id,
+        items,
+    })
 }

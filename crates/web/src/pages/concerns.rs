@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::census::AreaOfNeed;
 use senco_domain::concern::ConcernStatus;
@@ -17,7 +17,7 @@ use super::forms::Checked;
 use super::forms::{Fields, form_errors, invalid_form};
 use super::pupils::Choice;
 use super::stage_changes::{StageForm, stage_form};
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -120,18 +120,13 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
         let mut form = Fields::default();
         form.set_date("raised_on", state.today());
         concern_page(&state, &p, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/concerns/new
@@ -139,12 +134,10 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
         if !fresh {
             let errors = FormErrors::expired("areas");
@@ -159,14 +152,11 @@ pub async fn create(
             result: form.get("result"),
         };
         match raise_concern(&state, &actor, &pupil, &input).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/pupils/{}?flash=concern_raised", pupil.id)).into_response(),
-            ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/pupils/{}?flash=concern_raised", pupil.id)).into_response())
+        }
             Err(e) => concern_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A row of a concern list.
@@ -223,25 +213,18 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<super::sign_in::FlashQuery>,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         let (awaiting, monitoring) = open_concerns(&state, &p).await?;
         let actor = rid.actor(&p);
         audit_concern_list(&state, &actor).await;
-        Ok::<_, PageError>(
-            ConcernsPage {
+    Ok(ConcernsPage {
                 page: PageChrome::signed_in(&state, &p, EN.concerns_title, Section::Concerns)
                     .with_flash(super::flash_message(q.flash.as_deref())),
                 awaiting,
                 monitoring,
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -317,18 +300,13 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Read).await?;
         let mut form = Fields::default();
         form.set_date("effective_on", state.today());
         detail_page(&state, &p, concern, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /concerns/{id}: the SENCO's decision.
@@ -336,12 +314,10 @@ pub async fn decide(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
         let mut errors = FormErrors::default();
         if concern.status.is_final() {
@@ -385,7 +361,4 @@ pub async fn decide(
             }
             Err(SenError::Store(e)) => Err(e.into()),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }

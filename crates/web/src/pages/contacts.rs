@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::{Email, EmailError, PersonName};
 use senco_domain::policy::{Action, Resource};
@@ -14,7 +14,7 @@ use senco_store::users::NewUser;
 use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field};
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -91,23 +91,20 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await {
-        Ok(pupil) => form_page(
-            &state,
-            &p,
-            &pupil,
-            ContactForm {
-                parental_responsibility: "yes".into(),
-                ..ContactForm::default()
-            },
-            FormErrors::default(),
-        ),
-        Err(e) => render_error(&state, &headers, e.into()),
-    }
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await?;
+    Ok(form_page(
+        &state,
+        &p,
+        &pupil,
+        ContactForm {
+            parental_responsibility: "yes".into(),
+            ..ContactForm::default()
+        },
+        FormErrors::default(),
+    ))
 }
 
 /// POST /pupils/{id}/contacts/new
@@ -115,16 +112,11 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<ContactForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let pupil = match pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await
-    {
-        Ok(pupil) => pupil,
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await?;
     let m = &EN;
     let mut errors = FormErrors::default();
     if !fresh {
@@ -171,7 +163,7 @@ pub async fn create(
     let (Some(name), Some(relationship), Some(pr), true) =
         (name, relationship, pr, errors.is_empty())
     else {
-        return form_page(&state, &p, &pupil, form, errors);
+        return Ok(form_page(&state, &p, &pupil, form, errors));
     };
     let result = async {
         let now = state.now();
@@ -233,25 +225,25 @@ pub async fn create(
         senco_store::commit(tx).await?;
         Ok::<_, anyhow::Error>(Ok(user_id.map(|_| pending)))
     }
-    .await;
-    match result {
-        Ok(Ok(None)) => {
+    .await
+    .map_err(PageError::Internal)?;
+    Ok(match result {
+        Ok(None) => {
             Redirect::to(&format!("/pupils/{}?flash=contact_added", pupil.id)).into_response()
         }
-        Ok(Ok(Some(pending))) => AddedPage {
+        Ok(Some(pending)) => AddedPage {
             page: PageChrome::signed_in(&state, &p, m.contact_added, Section::Pupils),
             pupil_id: pupil.id.clone(),
             email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
             pending,
         }
         .into_response(),
-        Ok(Err(())) => {
+        Err(()) => {
             let mut errors = FormErrors::default();
             errors.add("email", m.email_not_a_parent);
             form_page(&state, &p, &pupil, form, errors)
         }
-        Err(e) => render_error(&state, &headers, PageError::Internal(e)),
-    }
+    })
 }
 
 csrf_field!(ContactForm);

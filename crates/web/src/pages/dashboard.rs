@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use senco_domain::concern::ConcernStatus;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::role::Role;
@@ -13,7 +13,7 @@ use senco_store::schools::SchoolScope;
 use senco_store::users::UserScope;
 
 use super::sign_in::FlashQuery;
-use super::{PageChrome, PageError, Section, flash_message, render_error};
+use super::{PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use senco_app::access::require;
@@ -56,15 +56,11 @@ pub async fn show(
     SignedIn(p): SignedIn,
     headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
-    match build(&state, &p, &headers).await {
-        Ok(mut page) => {
+) -> Result<impl IntoResponse, PageError> {
+    let mut page = build(&state, &p, &headers).await?;
             page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
             page.kept_form = super::resume::waiting(&state, &p.user.id).await;
-            page.into_response()
-        }
-        Err(e) => render_error(&state, &headers, e),
-    }
+    Ok(page)
 }
 
 async fn build(

@@ -8,14 +8,14 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_interop::pupils_csv::{self, Field, MAX_BYTES, RowProblem};
 use senco_store::imports::{FieldChange, ImportOutcome};
 use senco_store::schools::School;
 
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
@@ -122,12 +122,9 @@ fn upload_page_with(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
-) -> Response {
-    match school_of(&state, &p).await {
-        Ok(_) => upload_page(&state, &p, FormErrors::default()),
-        Err(e) => render_error(&state, &headers, e),
-    }
+) -> Result<Response, PageError> {
+    school_of(&state, &p).await?;
+    Ok(upload_page(&state, &p, FormErrors::default()))
 }
 
 async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8>)> {
@@ -149,44 +146,39 @@ async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8
 pub async fn upload(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     multipart: Multipart,
-) -> Response {
-    let result = async {
-        let school = school_of(&state, &p).await?;
-        let mut errors = FormErrors::default();
-        let Some((csrf, name, bytes)) = read_upload(multipart).await else {
-            errors.add("file", EN.spec_upload_unreadable);
-            return Ok(upload_page(&state, &p, errors));
-        };
-        if !p.csrf_ok(&csrf) {
-            errors.add("file", EN.form_expired);
-            return Ok(upload_page(&state, &p, errors));
-        }
-        if bytes.is_empty() && name.is_empty() {
-            errors.add("file", EN.imp_choose_file);
-            return Ok(upload_page(&state, &p, errors));
-        }
-        if bytes.len() > MAX_BYTES {
-            errors.add(
-                "file",
-                pupils_csv::FileError::TooLarge { limit: MAX_BYTES }.to_string(),
-            );
-            return Ok(upload_page(&state, &p, errors));
-        }
-        if let Err(e) = pupils_csv::parse(&bytes) {
-            errors.add("file", e.to_string());
-            return Ok(upload_page(&state, &p, errors));
-        }
-        let name: String = name.chars().take(200).collect();
-        let id = state
-            .store
-            .keep_pupil_import(&school.id, &p.user.id, &name, &bytes, state.now())
-            .await?;
-        Ok::<_, PageError>(Redirect::to(&format!("/pupils/import/{id}")).into_response())
+) -> Result<Response, PageError> {
+    let school = school_of(&state, &p).await?;
+    let mut errors = FormErrors::default();
+    let Some((csrf, name, bytes)) = read_upload(multipart).await else {
+        errors.add("file", EN.spec_upload_unreadable);
+        return Ok(upload_page(&state, &p, errors));
+    };
+    if !p.csrf_ok(&csrf) {
+        errors.add("file", EN.form_expired);
+        return Ok(upload_page(&state, &p, errors));
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if bytes.is_empty() && name.is_empty() {
+        errors.add("file", EN.imp_choose_file);
+        return Ok(upload_page(&state, &p, errors));
+    }
+    if bytes.len() > MAX_BYTES {
+        errors.add(
+            "file",
+            pupils_csv::FileError::TooLarge { limit: MAX_BYTES }.to_string(),
+        );
+        return Ok(upload_page(&state, &p, errors));
+    }
+    if let Err(e) = pupils_csv::parse(&bytes) {
+        errors.add("file", e.to_string());
+        return Ok(upload_page(&state, &p, errors));
+    }
+    let name: String = name.chars().take(200).collect();
+    let id = state
+        .store
+        .keep_pupil_import(&school.id, &p.user.id, &name, &bytes, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/pupils/import/{id}")).into_response())
 }
 
 /// An upload kept for its preview: its id, the name of the file, and what it would do.
@@ -272,46 +264,41 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let school = school_of(&state, &p).await?;
-        let (name, bytes) = state
-            .store
-            .kept_pupil_import(&id, &school.id, &p.user.id)
-            .await?;
-        let guard = guard(&state, &actor);
-        let preview = match senco_app::imports::preview(
-            &state.store,
-            &school,
-            &bytes,
-            &[],
-            state.today(),
-            &guard,
-        )
-        .await
-        {
-            Ok(preview) => preview,
-            Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
-            Err(e) => return Err(preview_failure(e)),
-        };
-        Ok(preview_page(
-            &state,
-            &p,
-            Upload {
-                id: &id,
-                file_name: name,
-                preview: &preview,
-            },
-            FormErrors::default(),
-            false,
-            StatusCode::OK,
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let school = school_of(&state, &p).await?;
+    let (name, bytes) = state
+        .store
+        .kept_pupil_import(&id, &school.id, &p.user.id)
+        .await?;
+    let guard = guard(&state, &actor);
+    let preview = match senco_app::imports::preview(
+        &state.store,
+        &school,
+        &bytes,
+        &[],
+        state.today(),
+        &guard,
+    )
+    .await
+    {
+        Ok(preview) => preview,
+        Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
+        Err(e) => return Err(preview_failure(e)),
+    };
+    Ok(preview_page(
+        &state,
+        &p,
+        Upload {
+            id: &id,
+            file_name: name,
+            preview: &preview,
+        },
+        FormErrors::default(),
+        false,
+        StatusCode::OK,
+    ))
 }
 
 fn preview_failure(e: PreviewError) -> PageError {
@@ -327,140 +314,133 @@ pub async fn submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let school = school_of(&state, &p).await?;
-        let (name, bytes) = state
-            .store
-            .kept_pupil_import(&id, &school.id, &p.user.id)
-            .await?;
-        let get = |k: &str| {
+    let school = school_of(&state, &p).await?;
+    let (name, bytes) = state
+        .store
+        .kept_pupil_import(&id, &school.id, &p.user.id)
+        .await?;
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    // Columns are chosen by number; anything else means "not in the file".
+    let pairs: Vec<(String, String)> = Field::ALL
+        .into_iter()
+        .filter_map(|f| {
             form.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        };
-        // Columns are chosen by number; anything else means "not in the file".
-        let pairs: Vec<(String, String)> = Field::ALL
-            .into_iter()
-            .filter_map(|f| {
-                form.iter()
-                    .find(|(k, _)| k.strip_prefix("map_") == Some(f.key()))
-                    .map(|(_, v)| {
-                        let v = v.trim();
-                        let column = if v.parse::<usize>().is_ok_and(|n| n > 0) {
-                            v.to_string()
-                        } else {
-                            String::new()
-                        };
-                        (f.key().to_string(), column)
-                    })
-            })
-            .collect();
-        let accept = get("accept_transfers") == "yes";
-        let today = state.today();
-        let guard = guard(&state, &actor);
-        let preview =
-            match senco_app::imports::preview(&state.store, &school, &bytes, &pairs, today, &guard)
-                .await
-            {
-                Ok(preview) => preview,
-                Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
-                Err(e) => return Err(preview_failure(e)),
-            };
-        let mut errors = FormErrors::default();
-        if !p.csrf_ok(get("csrf_token")) {
-            errors.add("map_upn", EN.form_expired);
-            return Ok(preview_page(
-                &state,
-                &p,
-                Upload {
-                    id: &id,
-                    file_name: name,
-                    preview: &preview,
-                },
-                errors,
-                accept,
-                StatusCode::OK,
-            ));
-        }
-        if get("action") != "confirm" || !preview.ready() {
-            return Ok(preview_page(
-                &state,
-                &p,
-                Upload {
-                    id: &id,
-                    file_name: name,
-                    preview: &preview,
-                },
-                errors,
-                accept,
-                StatusCode::OK,
-            ));
-        }
-        if !preview.plan.transfers.is_empty() && !accept {
-            errors.add("accept_transfers", EN.imp_accept_required);
-            return Ok(preview_page(
-                &state,
-                &p,
-                Upload {
-                    id: &id,
-                    file_name: name,
-                    preview: &preview,
-                },
-                errors,
-                accept,
-                StatusCode::OK,
-            ));
-        }
-        match senco_app::imports::commit(
-            &state.store,
-            &senco_app::imports::CommitImport {
-                school: &school,
-                bytes: &bytes,
-                pairs: &pairs,
-                accept_transfers: accept,
-                guard: &guard,
-                today,
-                now: state.now(),
-                kept: Some(&id),
-            },
-        )
-        .await
+                .find(|(k, _)| k.strip_prefix("map_") == Some(f.key()))
+                .map(|(_, v)| {
+                    let v = v.trim();
+                    let column = if v.parse::<usize>().is_ok_and(|n| n > 0) {
+                        v.to_string()
+                    } else {
+                        String::new()
+                    };
+                    (f.key().to_string(), column)
+                })
+        })
+        .collect();
+    let accept = get("accept_transfers") == "yes";
+    let today = state.today();
+    let guard = guard(&state, &actor);
+    let preview =
+        match senco_app::imports::preview(&state.store, &school, &bytes, &pairs, today, &guard)
+            .await
         {
-            Ok(outcome) => {
-                let page = DonePage {
-                    page: PageChrome::signed_in(&state, &p, EN.imp_done_title, Section::Pupils),
-                    outcome,
-                };
-                Ok(page.into_response())
-            }
-            Err(CommitError::NotReady(again) | CommitError::TransfersNotAccepted(again)) => {
-                errors.add("map_upn", EN.imp_changed_meanwhile);
-                Ok(preview_page(
-                    &state,
-                    &p,
-                    Upload {
-                        id: &id,
-                        file_name: name,
-                        preview: &again,
-                    },
-                    errors,
-                    accept,
-                    StatusCode::OK,
-                ))
-            }
-            Err(CommitError::Preview(PreviewError::TooManyProbes)) => {
-                Ok(too_many_probes(&state, &p))
-            }
-            Err(CommitError::Preview(e)) => Err(preview_failure(e)),
-            Err(CommitError::Store(e)) => Err(e.into()),
-        }
+            Ok(preview) => preview,
+            Err(PreviewError::TooManyProbes) => return Ok(too_many_probes(&state, &p)),
+            Err(e) => return Err(preview_failure(e)),
+        };
+    let mut errors = FormErrors::default();
+    if !p.csrf_ok(get("csrf_token")) {
+        errors.add("map_upn", EN.form_expired);
+        return Ok(preview_page(
+            &state,
+            &p,
+            Upload {
+                id: &id,
+                file_name: name,
+                preview: &preview,
+            },
+            errors,
+            accept,
+            StatusCode::OK,
+        ));
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if get("action") != "confirm" || !preview.ready() {
+        return Ok(preview_page(
+            &state,
+            &p,
+            Upload {
+                id: &id,
+                file_name: name,
+                preview: &preview,
+            },
+            errors,
+            accept,
+            StatusCode::OK,
+        ));
+    }
+    if !preview.plan.transfers.is_empty() && !accept {
+        errors.add("accept_transfers", EN.imp_accept_required);
+        return Ok(preview_page(
+            &state,
+            &p,
+            Upload {
+                id: &id,
+                file_name: name,
+                preview: &preview,
+            },
+            errors,
+            accept,
+            StatusCode::OK,
+        ));
+    }
+    match senco_app::imports::commit(
+        &state.store,
+        &senco_app::imports::CommitImport {
+            school: &school,
+            bytes: &bytes,
+            pairs: &pairs,
+            accept_transfers: accept,
+            guard: &guard,
+            today,
+            now: state.now(),
+            kept: Some(&id),
+        },
+    )
+    .await
+    {
+        Ok(outcome) => {
+            let page = DonePage {
+                page: PageChrome::signed_in(&state, &p, EN.imp_done_title, Section::Pupils),
+                outcome,
+            };
+            Ok(page.into_response())
+        }
+        Err(CommitError::NotReady(again) | CommitError::TransfersNotAccepted(again)) => {
+            errors.add("map_upn", EN.imp_changed_meanwhile);
+            Ok(preview_page(
+                &state,
+                &p,
+                Upload {
+                    id: &id,
+                    file_name: name,
+                    preview: &again,
+                },
+                errors,
+                accept,
+                StatusCode::OK,
+            ))
+        }
+        Err(CommitError::Preview(PreviewError::TooManyProbes)) => Ok(too_many_probes(&state, &p)),
+        Err(CommitError::Preview(e)) => Err(preview_failure(e)),
+        Err(CommitError::Store(e)) => Err(e.into()),
+    }
 }

@@ -367,6 +367,51 @@ pub fn render_error(state: &AppState, headers: &HeaderMap, e: PageError) -> Resp
     }
 }
 
+/// What a failed page handler leaves in its response's extensions for [`render_errors`],
+/// which has the state to render the page: the error itself cannot travel there (an
+/// extension must be `Clone`), so the log line's text does.
+#[derive(Debug, Clone)]
+enum Failed {
+    NotFound,
+    Internal(String),
+}
+
+/// A handler returns `Result<_, PageError>` and uses `?`; the error becomes a bare response
+/// (404 or 500) marked with what failed, and [`render_errors`] turns it into the full page.
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, failed) = match self {
+            PageError::NotFound => (StatusCode::NOT_FOUND, Failed::NotFound),
+            PageError::Internal(err) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Failed::Internal(format!("{err:#}")),
+            ),
+        };
+        let mut r = status.into_response();
+        r.extensions_mut().insert(failed);
+        r
+    }
+}
+
+/// The middleware that renders a page handler's error with the state at hand: the 404 page,
+/// or the problem page quoting the request id, the error going to the log only.
+pub async fn render_errors(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let reference = request_id(req.headers());
+    let response = next.run(req).await;
+    match response.extensions().get::<Failed>() {
+        None => response,
+        Some(Failed::NotFound) => not_found(&state),
+        Some(Failed::Internal(error)) => {
+            tracing::error!(error = error.as_str(), request_id = ?reference, "page failed");
+            problem(&state, reference)
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "accessibility.html")]
 struct AccessibilityPage {
