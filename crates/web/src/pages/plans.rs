@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::census::AreaOfNeed;
 use senco_domain::entry::Entry;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::forms::Checked;
 use super::forms::Fields;
 use super::pupils::Choice;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -385,12 +385,10 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<UseTarget>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let Some(kind) = plan_kind_for(&state, &pupil).await? else {
             return Err(PageError::NotFound);
@@ -422,9 +420,6 @@ pub async fn new(
             Vec::new(),
             None,
         ))
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/plans/new
@@ -432,12 +427,10 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { mut form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let Some(kind) = plan_kind_for(&state, &pupil).await? else {
             return Err(PageError::NotFound);
@@ -509,9 +502,6 @@ pub async fn create(
             Err(PlanError::Store(e)) => Err(e.into()),
             Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 async fn load(
@@ -571,12 +561,10 @@ pub async fn edit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<UseTarget>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         if !plan.fields.status.is_editable() {
             return Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response());
@@ -603,9 +591,6 @@ pub async fn edit(
             Vec::new(),
             None,
         ))
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /plans/{id}/edit: saves the whole plan unless someone saved it meanwhile, in which
@@ -614,12 +599,10 @@ pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { mut form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let (plan_type, stage) = plan_type_of(&plan);
         let ctx = FormContext {
@@ -687,9 +670,7 @@ pub async fn update(
             );
         }
         match save_plan(&state, &actor, &pupil, &plan, &input, expected).await {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/plans/{}?flash=plan_saved", plan.id)).into_response())
-            }
+        Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_saved", plan.id)).into_response()),
             Err(PlanError::Invalid(issues)) => Ok(form_page(
                 &state,
                 &p,
@@ -717,9 +698,6 @@ pub async fn update(
             }
             Err(PlanError::Store(e)) => Err(e.into()),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A target as shown on the plan page.
@@ -908,12 +886,10 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
         plan_page_with(
             &state,
@@ -925,9 +901,6 @@ pub async fn show(
             super::flash_message(q.flash.as_deref()),
         )
         .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /plans/{id}/status
@@ -935,12 +908,10 @@ pub async fn status(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let mut errors = FormErrors::default();
         if !fresh {
@@ -957,9 +928,7 @@ pub async fn status(
         };
         let expected = form.get("version").parse::<i64>().unwrap_or(-1);
         match change_status(&state, &actor, &pupil, &plan, to, agreed, expected).await {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/plans/{}?flash=plan_status", plan.id)).into_response())
-            }
+        Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_status", plan.id)).into_response()),
             Err(PlanError::Invalid(issues)) => {
                 plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
             }
@@ -971,9 +940,6 @@ pub async fn status(
             Err(PlanError::ReadOnly) => Err(PageError::NotFound),
             Err(PlanError::Store(e)) => Err(e.into()),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /plans/{id}/views: a parent adds their views and their child's.
@@ -981,14 +947,11 @@ pub async fn views(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (plan, pupil) =
-            load(&state, &actor, &id, Resource::ParentViews, Action::Create).await?;
+    let (plan, pupil) = load(&state, &actor, &id, Resource::ParentViews, Action::Create).await?;
         if !fresh {
             let errors = FormErrors::expired("parent_views");
             return plan_page(&state, &p, plan, &pupil, form, errors).await;
@@ -1012,9 +975,6 @@ pub async fn views(
             Err(PlanError::Store(e)) => Err(e.into()),
             Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A target on the review form.
@@ -1124,11 +1084,9 @@ pub async fn review_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
         form.set_date("held_on", state.today());
@@ -1136,9 +1094,6 @@ pub async fn review_new(
             form.set("invited", who);
         }
         review_page(&state, &p, &plan, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /plans/{id}/review
@@ -1146,12 +1101,10 @@ pub async fn review_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !fresh {
             let errors = FormErrors::expired("held_on");
@@ -1185,8 +1138,9 @@ pub async fn review_create(
         match record_review(&state, &actor, &pupil, &plan, &input, expected).await {
             Ok(done) => Ok(match done.next_plan_id {
                 Some(next) => Redirect::to(&format!("/plans/{next}/edit")).into_response(),
-                None => Redirect::to(&format!("/pupils/{}?flash=review_recorded", pupil.id))
-                    .into_response(),
+            None => {
+                Redirect::to(&format!("/pupils/{}?flash=review_recorded", pupil.id)).into_response()
+            }
             }),
             Err(PlanError::Invalid(issues)) => {
                 review_page(&state, &p, &plan, &pupil, form, issues_to_errors(&issues)).await
@@ -1200,9 +1154,6 @@ pub async fn review_create(
             Err(PlanError::ReadOnly) => Err(PageError::NotFound),
             Err(PlanError::Store(e)) => Err(e.into()),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -1218,11 +1169,9 @@ pub async fn versions(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, _) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let versions = state
             .store
@@ -1238,17 +1187,12 @@ pub async fn versions(
                 )
             })
             .collect();
-        Ok::<_, PageError>(
-            VersionsPage {
+    Ok(VersionsPage {
                 page: PageChrome::signed_in(&state, &p, EN.versions_title, Section::Pupils),
                 plan_id: plan.id,
                 versions,
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 /// `?parent=1` for the parent-friendly version.
@@ -1262,12 +1206,10 @@ pub async fn pdf(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PdfQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
         let parent = q.parent.is_some() || !may(&p, Resource::PupilSen, Action::Create);
         let bytes = senco_app::documents::plan_pdf(&state, &plan, &pupil, parent)
@@ -1278,8 +1220,7 @@ pub async fn pdf(
                     PageError::Internal(anyhow::anyhow!("rendering failed: {e}"))
                 }
             })?;
-        Ok::<_, PageError>(
-            (
+    Ok((
                 [
                     (header::CONTENT_TYPE, "application/pdf"),
                     (
@@ -1289,11 +1230,7 @@ pub async fn pdf(
                 ],
                 bytes.as_ref().clone(),
             )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -1357,27 +1294,20 @@ async fn bank_page(
 pub async fn bank(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Query(q): Query<BankQuery>,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         if !may(&p, Resource::PupilSen, Action::Create) {
             return Err(PageError::NotFound);
         }
         bank_page(&state, &p, &q, Fields::default(), FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /target-bank: a SENCO adds a target for the school.
 pub async fn bank_add(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         if !may(&p, Resource::PupilSen, Action::Create) {
             return Err(PageError::NotFound);
         }
@@ -1418,7 +1348,4 @@ pub async fn bank_add(
         .await?;
         senco_store::commit(tx).await?;
         Ok(Redirect::to("/target-bank?flash=bank_added").into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::Date;
 use senco_domain::census::AreaOfNeed;
@@ -26,7 +26,7 @@ use super::forms::Checked;
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -231,11 +231,9 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let provisions = state.store.provisions(&school).await?;
         let allocations = state
@@ -250,9 +248,7 @@ pub async fn index(
                 let current: Vec<&Allocation> = allocations
                     .iter()
                     .filter(|a| {
-                        a.provision_id == pv.id
-                            && a.from_on <= facts.today
-                            && facts.today <= a.to_on
+                    a.provision_id == pv.id && a.from_on <= facts.today && facts.today <= a.to_on
                     })
                     .collect();
                 CatalogueRow {
@@ -272,19 +268,14 @@ pub async fn index(
                 }
             })
             .collect();
-        Ok::<_, PageError>(
-            CataloguePage {
+    Ok(CataloguePage {
                 page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
                     .with_flash(flash_message(q.flash.as_deref())),
                 rows,
                 can_add: require(&p, Resource::Provision, Action::Create).is_ok(),
                 costs: can_see_costs(&p),
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 fn staff_text(pv: &Provision) -> String {
@@ -417,9 +408,7 @@ fn provision_input(form: &Fields) -> ProvisionInput {
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         let school = catalogue_school(&p, Action::Create)?;
         let mut form = Fields::default();
         form.set("group_size", "4");
@@ -437,9 +426,6 @@ pub async fn new(
             StatusCode::OK,
         )
         .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 fn csrf_error(errors: &mut FormErrors, field: &str) {
@@ -451,11 +437,9 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let school = catalogue_school(&p, Action::Create)?;
         let action = "/provision/new".to_string();
         if !fresh {
@@ -475,12 +459,7 @@ pub async fn create(
             )
             .await;
         }
-        match senco_app::provision::create_provision(
-            &state,
-            &actor,
-            &school,
-            &provision_input(&form),
-        )
+    match senco_app::provision::create_provision(&state, &actor, &school, &provision_input(&form))
         .await
         {
             Ok(id) => {
@@ -504,9 +483,6 @@ pub async fn create(
                 .await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 async fn load_provision(
@@ -551,10 +527,8 @@ fn form_of(pv: &Provision) -> Fields {
 pub async fn edit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         let pv = load_provision(&state, &p, &id, Action::Update).await?;
         provision_form(
             &state,
@@ -569,9 +543,6 @@ pub async fn edit(
             StatusCode::OK,
         )
         .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /provision/{id}/edit
@@ -579,12 +550,10 @@ pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pv = load_provision(&state, &p, &id, Action::Update).await?;
         let action = format!("/provision/{}/edit", pv.id);
         if !fresh {
@@ -615,8 +584,7 @@ pub async fn update(
         .await
         {
             Ok(()) => Ok(
-                Redirect::to(&format!("/provision/{}?flash=provision_saved", pv.id))
-                    .into_response(),
+            Redirect::to(&format!("/provision/{}?flash=provision_saved", pv.id)).into_response(),
             ),
             Err(e) => {
                 let conflict = matches!(e, SenError::Conflict);
@@ -649,9 +617,6 @@ pub async fn update(
                 .await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -676,12 +641,10 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let allocations = state
             .store
@@ -694,8 +657,7 @@ pub async fn show(
             .map(|a| allocation_row(a, &facts))
             .collect();
         let impact = impact_rows(&pv, &allocations);
-        Ok::<_, PageError>(
-            ProvisionPage {
+    Ok(ProvisionPage {
                 page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
                     .with_flash(flash_message(q.flash.as_deref())),
                 kind: kind_label(&pv.fields.kind),
@@ -708,15 +670,10 @@ pub async fn show(
                 impact,
                 can_edit: require(&p, Resource::Provision, Action::Update).is_ok(),
                 can_record: may(&p, Resource::Delivery, Action::Create)
-                    && ProvisionKind::parse(&pv.fields.kind)
-                        .is_some_and(ProvisionKind::has_sessions),
+            && ProvisionKind::parse(&pv.fields.kind).is_some_and(ProvisionKind::has_sessions),
                 provision: pv,
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 /// A row of the impact report.
@@ -898,11 +855,9 @@ async fn register_page(
 pub async fn register(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<RegisterQuery>,
-) -> Response {
-    let result = async {
+) -> Result<Response, PageError> {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let mut form = Fields::default();
         let mut errors = FormErrors::default();
@@ -923,9 +878,6 @@ pub async fn register(
             }
         }
         register_page(&state, &p, pv, on, form, errors).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /provision/{id}/register: every pupil's line at once, all or nothing.
@@ -933,12 +885,10 @@ pub async fn register_submit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pv = load_provision(&state, &p, &id, Action::Read).await?;
         let on = form.date("on");
         let mut errors = FormErrors::default();
@@ -988,9 +938,9 @@ pub async fn register_submit(
             .await?;
         }
         match record_sessions(&state, &actor, &inputs).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/provision/{}?flash=register_saved", pv.id)).into_response(),
-            ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/provision/{}?flash=register_saved", pv.id)).into_response())
+        }
             Err(SenError::Invalid(issues)) => {
                 let mut errors = FormErrors::default();
                 let mut seen = Vec::new();
@@ -1014,9 +964,6 @@ pub async fn register_submit(
             Err(SenError::Conflict) => Err(PageError::Internal(anyhow::anyhow!("conflict"))),
             Err(SenError::Store(e)) => Err(e.into()),
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -1085,20 +1032,15 @@ pub async fn allocate_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<AllocateQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
         form.set("provision_id", q.provision);
         form.set_date("from_on", state.today());
         allocation_form(&state, &p, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/allocations/new
@@ -1106,12 +1048,10 @@ pub async fn allocate_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !fresh {
             let mut errors = FormErrors::default();
@@ -1130,17 +1070,12 @@ pub async fn allocate_create(
             entry_on: form.date("entry_on"),
         };
         match allocate(&state, &actor, &pupil, &input).await {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/pupils/{}?flash=allocated", pupil.id)).into_response())
-            }
+        Ok(_) => Ok(Redirect::to(&format!("/pupils/{}?flash=allocated", pupil.id)).into_response()),
             Err(e) => {
                 let errors = refused(e, "name")?;
                 allocation_form(&state, &p, &pupil, form, errors).await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A recorded session as shown.
@@ -1254,12 +1189,10 @@ pub async fn allocation_show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
@@ -1272,9 +1205,6 @@ pub async fn allocation_show(
         let form = session_defaults(&state, &a);
         let flash = flash_message(q.flash.as_deref());
         allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /allocations/{id}/sessions: one session for one pupil.
@@ -1282,12 +1212,10 @@ pub async fn session_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
@@ -1309,9 +1237,9 @@ pub async fn session_create(
             reason: form.get("reason"),
         };
         match record_sessions(&state, &actor, &[(&a, input)]).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/allocations/{}?flash=session_saved", a.id)).into_response(),
-            ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/allocations/{}?flash=session_saved", a.id)).into_response())
+        }
             Err(e) => {
                 let mut errors = refused(e, "name")?;
                 for err in &mut errors.list {
@@ -1322,9 +1250,6 @@ pub async fn session_create(
                 allocation_page(&state, &p, a, form, errors, None).await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /allocations/{id}/exit: the end date and exit measure.
@@ -1332,12 +1257,10 @@ pub async fn exit_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let a = senco_app::provision::reach_allocation(
             &state,
             &actor,
@@ -1359,9 +1282,9 @@ pub async fn exit_create(
             exit_on: form.date("exit_on"),
         };
         match record_exit(&state, &actor, &a, version, &input).await {
-            Ok(()) => Ok(
-                Redirect::to(&format!("/allocations/{}?flash=exit_saved", a.id)).into_response(),
-            ),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/allocations/{}?flash=exit_saved", a.id)).into_response())
+        }
             Err(SenError::Conflict) => {
                 let fresh = state.store.allocation(&p.scope(), &a.id).await?;
                 let mut errors = FormErrors::default();
@@ -1380,9 +1303,6 @@ pub async fn exit_create(
                 allocation_page(&state, &p, a, form, errors, None).await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A cell of the provision map: the pupils of a year group in a provision.
@@ -1557,27 +1477,20 @@ pub async fn map(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<MapQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let day = q.day(state.today());
         let map = build_map(&state, &p, &school, day).await?;
         audit_list(&state, &actor, "provision_map").await;
-        Ok::<_, PageError>(
-            MapPage {
+    Ok(MapPage {
                 page: PageChrome::signed_in(&state, &p, EN.prov_map_title, Section::Provision),
                 map,
                 costs: can_see_costs(&p),
                 year: academic_year_start(day),
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 /// The map as CSV: a row per pupil per provision (cost only for those who may see costs).
@@ -1637,11 +1550,10 @@ pub async fn map_download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<MapQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
+    let body = async {
         let school = catalogue_school(&p, Action::Read)?;
         let map = build_map(&state, &p, &school, q.day(state.today())).await?;
         let mut lines: Vec<(String, String, String, String)> = Vec::new();
@@ -1667,9 +1579,8 @@ pub async fn map_download(
         state.audit.read(e).await;
         Ok::<_, PageError>(map_csv(&map, &lines, can_see_costs(&p)))
     }
-    .await;
-    match result {
-        Ok(body) => (
+    .await?;
+    Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (
@@ -1679,9 +1590,7 @@ pub async fn map_download(
             ],
             body,
         )
-            .into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -1696,10 +1605,8 @@ pub async fn impact(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let school = catalogue_school(&p, Action::Read)?;
         let provisions = state.store.provisions(&school).await?;
         let allocations = state
@@ -1711,14 +1618,9 @@ pub async fn impact(
             .iter()
             .flat_map(|pv| impact_rows(pv, &allocations))
             .collect();
-        Ok::<_, PageError>(
-            ImpactPage {
+    Ok(ImpactPage {
                 page: PageChrome::signed_in(&state, &p, EN.prov_impact_title, Section::Provision),
                 impact,
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field};
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -237,11 +237,8 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     headers: HeaderMap,
-) -> Response {
-    match list(&state, &p, &headers, SearchForm::default(), false).await {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+) -> Result<impl IntoResponse, PageError> {
+    list(&state, &p, &headers, SearchForm::default(), false).await
 }
 
 /// POST /pupils: a search, filter or another page of results.
@@ -250,14 +247,13 @@ pub async fn search(
     SignedIn(p): SignedIn,
     headers: HeaderMap,
     Checked { form, fresh }: Checked<SearchForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !fresh {
-        return Redirect::to("/pupils").into_response();
+        return Ok(Redirect::to("/pupils").into_response());
     }
-    match list(&state, &p, &headers, form, true).await {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+    Ok(list(&state, &p, &headers, form, true)
+        .await?
+        .into_response())
 }
 
 /// A row of a summary list.
@@ -549,12 +545,10 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
         let enrolments = state.store.enrolments(&pupil.id).await?;
         let contacts = if may(&p, Resource::PupilContacts, Action::Read) {
@@ -567,7 +561,7 @@ pub async fn show(
             None
         };
         let sen = sen_section(&state, &p, &pupil).await?;
-        Ok::<_, PageError>(PupilPage {
+    Ok(PupilPage {
             sen,
             page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
                 .with_flash(flash_message(q.flash.as_deref())),
@@ -583,12 +577,6 @@ pub async fn show(
             can_subject_access: may(&p, Resource::SubjectAccessExport, Action::Export),
             can_add_contact: may(&p, Resource::PupilContacts, Action::Create),
         })
-    }
-    .await;
-    match result {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
 }
 
 /// What the add and change forms carry, exactly as typed.
@@ -791,20 +779,16 @@ fn form_page(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(school) = p
         .user
         .school_id
         .clone()
         .filter(|s| may_create_pupil_at(&p, s))
     else {
-        return super::not_found(&state);
+        return Err(PageError::NotFound);
     };
-    let groups = match state.store.reg_groups(&school).await {
-        Ok(g) => g,
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
+    let groups = state.store.reg_groups(&school).await?;
     let today = state.today();
     let form = PupilForm {
         enrolled_on_day: today.day().to_string(),
@@ -812,7 +796,7 @@ pub async fn new(
         enrolled_on_year: today.year().to_string(),
         ..PupilForm::default()
     };
-    form_page(
+    Ok(form_page(
         &state,
         &p,
         FormTarget {
@@ -825,7 +809,7 @@ pub async fn new(
         FormErrors::default(),
         &groups,
         None,
-    )
+    ))
 }
 
 /// POST /pupils/new
@@ -833,21 +817,17 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<PupilForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(school) = p
         .user
         .school_id
         .clone()
         .filter(|s| may_create_pupil_at(&p, s))
     else {
-        return super::not_found(&state);
+        return Err(PageError::NotFound);
     };
-    let groups = match state.store.reg_groups(&school).await {
-        Ok(g) => g,
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
+    let groups = state.store.reg_groups(&school).await?;
     let show = |form: PupilForm, errors: FormErrors| {
         form_page(
             &state,
@@ -866,13 +846,10 @@ pub async fn create(
     };
     if !fresh {
         let errors = FormErrors::expired("legal_forename");
-        return show(form, errors);
+        return Ok(show(form, errors));
     }
     let today = state.today();
-    let phase = match state.store.school(&school).await {
-        Ok(s) => s.phase,
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
+    let phase = state.store.school(&school).await?.phase;
     let validated = form.draft().validate(today, phase);
     let mut problems = validated.as_ref().err().cloned().unwrap_or_default();
     let enrolled = date_from_parts(
@@ -892,9 +869,10 @@ pub async fn create(
         }
     };
     let (Ok(valid), Some(enrolled_on), true) = (validated, enrolled_on, problems.is_empty()) else {
-        return show(form.clone(), form_errors(&problems));
+        return Ok(show(form.clone(), form_errors(&problems)));
     };
     let actor = rid.actor(&p);
+    Ok(
     match create_pupil(
         &state,
         &actor,
@@ -907,8 +885,9 @@ pub async fn create(
         Ok(id) => Redirect::to(&format!("/pupils/{id}?flash=pupil_added")).into_response(),
         Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems)),
         Err(ChangeError::Conflict) => show(form, FormErrors::default()),
-        Err(ChangeError::Store(e)) => render_error(&state, &headers, e.into()),
-    }
+            Err(ChangeError::Store(e)) => return Err(e.into()),
+        },
+    )
 }
 
 /// GET /pupils/{id}/edit
@@ -916,18 +895,12 @@ pub async fn edit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
-        Ok::<_, PageError>((pupil, groups))
-    }
-    .await;
-    match result {
-        Ok((pupil, groups)) => form_page(
+    Ok(form_page(
             &state,
             &p,
             FormTarget {
@@ -940,9 +913,7 @@ pub async fn edit(
             FormErrors::default(),
             &groups,
             None,
-        ),
-        Err(e) => render_error(&state, &headers, e),
-    }
+    ))
 }
 
 /// POST /pupils/{id}/edit: saves only if nobody changed the record meanwhile; otherwise
@@ -951,21 +922,12 @@ pub async fn update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<PupilForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let loaded = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
         let groups = state.store.reg_groups(&pupil.school_id).await?;
-        Ok::<_, PageError>((pupil, groups))
-    }
-    .await;
-    let (pupil, groups) = match loaded {
-        Ok(x) => x,
-        Err(e) => return render_error(&state, &headers, e),
-    };
     let action = format!("/pupils/{}/edit", pupil.id);
     let back = format!("/pupils/{}", pupil.id);
     let show = |form: PupilForm, errors: FormErrors, current: Option<Vec<Detail>>| {
@@ -986,17 +948,15 @@ pub async fn update(
     };
     if !fresh {
         let errors = FormErrors::expired("legal_forename");
-        return show(form, errors, None);
+        return Ok(show(form, errors, None));
     }
-    let phase = match state.store.school(&pupil.school_id).await {
-        Ok(s) => s.phase,
-        Err(e) => return render_error(&state, &headers, e.into()),
-    };
+    let phase = state.store.school(&pupil.school_id).await?.phase;
     let valid = match form.draft().validate(state.today(), phase) {
         Ok(v) => v,
-        Err(problems) => return show(form.clone(), form_errors(&problems), None),
+        Err(problems) => return Ok(show(form.clone(), form_errors(&problems), None)),
     };
     let expected = form.version.trim().parse::<i64>().unwrap_or(-1);
+    Ok(
     match update_pupil(
         &state,
         &actor,
@@ -1006,7 +966,9 @@ pub async fn update(
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/pupils/{}?flash=pupil_updated", pupil.id)).into_response(),
+            Ok(_) => {
+                Redirect::to(&format!("/pupils/{}?flash=pupil_updated", pupil.id)).into_response()
+            }
         Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
         Err(ChangeError::Conflict) => {
             let mut errors = FormErrors::default();
@@ -1015,8 +977,9 @@ pub async fn update(
             form.version = pupil.version.to_string();
             show(form, errors, Some(details(&state, &pupil)))
         }
-        Err(ChangeError::Store(e)) => render_error(&state, &headers, e.into()),
-    }
+            Err(ChangeError::Store(e)) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Template, WebTemplate)]
@@ -1040,12 +1003,10 @@ pub async fn audit(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
         let page_no = q.page.unwrap_or(1).max(1);
         let per_page = 50;
@@ -1053,19 +1014,13 @@ pub async fn audit(
             .store
             .audit_for_pupil(&pupil.id, per_page, (page_no - 1).saturating_mul(per_page))
             .await?;
-        Ok::<_, PageError>(AuditPage {
+    Ok(AuditPage {
             page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
             id: pupil.id,
             rows,
             page_no,
             pages: ((total + per_page - 1) / per_page).max(1),
         })
-    }
-    .await;
-    match result {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
 }
 
 csrf_field!(PupilForm, SearchForm);

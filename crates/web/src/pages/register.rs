@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use senco_domain::framework::{Stage, framework};
 use senco_domain::policy::{Action, Resource};
@@ -21,7 +21,7 @@ use senco_store::pupils::PupilFilter;
 use senco_store::schools::School;
 use senco_store::sen::RegisterRow;
 
-use super::{PageChrome, PageError, Section, not_found, render_error};
+use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -512,18 +512,14 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
     if !register_allowed(&p) {
         audit_refusal(&state, &actor).await;
-        return not_found(&state);
+        return Err(PageError::NotFound);
     }
-    match page(&state, &p, &actor, &q).await {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+    page(&state, &p, &actor, &q).await
 }
 
 pub use senco_interop::csv_out::field as csv_field;
@@ -586,15 +582,14 @@ pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     if !register_allowed(&p) {
         audit_refusal(&state, &actor).await;
-        return not_found(&state);
+        return Err(PageError::NotFound);
     }
-    let result = async {
+    let body = async {
         let school_choices = school_choices(&state, &p).await?;
         let filters = page_filters(&q, &school_choices);
         let rows = rows(&state, &p, &filters, None, Sort::from_query(&q)).await?;
@@ -605,21 +600,18 @@ pub async fn download(
             may(&p, Resource::PupilNeeds, Action::Read),
         ))
     }
-    .await;
-    match result {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"sen-register.csv\"",
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sen-register.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::account::new_passphrase;
 use super::sign_in::session_event;
-use super::{FormErrors, PageChrome, PageError, render_error};
+use super::{FormErrors, PageChrome, PageError};
 use crate::AppState;
 use crate::auth::ClientAddr;
 use senco_app::credentials::{hash_passphrase_off_thread, hash_token, random_token};
@@ -54,7 +54,7 @@ pub async fn forgot_submit(
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let email = form.email.trim().to_lowercase();
     let mut errors = FormErrors::default();
     if email.is_empty() {
@@ -64,7 +64,7 @@ pub async fn forgot_submit(
     }
     if !errors.is_empty() {
         let page = PageChrome::public(&state, EN.forgot_title).with_errors(&errors);
-        return (
+        return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             ForgotPage {
                 page,
@@ -73,55 +73,99 @@ pub async fn forgot_submit(
                 sent: false,
             },
         )
-            .into_response();
+            .into_response());
     }
-    let result = async {
-        let now = state.now();
-        // Each request counts against the address, so nobody can flood an inbox.
-        let key = format!("reset:{email}");
-        let window = time::Duration::try_from(state.config.throttle_window)
-            .unwrap_or(time::Duration::minutes(5));
-        let (recent, _) = state.store.failed_sign_ins(&key, &address, now - window).await?;
-        state.store.record_sign_in_attempt(&key, &address, false, now).await?;
-        let user = match state.store.user_by_email(&email).await {
-            Ok(u) if !u.disabled => Some(u),
-            Ok(_) | Err(senco_store::StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        };
-        match user {
-            Some(user) if recent < 3 => {
-                let token = random_token();
-                let link = format!("{}/sign-in/reset?token={token}", state.config.public_url.trim_end_matches('/'));
-                let body = format!(
-                    "Someone (we hope you) asked to reset the passphrase of your Senco account.\n\n\
-                     Choose a new passphrase here (the link works once, for 30 minutes):\n{link}\n\n\
-                     If you did not ask, ignore this email: your passphrase has not changed."
-                );
-                let mut tx = state.store.begin().await?;
-                Store::insert_password_reset(&mut tx, &hash_token(&token), &user.id, now, now + RESET_LIFETIME).await?;
-                Store::enqueue_email(&mut tx, &user.email, EN.reset_email_subject, &body, now).await?;
-                Store::audit_in(&mut tx, &session_event(&state, &headers, "reset_request", &user.email, None, Some(user.id.clone()), "allowed")).await?;
-                senco_store::commit(tx).await?;
-            }
-            Some(user) => {
-                state.store.audit(&session_event(&state, &headers, "reset_request", &user.email, None, Some(user.id.clone()), "throttled")).await?;
-            }
-            None => {
-                state.store.audit(&session_event(&state, &headers, "reset_request", &email, None, None, "unknown_account")).await?;
-            }
+    let now = state.now();
+    // Each request counts against the address, so nobody can flood an inbox.
+    let key = format!("reset:{email}");
+    let window = time::Duration::try_from(state.config.throttle_window)
+        .unwrap_or(time::Duration::minutes(5));
+    let (recent, _) = state
+        .store
+        .failed_sign_ins(&key, &address, now - window)
+        .await?;
+    state
+        .store
+        .record_sign_in_attempt(&key, &address, false, now)
+        .await?;
+    let user = match state.store.user_by_email(&email).await {
+        Ok(u) if !u.disabled => Some(u),
+        Ok(_) | Err(senco_store::StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match user {
+        Some(user) if recent < 3 => {
+            let token = random_token();
+            let link = format!(
+                "{}/sign-in/reset?token={token}",
+                state.config.public_url.trim_end_matches('/')
+            );
+            let body = format!(
+                "Someone (we hope you) asked to reset the passphrase of your Senco account.\n\n\
+                 Choose a new passphrase here (the link works once, for 30 minutes):\n{link}\n\n\
+                 If you did not ask, ignore this email: your passphrase has not changed."
+            );
+            let mut tx = state.store.begin().await?;
+            Store::insert_password_reset(
+                &mut tx,
+                &hash_token(&token),
+                &user.id,
+                now,
+                now + RESET_LIFETIME,
+            )
+            .await?;
+            Store::enqueue_email(&mut tx, &user.email, EN.reset_email_subject, &body, now).await?;
+            Store::audit_in(
+                &mut tx,
+                &session_event(
+                    &state,
+                    &headers,
+                    "reset_request",
+                    &user.email,
+                    None,
+                    Some(user.id.clone()),
+                    "allowed",
+                ),
+            )
+            .await?;
+            senco_store::commit(tx).await?;
         }
-        Ok::<_, PageError>(
-            ForgotPage {
-                page: PageChrome::public(&state, EN.forgot_sent_title),
-                errors: FormErrors::default(),
-                email: String::new(),
-                sent: true,
-            }
-            .into_response(),
-        )
+        Some(user) => {
+            state
+                .store
+                .audit(&session_event(
+                    &state,
+                    &headers,
+                    "reset_request",
+                    &user.email,
+                    None,
+                    Some(user.id.clone()),
+                    "throttled",
+                ))
+                .await?;
+        }
+        None => {
+            state
+                .store
+                .audit(&session_event(
+                    &state,
+                    &headers,
+                    "reset_request",
+                    &email,
+                    None,
+                    None,
+                    "unknown_account",
+                ))
+                .await?;
+        }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    Ok(ForgotPage {
+        page: PageChrome::public(&state, EN.forgot_sent_title),
+        errors: FormErrors::default(),
+        email: String::new(),
+        sent: true,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -162,24 +206,24 @@ fn gone(state: &AppState) -> Response {
 /// GET /sign-in/reset?token=…
 pub async fn reset(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<ResetQuery>,
-) -> Response {
-    match state
-        .store
-        .password_reset_user(&hash_token(&q.token), state.now())
-        .await
-    {
-        Ok(Some(_)) => ResetPage {
-            page: PageChrome::public(&state, EN.reset_title),
-            errors: FormErrors::default(),
-            token: q.token,
-            valid: true,
-        }
-        .into_response(),
-        Ok(None) => gone(&state),
-        Err(e) => render_error(&state, &headers, e.into()),
-    }
+) -> Result<Response, PageError> {
+    Ok(
+        match state
+            .store
+            .password_reset_user(&hash_token(&q.token), state.now())
+            .await?
+        {
+            Some(_) => ResetPage {
+                page: PageChrome::public(&state, EN.reset_title),
+                errors: FormErrors::default(),
+                token: q.token,
+                valid: true,
+            }
+            .into_response(),
+            None => gone(&state),
+        },
+    )
 }
 
 /// POST /sign-in/reset: sets the passphrase, spends the link and ends every session.
@@ -187,51 +231,47 @@ pub async fn reset_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
-) -> Response {
-    let result = async {
-        let now = state.now();
-        let token_hash = hash_token(&form.token);
-        let Some(user_id) = state.store.password_reset_user(&token_hash, now).await? else {
-            return Ok(gone(&state));
-        };
-        let mut errors = FormErrors::default();
-        let Some(new) =
-            new_passphrase(&form.new, &form.confirm, &mut errors).filter(|_| errors.is_empty())
-        else {
-            let page = PageChrome::public(&state, EN.reset_title).with_errors(&errors);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ResetPage {
-                    page,
-                    errors,
-                    token: form.token,
-                    valid: true,
-                },
-            )
-                .into_response());
-        };
-        let hash = hash_passphrase_off_thread(&new).await?;
-        let mut tx = state.store.begin().await?;
-        if !Store::use_password_reset(&mut tx, &token_hash, now).await? {
-            return Ok(gone(&state));
-        }
-        Store::set_password(&mut tx, &user_id, &hash, false, now).await?;
-        let mut e = session_event(
-            &state,
-            &headers,
-            "update",
-            "reset link",
-            None,
-            Some(user_id.clone()),
-            "allowed",
-        );
-        e.record_type = "user";
-        e.record_id = Some(user_id.clone());
-        e.fields = Some("password_reset".into());
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        Ok::<_, PageError>(Redirect::to("/sign-in?flash=passphrase_reset").into_response())
+) -> Result<Response, PageError> {
+    let now = state.now();
+    let token_hash = hash_token(&form.token);
+    let Some(user_id) = state.store.password_reset_user(&token_hash, now).await? else {
+        return Ok(gone(&state));
+    };
+    let mut errors = FormErrors::default();
+    let Some(new) =
+        new_passphrase(&form.new, &form.confirm, &mut errors).filter(|_| errors.is_empty())
+    else {
+        let page = PageChrome::public(&state, EN.reset_title).with_errors(&errors);
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ResetPage {
+                page,
+                errors,
+                token: form.token,
+                valid: true,
+            },
+        )
+            .into_response());
+    };
+    let hash = hash_passphrase_off_thread(&new).await?;
+    let mut tx = state.store.begin().await?;
+    if !Store::use_password_reset(&mut tx, &token_hash, now).await? {
+        return Ok(gone(&state));
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    Store::set_password(&mut tx, &user_id, &hash, false, now).await?;
+    let mut e = session_event(
+        &state,
+        &headers,
+        "update",
+        "reset link",
+        None,
+        Some(user_id.clone()),
+        "allowed",
+    );
+    e.record_type = "user";
+    e.record_id = Some(user_id.clone());
+    e.fields = Some("password_reset".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(Redirect::to("/sign-in?flash=passphrase_reset").into_response())
 }

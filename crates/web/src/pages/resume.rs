@@ -6,11 +6,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{PageChrome, PageError, Section, render_error};
+use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{SignedIn, session_cookie, session_expired};
 use senco_app::credentials::hash_token;
@@ -86,32 +86,25 @@ struct ResumePage {
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let Some((path, body)) = state
-            .store
-            .draft(&p.user.id, state.now() - KEPT_FOR)
-            .await?
-        else {
-            // Nothing kept (or already offered): like any record that is not there.
-            return Ok(super::not_found(&state));
-        };
-        state.store.drop_drafts(&p.user.id).await?;
-        let fields = serde_urlencoded::from_str::<Vec<(String, String)>>(&body)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, _)| k != "csrf_token")
-            .collect();
-        Ok::<_, PageError>(
-            ResumePage {
-                page: PageChrome::signed_in(&state, &p, EN.resume_title, Section::None),
-                action: path,
-                fields,
-            }
-            .into_response(),
-        )
+) -> Result<Response, PageError> {
+    let Some((path, body)) = state
+        .store
+        .draft(&p.user.id, state.now() - KEPT_FOR)
+        .await?
+    else {
+        // Nothing kept (or already offered): like any record that is not there.
+        return Err(PageError::NotFound);
+    };
+    state.store.drop_drafts(&p.user.id).await?;
+    let fields = serde_urlencoded::from_str::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token")
+        .collect();
+    Ok(ResumePage {
+        page: PageChrome::signed_in(&state, &p, EN.resume_title, Section::None),
+        action: path,
+        fields,
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }

@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::forms::Checked;
 use super::forms::Fields;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -114,11 +114,9 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let school_id = retention_school(&p, Action::Read)?;
         let reviews = state
             .store
@@ -135,8 +133,7 @@ pub async fn index(
         state.audit.read(e).await;
         let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
             .with_flash(super::flash_message(q.flash.as_deref()));
-        Ok::<_, PageError>(
-            ListPage {
+    Ok(ListPage {
                 page,
                 rows: reviews.iter().map(row_of).collect(),
                 log: log
@@ -151,11 +148,7 @@ pub async fn index(
                     })
                     .collect(),
             }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    .into_response())
 }
 
 /// A review of the caller's school, through their scope.
@@ -208,27 +201,22 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let r = load(&state, &p, &id, Action::Read).await?;
         let mut e = actor.event(&state, "retention_review", "read", "allowed");
         e.school_id = Some(r.school_id.clone());
         e.pupil_id = Some(r.pupil_id.clone());
         e.record_id = Some(r.id.clone());
         state.audit.read(e).await;
-        Ok::<_, PageError>(review_page(
+    Ok(review_page(
             &state,
             &p,
             &r,
             &Fields::default(),
             FormErrors::default(),
         ))
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /retention/{id}: `action=approve` (with `confirm=yes`) or `action=keep` (with a
@@ -237,12 +225,10 @@ pub async fn decide(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let r = load(&state, &p, &id, Action::Update).await?;
         let mut errors = FormErrors::default();
         if !fresh {
@@ -278,13 +264,7 @@ pub async fn decide(
             return Ok(review_page(&state, &p, &r, &form, errors));
         }
         let mut tx = state.store.begin().await.map_err(internal)?;
-        match senco_store::Store::decide_retention(
-            &mut tx,
-            &r.id,
-            &decision,
-            &p.user.id,
-            state.now(),
-        )
+    match senco_store::Store::decide_retention(&mut tx, &r.id, &decision, &p.user.id, state.now())
         .await
         {
             Ok(()) => {}
@@ -312,8 +292,5 @@ pub async fn decide(
             Decision::Approve => "retention_approved",
             Decision::Keep { .. } => "retention_kept",
         };
-        Ok::<_, PageError>(Redirect::to(&format!("/retention?flash={flash}")).into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    Ok(Redirect::to(&format!("/retention?flash={flash}")).into_response())
 }

@@ -16,7 +16,7 @@ use senco_store::users::NewUser;
 use serde::Deserialize;
 
 use super::account::new_passphrase;
-use super::{FormErrors, PageChrome, PageError, not_found, render_error, request_id};
+use super::{FormErrors, PageChrome, PageError, request_id};
 use crate::AppState;
 use senco_app::bootstrap::{EXPIRES_SETTING, TOKEN_SETTING};
 use senco_app::credentials::{hash_passphrase_off_thread, hash_token};
@@ -76,11 +76,10 @@ fn page(state: &AppState, form: &SetupForm, errors: FormErrors) -> Response {
 }
 
 /// GET /setup: only while a bootstrap code is pending.
-pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match pending(&state).await {
-        Ok(Some(_)) => page(&state, &SetupForm::default(), FormErrors::default()),
-        Ok(None) => not_found(&state),
-        Err(e) => render_error(&state, &headers, e),
+pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
+    match pending(&state).await? {
+        Some(_) => Ok(page(&state, &SetupForm::default(), FormErrors::default())),
+        None => Err(PageError::NotFound),
     }
 }
 
@@ -89,68 +88,64 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
-) -> Response {
-    let result = async {
-        let Some(hash) = pending(&state).await? else {
-            return Ok(not_found(&state));
-        };
-        let mut errors = FormErrors::default();
-        if hash_token(form.code.trim()) != hash {
-            errors.add("code", EN.setup_wrong_code);
-        }
-        let name = PersonName::parse(&form.name);
-        if name.is_err() {
-            errors.add("name", EN.setup_enter_name);
-        }
-        let email = Email::parse(&form.email);
-        if email.is_err() {
-            errors.add("email", EN.setup_enter_email);
-        }
-        let passphrase = new_passphrase(&form.new, &form.confirm, &mut errors);
-        let (Ok(name), Ok(email), Some(passphrase), true) =
-            (name, email, passphrase, errors.is_empty())
-        else {
-            return Ok(page(&state, &form, errors));
-        };
-        let password_hash = hash_passphrase_off_thread(&passphrase).await?;
-        let mut tx = state.store.begin().await?;
-        // The code works once: whoever removes it makes the account.
-        if !Store::take_setting(&mut tx, TOKEN_SETTING, &hash).await? {
-            return Ok(not_found(&state));
-        }
-        let id = Store::insert_user(
-            &mut tx,
-            &NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                role: Role::Admin,
-                school_id: None,
-                la_id: None,
-                password_hash: Some(&password_hash),
-                must_change_password: false,
-            },
-            state.now(),
-        )
-        .await?;
-        let e = senco_store::audit::AuditEvent {
-            at: state.now(),
-            request_id: request_id(&headers),
-            channel: "web",
-            actor_user_id: Some(id.clone()),
-            actor_label: email.as_str().to_string(),
-            actor_role: Some(Role::Admin.as_str().to_string()),
-            school_id: None,
-            pupil_id: None,
-            record_type: "user",
-            record_id: Some(id),
-            action: "bootstrap",
-            outcome: "allowed",
-            fields: None,
-        };
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        Ok::<_, PageError>(Redirect::to("/sign-in?flash=setup_done").into_response())
+) -> Result<Response, PageError> {
+    let Some(hash) = pending(&state).await? else {
+        return Err(PageError::NotFound);
+    };
+    let mut errors = FormErrors::default();
+    if hash_token(form.code.trim()) != hash {
+        errors.add("code", EN.setup_wrong_code);
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let name = PersonName::parse(&form.name);
+    if name.is_err() {
+        errors.add("name", EN.setup_enter_name);
+    }
+    let email = Email::parse(&form.email);
+    if email.is_err() {
+        errors.add("email", EN.setup_enter_email);
+    }
+    let passphrase = new_passphrase(&form.new, &form.confirm, &mut errors);
+    let (Ok(name), Ok(email), Some(passphrase), true) =
+        (name, email, passphrase, errors.is_empty())
+    else {
+        return Ok(page(&state, &form, errors));
+    };
+    let password_hash = hash_passphrase_off_thread(&passphrase).await?;
+    let mut tx = state.store.begin().await?;
+    // The code works once: whoever removes it makes the account.
+    if !Store::take_setting(&mut tx, TOKEN_SETTING, &hash).await? {
+        return Err(PageError::NotFound);
+    }
+    let id = Store::insert_user(
+        &mut tx,
+        &NewUser {
+            email: email.as_str(),
+            name: name.as_str(),
+            role: Role::Admin,
+            school_id: None,
+            la_id: None,
+            password_hash: Some(&password_hash),
+            must_change_password: false,
+        },
+        state.now(),
+    )
+    .await?;
+    let e = senco_store::audit::AuditEvent {
+        at: state.now(),
+        request_id: request_id(&headers),
+        channel: "web",
+        actor_user_id: Some(id.clone()),
+        actor_label: email.as_str().to_string(),
+        actor_role: Some(Role::Admin.as_str().to_string()),
+        school_id: None,
+        pupil_id: None,
+        record_type: "user",
+        record_id: Some(id),
+        action: "bootstrap",
+        outcome: "allowed",
+        fields: None,
+    };
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(Redirect::to("/sign-in?flash=setup_done").into_response())
 }
