@@ -355,18 +355,6 @@ impl From<anyhow::Error> for PageError {
     }
 }
 
-/// Renders a page error with the state at hand.
-pub fn render_error(state: &AppState, headers: &HeaderMap, e: PageError) -> Response {
-    match e {
-        PageError::NotFound => not_found(state),
-        PageError::Internal(err) => {
-            let reference = request_id(headers);
-            tracing::error!(error = format!("{err:#}"), request_id = ?reference, "page failed");
-            problem(state, reference)
-        }
-    }
-}
-
 /// What a failed page handler leaves in its response's extensions for [`render_errors`],
 /// which has the state to render the page: the error itself cannot travel there (an
 /// extension must be `Clone`), so the log line's text does.

@@ -10,7 +10,7 @@ use senco_store::audit::AuditEvent;
 use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field};
-use super::{FormErrors, PageChrome, flash_message, request_id};
+use super::{FormErrors, PageChrome, PageError, flash_message, request_id};
 use crate::AppState;
 use crate::auth::{
     ClientAddr, SignedIn, clear_session_cookie, session_cookie, session_principal,
@@ -103,7 +103,7 @@ pub async fn submit(
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let m = &EN;
     let email = form.email.trim().to_lowercase();
     let mut errors = FormErrors::default();
@@ -126,19 +126,16 @@ pub async fn submit(
             .into_response()
     };
     if !errors.is_empty() {
-        return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok(again(errors, StatusCode::UNPROCESSABLE_ENTITY));
     }
     let now = state.now();
     // The attempt is counted before the passphrase is checked, in one serialised step, so
     // a burst of simultaneous guesses gets no more checks than the limit (SR-13). Unknown
     // accounts are counted alike, so throttling reveals nothing, and a throttled attempt is
     // refused before any hashing.
-    let attempt = match crate::auth::claim_attempt(&state, &email, &address).await {
-        Ok(attempt) => attempt,
-        Err(e) => {
-            return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
-        }
-    };
+    let attempt = crate::auth::claim_attempt(&state, &email, &address)
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
     let Some(attempt) = attempt else {
         let _ = state
             .store
@@ -153,14 +150,13 @@ pub async fn submit(
             .await;
         let mut errors = FormErrors::default();
         errors.add("email", m.sign_in_throttled);
-        return again(errors, StatusCode::TOO_MANY_REQUESTS);
+        return Ok(again(errors, StatusCode::TOO_MANY_REQUESTS));
     };
-    let found = match state.store.user_for_sign_in(&email).await {
-        Ok(found) => found,
-        Err(e) => {
-            return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
-        }
-    };
+    let found = state
+        .store
+        .user_for_sign_in(&email)
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
     // Unknown or disabled accounts, and accounts without a passphrase, take the same work
     // (a dummy hash) and get the same answer.
     let (user, stored) = match found {
@@ -175,7 +171,7 @@ pub async fn submit(
             .await;
         let mut errors = FormErrors::default();
         errors.add("email", m.sign_in_failed);
-        return again(errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok(again(errors, StatusCode::UNPROCESSABLE_ENTITY));
     };
     // Rotate: any session the browser had ends, and a new token is issued.
     if let Some(old) = session_cookie(&headers) {
@@ -185,13 +181,11 @@ pub async fn submit(
     let csrf = random_token();
     // With two-factor sign-in on, the session waits for the code.
     let pending = user.two_factor;
-    if let Err(e) = state
+    state
         .store
         .insert_session_pending(&hash_token(&token), &user.id, &csrf, pending, now)
         .await
-    {
-        return super::render_error(&state, &headers, super::PageError::Internal(e.into()));
-    }
+        .map_err(|e| PageError::Internal(e.into()))?;
     let _ = state.store.attempt_succeeded(&attempt).await;
     let _ = state
         .store
@@ -211,11 +205,11 @@ pub async fn submit(
     } else {
         "/"
     };
-    (
+    Ok((
         [(header::SET_COOKIE, set_session_cookie(&token))],
         Redirect::to(target),
     )
-        .into_response()
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Resource};
 use senco_domain::specialist::{AgencyKind, InvolvementStatus, NoteKind};
@@ -17,7 +17,7 @@ use super::forms::Checked;
 use super::forms::{Fields, refused, status_of};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, not_found, render_error};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
@@ -124,13 +124,10 @@ async fn specialists_page(
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let flash = flash_message(q.flash.as_deref());
-    specialists_page(&state, &p, Fields::default(), FormErrors::default(), flash)
-        .await
-        .unwrap_or_else(|e| render_error(&state, &headers, e))
+    specialists_page(&state, &p, Fields::default(), FormErrors::default(), flash).await
 }
 
 /// POST /specialists/agencies
@@ -138,33 +135,28 @@ pub async fn agency_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        require(&p, Resource::Agencies, Action::Create)?;
-        let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
-        if !fresh {
-            let errors = FormErrors::expired("agency_name");
-            return specialists_page(&state, &p, form, errors, None).await;
-        }
-        let input = AgencyInput {
-            kind: form.get("kind"),
-            name: form.get("agency_name"),
-            email: form.get("agency_email"),
-            phone: form.get("agency_phone"),
-        };
-        match add_agency(&state, &actor, &school, &input).await {
-            Ok(_) => Ok(Redirect::to("/specialists?flash=agency_added").into_response()),
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                specialists_page(&state, &p, form, errors, None).await
-            }
+    require(&p, Resource::Agencies, Action::Create)?;
+    let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
+    if !fresh {
+        let errors = FormErrors::expired("agency_name");
+        return specialists_page(&state, &p, form, errors, None).await;
+    }
+    let input = AgencyInput {
+        kind: form.get("kind"),
+        name: form.get("agency_name"),
+        email: form.get("agency_email"),
+        phone: form.get("agency_phone"),
+    };
+    match add_agency(&state, &actor, &school, &input).await {
+        Ok(_) => Ok(Redirect::to("/specialists?flash=agency_added").into_response()),
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            specialists_page(&state, &p, form, errors, None).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /specialists/people
@@ -172,33 +164,28 @@ pub async fn person_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        require(&p, Resource::Agencies, Action::Create)?;
-        let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
-        if !fresh {
-            let errors = FormErrors::expired("person_name");
-            return specialists_page(&state, &p, form, errors, None).await;
-        }
-        let input = PersonInput {
-            agency_id: form.get("agency_id"),
-            name: form.get("person_name"),
-            role: form.get("person_role"),
-            email: form.get("person_email"),
-        };
-        match add_person(&state, &actor, &school, &input).await {
-            Ok(_) => Ok(Redirect::to("/specialists?flash=person_added").into_response()),
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                specialists_page(&state, &p, form, errors, None).await
-            }
+    require(&p, Resource::Agencies, Action::Create)?;
+    let school = p.user.school_id.clone().ok_or(PageError::NotFound)?;
+    if !fresh {
+        let errors = FormErrors::expired("person_name");
+        return specialists_page(&state, &p, form, errors, None).await;
+    }
+    let input = PersonInput {
+        agency_id: form.get("agency_id"),
+        name: form.get("person_name"),
+        role: form.get("person_role"),
+        email: form.get("person_email"),
+    };
+    match add_person(&state, &actor, &school, &input).await {
+        Ok(_) => Ok(Redirect::to("/specialists?flash=person_added").into_response()),
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            specialists_page(&state, &p, form, errors, None).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -261,18 +248,13 @@ pub async fn refer_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("referral_on", state.today());
-        referral_page(&state, &p, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("referral_on", state.today());
+    referral_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/involvements/new
@@ -280,37 +262,32 @@ pub async fn refer_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("agency_id");
-            return referral_page(&state, &p, &pupil, form, errors).await;
+    let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
+    if !fresh {
+        let errors = FormErrors::expired("agency_id");
+        return referral_page(&state, &p, &pupil, form, errors).await;
+    }
+    let input = ReferralInput {
+        agency_id: form.get("agency_id"),
+        person_id: form.get("person_id"),
+        referral_on: form.date("referral_on"),
+        reason: form.get("reason"),
+        consent_on: form.date("consent_on"),
+        consent_by: form.get("consent_by"),
+    };
+    match refer(&state, &actor, &pupil, &input).await {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/involvements/{id}?flash=referral_made")).into_response())
         }
-        let input = ReferralInput {
-            agency_id: form.get("agency_id"),
-            person_id: form.get("person_id"),
-            referral_on: form.date("referral_on"),
-            reason: form.get("reason"),
-            consent_on: form.date("consent_on"),
-            consent_by: form.get("consent_by"),
-        };
-        match refer(&state, &actor, &pupil, &input).await {
-            Ok(id) => Ok(
-                Redirect::to(&format!("/involvements/{id}?flash=referral_made")).into_response(),
-            ),
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                referral_page(&state, &p, &pupil, form, errors).await
-            }
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            referral_page(&state, &p, &pupil, form, errors).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// A note as shown.
@@ -522,26 +499,21 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (inv, pupil) = senco_app::specialists::reach_involvement(
-            &state,
-            &actor,
-            &id,
-            Resource::Involvement,
-            Action::Read,
-        )
-        .await?;
-        let form = defaults(&state, &inv);
-        let flash = flash_message(q.flash.as_deref());
-        involvement_page(&state, &p, inv, &pupil, form, FormErrors::default(), flash).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let (inv, pupil) = senco_app::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::Involvement,
+        Action::Read,
+    )
+    .await?;
+    let form = defaults(&state, &inv);
+    let flash = flash_message(q.flash.as_deref());
+    involvement_page(&state, &p, inv, &pupil, form, FormErrors::default(), flash).await
 }
 
 /// POST /involvements/{id}/status: status and consent (the SENCO).
@@ -549,53 +521,48 @@ pub async fn status_update(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (inv, pupil) = senco_app::specialists::reach_involvement(
-            &state,
-            &actor,
-            &id,
-            Resource::Involvement,
-            Action::Update,
-        )
-        .await?;
-        if !fresh {
-            let errors = FormErrors::expired("status");
-            return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
-        }
-        let version = form.get("version").parse::<i64>().unwrap_or(-1);
-        let input = StatusInput {
-            status: form.get("status"),
-            consent_on: form.date("consent_on"),
-            consent_by: form.get("consent_by"),
-            withdraw_consent: form.has("withdraw_consent", "yes"),
-        };
-        match change_involvement(&state, &actor, &inv, version, &input).await {
-            Ok(()) => Ok(Redirect::to(&format!(
-                "/involvements/{}?flash=involvement_updated",
-                inv.id
-            ))
-            .into_response()),
-            Err(e) => {
-                let conflict = matches!(e, SenError::Conflict);
-                let errors = refused(e, "status")?;
-                let fresh = visible_involvement(&state, &p, &inv.id)
-                    .await?
-                    .unwrap_or(inv);
-                let mut r = involvement_page(&state, &p, fresh, &pupil, form, errors, None).await?;
-                if conflict {
-                    *r.status_mut() = StatusCode::CONFLICT;
-                }
-                Ok(r)
+    let (inv, pupil) = senco_app::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::Involvement,
+        Action::Update,
+    )
+    .await?;
+    if !fresh {
+        let errors = FormErrors::expired("status");
+        return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    }
+    let version = form.get("version").parse::<i64>().unwrap_or(-1);
+    let input = StatusInput {
+        status: form.get("status"),
+        consent_on: form.date("consent_on"),
+        consent_by: form.get("consent_by"),
+        withdraw_consent: form.has("withdraw_consent", "yes"),
+    };
+    match change_involvement(&state, &actor, &inv, version, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/involvements/{}?flash=involvement_updated",
+            inv.id
+        ))
+        .into_response()),
+        Err(e) => {
+            let conflict = matches!(e, SenError::Conflict);
+            let errors = refused(e, "status")?;
+            let fresh = visible_involvement(&state, &p, &inv.id)
+                .await?
+                .unwrap_or(inv);
+            let mut r = involvement_page(&state, &p, fresh, &pupil, form, errors, None).await?;
+            if conflict {
+                *r.status_mut() = StatusCode::CONFLICT;
             }
+            Ok(r)
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /involvements/{id}/notes
@@ -603,41 +570,36 @@ pub async fn note_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (inv, pupil) = senco_app::specialists::reach_involvement(
-            &state,
-            &actor,
-            &id,
-            Resource::InvolvementNotes,
-            Action::Create,
-        )
-        .await?;
-        if !fresh {
-            let errors = FormErrors::expired("body");
-            return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    let (inv, pupil) = senco_app::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::InvolvementNotes,
+        Action::Create,
+    )
+    .await?;
+    if !fresh {
+        let errors = FormErrors::expired("body");
+        return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    }
+    let input = NoteInput {
+        kind: form.get("kind"),
+        on: form.date("on"),
+        body: form.get("body"),
+    };
+    match add_note(&state, &actor, &inv, &input).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/involvements/{}?flash=note_added", inv.id)).into_response())
         }
-        let input = NoteInput {
-            kind: form.get("kind"),
-            on: form.date("on"),
-            body: form.get("body"),
-        };
-        match add_note(&state, &actor, &inv, &input).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/involvements/{}?flash=note_added", inv.id)).into_response(),
-            ),
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                involvement_page(&state, &p, inv, &pupil, form, errors, None).await
-            }
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            involvement_page(&state, &p, inv, &pupil, form, errors, None).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// Reads an upload form: the token, the title and the file (name and bytes), within the
@@ -673,46 +635,41 @@ pub async fn report_upload(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     multipart: Multipart,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (inv, pupil) = senco_app::specialists::reach_involvement(
-            &state,
-            &actor,
-            &id,
-            Resource::SpecialistReports,
-            Action::Create,
-        )
-        .await?;
-        let (form, file_name, bytes) = match read_upload(multipart).await {
-            Ok(x) => x,
-            Err(msg) => {
-                let mut errors = FormErrors::default();
-                errors.add("file", msg);
-                let form = defaults(&state, &inv);
-                return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
-            }
-        };
-        if !p.csrf_ok(&form.get("csrf_token")) {
-            let errors = FormErrors::expired("file");
+    let (inv, pupil) = senco_app::specialists::reach_involvement(
+        &state,
+        &actor,
+        &id,
+        Resource::SpecialistReports,
+        Action::Create,
+    )
+    .await?;
+    let (form, file_name, bytes) = match read_upload(multipart).await {
+        Ok(x) => x,
+        Err(msg) => {
+            let mut errors = FormErrors::default();
+            errors.add("file", msg);
+            let form = defaults(&state, &inv);
             return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
         }
-        match upload_report(&state, &actor, &inv, &form.get("title"), &file_name, &bytes).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/involvements/{}?flash=report_uploaded", inv.id))
-                    .into_response(),
-            ),
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                involvement_page(&state, &p, inv, &pupil, form, errors, None).await
-            }
+    };
+    if !p.csrf_ok(&form.get("csrf_token")) {
+        let errors = FormErrors::expired("file");
+        return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    }
+    match upload_report(&state, &actor, &inv, &form.get("title"), &file_name, &bytes).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/involvements/{}?flash=report_uploaded", inv.id))
+                .into_response(),
+        ),
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            involvement_page(&state, &p, inv, &pupil, form, errors, None).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// GET /reports/{id}/download (audited before it is sent)
@@ -720,23 +677,18 @@ pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (report, _, _) =
-            senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
-        senco_app::specialists::audit_download(&state, &actor, &report).await?;
-        let data = state.store.report_data(&report.id).await?;
-        let mut r = (StatusCode::OK, data).into_response();
-        for (k, v) in download_headers(&report) {
-            r.headers_mut().insert(k, v);
-        }
-        Ok::<_, PageError>(r)
+    let (report, _, _) =
+        senco_app::specialists::reach_report(&state, &actor, &id, Action::Read).await?;
+    senco_app::specialists::audit_download(&state, &actor, &report).await?;
+    let data = state.store.report_data(&report.id).await?;
+    let mut r = (StatusCode::OK, data).into_response();
+    for (k, v) in download_headers(&report) {
+        r.headers_mut().insert(k, v);
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    Ok(r)
 }
 
 /// POST /reports/{id}/share: shares a report with parents, or stops sharing it.
@@ -744,39 +696,34 @@ pub async fn share(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (report, inv, pupil) =
-            senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
-        if !fresh {
-            let errors = FormErrors::expired("file");
-            let form = defaults(&state, &inv);
-            return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
-        }
-        let shared = form.get("shared") == "yes";
-        match share_report(&state, &actor, &report, shared).await {
-            Ok(()) => Ok(Redirect::to(&format!(
-                "/involvements/{}?flash={}",
-                inv.id,
-                if shared {
-                    "report_shared"
-                } else {
-                    "report_unshared"
-                }
-            ))
-            .into_response()),
-            Err(e) => Err(match e {
-                SenError::Store(e) => e.into(),
-                _ => PageError::Internal(anyhow::anyhow!("sharing a report failed")),
-            }),
-        }
+    let (report, inv, pupil) =
+        senco_app::specialists::reach_report(&state, &actor, &id, Action::Update).await?;
+    if !fresh {
+        let errors = FormErrors::expired("file");
+        let form = defaults(&state, &inv);
+        return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let shared = form.get("shared") == "yes";
+    match share_report(&state, &actor, &report, shared).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/involvements/{}?flash={}",
+            inv.id,
+            if shared {
+                "report_shared"
+            } else {
+                "report_unshared"
+            }
+        ))
+        .into_response()),
+        Err(e) => Err(match e {
+            SenError::Store(e) => e.into(),
+            _ => PageError::Internal(anyhow::anyhow!("sharing a report failed")),
+        }),
+    }
 }
 
 /// POST /involvement-notes/{id}/strategy: a recommendation becomes a plan strategy.
@@ -784,43 +731,36 @@ pub async fn strategy(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let involvement_id = form.get("involvement_id");
-        let (inv, pupil) = senco_app::specialists::reach_involvement(
-            &state,
-            &actor,
-            &involvement_id,
-            Resource::PupilSen,
-            Action::Update,
-        )
-        .await?;
-        let notes: Vec<Note> = state.store.notes(std::slice::from_ref(&inv.id)).await?;
-        let Some(note) = notes.into_iter().find(|n| n.id == id) else {
-            return Ok(not_found(&state));
-        };
-        if !fresh {
-            let errors = FormErrors::expired("target_id");
-            let form = defaults(&state, &inv);
-            return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    let involvement_id = form.get("involvement_id");
+    let (inv, pupil) = senco_app::specialists::reach_involvement(
+        &state,
+        &actor,
+        &involvement_id,
+        Resource::PupilSen,
+        Action::Update,
+    )
+    .await?;
+    let notes: Vec<Note> = state.store.notes(std::slice::from_ref(&inv.id)).await?;
+    let Some(note) = notes.into_iter().find(|n| n.id == id) else {
+        return Err(PageError::NotFound);
+    };
+    if !fresh {
+        let errors = FormErrors::expired("target_id");
+        let form = defaults(&state, &inv);
+        return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
+    }
+    match recommendation_to_strategy(&state, &actor, &pupil, &note, &form.get("target_id")).await {
+        Ok(plan_id) => {
+            Ok(Redirect::to(&format!("/plans/{plan_id}?flash=strategy_added")).into_response())
         }
-        match recommendation_to_strategy(&state, &actor, &pupil, &note, &form.get("target_id"))
-            .await
-        {
-            Ok(plan_id) => {
-                Ok(Redirect::to(&format!("/plans/{plan_id}?flash=strategy_added")).into_response())
-            }
-            Err(e) => {
-                let errors = refused(e, "status")?;
-                let form = defaults(&state, &inv);
-                involvement_page(&state, &p, inv, &pupil, form, errors, None).await
-            }
+        Err(e) => {
+            let errors = refused(e, "status")?;
+            let form = defaults(&state, &inv);
+            involvement_page(&state, &p, inv, &pupil, form, errors, None).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::entry::Entry;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::forms::Checked;
 use super::forms::{Fields, invalid_form};
 use super::pupils::Choice;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -199,12 +199,10 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<CorrectQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
         form.set_date("effective_on", state.today());
@@ -221,9 +219,6 @@ pub async fn new(
             FormErrors::default(),
         )
         .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/stage-changes/new
@@ -231,12 +226,10 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
         if !fresh {
@@ -244,9 +237,9 @@ pub async fn create(
             return stage_page(&state, &p, &pupil, correct.as_deref(), form, errors).await;
         }
         match record_stage_change(&state, &actor, &pupil, &input_from(&form)).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/pupils/{}?flash=stage_recorded", pupil.id)).into_response(),
-            ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/pupils/{}?flash=stage_recorded", pupil.id)).into_response())
+        }
             Err(e) => {
                 stage_page(
                     &state,
@@ -259,9 +252,6 @@ pub async fn create(
                 .await
             }
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -319,18 +309,13 @@ pub async fn told_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         let mut form = Fields::default();
         form.set_date("parents_told_on", state.today());
         told_page(&state, &p, &pupil, &change, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/stage-changes/{change}/parents-told
@@ -338,12 +323,10 @@ pub async fn told_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
         if !fresh {
             let errors = FormErrors::expired("parents_told_how");
@@ -360,14 +343,10 @@ pub async fn told_create(
         .await
         {
             Ok(()) => Ok(
-                Redirect::to(&format!("/pupils/{}?flash=parents_told_saved", pupil.id))
-                    .into_response(),
+            Redirect::to(&format!("/pupils/{}?flash=parents_told_saved", pupil.id)).into_response(),
             ),
             Err(e) => told_page(&state, &p, &pupil, &change, form, invalid_form(e)?).await,
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -415,19 +394,14 @@ pub async fn need_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
         form.set_date("starts_on", state.today());
         form.set("rank", "1");
         need_page(&state, &p, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/needs/new
@@ -435,12 +409,10 @@ pub async fn need_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !fresh {
             let errors = FormErrors::expired("code");
@@ -462,9 +434,6 @@ pub async fn need_create(
             }
             Err(e) => need_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 #[derive(Template, WebTemplate)]
@@ -518,18 +487,13 @@ pub async fn process_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let mut form = Fields::default();
         form.set_date("started_on", state.today());
         process_page(&state, &p, &pupil, form, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// POST /pupils/{id}/processes/new
@@ -537,12 +501,10 @@ pub async fn process_create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         if !fresh {
             let errors = FormErrors::expired("kind");
@@ -556,14 +518,11 @@ pub async fn process_create(
             notes: form.get("notes"),
         };
         match add_process(&state, &actor, &pupil, &input).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/pupils/{}?flash=process_added", pupil.id)).into_response(),
-            ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/pupils/{}?flash=process_added", pupil.id)).into_response())
+        }
             Err(e) => process_page(&state, &p, &pupil, form, invalid_form(e)?).await,
         }
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// GET /pupils/{id}/stage-changes/{change}/letter: a letter telling parents about the change,
@@ -572,11 +531,9 @@ pub async fn letter(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path((id, change)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
         let history = state.store.stage_changes(&pupil.id).await?;
         let change = history
@@ -616,8 +573,7 @@ pub async fn letter(
         e.pupil_id = Some(pupil.id.clone());
         e.record_id = Some(change.id.clone());
         state.audit.read(e).await;
-        Ok::<_, PageError>(
-            (
+    Ok((
                 [
                     (axum::http::header::CONTENT_TYPE, "application/pdf"),
                     (
@@ -627,9 +583,5 @@ pub async fn letter(
                 ],
                 pdf,
             )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+        .into_response())
 }

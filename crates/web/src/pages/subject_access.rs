@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
@@ -13,7 +13,7 @@ use senco_store::pupils::Pupil;
 
 use super::forms::Checked;
 use super::forms::Fields;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -73,12 +73,10 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    match reach(&state, &actor, &id).await {
-        Ok(pupil) => {
+    let pupil = reach(&state, &actor, &id).await?;
             let mut e = actor.event(&state, "subject_access", "read", "allowed");
             e.school_id = Some(pupil.school_id.clone());
             e.pupil_id = Some(pupil.id.clone());
@@ -86,10 +84,13 @@ pub async fn show(
             state.audit.read(e).await;
             let mut form = Fields::default();
             form.set_date("received_on", state.today());
-            confirm_page(&state, &p, &pupil, form, FormErrors::default())
-        }
-        Err(e) => render_error(&state, &headers, e),
-    }
+    Ok(confirm_page(
+        &state,
+        &p,
+        &pupil,
+        form,
+        FormErrors::default(),
+    ))
 }
 
 /// POST /pupils/{id}/subject-access: `format` is `pdf` or `json`.
@@ -97,15 +98,11 @@ pub async fn download(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let pupil = match reach(&state, &actor, &id).await {
-        Ok(pupil) => pupil,
-        Err(e) => return render_error(&state, &headers, e),
-    };
+    let pupil = reach(&state, &actor, &id).await?;
     let m = &EN;
     let mut errors = FormErrors::default();
     if !fresh {
@@ -126,12 +123,11 @@ pub async fn download(
     let pdf = match format.as_str() {
         "pdf" => true,
         "json" => false,
-        _ => return render_error(&state, &headers, PageError::NotFound),
+        _ => return Err(PageError::NotFound),
     };
     let (Some(received_on), true) = (received, errors.is_empty()) else {
-        return confirm_page(&state, &p, &pupil, form, errors);
+        return Ok(confirm_page(&state, &p, &pupil, form, errors));
     };
-    let result = async {
         let user = &p.user;
         let bundle = sar::build(
             &state.store,
@@ -171,8 +167,7 @@ pub async fn download(
         e.record_id = Some(pupil.id.clone());
         e.fields = Some(if pdf { "pdf" } else { "json" }.into());
         state.store.audit(&e).await?;
-        Ok::<_, PageError>(
-            (
+    Ok((
                 [
                     (header::CONTENT_TYPE, kind),
                     (header::CONTENT_DISPOSITION, name),
@@ -180,9 +175,5 @@ pub async fn download(
                 ],
                 body,
             )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+        .into_response())
 }

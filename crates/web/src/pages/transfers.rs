@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Relation, Resource};
 use senco_domain::role::Role;
@@ -18,7 +18,7 @@ use senco_store::transfers::{DecidedAs, TransferRequest, TransferStatus};
 use super::forms::Checked;
 use super::forms::Fields;
 use super::retention::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -141,44 +141,37 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (schools, _) = schools_of(&state, &p, Action::Read).await?;
-        let requests = state.store.transfer_requests(&schools).await?;
-        let names = school_names(&state, &requests).await?;
-        let (mut to_decide, mut asked, mut decided) = (Vec::new(), Vec::new(), Vec::new());
-        for r in &requests {
-            let row = row_of(r, &names, &schools);
-            if schools.contains(&r.from_school_id) {
-                if r.status == TransferStatus::Pending {
-                    to_decide.push(row);
-                } else {
-                    decided.push(row);
-                }
+    let (schools, _) = schools_of(&state, &p, Action::Read).await?;
+    let requests = state.store.transfer_requests(&schools).await?;
+    let names = school_names(&state, &requests).await?;
+    let (mut to_decide, mut asked, mut decided) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &requests {
+        let row = row_of(r, &names, &schools);
+        if schools.contains(&r.from_school_id) {
+            if r.status == TransferStatus::Pending {
+                to_decide.push(row);
             } else {
-                asked.push(row);
+                decided.push(row);
             }
+        } else {
+            asked.push(row);
         }
-        let mut e = actor.event(&state, "transfer_request", "list", "allowed");
-        e.school_id = p.user.school_id.clone();
-        state.audit.read(e).await;
-        let page = PageChrome::signed_in(&state, &p, EN.tr_title, Section::None)
-            .with_flash(super::flash_message(q.flash.as_deref()));
-        Ok::<_, PageError>(
-            ListPage {
-                page,
-                to_decide,
-                asked,
-                decided,
-            }
-            .into_response(),
-        )
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let mut e = actor.event(&state, "transfer_request", "list", "allowed");
+    e.school_id = p.user.school_id.clone();
+    state.audit.read(e).await;
+    let page = PageChrome::signed_in(&state, &p, EN.tr_title, Section::None)
+        .with_flash(super::flash_message(q.flash.as_deref()));
+    Ok(ListPage {
+        page,
+        to_decide,
+        asked,
+        decided,
+    }
+    .into_response())
 }
 
 /// A request the caller may see, or 404 (audited as a refusal, like a missing one).
@@ -257,21 +250,16 @@ pub async fn show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (r, schools) = load(&state, &actor, &id, Action::Read).await?;
-        let mut e = actor.event(&state, "transfer_request", "read", "allowed");
-        e.school_id = Some(r.from_school_id.clone());
-        e.pupil_id = Some(r.pupil_id.clone());
-        e.record_id = Some(r.id.clone());
-        state.audit.read(e).await;
-        request_page(&state, &p, &r, &schools, FormErrors::default()).await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let (r, schools) = load(&state, &actor, &id, Action::Read).await?;
+    let mut e = actor.event(&state, "transfer_request", "read", "allowed");
+    e.school_id = Some(r.from_school_id.clone());
+    e.pupil_id = Some(r.pupil_id.clone());
+    e.record_id = Some(r.id.clone());
+    state.audit.read(e).await;
+    request_page(&state, &p, &r, &schools, FormErrors::default()).await
 }
 
 /// POST /transfers/{id}: `action=release` (with `confirm=yes`) or `action=decline`, by the
@@ -280,62 +268,57 @@ pub async fn decide_request(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let result = async {
-        let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
-        // Only the holding side decides: the asking school sees the request, never decides it.
-        if !schools.contains(&r.from_school_id) {
-            let mut e = actor.event(&state, "transfer_request", "update", "denied");
-            e.school_id = Some(r.from_school_id.clone());
-            e.pupil_id = Some(r.pupil_id.clone());
-            e.record_id = Some(r.id.clone());
-            state.store.audit(&e).await?;
-            return Err(PageError::NotFound);
-        }
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("confirm", EN.form_expired);
-            return request_page(&state, &p, &r, &schools, errors).await;
-        }
-        let release = match form.get("action").as_str() {
-            "release" => true,
-            "decline" => false,
-            _ => {
-                errors.add("confirm", EN.tr_choose);
-                return request_page(&state, &p, &r, &schools, errors).await;
-            }
-        };
-        if release && !form.has("confirm", "yes") {
-            errors.add("confirm", EN.tr_confirm_error);
-            return request_page(&state, &p, &r, &schools, errors).await;
-        }
-        let decided_as = if p.user.role == Role::LaOfficer {
-            DecidedAs::Authority
-        } else {
-            DecidedAs::School
-        };
-        let audit = actor.event(&state, "transfer_request", "update", "allowed");
-        match decide(&state.store, &r, release, decided_as, &audit, state.today()).await {
-            Ok(()) => {}
-            Err(DecideError::NotPending) => {
-                errors.add("confirm", EN.tr_decided_meanwhile);
-                let mut response = request_page(&state, &p, &r, &schools, errors).await?;
-                *response.status_mut() = StatusCode::CONFLICT;
-                return Ok(response);
-            }
-            Err(DecideError::Store(e)) => return Err(e.into()),
-        }
-        let flash = if release {
-            "transfer_released"
-        } else {
-            "transfer_declined"
-        };
-        Ok::<_, PageError>(Redirect::to(&format!("/transfers?flash={flash}")).into_response())
+    let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
+    // Only the holding side decides: the asking school sees the request, never decides it.
+    if !schools.contains(&r.from_school_id) {
+        let mut e = actor.event(&state, "transfer_request", "update", "denied");
+        e.school_id = Some(r.from_school_id.clone());
+        e.pupil_id = Some(r.pupil_id.clone());
+        e.record_id = Some(r.id.clone());
+        state.store.audit(&e).await?;
+        return Err(PageError::NotFound);
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("confirm", EN.form_expired);
+        return request_page(&state, &p, &r, &schools, errors).await;
+    }
+    let release = match form.get("action").as_str() {
+        "release" => true,
+        "decline" => false,
+        _ => {
+            errors.add("confirm", EN.tr_choose);
+            return request_page(&state, &p, &r, &schools, errors).await;
+        }
+    };
+    if release && !form.has("confirm", "yes") {
+        errors.add("confirm", EN.tr_confirm_error);
+        return request_page(&state, &p, &r, &schools, errors).await;
+    }
+    let decided_as = if p.user.role == Role::LaOfficer {
+        DecidedAs::Authority
+    } else {
+        DecidedAs::School
+    };
+    let audit = actor.event(&state, "transfer_request", "update", "allowed");
+    match decide(&state.store, &r, release, decided_as, &audit, state.today()).await {
+        Ok(()) => {}
+        Err(DecideError::NotPending) => {
+            errors.add("confirm", EN.tr_decided_meanwhile);
+            let mut response = request_page(&state, &p, &r, &schools, errors).await?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            return Ok(response);
+        }
+        Err(DecideError::Store(e)) => return Err(e.into()),
+    }
+    let flash = if release {
+        "transfer_released"
+    } else {
+        "transfer_declined"
+    };
+    Ok(Redirect::to(&format!("/transfers?flash={flash}")).into_response())
 }

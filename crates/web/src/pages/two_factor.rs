@@ -14,7 +14,7 @@ use super::account::{Reauthenticated, reauthenticate};
 use super::forms::Checked;
 use super::forms::Fields;
 use super::sign_in::session_event;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, session_principal, set_session_cookie};
 use crate::http::RequestId;
@@ -58,106 +58,96 @@ pub async fn code_submit(
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = Fields(fields);
     let Some(p) = session_principal(&state, &headers)
         .await
         .filter(|p| p.mfa_pending)
     else {
-        return Redirect::to("/sign-in").into_response();
+        return Ok(Redirect::to("/sign-in").into_response());
     };
-    let result = async {
-        let now = state.now();
-        let key = format!("mfa:{}", p.user.id);
-        let event = |outcome: &'static str| {
-            session_event(
-                &state,
-                &headers,
-                "second_factor",
-                &p.user.email,
-                Some(p.user.role.as_str().to_string()),
-                Some(p.user.id.clone()),
-                outcome,
-            )
-        };
-        let mut errors = FormErrors::default();
-        // Counted before it is checked, per account and per address (wrong passphrases and
-        // wrong codes from one address add up), so simultaneous codes get no more checks
-        // than the limit (SR-14).
-        let Some(attempt) = claim_attempt(&state, &key, &address).await? else {
-            state.store.audit(&event("throttled")).await?;
-            errors.add("code", EN.code_throttled);
-            return Ok(code_page(&state, errors, StatusCode::TOO_MANY_REQUESTS));
-        };
-        let typed = form.get("code");
-        let ok = match state.store.totp(&p.user.id).await? {
-            None => false,
-            Some((secret, last)) => {
-                let secret = Secret::from_base32(&secret)
-                    .ok_or_else(|| anyhow::anyhow!("stored TOTP secret is malformed"))?;
-                // Six characters is an app's code; ten a recovery code (five, a hyphen, five).
-                let compact = normalise_recovery(&typed);
-                if compact.len() != 6 && compact.len() != RECOVERY_LEN {
-                    errors.add("code", CodeError::Format.to_string());
-                    false
-                } else if compact.len() == 6 {
-                    match verify(&secret, &typed, now.unix_timestamp(), last) {
-                        Ok(step) if state.store.use_totp_step(&p.user.id, step).await? => true,
-                        Ok(_) => {
-                            errors.add("code", CodeError::Reused.to_string());
-                            false
-                        }
-                        Err(e) => {
-                            errors.add("code", e.to_string());
-                            false
-                        }
-                    }
-                } else {
-                    let used = state
-                        .store
-                        .use_recovery_code(
-                            &p.user.id,
-                            &hash_token(&normalise_recovery(&typed)),
-                            now,
-                        )
-                        .await?;
-                    if !used {
-                        errors.add("code", EN.code_recovery_wrong);
-                    }
-                    used
-                }
-            }
-        };
-        if !ok {
-            state.store.audit(&event("failed")).await?;
-            return Ok(code_page(&state, errors, StatusCode::UNPROCESSABLE_ENTITY));
-        }
-        state.store.attempt_succeeded(&attempt).await?;
-        // A new token for the full session; the waiting one ends.
-        if let Some((hash, _)) = &p.session {
-            state.store.delete_session(hash).await?;
-        }
-        let token = random_token();
-        state
-            .store
-            .insert_session(&hash_token(&token), &p.user.id, &random_token(), now)
-            .await?;
-        state.store.audit(&event("allowed")).await?;
-        let target = if p.user.must_change_password {
-            "/account/passphrase"
-        } else {
-            "/"
-        };
-        Ok::<_, PageError>(
-            (
-                [(header::SET_COOKIE, set_session_cookie(&token))],
-                Redirect::to(target),
-            )
-                .into_response(),
+    let now = state.now();
+    let key = format!("mfa:{}", p.user.id);
+    let event = |outcome: &'static str| {
+        session_event(
+            &state,
+            &headers,
+            "second_factor",
+            &p.user.email,
+            Some(p.user.role.as_str().to_string()),
+            Some(p.user.id.clone()),
+            outcome,
         )
+    };
+    let mut errors = FormErrors::default();
+    // Counted before it is checked, per account and per address (wrong passphrases and
+    // wrong codes from one address add up), so simultaneous codes get no more checks
+    // than the limit (SR-14).
+    let Some(attempt) = claim_attempt(&state, &key, &address).await? else {
+        state.store.audit(&event("throttled")).await?;
+        errors.add("code", EN.code_throttled);
+        return Ok(code_page(&state, errors, StatusCode::TOO_MANY_REQUESTS));
+    };
+    let typed = form.get("code");
+    let ok = match state.store.totp(&p.user.id).await? {
+        None => false,
+        Some((secret, last)) => {
+            let secret = Secret::from_base32(&secret)
+                .ok_or_else(|| anyhow::anyhow!("stored TOTP secret is malformed"))?;
+            // Six characters is an app's code; ten a recovery code (five, a hyphen, five).
+            let compact = normalise_recovery(&typed);
+            if compact.len() != 6 && compact.len() != RECOVERY_LEN {
+                errors.add("code", CodeError::Format.to_string());
+                false
+            } else if compact.len() == 6 {
+                match verify(&secret, &typed, now.unix_timestamp(), last) {
+                    Ok(step) if state.store.use_totp_step(&p.user.id, step).await? => true,
+                    Ok(_) => {
+                        errors.add("code", CodeError::Reused.to_string());
+                        false
+                    }
+                    Err(e) => {
+                        errors.add("code", e.to_string());
+                        false
+                    }
+                }
+            } else {
+                let used = state
+                    .store
+                    .use_recovery_code(&p.user.id, &hash_token(&normalise_recovery(&typed)), now)
+                    .await?;
+                if !used {
+                    errors.add("code", EN.code_recovery_wrong);
+                }
+                used
+            }
+        }
+    };
+    if !ok {
+        state.store.audit(&event("failed")).await?;
+        return Ok(code_page(&state, errors, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    state.store.attempt_succeeded(&attempt).await?;
+    // A new token for the full session; the waiting one ends.
+    if let Some((hash, _)) = &p.session {
+        state.store.delete_session(hash).await?;
+    }
+    let token = random_token();
+    state
+        .store
+        .insert_session(&hash_token(&token), &p.user.id, &random_token(), now)
+        .await?;
+    state.store.audit(&event("allowed")).await?;
+    let target = if p.user.must_change_password {
+        "/account/passphrase"
+    } else {
+        "/"
+    };
+    Ok((
+        [(header::SET_COOKIE, set_session_cookie(&token))],
+        Redirect::to(target),
+    )
+        .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -224,70 +214,66 @@ pub async fn setup_submit(
     rid: RequestId,
     headers: HeaderMap,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
-    let result = async {
-        let Some(secret) = Secret::from_base32(&form.get("secret")) else {
-            return Ok(setup_page(&state, &p, &new_secret(), FormErrors::default()));
-        };
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("code", EN.form_expired);
-            return Ok(setup_page(&state, &p, &secret, errors));
-        }
-        // Replacing a key that is already on needs the passphrase again (SR-18): a session
-        // left open on a shared computer must not be enough to move sign-in to a new phone.
-        if p.user.two_factor {
-            match reauthenticate(&state, &p, &headers, &address, &form.get("current")).await? {
-                Reauthenticated::Yes => {}
-                Reauthenticated::Wrong => {
-                    errors.add("current", EN.current_passphrase_wrong);
-                    return Ok(setup_page(&state, &p, &secret, errors));
-                }
-                Reauthenticated::Throttled => {
-                    errors.add("current", EN.current_passphrase_throttled);
-                    let mut page = setup_page(&state, &p, &secret, errors);
-                    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                    return Ok(page);
-                }
-            }
-        }
-        let now = state.now();
-        let step = match verify(&secret, &form.get("code"), now.unix_timestamp(), None) {
-            Ok(step) => step,
-            Err(e) => {
-                errors.add("code", e.to_string());
+) -> Result<Response, PageError> {
+    let Some(secret) = Secret::from_base32(&form.get("secret")) else {
+        return Ok(setup_page(&state, &p, &new_secret(), FormErrors::default()));
+    };
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("code", EN.form_expired);
+        return Ok(setup_page(&state, &p, &secret, errors));
+    }
+    // Replacing a key that is already on needs the passphrase again (SR-18): a session
+    // left open on a shared computer must not be enough to move sign-in to a new phone.
+    if p.user.two_factor {
+        match reauthenticate(&state, &p, &headers, &address, &form.get("current")).await? {
+            Reauthenticated::Yes => {}
+            Reauthenticated::Wrong => {
+                errors.add("current", EN.current_passphrase_wrong);
                 return Ok(setup_page(&state, &p, &secret, errors));
             }
-        };
-        let recovery: Vec<String> = (0..8)
-            .map(|_| {
-                let t = random_token();
-                format!("{}-{}", &t[..5], &t[5..10])
-            })
-            .collect();
-        let hashes: Vec<String> = recovery
-            .iter()
-            .map(|c| hash_token(&normalise_recovery(c)))
-            .collect();
-        let mut tx = state.store.begin().await?;
-        Store::set_totp(&mut tx, &p.user.id, &secret.to_base32(), step, &hashes).await?;
-        let actor = rid.actor(&p);
-        let mut e = actor.event(&state, "user", "update", "allowed");
-        e.record_id = Some(p.user.id.clone());
-        e.fields = Some("two_factor".into());
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        let page = SetupPage {
-            page: PageChrome::signed_in(&state, &p, EN.tfa_done_title, Section::None),
-            on: true,
-            secret: String::new(),
-            secret_grouped: String::new(),
-            uri: String::new(),
-            recovery,
-            errors: FormErrors::default(),
-        };
-        Ok::<_, PageError>(page.into_response())
+            Reauthenticated::Throttled => {
+                errors.add("current", EN.current_passphrase_throttled);
+                let mut page = setup_page(&state, &p, &secret, errors);
+                *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                return Ok(page);
+            }
+        }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let now = state.now();
+    let step = match verify(&secret, &form.get("code"), now.unix_timestamp(), None) {
+        Ok(step) => step,
+        Err(e) => {
+            errors.add("code", e.to_string());
+            return Ok(setup_page(&state, &p, &secret, errors));
+        }
+    };
+    let recovery: Vec<String> = (0..8)
+        .map(|_| {
+            let t = random_token();
+            format!("{}-{}", &t[..5], &t[5..10])
+        })
+        .collect();
+    let hashes: Vec<String> = recovery
+        .iter()
+        .map(|c| hash_token(&normalise_recovery(c)))
+        .collect();
+    let mut tx = state.store.begin().await?;
+    Store::set_totp(&mut tx, &p.user.id, &secret.to_base32(), step, &hashes).await?;
+    let actor = rid.actor(&p);
+    let mut e = actor.event(&state, "user", "update", "allowed");
+    e.record_id = Some(p.user.id.clone());
+    e.fields = Some("two_factor".into());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    let page = SetupPage {
+        page: PageChrome::signed_in(&state, &p, EN.tfa_done_title, Section::None),
+        on: true,
+        secret: String::new(),
+        secret_grouped: String::new(),
+        uri: String::new(),
+        recovery,
+        errors: FormErrors::default(),
+    };
+    Ok(page.into_response())
 }

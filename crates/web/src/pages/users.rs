@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::{Email, PersonName};
 use senco_domain::policy::{Action, Relation, Resource};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::forms::{Checked, csrf_field};
 use super::pupils::Choice;
 use super::sign_in::FlashQuery;
-use super::{FormErrors, PageChrome, PageError, Section, flash_message, render_error};
+use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -80,37 +80,29 @@ struct UsersPage {
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
     Query(q): Query<FlashQuery>,
-) -> Response {
-    let result = async {
-        let relation = require(&p, Resource::Users, Action::Read)?;
-        let users = state.store.users(&scope_for(&p, relation)).await?;
-        let schools = visible_schools(&state, &p, relation).await?;
-        let users = users
-            .into_iter()
-            .map(|u| {
-                let school = u
-                    .school_id
-                    .as_ref()
-                    .and_then(|id| schools.iter().find(|s| &s.id == id))
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default();
-                (u, school)
-            })
-            .collect();
-        Ok::<_, PageError>(UsersPage {
-            page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users)
-                .with_flash(flash_message(q.flash.as_deref())),
-            users,
-            can_add: require(&p, Resource::Users, Action::Create).is_ok(),
+) -> Result<impl IntoResponse, PageError> {
+    let relation = require(&p, Resource::Users, Action::Read)?;
+    let users = state.store.users(&scope_for(&p, relation)).await?;
+    let schools = visible_schools(&state, &p, relation).await?;
+    let users = users
+        .into_iter()
+        .map(|u| {
+            let school = u
+                .school_id
+                .as_ref()
+                .and_then(|id| schools.iter().find(|s| &s.id == id))
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            (u, school)
         })
-    }
-    .await;
-    match result {
-        Ok(page) => page.into_response(),
-        Err(e) => render_error(&state, &headers, e),
-    }
+        .collect();
+    Ok(UsersPage {
+        page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users)
+            .with_flash(flash_message(q.flash.as_deref())),
+        users,
+        can_add: require(&p, Resource::Users, Action::Create).is_ok(),
+    })
 }
 
 /// The add-user form, as typed.
@@ -189,21 +181,16 @@ async fn form_page(
 pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
-    headers: HeaderMap,
-) -> Response {
-    let result = async {
-        let relation = require(&p, Resource::Users, Action::Create)?;
-        form_page(
-            &state,
-            &p,
-            relation,
-            UserForm::default(),
-            FormErrors::default(),
-        )
-        .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    let relation = require(&p, Resource::Users, Action::Create)?;
+    form_page(
+        &state,
+        &p,
+        relation,
+        UserForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// POST /admin/users/new: creates the account without a passphrase. Its person is emailed an
@@ -214,99 +201,93 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<UserForm>,
-) -> Response {
-    let result = async {
-        let relation = require(&p, Resource::Users, Action::Create)?;
-        let m = &EN;
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("name", m.form_expired);
-        }
-        let name = PersonName::parse(&form.name)
-            .map_err(|_| errors.add("name", m.enter_full_name))
-            .ok();
-        let email = match Email::parse(&form.email) {
-            Ok(e) => Some(e),
-            Err(senco_domain::person::EmailError::Empty) => {
-                errors.add("email", m.enter_email);
-                None
-            }
-            Err(_) => {
-                errors.add("email", m.email_format);
-                None
-            }
-        };
-        let role = Role::parse(&form.role).filter(|r| assignable_roles(relation).contains(r));
-        if role.is_none() {
-            errors.add("role", m.choose_role);
-        }
-        let schools = visible_schools(&state, &p, relation).await?;
-        let school = schools.iter().find(|s| s.urn == form.school);
-        let needs_school = role.is_some_and(|r| r.requires_school() || r == Role::LaOfficer);
-        if needs_school && school.is_none() {
-            errors.add("school", m.choose_school);
-        }
-        let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty())
-        else {
-            return form_page(&state, &p, relation, form, errors).await;
-        };
-        let (school_id, la_id) = match (role, school) {
-            (Role::LaOfficer, Some(s)) => (None, Some(s.la_id.clone())),
-            (r, Some(s)) if r.requires_school() => (Some(s.id.clone()), None),
-            _ => (None, None),
-        };
-        let now = state.now();
-        let mut tx = state.store.begin().await?;
-        let new_user = NewUser {
-            email: email.as_str(),
-            name: name.as_str(),
-            role,
-            school_id: school_id.as_deref(),
-            la_id: la_id.as_deref(),
-            password_hash: None,
-            must_change_password: false,
-        };
-        let id = match Store::insert_user(&mut tx, &new_user, now).await {
-            Ok(id) => id,
-            Err(senco_store::StoreError::Duplicate(_)) => {
-                drop(tx);
-                let mut errors = FormErrors::default();
-                errors.add("email", m.email_in_use);
-                return form_page(&state, &p, relation, form, errors).await;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let pending = senco_app::approvals::needs_approval(p.user.role, role);
-        let actor = rid.actor(&p);
-        let mut e = actor.event(&state, "user", "create", "allowed");
-        e.record_id = Some(id.clone());
-        e.school_id = school_id.clone();
-        if pending {
-            // Approved by the school's SENCO or head teacher; with no school, another
-            // administrator.
-            Store::hold_for_approval(&mut tx, &id, school_id.as_deref(), &p.user.id, now).await?;
-            e.fields = Some("pending_approval".into());
-        } else {
-            senco_app::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
-        }
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        let title = if pending {
-            m.user_pending_title
-        } else {
-            m.user_added_title
-        };
-        Ok(UserCreatedPage {
-            page: PageChrome::signed_in(&state, &p, title, Section::Users),
-            email: email.as_str().to_string(),
-            pending,
-        }
-        .into_response())
+) -> Result<Response, PageError> {
+    let relation = require(&p, Resource::Users, Action::Create)?;
+    let m = &EN;
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("name", m.form_expired);
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let name = PersonName::parse(&form.name)
+        .map_err(|_| errors.add("name", m.enter_full_name))
+        .ok();
+    let email = match Email::parse(&form.email) {
+        Ok(e) => Some(e),
+        Err(senco_domain::person::EmailError::Empty) => {
+            errors.add("email", m.enter_email);
+            None
+        }
+        Err(_) => {
+            errors.add("email", m.email_format);
+            None
+        }
+    };
+    let role = Role::parse(&form.role).filter(|r| assignable_roles(relation).contains(r));
+    if role.is_none() {
+        errors.add("role", m.choose_role);
+    }
+    let schools = visible_schools(&state, &p, relation).await?;
+    let school = schools.iter().find(|s| s.urn == form.school);
+    let needs_school = role.is_some_and(|r| r.requires_school() || r == Role::LaOfficer);
+    if needs_school && school.is_none() {
+        errors.add("school", m.choose_school);
+    }
+    let (Some(name), Some(email), Some(role), true) = (name, email, role, errors.is_empty()) else {
+        return form_page(&state, &p, relation, form, errors).await;
+    };
+    let (school_id, la_id) = match (role, school) {
+        (Role::LaOfficer, Some(s)) => (None, Some(s.la_id.clone())),
+        (r, Some(s)) if r.requires_school() => (Some(s.id.clone()), None),
+        _ => (None, None),
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let new_user = NewUser {
+        email: email.as_str(),
+        name: name.as_str(),
+        role,
+        school_id: school_id.as_deref(),
+        la_id: la_id.as_deref(),
+        password_hash: None,
+        must_change_password: false,
+    };
+    let id = match Store::insert_user(&mut tx, &new_user, now).await {
+        Ok(id) => id,
+        Err(senco_store::StoreError::Duplicate(_)) => {
+            drop(tx);
+            let mut errors = FormErrors::default();
+            errors.add("email", m.email_in_use);
+            return form_page(&state, &p, relation, form, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let pending = senco_app::approvals::needs_approval(p.user.role, role);
+    let actor = rid.actor(&p);
+    let mut e = actor.event(&state, "user", "create", "allowed");
+    e.record_id = Some(id.clone());
+    e.school_id = school_id.clone();
+    if pending {
+        // Approved by the school's SENCO or head teacher; with no school, another
+        // administrator.
+        Store::hold_for_approval(&mut tx, &id, school_id.as_deref(), &p.user.id, now).await?;
+        e.fields = Some("pending_approval".into());
+    } else {
+        senco_app::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
+    }
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    let title = if pending {
+        m.user_pending_title
+    } else {
+        m.user_added_title
+    };
+    Ok(UserCreatedPage {
+        page: PageChrome::signed_in(&state, &p, title, Section::Users),
+        email: email.as_str().to_string(),
+        pending,
+    }
+    .into_response())
 }
 
 /// The disable form.
@@ -321,36 +302,31 @@ pub async fn disable(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form: _, fresh }: Checked<DisableForm>,
-) -> Response {
-    let result = async {
-        let relation = require(&p, Resource::Users, Action::Update)?;
-        let target = state.store.user(&id).await?;
-        let in_scope = match scope_for(&p, relation) {
-            UserScope::All => true,
-            UserScope::School(s) => target.school_id.as_deref() == Some(s.as_str()),
-        };
-        if !in_scope || target.id == p.user.id {
-            return Err(PageError::NotFound);
-        }
-        if !fresh {
-            return Ok(Redirect::to("/admin/users").into_response());
-        }
-        let mut tx = state.store.begin().await?;
-        Store::disable_user(&mut tx, &target.id, state.now()).await?;
-        let actor = rid.actor(&p);
-        let mut e = actor.event(&state, "user", "update", "allowed");
-        e.record_id = Some(target.id.clone());
-        e.school_id = target.school_id.clone();
-        e.fields = Some("disabled".to_string());
-        Store::audit_in(&mut tx, &e).await?;
-        senco_store::commit(tx).await?;
-        Ok(Redirect::to("/admin/users?flash=user_disabled").into_response())
+) -> Result<Response, PageError> {
+    let relation = require(&p, Resource::Users, Action::Update)?;
+    let target = state.store.user(&id).await?;
+    let in_scope = match scope_for(&p, relation) {
+        UserScope::All => true,
+        UserScope::School(s) => target.school_id.as_deref() == Some(s.as_str()),
+    };
+    if !in_scope || target.id == p.user.id {
+        return Err(PageError::NotFound);
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if !fresh {
+        return Ok(Redirect::to("/admin/users").into_response());
+    }
+    let mut tx = state.store.begin().await?;
+    Store::disable_user(&mut tx, &target.id, state.now()).await?;
+    let actor = rid.actor(&p);
+    let mut e = actor.event(&state, "user", "update", "allowed");
+    e.record_id = Some(target.id.clone());
+    e.school_id = target.school_id.clone();
+    e.fields = Some("disabled".to_string());
+    Store::audit_in(&mut tx, &e).await?;
+    senco_store::commit(tx).await?;
+    Ok(Redirect::to("/admin/users?flash=user_disabled").into_response())
 }
 
 csrf_field!(DisableForm, UserForm);
