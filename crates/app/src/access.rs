@@ -131,10 +131,11 @@ pub async fn pupil_for(
     match found {
         Some(pupil) if allowed => {
             if action == Action::Read {
-                let mut e = actor.event(state, record_type(resource), "read", "allowed");
-                e.school_id = Some(pupil.school_id.clone());
-                e.pupil_id = Some(pupil.id.clone());
-                e.record_id = Some(pupil.id.clone());
+                let e = actor
+                    .event(state, record_type(resource), "read", "allowed")
+                    .school(pupil.school_id.clone())
+                    .pupil(pupil.id.clone())
+                    .record(pupil.id.clone());
                 state.audit.read(e).await;
             }
             Ok(pupil)
@@ -191,8 +192,9 @@ pub async fn deny_missing(
         .store
         .pupil_school_unscoped_for_audit(id.as_deref().unwrap_or(""))
         .await;
-    let mut e = actor.event(state, record_type(resource), action_name(action), "denied");
-    e.record_id = id;
+    let e = actor
+        .event(state, record_type(resource), action_name(action), "denied")
+        .record(id);
     if let Err(err) = state.store.audit(&e).await {
         tracing::error!(error = %err, "auditing a probe failed");
     }

@@ -91,8 +91,9 @@ pub async fn the_return(
 
 /// Audits one reading (`list`) or download (`export`) of the census return.
 pub async fn audit(app: &App, actor: &Actor<'_>, action: &'static str) {
-    let mut e = actor.event(app, "census_return", action, "allowed");
-    e.school_id = actor.principal.user.school_id.clone();
+    let e = actor
+        .event(app, "census_return", action, "allowed")
+        .school(actor.principal.user.school_id.clone());
     app.audit.read(e).await;
 }
 

@@ -184,8 +184,9 @@ pub fn reviews_due_allowed(p: &crate::principal::Principal) -> bool {
 /// Audits one answer of the due-reviews list (API or home page): a refusal at once, a read
 /// through the queue. One row for the list, as for the register.
 pub async fn audit_reviews_due(state: &App, actor: &Actor<'_>, outcome: &'static str) {
-    let mut e = actor.event(state, "reviews_due", "list", outcome);
-    e.school_id = actor.principal.user.school_id.clone();
+    let e = actor
+        .event(state, "reviews_due", "list", outcome)
+        .school(actor.principal.user.school_id.clone());
     if outcome == "allowed" {
         state.audit.read(e).await;
     } else if let Err(err) = state.store.audit(&e).await {
@@ -591,12 +592,12 @@ fn audit_plan(
     action: &'static str,
     fields: Option<String>,
 ) -> senco_store::audit::AuditEvent {
-    let mut e = actor.event(state, "plan", action, "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(plan_id.to_string());
-    e.fields = fields;
-    e
+    actor
+        .event(state, "plan", action, "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(plan_id.to_string())
+        .fields(fields)
 }
 
 /// Adds a draft plan. Returns its id and the quality warnings.
@@ -909,10 +910,11 @@ pub async fn record_review(
     let next_plan_id = review
         .draft_next_plan(&mut tx, &checked, &review_id, today, now)
         .await?;
-    let mut e = actor.event(state, "review", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(review_id.clone());
+    let e = actor
+        .event(state, "review", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(review_id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(ReviewDone {
@@ -1244,10 +1246,11 @@ pub async fn add_parent_views(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "parent_views", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id);
+    let e = actor
+        .event(state, "parent_views", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id);
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())

@@ -254,9 +254,10 @@ pub async fn create_provision(
     let id = Store::insert_provision(&mut tx, school_id, &fields, state.now())
         .await
         .map_err(duplicate_name)?;
-    let mut e = actor.event(state, "provision", "create", "allowed");
-    e.school_id = Some(school_id.to_string());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "provision", "create", "allowed")
+        .school(school_id.to_string())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -275,9 +276,10 @@ pub async fn update_provision(
     Store::update_provision(&mut tx, &provision.id, version, &fields, state.now())
         .await
         .map_err(duplicate_name)?;
-    let mut e = actor.event(state, "provision", "update", "allowed");
-    e.school_id = Some(provision.school_id.clone());
-    e.record_id = Some(provision.id.clone());
+    let e = actor
+        .event(state, "provision", "update", "allowed")
+        .school(provision.school_id.clone())
+        .record(provision.id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -513,10 +515,11 @@ pub async fn allocate(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "allocation", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "allocation", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -591,11 +594,12 @@ pub async fn record_exit(
             StoreError::Conflict => SenError::Conflict,
             e => SenError::Store(e),
         })?;
-    let mut e = actor.event(state, "allocation", "update", "allowed");
-    e.school_id = Some(allocation.school_id.clone());
-    e.pupil_id = Some(allocation.pupil_id.clone());
-    e.record_id = Some(allocation.id.clone());
-    e.fields = Some("to_on,exit_value,exit_on".to_string());
+    let e = actor
+        .event(state, "allocation", "update", "allowed")
+        .school(allocation.school_id.clone())
+        .pupil(allocation.pupil_id.clone())
+        .record(allocation.id.clone())
+        .fields("to_on,exit_value,exit_on".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -683,10 +687,11 @@ pub async fn record_sessions(
             ]),
             e => SenError::Store(e),
         })?;
-        let mut e = actor.event(state, "delivery_session", "create", "allowed");
-        e.school_id = Some(allocation.school_id.clone());
-        e.pupil_id = Some(allocation.pupil_id.clone());
-        e.record_id = Some(id.clone());
+        let e = actor
+            .event(state, "delivery_session", "create", "allowed")
+            .school(allocation.school_id.clone())
+            .pupil(allocation.pupil_id.clone())
+            .record(id.clone());
         Store::audit_in(&mut tx, &e).await?;
         ids.push(id);
     }

@@ -168,10 +168,11 @@ pub async fn create_pupil(
         return Err(refuse(&guard, state, check).await);
     }
     let id = Store::insert_pupil(&mut tx, school_id, f, enrolled_on, now).await?;
-    let mut e = actor.event(state, "pupil", "create", "allowed");
-    e.school_id = Some(school_id.to_string());
-    e.pupil_id = Some(id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "pupil", "create", "allowed")
+        .school(school_id.to_string())
+        .pupil(id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -214,11 +215,12 @@ pub async fn update_pupil(
         Err(StoreError::Conflict) => return Err(ChangeError::Conflict),
         other => other?,
     };
-    let mut e = actor.event(state, "pupil", "update", "allowed");
-    e.school_id = Some(before.school_id.clone());
-    e.pupil_id = Some(before.id.clone());
-    e.record_id = Some(before.id.clone());
-    e.fields = Some(changed.join(","));
+    let e = actor
+        .event(state, "pupil", "update", "allowed")
+        .school(before.school_id.clone())
+        .pupil(before.id.clone())
+        .record(before.id.clone())
+        .fields(changed.join(","));
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(version)

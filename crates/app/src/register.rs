@@ -246,15 +246,17 @@ pub async fn audit_read(
     action: &'static str,
     school_id: Option<String>,
 ) {
-    let mut e = actor.event(state, "sen_register", action, "allowed");
-    e.school_id = school_id;
+    let e = actor
+        .event(state, "sen_register", action, "allowed")
+        .school(school_id);
     state.audit.read(e).await;
 }
 
 /// Audits a refused attempt at the register, at once.
 pub async fn audit_refusal(state: &App, actor: &Actor<'_>) {
-    let mut e = actor.event(state, "sen_register", "list", "denied");
-    e.school_id = actor.principal.user.school_id.clone();
+    let e = actor
+        .event(state, "sen_register", "list", "denied")
+        .school(actor.principal.user.school_id.clone());
     if let Err(err) = state.store.audit(&e).await {
         tracing::error!(error = %err, "auditing a refusal failed");
     }

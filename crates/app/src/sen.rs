@@ -465,10 +465,11 @@ async fn write_stage_change(
         stage_in_force(&history, today).as_ref(),
     )
     .await?;
-    let mut e = actor.event(state, "stage_change", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let mut e = actor
+        .event(state, "stage_change", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     e.fields = Some(
         if told.is_some() {
             "stage,parents_told"
@@ -561,11 +562,12 @@ pub async fn record_parents_told(
         now,
     )
     .await?;
-    let mut e = actor.event(state, "stage_change", "update", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(stage_change_id.to_string());
-    e.fields = Some("parents_told".into());
+    let e = actor
+        .event(state, "stage_change", "update", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(stage_change_id.to_string())
+        .fields("parents_told".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -672,10 +674,11 @@ pub async fn raise_concern(
         now,
     )
     .await?;
-    let mut e = actor.event(state, "concern", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "concern", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -740,11 +743,12 @@ pub async fn triage_concern(
         Err(StoreError::Conflict) => return Err(SenError::Conflict),
         other => other?,
     }
-    let mut e = actor.event(state, "concern", "update", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(concern_id.to_string());
-    e.fields = Some("status".into());
+    let e = actor
+        .event(state, "concern", "update", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(concern_id.to_string())
+        .fields("status".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -867,10 +871,11 @@ pub async fn add_need(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "need", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "need", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -970,10 +975,11 @@ pub async fn add_process(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "process", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "process", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -1219,8 +1225,9 @@ pub async fn school_concerns(
 
 /// Audits one reading of the concern list (page or API).
 pub async fn audit_concern_list(state: &App, actor: &Actor<'_>) {
-    let mut e = actor.event(state, "concern_list", "list", "allowed");
-    e.school_id = actor.principal.user.school_id.clone();
+    let e = actor
+        .event(state, "concern_list", "list", "allowed")
+        .school(actor.principal.user.school_id.clone());
     state.audit.read(e).await;
 }
 

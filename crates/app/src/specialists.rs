@@ -83,9 +83,10 @@ pub async fn add_agency(
         )]),
         e => SenError::Store(e),
     })?;
-    let mut e = actor.event(state, "agency", "create", "allowed");
-    e.school_id = Some(school_id.to_string());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "agency", "create", "allowed")
+        .school(school_id.to_string())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -151,9 +152,10 @@ pub async fn add_person(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "agency_person", "create", "allowed");
-    e.school_id = Some(school_id.to_string());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "agency_person", "create", "allowed")
+        .school(school_id.to_string())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -294,10 +296,11 @@ pub async fn refer(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "involvement", "create", "allowed");
-    e.school_id = Some(pupil.school_id.clone());
-    e.pupil_id = Some(pupil.id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "involvement", "create", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -373,11 +376,12 @@ pub async fn change_involvement(
         StoreError::Conflict => SenError::Conflict,
         e => SenError::Store(e),
     })?;
-    let mut e = actor.event(state, "involvement", "update", "allowed");
-    e.school_id = Some(inv.school_id.clone());
-    e.pupil_id = Some(inv.pupil_id.clone());
-    e.record_id = Some(inv.id.clone());
-    e.fields = Some("status,consent".into());
+    let e = actor
+        .event(state, "involvement", "update", "allowed")
+        .school(inv.school_id.clone())
+        .pupil(inv.pupil_id.clone())
+        .record(inv.id.clone())
+        .fields("status,consent".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -448,10 +452,11 @@ pub async fn add_note(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "involvement_note", "create", "allowed");
-    e.school_id = Some(inv.school_id.clone());
-    e.pupil_id = Some(inv.pupil_id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "involvement_note", "create", "allowed")
+        .school(inv.school_id.clone())
+        .pupil(inv.pupil_id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -514,10 +519,11 @@ pub async fn upload_report(
         state.now(),
     )
     .await?;
-    let mut e = actor.event(state, "specialist_report", "create", "allowed");
-    e.school_id = Some(inv.school_id.clone());
-    e.pupil_id = Some(inv.pupil_id.clone());
-    e.record_id = Some(id.clone());
+    let e = actor
+        .event(state, "specialist_report", "create", "allowed")
+        .school(inv.school_id.clone())
+        .pupil(inv.pupil_id.clone())
+        .record(id.clone());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(id)
@@ -532,11 +538,12 @@ pub async fn share_report(
 ) -> Result<(), SenError> {
     let mut tx = state.store.begin().await?;
     Store::set_report_shared(&mut tx, &report.id, shared).await?;
-    let mut e = actor.event(state, "specialist_report", "update", "allowed");
-    e.school_id = Some(report.school_id.clone());
-    e.pupil_id = Some(report.pupil_id.clone());
-    e.record_id = Some(report.id.clone());
-    e.fields = Some("shared_with_parents".into());
+    let e = actor
+        .event(state, "specialist_report", "update", "allowed")
+        .school(report.school_id.clone())
+        .pupil(report.pupil_id.clone())
+        .record(report.id.clone())
+        .fields("shared_with_parents".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())
@@ -665,10 +672,11 @@ pub async fn audit_download(
     actor: &Actor<'_>,
     report: &Report,
 ) -> Result<(), StoreError> {
-    let mut e = actor.event(state, "specialist_report", "download", "allowed");
-    e.school_id = Some(report.school_id.clone());
-    e.pupil_id = Some(report.pupil_id.clone());
-    e.record_id = Some(report.id.clone());
+    let e = actor
+        .event(state, "specialist_report", "download", "allowed")
+        .school(report.school_id.clone())
+        .pupil(report.pupil_id.clone())
+        .record(report.id.clone());
     state.store.audit(&e).await
 }
 

@@ -34,6 +34,35 @@ pub struct AuditEvent {
     pub fields: Option<String>,
 }
 
+/// Chainable setters, so that an event is built in one expression:
+/// `actor.event(app, "plan", "update", "allowed").school(..).pupil(..).record(..)`.
+/// Each takes a value or an `Option` (`None` leaves the column empty).
+impl AuditEvent {
+    /// The school the record belongs to.
+    pub fn school(mut self, id: impl Into<Option<String>>) -> Self {
+        self.school_id = id.into();
+        self
+    }
+
+    /// The pupil the record is about.
+    pub fn pupil(mut self, id: impl Into<Option<String>>) -> Self {
+        self.pupil_id = id.into();
+        self
+    }
+
+    /// The record read or changed.
+    pub fn record(mut self, id: impl Into<Option<String>>) -> Self {
+        self.record_id = id.into();
+        self
+    }
+
+    /// The names of the fields changed, comma-separated.
+    pub fn fields(mut self, names: impl Into<Option<String>>) -> Self {
+        self.fields = names.into();
+        self
+    }
+}
+
 /// A stored audit row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {

@@ -161,8 +161,9 @@ pub async fn list(
         .map(|pv| provision_out(pv, costs(&p)))
         .collect();
     let actor = rid.actor(&p);
-    let mut e = actor.event(&state, "provision", "list", "allowed");
-    e.school_id = Some(school);
+    let e = actor
+        .event(&state, "provision", "list", "allowed")
+        .school(school);
     state.audit.read(e).await;
     Ok(Json(ProvisionList {
         total: items.len() as i64,

@@ -168,10 +168,11 @@ pub async fn submit(
         let mut tx = state.store.begin().await?;
         Store::set_password(&mut tx, &p.user.id, &hash, false, now).await?;
         let actor = rid.actor(&p);
-        let mut e = actor.event(&state, "user", "update", "allowed");
-        e.record_id = Some(p.user.id.clone());
-        e.school_id = p.user.school_id.clone();
-        e.fields = Some("password".to_string());
+        let e = actor
+            .event(&state, "user", "update", "allowed")
+            .record(p.user.id.clone())
+            .school(p.user.school_id.clone())
+            .fields("password".to_string());
         Store::audit_in(&mut tx, &e).await?;
         senco_store::commit(tx).await?;
         let token = random_token();

@@ -191,9 +191,10 @@ async fn account_for(
             Ok(a)
         }
         _ => {
-            let mut e = actor.event(state, "user", "update", "denied");
-            e.record_id = Some(id.chars().take(64).collect());
-            e.fields = Some("approval".into());
+            let e = actor
+                .event(state, "user", "update", "denied")
+                .record(id.chars().take(64).collect::<String>())
+                .fields("approval".to_string());
             state.store.audit(&e).await?;
             Err(PageError::NotFound)
         }
@@ -226,10 +227,11 @@ pub async fn decide_account(
     if approve {
         invite(&mut tx, &state, &account.id, &account.email, now).await?;
     }
-    let mut e = actor.event(&state, "user", "update", "allowed");
-    e.record_id = Some(account.id.clone());
-    e.school_id = account.school_id.clone();
-    e.fields = Some(if approve { "approved" } else { "refused" }.into());
+    let e = actor
+        .event(&state, "user", "update", "allowed")
+        .record(account.id.clone())
+        .school(account.school_id.clone())
+        .fields(if approve { "approved" } else { "refused" }.to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     let flash = if approve {
@@ -257,9 +259,10 @@ pub async fn decide_link(
     let Some(link) =
         link.filter(|l| may_decide_link(p.user.role, &p.user.id, p.user.school_id.as_deref(), l))
     else {
-        let mut e = actor.event(&state, "contact", "update", "denied");
-        e.record_id = Some(contact_id.chars().take(64).collect());
-        e.fields = Some("user_id".into());
+        let e = actor
+            .event(&state, "contact", "update", "denied")
+            .record(contact_id.chars().take(64).collect::<String>())
+            .fields("user_id".to_string());
         state.store.audit(&e).await?;
         return Err(PageError::NotFound);
     };
@@ -279,11 +282,12 @@ pub async fn decide_link(
     if approve && !state.store.has_passphrase(&link.user_id).await? {
         invite(&mut tx, &state, &link.user_id, &link.email, now).await?;
     }
-    let mut e = actor.event(&state, "contact", "update", "allowed");
-    e.school_id = Some(link.school_id.clone());
-    e.pupil_id = Some(link.pupil_id.clone());
-    e.record_id = Some(link.contact_id.clone());
-    e.fields = Some(if approve { "user_id" } else { "link_refused" }.into());
+    let e = actor
+        .event(&state, "contact", "update", "allowed")
+        .school(link.school_id.clone())
+        .pupil(link.pupil_id.clone())
+        .record(link.contact_id.clone())
+        .fields(if approve { "user_id" } else { "link_refused" }.to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     let flash = if approve {

@@ -187,9 +187,10 @@ pub async fn create(
                         must_change_password: false,
                     };
                     let uid = Store::insert_user(&mut tx, &new, now).await?;
-                    let mut e = actor.event(&state, "user", "create", "allowed");
-                    e.record_id = Some(uid.clone());
-                    e.school_id = Some(pupil.school_id.clone());
+                    let e = actor
+                        .event(&state, "user", "create", "allowed")
+                        .record(uid.clone())
+                        .school(pupil.school_id.clone());
                     Store::audit_in(&mut tx, &e).await?;
                     // Invited now only when the link needs no approval; else on approval.
                     if !pending {
@@ -213,10 +214,11 @@ pub async fn create(
         };
         let contact_id =
             Store::insert_contact(&mut tx, &pupil.id, &pupil.school_id, &contact, now).await?;
-        let mut e = actor.event(&state, "contact", "create", "allowed");
-        e.school_id = Some(pupil.school_id.clone());
-        e.pupil_id = Some(pupil.id.clone());
-        e.record_id = Some(contact_id.clone());
+        let mut e = actor
+            .event(&state, "contact", "create", "allowed")
+            .school(pupil.school_id.clone())
+            .pupil(pupil.id.clone())
+            .record(contact_id.clone());
         if let (Some(uid), true) = (&user_id, pending) {
             Store::request_parent_link(&mut tx, &contact_id, uid, &p.user.id).await?;
             e.fields = Some("pending_link".into());

@@ -51,8 +51,9 @@ fn can_see_costs(p: &Principal) -> bool {
 }
 
 async fn audit_list(state: &AppState, actor: &Actor<'_>, record_type: &'static str) {
-    let mut e = actor.event(state, record_type, "list", "allowed");
-    e.school_id = actor.principal.user.school_id.clone();
+    let e = actor
+        .event(state, record_type, "list", "allowed")
+        .school(actor.principal.user.school_id.clone());
     state.audit.read(e).await;
 }
 
@@ -1574,8 +1575,9 @@ pub async fn map_download(
                 }
             }
         }
-        let mut e = actor.event(&state, "provision_map", "export", "allowed");
-        e.school_id = Some(school);
+        let e = actor
+            .event(&state, "provision_map", "export", "allowed")
+            .school(school);
         state.audit.read(e).await;
         Ok::<_, PageError>(map_csv(&map, &lines, can_see_costs(&p)))
     }

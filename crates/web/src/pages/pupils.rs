@@ -178,13 +178,14 @@ async fn list(
         .pupils(&p.scope(), &filter, page_no, PER_PAGE)
         .await?;
     let actor = RequestId::of(headers).actor(p);
-    let mut e = actor.event(
+    let e = actor
+        .event(
         state,
         "pupil_list",
         if searched { "search" } else { "list" },
         "allowed",
-    );
-    e.school_id = p.user.school_id.clone();
+        )
+        .school(p.user.school_id.clone());
     state.audit.read(e).await;
     let rows = result
         .items
@@ -552,9 +553,10 @@ pub async fn show(
         let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
         let enrolments = state.store.enrolments(&pupil.id).await?;
         let contacts = if may(&p, Resource::PupilContacts, Action::Read) {
-            let mut e = actor.event(&state, "contacts", "read", "allowed");
-            e.school_id = Some(pupil.school_id.clone());
-            e.pupil_id = Some(pupil.id.clone());
+        let e = actor
+            .event(&state, "contacts", "read", "allowed")
+            .school(pupil.school_id.clone())
+            .pupil(pupil.id.clone());
             state.audit.read(e).await;
             Some(state.store.contacts(&pupil.id).await?)
         } else {

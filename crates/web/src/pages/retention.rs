@@ -128,8 +128,9 @@ pub async fn index(
             .destruction_log(Some(&school_id))
             .await
             .map_err(internal)?;
-        let mut e = actor.event(&state, "retention_review", "list", "allowed");
-        e.school_id = Some(school_id.clone());
+    let e = actor
+        .event(&state, "retention_review", "list", "allowed")
+        .school(school_id.clone());
         state.audit.read(e).await;
         let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
             .with_flash(super::flash_message(q.flash.as_deref()));
@@ -205,10 +206,11 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
         let r = load(&state, &p, &id, Action::Read).await?;
-        let mut e = actor.event(&state, "retention_review", "read", "allowed");
-        e.school_id = Some(r.school_id.clone());
-        e.pupil_id = Some(r.pupil_id.clone());
-        e.record_id = Some(r.id.clone());
+    let e = actor
+        .event(&state, "retention_review", "read", "allowed")
+        .school(r.school_id.clone())
+        .pupil(r.pupil_id.clone())
+        .record(r.id.clone());
         state.audit.read(e).await;
     Ok(review_page(
             &state,
@@ -276,10 +278,11 @@ pub async fn decide(
             }
             Err(e) => return Err(internal(e)),
         }
-        let mut e = actor.event(&state, "retention_review", "update", "allowed");
-        e.school_id = Some(r.school_id.clone());
-        e.pupil_id = Some(r.pupil_id.clone());
-        e.record_id = Some(r.id.clone());
+    let mut e = actor
+        .event(&state, "retention_review", "update", "allowed")
+        .school(r.school_id.clone())
+        .pupil(r.pupil_id.clone())
+        .record(r.id.clone());
         e.fields = Some(match decision {
             Decision::Approve => "status".into(),
             Decision::Keep { .. } => "status,reason,keep_until".into(),

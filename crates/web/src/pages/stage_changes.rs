@@ -568,10 +568,11 @@ pub async fn letter(
             .await
             .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?
             .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
-        let mut e = actor.event(&state, "parent_letter", "export", "allowed");
-        e.school_id = Some(pupil.school_id.clone());
-        e.pupil_id = Some(pupil.id.clone());
-        e.record_id = Some(change.id.clone());
+    let e = actor
+        .event(&state, "parent_letter", "export", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(change.id.clone());
         state.audit.read(e).await;
     Ok((
                 [

@@ -77,10 +77,11 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = reach(&state, &actor, &id).await?;
-            let mut e = actor.event(&state, "subject_access", "read", "allowed");
-            e.school_id = Some(pupil.school_id.clone());
-            e.pupil_id = Some(pupil.id.clone());
-            e.record_id = Some(pupil.id.clone());
+    let e = actor
+        .event(&state, "subject_access", "read", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(pupil.id.clone());
             state.audit.read(e).await;
             let mut form = Fields::default();
             form.set_date("received_on", state.today());
@@ -161,11 +162,12 @@ pub async fn download(
             )
         };
         // A disclosure: written at once, before the file is handed over.
-        let mut e = actor.event(&state, "subject_access", "export", "allowed");
-        e.school_id = Some(pupil.school_id.clone());
-        e.pupil_id = Some(pupil.id.clone());
-        e.record_id = Some(pupil.id.clone());
-        e.fields = Some(if pdf { "pdf" } else { "json" }.into());
+    let e = actor
+        .event(&state, "subject_access", "export", "allowed")
+        .school(pupil.school_id.clone())
+        .pupil(pupil.id.clone())
+        .record(pupil.id.clone())
+        .fields(if pdf { "pdf" } else { "json" }.to_string());
         state.store.audit(&e).await?;
     Ok((
                 [

@@ -160,8 +160,9 @@ pub async fn index(
             asked.push(row);
         }
     }
-    let mut e = actor.event(&state, "transfer_request", "list", "allowed");
-    e.school_id = p.user.school_id.clone();
+    let e = actor
+        .event(&state, "transfer_request", "list", "allowed")
+        .school(p.user.school_id.clone());
     state.audit.read(e).await;
     let page = PageChrome::signed_in(&state, &p, EN.tr_title, Section::None)
         .with_flash(super::flash_message(q.flash.as_deref()));
@@ -186,8 +187,9 @@ async fn load(
     match state.store.transfer_request(id, &schools).await {
         Ok(r) => Ok((r, schools)),
         Err(StoreError::NotFound) => {
-            let mut e = actor.event(state, "transfer_request", "read", "denied");
-            e.record_id = Some(id.chars().take(64).collect());
+            let e = actor
+                .event(state, "transfer_request", "read", "denied")
+                .record(id.chars().take(64).collect::<String>());
             state.store.audit(&e).await?;
             Err(PageError::NotFound)
         }
@@ -254,10 +256,11 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let (r, schools) = load(&state, &actor, &id, Action::Read).await?;
-    let mut e = actor.event(&state, "transfer_request", "read", "allowed");
-    e.school_id = Some(r.from_school_id.clone());
-    e.pupil_id = Some(r.pupil_id.clone());
-    e.record_id = Some(r.id.clone());
+    let e = actor
+        .event(&state, "transfer_request", "read", "allowed")
+        .school(r.from_school_id.clone())
+        .pupil(r.pupil_id.clone())
+        .record(r.id.clone());
     state.audit.read(e).await;
     request_page(&state, &p, &r, &schools, FormErrors::default()).await
 }
@@ -275,10 +278,11 @@ pub async fn decide_request(
     let (r, schools) = load(&state, &actor, &id, Action::Update).await?;
     // Only the holding side decides: the asking school sees the request, never decides it.
     if !schools.contains(&r.from_school_id) {
-        let mut e = actor.event(&state, "transfer_request", "update", "denied");
-        e.school_id = Some(r.from_school_id.clone());
-        e.pupil_id = Some(r.pupil_id.clone());
-        e.record_id = Some(r.id.clone());
+        let e = actor
+            .event(&state, "transfer_request", "update", "denied")
+            .school(r.from_school_id.clone())
+            .pupil(r.pupil_id.clone())
+            .record(r.id.clone());
         state.store.audit(&e).await?;
         return Err(PageError::NotFound);
     }

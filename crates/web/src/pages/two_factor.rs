@@ -261,9 +261,10 @@ pub async fn setup_submit(
     let mut tx = state.store.begin().await?;
     Store::set_totp(&mut tx, &p.user.id, &secret.to_base32(), step, &hashes).await?;
     let actor = rid.actor(&p);
-    let mut e = actor.event(&state, "user", "update", "allowed");
-    e.record_id = Some(p.user.id.clone());
-    e.fields = Some("two_factor".into());
+    let e = actor
+        .event(&state, "user", "update", "allowed")
+        .record(p.user.id.clone())
+        .fields("two_factor".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     let page = SetupPage {

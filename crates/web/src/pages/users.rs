@@ -264,9 +264,10 @@ pub async fn create(
     };
     let pending = senco_app::approvals::needs_approval(p.user.role, role);
     let actor = rid.actor(&p);
-    let mut e = actor.event(&state, "user", "create", "allowed");
-    e.record_id = Some(id.clone());
-    e.school_id = school_id.clone();
+    let mut e = actor
+        .event(&state, "user", "create", "allowed")
+        .record(id.clone())
+        .school(school_id.clone());
     if pending {
         // Approved by the school's SENCO or head teacher; with no school, another
         // administrator.
@@ -320,10 +321,11 @@ pub async fn disable(
     let mut tx = state.store.begin().await?;
     Store::disable_user(&mut tx, &target.id, state.now()).await?;
     let actor = rid.actor(&p);
-    let mut e = actor.event(&state, "user", "update", "allowed");
-    e.record_id = Some(target.id.clone());
-    e.school_id = target.school_id.clone();
-    e.fields = Some("disabled".to_string());
+    let e = actor
+        .event(&state, "user", "update", "allowed")
+        .record(target.id.clone())
+        .school(target.school_id.clone())
+        .fields("disabled".to_string());
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(Redirect::to("/admin/users?flash=user_disabled").into_response())
