@@ -123,10 +123,10 @@ pub async fn new(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("raised_on", state.today());
-        concern_page(&state, &p, &pupil, form, FormErrors::default()).await
+    let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("raised_on", state.today());
+    concern_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/concerns/new
@@ -138,25 +138,25 @@ pub async fn create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("areas");
-            return concern_page(&state, &p, &pupil, form, errors).await;
-        }
-        let input = ConcernInput {
-            raised_on: form.date("raised_on"),
-            areas: form.all("areas"),
-            details: form.get("details"),
-            triggers: form.all("triggers"),
-            tried: form.get("tried"),
-            result: form.get("result"),
-        };
-        match raise_concern(&state, &actor, &pupil, &input).await {
+    let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
+    if !fresh {
+        let errors = FormErrors::expired("areas");
+        return concern_page(&state, &p, &pupil, form, errors).await;
+    }
+    let input = ConcernInput {
+        raised_on: form.date("raised_on"),
+        areas: form.all("areas"),
+        details: form.get("details"),
+        triggers: form.all("triggers"),
+        tried: form.get("tried"),
+        result: form.get("result"),
+    };
+    match raise_concern(&state, &actor, &pupil, &input).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/pupils/{}?flash=concern_raised", pupil.id)).into_response())
         }
-            Err(e) => concern_page(&state, &p, &pupil, form, invalid_form(e)?).await,
-        }
+        Err(e) => concern_page(&state, &p, &pupil, form, invalid_form(e)?).await,
+    }
 }
 
 /// A row of a concern list.
@@ -215,15 +215,15 @@ pub async fn index(
     rid: RequestId,
     axum::extract::Query(q): axum::extract::Query<super::sign_in::FlashQuery>,
 ) -> Result<Response, PageError> {
-        let (awaiting, monitoring) = open_concerns(&state, &p).await?;
-        let actor = rid.actor(&p);
-        audit_concern_list(&state, &actor).await;
+    let (awaiting, monitoring) = open_concerns(&state, &p).await?;
+    let actor = rid.actor(&p);
+    audit_concern_list(&state, &actor).await;
     Ok(ConcernsPage {
-                page: PageChrome::signed_in(&state, &p, EN.concerns_title, Section::Concerns)
-                    .with_flash(super::flash_message(q.flash.as_deref())),
-                awaiting,
-                monitoring,
-            }
+        page: PageChrome::signed_in(&state, &p, EN.concerns_title, Section::Concerns)
+            .with_flash(super::flash_message(q.flash.as_deref())),
+        awaiting,
+        monitoring,
+    }
     .into_response())
 }
 
@@ -303,10 +303,10 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (concern, pupil) = load(&state, &actor, &id, Action::Read).await?;
-        let mut form = Fields::default();
-        form.set_date("effective_on", state.today());
-        detail_page(&state, &p, concern, &pupil, form, FormErrors::default()).await
+    let (concern, pupil) = load(&state, &actor, &id, Action::Read).await?;
+    let mut form = Fields::default();
+    form.set_date("effective_on", state.today());
+    detail_page(&state, &p, concern, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /concerns/{id}: the SENCO's decision.
@@ -318,47 +318,47 @@ pub async fn decide(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
-        let mut errors = FormErrors::default();
-        if concern.status.is_final() {
-            errors.add("decision", EN.concern_changed);
-            let mut response = detail_page(&state, &p, concern, &pupil, form, errors).await?;
-            *response.status_mut() = StatusCode::CONFLICT;
-            return Ok(response);
-        }
-        if !fresh {
-            errors.add("decision", EN.form_expired);
+    let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
+    let mut errors = FormErrors::default();
+    if concern.status.is_final() {
+        errors.add("decision", EN.concern_changed);
+        let mut response = detail_page(&state, &p, concern, &pupil, form, errors).await?;
+        *response.status_mut() = StatusCode::CONFLICT;
+        return Ok(response);
+    }
+    if !fresh {
+        errors.add("decision", EN.form_expired);
+        return detail_page(&state, &p, concern, &pupil, form, errors).await;
+    }
+    let decision = match form.get("decision").as_str() {
+        "monitor" => Triage::Monitor,
+        "close" => Triage::Close(form.get("close_reason")),
+        "place" => Triage::Place(super::stage_changes::input_from(&form)),
+        _ => {
+            errors.add("decision", EN.choose_triage);
             return detail_page(&state, &p, concern, &pupil, form, errors).await;
         }
-        let decision = match form.get("decision").as_str() {
-            "monitor" => Triage::Monitor,
-            "close" => Triage::Close(form.get("close_reason")),
-            "place" => Triage::Place(super::stage_changes::input_from(&form)),
-            _ => {
-                errors.add("decision", EN.choose_triage);
-                return detail_page(&state, &p, concern, &pupil, form, errors).await;
-            }
-        };
-        let version = form.get("version").parse::<i64>().unwrap_or(-1);
-        match triage_concern(&state, &actor, &pupil, &concern.id, version, &decision).await {
-            Ok(()) => Ok(Redirect::to("/concerns?flash=concern_triaged").into_response()),
-            Err(SenError::Invalid(issues)) => {
-                let mut issues = issues;
-                for i in &mut issues {
-                    if i.field == "reason" && matches!(decision, Triage::Close(_)) {
-                        i.field = "close_reason".into();
-                    }
+    };
+    let version = form.get("version").parse::<i64>().unwrap_or(-1);
+    match triage_concern(&state, &actor, &pupil, &concern.id, version, &decision).await {
+        Ok(()) => Ok(Redirect::to("/concerns?flash=concern_triaged").into_response()),
+        Err(SenError::Invalid(issues)) => {
+            let mut issues = issues;
+            for i in &mut issues {
+                if i.field == "reason" && matches!(decision, Triage::Close(_)) {
+                    i.field = "close_reason".into();
                 }
-                detail_page(&state, &p, concern, &pupil, form, form_errors(&issues)).await
             }
-            Err(SenError::Conflict) => {
-                let fresh = state.store.concern(&concern.id).await?;
-                let mut errors = FormErrors::default();
-                errors.add("decision", EN.concern_changed);
-                let mut response = detail_page(&state, &p, fresh, &pupil, form, errors).await?;
-                *response.status_mut() = StatusCode::CONFLICT;
-                Ok(response)
-            }
-            Err(SenError::Store(e)) => Err(e.into()),
+            detail_page(&state, &p, concern, &pupil, form, form_errors(&issues)).await
         }
+        Err(SenError::Conflict) => {
+            let fresh = state.store.concern(&concern.id).await?;
+            let mut errors = FormErrors::default();
+            errors.add("decision", EN.concern_changed);
+            let mut response = detail_page(&state, &p, fresh, &pupil, form, errors).await?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            Ok(response)
+        }
+        Err(SenError::Store(e)) => Err(e.into()),
+    }
 }

@@ -58,8 +58,8 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<impl IntoResponse, PageError> {
     let mut page = build(&state, &p, &headers).await?;
-            page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
-            page.kept_form = super::resume::waiting(&state, &p.user.id).await;
+    page.page.flash = flash_message(q.flash.as_deref()).map(str::to_string);
+    page.kept_form = super::resume::waiting(&state, &p.user.id).await;
     Ok(page)
 }
 

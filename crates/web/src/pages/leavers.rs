@@ -3,7 +3,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_app::leavers::{LeaveError, leaver, record_leaving};
 use senco_app::principal::Principal;
@@ -12,7 +11,7 @@ use senco_domain::leaving::LeavingEntry;
 use senco_i18n::EN;
 
 use super::forms::{Checked, Fields, status_of};
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
@@ -78,18 +77,19 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    match leaver(&state, &actor, &id).await {
-        Ok((pupil, _)) => {
-            let mut form = Fields::default();
-            form.set_date("left_on", state.today());
-            leaving_page(&state, &p, &pupil, form, FormErrors::default())
-        }
-        Err(e) => render_error(&state, &headers, page_error(e)),
-    }
+    let (pupil, _) = leaver(&state, &actor, &id).await.map_err(page_error)?;
+    let mut form = Fields::default();
+    form.set_date("left_on", state.today());
+    Ok(leaving_page(
+        &state,
+        &p,
+        &pupil,
+        form,
+        FormErrors::default(),
+    ))
 }
 
 /// POST /pupils/{id}/leaving: records the leaving, or shows the form again with what was
@@ -98,17 +98,14 @@ pub async fn create(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<Fields>,
-) -> Response {
+) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let (pupil, open) = match leaver(&state, &actor, &id).await {
-        Ok(x) => x,
-        Err(e) => return render_error(&state, &headers, page_error(e)),
-    };
+    let (pupil, open) = leaver(&state, &actor, &id).await.map_err(page_error)?;
     if !fresh {
-        return leaving_page(&state, &p, &pupil, form, FormErrors::expired("left_on"));
+        let errors = FormErrors::expired("left_on");
+        return Ok(leaving_page(&state, &p, &pupil, form, errors));
     }
     let destination = form.get("destination");
     let entry = LeavingEntry {
@@ -117,12 +114,12 @@ pub async fn create(
         transferred_out: form.get("transferred_out") == "yes",
     };
     match record_leaving(&state, &actor, &pupil.id, &entry).await {
-        Ok(_) => {
-            Redirect::to(&format!("/pupils/{}?flash=leaving_recorded", pupil.id)).into_response()
+        Ok(_) => Ok(
+            Redirect::to(&format!("/pupils/{}?flash=leaving_recorded", pupil.id)).into_response(),
+        ),
+        Err(e) => {
+            let errors = leaving_errors(e, open.starts_on)?;
+            Ok(leaving_page(&state, &p, &pupil, form, errors))
         }
-        Err(e) => match leaving_errors(e, open.starts_on) {
-            Ok(errors) => leaving_page(&state, &p, &pupil, form, errors),
-            Err(e) => render_error(&state, &headers, e),
-        },
     }
 }

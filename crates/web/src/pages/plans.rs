@@ -389,37 +389,37 @@ pub async fn new(
     Query(q): Query<UseTarget>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let Some(kind) = plan_kind_for(&state, &pupil).await? else {
-            return Err(PageError::NotFound);
-        };
-        let today = state.today();
-        let mut form = Fields::default();
-        form.set_date("starts_on", today);
-        form.set_date(
-            "review_on",
-            senco_domain::plan::review_limit(kind.plan, today),
-        );
-        if let Some(t) = &q.use_target {
-            apply_bank_target(&state, &p, &mut form, t).await?;
-        }
-        let ctx = FormContext {
-            pupil: &pupil,
-            heading: EN.plan_new_title,
-            action: format!("/pupils/{}/plans/new", pupil.id),
-            back: format!("/pupils/{}", pupil.id),
-            plan_type: kind.plan,
-            stage: kind.stage,
-        };
-        Ok(form_page(
-            &state,
-            &p,
-            &ctx,
-            form,
-            FormErrors::default(),
-            Vec::new(),
-            None,
-        ))
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let Some(kind) = plan_kind_for(&state, &pupil).await? else {
+        return Err(PageError::NotFound);
+    };
+    let today = state.today();
+    let mut form = Fields::default();
+    form.set_date("starts_on", today);
+    form.set_date(
+        "review_on",
+        senco_domain::plan::review_limit(kind.plan, today),
+    );
+    if let Some(t) = &q.use_target {
+        apply_bank_target(&state, &p, &mut form, t).await?;
+    }
+    let ctx = FormContext {
+        pupil: &pupil,
+        heading: EN.plan_new_title,
+        action: format!("/pupils/{}/plans/new", pupil.id),
+        back: format!("/pupils/{}", pupil.id),
+        plan_type: kind.plan,
+        stage: kind.stage,
+    };
+    Ok(form_page(
+        &state,
+        &p,
+        &ctx,
+        form,
+        FormErrors::default(),
+        Vec::new(),
+        None,
+    ))
 }
 
 /// POST /pupils/{id}/plans/new
@@ -431,77 +431,77 @@ pub async fn create(
     Checked { mut form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let Some(kind) = plan_kind_for(&state, &pupil).await? else {
-            return Err(PageError::NotFound);
-        };
-        let ctx = FormContext {
-            pupil: &pupil,
-            heading: EN.plan_new_title,
-            action: format!("/pupils/{}/plans/new", pupil.id),
-            back: format!("/pupils/{}", pupil.id),
-            plan_type: kind.plan,
-            stage: kind.stage,
-        };
-        if !fresh {
-            let errors = FormErrors::expired("starts_on");
-            return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let Some(kind) = plan_kind_for(&state, &pupil).await? else {
+        return Err(PageError::NotFound);
+    };
+    let ctx = FormContext {
+        pupil: &pupil,
+        heading: EN.plan_new_title,
+        action: format!("/pupils/{}/plans/new", pupil.id),
+        back: format!("/pupils/{}", pupil.id),
+        plan_type: kind.plan,
+        stage: kind.stage,
+    };
+    if !fresh {
+        let errors = FormErrors::expired("starts_on");
+        return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
+    }
+    if form_action(&mut form).is_some() {
+        return Ok(form_page(
+            &state,
+            &p,
+            &ctx,
+            form,
+            FormErrors::default(),
+            Vec::new(),
+            None,
+        ));
+    }
+    let input = input_from(&form);
+    if form.get("action") == "check" {
+        return Ok(
+            match senco_app::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
+                .await
+            {
+                Ok((_, warnings)) => form_page(
+                    &state,
+                    &p,
+                    &ctx,
+                    form,
+                    FormErrors::default(),
+                    warnings_for_page(&warnings),
+                    None,
+                ),
+                Err(PlanError::Invalid(issues)) => form_page(
+                    &state,
+                    &p,
+                    &ctx,
+                    form,
+                    issues_to_errors(&issues),
+                    Vec::new(),
+                    None,
+                ),
+                Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+            },
+        );
+    }
+    match create_plan(&state, &actor, &pupil, &input).await {
+        Ok((plan_id, _)) => {
+            Ok(Redirect::to(&format!("/plans/{plan_id}?flash=plan_saved")).into_response())
         }
-        if form_action(&mut form).is_some() {
-            return Ok(form_page(
-                &state,
-                &p,
-                &ctx,
-                form,
-                FormErrors::default(),
-                Vec::new(),
-                None,
-            ));
-        }
-        let input = input_from(&form);
-        if form.get("action") == "check" {
-            return Ok(
-                match senco_app::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
-                    .await
-                {
-                    Ok((_, warnings)) => form_page(
-                        &state,
-                        &p,
-                        &ctx,
-                        form,
-                        FormErrors::default(),
-                        warnings_for_page(&warnings),
-                        None,
-                    ),
-                    Err(PlanError::Invalid(issues)) => form_page(
-                        &state,
-                        &p,
-                        &ctx,
-                        form,
-                        issues_to_errors(&issues),
-                        Vec::new(),
-                        None,
-                    ),
-                    Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
-                },
-            );
-        }
-        match create_plan(&state, &actor, &pupil, &input).await {
-            Ok((plan_id, _)) => {
-                Ok(Redirect::to(&format!("/plans/{plan_id}?flash=plan_saved")).into_response())
-            }
-            Err(PlanError::Invalid(issues)) => Ok(form_page(
-                &state,
-                &p,
-                &ctx,
-                form,
-                issues_to_errors(&issues),
-                Vec::new(),
-                None,
-            )),
-            Err(PlanError::Store(e)) => Err(e.into()),
-            Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
-        }
+        Err(PlanError::Invalid(issues)) => Ok(form_page(
+            &state,
+            &p,
+            &ctx,
+            form,
+            issues_to_errors(&issues),
+            Vec::new(),
+            None,
+        )),
+        Err(PlanError::Store(e)) => Err(e.into()),
+        Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+    }
 }
 
 async fn load(
@@ -565,32 +565,32 @@ pub async fn edit(
     Query(q): Query<UseTarget>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        if !plan.fields.status.is_editable() {
-            return Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response());
-        }
-        let (plan_type, stage) = plan_type_of(&plan);
-        let mut form = form_from(&plan.fields, plan.version);
-        if let Some(t) = &q.use_target {
-            apply_bank_target(&state, &p, &mut form, t).await?;
-        }
-        let ctx = FormContext {
-            pupil: &pupil,
-            heading: EN.plan_edit_title,
-            action: format!("/plans/{}/edit", plan.id),
-            back: format!("/plans/{}", plan.id),
-            plan_type,
-            stage,
-        };
-        Ok(form_page(
-            &state,
-            &p,
-            &ctx,
-            form,
-            FormErrors::default(),
-            Vec::new(),
-            None,
-        ))
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    if !plan.fields.status.is_editable() {
+        return Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response());
+    }
+    let (plan_type, stage) = plan_type_of(&plan);
+    let mut form = form_from(&plan.fields, plan.version);
+    if let Some(t) = &q.use_target {
+        apply_bank_target(&state, &p, &mut form, t).await?;
+    }
+    let ctx = FormContext {
+        pupil: &pupil,
+        heading: EN.plan_edit_title,
+        action: format!("/plans/{}/edit", plan.id),
+        back: format!("/plans/{}", plan.id),
+        plan_type,
+        stage,
+    };
+    Ok(form_page(
+        &state,
+        &p,
+        &ctx,
+        form,
+        FormErrors::default(),
+        Vec::new(),
+        None,
+    ))
 }
 
 /// POST /plans/{id}/edit: saves the whole plan unless someone saved it meanwhile, in which
@@ -603,101 +603,101 @@ pub async fn update(
     Checked { mut form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        let (plan_type, stage) = plan_type_of(&plan);
-        let ctx = FormContext {
-            pupil: &pupil,
-            heading: EN.plan_edit_title,
-            action: format!("/plans/{}/edit", plan.id),
-            back: format!("/plans/{}", plan.id),
-            plan_type,
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    let (plan_type, stage) = plan_type_of(&plan);
+    let ctx = FormContext {
+        pupil: &pupil,
+        heading: EN.plan_edit_title,
+        action: format!("/plans/{}/edit", plan.id),
+        back: format!("/plans/{}", plan.id),
+        plan_type,
+        stage,
+    };
+    if !fresh {
+        let errors = FormErrors::expired("starts_on");
+        return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
+    }
+    if form_action(&mut form).is_some() {
+        return Ok(form_page(
+            &state,
+            &p,
+            &ctx,
+            form,
+            FormErrors::default(),
+            Vec::new(),
+            None,
+        ));
+    }
+    let input = input_from(&form);
+    let expected = form.get("version").parse::<i64>().unwrap_or(-1);
+    if form.get("action") == "check" {
+        let kind = senco_app::plans::PlanKindFor {
+            framework: plan.fields.framework,
             stage,
+            plan: plan_type,
         };
-        if !fresh {
-            let errors = FormErrors::expired("starts_on");
-            return Ok(form_page(&state, &p, &ctx, form, errors, Vec::new(), None));
-        }
-        if form_action(&mut form).is_some() {
-            return Ok(form_page(
+        return Ok(
+            match senco_app::plans::check(
+                &state,
+                &pupil,
+                &kind,
+                PlanStatus::Draft,
+                &input,
+                &senco_app::plans::own_target_ids(&plan),
+            )
+            .await
+            {
+                Ok((_, warnings)) => form_page(
+                    &state,
+                    &p,
+                    &ctx,
+                    form,
+                    FormErrors::default(),
+                    warnings_for_page(&warnings),
+                    None,
+                ),
+                Err(PlanError::Invalid(issues)) => form_page(
+                    &state,
+                    &p,
+                    &ctx,
+                    form,
+                    issues_to_errors(&issues),
+                    Vec::new(),
+                    None,
+                ),
+                Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+            },
+        );
+    }
+    match save_plan(&state, &actor, &pupil, &plan, &input, expected).await {
+        Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_saved", plan.id)).into_response()),
+        Err(PlanError::Invalid(issues)) => Ok(form_page(
+            &state,
+            &p,
+            &ctx,
+            form,
+            issues_to_errors(&issues),
+            Vec::new(),
+            None,
+        )),
+        Err(PlanError::Conflict) => {
+            form.0.retain(|(k, _)| k != "version");
+            form.set("version", plan.version.to_string());
+            Ok(form_page(
                 &state,
                 &p,
                 &ctx,
                 form,
                 FormErrors::default(),
                 Vec::new(),
-                None,
-            ));
+                Some(summary(&plan.fields)),
+            ))
         }
-        let input = input_from(&form);
-        let expected = form.get("version").parse::<i64>().unwrap_or(-1);
-        if form.get("action") == "check" {
-            let kind = senco_app::plans::PlanKindFor {
-                framework: plan.fields.framework,
-                stage,
-                plan: plan_type,
-            };
-            return Ok(
-                match senco_app::plans::check(
-                    &state,
-                    &pupil,
-                    &kind,
-                    PlanStatus::Draft,
-                    &input,
-                    &senco_app::plans::own_target_ids(&plan),
-                )
-                .await
-                {
-                    Ok((_, warnings)) => form_page(
-                        &state,
-                        &p,
-                        &ctx,
-                        form,
-                        FormErrors::default(),
-                        warnings_for_page(&warnings),
-                        None,
-                    ),
-                    Err(PlanError::Invalid(issues)) => form_page(
-                        &state,
-                        &p,
-                        &ctx,
-                        form,
-                        issues_to_errors(&issues),
-                        Vec::new(),
-                        None,
-                    ),
-                    Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
-                },
-            );
+        Err(PlanError::ReadOnly) => {
+            Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response())
         }
-        match save_plan(&state, &actor, &pupil, &plan, &input, expected).await {
-        Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_saved", plan.id)).into_response()),
-            Err(PlanError::Invalid(issues)) => Ok(form_page(
-                &state,
-                &p,
-                &ctx,
-                form,
-                issues_to_errors(&issues),
-                Vec::new(),
-                None,
-            )),
-            Err(PlanError::Conflict) => {
-                form.0.retain(|(k, _)| k != "version");
-                form.set("version", plan.version.to_string());
-                Ok(form_page(
-                    &state,
-                    &p,
-                    &ctx,
-                    form,
-                    FormErrors::default(),
-                    Vec::new(),
-                    Some(summary(&plan.fields)),
-                ))
-            }
-            Err(PlanError::ReadOnly) => {
-                Ok(Redirect::to(&format!("/plans/{}", plan.id)).into_response())
-            }
-            Err(PlanError::Store(e)) => Err(e.into()),
-        }
+        Err(PlanError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// A target as shown on the plan page.
@@ -890,17 +890,17 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
-        plan_page_with(
-            &state,
-            &p,
-            plan,
-            &pupil,
-            Fields::default(),
-            FormErrors::default(),
-            super::flash_message(q.flash.as_deref()),
-        )
-        .await
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    plan_page_with(
+        &state,
+        &p,
+        plan,
+        &pupil,
+        Fields::default(),
+        FormErrors::default(),
+        super::flash_message(q.flash.as_deref()),
+    )
+    .await
 }
 
 /// POST /plans/{id}/status
@@ -912,34 +912,34 @@ pub async fn status(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("status", EN.form_expired);
-            return plan_page(&state, &p, plan, &pupil, form, errors).await;
-        }
-        let Some(to) = PlanStatus::parse(&form.get("status")) else {
-            errors.add("status", EN.choose_plan_status);
-            return plan_page(&state, &p, plan, &pupil, form, errors).await;
-        };
-        let agreed = match form.date("agreed_on") {
-            Entry::Valid(d) => Some((d, form.get("agreed_how"))),
-            _ => None,
-        };
-        let expected = form.get("version").parse::<i64>().unwrap_or(-1);
-        match change_status(&state, &actor, &pupil, &plan, to, agreed, expected).await {
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("status", EN.form_expired);
+        return plan_page(&state, &p, plan, &pupil, form, errors).await;
+    }
+    let Some(to) = PlanStatus::parse(&form.get("status")) else {
+        errors.add("status", EN.choose_plan_status);
+        return plan_page(&state, &p, plan, &pupil, form, errors).await;
+    };
+    let agreed = match form.date("agreed_on") {
+        Entry::Valid(d) => Some((d, form.get("agreed_how"))),
+        _ => None,
+    };
+    let expected = form.get("version").parse::<i64>().unwrap_or(-1);
+    match change_status(&state, &actor, &pupil, &plan, to, agreed, expected).await {
         Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_status", plan.id)).into_response()),
-            Err(PlanError::Invalid(issues)) => {
-                plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
-            }
-            Err(PlanError::Conflict) => {
-                errors.add("status", EN.plan_conflict);
-                let fresh = state.store.plan(&plan.id).await?;
-                plan_page(&state, &p, fresh, &pupil, form, errors).await
-            }
-            Err(PlanError::ReadOnly) => Err(PageError::NotFound),
-            Err(PlanError::Store(e)) => Err(e.into()),
+        Err(PlanError::Invalid(issues)) => {
+            plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
         }
+        Err(PlanError::Conflict) => {
+            errors.add("status", EN.plan_conflict);
+            let fresh = state.store.plan(&plan.id).await?;
+            plan_page(&state, &p, fresh, &pupil, form, errors).await
+        }
+        Err(PlanError::ReadOnly) => Err(PageError::NotFound),
+        Err(PlanError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// POST /plans/{id}/views: a parent adds their views and their child's.
@@ -952,29 +952,29 @@ pub async fn views(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Resource::ParentViews, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("parent_views");
-            return plan_page(&state, &p, plan, &pupil, form, errors).await;
+    if !fresh {
+        let errors = FormErrors::expired("parent_views");
+        return plan_page(&state, &p, plan, &pupil, form, errors).await;
+    }
+    match add_parent_views(
+        &state,
+        &actor,
+        &pupil,
+        &plan,
+        &form.get("parent_views"),
+        &form.get("child_views"),
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/plans/{}?flash=views_added", plan.id)).into_response())
         }
-        match add_parent_views(
-            &state,
-            &actor,
-            &pupil,
-            &plan,
-            &form.get("parent_views"),
-            &form.get("child_views"),
-        )
-        .await
-        {
-            Ok(()) => {
-                Ok(Redirect::to(&format!("/plans/{}?flash=views_added", plan.id)).into_response())
-            }
-            Err(PlanError::Invalid(issues)) => {
-                plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
-            }
-            Err(PlanError::Store(e)) => Err(e.into()),
-            Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+        Err(PlanError::Invalid(issues)) => {
+            plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
         }
+        Err(PlanError::Store(e)) => Err(e.into()),
+        Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+    }
 }
 
 /// A target on the review form.
@@ -1087,13 +1087,13 @@ pub async fn review_new(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("held_on", state.today());
-        for who in ["parent", "pupil", "teacher", "senco"] {
-            form.set("invited", who);
-        }
-        review_page(&state, &p, &plan, &pupil, form, FormErrors::default()).await
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("held_on", state.today());
+    for who in ["parent", "pupil", "teacher", "senco"] {
+        form.set("invited", who);
+    }
+    review_page(&state, &p, &plan, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /plans/{id}/review
@@ -1105,55 +1105,55 @@ pub async fn review_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("held_on");
-            return review_page(&state, &p, &plan, &pupil, form, errors).await;
-        }
-        let input = ReviewInput {
-            held_on: form.date("held_on"),
-            invited: form.all("invited"),
-            attended: form.all("attended"),
-            copy_sent_on: form.date("copy_sent_on"),
-            progress: form.get("progress"),
-            parent_views: form.get("parent_views"),
-            pupil_views: form.get("pupil_views"),
-            outcomes: plan
-                .fields
-                .targets
-                .iter()
-                .map(|t| {
-                    (
-                        t.id.clone(),
-                        form.get(&format!("outcome_{}", t.id)),
-                        form.get(&format!("evidence_{}", t.id)),
-                    )
-                })
-                .collect(),
-            decision: form.get("decision"),
-            carry_forward: form.all("carry"),
-            specialists: form.get("specialists"),
-        };
-        let expected = form.get("version").parse::<i64>().unwrap_or(-1);
-        match record_review(&state, &actor, &pupil, &plan, &input, expected).await {
-            Ok(done) => Ok(match done.next_plan_id {
-                Some(next) => Redirect::to(&format!("/plans/{next}/edit")).into_response(),
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    if !fresh {
+        let errors = FormErrors::expired("held_on");
+        return review_page(&state, &p, &plan, &pupil, form, errors).await;
+    }
+    let input = ReviewInput {
+        held_on: form.date("held_on"),
+        invited: form.all("invited"),
+        attended: form.all("attended"),
+        copy_sent_on: form.date("copy_sent_on"),
+        progress: form.get("progress"),
+        parent_views: form.get("parent_views"),
+        pupil_views: form.get("pupil_views"),
+        outcomes: plan
+            .fields
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    form.get(&format!("outcome_{}", t.id)),
+                    form.get(&format!("evidence_{}", t.id)),
+                )
+            })
+            .collect(),
+        decision: form.get("decision"),
+        carry_forward: form.all("carry"),
+        specialists: form.get("specialists"),
+    };
+    let expected = form.get("version").parse::<i64>().unwrap_or(-1);
+    match record_review(&state, &actor, &pupil, &plan, &input, expected).await {
+        Ok(done) => Ok(match done.next_plan_id {
+            Some(next) => Redirect::to(&format!("/plans/{next}/edit")).into_response(),
             None => {
                 Redirect::to(&format!("/pupils/{}?flash=review_recorded", pupil.id)).into_response()
             }
-            }),
-            Err(PlanError::Invalid(issues)) => {
-                review_page(&state, &p, &plan, &pupil, form, issues_to_errors(&issues)).await
-            }
-            Err(PlanError::Conflict) => {
-                let mut errors = FormErrors::default();
-                errors.add("held_on", EN.plan_conflict);
-                let fresh = state.store.plan(&plan.id).await?;
-                review_page(&state, &p, &fresh, &pupil, form, errors).await
-            }
-            Err(PlanError::ReadOnly) => Err(PageError::NotFound),
-            Err(PlanError::Store(e)) => Err(e.into()),
+        }),
+        Err(PlanError::Invalid(issues)) => {
+            review_page(&state, &p, &plan, &pupil, form, issues_to_errors(&issues)).await
         }
+        Err(PlanError::Conflict) => {
+            let mut errors = FormErrors::default();
+            errors.add("held_on", EN.plan_conflict);
+            let fresh = state.store.plan(&plan.id).await?;
+            review_page(&state, &p, &fresh, &pupil, form, errors).await
+        }
+        Err(PlanError::ReadOnly) => Err(PageError::NotFound),
+        Err(PlanError::Store(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -1172,26 +1172,26 @@ pub async fn versions(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, _) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let versions = state
-            .store
-            .plan_versions(&plan.id)
-            .await?
-            .into_iter()
-            .map(|v| {
-                (
-                    v.version,
-                    v.changed_by.unwrap_or_default(),
-                    senco_i18n::utc(v.changed_at),
-                    v.changed_fields,
-                )
-            })
-            .collect();
+    let (plan, _) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let versions = state
+        .store
+        .plan_versions(&plan.id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            (
+                v.version,
+                v.changed_by.unwrap_or_default(),
+                senco_i18n::utc(v.changed_at),
+                v.changed_fields,
+            )
+        })
+        .collect();
     Ok(VersionsPage {
-                page: PageChrome::signed_in(&state, &p, EN.versions_title, Section::Pupils),
-                plan_id: plan.id,
-                versions,
-            }
+        page: PageChrome::signed_in(&state, &p, EN.versions_title, Section::Pupils),
+        plan_id: plan.id,
+        versions,
+    }
     .into_response())
 }
 
@@ -1210,26 +1210,26 @@ pub async fn pdf(
     Query(q): Query<PdfQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
-        let parent = q.parent.is_some() || !may(&p, Resource::PupilSen, Action::Create);
-        let bytes = senco_app::documents::plan_pdf(&state, &plan, &pupil, parent)
-            .await
-            .map_err(|e| match e {
-                senco_app::documents::PdfError::Store(e) => PageError::from(e),
-                senco_app::documents::PdfError::Render(e) => {
-                    PageError::Internal(anyhow::anyhow!("rendering failed: {e}"))
-                }
-            })?;
+    let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Read).await?;
+    let parent = q.parent.is_some() || !may(&p, Resource::PupilSen, Action::Create);
+    let bytes = senco_app::documents::plan_pdf(&state, &plan, &pupil, parent)
+        .await
+        .map_err(|e| match e {
+            senco_app::documents::PdfError::Store(e) => PageError::from(e),
+            senco_app::documents::PdfError::Render(e) => {
+                PageError::Internal(anyhow::anyhow!("rendering failed: {e}"))
+            }
+        })?;
     Ok((
-                [
-                    (header::CONTENT_TYPE, "application/pdf"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"plan.pdf\"",
-                    ),
-                ],
-                bytes.as_ref().clone(),
-            )
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"plan.pdf\"",
+            ),
+        ],
+        bytes.as_ref().clone(),
+    )
         .into_response())
 }
 
@@ -1296,10 +1296,10 @@ pub async fn bank(
     SignedIn(p): SignedIn,
     Query(q): Query<BankQuery>,
 ) -> Result<Response, PageError> {
-        if !may(&p, Resource::PupilSen, Action::Create) {
-            return Err(PageError::NotFound);
-        }
-        bank_page(&state, &p, &q, Fields::default(), FormErrors::default()).await
+    if !may(&p, Resource::PupilSen, Action::Create) {
+        return Err(PageError::NotFound);
+    }
+    bank_page(&state, &p, &q, Fields::default(), FormErrors::default()).await
 }
 
 /// POST /target-bank: a SENCO adds a target for the school.
@@ -1308,44 +1308,44 @@ pub async fn bank_add(
     SignedIn(p): SignedIn,
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
-        if !may(&p, Resource::PupilSen, Action::Create) {
-            return Err(PageError::NotFound);
-        }
-        let q = BankQuery::default();
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("bank_target", EN.form_expired);
-        }
-        let area = AreaOfNeed::parse(&form.get("bank_area"));
-        if area.is_none() {
-            errors.add("bank_area", EN.choose_area);
-        }
-        if form.get("bank_target").trim().is_empty() {
-            errors.add("bank_target", EN.enter_target);
-        }
-        if form.get("bank_success").trim().is_empty() {
-            errors.add("bank_success", EN.enter_success);
-        } else if !senco_domain::plan::is_measurable(&form.get("bank_success")) {
-            errors.add("bank_success", EN.success_not_measurable);
-        }
-        let (Some(area), true) = (area, errors.is_empty()) else {
-            return bank_page(&state, &p, &q, form, errors).await;
-        };
-        let mut tx = state.store.begin().await?;
-        senco_store::Store::insert_bank_target(
-            &mut tx,
-            &senco_store::plans::NewBankTarget {
-                school_id: p.user.school_id.as_deref(),
-                area: area.as_str(),
-                stage: None,
-                target: form.get("bank_target").trim(),
-                strategies: form.get("bank_strategies").trim(),
-                success_criteria: form.get("bank_success").trim(),
-                created_by: Some(&p.user.id),
-            },
-            state.now(),
-        )
-        .await?;
-        senco_store::commit(tx).await?;
-        Ok(Redirect::to("/target-bank?flash=bank_added").into_response())
+    if !may(&p, Resource::PupilSen, Action::Create) {
+        return Err(PageError::NotFound);
+    }
+    let q = BankQuery::default();
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("bank_target", EN.form_expired);
+    }
+    let area = AreaOfNeed::parse(&form.get("bank_area"));
+    if area.is_none() {
+        errors.add("bank_area", EN.choose_area);
+    }
+    if form.get("bank_target").trim().is_empty() {
+        errors.add("bank_target", EN.enter_target);
+    }
+    if form.get("bank_success").trim().is_empty() {
+        errors.add("bank_success", EN.enter_success);
+    } else if !senco_domain::plan::is_measurable(&form.get("bank_success")) {
+        errors.add("bank_success", EN.success_not_measurable);
+    }
+    let (Some(area), true) = (area, errors.is_empty()) else {
+        return bank_page(&state, &p, &q, form, errors).await;
+    };
+    let mut tx = state.store.begin().await?;
+    senco_store::Store::insert_bank_target(
+        &mut tx,
+        &senco_store::plans::NewBankTarget {
+            school_id: p.user.school_id.as_deref(),
+            area: area.as_str(),
+            stage: None,
+            target: form.get("bank_target").trim(),
+            strategies: form.get("bank_strategies").trim(),
+            success_criteria: form.get("bank_success").trim(),
+            created_by: Some(&p.user.id),
+        },
+        state.now(),
+    )
+    .await?;
+    senco_store::commit(tx).await?;
+    Ok(Redirect::to("/target-bank?flash=bank_added").into_response())
 }

@@ -235,47 +235,47 @@ pub async fn index(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let school = catalogue_school(&p, Action::Read)?;
-        let provisions = state.store.provisions(&school).await?;
-        let allocations = state
-            .store
-            .allocations(&p.scope(), AllocationsOf::School(&school))
-            .await?;
-        let facts = DeliveryFacts::load(&state, &allocations).await?;
-        audit_list(&state, &actor, "provision").await;
-        let rows = provisions
-            .iter()
-            .map(|pv| {
-                let current: Vec<&Allocation> = allocations
-                    .iter()
-                    .filter(|a| {
+    let school = catalogue_school(&p, Action::Read)?;
+    let provisions = state.store.provisions(&school).await?;
+    let allocations = state
+        .store
+        .allocations(&p.scope(), AllocationsOf::School(&school))
+        .await?;
+    let facts = DeliveryFacts::load(&state, &allocations).await?;
+    audit_list(&state, &actor, "provision").await;
+    let rows = provisions
+        .iter()
+        .map(|pv| {
+            let current: Vec<&Allocation> = allocations
+                .iter()
+                .filter(|a| {
                     a.provision_id == pv.id && a.from_on <= facts.today && facts.today <= a.to_on
-                    })
-                    .collect();
-                CatalogueRow {
-                    id: pv.id.clone(),
-                    name: pv.fields.name.clone(),
-                    kind: kind_label(&pv.fields.kind),
-                    area: area_label(&pv.fields.area),
-                    staff: staff_text(pv),
-                    pattern: pattern(pv),
-                    cost: cost_text(pv),
-                    pupils: current.len(),
-                    shortfalls: current
-                        .iter()
-                        .filter(|a| facts.summary(a).shortfall)
-                        .count(),
-                    active: pv.fields.active,
-                }
-            })
-            .collect();
-    Ok(CataloguePage {
-                page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
-                    .with_flash(flash_message(q.flash.as_deref())),
-                rows,
-                can_add: require(&p, Resource::Provision, Action::Create).is_ok(),
-                costs: can_see_costs(&p),
+                })
+                .collect();
+            CatalogueRow {
+                id: pv.id.clone(),
+                name: pv.fields.name.clone(),
+                kind: kind_label(&pv.fields.kind),
+                area: area_label(&pv.fields.area),
+                staff: staff_text(pv),
+                pattern: pattern(pv),
+                cost: cost_text(pv),
+                pupils: current.len(),
+                shortfalls: current
+                    .iter()
+                    .filter(|a| facts.summary(a).shortfall)
+                    .count(),
+                active: pv.fields.active,
             }
+        })
+        .collect();
+    Ok(CataloguePage {
+        page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
+            .with_flash(flash_message(q.flash.as_deref())),
+        rows,
+        can_add: require(&p, Resource::Provision, Action::Create).is_ok(),
+        costs: can_see_costs(&p),
+    }
     .into_response())
 }
 
@@ -410,23 +410,23 @@ pub async fn new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
 ) -> Result<Response, PageError> {
-        let school = catalogue_school(&p, Action::Create)?;
-        let mut form = Fields::default();
-        form.set("group_size", "4");
-        form.set("cost_basis", "staff_time");
-        provision_form(
-            &state,
-            &p,
-            FormTarget {
-                school: &school,
-                action: "/provision/new".into(),
-                editing: false,
-            },
-            form,
-            FormErrors::default(),
-            StatusCode::OK,
-        )
-        .await
+    let school = catalogue_school(&p, Action::Create)?;
+    let mut form = Fields::default();
+    form.set("group_size", "4");
+    form.set("cost_basis", "staff_time");
+    provision_form(
+        &state,
+        &p,
+        FormTarget {
+            school: &school,
+            action: "/provision/new".into(),
+            editing: false,
+        },
+        form,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn csrf_error(errors: &mut FormErrors, field: &str) {
@@ -441,12 +441,35 @@ pub async fn create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let school = catalogue_school(&p, Action::Create)?;
-        let action = "/provision/new".to_string();
-        if !fresh {
-            let mut errors = FormErrors::default();
-            csrf_error(&mut errors, "name");
-            return provision_form(
+    let school = catalogue_school(&p, Action::Create)?;
+    let action = "/provision/new".to_string();
+    if !fresh {
+        let mut errors = FormErrors::default();
+        csrf_error(&mut errors, "name");
+        return provision_form(
+            &state,
+            &p,
+            FormTarget {
+                school: &school,
+                action,
+                editing: false,
+            },
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match senco_app::provision::create_provision(&state, &actor, &school, &provision_input(&form))
+        .await
+    {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/provision/{id}?flash=provision_saved")).into_response())
+        }
+        Err(e) => {
+            let errors = refused(e, "name")?;
+            let status = status_of(&errors);
+            provision_form(
                 &state,
                 &p,
                 FormTarget {
@@ -456,34 +479,11 @@ pub async fn create(
                 },
                 form,
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
-            .await;
+            .await
         }
-    match senco_app::provision::create_provision(&state, &actor, &school, &provision_input(&form))
-        .await
-        {
-            Ok(id) => {
-                Ok(Redirect::to(&format!("/provision/{id}?flash=provision_saved")).into_response())
-            }
-            Err(e) => {
-                let errors = refused(e, "name")?;
-                let status = status_of(&errors);
-                provision_form(
-                    &state,
-                    &p,
-                    FormTarget {
-                        school: &school,
-                        action,
-                        editing: false,
-                    },
-                    form,
-                    errors,
-                    status,
-                )
-                .await
-            }
-        }
+    }
 }
 
 async fn load_provision(
@@ -530,20 +530,20 @@ pub async fn edit(
     SignedIn(p): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-        let pv = load_provision(&state, &p, &id, Action::Update).await?;
-        provision_form(
-            &state,
-            &p,
-            FormTarget {
-                school: &pv.school_id,
-                action: format!("/provision/{}/edit", pv.id),
-                editing: true,
-            },
-            form_of(&pv),
-            FormErrors::default(),
-            StatusCode::OK,
-        )
-        .await
+    let pv = load_provision(&state, &p, &id, Action::Update).await?;
+    provision_form(
+        &state,
+        &p,
+        FormTarget {
+            school: &pv.school_id,
+            action: format!("/provision/{}/edit", pv.id),
+            editing: true,
+        },
+        form_of(&pv),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /provision/{id}/edit
@@ -555,12 +555,55 @@ pub async fn update(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pv = load_provision(&state, &p, &id, Action::Update).await?;
-        let action = format!("/provision/{}/edit", pv.id);
-        if !fresh {
-            let mut errors = FormErrors::default();
-            csrf_error(&mut errors, "name");
-            return provision_form(
+    let pv = load_provision(&state, &p, &id, Action::Update).await?;
+    let action = format!("/provision/{}/edit", pv.id);
+    if !fresh {
+        let mut errors = FormErrors::default();
+        csrf_error(&mut errors, "name");
+        return provision_form(
+            &state,
+            &p,
+            FormTarget {
+                school: &pv.school_id,
+                action,
+                editing: true,
+            },
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let version = form.get("version").parse::<i64>().unwrap_or(-1);
+    match senco_app::provision::update_provision(
+        &state,
+        &actor,
+        &pv,
+        version,
+        &provision_input(&form),
+    )
+    .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/provision/{}?flash=provision_saved", pv.id)).into_response(),
+        ),
+        Err(e) => {
+            let conflict = matches!(e, SenError::Conflict);
+            let errors = refused(e, "name")?;
+            let status = if conflict {
+                StatusCode::CONFLICT
+            } else {
+                status_of(&errors)
+            };
+            // On a conflict the form keeps what was typed, with the current version so
+            // that saving again is a deliberate choice.
+            let mut form = form;
+            if conflict {
+                let fresh = state.store.provision(&pv.school_id, &pv.id).await?;
+                form.0.retain(|(k, _)| k != "version");
+                form.set("version", fresh.version.to_string());
+            }
+            provision_form(
                 &state,
                 &p,
                 FormTarget {
@@ -570,54 +613,11 @@ pub async fn update(
                 },
                 form,
                 errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
-            .await;
+            .await
         }
-        let version = form.get("version").parse::<i64>().unwrap_or(-1);
-        match senco_app::provision::update_provision(
-            &state,
-            &actor,
-            &pv,
-            version,
-            &provision_input(&form),
-        )
-        .await
-        {
-            Ok(()) => Ok(
-            Redirect::to(&format!("/provision/{}?flash=provision_saved", pv.id)).into_response(),
-            ),
-            Err(e) => {
-                let conflict = matches!(e, SenError::Conflict);
-                let errors = refused(e, "name")?;
-                let status = if conflict {
-                    StatusCode::CONFLICT
-                } else {
-                    status_of(&errors)
-                };
-                // On a conflict the form keeps what was typed, with the current version so
-                // that saving again is a deliberate choice.
-                let mut form = form;
-                if conflict {
-                    let fresh = state.store.provision(&pv.school_id, &pv.id).await?;
-                    form.0.retain(|(k, _)| k != "version");
-                    form.set("version", fresh.version.to_string());
-                }
-                provision_form(
-                    &state,
-                    &p,
-                    FormTarget {
-                        school: &pv.school_id,
-                        action,
-                        editing: true,
-                    },
-                    form,
-                    errors,
-                    status,
-                )
-                .await
-            }
-        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -646,34 +646,34 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pv = load_provision(&state, &p, &id, Action::Read).await?;
-        let allocations = state
-            .store
-            .allocations(&p.scope(), AllocationsOf::Provision(&pv.id))
-            .await?;
-        let facts = DeliveryFacts::load(&state, &allocations).await?;
-        audit_list(&state, &actor, "allocation").await;
-        let rows = allocations
-            .iter()
-            .map(|a| allocation_row(a, &facts))
-            .collect();
-        let impact = impact_rows(&pv, &allocations);
+    let pv = load_provision(&state, &p, &id, Action::Read).await?;
+    let allocations = state
+        .store
+        .allocations(&p.scope(), AllocationsOf::Provision(&pv.id))
+        .await?;
+    let facts = DeliveryFacts::load(&state, &allocations).await?;
+    audit_list(&state, &actor, "allocation").await;
+    let rows = allocations
+        .iter()
+        .map(|a| allocation_row(a, &facts))
+        .collect();
+    let impact = impact_rows(&pv, &allocations);
     Ok(ProvisionPage {
-                page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
-                    .with_flash(flash_message(q.flash.as_deref())),
-                kind: kind_label(&pv.fields.kind),
-                area: area_label(&pv.fields.area),
-                staff: staff_text(&pv),
-                pattern: pattern(&pv),
-                cost: cost_text(&pv),
-                costs: can_see_costs(&p),
-                rows,
-                impact,
-                can_edit: require(&p, Resource::Provision, Action::Update).is_ok(),
-                can_record: may(&p, Resource::Delivery, Action::Create)
+        page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
+            .with_flash(flash_message(q.flash.as_deref())),
+        kind: kind_label(&pv.fields.kind),
+        area: area_label(&pv.fields.area),
+        staff: staff_text(&pv),
+        pattern: pattern(&pv),
+        cost: cost_text(&pv),
+        costs: can_see_costs(&p),
+        rows,
+        impact,
+        can_edit: require(&p, Resource::Provision, Action::Update).is_ok(),
+        can_record: may(&p, Resource::Delivery, Action::Create)
             && ProvisionKind::parse(&pv.fields.kind).is_some_and(ProvisionKind::has_sessions),
-                provision: pv,
-            }
+        provision: pv,
+    }
     .into_response())
 }
 
@@ -859,26 +859,26 @@ pub async fn register(
     Path(id): Path<String>,
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, PageError> {
-        let pv = load_provision(&state, &p, &id, Action::Read).await?;
-        let mut form = Fields::default();
-        let mut errors = FormErrors::default();
-        let on = match senco_domain::pupil::date_from_parts(&q.day, &q.month, &q.year) {
-            Entry::Blank => Some(state.today()),
-            Entry::Valid(d) => Some(d),
-            Entry::Invalid => {
-                errors.add_linked("on", "on-day", EN.prov_real_date);
-                None
-            }
-        };
-        match on {
-            Some(d) => form.set_date("on", d),
-            None => {
-                form.set("on_day", q.day.clone());
-                form.set("on_month", q.month.clone());
-                form.set("on_year", q.year.clone());
-            }
+    let pv = load_provision(&state, &p, &id, Action::Read).await?;
+    let mut form = Fields::default();
+    let mut errors = FormErrors::default();
+    let on = match senco_domain::pupil::date_from_parts(&q.day, &q.month, &q.year) {
+        Entry::Blank => Some(state.today()),
+        Entry::Valid(d) => Some(d),
+        Entry::Invalid => {
+            errors.add_linked("on", "on-day", EN.prov_real_date);
+            None
         }
-        register_page(&state, &p, pv, on, form, errors).await
+    };
+    match on {
+        Some(d) => form.set_date("on", d),
+        None => {
+            form.set("on_day", q.day.clone());
+            form.set("on_month", q.month.clone());
+            form.set("on_year", q.year.clone());
+        }
+    }
+    register_page(&state, &p, pv, on, form, errors).await
 }
 
 /// POST /provision/{id}/register: every pupil's line at once, all or nothing.
@@ -890,81 +890,81 @@ pub async fn register_submit(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pv = load_provision(&state, &p, &id, Action::Read).await?;
-        let on = form.date("on");
-        let mut errors = FormErrors::default();
-        let Entry::Valid(day) = on else {
-            errors.add_linked("on", "on-day", EN.prov_real_date);
-            return register_page(&state, &p, pv, None, form, errors).await;
-        };
-        if !fresh {
-            errors.add_linked("on", "on-day", EN.form_expired);
-            return register_page(&state, &p, pv, Some(day), form, errors).await;
-        }
-        let allocations = register_allocations(&state, &p, &pv, day).await?;
-        if allocations.is_empty() {
-            errors.add_linked("on", "on-day", EN.prov_register_nobody);
-            return register_page(&state, &p, pv, Some(day), form, errors).await;
-        }
-        let reason = form.get("reason");
-        let done = recorded_on(&state, &allocations, day).await?;
-        if allocations.iter().all(|a| done.contains_key(&a.id)) {
-            errors.add_linked("on", "on-day", EN.prov_register_all_recorded);
-            return register_page(&state, &p, pv, Some(day), form, errors).await;
-        }
-        let inputs: Vec<(&Allocation, SessionInput)> = allocations
-            .iter()
-            .filter(|a| !done.contains_key(&a.id))
-            .map(|a| {
-                (
-                    a,
-                    SessionInput {
-                        on: Entry::Valid(day),
-                        minutes: whole(&form.get(&format!("minutes_{}", a.id))),
-                        status: form.get(&format!("status_{}", a.id)),
-                        reason: reason.clone(),
-                    },
-                )
-            })
-            .collect();
-        for (a, _) in &inputs {
-            // The matrix decides for each pupil, and each access is audited.
-            pupil_for(
-                &state,
-                &actor,
-                &a.pupil_id,
-                Resource::Delivery,
-                Action::Create,
+    let pv = load_provision(&state, &p, &id, Action::Read).await?;
+    let on = form.date("on");
+    let mut errors = FormErrors::default();
+    let Entry::Valid(day) = on else {
+        errors.add_linked("on", "on-day", EN.prov_real_date);
+        return register_page(&state, &p, pv, None, form, errors).await;
+    };
+    if !fresh {
+        errors.add_linked("on", "on-day", EN.form_expired);
+        return register_page(&state, &p, pv, Some(day), form, errors).await;
+    }
+    let allocations = register_allocations(&state, &p, &pv, day).await?;
+    if allocations.is_empty() {
+        errors.add_linked("on", "on-day", EN.prov_register_nobody);
+        return register_page(&state, &p, pv, Some(day), form, errors).await;
+    }
+    let reason = form.get("reason");
+    let done = recorded_on(&state, &allocations, day).await?;
+    if allocations.iter().all(|a| done.contains_key(&a.id)) {
+        errors.add_linked("on", "on-day", EN.prov_register_all_recorded);
+        return register_page(&state, &p, pv, Some(day), form, errors).await;
+    }
+    let inputs: Vec<(&Allocation, SessionInput)> = allocations
+        .iter()
+        .filter(|a| !done.contains_key(&a.id))
+        .map(|a| {
+            (
+                a,
+                SessionInput {
+                    on: Entry::Valid(day),
+                    minutes: whole(&form.get(&format!("minutes_{}", a.id))),
+                    status: form.get(&format!("status_{}", a.id)),
+                    reason: reason.clone(),
+                },
             )
-            .await?;
-        }
-        match record_sessions(&state, &actor, &inputs).await {
+        })
+        .collect();
+    for (a, _) in &inputs {
+        // The matrix decides for each pupil, and each access is audited.
+        pupil_for(
+            &state,
+            &actor,
+            &a.pupil_id,
+            Resource::Delivery,
+            Action::Create,
+        )
+        .await?;
+    }
+    match record_sessions(&state, &actor, &inputs).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/provision/{}?flash=register_saved", pv.id)).into_response())
         }
-            Err(SenError::Invalid(issues)) => {
-                let mut errors = FormErrors::default();
-                let mut seen = Vec::new();
-                for i in issues {
-                    // One message per problem, linked to the register's date or reason.
-                    let message = senco_i18n::EN.problem(&i);
-                    if seen.contains(&message) {
-                        continue;
-                    }
-                    seen.push(message.clone());
-                    let (field, target) = match &*i.field {
-                        "reason" => ("reason", "reason"),
-                        "minutes" => ("minutes", "register"),
-                        "status" => ("status", "register"),
-                        _ => ("on", "on-day"),
-                    };
-                    errors.add_linked(field, target, message);
+        Err(SenError::Invalid(issues)) => {
+            let mut errors = FormErrors::default();
+            let mut seen = Vec::new();
+            for i in issues {
+                // One message per problem, linked to the register's date or reason.
+                let message = senco_i18n::EN.problem(&i);
+                if seen.contains(&message) {
+                    continue;
                 }
-                register_page(&state, &p, pv, Some(day), form, errors).await
+                seen.push(message.clone());
+                let (field, target) = match &*i.field {
+                    "reason" => ("reason", "reason"),
+                    "minutes" => ("minutes", "register"),
+                    "status" => ("status", "register"),
+                    _ => ("on", "on-day"),
+                };
+                errors.add_linked(field, target, message);
             }
-            Err(SenError::Conflict) => Err(PageError::Internal(anyhow::anyhow!("conflict"))),
-            Err(SenError::Store(e)) => Err(e.into()),
+            register_page(&state, &p, pv, Some(day), form, errors).await
         }
+        Err(SenError::Conflict) => Err(PageError::Internal(anyhow::anyhow!("conflict"))),
+        Err(SenError::Store(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -1037,11 +1037,11 @@ pub async fn allocate_new(
     Query(q): Query<AllocateQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set("provision_id", q.provision);
-        form.set_date("from_on", state.today());
-        allocation_form(&state, &p, &pupil, form, FormErrors::default()).await
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set("provision_id", q.provision);
+    form.set_date("from_on", state.today());
+    allocation_form(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/allocations/new
@@ -1053,30 +1053,30 @@ pub async fn allocate_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !fresh {
-            let mut errors = FormErrors::default();
-            csrf_error(&mut errors, "provision_id");
-            return allocation_form(&state, &p, &pupil, form, errors).await;
-        }
-        let input = AllocationInput {
-            provision_id: form.get("provision_id"),
-            from_on: form.date("from_on"),
-            to_on: form.date("to_on"),
-            sessions_per_week: whole(&form.get("sessions_per_week")),
-            targets: form.all("targets"),
-            measure_name: form.get("measure_name"),
-            measure_unit: form.get("measure_unit"),
-            entry_value: form.get("entry_value"),
-            entry_on: form.date("entry_on"),
-        };
-        match allocate(&state, &actor, &pupil, &input).await {
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    if !fresh {
+        let mut errors = FormErrors::default();
+        csrf_error(&mut errors, "provision_id");
+        return allocation_form(&state, &p, &pupil, form, errors).await;
+    }
+    let input = AllocationInput {
+        provision_id: form.get("provision_id"),
+        from_on: form.date("from_on"),
+        to_on: form.date("to_on"),
+        sessions_per_week: whole(&form.get("sessions_per_week")),
+        targets: form.all("targets"),
+        measure_name: form.get("measure_name"),
+        measure_unit: form.get("measure_unit"),
+        entry_value: form.get("entry_value"),
+        entry_on: form.date("entry_on"),
+    };
+    match allocate(&state, &actor, &pupil, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/pupils/{}?flash=allocated", pupil.id)).into_response()),
-            Err(e) => {
-                let errors = refused(e, "name")?;
-                allocation_form(&state, &p, &pupil, form, errors).await
-            }
+        Err(e) => {
+            let errors = refused(e, "name")?;
+            allocation_form(&state, &p, &pupil, form, errors).await
         }
+    }
 }
 
 /// A recorded session as shown.
@@ -1194,18 +1194,18 @@ pub async fn allocation_show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let a = senco_app::provision::reach_allocation(
-            &state,
-            &actor,
-            &id,
-            Resource::PupilSenHistory,
-            Action::Read,
-        )
-        .await?
-        .0;
-        let form = session_defaults(&state, &a);
-        let flash = flash_message(q.flash.as_deref());
-        allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
+    let a = senco_app::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::PupilSenHistory,
+        Action::Read,
+    )
+    .await?
+    .0;
+    let form = session_defaults(&state, &a);
+    let flash = flash_message(q.flash.as_deref());
+    allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
 }
 
 /// POST /allocations/{id}/sessions: one session for one pupil.
@@ -1217,40 +1217,40 @@ pub async fn session_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let a = senco_app::provision::reach_allocation(
-            &state,
-            &actor,
-            &id,
-            Resource::Delivery,
-            Action::Create,
-        )
-        .await?
-        .0;
-        if !fresh {
-            let mut errors = FormErrors::default();
-            errors.add_linked("on", "on-day", EN.form_expired);
-            return allocation_page(&state, &p, a, form, errors, None).await;
-        }
-        let input = SessionInput {
-            on: form.date("on"),
-            minutes: whole(&form.get("minutes")),
-            status: form.get("status"),
-            reason: form.get("reason"),
-        };
-        match record_sessions(&state, &actor, &[(&a, input)]).await {
+    let a = senco_app::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::Delivery,
+        Action::Create,
+    )
+    .await?
+    .0;
+    if !fresh {
+        let mut errors = FormErrors::default();
+        errors.add_linked("on", "on-day", EN.form_expired);
+        return allocation_page(&state, &p, a, form, errors, None).await;
+    }
+    let input = SessionInput {
+        on: form.date("on"),
+        minutes: whole(&form.get("minutes")),
+        status: form.get("status"),
+        reason: form.get("reason"),
+    };
+    match record_sessions(&state, &actor, &[(&a, input)]).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/allocations/{}?flash=session_saved", a.id)).into_response())
         }
-            Err(e) => {
-                let mut errors = refused(e, "name")?;
-                for err in &mut errors.list {
-                    if err.field == "on" {
-                        err.target = "on-day".into();
-                    }
+        Err(e) => {
+            let mut errors = refused(e, "name")?;
+            for err in &mut errors.list {
+                if err.field == "on" {
+                    err.target = "on-day".into();
                 }
-                allocation_page(&state, &p, a, form, errors, None).await
             }
+            allocation_page(&state, &p, a, form, errors, None).await
         }
+    }
 }
 
 /// POST /allocations/{id}/exit: the end date and exit measure.
@@ -1262,48 +1262,48 @@ pub async fn exit_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let a = senco_app::provision::reach_allocation(
-            &state,
-            &actor,
-            &id,
-            Resource::PupilSen,
-            Action::Update,
-        )
-        .await?
-        .0;
-        if !fresh {
-            let mut errors = FormErrors::default();
-            errors.add_linked("exit_value", "exit_value", EN.form_expired);
-            return allocation_page(&state, &p, a, form, errors, None).await;
-        }
-        let version = form.get("version").parse::<i64>().unwrap_or(-1);
-        let input = ExitInput {
-            to_on: form.date("to_on"),
-            exit_value: form.get("exit_value"),
-            exit_on: form.date("exit_on"),
-        };
-        match record_exit(&state, &actor, &a, version, &input).await {
+    let a = senco_app::provision::reach_allocation(
+        &state,
+        &actor,
+        &id,
+        Resource::PupilSen,
+        Action::Update,
+    )
+    .await?
+    .0;
+    if !fresh {
+        let mut errors = FormErrors::default();
+        errors.add_linked("exit_value", "exit_value", EN.form_expired);
+        return allocation_page(&state, &p, a, form, errors, None).await;
+    }
+    let version = form.get("version").parse::<i64>().unwrap_or(-1);
+    let input = ExitInput {
+        to_on: form.date("to_on"),
+        exit_value: form.get("exit_value"),
+        exit_on: form.date("exit_on"),
+    };
+    match record_exit(&state, &actor, &a, version, &input).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/allocations/{}?flash=exit_saved", a.id)).into_response())
         }
-            Err(SenError::Conflict) => {
-                let fresh = state.store.allocation(&p.scope(), &a.id).await?;
-                let mut errors = FormErrors::default();
-                errors.add("exit_value", EN.prov_changed_meanwhile);
-                let mut response = allocation_page(&state, &p, fresh, form, errors, None).await?;
-                *response.status_mut() = StatusCode::CONFLICT;
-                Ok(response)
-            }
-            Err(e) => {
-                let mut errors = refused(e, "name")?;
-                for err in &mut errors.list {
-                    if err.field == "exit_on" || err.field == "to_on" {
-                        err.target = format!("{}-day", err.field);
-                    }
-                }
-                allocation_page(&state, &p, a, form, errors, None).await
-            }
+        Err(SenError::Conflict) => {
+            let fresh = state.store.allocation(&p.scope(), &a.id).await?;
+            let mut errors = FormErrors::default();
+            errors.add("exit_value", EN.prov_changed_meanwhile);
+            let mut response = allocation_page(&state, &p, fresh, form, errors, None).await?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            Ok(response)
         }
+        Err(e) => {
+            let mut errors = refused(e, "name")?;
+            for err in &mut errors.list {
+                if err.field == "exit_on" || err.field == "to_on" {
+                    err.target = format!("{}-day", err.field);
+                }
+            }
+            allocation_page(&state, &p, a, form, errors, None).await
+        }
+    }
 }
 
 /// A cell of the provision map: the pupils of a year group in a provision.
@@ -1481,16 +1481,16 @@ pub async fn map(
     Query(q): Query<MapQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let school = catalogue_school(&p, Action::Read)?;
-        let day = q.day(state.today());
-        let map = build_map(&state, &p, &school, day).await?;
-        audit_list(&state, &actor, "provision_map").await;
+    let school = catalogue_school(&p, Action::Read)?;
+    let day = q.day(state.today());
+    let map = build_map(&state, &p, &school, day).await?;
+    audit_list(&state, &actor, "provision_map").await;
     Ok(MapPage {
-                page: PageChrome::signed_in(&state, &p, EN.prov_map_title, Section::Provision),
-                map,
-                costs: can_see_costs(&p),
-                year: academic_year_start(day),
-            }
+        page: PageChrome::signed_in(&state, &p, EN.prov_map_title, Section::Provision),
+        map,
+        costs: can_see_costs(&p),
+        year: academic_year_start(day),
+    }
     .into_response())
 }
 
@@ -1583,15 +1583,15 @@ pub async fn map_download(
     }
     .await?;
     Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"provision-map.csv\"",
-                ),
-            ],
-            body,
-        )
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"provision-map.csv\"",
+            ),
+        ],
+        body,
+    )
         .into_response())
 }
 
@@ -1609,20 +1609,20 @@ pub async fn impact(
     rid: RequestId,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let school = catalogue_school(&p, Action::Read)?;
-        let provisions = state.store.provisions(&school).await?;
-        let allocations = state
-            .store
-            .allocations(&p.scope(), AllocationsOf::School(&school))
-            .await?;
-        audit_list(&state, &actor, "impact_report").await;
-        let impact = provisions
-            .iter()
-            .flat_map(|pv| impact_rows(pv, &allocations))
-            .collect();
+    let school = catalogue_school(&p, Action::Read)?;
+    let provisions = state.store.provisions(&school).await?;
+    let allocations = state
+        .store
+        .allocations(&p.scope(), AllocationsOf::School(&school))
+        .await?;
+    audit_list(&state, &actor, "impact_report").await;
+    let impact = provisions
+        .iter()
+        .flat_map(|pv| impact_rows(pv, &allocations))
+        .collect();
     Ok(ImpactPage {
-                page: PageChrome::signed_in(&state, &p, EN.prov_impact_title, Section::Provision),
-                impact,
-            }
+        page: PageChrome::signed_in(&state, &p, EN.prov_impact_title, Section::Provision),
+        impact,
+    }
     .into_response())
 }

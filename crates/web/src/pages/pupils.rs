@@ -180,10 +180,10 @@ async fn list(
     let actor = RequestId::of(headers).actor(p);
     let e = actor
         .event(
-        state,
-        "pupil_list",
-        if searched { "search" } else { "list" },
-        "allowed",
+            state,
+            "pupil_list",
+            if searched { "search" } else { "list" },
+            "allowed",
         )
         .school(p.user.school_id.clone());
     state.audit.read(e).await;
@@ -550,35 +550,35 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
-        let enrolments = state.store.enrolments(&pupil.id).await?;
-        let contacts = if may(&p, Resource::PupilContacts, Action::Read) {
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Read).await?;
+    let enrolments = state.store.enrolments(&pupil.id).await?;
+    let contacts = if may(&p, Resource::PupilContacts, Action::Read) {
         let e = actor
             .event(&state, "contacts", "read", "allowed")
             .school(pupil.school_id.clone())
             .pupil(pupil.id.clone());
-            state.audit.read(e).await;
-            Some(state.store.contacts(&pupil.id).await?)
-        } else {
-            None
-        };
-        let sen = sen_section(&state, &p, &pupil).await?;
+        state.audit.read(e).await;
+        Some(state.store.contacts(&pupil.id).await?)
+    } else {
+        None
+    };
+    let sen = sen_section(&state, &p, &pupil).await?;
     Ok(PupilPage {
-            sen,
-            page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
-                .with_flash(flash_message(q.flash.as_deref())),
-            id: pupil.id.clone(),
-            name: pupil.display_name(),
-            details: details(&state, &pupil),
-            can_leave: may(&p, Resource::PupilDetails, Action::Update)
-                && senco_app::leavers::open_enrolment(&pupil, &enrolments).is_some(),
-            enrolments,
-            contacts,
-            can_edit: may(&p, Resource::PupilDetails, Action::Update),
-            can_audit: may(&p, Resource::PupilAudit, Action::Read),
-            can_subject_access: may(&p, Resource::SubjectAccessExport, Action::Export),
-            can_add_contact: may(&p, Resource::PupilContacts, Action::Create),
-        })
+        sen,
+        page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
+            .with_flash(flash_message(q.flash.as_deref())),
+        id: pupil.id.clone(),
+        name: pupil.display_name(),
+        details: details(&state, &pupil),
+        can_leave: may(&p, Resource::PupilDetails, Action::Update)
+            && senco_app::leavers::open_enrolment(&pupil, &enrolments).is_some(),
+        enrolments,
+        contacts,
+        can_edit: may(&p, Resource::PupilDetails, Action::Update),
+        can_audit: may(&p, Resource::PupilAudit, Action::Read),
+        can_subject_access: may(&p, Resource::SubjectAccessExport, Action::Export),
+        can_add_contact: may(&p, Resource::PupilContacts, Action::Create),
+    })
 }
 
 /// What the add and change forms carry, exactly as typed.
@@ -875,18 +875,18 @@ pub async fn create(
     };
     let actor = rid.actor(&p);
     Ok(
-    match create_pupil(
-        &state,
-        &actor,
-        &school,
-        &fields(&valid, &form.circumstances(&groups)),
-        enrolled_on,
-    )
-    .await
-    {
-        Ok(id) => Redirect::to(&format!("/pupils/{id}?flash=pupil_added")).into_response(),
-        Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems)),
-        Err(ChangeError::Conflict) => show(form, FormErrors::default()),
+        match create_pupil(
+            &state,
+            &actor,
+            &school,
+            &fields(&valid, &form.circumstances(&groups)),
+            enrolled_on,
+        )
+        .await
+        {
+            Ok(id) => Redirect::to(&format!("/pupils/{id}?flash=pupil_added")).into_response(),
+            Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems)),
+            Err(ChangeError::Conflict) => show(form, FormErrors::default()),
             Err(ChangeError::Store(e)) => return Err(e.into()),
         },
     )
@@ -900,21 +900,21 @@ pub async fn edit(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
-        let groups = state.store.reg_groups(&pupil.school_id).await?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
+    let groups = state.store.reg_groups(&pupil.school_id).await?;
     Ok(form_page(
-            &state,
-            &p,
-            FormTarget {
-                heading: EN.edit_pupil_title,
-                action: format!("/pupils/{}/edit", pupil.id),
-                back: format!("/pupils/{}", pupil.id),
-                editing: true,
-            },
-            PupilForm::from_pupil(&pupil),
-            FormErrors::default(),
-            &groups,
-            None,
+        &state,
+        &p,
+        FormTarget {
+            heading: EN.edit_pupil_title,
+            action: format!("/pupils/{}/edit", pupil.id),
+            back: format!("/pupils/{}", pupil.id),
+            editing: true,
+        },
+        PupilForm::from_pupil(&pupil),
+        FormErrors::default(),
+        &groups,
+        None,
     ))
 }
 
@@ -928,8 +928,8 @@ pub async fn update(
     Checked { form, fresh }: Checked<PupilForm>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
-        let groups = state.store.reg_groups(&pupil.school_id).await?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilDetails, Action::Update).await?;
+    let groups = state.store.reg_groups(&pupil.school_id).await?;
     let action = format!("/pupils/{}/edit", pupil.id);
     let back = format!("/pupils/{}", pupil.id);
     let show = |form: PupilForm, errors: FormErrors, current: Option<Vec<Detail>>| {
@@ -959,26 +959,26 @@ pub async fn update(
     };
     let expected = form.version.trim().parse::<i64>().unwrap_or(-1);
     Ok(
-    match update_pupil(
-        &state,
-        &actor,
-        &pupil,
-        &fields(&valid, &form.circumstances(&groups)),
-        expected,
-    )
-    .await
-    {
+        match update_pupil(
+            &state,
+            &actor,
+            &pupil,
+            &fields(&valid, &form.circumstances(&groups)),
+            expected,
+        )
+        .await
+        {
             Ok(_) => {
                 Redirect::to(&format!("/pupils/{}?flash=pupil_updated", pupil.id)).into_response()
             }
-        Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
-        Err(ChangeError::Conflict) => {
-            let mut errors = FormErrors::default();
-            errors.add("legal_forename", EN.conflict);
-            let mut form = form;
-            form.version = pupil.version.to_string();
-            show(form, errors, Some(details(&state, &pupil)))
-        }
+            Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
+            Err(ChangeError::Conflict) => {
+                let mut errors = FormErrors::default();
+                errors.add("legal_forename", EN.conflict);
+                let mut form = form;
+                form.version = pupil.version.to_string();
+                show(form, errors, Some(details(&state, &pupil)))
+            }
             Err(ChangeError::Store(e)) => return Err(e.into()),
         },
     )
@@ -1009,20 +1009,20 @@ pub async fn audit(
     Query(q): Query<PageQuery>,
 ) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
-        let page_no = q.page.unwrap_or(1).max(1);
-        let per_page = 50;
-        let (rows, total) = state
-            .store
-            .audit_for_pupil(&pupil.id, per_page, (page_no - 1).saturating_mul(per_page))
-            .await?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilAudit, Action::Read).await?;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let per_page = 50;
+    let (rows, total) = state
+        .store
+        .audit_for_pupil(&pupil.id, per_page, (page_no - 1).saturating_mul(per_page))
+        .await?;
     Ok(AuditPage {
-            page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
-            id: pupil.id,
-            rows,
-            page_no,
-            pages: ((total + per_page - 1) / per_page).max(1),
-        })
+        page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
+        id: pupil.id,
+        rows,
+        page_no,
+        pages: ((total + per_page - 1) / per_page).max(1),
+    })
 }
 
 csrf_field!(PupilForm, SearchForm);

@@ -117,38 +117,38 @@ pub async fn index(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let school_id = retention_school(&p, Action::Read)?;
-        let reviews = state
-            .store
-            .retention_reviews(&p.scope(), Some(&school_id))
-            .await
-            .map_err(internal)?;
-        let log = state
-            .store
-            .destruction_log(Some(&school_id))
-            .await
-            .map_err(internal)?;
+    let school_id = retention_school(&p, Action::Read)?;
+    let reviews = state
+        .store
+        .retention_reviews(&p.scope(), Some(&school_id))
+        .await
+        .map_err(internal)?;
+    let log = state
+        .store
+        .destruction_log(Some(&school_id))
+        .await
+        .map_err(internal)?;
     let e = actor
         .event(&state, "retention_review", "list", "allowed")
         .school(school_id.clone());
-        state.audit.read(e).await;
-        let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
-            .with_flash(super::flash_message(q.flash.as_deref()));
+    state.audit.read(e).await;
+    let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
+        .with_flash(super::flash_message(q.flash.as_deref()));
     Ok(ListPage {
-                page,
-                rows: reviews.iter().map(row_of).collect(),
-                log: log
-                    .iter()
-                    .map(|l| LogRow {
-                        pupil_id: l.pupil_id.clone(),
-                        class: RecordClass::parse(&l.class)
-                            .map(|c| class_label(&EN, c))
-                            .unwrap_or(""),
-                        destroyed: long_date(senco_domain::calendar::london_date(l.destroyed_at)),
-                        rows: l.rows_removed,
-                    })
-                    .collect(),
-            }
+        page,
+        rows: reviews.iter().map(row_of).collect(),
+        log: log
+            .iter()
+            .map(|l| LogRow {
+                pupil_id: l.pupil_id.clone(),
+                class: RecordClass::parse(&l.class)
+                    .map(|c| class_label(&EN, c))
+                    .unwrap_or(""),
+                destroyed: long_date(senco_domain::calendar::london_date(l.destroyed_at)),
+                rows: l.rows_removed,
+            })
+            .collect(),
+    }
     .into_response())
 }
 
@@ -205,20 +205,20 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let r = load(&state, &p, &id, Action::Read).await?;
+    let r = load(&state, &p, &id, Action::Read).await?;
     let e = actor
         .event(&state, "retention_review", "read", "allowed")
         .school(r.school_id.clone())
         .pupil(r.pupil_id.clone())
         .record(r.id.clone());
-        state.audit.read(e).await;
+    state.audit.read(e).await;
     Ok(review_page(
-            &state,
-            &p,
-            &r,
-            &Fields::default(),
-            FormErrors::default(),
-        ))
+        &state,
+        &p,
+        &r,
+        &Fields::default(),
+        FormErrors::default(),
+    ))
 }
 
 /// POST /retention/{id}: `action=approve` (with `confirm=yes`) or `action=keep` (with a
@@ -231,69 +231,69 @@ pub async fn decide(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let r = load(&state, &p, &id, Action::Update).await?;
-        let mut errors = FormErrors::default();
-        if !fresh {
-            errors.add("confirm", EN.form_expired);
-            return Ok(review_page(&state, &p, &r, &form, errors));
-        }
-        let decision = match form.get("action").as_str() {
-            "approve" => {
-                if !form.has("confirm", "yes") {
-                    errors.add("confirm", EN.ret_confirm_error);
-                }
-                Decision::Approve
+    let r = load(&state, &p, &id, Action::Update).await?;
+    let mut errors = FormErrors::default();
+    if !fresh {
+        errors.add("confirm", EN.form_expired);
+        return Ok(review_page(&state, &p, &r, &form, errors));
+    }
+    let decision = match form.get("action").as_str() {
+        "approve" => {
+            if !form.has("confirm", "yes") {
+                errors.add("confirm", EN.ret_confirm_error);
             }
-            _ => {
-                let reason = form.get("reason").trim().to_string();
-                if reason.is_empty() {
-                    errors.add("reason", EN.ret_reason_error);
-                }
-                let until = match form.date("keep_until") {
-                    Entry::Valid(d) if d > state.today() => Some(d),
-                    _ => {
-                        errors.add_linked("keep_until", "keep_until-day", EN.ret_until_error);
-                        None
-                    }
-                };
-                match until {
-                    Some(until) => Decision::Keep { reason, until },
-                    None => Decision::Approve,
-                }
-            }
-        };
-        if !errors.is_empty() {
-            return Ok(review_page(&state, &p, &r, &form, errors));
+            Decision::Approve
         }
-        let mut tx = state.store.begin().await.map_err(internal)?;
+        _ => {
+            let reason = form.get("reason").trim().to_string();
+            if reason.is_empty() {
+                errors.add("reason", EN.ret_reason_error);
+            }
+            let until = match form.date("keep_until") {
+                Entry::Valid(d) if d > state.today() => Some(d),
+                _ => {
+                    errors.add_linked("keep_until", "keep_until-day", EN.ret_until_error);
+                    None
+                }
+            };
+            match until {
+                Some(until) => Decision::Keep { reason, until },
+                None => Decision::Approve,
+            }
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(review_page(&state, &p, &r, &form, errors));
+    }
+    let mut tx = state.store.begin().await.map_err(internal)?;
     match senco_store::Store::decide_retention(&mut tx, &r.id, &decision, &p.user.id, state.now())
         .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                errors.add("confirm", EN.ret_decided_meanwhile);
-                let mut response = review_page(&state, &p, &r, &form, errors);
-                *response.status_mut() = StatusCode::CONFLICT;
-                return Ok(response);
-            }
-            Err(e) => return Err(internal(e)),
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            errors.add("confirm", EN.ret_decided_meanwhile);
+            let mut response = review_page(&state, &p, &r, &form, errors);
+            *response.status_mut() = StatusCode::CONFLICT;
+            return Ok(response);
         }
+        Err(e) => return Err(internal(e)),
+    }
     let mut e = actor
         .event(&state, "retention_review", "update", "allowed")
         .school(r.school_id.clone())
         .pupil(r.pupil_id.clone())
         .record(r.id.clone());
-        e.fields = Some(match decision {
-            Decision::Approve => "status".into(),
-            Decision::Keep { .. } => "status,reason,keep_until".into(),
-        });
-        senco_store::Store::audit_in(&mut tx, &e)
-            .await
-            .map_err(internal)?;
-        senco_store::commit(tx).await.map_err(internal)?;
-        let flash = match decision {
-            Decision::Approve => "retention_approved",
-            Decision::Keep { .. } => "retention_kept",
-        };
+    e.fields = Some(match decision {
+        Decision::Approve => "status".into(),
+        Decision::Keep { .. } => "status,reason,keep_until".into(),
+    });
+    senco_store::Store::audit_in(&mut tx, &e)
+        .await
+        .map_err(internal)?;
+    senco_store::commit(tx).await.map_err(internal)?;
+    let flash = match decision {
+        Decision::Approve => "retention_approved",
+        Decision::Keep { .. } => "retention_kept",
+    };
     Ok(Redirect::to(&format!("/retention?flash={flash}")).into_response())
 }

@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_app::access::Actor;
 use senco_app::principal::Principal;
@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field};
 use super::pupils::Choice;
-use super::{FormErrors, PageChrome, PageError, Section, render_error};
+use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{SessionExt, SignedIn};
 use crate::http::RequestId;
@@ -114,26 +114,21 @@ pub async fn authorities(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Read, "authority").await?;
-        let page = page_number(q.page.as_deref());
-        let list = state.store.authority_records(&q.q, page, PER_PAGE).await?;
-        Ok::<_, PageError>(
-            AuthoritiesPage {
-                page: PageChrome::signed_in(&state, &p, EN.sr_authorities_title, Section::Schools)
-                    .with_flash(flash(q.flash.as_deref())),
-                paging: Paging::new(page, list.total, &q.q),
-                q: q.q,
-                items: list.items,
-            }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Read, "authority").await?;
+    let page = page_number(q.page.as_deref());
+    let list = state.store.authority_records(&q.q, page, PER_PAGE).await?;
+    Ok::<_, PageError>(
+        AuthoritiesPage {
+            page: PageChrome::signed_in(&state, &p, EN.sr_authorities_title, Section::Schools)
+                .with_flash(flash(q.flash.as_deref())),
+            paging: Paging::new(page, list.total, &q.q),
+            q: q.q,
+            items: list.items,
+        }
+        .into_response(),
+    )
 }
 
 /// The authority form, as typed.
@@ -229,19 +224,16 @@ pub async fn new_authority(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
-) -> Response {
-    match admin(&state, &p, &rid, Action::Create, "authority").await {
-        Ok(()) => authority_form_page(
-            &state,
-            &p,
-            "/admin/authorities/new".into(),
-            AuthorityForm::default(),
-            FormErrors::default(),
-            StatusCode::OK,
-        ),
-        Err(e) => render_error(&state, &headers, e),
-    }
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Create, "authority").await?;
+    Ok(authority_form_page(
+        &state,
+        &p,
+        "/admin/authorities/new".into(),
+        AuthorityForm::default(),
+        FormErrors::default(),
+        StatusCode::OK,
+    ))
 }
 
 /// POST /admin/authorities/new
@@ -249,9 +241,8 @@ pub async fn create_authority(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<AuthorityForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result: Result<Response, PageError> = async {
         admin(&state, &p, &rid, Action::Create, "authority").await?;
         let action = "/admin/authorities/new".to_string();
@@ -282,7 +273,7 @@ pub async fn create_authority(
         }
     }
     .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    result
 }
 
 /// GET /admin/authorities/{id}/edit
@@ -290,23 +281,18 @@ pub async fn edit_authority(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "authority").await?;
-        let a = state.store.authority_record(&id).await?;
-        Ok::<_, PageError>(authority_form_page(
-            &state,
-            &p,
-            format!("/admin/authorities/{id}/edit"),
-            form_of_authority(&a),
-            FormErrors::default(),
-            StatusCode::OK,
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "authority").await?;
+    let a = state.store.authority_record(&id).await?;
+    Ok::<_, PageError>(authority_form_page(
+        &state,
+        &p,
+        format!("/admin/authorities/{id}/edit"),
+        form_of_authority(&a),
+        FormErrors::default(),
+        StatusCode::OK,
+    ))
 }
 
 /// POST /admin/authorities/{id}/edit
@@ -314,10 +300,9 @@ pub async fn update_authority(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<AuthorityForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result: Result<Response, PageError> = async {
         admin(&state, &p, &rid, Action::Update, "authority").await?;
         let current = state.store.authority_record(&id).await?;
@@ -367,7 +352,7 @@ pub async fn update_authority(
         }
     }
     .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    result
 }
 
 // ---------------------------------------------------------------- schools
@@ -386,30 +371,25 @@ pub async fn schools(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Read, "school").await?;
-        let page = page_number(q.page.as_deref());
-        let filter = SchoolFilter {
-            search: q.q.clone(),
-            la_id: None,
-        };
-        let list = state.store.school_records(&filter, page, PER_PAGE).await?;
-        Ok::<_, PageError>(
-            SchoolsPage {
-                page: PageChrome::signed_in(&state, &p, EN.sr_schools_title, Section::Schools)
-                    .with_flash(flash(q.flash.as_deref())),
-                paging: Paging::new(page, list.total, &q.q),
-                q: q.q,
-                items: list.items,
-            }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Read, "school").await?;
+    let page = page_number(q.page.as_deref());
+    let filter = SchoolFilter {
+        search: q.q.clone(),
+        la_id: None,
+    };
+    let list = state.store.school_records(&filter, page, PER_PAGE).await?;
+    Ok::<_, PageError>(
+        SchoolsPage {
+            page: PageChrome::signed_in(&state, &p, EN.sr_schools_title, Section::Schools)
+                .with_flash(flash(q.flash.as_deref())),
+            paging: Paging::new(page, list.total, &q.q),
+            q: q.q,
+            items: list.items,
+        }
+        .into_response(),
+    )
 }
 
 /// The words of a language medium.
@@ -437,26 +417,21 @@ pub async fn school(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Read, "school").await?;
-        let s = state.store.school_record(&id).await?;
-        Ok::<_, PageError>(
-            SchoolPage {
-                page: PageChrome::signed_in(&state, &p, &s.name, Section::Schools)
-                    .with_flash(flash(q.flash.as_deref())),
-                medium: medium_label(s.language_medium),
-                closed_on: s.closed_on.map(senco_i18n::long_date).unwrap_or_default(),
-                s,
-            }
-            .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Read, "school").await?;
+    let s = state.store.school_record(&id).await?;
+    Ok::<_, PageError>(
+        SchoolPage {
+            page: PageChrome::signed_in(&state, &p, &s.name, Section::Schools)
+                .with_flash(flash(q.flash.as_deref())),
+            medium: medium_label(s.language_medium),
+            closed_on: s.closed_on.map(senco_i18n::long_date).unwrap_or_default(),
+            s,
+        }
+        .into_response(),
+    )
 }
 
 /// The school form, as typed.
@@ -618,26 +593,21 @@ pub async fn new_school(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Create, "school").await?;
-        let form = SchoolForm {
-            maintained: "yes".into(),
-            ..SchoolForm::default()
-        };
-        school_form_page(
-            &state,
-            &p,
-            "/admin/schools/new".into(),
-            form,
-            FormErrors::default(),
-            StatusCode::OK,
-        )
-        .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Create, "school").await?;
+    let form = SchoolForm {
+        maintained: "yes".into(),
+        ..SchoolForm::default()
+    };
+    school_form_page(
+        &state,
+        &p,
+        "/admin/schools/new".into(),
+        form,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /admin/schools/new
@@ -645,39 +615,34 @@ pub async fn create_school(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Checked { form, fresh }: Checked<SchoolForm>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Create, "school").await?;
-        let action = "/admin/schools/new".to_string();
-        if !fresh {
-            let errors = FormErrors::expired("la_code");
-            let status = status_of(&errors);
-            return school_form_page(&state, &p, action, form, errors, status).await;
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Create, "school").await?;
+    let action = "/admin/schools/new".to_string();
+    if !fresh {
+        let errors = FormErrors::expired("la_code");
+        let status = status_of(&errors);
+        return school_form_page(&state, &p, action, form, errors, status).await;
+    }
+    let audit = rid.actor(&p).event(&state, "school", "create", "allowed");
+    let created = register::create_school(
+        &state.store,
+        &audit,
+        &form.la_code,
+        &form.draft(),
+        state.now(),
+    )
+    .await;
+    match created {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/admin/schools/{id}?flash=school_added")).into_response())
         }
-        let audit = rid.actor(&p).event(&state, "school", "create", "allowed");
-        let created = register::create_school(
-            &state.store,
-            &audit,
-            &form.la_code,
-            &form.draft(),
-            state.now(),
-        )
-        .await;
-        match created {
-            Ok(id) => Ok(
-                Redirect::to(&format!("/admin/schools/{id}?flash=school_added")).into_response(),
-            ),
-            Err(e) => {
-                let errors = school_errors(e)?;
-                let status = status_of(&errors);
-                school_form_page(&state, &p, action, form, errors, status).await
-            }
+        Err(e) => {
+            let errors = school_errors(e)?;
+            let status = status_of(&errors);
+            school_form_page(&state, &p, action, form, errors, status).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 /// GET /admin/schools/{id}/edit
@@ -685,24 +650,19 @@ pub async fn edit_school(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "school").await?;
-        let s = state.store.school_record(&id).await?;
-        school_form_page(
-            &state,
-            &p,
-            format!("/admin/schools/{id}/edit"),
-            SchoolForm::of(&s),
-            FormErrors::default(),
-            StatusCode::OK,
-        )
-        .await
-    }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    let s = state.store.school_record(&id).await?;
+    school_form_page(
+        &state,
+        &p,
+        format!("/admin/schools/{id}/edit"),
+        SchoolForm::of(&s),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /admin/schools/{id}/edit
@@ -710,57 +670,52 @@ pub async fn update_school(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form, fresh }: Checked<SchoolForm>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "school").await?;
-        let current = state.store.school_record(&id).await?;
-        let action = format!("/admin/schools/{id}/edit");
-        if !fresh {
-            let errors = FormErrors::expired("la_code");
-            let status = status_of(&errors);
-            return school_form_page(&state, &p, action, form, errors, status).await;
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    let current = state.store.school_record(&id).await?;
+    let action = format!("/admin/schools/{id}/edit");
+    if !fresh {
+        let errors = FormErrors::expired("la_code");
+        let status = status_of(&errors);
+        return school_form_page(&state, &p, action, form, errors, status).await;
+    }
+    let version = form.version.trim().parse::<i64>().unwrap_or(0);
+    let audit = rid.actor(&p).event(&state, "school", "update", "allowed");
+    let edited = register::edit_school(
+        &state.store,
+        &audit,
+        &id,
+        version,
+        &form.la_code,
+        &form.draft(),
+        state.now(),
+    )
+    .await;
+    match edited {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/admin/schools/{id}?flash=school_changed")).into_response())
         }
-        let version = form.version.trim().parse::<i64>().unwrap_or(0);
-        let audit = rid.actor(&p).event(&state, "school", "update", "allowed");
-        let edited = register::edit_school(
-            &state.store,
-            &audit,
-            &id,
-            version,
-            &form.la_code,
-            &form.draft(),
-            state.now(),
-        )
-        .await;
-        match edited {
-            Ok(()) => Ok(
-                Redirect::to(&format!("/admin/schools/{id}?flash=school_changed")).into_response(),
-            ),
-            Err(ChangeError::Conflict) => {
-                let mut errors = FormErrors::default();
-                errors.add("name", EN.sr_conflict);
-                school_form_page(
-                    &state,
-                    &p,
-                    action,
-                    SchoolForm::of(&current),
-                    errors,
-                    StatusCode::CONFLICT,
-                )
-                .await
-            }
-            Err(e) => {
-                let errors = school_errors(e)?;
-                let status = status_of(&errors);
-                school_form_page(&state, &p, action, form, errors, status).await
-            }
+        Err(ChangeError::Conflict) => {
+            let mut errors = FormErrors::default();
+            errors.add("name", EN.sr_conflict);
+            school_form_page(
+                &state,
+                &p,
+                action,
+                SchoolForm::of(&current),
+                errors,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => {
+            let errors = school_errors(e)?;
+            let status = status_of(&errors);
+            school_form_page(&state, &p, action, form, errors, status).await
         }
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 // ---------------------------------------------------------------- the register import
@@ -787,12 +742,9 @@ pub async fn import_new(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
-) -> Response {
-    match admin(&state, &p, &rid, Action::Update, "school").await {
-        Ok(()) => upload_page(&state, &p, FormErrors::default()),
-        Err(e) => render_error(&state, &headers, e),
-    }
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    Ok(upload_page(&state, &p, FormErrors::default()))
 }
 
 async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8>)> {
@@ -815,37 +767,32 @@ pub async fn import_upload(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     multipart: Multipart,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "school").await?;
-        let mut errors = FormErrors::default();
-        let Some((csrf, name, bytes)) = read_upload(multipart).await else {
-            errors.add("file", EN.spec_upload_unreadable);
-            return Ok(upload_page(&state, &p, errors));
-        };
-        if !p.csrf_ok(&csrf) {
-            errors.add("file", EN.form_expired);
-            return Ok(upload_page(&state, &p, errors));
-        }
-        if bytes.is_empty() {
-            errors.add("file", EN.sr_choose_file);
-            return Ok(upload_page(&state, &p, errors));
-        }
-        if let Err(e) = senco_interop::schools_csv::parse(&bytes) {
-            errors.add("file", register::file_reason(&e));
-            return Ok(upload_page(&state, &p, errors));
-        }
-        let name: String = name.chars().take(200).collect();
-        let id = state
-            .store
-            .keep_register_upload(&p.user.id, &name, &bytes, state.now())
-            .await?;
-        Ok::<_, PageError>(Redirect::to(&format!("/admin/schools/import/{id}")).into_response())
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    let mut errors = FormErrors::default();
+    let Some((csrf, name, bytes)) = read_upload(multipart).await else {
+        errors.add("file", EN.spec_upload_unreadable);
+        return Ok(upload_page(&state, &p, errors));
+    };
+    if !p.csrf_ok(&csrf) {
+        errors.add("file", EN.form_expired);
+        return Ok(upload_page(&state, &p, errors));
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    if bytes.is_empty() {
+        errors.add("file", EN.sr_choose_file);
+        return Ok(upload_page(&state, &p, errors));
+    }
+    if let Err(e) = senco_interop::schools_csv::parse(&bytes) {
+        errors.add("file", register::file_reason(&e));
+        return Ok(upload_page(&state, &p, errors));
+    }
+    let name: String = name.chars().take(200).collect();
+    let id = state
+        .store
+        .keep_register_upload(&p.user.id, &name, &bytes, state.now())
+        .await?;
+    Ok::<_, PageError>(Redirect::to(&format!("/admin/schools/import/{id}")).into_response())
 }
 
 /// A changed school of the preview.
@@ -936,19 +883,14 @@ pub async fn import_show(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "school").await?;
-        let (name, bytes) = state.store.register_upload(&id, &p.user.id).await?;
-        match register::preview_import(&state.store, &bytes).await {
-            Ok(preview) => Ok(preview_page(&state, &p, &id, name, &preview)),
-            Err(e) => import_refused(&state, &p, e),
-        }
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    let (name, bytes) = state.store.register_upload(&id, &p.user.id).await?;
+    match register::preview_import(&state.store, &bytes).await {
+        Ok(preview) => Ok(preview_page(&state, &p, &id, name, &preview)),
+        Err(e) => import_refused(&state, &p, e),
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
 }
 
 fn import_refused(state: &AppState, p: &Principal, e: ImportError) -> Result<Response, PageError> {
@@ -974,30 +916,23 @@ pub async fn import_confirm(
     State(state): State<AppState>,
     SignedIn(p): SignedIn,
     rid: RequestId,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Checked { form: _, fresh }: Checked<ConfirmForm>,
-) -> Response {
-    let result = async {
-        admin(&state, &p, &rid, Action::Update, "school").await?;
-        let (name, bytes) = state.store.register_upload(&id, &p.user.id).await?;
-        if !fresh {
-            return Ok(Redirect::to(&format!("/admin/schools/import/{id}")).into_response());
-        }
-        let audit = rid.actor(&p).event(&state, "school", "update", "allowed");
-        match register::apply_import(&state.store, &audit, &bytes, state.now()).await {
-            Ok(_) => {
-                state.store.drop_register_upload(&id).await?;
-                Ok(Redirect::to("/admin/schools?flash=imported").into_response())
-            }
-            Err(ImportError::Problems(preview)) => {
-                Ok(preview_page(&state, &p, &id, name, &preview))
-            }
-            Err(e) => import_refused(&state, &p, e),
-        }
+) -> Result<Response, PageError> {
+    admin(&state, &p, &rid, Action::Update, "school").await?;
+    let (name, bytes) = state.store.register_upload(&id, &p.user.id).await?;
+    if !fresh {
+        return Ok(Redirect::to(&format!("/admin/schools/import/{id}")).into_response());
     }
-    .await;
-    result.unwrap_or_else(|e| render_error(&state, &headers, e))
+    let audit = rid.actor(&p).event(&state, "school", "update", "allowed");
+    match register::apply_import(&state.store, &audit, &bytes, state.now()).await {
+        Ok(_) => {
+            state.store.drop_register_upload(&id).await?;
+            Ok(Redirect::to("/admin/schools?flash=imported").into_response())
+        }
+        Err(ImportError::Problems(preview)) => Ok(preview_page(&state, &p, &id, name, &preview)),
+        Err(e) => import_refused(&state, &p, e),
+    }
 }
 
 csrf_field!(AuthorityForm, SchoolForm, ConfirmForm);

@@ -203,22 +203,22 @@ pub async fn new(
     Query(q): Query<CorrectQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("effective_on", state.today());
-        form.set("parents_told_how", "not_yet");
-        if let Some(c) = &q.correct {
-            form.set("supersedes", c.clone());
-        }
-        stage_page(
-            &state,
-            &p,
-            &pupil,
-            q.correct.as_deref(),
-            form,
-            FormErrors::default(),
-        )
-        .await
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("effective_on", state.today());
+    form.set("parents_told_how", "not_yet");
+    if let Some(c) = &q.correct {
+        form.set("supersedes", c.clone());
+    }
+    stage_page(
+        &state,
+        &p,
+        &pupil,
+        q.correct.as_deref(),
+        form,
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// POST /pupils/{id}/stage-changes/new
@@ -230,28 +230,28 @@ pub async fn create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
-        if !fresh {
-            let errors = FormErrors::expired("stage");
-            return stage_page(&state, &p, &pupil, correct.as_deref(), form, errors).await;
-        }
-        match record_stage_change(&state, &actor, &pupil, &input_from(&form)).await {
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let correct = Some(form.get("supersedes")).filter(|s| !s.is_empty());
+    if !fresh {
+        let errors = FormErrors::expired("stage");
+        return stage_page(&state, &p, &pupil, correct.as_deref(), form, errors).await;
+    }
+    match record_stage_change(&state, &actor, &pupil, &input_from(&form)).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/pupils/{}?flash=stage_recorded", pupil.id)).into_response())
         }
-            Err(e) => {
-                stage_page(
-                    &state,
-                    &p,
-                    &pupil,
-                    correct.as_deref(),
-                    form,
-                    invalid_form(e)?,
-                )
-                .await
-            }
+        Err(e) => {
+            stage_page(
+                &state,
+                &p,
+                &pupil,
+                correct.as_deref(),
+                form,
+                invalid_form(e)?,
+            )
+            .await
         }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -312,10 +312,10 @@ pub async fn told_new(
     Path((id, change)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        let mut form = Fields::default();
-        form.set_date("parents_told_on", state.today());
-        told_page(&state, &p, &pupil, &change, form, FormErrors::default()).await
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    let mut form = Fields::default();
+    form.set_date("parents_told_on", state.today());
+    told_page(&state, &p, &pupil, &change, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/stage-changes/{change}/parents-told
@@ -327,26 +327,26 @@ pub async fn told_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-        if !fresh {
-            let errors = FormErrors::expired("parents_told_how");
-            return told_page(&state, &p, &pupil, &change, form, errors).await;
-        }
-        match record_parents_told(
-            &state,
-            &actor,
-            &pupil,
-            &change,
-            form.date("parents_told_on"),
-            &form.get("parents_told_how"),
-        )
-        .await
-        {
-            Ok(()) => Ok(
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
+    if !fresh {
+        let errors = FormErrors::expired("parents_told_how");
+        return told_page(&state, &p, &pupil, &change, form, errors).await;
+    }
+    match record_parents_told(
+        &state,
+        &actor,
+        &pupil,
+        &change,
+        form.date("parents_told_on"),
+        &form.get("parents_told_how"),
+    )
+    .await
+    {
+        Ok(()) => Ok(
             Redirect::to(&format!("/pupils/{}?flash=parents_told_saved", pupil.id)).into_response(),
-            ),
-            Err(e) => told_page(&state, &p, &pupil, &change, form, invalid_form(e)?).await,
-        }
+        ),
+        Err(e) => told_page(&state, &p, &pupil, &change, form, invalid_form(e)?).await,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -397,11 +397,11 @@ pub async fn need_new(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("starts_on", state.today());
-        form.set("rank", "1");
-        need_page(&state, &p, &pupil, form, FormErrors::default()).await
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("starts_on", state.today());
+    form.set("rank", "1");
+    need_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/needs/new
@@ -413,27 +413,27 @@ pub async fn need_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("code");
-            return need_page(&state, &p, &pupil, form, errors).await;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    if !fresh {
+        let errors = FormErrors::expired("code");
+        return need_page(&state, &p, &pupil, form, errors).await;
+    }
+    let rank = form.get("rank").parse::<i64>().unwrap_or(0);
+    match add_need(
+        &state,
+        &actor,
+        &pupil,
+        &form.get("code"),
+        rank,
+        form.date("starts_on"),
+    )
+    .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/pupils/{}?flash=need_added", pupil.id)).into_response())
         }
-        let rank = form.get("rank").parse::<i64>().unwrap_or(0);
-        match add_need(
-            &state,
-            &actor,
-            &pupil,
-            &form.get("code"),
-            rank,
-            form.date("starts_on"),
-        )
-        .await
-        {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/pupils/{}?flash=need_added", pupil.id)).into_response())
-            }
-            Err(e) => need_page(&state, &p, &pupil, form, invalid_form(e)?).await,
-        }
+        Err(e) => need_page(&state, &p, &pupil, form, invalid_form(e)?).await,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -490,10 +490,10 @@ pub async fn process_new(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let mut form = Fields::default();
-        form.set_date("started_on", state.today());
-        process_page(&state, &p, &pupil, form, FormErrors::default()).await
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let mut form = Fields::default();
+    form.set_date("started_on", state.today());
+    process_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
 /// POST /pupils/{id}/processes/new
@@ -505,24 +505,24 @@ pub async fn process_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        if !fresh {
-            let errors = FormErrors::expired("kind");
-            return process_page(&state, &p, &pupil, form, errors).await;
-        }
-        let input = ProcessInput {
-            kind: ProcessKind::parse(&form.get("kind")),
-            started_on: form.date("started_on"),
-            decided_on: form.date("decided_on"),
-            outcome: form.get("outcome"),
-            notes: form.get("notes"),
-        };
-        match add_process(&state, &actor, &pupil, &input).await {
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    if !fresh {
+        let errors = FormErrors::expired("kind");
+        return process_page(&state, &p, &pupil, form, errors).await;
+    }
+    let input = ProcessInput {
+        kind: ProcessKind::parse(&form.get("kind")),
+        started_on: form.date("started_on"),
+        decided_on: form.date("decided_on"),
+        outcome: form.get("outcome"),
+        notes: form.get("notes"),
+    };
+    match add_process(&state, &actor, &pupil, &input).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/pupils/{}?flash=process_added", pupil.id)).into_response())
         }
-            Err(e) => process_page(&state, &p, &pupil, form, invalid_form(e)?).await,
-        }
+        Err(e) => process_page(&state, &p, &pupil, form, invalid_form(e)?).await,
+    }
 }
 
 /// GET /pupils/{id}/stage-changes/{change}/letter: a letter telling parents about the change,
@@ -534,55 +534,55 @@ pub async fn letter(
     Path((id, change)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-        let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-        let history = state.store.stage_changes(&pupil.id).await?;
-        let change = history
-            .into_iter()
-            .find(|c| c.id == change)
-            .ok_or(PageError::NotFound)?;
-        let school = state.store.school(&pupil.school_id).await?;
-        let contacts = state.store.contacts(&pupil.id).await?;
-        let parent_name = contacts
-            .iter()
-            .find(|c| c.parental_responsibility && !c.restricted)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| EN.letter_dear_parent.to_string());
-        let letter = senco_documents::ParentLetter {
-            school: school.name.clone(),
-            school_address: None,
-            date: state.today(),
-            parent_name,
-            pupil_name: pupil.display_name(),
-            stage: change.stage.label().to_string(),
-            effective_on: change.effective_on,
-            reason: EN.stage_reason(&change.reason),
-            what_happens_next: if change.stage == Stage::NoSen {
-                EN.letter_next_off.into()
-            } else {
-                EN.letter_next_on.into()
-            },
-            senco_name: p.user.name.clone(),
-            coordinator_title: framework(change.framework).coordinator_title.to_string(),
-        };
-        let pdf = tokio::task::spawn_blocking(move || senco_documents::parent_letter(&letter))
-            .await
-            .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?
-            .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+    let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
+    let history = state.store.stage_changes(&pupil.id).await?;
+    let change = history
+        .into_iter()
+        .find(|c| c.id == change)
+        .ok_or(PageError::NotFound)?;
+    let school = state.store.school(&pupil.school_id).await?;
+    let contacts = state.store.contacts(&pupil.id).await?;
+    let parent_name = contacts
+        .iter()
+        .find(|c| c.parental_responsibility && !c.restricted)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| EN.letter_dear_parent.to_string());
+    let letter = senco_documents::ParentLetter {
+        school: school.name.clone(),
+        school_address: None,
+        date: state.today(),
+        parent_name,
+        pupil_name: pupil.display_name(),
+        stage: change.stage.label().to_string(),
+        effective_on: change.effective_on,
+        reason: EN.stage_reason(&change.reason),
+        what_happens_next: if change.stage == Stage::NoSen {
+            EN.letter_next_off.into()
+        } else {
+            EN.letter_next_on.into()
+        },
+        senco_name: p.user.name.clone(),
+        coordinator_title: framework(change.framework).coordinator_title.to_string(),
+    };
+    let pdf = tokio::task::spawn_blocking(move || senco_documents::parent_letter(&letter))
+        .await
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("rendering failed: {e}")))?
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
     let e = actor
         .event(&state, "parent_letter", "export", "allowed")
         .school(pupil.school_id.clone())
         .pupil(pupil.id.clone())
         .record(change.id.clone());
-        state.audit.read(e).await;
+    state.audit.read(e).await;
     Ok((
-                [
-                    (axum::http::header::CONTENT_TYPE, "application/pdf"),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"letter-to-parents.pdf\"",
-                    ),
-                ],
-                pdf,
-            )
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"letter-to-parents.pdf\"",
+            ),
+        ],
+        pdf,
+    )
         .into_response())
 }

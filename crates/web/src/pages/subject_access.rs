@@ -82,9 +82,9 @@ pub async fn show(
         .school(pupil.school_id.clone())
         .pupil(pupil.id.clone())
         .record(pupil.id.clone());
-            state.audit.read(e).await;
-            let mut form = Fields::default();
-            form.set_date("received_on", state.today());
+    state.audit.read(e).await;
+    let mut form = Fields::default();
+    form.set_date("received_on", state.today());
     Ok(confirm_page(
         &state,
         &p,
@@ -129,53 +129,53 @@ pub async fn download(
     let (Some(received_on), true) = (received, errors.is_empty()) else {
         return Ok(confirm_page(&state, &p, &pupil, form, errors));
     };
-        let user = &p.user;
-        let bundle = sar::build(
-            &state.store,
-            &p.scope(),
-            &pupil.id,
-            Preparer {
-                name: user.name.clone(),
-                account: user.email.clone(),
-                role: Some(user.role.as_str().to_string()),
-            },
-            Request {
-                requested_by: (!requested_by.is_empty()).then_some(requested_by),
-                received_on,
-            },
-            state.now(),
+    let user = &p.user;
+    let bundle = sar::build(
+        &state.store,
+        &p.scope(),
+        &pupil.id,
+        Preparer {
+            name: user.name.clone(),
+            account: user.email.clone(),
+            role: Some(user.role.as_str().to_string()),
+        },
+        Request {
+            requested_by: (!requested_by.is_empty()).then_some(requested_by),
+            received_on,
+        },
+        state.now(),
+    )
+    .await?;
+    let (body, kind, name) = if pdf {
+        (
+            sar::pdf(&bundle, state.today())
+                .await
+                .map_err(PageError::Internal)?,
+            "application/pdf",
+            "attachment; filename=\"subject-access.pdf\"",
         )
-        .await?;
-        let (body, kind, name) = if pdf {
-            (
-                sar::pdf(&bundle, state.today())
-                    .await
-                    .map_err(PageError::Internal)?,
-                "application/pdf",
-                "attachment; filename=\"subject-access.pdf\"",
-            )
-        } else {
-            (
-                sar::to_json(&bundle).map_err(|e| PageError::Internal(e.into()))?,
-                "application/json",
-                "attachment; filename=\"subject-access.json\"",
-            )
-        };
-        // A disclosure: written at once, before the file is handed over.
+    } else {
+        (
+            sar::to_json(&bundle).map_err(|e| PageError::Internal(e.into()))?,
+            "application/json",
+            "attachment; filename=\"subject-access.json\"",
+        )
+    };
+    // A disclosure: written at once, before the file is handed over.
     let e = actor
         .event(&state, "subject_access", "export", "allowed")
         .school(pupil.school_id.clone())
         .pupil(pupil.id.clone())
         .record(pupil.id.clone())
         .fields(if pdf { "pdf" } else { "json" }.to_string());
-        state.store.audit(&e).await?;
+    state.store.audit(&e).await?;
     Ok((
-                [
-                    (header::CONTENT_TYPE, kind),
-                    (header::CONTENT_DISPOSITION, name),
-                    (header::CACHE_CONTROL, "no-store"),
-                ],
-                body,
-            )
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CONTENT_DISPOSITION, name),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
         .into_response())
 }
