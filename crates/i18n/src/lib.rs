@@ -1047,6 +1047,7 @@ pub struct Messages {
     pub left_on_before_joining: &'static str,
     pub destination_laestab: &'static str,
     pub destination_own_school: &'static str,
+    pub leaving_recorded_cli: &'static str,
     // Authorities and schools (issue 19, point 1).
     pub sr_authorities_title: &'static str,
     pub sr_authorities_caption: &'static str,
@@ -2196,6 +2197,7 @@ pub static EN: Messages = Messages {
     left_on_before_joining: "The leaving date is before the enrolment started on {date}",
     destination_laestab: "Enter the school's DfE number as 7 digits: the local authority number, then the establishment number",
     destination_own_school: "The school they moved to cannot be this school",
+    leaving_recorded_cli: "Leaving recorded on {date}: {how}.",
     sr_authorities_title: "Local authorities",
     sr_authorities_caption: "Local authorities in Senco",
     sr_add_authority: "Add a local authority",

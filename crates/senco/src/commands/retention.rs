@@ -83,13 +83,24 @@ pub async fn run(
             write(store, &p, &leaving, cli_event(actor, "enrolment", "update"))
                 .await
                 .map_err(refused)?;
+            let destination = leaving.destination.map(|d| d.to_string());
+            let leaving_kind = if leaving.transferred_out {
+                "transferred_out"
+            } else {
+                "left"
+            };
             println!(
-                "Recorded: left on {on}{}.",
-                match (leaving.destination, leaving.transferred_out) {
-                    (Some(d), _) => format!(", to school {d}"),
-                    (None, true) => ", to another school".to_string(),
-                    (None, false) => String::new(),
-                }
+                "{}",
+                senco_i18n::fill(
+                    m.leaving_recorded_cli,
+                    &[
+                        ("date", &senco_i18n::long_date(on)),
+                        (
+                            "how",
+                            &m.leaving(Some(leaving_kind), destination.as_deref())
+                        ),
+                    ],
+                )
             );
         }
         RetentionCommand::Review => {
