@@ -89,11 +89,7 @@ async fn sr_03_forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_
     app: &TestApp,
 ) {
     let c = app.signed_in(PARENT_P).await;
-    let before = app
-        .store
-        .audit_count(Some(&app.fx.p2), "read", "denied")
-        .await
-        .unwrap();
+    let before = app.audits(Some(&app.fx.p2), "read", "denied").await;
     let forbidden = c.get(&format!("/pupils/{}", app.fx.p2)).await;
     let missing = c.get("/pupils/00000000-0000-7000-8000-000000000000").await;
     assert_eq!(forbidden.status, 404);
@@ -114,11 +110,7 @@ async fn sr_03_forbidden_and_missing_pupils_get_identical_404s_and_refusals_are_
             .body
             .contains(forbidden.header("x-request-id").unwrap())
     );
-    let after = app
-        .store
-        .audit_count(Some(&app.fx.p2), "read", "denied")
-        .await
-        .unwrap();
+    let after = app.audits(Some(&app.fx.p2), "read", "denied").await;
     assert_eq!(after - before, 2, "each refusal is audited once");
 }
 

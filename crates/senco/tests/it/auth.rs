@@ -167,11 +167,12 @@ async fn sr_18_a_reset_link_works_once_for_thirty_minutes(app: &TestApp) {
         .await;
     assert_eq!(r.status, 200);
     // The token is stored only as a hash.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM password_resets WHERE token_hash = $1")
-        .bind(&newer)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    let n = app
+        .count(
+            "SELECT COUNT(*) FROM password_resets WHERE token_hash = $1",
+            &[newer.as_str()],
+        )
+        .await;
     assert_eq!(n, 0);
 }
 
@@ -183,11 +184,12 @@ async fn sr_18_a_reset_for_an_unknown_address_looks_the_same(app: &TestApp) {
         .await;
     assert_eq!((known.status, unknown.status), (200, 200));
     assert_eq!(known.body, unknown.body, "the answers are byte-identical");
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE to_address = $1")
-        .bind("nobody@nowhere.example")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    let n = app
+        .count(
+            "SELECT COUNT(*) FROM outbox WHERE to_address = $1",
+            &["nobody@nowhere.example"],
+        )
+        .await;
     assert_eq!(n, 0, "no email to an unknown address");
     assert_eq!(
         app.wait_for_audit(None, "reset_request", "unknown_account", 1)
@@ -212,11 +214,12 @@ async fn sr_18_a_reset_for_an_unknown_address_looks_the_same(app: &TestApp) {
     for _ in 0..4 {
         c.post_form("/sign-in/forgot", &[("email", SENCO_B)]).await;
     }
-    let (sent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE to_address = $1")
-        .bind(SENCO_B)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    let sent = app
+        .count(
+            "SELECT COUNT(*) FROM outbox WHERE to_address = $1",
+            &[SENCO_B],
+        )
+        .await;
     assert_eq!(sent, 3);
 }
 
@@ -288,13 +291,7 @@ async fn a_wrong_passphrase_and_an_unknown_account_get_the_same_answer(app: &Tes
         .post_form("/sign-in", &[("email", ""), ("password", "")])
         .await;
     assert!(empty.body.contains("href=\"#email\"") && empty.body.contains("href=\"#password\""));
-    assert_eq!(
-        app.store
-            .audit_count(None, "sign_in", "failed")
-            .await
-            .unwrap(),
-        2
-    );
+    assert_eq!(app.audits(None, "sign_in", "failed").await, 2);
 }
 
 async fn sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_passphrase(
@@ -357,13 +354,7 @@ async fn sr_13_ten_failed_sign_ins_throttle_the_account_even_with_the_right_pass
         .status,
         303
     );
-    assert!(
-        app.store
-            .audit_count(None, "sign_in", "throttled")
-            .await
-            .unwrap()
-            >= 2
-    );
+    assert!(app.audits(None, "sign_in", "throttled").await >= 2);
 }
 
 /// Sends `n` requests at the same moment (each on its own task) and returns their statuses.
@@ -407,11 +398,7 @@ async fn sr_13_concurrent_wrong_passphrases_never_exceed_the_limit(app: &TestApp
         })
     };
     let known = burst(TEACHER_A).await;
-    let checked = app
-        .store
-        .audit_count(None, "sign_in", "failed")
-        .await
-        .unwrap();
+    let checked = app.audits(None, "sign_in", "failed").await;
     assert!(checked <= 10, "{checked} wrong passphrases were checked");
     assert_eq!(checked, 10, "the first ten are checked");
     assert_eq!((count(&known, 422), count(&known, 429)), (10, 30));
@@ -421,20 +408,8 @@ async fn sr_13_concurrent_wrong_passphrases_never_exceed_the_limit(app: &TestApp
         (10, 30),
         "an unknown account answers a burst the same way"
     );
-    assert_eq!(
-        app.store
-            .audit_count(None, "sign_in", "failed")
-            .await
-            .unwrap(),
-        20
-    );
-    assert_eq!(
-        app.store
-            .audit_count(None, "sign_in", "throttled")
-            .await
-            .unwrap(),
-        60
-    );
+    assert_eq!(app.audits(None, "sign_in", "failed").await, 20);
+    assert_eq!(app.audits(None, "sign_in", "throttled").await, 60);
     // The right passphrase is refused too while the account is throttled.
     let r = app
         .client()
@@ -472,11 +447,7 @@ async fn sr_13_the_account_page_throttles_and_audits_the_current_passphrase(app:
         }
     })
     .await;
-    let checked = app
-        .store
-        .audit_count(None, "reauthenticate", "failed")
-        .await
-        .unwrap();
+    let checked = app.audits(None, "reauthenticate", "failed").await;
     assert!(checked <= 10, "{checked} wrong passphrases were checked");
     assert_eq!((count(&statuses, 422), count(&statuses, 429)), (10, 15));
     // Throttled: even the right passphrase is not checked, and nothing changes.
@@ -489,25 +460,13 @@ async fn sr_13_the_account_page_throttles_and_audits_the_current_passphrase(app:
     let r = c.post_form("/account/passphrase", &right).await;
     assert_eq!(r.status, 429, "{}", r.body);
     assert!(r.body.contains("Wait 5 minutes"), "{}", r.body);
-    assert!(
-        app.store
-            .audit_count(None, "reauthenticate", "throttled")
-            .await
-            .unwrap()
-            >= 16
-    );
+    assert!(app.audits(None, "reauthenticate", "throttled").await >= 16);
     assert_eq!(c.get("/").await.status, 200, "the session still works");
     // Five minutes later the change goes through, and the check is audited.
     app.clock.advance(time::Duration::minutes(6));
     let r = c.post_form("/account/passphrase", &right).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(
-        app.store
-            .audit_count(None, "reauthenticate", "allowed")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(None, "reauthenticate", "allowed").await, 1);
 }
 
 async fn signing_out_ends_the_session_on_the_server(app: &TestApp) {

@@ -127,11 +127,7 @@ async fn sr_35_a_backup_taken_under_sustained_writes_is_consistent(app: &TestApp
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM plans")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    let existing = app.count("SELECT COUNT(*) AS n FROM plans", &[]).await;
     // The writer saves plans of three targets each, one transaction per plan, through the
     // API, and counts the ones acknowledged.
     let acked = Arc::new(AtomicI64::new(0));
@@ -434,11 +430,12 @@ async fn sr_36_restore_drill_compares_contents_and_boots_the_app(app: &TestApp) 
     let stored = app.store.drills(10).await.unwrap();
     assert_eq!(stored, vec![report.clone()]);
     // The drill account exists only in the scratch copy, which is gone.
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email LIKE 'restore-drill-%'")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    let n = app
+        .count(
+            "SELECT COUNT(*) AS n FROM users WHERE email LIKE 'restore-drill-%'",
+            &[],
+        )
+        .await;
     assert_eq!(n, 0);
 
     // A damaged backup fails the drill, and the failure is stored too.

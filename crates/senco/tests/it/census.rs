@@ -232,13 +232,7 @@ async fn the_command_line_writes_the_return_and_fails_on_errors(app: &TestApp) {
         assert!(!o.status.success());
         assert!(text(&o).contains(says), "{}", text(&o));
     }
-    assert!(
-        app.store
-            .audit_count(None, "export", "allowed")
-            .await
-            .unwrap()
-            >= 2
-    );
+    assert!(app.audits(None, "export", "allowed").await >= 2);
 }
 
 fn census_cli(app: &TestApp, urn: &str, on: &str) -> std::process::Output {

@@ -18,6 +18,7 @@ use serde_json::json;
 use sqlx::Row;
 use time::macros::datetime;
 
+use crate::engines;
 use crate::helpers::*;
 
 /// Rounds of the kill -9 harness in CI (SR-33 asks for at least 50).
@@ -995,12 +996,8 @@ async fn refuses_newer_and_unknown(db: Db) {
     cleanup(drop_pg, &dir).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_37_senco_refuses_a_newer_schema_or_a_migration_it_does_not_know_sqlite() {
-    refuses_newer_and_unknown(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_37_senco_refuses_a_newer_schema_or_a_migration_it_does_not_know_postgres() {
-    refuses_newer_and_unknown(Db::Postgres).await;
-}
+engines!(
+    refuses_newer_and_unknown =>
+    sr_37_senco_refuses_a_newer_schema_or_a_migration_it_does_not_know_sqlite,
+    sr_37_senco_refuses_a_newer_schema_or_a_migration_it_does_not_know_postgres
+);

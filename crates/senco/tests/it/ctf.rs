@@ -233,12 +233,9 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "needs",
         "audit_log WHERE pupil_id IS NOT NULL OR record_type IN ('pupil_import', 'ctf_import')",
     ] {
-        let q = format!("SELECT COUNT(*) AS n FROM {table}");
-        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(q))
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap()
-            .get("n");
+        let n = app
+            .count(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+            .await;
         out.push(format!("{table}: {n}"));
     }
     out

@@ -14,15 +14,6 @@ const OPTS: GenerateOptions = GenerateOptions {
     seed: 9,
 };
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .try_get::<i64, _>(0)
-        .unwrap()
-}
-
 async fn sign_in_with_code(app: &TestApp, email: &str, passphrase: &str, key: &str) -> Client {
     let c = app.client();
     let r = c
@@ -48,21 +39,23 @@ async fn a_generated_authority_is_realistic_valid_and_served(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(summary.schools, 3);
-    let pupils = count(app, "SELECT COUNT(*) FROM pupils").await;
+    let pupils = app.count("SELECT COUNT(*) FROM pupils", &[]).await;
     assert_eq!(pupils, summary.pupils as i64);
     assert!((1_800..=2_200).contains(&pupils), "{pupils} pupils");
 
     // About 12% on SEN support and 3% with an EHC plan.
-    let support = count(
-        app,
-        "SELECT COUNT(*) FROM current_stages WHERE stage = 'sen_support'",
-    )
-    .await;
-    let ehc = count(
-        app,
-        "SELECT COUNT(*) FROM current_stages WHERE stage = 'ehc_plan'",
-    )
-    .await;
+    let support = app
+        .count(
+            "SELECT COUNT(*) FROM current_stages WHERE stage = 'sen_support'",
+            &[],
+        )
+        .await;
+    let ehc = app
+        .count(
+            "SELECT COUNT(*) FROM current_stages WHERE stage = 'ehc_plan'",
+            &[],
+        )
+        .await;
     let share = |n: i64| n as f64 / pupils as f64;
     assert!(
         (0.10..=0.14).contains(&share(support)),
@@ -73,53 +66,55 @@ async fn a_generated_authority_is_realistic_valid_and_served(app: &TestApp) {
 
     // Two or three plans each, three or four targets a plan, a review for every closed one
     // with an outcome per target; needs, concerns, provision, sessions, involvements.
-    let plans = count(app, "SELECT COUNT(*) FROM plans").await;
+    let plans = app.count("SELECT COUNT(*) FROM plans", &[]).await;
     assert!(
         plans >= 2 * on_register * 8 / 10 && plans <= 3 * on_register,
         "{plans} plans"
     );
-    let bad_plans = count(
-        app,
-        "SELECT COUNT(*) FROM (SELECT plan_id, COUNT(*) AS n FROM plan_targets GROUP BY plan_id) t \
-         WHERE n < 3 OR n > 4",
-    )
+    let bad_plans = app.count("SELECT COUNT(*) FROM (SELECT plan_id, COUNT(*) AS n FROM plan_targets GROUP BY plan_id) t \
+         WHERE n < 3 OR n > 4", &[])
     .await;
     assert_eq!(bad_plans, 0);
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM plans WHERE status = 'closed'").await,
-        count(app, "SELECT COUNT(*) FROM reviews").await
+        app.count("SELECT COUNT(*) FROM plans WHERE status = 'closed'", &[])
+            .await,
+        app.count("SELECT COUNT(*) FROM reviews", &[]).await
     );
     assert_eq!(
-        count(app, "SELECT COUNT(*) FROM plans").await,
-        count(app, "SELECT COUNT(*) FROM plan_versions").await,
+        app.count("SELECT COUNT(*) FROM plans", &[]).await,
+        app.count("SELECT COUNT(*) FROM plan_versions", &[]).await,
         "every plan keeps its version 1"
     );
-    assert!(count(app, "SELECT COUNT(*) FROM target_outcomes").await >= 3 * (plans - on_register));
-    assert!(count(app, "SELECT COUNT(*) FROM needs").await >= on_register);
     assert!(
-        count(
-            app,
-            "SELECT COUNT(*) FROM concerns WHERE status = 'awaiting_triage'"
+        app.count("SELECT COUNT(*) FROM target_outcomes", &[]).await >= 3 * (plans - on_register)
+    );
+    assert!(app.count("SELECT COUNT(*) FROM needs", &[]).await >= on_register);
+    assert!(
+        app.count(
+            "SELECT COUNT(*) FROM concerns WHERE status = 'awaiting_triage'",
+            &[]
         )
         .await
             > 0
     );
-    assert!(count(app, "SELECT COUNT(*) FROM allocations").await >= on_register);
-    assert!(count(app, "SELECT COUNT(*) FROM delivery_sessions").await > on_register);
-    assert!(count(app, "SELECT COUNT(*) FROM involvements").await >= ehc);
-    assert_eq!(count(app, "SELECT COUNT(*) FROM la_shares").await, ehc);
+    assert!(app.count("SELECT COUNT(*) FROM allocations", &[]).await >= on_register);
+    assert!(
+        app.count("SELECT COUNT(*) FROM delivery_sessions", &[])
+            .await
+            > on_register
+    );
+    assert!(app.count("SELECT COUNT(*) FROM involvements", &[]).await >= ehc);
+    assert_eq!(app.count("SELECT COUNT(*) FROM la_shares", &[]).await, ehc);
 
     // The derived current stage is the last entry of each pupil's history.
-    let inconsistent = count(
-        app,
-        "SELECT COUNT(*) FROM current_stages c JOIN stage_changes s ON s.id = c.stage_change_id \
+    let inconsistent = app.count("SELECT COUNT(*) FROM current_stages c JOIN stage_changes s ON s.id = c.stage_change_id \
          WHERE s.seq <> (SELECT MAX(seq) FROM stage_changes x WHERE x.pupil_id = c.pupil_id) \
-         OR s.stage <> c.stage OR s.effective_on <> c.since OR s.school_id <> c.school_id",
-    )
+         OR s.stage <> c.stage OR s.effective_on <> c.since OR s.school_id <> c.school_id", &[])
     .await;
     assert_eq!(inconsistent, 0);
     assert_eq!(
-        count(app, "SELECT COUNT(DISTINCT pupil_id) FROM stage_changes").await,
+        app.count("SELECT COUNT(DISTINCT pupil_id) FROM stage_changes", &[])
+            .await,
         on_register
     );
 

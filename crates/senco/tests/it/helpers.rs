@@ -318,16 +318,34 @@ impl TestApp {
         at_least: i64,
     ) -> i64 {
         for _ in 0..200 {
-            let n = self
-                .store
-                .audit_count(pupil_id, action, outcome)
-                .await
-                .unwrap();
+            let n = self.audits(pupil_id, action, outcome).await;
             if n >= at_least {
                 return n;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        self.audits(pupil_id, action, outcome).await
+    }
+
+    /// Whether the database refuses `sql` (append-only tables refuse updates and deletes).
+    pub async fn refuses(&self, sql: &str) -> bool {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(self.store.pool())
+            .await
+            .is_err()
+    }
+
+    /// The number a `SELECT COUNT(*) ..` query counts, with `binds` as `$1`, `$2`, ...
+    pub async fn count(&self, sql: &str, binds: &[&str]) -> i64 {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+        for b in binds {
+            q = q.bind(b.to_string());
+        }
+        sqlx::Row::try_get::<i64, _>(&q.fetch_one(self.store.pool()).await.unwrap(), 0).unwrap()
+    }
+
+    /// How many audit rows have this action and outcome (about `pupil_id`, when given).
+    pub async fn audits(&self, pupil_id: Option<&str>, action: &str, outcome: &str) -> i64 {
         self.store
             .audit_count(pupil_id, action, outcome)
             .await
@@ -799,6 +817,25 @@ macro_rules! both {
                 }
             )*
         }
+    };
+}
+
+/// Two tests, one per engine, for a test function that takes the engine (`fn(Db)`) because it
+/// starts its own server: `engines!(f => f_sqlite, f_postgres);`.
+#[macro_export]
+macro_rules! engines {
+    ($($test:ident => $sqlite:ident, $postgres:ident);* $(;)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $sqlite() {
+                $test($crate::helpers::Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $postgres() {
+                $test($crate::helpers::Db::Postgres).await;
+            }
+        )*
     };
 }
 

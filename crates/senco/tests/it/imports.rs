@@ -143,12 +143,9 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         // Sign-ins are audited too; only pupils' rows count here.
         "audit_log WHERE pupil_id IS NOT NULL OR record_type = 'pupil_import'",
     ] {
-        let q = format!("SELECT COUNT(*) AS n FROM {table}");
-        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(q))
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap()
-            .get("n");
+        let n = app
+            .count(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+            .await;
         out.push(format!("{table}: {n}"));
     }
     let rows = sqlx::query(
@@ -725,10 +722,7 @@ async fn confirm(c: &Client, location: &str, page: &Resp) -> Resp {
 }
 
 async fn probes_of(app: &TestApp, pupil: &str) -> i64 {
-    app.store
-        .audit_count(Some(pupil), "upn_probe", "denied")
-        .await
-        .unwrap()
+    app.audits(Some(pupil), "upn_probe", "denied").await
 }
 
 /// Issue 16, point 1: a school administrator of school A names school B's pupil's UPN with
@@ -971,13 +965,7 @@ async fn sr_07_a_burst_of_unmatched_upns_is_refused_and_flagged(app: &TestApp) {
     for (id, _) in &guessed {
         assert_eq!(probes_of(app, id).await, 1);
     }
-    assert_eq!(
-        app.store
-            .audit_count(None, "upn_probe_burst", "throttled")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(None, "upn_probe_burst", "throttled").await, 1);
     // A file with only a new pupil is refused too, for the rest of the day.
     let fresh = format!(
         "UPN,Legal Surname,Legal Forename,DOB,Gender\r\n{},Newby,Nia,01/02/2018,F\r\n",
@@ -1018,10 +1006,11 @@ async fn sr_07_a_new_pupil_with_another_schools_upn_is_an_audited_probe(app: &Te
     assert!(!r.body.contains("Secret"));
     assert_eq!(probes_of(app, &pupil).await, 1);
     // Nothing was created.
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM pupils WHERE legal_surname = 'Guess'")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    let n = app
+        .count(
+            "SELECT COUNT(*) AS n FROM pupils WHERE legal_surname = 'Guess'",
+            &[],
+        )
+        .await;
     assert_eq!(n, 0);
 }

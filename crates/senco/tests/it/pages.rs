@@ -477,13 +477,7 @@ mod contacts {
         assert!(
             page.body.contains("Ray Stricted") && page.body.contains("Restricted by court order")
         );
-        assert_eq!(
-            app.store
-                .audit_count(Some(&app.fx.p1), "create", "allowed")
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(app.audits(Some(&app.fx.p1), "create", "allowed").await, 1);
     }
 }
 
@@ -738,12 +732,6 @@ mod approvals {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(parent.get(&format!("/pupils/{child}")).await.status, 200);
-        assert_eq!(
-            app.store
-                .audit_count(Some(&child), "update", "allowed")
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(app.audits(Some(&child), "update", "allowed").await, 1);
     }
 }

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::both;
 use crate::helpers::*;
+use crate::{both, engines};
 
 both!(
     a_plan_needs_a_stage_and_a_review_date_within_the_limit,
@@ -968,12 +968,8 @@ async fn migration_0019_keeps_the_fact_of_earlier_reviews(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migration_0019_keeps_the_fact_of_earlier_reviews_sqlite() {
-    migration_0019_keeps_the_fact_of_earlier_reviews(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migration_0019_keeps_the_fact_of_earlier_reviews_postgres() {
-    migration_0019_keeps_the_fact_of_earlier_reviews(Db::Postgres).await;
-}
+engines!(
+    migration_0019_keeps_the_fact_of_earlier_reviews =>
+    migration_0019_keeps_the_fact_of_earlier_reviews_sqlite,
+    migration_0019_keeps_the_fact_of_earlier_reviews_postgres
+);

@@ -129,11 +129,7 @@ async fn a_full_record_moves_to_a_fresh_database_unchanged_and_bad_files_change_
     let path = file.display().to_string();
 
     // Export by UPN, audited once for the pupil.
-    let before = app
-        .store
-        .audit_count(Some(&w.pupil), "export", "allowed")
-        .await
-        .unwrap();
+    let before = app.audits(Some(&w.pupil), "export", "allowed").await;
     let o = senco_at(
         [
             "export",
@@ -151,10 +147,7 @@ async fn a_full_record_moves_to_a_fresh_database_unchanged_and_bad_files_change_
     .await;
     assert!(o.status.success(), "{}", said(&o));
     assert_eq!(
-        app.store
-            .audit_count(Some(&w.pupil), "export", "allowed")
-            .await
-            .unwrap(),
+        app.audits(Some(&w.pupil), "export", "allowed").await,
         before + 1
     );
     let bytes = std::fs::read(&file).unwrap();
@@ -348,14 +341,7 @@ async fn a_full_record_moves_to_a_fresh_database_unchanged_and_bad_files_change_
     assert_eq!(reexported["source_school"]["urn"], URN_NEW);
     assert_eq!(normalised(reexported), normalised(exported.clone()));
     // The report's bytes are the same.
-    assert_eq!(
-        target
-            .store
-            .audit_count(Some(&new_id), "import", "allowed")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(target.audits(Some(&new_id), "import", "allowed").await, 1);
 
     // A second import of the same child is refused: they are in Senco now.
     let counts = target.store.record_row_counts().await.unwrap();

@@ -149,13 +149,7 @@ async fn sr_30_an_sen_file_born_1990_is_flagged_on_2021_01_01_and_not_before(app
     assert_eq!(r.class, RecordClass::SenFile);
     assert_eq!(r.due_on, date!(2021 - 01 - 01));
     assert_eq!(r.status, ReviewStatus::Pending);
-    assert!(
-        app.store
-            .audit_count(Some(&p1), "create", "allowed")
-            .await
-            .unwrap()
-            >= 1
-    );
+    assert!(app.audits(Some(&p1), "create", "allowed").await >= 1);
     // The next day's run flags nothing twice.
     assert_eq!(
         review_on(app, datetime!(2021-01-02 10:00 UTC))
@@ -479,26 +473,10 @@ async fn sr_30_after_approval_and_destruction_nothing_of_the_pupil_remains(app: 
         }
     }
     // Append-only, like the audit log.
-    assert!(
-        sqlx::query("DELETE FROM destruction_log")
-            .execute(app.store.pool())
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("UPDATE destruction_log SET class = 'x'")
-            .execute(app.store.pool())
-            .await
-            .is_err()
-    );
+    assert!(app.refuses("DELETE FROM destruction_log").await);
+    assert!(app.refuses("UPDATE destruction_log SET class = 'x'").await);
     // The destruction is audited, the audit log holds no canary, and the chain is intact.
-    assert_eq!(
-        app.store
-            .audit_count(Some(&p), "destroy", "allowed")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(Some(&p), "destroy", "allowed").await, 1);
     let audit_canary: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM audit_log WHERE lower(coalesce(fields, '') || coalesce(record_id, '') || actor_label) LIKE $1",
     )
@@ -666,17 +644,10 @@ async fn sr_30_the_audit_log_is_pruned_past_its_period_and_still_verifies(app: &
     assert_eq!(before.first_bad, None);
 
     // Ordinary deletes are refused, as before.
+    assert!(app.refuses("DELETE FROM audit_log").await);
     assert!(
-        sqlx::query("DELETE FROM audit_log")
-            .execute(app.store.pool())
+        app.refuses("DELETE FROM audit_log WHERE seq = (SELECT MIN(seq) FROM audit_log)")
             .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MIN(seq) FROM audit_log)")
-            .execute(app.store.pool())
-            .await
-            .is_err()
     );
 
     // The default period is 6 years: from 2026-11-23, rows before 2020-11-23 go.
@@ -692,35 +663,20 @@ async fn sr_30_the_audit_log_is_pruned_past_its_period_and_still_verifies(app: &
         .await
         .unwrap();
     assert!(out.removed >= 3, "{} removed", out.removed);
-    let old: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE at < '2020'")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    let old = app
+        .count("SELECT COUNT(*) AS n FROM audit_log WHERE at < '2020'", &[])
+        .await;
     assert_eq!(old, 0);
     let after = app.store.verify_audit().await.unwrap();
     assert_eq!(after.first_bad, None, "verify fails after a prune");
     assert!(after.rows >= 2 && after.rows < before.rows + 1);
-    assert_eq!(
-        app.store
-            .audit_count(None, "prune", "allowed")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(None, "prune", "allowed").await, 1);
 
     // Still refused after a prune, and the permit is gone.
-    assert!(
-        sqlx::query("DELETE FROM audit_log")
-            .execute(app.store.pool())
-            .await
-            .is_err()
-    );
-    let permits: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_prune_permit")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    assert!(app.refuses("DELETE FROM audit_log").await);
+    let permits = app
+        .count("SELECT COUNT(*) AS n FROM audit_prune_permit", &[])
+        .await;
     assert_eq!(permits, 0);
     // A changed anchor is found.
     sqlx::query("UPDATE audit_chain_head SET anchor_hash = 'forged' WHERE id = 1")

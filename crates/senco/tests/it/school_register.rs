@@ -718,11 +718,12 @@ async fn the_command_line_sets_up_and_imports(app: &TestApp) {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["written"], true);
     assert_eq!(report["new"].as_array().unwrap().len(), 4);
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM schools WHERE urn LIKE '1100%'")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-        .get("n");
+    let n = app
+        .count(
+            "SELECT COUNT(*) AS n FROM schools WHERE urn LIKE '1100%'",
+            &[],
+        )
+        .await;
     assert_eq!(n, 4);
     // Changes from the command line are audited as the operator.
     let n: i64 = sqlx::query(

@@ -271,21 +271,13 @@ async fn an_educational_psychologist_is_referred_consented_and_their_report_reac
         .post_page(&format!("/reports/{report_id}/share"), &[("shared", "yes")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let before = app
-        .store
-        .audit_count(Some(&app.fx.p1), "download", "allowed")
-        .await
-        .unwrap();
+    let before = app.audits(Some(&app.fx.p1), "download", "allowed").await;
     let (status, bytes) = parent
         .get_bytes(&format!("/reports/{report_id}/download"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(bytes, PDF);
-    let after = app
-        .store
-        .audit_count(Some(&app.fx.p1), "download", "allowed")
-        .await
-        .unwrap();
+    let after = app.audits(Some(&app.fx.p1), "download", "allowed").await;
     assert_eq!(after - before, 1, "every download is audited");
     // The chronology shows the referral, consent, visit and report.
     let chron = senco
@@ -704,13 +696,7 @@ async fn staff_see_involvements_as_the_matrix_allows_and_other_schools_see_nothi
             .count(),
         0
     );
-    assert!(
-        app.store
-            .audit_count(Some(&app.fx.p1), "read", "denied")
-            .await
-            .unwrap()
-            >= 2
-    );
+    assert!(app.audits(Some(&app.fx.p1), "read", "denied").await >= 2);
 }
 
 async fn sr_06_teaching_assistants_see_targets_and_strategies_but_not_diagnoses(app: &TestApp) {

@@ -296,11 +296,7 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
     assert!(confirm.body.contains("Thornbury"));
 
     // A bad date is refused with the form again, and nothing is exported.
-    let before = app
-        .store
-        .audit_count(Some(&pupil), "export", "allowed")
-        .await
-        .unwrap();
+    let before = app.audits(Some(&pupil), "export", "allowed").await;
     let bad = senco
         .post_page(
             &format!("/pupils/{pupil}/subject-access"),
@@ -458,10 +454,7 @@ async fn sr_31_a_pupil_with_a_row_in_every_table_gets_all_of_them_in_the_bundle(
 
     // Both exports are audited and in the pupil's access report.
     assert_eq!(
-        app.store
-            .audit_count(Some(&pupil), "export", "allowed")
-            .await
-            .unwrap(),
+        app.audits(Some(&pupil), "export", "allowed").await,
         before + 2
     );
     let trail = app.store.audit_for_pupil_all(&pupil).await.unwrap();
@@ -582,19 +575,9 @@ async fn sr_31_only_the_senco_exports_and_everyone_else_gets_the_404_of_a_missin
         )
     );
     // Every refusal is audited; only the SENCO's export is an export.
-    let denied = app
-        .store
-        .audit_count(Some(&pupil), "export", "denied")
-        .await
-        .unwrap();
+    let denied = app.audits(Some(&pupil), "export", "denied").await;
     assert!(denied >= 9, "{denied} refusals audited");
-    assert_eq!(
-        app.store
-            .audit_count(Some(&pupil), "export", "allowed")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(Some(&pupil), "export", "allowed").await, 1);
     // Anonymous: the sign-in page.
     let anon = app.client();
     let r = anon.get(&format!("/pupils/{pupil}/subject-access")).await;

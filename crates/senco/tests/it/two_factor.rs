@@ -5,6 +5,7 @@
 use senco_domain::totp::{Secret, code_at};
 use senco_web::WebConfig;
 
+use crate::engines;
 use crate::helpers::{Client, Clock, Db, HEAD_A, PARENT_P, PASSPHRASE, SENCO_A, TestApp};
 
 async fn spawn(db: Db) -> Option<TestApp> {
@@ -196,25 +197,17 @@ async fn parents_may_choose(db: Db) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_staff_need_a_code_sqlite() {
-    staff_need_a_code(Db::Sqlite).await;
-}
+engines!(
+    staff_need_a_code =>
+    sr_14_staff_need_a_code_sqlite,
+    sr_14_staff_need_a_code_postgres
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_staff_need_a_code_postgres() {
-    staff_need_a_code(Db::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_parents_may_choose_sqlite() {
-    parents_may_choose(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_parents_may_choose_postgres() {
-    parents_may_choose(Db::Postgres).await;
-}
+engines!(
+    parents_may_choose =>
+    sr_14_parents_may_choose_sqlite,
+    sr_14_parents_may_choose_postgres
+);
 
 /// SR-18: replacing a key that is on needs the passphrase again; until then the old key
 /// stays the one that works.
@@ -289,15 +282,11 @@ async fn replacing_the_key_needs_the_passphrase(db: Db) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_18_staff_reauthenticate_before_replacing_their_key_sqlite() {
-    replacing_the_key_needs_the_passphrase(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_18_staff_reauthenticate_before_replacing_their_key_postgres() {
-    replacing_the_key_needs_the_passphrase(Db::Postgres).await;
-}
+engines!(
+    replacing_the_key_needs_the_passphrase =>
+    sr_18_staff_reauthenticate_before_replacing_their_key_sqlite,
+    sr_18_staff_reauthenticate_before_replacing_their_key_postgres
+);
 
 /// A six-digit code that is not the right one now (nor in the steps either side).
 fn wrong_code(secret: &Secret, now: i64) -> String {
@@ -333,11 +322,7 @@ async fn concurrent_wrong_codes(db: Db) {
         async move { c.post_form("/sign-in/code", &[("code", &code)]).await }
     })
     .await;
-    let checked = app
-        .store
-        .audit_count(None, "second_factor", "failed")
-        .await
-        .unwrap();
+    let checked = app.audits(None, "second_factor", "failed").await;
     assert!(checked <= 10, "{checked} wrong codes were checked");
     assert_eq!(checked, 10);
     let refused = statuses.iter().filter(|s| **s == 429).count();
@@ -350,15 +335,11 @@ async fn concurrent_wrong_codes(db: Db) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_concurrent_wrong_codes_never_exceed_the_limit_sqlite() {
-    concurrent_wrong_codes(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_concurrent_wrong_codes_never_exceed_the_limit_postgres() {
-    concurrent_wrong_codes(Db::Postgres).await;
-}
+engines!(
+    concurrent_wrong_codes =>
+    sr_14_concurrent_wrong_codes_never_exceed_the_limit_sqlite,
+    sr_14_concurrent_wrong_codes_never_exceed_the_limit_postgres
+);
 
 /// SR-14 (issue 16, point 4): the second factor had a limit per account only, so one
 /// address could try codes on many waiting sessions. Wrong codes now count against the
@@ -390,32 +371,16 @@ async fn per_address_limit(db: Db) {
     }
     let codes: Vec<u16> = statuses.iter().map(|(_, s)| *s).collect();
     assert_eq!(codes, [422, 422, 422, 422, 422, 429], "{statuses:?}");
-    assert_eq!(
-        app.store
-            .audit_count(None, "second_factor", "failed")
-            .await
-            .unwrap(),
-        5
-    );
-    assert_eq!(
-        app.store
-            .audit_count(None, "second_factor", "throttled")
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.audits(None, "second_factor", "failed").await, 5);
+    assert_eq!(app.audits(None, "second_factor", "throttled").await, 1);
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_second_factor_has_a_per_address_limit_sqlite() {
-    per_address_limit(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_14_second_factor_has_a_per_address_limit_postgres() {
-    per_address_limit(Db::Postgres).await;
-}
+engines!(
+    per_address_limit =>
+    sr_14_second_factor_has_a_per_address_limit_sqlite,
+    sr_14_second_factor_has_a_per_address_limit_postgres
+);
 
 /// SR-13, SR-28 (issue 16, point 4): re-entering the passphrase before replacing a
 /// two-factor key is throttled with sign-in's counter and audited, like the account page.
@@ -446,11 +411,7 @@ async fn replacing_the_key_throttles_the_passphrase(db: Db) {
         }
     })
     .await;
-    let checked = app
-        .store
-        .audit_count(None, "reauthenticate", "failed")
-        .await
-        .unwrap();
+    let checked = app.audits(None, "reauthenticate", "failed").await;
     assert_eq!(checked, 10, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10);
     let code = code_at(&new, app.clock.now().unix_timestamp());
@@ -470,12 +431,8 @@ async fn replacing_the_key_throttles_the_passphrase(db: Db) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_13_replacing_the_key_throttles_and_audits_the_passphrase_sqlite() {
-    replacing_the_key_throttles_the_passphrase(Db::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sr_13_replacing_the_key_throttles_and_audits_the_passphrase_postgres() {
-    replacing_the_key_throttles_the_passphrase(Db::Postgres).await;
-}
+engines!(
+    replacing_the_key_throttles_the_passphrase =>
+    sr_13_replacing_the_key_throttles_and_audits_the_passphrase_sqlite,
+    sr_13_replacing_the_key_throttles_and_audits_the_passphrase_postgres
+);
