@@ -140,10 +140,7 @@ pub async fn list(
             phone: a.phone,
         })
         .collect();
-    Ok(Json(List {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        items,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// Add an agency to the school's list.
@@ -154,8 +151,7 @@ pub async fn list(
     request_body = AgencyIn,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a name already on the list (`duplicate`)"),
     )
 )]
@@ -188,9 +184,7 @@ pub async fn create(
     request_body = PersonIn,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_person(

@@ -191,9 +191,8 @@ fn school_and_date(
     params(CensusQuery),
     responses(
         (status = 200, body = CensusOut),
-        super::problems::Unauthorized,
+        super::problems::Create,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You may not read the census return"),
-        super::problems::Unprocessable,
     )
 )]
 pub async fn show(
@@ -251,9 +250,7 @@ async fn download(
     params(CensusQuery),
     responses(
         (status = 200, description = "The return, as an attachment", content_type = "text/csv"),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn csv(
@@ -273,9 +270,7 @@ pub async fn csv(
     params(CensusQuery),
     responses(
         (status = 200, description = "The return, as an attachment", content_type = "application/xml"),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn xml(

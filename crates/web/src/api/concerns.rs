@@ -160,10 +160,7 @@ pub async fn list(
         .into_iter()
         .map(|(c, name)| concern_out(c, name))
         .collect();
-    Ok(Json(List {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        items,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// A concern.
@@ -174,8 +171,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The concern's id")),
     responses(
         (status = 200, body = ConcernOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get(

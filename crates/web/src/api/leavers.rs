@@ -49,10 +49,8 @@ pub struct LeavingOut {
     request_body = LeavingIn,
     responses(
         (status = 201, body = LeavingOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Write,
         (status = 409, body = super::Problem, content_type = "application/problem+json", description = "The pupil is not on roll: their leaving is already recorded"),
-        super::problems::Unprocessable,
     )
 )]
 pub async fn create(

@@ -391,8 +391,7 @@ async fn warnings_of(state: &AppState, plan: &Plan, pupil: &Pupil) -> Vec<Qualit
     request_body = NewPlan,
     responses(
         (status = 201, body = PlanOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a review date past the plan type's limit (`review_past_limit`)"),
     )
 )]
@@ -435,8 +434,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The plan's id")),
     responses(
         (status = 200, body = PlanOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get(
@@ -467,11 +465,8 @@ pub async fn get(
     request_body = PlanPatch,
     responses(
         (status = 200, body = PlanOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Update,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The plan is closed"),
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
     )
 )]
 pub async fn patch(
@@ -634,8 +629,7 @@ pub async fn review(
     params(("id" = String, Path, description = "The plan's id"), ("parent" = Option<bool>, Query, description = "The parent-friendly version")),
     responses(
         (status = 200, content_type = "application/pdf", description = "The plan, A4"),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn pdf(
@@ -678,9 +672,8 @@ pub async fn pdf(
     ),
     responses(
         (status = 200, body = DueList),
-        super::problems::Unauthorized,
+        super::problems::Create,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "The caller may not read plans"),
-        super::problems::Unprocessable,
     )
 )]
 pub async fn due(
@@ -793,8 +786,7 @@ pub struct PlanList {
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = PlanList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn list(
@@ -831,8 +823,5 @@ pub async fn list(
             }
         })
         .collect();
-    Ok(Json(List {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        items,
-    }))
+    Ok(Json(List::whole(items)))
 }

@@ -143,8 +143,7 @@ fn costs(p: &senco_app::principal::Principal) -> bool {
     path = "/api/v1/provisions",
     responses(
         (status = 200, body = ProvisionList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn list(
@@ -186,9 +185,7 @@ pub struct ProvisionList {
     request_body = ProvisionIn,
     responses(
         (status = 201, body = ProvisionOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create(
@@ -218,8 +215,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The provision's id")),
     responses(
         (status = 200, body = ProvisionOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get(
@@ -248,10 +244,7 @@ pub async fn get(
     request_body = ProvisionIn,
     responses(
         (status = 200, body = ProvisionOut, headers(("ETag" = String, description = "The new version"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch(
@@ -398,8 +391,7 @@ async fn allocation_out(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = AllocationList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn pupil_allocations(
@@ -457,9 +449,7 @@ pub struct AllocationIn {
     request_body = AllocationIn,
     responses(
         (status = 201, body = AllocationOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_allocation(
@@ -503,8 +493,7 @@ pub async fn create_allocation(
     params(("id" = String, Path, description = "The allocation's id")),
     responses(
         (status = 200, body = AllocationOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get_allocation(
@@ -557,10 +546,7 @@ pub struct AllocationPatch {
     request_body = AllocationPatch,
     responses(
         (status = 200, body = AllocationOut, headers(("ETag" = String, description = "The new version"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch_allocation(
@@ -632,8 +618,7 @@ pub struct SessionList {
     params(("id" = String, Path, description = "The allocation's id")),
     responses(
         (status = 200, body = SessionList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn sessions(
@@ -695,9 +680,7 @@ pub struct SessionIn {
     request_body = SessionIn,
     responses(
         (status = 201, body = super::sen::Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_session(

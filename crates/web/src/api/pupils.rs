@@ -291,8 +291,7 @@ fn year_code(value: Option<&str>) -> Result<Option<i64>, ApiError> {
     ),
     responses(
         (status = 200, body = PupilList),
-        super::problems::Unauthorized,
-        super::problems::Unprocessable,
+        super::problems::Create,
     )
 )]
 pub async fn list(
@@ -384,9 +383,7 @@ pub async fn list(
     request_body = NewPupil,
     responses(
         (status = 201, body = PupilOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create(
@@ -475,8 +472,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = PupilOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get(
@@ -504,10 +500,7 @@ pub async fn get(
     request_body = PupilPatch,
     responses(
         (status = 200, body = PupilOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch(

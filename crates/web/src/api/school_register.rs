@@ -286,9 +286,7 @@ fn change_error(e: ChangeError) -> ApiError {
     ),
     responses(
         (status = 200, body = AuthorityList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn authorities(
@@ -331,9 +329,7 @@ pub struct SchoolDetailList {
     request_body = AuthorityIn,
     responses(
         (status = 201, body = AuthorityOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_authority(
@@ -366,8 +362,7 @@ pub async fn create_authority(
     params(("id" = String, Path, description = "The authority's id")),
     responses(
         (status = 200, body = AuthorityOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn authority(
@@ -394,10 +389,7 @@ pub async fn authority(
     request_body = AuthorityPatch,
     responses(
         (status = 200, body = AuthorityOut, headers(("ETag" = String, description = "The new version"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch_authority(
@@ -440,9 +432,7 @@ pub async fn patch_authority(
     ),
     responses(
         (status = 200, body = SchoolDetailList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn schools(
@@ -472,9 +462,7 @@ pub async fn schools(
     request_body = SchoolIn,
     responses(
         (status = 201, body = SchoolDetailOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_school(
@@ -518,8 +506,7 @@ pub async fn create_school(
     params(("id" = String, Path, description = "The school's id")),
     responses(
         (status = 200, body = SchoolDetailOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn school(
@@ -577,10 +564,7 @@ fn patched(old: &SchoolRecord, b: SchoolPatch) -> SchoolDraft {
     request_body = SchoolPatch,
     responses(
         (status = 200, body = SchoolDetailOut, headers(("ETag" = String, description = "The new version"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch_school(
@@ -668,8 +652,7 @@ fn import_out(p: &RegisterPreview, written: bool) -> ImportOut {
     request_body(content = inline(super::FileBody), content_type = "text/csv"),
     responses(
         (status = 200, body = ImportOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
         (status = 422, body = ImportOut, description = "Rows with problems: nothing was written"),
     )
 )]

@@ -179,8 +179,7 @@ pub async fn visible_schools(state: &AppState, p: &Principal) -> Result<Vec<Scho
     ),
     responses(
         (status = 200, body = SchoolList),
-        super::problems::Unauthorized,
-        super::problems::Unprocessable,
+        super::problems::Create,
     )
 )]
 pub async fn list(

@@ -76,9 +76,7 @@ pub struct Created {
     request_body = NewConcern,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_concern(
@@ -146,8 +144,7 @@ pub struct NewStageChange {
     request_body = NewStageChange,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or a move the framework does not allow: `reason` names the rule"),
     )
 )]

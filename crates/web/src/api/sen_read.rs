@@ -183,9 +183,8 @@ fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
     ),
     responses(
         (status = 200, body = RegisterList),
-        super::problems::Unauthorized,
+        super::problems::Create,
         (status = 404, body = Problem, content_type = "application/problem+json", description = "You have no SEN register"),
-        super::problems::Unprocessable,
     )
 )]
 pub async fn register(
@@ -238,8 +237,7 @@ pub async fn register(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = ChronologyList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn chronology(
@@ -261,8 +259,5 @@ pub async fn chronology(
             record_id: i.record_id,
         })
         .collect();
-    Ok(Json(List {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        items,
-    }))
+    Ok(Json(List::whole(items)))
 }

@@ -148,13 +148,6 @@ fn actor<'a>(p: &'a senco_app::principal::Principal, headers: &HeaderMap) -> Act
     RequestId::of(headers).actor(p)
 }
 
-fn list<T>(items: Vec<T>) -> List<T> {
-    List {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        items,
-    }
-}
-
 /// A pupil's stage history, oldest first (not for specialists, as on the page).
 #[utoipa::path(
     operation_id = "sen_records_stage_changes",
@@ -163,8 +156,7 @@ fn list<T>(items: Vec<T>) -> List<T> {
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = StageChangeList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn stage_changes(
@@ -195,7 +187,7 @@ pub async fn stage_changes(
             parents_told_how: c.parents_told.as_ref().map(|(_, how)| how.clone()),
         })
         .collect();
-    Ok(Json(list(items)))
+    Ok(Json(List::whole(items)))
 }
 
 /// Record that parents were told of a stage change.
@@ -210,9 +202,7 @@ pub async fn stage_changes(
     request_body = ParentsTold,
     responses(
         (status = 204, description = "Recorded"),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn parents_told(
@@ -245,8 +235,7 @@ pub async fn parents_told(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = NeedList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn needs(
@@ -270,7 +259,7 @@ pub async fn needs(
             ends_on: n.ends_on.map(senco_store::ds),
         })
         .collect();
-    Ok(Json(list(items)))
+    Ok(Json(List::whole(items)))
 }
 
 /// Add a need, from the code list valid on its start date.
@@ -282,8 +271,7 @@ pub async fn needs(
     request_body = NewNeed,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, a code not valid on the date, or a rank already taken (`rank_taken`)"),
     )
 )]
@@ -319,8 +307,7 @@ pub async fn create_need(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = ProcessList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn processes(
@@ -345,7 +332,7 @@ pub async fn processes(
             notes: pr.notes,
         })
         .collect();
-    Ok(Json(list(items)))
+    Ok(Json(List::whole(items)))
 }
 
 /// Record a statutory assessment request or (Wales) an ALN decision.
@@ -357,9 +344,7 @@ pub async fn processes(
     request_body = NewProcess,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_process(

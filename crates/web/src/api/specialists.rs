@@ -136,8 +136,7 @@ async fn out(
     params(("id" = String, Path, description = "The pupil's id")),
     responses(
         (status = 200, body = InvolvementList),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn list(
@@ -182,9 +181,7 @@ pub struct ReferralIn {
     request_body = ReferralIn,
     responses(
         (status = 201, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create(
@@ -234,8 +231,7 @@ async fn one(
     params(("id" = String, Path, description = "The involvement's id")),
     responses(
         (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn get(
@@ -285,10 +281,7 @@ pub struct InvolvementPatch {
     request_body = InvolvementPatch,
     responses(
         (status = 200, body = InvolvementOut, headers(("ETag" = String, description = "The new version"))),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::PreconditionFailed,
-        super::problems::Unprocessable,
+        super::problems::Update,
     )
 )]
 pub async fn patch(
@@ -344,9 +337,7 @@ pub struct NoteIn {
     request_body = NoteIn,
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn create_note(
@@ -396,10 +387,8 @@ pub struct UploadQuery {
     request_body(content = inline(super::FileBody), content_type = "application/octet-stream"),
     responses(
         (status = 201, body = Created),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Write,
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        super::problems::Unprocessable,
     )
 )]
 pub async fn upload(
@@ -433,8 +422,7 @@ pub async fn upload(
     params(("id" = String, Path, description = "The report's id")),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
+        super::problems::Read,
     )
 )]
 pub async fn download(
@@ -471,9 +459,7 @@ pub struct ReportPatch {
     request_body = ReportPatch,
     responses(
         (status = 200, body = ReportOut),
-        super::problems::Unauthorized,
-        super::problems::NotFound,
-        super::problems::Unprocessable,
+        super::problems::Write,
     )
 )]
 pub async fn share(
