@@ -137,12 +137,7 @@ impl Store {
             "SELECT {PENDING_COLUMNS} FROM users u LEFT JOIN users r ON r.id = u.requested_by \
              WHERE u.approval = 'pending' AND u.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        pending_from_row(&row)
+        self.one_by_id(sql, id, pending_from_row).await
     }
 
     /// Approves (the account is enabled) or refuses (it stays disabled) a pending account.

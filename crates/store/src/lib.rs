@@ -198,6 +198,22 @@ impl Store {
         &self.pool
     }
 
+    /// The one row that `sql` selects with `id` bound to `$1`, read by `from_row`;
+    /// [`StoreError::NotFound`] when there is none.
+    pub(crate) async fn one_by_id<T>(
+        &self,
+        sql: String,
+        id: &str,
+        from_row: impl FnOnce(&AnyRow) -> Result<T>,
+    ) -> Result<T> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
     /// Reads the SQLite pragmas back and refuses to go on if any differs (SR-34). Every
     /// connection is also checked as it is opened.
     pub async fn check_settings(&self) -> Result<()> {

@@ -491,12 +491,7 @@ impl Store {
     /// One plan with its targets and provision (the caller checks access to its pupil).
     pub async fn plan(&self, id: &str) -> Result<Plan> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM plans WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let mut plan = plan_from_row(&row)?;
+        let mut plan = self.one_by_id(sql, id, plan_from_row).await?;
         let targets = sqlx::query(
             "SELECT id, area, target, strategies, success_criteria, by_when, carried_from FROM plan_targets \
              WHERE plan_id = $1 ORDER BY position",

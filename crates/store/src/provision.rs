@@ -130,6 +130,29 @@ const PROVISION_COLUMNS: &str = "v.id, v.school_id, v.name, v.kind, v.area, v.de
     v.staff_user_id, u.name AS staff_name, v.group_size, v.sessions_per_week, v.minutes_per_session, \
     v.cost_basis, v.cost_pence, v.expected_gain_milli, v.active, v.version";
 
+/// Binds a catalogue entry's fields as `$3` to `$15` and `now` as `$16`, in the order
+/// both the insert and the update name them.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    f: &'q ProvisionFields,
+    now: OffsetDateTime,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&f.name)
+        .bind(&f.kind)
+        .bind(&f.area)
+        .bind(&f.description)
+        .bind(&f.staff_role)
+        .bind(f.staff_user_id.as_deref())
+        .bind(f.group_size)
+        .bind(f.sessions_per_week)
+        .bind(f.minutes_per_session)
+        .bind(&f.cost_basis)
+        .bind(f.cost_pence)
+        .bind(f.expected_gain.map(to_milli))
+        .bind(i64::from(f.active))
+        .bind(ts(now))
+}
+
 fn provision_from_row(r: &AnyRow) -> Result<Provision> {
     Ok(Provision {
         id: r.try_get("id")?,
@@ -226,30 +249,17 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<String> {
         let id = new_id();
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO provisions (id, school_id, name, kind, area, description, staff_role, staff_user_id, \
              group_size, sessions_per_week, minutes_per_session, cost_basis, cost_pence, expected_gain_milli, active, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
         )
         .bind(&id)
-        .bind(school_id)
-        .bind(&f.name)
-        .bind(&f.kind)
-        .bind(&f.area)
-        .bind(&f.description)
-        .bind(&f.staff_role)
-        .bind(f.staff_user_id.as_deref())
-        .bind(f.group_size)
-        .bind(f.sessions_per_week)
-        .bind(f.minutes_per_session)
-        .bind(&f.cost_basis)
-        .bind(f.cost_pence)
-        .bind(f.expected_gain.map(to_milli))
-        .bind(i64::from(f.active))
-        .bind(ts(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| duplicate(e, "provision_name"))?;
+        .bind(school_id);
+        bind_fields(q, f, now)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate(e, "provision_name"))?;
         Ok(id)
     }
 
@@ -261,31 +271,18 @@ impl Store {
         f: &ProvisionFields,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let done = sqlx::query(
+        let q = sqlx::query(
             "UPDATE provisions SET name = $3, kind = $4, area = $5, description = $6, staff_role = $7, \
              staff_user_id = $8, group_size = $9, sessions_per_week = $10, minutes_per_session = $11, \
              cost_basis = $12, cost_pence = $13, expected_gain_milli = $14, active = $15, updated_at = $16, \
              version = version + 1 WHERE id = $1 AND version = $2",
         )
         .bind(id)
-        .bind(expected_version)
-        .bind(&f.name)
-        .bind(&f.kind)
-        .bind(&f.area)
-        .bind(&f.description)
-        .bind(&f.staff_role)
-        .bind(f.staff_user_id.as_deref())
-        .bind(f.group_size)
-        .bind(f.sessions_per_week)
-        .bind(f.minutes_per_session)
-        .bind(&f.cost_basis)
-        .bind(f.cost_pence)
-        .bind(f.expected_gain.map(to_milli))
-        .bind(i64::from(f.active))
-        .bind(ts(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| duplicate(e, "provision_name"))?;
+        .bind(expected_version);
+        let done = bind_fields(q, f, now)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate(e, "provision_name"))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
@@ -328,12 +325,7 @@ impl Store {
             "SELECT {PROVISION_COLUMNS} FROM provisions v LEFT JOIN users u ON u.id = v.staff_user_id \
              WHERE v.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        provision_from_row(&row)
+        self.one_by_id(sql, id, provision_from_row).await
     }
 
     /// Adds an allocation.

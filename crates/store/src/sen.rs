@@ -429,12 +429,7 @@ impl Store {
         let sql = format!(
             "SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u ON u.id = c.raised_by WHERE c.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        concern_from_row(&row)
+        self.one_by_id(sql, id, concern_from_row).await
     }
 
     /// A pupil's concerns, newest first.

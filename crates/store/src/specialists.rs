@@ -560,12 +560,7 @@ impl Store {
         let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM involvement_reports r LEFT JOIN users u ON u.id = r.uploaded_by WHERE r.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        report_from_row(&row)
+        self.one_by_id(sql, id, report_from_row).await
     }
 
     /// A report's contents.

@@ -113,12 +113,7 @@ impl Store {
     /// An account by id.
     pub async fn user(&self, id: &str) -> Result<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        self.one_by_id(sql, id, user_from_row).await
     }
 
     /// An account by email address.
