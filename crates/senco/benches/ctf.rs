@@ -6,12 +6,12 @@
 
 use std::time::Instant;
 
-use senco_domain::school::{Country, Phase};
 use senco_domain::upn::Upn;
 use senco_interop::ctf::{Ctf, Header, Limits, Pupil, SenNeed, SenRecord};
-use senco_store::Store;
-use senco_store::schools::NewSchool;
 use time::macros::date;
+
+mod common;
+use common::Bench;
 
 const PUPILS: u16 = 10_000;
 
@@ -92,46 +92,17 @@ fn file() -> Vec<u8> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("senco-bench-ctf-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    let store = Store::connect(&format!("sqlite://{}/senco.db", dir.display())).await?;
-    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
-    let today = date!(2026 - 11 - 23);
-    store.migrate(now).await?;
-    let mut tx = store.begin().await?;
-    let la = Store::insert_authority(&mut tx, "801", "Bench", Country::England, now).await?;
-    let school_id = Store::insert_school(
-        &mut tx,
-        &NewSchool {
-            la_id: &la,
-            urn: "199999",
-            estab_number: "4000",
-            name: "Bench Secondary",
-            phase: Phase::Secondary,
-            country: Country::England,
-            maintained: true,
-        },
+    let bench = Bench::new("ctf").await?;
+    let Bench {
+        store,
+        school,
         now,
-    )
-    .await?;
-    senco_store::commit(tx).await?;
-    let school = store.school(&school_id).await?;
+        today,
+        audit,
+        ..
+    } = &bench;
+    let (now, today) = (*now, *today);
     let bytes = file();
-    let audit = senco_store::audit::AuditEvent {
-        at: now,
-        request_id: None,
-        channel: "cli",
-        actor_user_id: None,
-        actor_label: "os:bench".into(),
-        actor_role: None,
-        school_id: None,
-        pupil_id: None,
-        record_type: "pupil",
-        record_id: None,
-        action: "create",
-        outcome: "allowed",
-        fields: None,
-    };
     println!(
         "machine: {} cores; file {:.1} MB",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -153,9 +124,9 @@ async fn main() -> anyhow::Result<()> {
         let guard =
             senco_app::transfers::ProbeGuard::new(audit.clone(), &senco_app::Settings::default());
         let s = senco_app::ctf::import(
-            &store,
+            store,
             &senco_app::ctf::CtfImport {
-                school: &school,
+                school,
                 bytes: &bytes,
                 limits: &Limits::default(),
                 accept_transfers: false,
@@ -174,7 +145,6 @@ async fn main() -> anyhow::Result<()> {
             s.outcome.needs_added
         );
     }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(dir);
+    bench.finish().await;
     Ok(())
 }

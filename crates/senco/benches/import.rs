@@ -5,11 +5,10 @@
 
 use std::time::Instant;
 
-use senco_domain::school::Country;
-use senco_domain::school::Phase;
 use senco_domain::upn::Upn;
-use senco_store::Store;
-use senco_store::schools::NewSchool;
+
+mod common;
+use common::Bench;
 
 const PUPILS: u16 = 10_000;
 
@@ -42,46 +41,17 @@ fn csv() -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("senco-bench-import-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    let store = Store::connect(&format!("sqlite://{}/senco.db", dir.display())).await?;
-    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
-    let today = time::macros::date!(2026 - 11 - 23);
-    store.migrate(now).await?;
-    let mut tx = store.begin().await?;
-    let la = Store::insert_authority(&mut tx, "801", "Bench", Country::England, now).await?;
-    let school_id = Store::insert_school(
-        &mut tx,
-        &NewSchool {
-            la_id: &la,
-            urn: "199999",
-            estab_number: "4000",
-            name: "Bench Secondary",
-            phase: Phase::Secondary,
-            country: Country::England,
-            maintained: true,
-        },
+    let bench = Bench::new("import").await?;
+    let Bench {
+        store,
+        school,
         now,
-    )
-    .await?;
-    senco_store::commit(tx).await?;
-    let school = store.school(&school_id).await?;
+        today,
+        audit,
+        ..
+    } = &bench;
+    let (now, today) = (*now, *today);
     let bytes = csv().into_bytes();
-    let audit = senco_store::audit::AuditEvent {
-        at: now,
-        request_id: None,
-        channel: "cli",
-        actor_user_id: None,
-        actor_label: "os:bench".into(),
-        actor_role: None,
-        school_id: None,
-        pupil_id: None,
-        record_type: "pupil",
-        record_id: None,
-        action: "create",
-        outcome: "allowed",
-        fields: None,
-    };
     println!(
         "machine: {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -94,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
         let guard =
             senco_app::transfers::ProbeGuard::new(audit.clone(), &senco_app::Settings::default());
         let preview =
-            senco_app::imports::preview(&store, &school, &bytes, &[], today, &guard).await?;
+            senco_app::imports::preview(store, school, &bytes, &[], today, &guard).await?;
         let previewed = start.elapsed();
         assert!(
             preview.problems.is_empty(),
@@ -102,9 +72,9 @@ async fn main() -> anyhow::Result<()> {
             preview.problems.first()
         );
         let outcome = senco_app::imports::commit(
-            &store,
+            store,
             &senco_app::imports::CommitImport {
-                school: &school,
+                school,
                 bytes: &bytes,
                 pairs: &[],
                 accept_transfers: false,
@@ -124,7 +94,6 @@ async fn main() -> anyhow::Result<()> {
             total.as_secs_f64()
         );
     }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(dir);
+    bench.finish().await;
     Ok(())
 }

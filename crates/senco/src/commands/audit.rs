@@ -96,8 +96,7 @@ pub async fn run(store: &Store, actor: Option<&str>, command: AuditCommand) -> a
                 println!("{}", line.join(","));
             }
             // Exporting the trail is itself a read of the pupil's record.
-            let mut e = super::cli_event(actor, "audit_trail", "export");
-            e.pupil_id = Some(pupil);
+            let e = super::cli_event(actor, "audit_trail", "export").pupil(pupil);
             store.audit(&e).await?;
             Ok(())
         }

@@ -1068,8 +1068,7 @@ pub async fn drill(
     live.insert_drill(&report)
         .await
         .context("could not store the restore drill's report in the live database")?;
-    let mut event = super::cli_event(actor, "restore_drill", "create");
-    event.record_id = Some(report.id.clone());
+    let event = super::cli_event(actor, "restore_drill", "create").record(report.id.clone());
     live.audit(&event).await?;
     Ok(report)
 }

@@ -232,8 +232,7 @@ pub async fn seed_demo(store: &Store, seed: u64) -> anyhow::Result<Summary> {
             a.totp_secret = Some(totp_secret.clone());
         }
     }
-    let mut audit = super::cli_event(None, "demo", "create");
-    audit.fields = Some(format!("pupils={pupil_count}"));
+    let audit = super::cli_event(None, "demo", "create").fields(format!("pupils={pupil_count}"));
     Store::audit_in(&mut tx, &audit).await?;
     senco_store::commit(tx).await?;
     Ok(Summary {

@@ -62,8 +62,7 @@ pub async fn run(store: &Store, actor: Option<&str>, command: ExportCommand) -> 
                 CensusFormat::Csv => to_csv(&ret),
                 CensusFormat::Xml => to_xml(&ret),
             };
-            let mut e = cli_event(actor, "census_return", "export");
-            e.school_id = Some(school.id.clone());
+            let e = cli_event(actor, "census_return", "export").school(school.id.clone());
             store.audit(&e).await?;
             match &output {
                 Some(path) => std::fs::write(path, body)
@@ -150,11 +149,10 @@ async fn ctf(store: &Store, actor: Option<&str>, args: ExportCtf) -> anyhow::Res
         .pupil_ids
         .iter()
         .map(|id| {
-            let mut e = cli_event(actor, "ctf_export", "export");
-            e.school_id = Some(school.id.clone());
-            e.pupil_id = Some(id.clone());
-            e.record_id = Some(id.clone());
-            e
+            cli_event(actor, "ctf_export", "export")
+                .school(school.id.clone())
+                .pupil(id.clone())
+                .record(id.clone())
         })
         .collect();
     store.audit_batch(&events).await?;

@@ -430,11 +430,11 @@ impl Seeding {
         record_type: &'static str,
         id: &str,
     ) -> AuditEvent {
-        let mut e = super::cli_event(None, record_type, "create");
+        let mut e = super::cli_event(None, record_type, "create")
+            .school(school.to_string())
+            .pupil(pupil.map(str::to_string))
+            .record(id.to_string());
         e.at = self.now_t;
-        e.school_id = Some(school.to_string());
-        e.pupil_id = pupil.map(str::to_string);
-        e.record_id = Some(id.to_string());
         e
     }
 
@@ -547,8 +547,7 @@ pub async fn seed(
             a.totp_secret = Some(totp_secret.clone());
         }
     }
-    let mut done = super::cli_event(None, "generate", "create");
-    done.fields = Some(format!("pupils={pupil_count}"));
+    let done = super::cli_event(None, "generate", "create").fields(format!("pupils={pupil_count}"));
     s.audit.push(done);
     for chunk in s.audit.chunks(10_000) {
         Store::bulk_audit(&mut tx, chunk).await?;

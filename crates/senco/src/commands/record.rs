@@ -44,10 +44,10 @@ pub async fn run_export(
     let record = export(store, &Scope::Operator, &pupil_id, system_clock().now()).await?;
     let body = to_json(&record)?;
     let pupil_row = store.pupil(&Scope::Operator, &pupil_id).await?;
-    let mut e = cli_event(actor, "pupil_record", "export");
-    e.school_id = Some(pupil_row.school_id);
-    e.pupil_id = Some(pupil_id.clone());
-    e.record_id = Some(pupil_id.clone());
+    let e = cli_event(actor, "pupil_record", "export")
+        .school(pupil_row.school_id)
+        .pupil(pupil_id.clone())
+        .record(pupil_id.clone());
     store.audit(&e).await?;
     match output {
         Some(path) => {
@@ -122,11 +122,11 @@ pub async fn run_subject_access(
         sar::to_json(&bundle)?
     };
     let pupil_row = store.pupil(&Scope::Operator, &pupil_id).await?;
-    let mut e = e;
-    e.school_id = Some(pupil_row.school_id);
-    e.pupil_id = Some(pupil_id.clone());
-    e.record_id = Some(pupil_id.clone());
-    e.fields = Some(if pdf { "pdf" } else { "json" }.into());
+    let e = e
+        .school(pupil_row.school_id)
+        .pupil(pupil_id.clone())
+        .record(pupil_id.clone())
+        .fields(String::from(if pdf { "pdf" } else { "json" }));
     store.audit(&e).await?;
     std::fs::write(output, &body).with_context(|| format!("writing {}", output.display()))?;
     eprintln!(

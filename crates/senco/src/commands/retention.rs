@@ -139,8 +139,7 @@ pub async fn run(
                 );
             }
             // Listing names no pupil (ids only), but it is a read of the reviews.
-            let mut e = cli_event(actor, "retention_review", "list");
-            e.school_id = school_id;
+            let e = cli_event(actor, "retention_review", "list").school(school_id);
             store.audit(&e).await?;
         }
         RetentionCommand::Approve { review } => {
@@ -245,14 +244,14 @@ async fn decide(
         Err(StoreError::Conflict) => bail!("the review was decided meanwhile"),
         Err(e) => return Err(e.into()),
     }
-    let mut e = cli_event(actor, "retention_review", "update");
-    e.school_id = Some(r.school_id);
-    e.pupil_id = Some(r.pupil_id);
-    e.record_id = Some(r.id);
-    e.fields = Some(match decision {
-        Decision::Approve => "status".into(),
-        Decision::Keep { .. } => "status,reason,keep_until".into(),
-    });
+    let e = cli_event(actor, "retention_review", "update")
+        .school(r.school_id)
+        .pupil(r.pupil_id)
+        .record(r.id)
+        .fields(String::from(match decision {
+            Decision::Approve => "status",
+            Decision::Keep { .. } => "status,reason,keep_until",
+        }));
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     Ok(())

@@ -220,8 +220,7 @@ pub async fn run(
             let value = check(&store_key, &value)?;
             let mut tx = store.begin().await?;
             Store::set_setting(&mut tx, &store_key, &value).await?;
-            let mut e = cli_event(actor, "setting", "update");
-            e.fields = Some(key.clone());
+            let e = cli_event(actor, "setting", "update").fields(key.clone());
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             println!("{key} = {value}");

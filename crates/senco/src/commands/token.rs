@@ -29,9 +29,9 @@ pub async fn run(store: &Store, actor: Option<&str>, command: TokenCommand) -> a
                 system_clock().now(),
             )
             .await?;
-            let mut e = cli_event(actor, "api_token", "create");
-            e.record_id = Some(id);
-            e.school_id = user.school_id;
+            let e = cli_event(actor, "api_token", "create")
+                .record(id)
+                .school(user.school_id);
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             eprintln!("API token for {email} (shown once; keep it secret):");

@@ -100,9 +100,9 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
                 now,
             )
             .await?;
-            let mut e = cli_event(actor, "user", "create");
-            e.record_id = Some(id);
-            e.school_id = school_id;
+            let e = cli_event(actor, "user", "create")
+                .record(id)
+                .school(school_id);
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             println!("Created {} account {}.", role.label(), email.as_str());
@@ -140,10 +140,10 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             Store::disable_user(&mut tx, &user.id, now)
                 .await
                 .with_context(|| format!("{email} is already disabled"))?;
-            let mut e = cli_event(actor, "user", "update");
-            e.record_id = Some(user.id);
-            e.school_id = user.school_id;
-            e.fields = Some("disabled".into());
+            let e = cli_event(actor, "user", "update")
+                .record(user.id)
+                .school(user.school_id)
+                .fields(String::from("disabled"));
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             println!("Disabled {email}: its sessions and API tokens have ended.");
@@ -160,10 +160,10 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
             let hash = hash_passphrase(&pass)?;
             let mut tx = store.begin().await?;
             Store::set_password(&mut tx, &user.id, &hash, true, now).await?;
-            let mut e = cli_event(actor, "user", "update");
-            e.record_id = Some(user.id);
-            e.school_id = user.school_id;
-            e.fields = Some("password".into());
+            let e = cli_event(actor, "user", "update")
+                .record(user.id)
+                .school(user.school_id)
+                .fields(String::from("password"));
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             println!(
@@ -177,10 +177,10 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
                 .with_context(|| format!("no account {email}"))?;
             let mut tx = store.begin().await?;
             Store::clear_totp(&mut tx, &user.id, now).await?;
-            let mut e = cli_event(actor, "user", "update");
-            e.record_id = Some(user.id);
-            e.school_id = user.school_id;
-            e.fields = Some("two_factor_reset".into());
+            let e = cli_event(actor, "user", "update")
+                .record(user.id)
+                .school(user.school_id)
+                .fields(String::from("two_factor_reset"));
             Store::audit_in(&mut tx, &e).await?;
             senco_store::commit(tx).await?;
             println!(
