@@ -94,48 +94,41 @@ fn primary_years(nursery: bool) -> Vec<YearGroup> {
 
 /// One class per year named after trees: `Oak (Y3)`, `Hazel (R)`.
 fn tree_classes(nursery: bool, size: usize, trees: &[&str]) -> Vec<GroupPlan> {
-    primary_years(nursery)
-        .into_iter()
-        .zip(trees)
-        .map(|(year, tree)| {
-            let label = match year {
-                YearGroup::Nursery1 | YearGroup::Nursery2 => "N".to_owned(),
-                YearGroup::Reception => "R".to_owned(),
-                YearGroup::Year(n) => format!("Y{n}"),
-            };
-            GroupPlan {
-                year,
-                name: Some(format!("{tree} ({label})")),
-                size: if year == YearGroup::Nursery2 {
-                    size - 4
-                } else {
-                    size
-                },
-            }
-        })
-        .collect()
+    named_classes(nursery, size, trees, |year| match year {
+        YearGroup::Nursery1 | YearGroup::Nursery2 => "N".to_owned(),
+        YearGroup::Reception => "R".to_owned(),
+        YearGroup::Year(n) => format!("Y{n}"),
+    })
 }
 
 /// Welsh-medium classes: `Derwen (Bl 3)`, `Helygen (Derbyn)`.
 fn welsh_classes(nursery: bool, size: usize, trees: &[&str]) -> Vec<GroupPlan> {
+    named_classes(nursery, size, trees, |year| match year {
+        YearGroup::Nursery1 | YearGroup::Nursery2 => "Meithrin".to_owned(),
+        YearGroup::Reception => "Derbyn".to_owned(),
+        YearGroup::Year(n) => format!("Bl {n}"),
+    })
+}
+
+/// One class per year named after `trees`, `{tree} ({label})`, the nursery class four
+/// smaller.
+fn named_classes(
+    nursery: bool,
+    size: usize,
+    trees: &[&str],
+    label: impl Fn(YearGroup) -> String,
+) -> Vec<GroupPlan> {
     primary_years(nursery)
         .into_iter()
         .zip(trees)
-        .map(|(year, tree)| {
-            let label = match year {
-                YearGroup::Nursery1 | YearGroup::Nursery2 => "Meithrin".to_owned(),
-                YearGroup::Reception => "Derbyn".to_owned(),
-                YearGroup::Year(n) => format!("Bl {n}"),
-            };
-            GroupPlan {
-                year,
-                name: Some(format!("{tree} ({label})")),
-                size: if year == YearGroup::Nursery2 {
-                    size - 4
-                } else {
-                    size
-                },
-            }
+        .map(|(year, tree)| GroupPlan {
+            year,
+            name: Some(format!("{tree} ({})", label(year))),
+            size: if year == YearGroup::Nursery2 {
+                size - 4
+            } else {
+                size
+            },
         })
         .collect()
 }
