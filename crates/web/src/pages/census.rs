@@ -110,11 +110,7 @@ pub async fn show(
             None
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page =
         PageChrome::signed_in(&state, &p, EN.census_title, Section::Register).with_errors(&errors);
     Ok((

@@ -97,11 +97,7 @@ async fn concern_page(
     form: Fields,
     errors: FormErrors,
 ) -> Result<Response, PageError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = ConcernPage {
         page: PageChrome::signed_in(state, p, EN.concern_title, Section::Pupils)
             .with_errors(&errors),
@@ -273,11 +269,7 @@ async fn detail_page(
         .collect::<Vec<_>>();
     let can_triage =
         senco_app::access::may(p, Resource::Concern, Action::Update) && !concern.status.is_final();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let stage = stage_form(state, pupil, None).await?;
     let page = ConcernDetailPage {
         page: PageChrome::signed_in(state, p, EN.concern_heading, Section::Concerns)

@@ -3,7 +3,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::{Email, EmailError, PersonName};
 use senco_domain::policy::{Action, Resource};
@@ -70,11 +69,7 @@ fn form_page(
     form: ContactForm,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = ContactPage {
         page: PageChrome::signed_in(state, p, EN.add_contact_title, Section::Pupils)
             .with_errors(&errors),

@@ -81,11 +81,7 @@ async fn school_of(state: &AppState, p: &Principal) -> Result<School, PageError>
 }
 
 fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     upload_page_with(state, p, errors, status)
 }
 

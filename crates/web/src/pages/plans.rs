@@ -294,10 +294,8 @@ fn form_page(
     let pupil = ctx.pupil;
     let status = if conflict.is_some() {
         StatusCode::CONFLICT
-    } else if errors.is_empty() {
-        StatusCode::OK
     } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+        super::forms::status_of(&errors)
     };
     let page = PlanFormPage {
         page: PageChrome::signed_in(state, p, ctx.heading, Section::Pupils).with_errors(&errors),
@@ -1046,11 +1044,7 @@ async fn review_page(
             carry: form.has("carry", &t.id),
         })
         .collect();
-    let code = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let code = super::forms::status_of(&errors);
     let page = ReviewPage {
         page: PageChrome::signed_in(state, p, m.review_title, Section::Pupils).with_errors(&errors),
         plan_id: plan.id.clone(),
@@ -1270,11 +1264,7 @@ async fn bank_page(
             q.q.as_deref(),
         )
         .await?;
-    let code = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let code = super::forms::status_of(&errors);
     let page = BankPage {
         page: PageChrome::signed_in(state, p, EN.bank_title, Section::Pupils).with_errors(&errors),
         areas: area_choices(),

@@ -751,11 +751,7 @@ fn form_page(
         back,
         editing,
     } = target;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let status = if current.is_some() {
         StatusCode::CONFLICT
     } else {

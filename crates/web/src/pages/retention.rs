@@ -176,11 +176,7 @@ fn review_page(
 ) -> Response {
     let page =
         PageChrome::signed_in(state, p, EN.ret_review_title, Section::None).with_errors(&errors);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     (
         status,
         ReviewPage {

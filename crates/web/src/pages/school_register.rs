@@ -18,7 +18,7 @@ use senco_domain::school::{Country, Phase};
 use senco_store::school_register::{AuthorityRecord, SchoolFilter, SchoolRecord};
 use serde::Deserialize;
 
-use super::forms::{Checked, csrf_field};
+use super::forms::{Checked, csrf_field, status_of};
 use super::pupils::Choice;
 use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
@@ -88,14 +88,6 @@ async fn admin(
     let actor: Actor<'_> = rid.actor(p);
     register::require_admin(state, &actor, action, record_type).await?;
     Ok(())
-}
-
-fn status_of(errors: &FormErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 // ---------------------------------------------------------------- authorities

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::{Email, PersonName};
 use senco_domain::role::Role;
@@ -61,11 +61,7 @@ async fn pending(state: &AppState) -> Result<Option<String>, PageError> {
 }
 
 fn page(state: &AppState, form: &SetupForm, errors: FormErrors) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = SetupPage {
         page: PageChrome::public(state, EN.setup_title).with_errors(&errors),
         errors,

@@ -4,7 +4,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::entry::Entry;
 use senco_domain::framework::{MoveContext, ProcessKind, Stage, framework};
@@ -176,11 +175,7 @@ async fn stage_page(
     } else {
         EN.stage_change_title
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = StageChangePage {
         page: PageChrome::signed_in(state, p, heading, Section::Pupils).with_errors(&errors),
         pupil_id: pupil.id.clone(),
@@ -280,11 +275,7 @@ async fn told_page(
         .iter()
         .find(|c| c.id == change_id)
         .ok_or(PageError::NotFound)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = ToldPage {
         page: PageChrome::signed_in(state, p, EN.parents_told_title, Section::Pupils)
             .with_errors(&errors),
@@ -373,11 +364,7 @@ async fn need_page(
         .into_iter()
         .map(|(value, label)| Choice { value, label })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = NeedPage {
         page: PageChrome::signed_in(state, p, EN.need_title, Section::Pupils).with_errors(&errors),
         pupil_id: pupil.id.clone(),
@@ -465,11 +452,7 @@ async fn process_page(
             label: EN.aln_decision.into(),
         });
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = ProcessPage {
         page: PageChrome::signed_in(state, p, EN.process_title, Section::Pupils)
             .with_errors(&errors),

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
@@ -39,11 +39,7 @@ fn confirm_page(
     form: Fields,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = ConfirmPage {
         page: PageChrome::signed_in(state, p, EN.sar_title, Section::Pupils).with_errors(&errors),
         pupil_id: pupil.id.clone(),

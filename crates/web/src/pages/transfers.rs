@@ -221,11 +221,7 @@ async fn request_page(
     } else {
         None
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page =
         PageChrome::signed_in(state, p, EN.tr_request_title, Section::None).with_errors(&errors);
     Ok((

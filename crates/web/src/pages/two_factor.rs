@@ -184,11 +184,7 @@ fn setup_page(
     secret: &Secret,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = SetupPage {
         page: PageChrome::signed_in(state, p, EN.tfa_title, Section::None).with_errors(&errors),
         on: p.user.two_factor,

@@ -4,7 +4,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::person::{Email, PersonName};
 use senco_domain::policy::{Action, Relation, Resource};
@@ -161,11 +160,7 @@ async fn form_page(
             label: format!("{} ({})", s.name, s.urn),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::forms::status_of(&errors);
     let page = UserFormPage {
         page: PageChrome::signed_in(state, p, EN.add_user_title, Section::Users)
             .with_errors(&errors),
