@@ -5,7 +5,6 @@ use senco_domain::Date;
 use senco_domain::framework::Stage;
 use senco_domain::school::FrameworkKey;
 use senco_store::Store;
-use senco_store::sen::NewNeed;
 use time::macros::date;
 
 use crate::both;
@@ -25,22 +24,7 @@ const CENSUS: &str = "2026-10-01";
 async fn place(app: &TestApp, pupil: &str, school: &str, stage: Stage, on: Date, needs: &[&str]) {
     record_stage(app, pupil, school, FrameworkKey::England2014, stage, on).await;
     let mut tx = app.store.begin().await.unwrap();
-    for (i, code) in needs.iter().enumerate() {
-        Store::insert_need(
-            &mut tx,
-            pupil,
-            school,
-            &NewNeed {
-                code,
-                rank: i as i64 + 1,
-                starts_on: on,
-                recorded_by: None,
-            },
-            app.clock.now(),
-        )
-        .await
-        .unwrap();
-    }
+    insert_needs(&mut tx, pupil, school, needs, on, app.clock.now()).await;
     senco_store::commit(tx).await.unwrap();
 }
 

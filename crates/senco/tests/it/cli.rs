@@ -31,6 +31,26 @@ pub(crate) fn text(o: &Output) -> String {
     )
 }
 
+/// `senco user add` of an account of `role` with its passphrase on standard input.
+fn user_add(db: &str, email: &str, name: &str, role: &str, passphrase: &str) -> Output {
+    senco(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            db,
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        Some(passphrase),
+    )
+}
+
 fn temp_db() -> (String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("senco-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -69,73 +89,31 @@ fn every_command_has_help() {
 #[test]
 fn an_operator_creates_the_first_administrator_and_a_token() {
     let (db, dir) = temp_db();
-    let o = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "First.Admin@Example.org",
-            "--name",
-            "First Admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase\n"),
+    let o = user_add(
+        &db,
+        "First.Admin@Example.org",
+        "First Admin",
+        "admin",
+        "a long enough passphrase\n",
     );
     assert!(o.status.success(), "{}", text(&o));
-    let short = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "b@example.org",
-            "--name",
-            "B",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("too short\n"),
-    );
+    let short = user_add(&db, "b@example.org", "B", "admin", "too short\n");
     assert!(!short.status.success());
     assert!(text(&short).contains("12"), "{}", text(&short));
-    let bad_role = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "c@example.org",
-            "--name",
-            "C",
-            "--role",
-            "wizard",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase\n"),
+    let bad_role = user_add(
+        &db,
+        "c@example.org",
+        "C",
+        "wizard",
+        "a long enough passphrase\n",
     );
     assert!(text(&bad_role).contains("--role must be one of"));
-    let no_school = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "d@example.org",
-            "--name",
-            "D",
-            "--role",
-            "senco",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase\n"),
+    let no_school = user_add(
+        &db,
+        "d@example.org",
+        "D",
+        "senco",
+        "a long enough passphrase\n",
     );
     assert!(text(&no_school).contains("needs --school"));
     let list = senco(&["user", "list", "--database-url", &db], None);
@@ -276,21 +254,12 @@ fn demo_replaces_only_demo_data() {
     assert!(forced.status.success(), "{}", text(&forced));
     assert!(text(&forced).contains("passphrase"));
     let (real, real_dir) = temp_db();
-    senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &real,
-            "--email",
-            "a@example.org",
-            "--name",
-            "A",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase"),
+    user_add(
+        &real,
+        "a@example.org",
+        "A",
+        "admin",
+        "a long enough passphrase",
     );
     let refused = senco(
         &["demo", "--no-serve", "--force", "--database-url", &real],
@@ -379,21 +348,12 @@ fn operators_change_settings_with_checked_values() {
 #[test]
 fn sr_27_audit_verify_reports_an_intact_log_and_a_removed_tail() {
     let (db, dir) = temp_db();
-    let add = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "a@example.org",
-            "--name",
-            "A",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase"),
+    let add = user_add(
+        &db,
+        "a@example.org",
+        "A",
+        "admin",
+        "a long enough passphrase",
     );
     assert!(add.status.success(), "{}", text(&add));
     senco(
@@ -448,21 +408,12 @@ fn sr_15_senco_user_bootstrap_prints_a_code_only_while_there_are_no_accounts() {
     let code = printed.lines().last().unwrap().trim().to_string();
     assert_eq!(code.len(), 64, "{printed}");
     assert!(printed.contains("/setup"));
-    let add = senco(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db,
-            "--email",
-            "b@example.org",
-            "--name",
-            "B",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("a long enough passphrase"),
+    let add = user_add(
+        &db,
+        "b@example.org",
+        "B",
+        "admin",
+        "a long enough passphrase",
     );
     assert!(add.status.success(), "{}", text(&add));
     let refused = senco(&["user", "bootstrap", "--database-url", &db], None);

@@ -10,7 +10,7 @@ use senco_domain::school::FrameworkKey;
 use senco_domain::upn::Upn;
 use senco_store::Store;
 use senco_store::pupils::PupilFields;
-use senco_store::sen::{NewNeed, NewStageChange};
+use senco_store::sen::NewNeed;
 use sqlx::Row;
 use time::macros::date;
 
@@ -119,22 +119,12 @@ async fn pupil_with_history(app: &TestApp, serial: u16) -> String {
             date!(2020 - 03 - 02),
         ),
     ] {
+        let seeded = senco_domain::history::StageReason::Given("seeded".into());
         Store::insert_stage_change(
             &mut tx,
             &id,
             &school,
-            &NewStageChange {
-                framework,
-                stage,
-                effective_on: on,
-                reason: &senco_domain::history::StageReason::Given("seeded".into()),
-                decided_by: None,
-                decided_with: None,
-                specialists: None,
-                supersedes: None,
-                imported: false,
-                recorded_by: None,
-            },
+            &given_stage(framework, stage, on, &seeded),
             now,
         )
         .await

@@ -8,12 +8,14 @@ use senco::startup::{Application, ServerConfig};
 pub use senco_app::Clock;
 use senco_domain::Date;
 use senco_domain::calendar::DateRange;
+use senco_domain::history::StageReason;
 use senco_domain::person::{CorrespondenceLanguage, Passphrase, Sex};
 use senco_domain::role::Role;
 use senco_domain::school::{Country, FrameworkKey, Phase};
 use senco_store::Store;
 use senco_store::pupils::{NewContact, PupilFields};
 use senco_store::schools::NewSchool;
+use senco_store::sen::NewStageChange;
 use senco_store::users::NewUser;
 use senco_web::WebConfig;
 use time::OffsetDateTime;
@@ -883,30 +885,66 @@ pub async fn record_stage(
     on: Date,
 ) -> String {
     let mut tx = app.store.begin().await.unwrap();
+    let reason = StageReason::Given("Progress well below that of peers".into());
     let id = Store::insert_stage_change(
         &mut tx,
         pupil,
         school,
-        &senco_store::sen::NewStageChange {
-            framework,
-            stage,
-            effective_on: on,
-            reason: &senco_domain::history::StageReason::Given(
-                "Progress well below that of peers".into(),
-            ),
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
-            imported: false,
-            recorded_by: None,
-        },
+        &given_stage(framework, stage, on, &reason),
         app.clock.now(),
     )
     .await
     .unwrap();
     senco_store::commit(tx).await.unwrap();
     id
+}
+
+/// A stage change made for `reason` on `on`, with nothing else recorded about it.
+pub fn given_stage(
+    framework: FrameworkKey,
+    stage: senco_domain::framework::Stage,
+    on: Date,
+    reason: &StageReason,
+) -> NewStageChange<'_> {
+    NewStageChange {
+        framework,
+        stage,
+        effective_on: on,
+        reason,
+        decided_by: None,
+        decided_with: None,
+        specialists: None,
+        supersedes: None,
+        imported: false,
+        recorded_by: None,
+    }
+}
+
+/// Records `codes` as a pupil's needs from `on`, ranked in their order.
+pub async fn insert_needs(
+    tx: &mut senco_store::Tx,
+    pupil: &str,
+    school: &str,
+    codes: &[&str],
+    on: Date,
+    now: OffsetDateTime,
+) {
+    for (i, code) in codes.iter().enumerate() {
+        Store::insert_need(
+            tx,
+            pupil,
+            school,
+            &senco_store::sen::NewNeed {
+                code,
+                rank: i as i64 + 1,
+                starts_on: on,
+                recorded_by: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
 }
 
 /// The token of the newest invitation (or reset) link emailed to `email`, if any.

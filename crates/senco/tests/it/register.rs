@@ -5,7 +5,7 @@ use senco_domain::Date;
 use senco_domain::framework::Stage;
 use senco_domain::school::FrameworkKey;
 use senco_store::Store;
-use senco_store::sen::{CurrentStage, NewConcern, NewNeed, NewParentNotification, NewStageChange};
+use senco_store::sen::{CurrentStage, NewConcern, NewNeed, NewParentNotification};
 use time::macros::date;
 
 use crate::both;
@@ -31,24 +31,13 @@ async fn place(
 ) -> String {
     let now = app.clock.now();
     let mut tx = app.store.begin().await.unwrap();
+    let reason =
+        senco_domain::history::StageReason::Given("Reading well below that of peers".into());
     let id = Store::insert_stage_change(
         &mut tx,
         pupil,
         school,
-        &NewStageChange {
-            framework: FrameworkKey::England2001,
-            stage,
-            effective_on: on,
-            reason: &senco_domain::history::StageReason::Given(
-                "Reading well below that of peers".into(),
-            ),
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
-            imported: false,
-            recorded_by: None,
-        },
+        &given_stage(FrameworkKey::England2001, stage, on, &reason),
         now,
     )
     .await
@@ -66,22 +55,7 @@ async fn place(
     )
     .await
     .unwrap();
-    for (i, code) in needs.iter().enumerate() {
-        Store::insert_need(
-            &mut tx,
-            pupil,
-            school,
-            &NewNeed {
-                code,
-                rank: i as i64 + 1,
-                starts_on: on,
-                recorded_by: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    }
+    insert_needs(&mut tx, pupil, school, needs, on, now).await;
     senco_store::commit(tx).await.unwrap();
     id
 }

@@ -273,35 +273,25 @@ async fn stage_changes_follow_the_framework_rules_and_422s_name_the_rule(app: &T
             .unwrap_or_default()
             .to_string()
     };
-    for (key, on, reason) in [
-        ("school_action", "2027-01-01", "date_in_future"),
-        ("school_action", "2020-01-01", "before_enrolment"),
-        ("sen_support", "2026-10-01", "stage_not_in_framework"),
-        ("early_years_action", "2026-10-01", "early_years_only"),
-        ("stage_six", "2026-10-01", "unknown_value"),
-    ] {
+    let refused = async |key: &str, on: &str, reason: &str| {
         let r = c.post_json(&path, &stage(key, on)).await;
         assert_eq!(
             (r.status, rule(&r).as_str()),
             (422, reason),
             "{key} on {on}"
         );
-    }
+    };
+    refused("school_action", "2027-01-01", "date_in_future").await;
+    refused("school_action", "2020-01-01", "before_enrolment").await;
+    refused("sen_support", "2026-10-01", "stage_not_in_framework").await;
+    refused("early_years_action", "2026-10-01", "early_years_only").await;
+    refused("stage_six", "2026-10-01", "unknown_value").await;
     let ok = c
         .post_json(&path, &stage("school_action", "2026-10-01"))
         .await;
     assert_eq!(ok.status, 201, "{}", ok.body);
-    for (key, on, reason) in [
-        ("statement", "2026-10-05", "move_not_allowed"),
-        ("school_action", "2026-10-06", "already_on_stage"),
-    ] {
-        let r = c.post_json(&path, &stage(key, on)).await;
-        assert_eq!(
-            (r.status, rule(&r).as_str()),
-            (422, reason),
-            "{key} on {on}"
-        );
-    }
+    refused("statement", "2026-10-05", "move_not_allowed").await;
+    refused("school_action", "2026-10-06", "already_on_stage").await;
     let no_specialists = c
         .post_json(&path, &stage("school_action_plus", "2026-11-02"))
         .await;
@@ -561,18 +551,15 @@ async fn parents_never_see_concerns_and_stages_to_map_are_listed(app: &TestApp) 
         &app.fx.p2,
         &app.fx.school_a,
         &senco_store::sen::NewStageChange {
-            framework: senco_domain::school::FrameworkKey::England2014,
-            stage: senco_domain::framework::Stage::SenSupport,
-            effective_on: time::macros::date!(2025 - 09 - 01),
-            reason: &senco_domain::history::StageReason::Given(
-                "Imported from the previous school".into(),
-            ),
-            decided_by: None,
-            decided_with: None,
-            specialists: None,
-            supersedes: None,
             imported: true,
-            recorded_by: None,
+            ..given_stage(
+                senco_domain::school::FrameworkKey::England2014,
+                senco_domain::framework::Stage::SenSupport,
+                time::macros::date!(2025 - 09 - 01),
+                &senco_domain::history::StageReason::Given(
+                    "Imported from the previous school".into(),
+                ),
+            )
         },
         app.clock.now(),
     )
