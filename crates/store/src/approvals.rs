@@ -207,11 +207,7 @@ impl Store {
              LEFT JOIN users r ON r.id = c.link_requested_by \
              WHERE c.school_id = $1 AND c.pending_user_id IS NOT NULL ORDER BY c.created_at, c.id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(school_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(link_from_row).collect()
+        self.all_by_id(sql, school_id, link_from_row).await
     }
 
     /// One pending link of `school_id`.

@@ -214,6 +214,20 @@ impl Store {
         from_row(&row)
     }
 
+    /// Every row that `sql` selects with `id` bound to `$1`, read by `from_row`.
+    pub(crate) async fn all_by_id<T>(
+        &self,
+        sql: String,
+        id: &str,
+        from_row: impl FnMut(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Reads the SQLite pragmas back and refuses to go on if any differs (SR-34). Every
     /// connection is also checked as it is opened.
     pub async fn check_settings(&self) -> Result<()> {

@@ -561,11 +561,7 @@ impl Store {
         let sql = format!(
             "SELECT {PLAN_COLUMNS} FROM plans WHERE pupil_id = $1 ORDER BY starts_on DESC, created_at DESC"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(pupil_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(plan_from_row).collect()
+        self.all_by_id(sql, pupil_id, plan_from_row).await
     }
 
     /// Every saved version of a plan, newest first, with who saved it.

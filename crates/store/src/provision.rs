@@ -295,11 +295,7 @@ impl Store {
             "SELECT {PROVISION_COLUMNS} FROM provisions v LEFT JOIN users u ON u.id = v.staff_user_id \
              WHERE v.school_id = $1 ORDER BY v.active DESC, v.name"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(school_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(provision_from_row).collect()
+        self.all_by_id(sql, school_id, provision_from_row).await
     }
 
     /// One catalogue entry of a school (another school's entry is not found).

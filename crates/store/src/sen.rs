@@ -270,11 +270,7 @@ impl Store {
         let sql = format!(
             "SELECT {CHANGE_COLUMNS} FROM stage_changes c WHERE c.pupil_id = $1 ORDER BY c.seq"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(pupil_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(change_from_row).collect()
+        self.all_by_id(sql, pupil_id, change_from_row).await
     }
 
     /// The same, inside a transaction (to check a new entry against the latest history).
@@ -438,11 +434,7 @@ impl Store {
             "SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u ON u.id = c.raised_by WHERE c.pupil_id = $1 \
              ORDER BY c.raised_on DESC, c.recorded_at DESC"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(pupil_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(concern_from_row).collect()
+        self.all_by_id(sql, pupil_id, concern_from_row).await
     }
 
     /// A school's concerns with the given statuses, oldest first, with each pupil's name.
