@@ -218,6 +218,49 @@ pub fn form_from(plan: &PlanFields, version: i64) -> Fields {
     f
 }
 
+/// The plan form again after "Check my plan": with its quality warnings, or with the
+/// problems that stop it from being saved.
+fn checked_page(
+    state: &AppState,
+    p: &Principal,
+    ctx: &FormContext<'_>,
+    form: Fields,
+    checked: Result<(PlanFields, Vec<QualityWarning>), PlanError>,
+) -> Result<Response, PageError> {
+    match checked {
+        Ok((_, warnings)) => Ok(form_page(
+            state,
+            p,
+            ctx,
+            form,
+            FormErrors::default(),
+            warnings_for_page(&warnings),
+            None,
+        )),
+        Err(PlanError::Invalid(issues)) => Ok(invalid_form(state, p, ctx, form, &issues)),
+        Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
+    }
+}
+
+/// The plan form again with the problems that stop it from being saved.
+fn invalid_form(
+    state: &AppState,
+    p: &Principal,
+    ctx: &FormContext<'_>,
+    form: Fields,
+    issues: &[Problem],
+) -> Response {
+    form_page(
+        state,
+        p,
+        ctx,
+        form,
+        issues_to_errors(issues),
+        Vec::new(),
+        None,
+    )
+}
+
 fn issues_to_errors(issues: &[Problem]) -> FormErrors {
     let mut errors = FormErrors::default();
     for i in issues {
@@ -458,45 +501,15 @@ pub async fn create(
     }
     let input = input_from(&form);
     if form.get("action") == "check" {
-        return Ok(
-            match senco_app::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[])
-                .await
-            {
-                Ok((_, warnings)) => form_page(
-                    &state,
-                    &p,
-                    &ctx,
-                    form,
-                    FormErrors::default(),
-                    warnings_for_page(&warnings),
-                    None,
-                ),
-                Err(PlanError::Invalid(issues)) => form_page(
-                    &state,
-                    &p,
-                    &ctx,
-                    form,
-                    issues_to_errors(&issues),
-                    Vec::new(),
-                    None,
-                ),
-                Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
-            },
-        );
+        let checked =
+            senco_app::plans::check(&state, &pupil, &kind, PlanStatus::Draft, &input, &[]).await;
+        return checked_page(&state, &p, &ctx, form, checked);
     }
     match create_plan(&state, &actor, &pupil, &input).await {
         Ok((plan_id, _)) => {
             Ok(Redirect::to(&format!("/plans/{plan_id}?flash=plan_saved")).into_response())
         }
-        Err(PlanError::Invalid(issues)) => Ok(form_page(
-            &state,
-            &p,
-            &ctx,
-            form,
-            issues_to_errors(&issues),
-            Vec::new(),
-            None,
-        )),
+        Err(PlanError::Invalid(issues)) => Ok(invalid_form(&state, &p, &ctx, form, &issues)),
         Err(PlanError::Store(e)) => Err(e.into()),
         Err(e) => Err(PageError::Internal(anyhow::anyhow!("{e}"))),
     }
@@ -634,50 +647,20 @@ pub async fn update(
             stage,
             plan: plan_type,
         };
-        return Ok(
-            match senco_app::plans::check(
-                &state,
-                &pupil,
-                &kind,
-                PlanStatus::Draft,
-                &input,
-                &senco_app::plans::own_target_ids(&plan),
-            )
-            .await
-            {
-                Ok((_, warnings)) => form_page(
-                    &state,
-                    &p,
-                    &ctx,
-                    form,
-                    FormErrors::default(),
-                    warnings_for_page(&warnings),
-                    None,
-                ),
-                Err(PlanError::Invalid(issues)) => form_page(
-                    &state,
-                    &p,
-                    &ctx,
-                    form,
-                    issues_to_errors(&issues),
-                    Vec::new(),
-                    None,
-                ),
-                Err(e) => return Err(PageError::Internal(anyhow::anyhow!("{e}"))),
-            },
-        );
+        let checked = senco_app::plans::check(
+            &state,
+            &pupil,
+            &kind,
+            PlanStatus::Draft,
+            &input,
+            &senco_app::plans::own_target_ids(&plan),
+        )
+        .await;
+        return checked_page(&state, &p, &ctx, form, checked);
     }
     match save_plan(&state, &actor, &pupil, &plan, &input, expected).await {
         Ok(_) => Ok(Redirect::to(&format!("/plans/{}?flash=plan_saved", plan.id)).into_response()),
-        Err(PlanError::Invalid(issues)) => Ok(form_page(
-            &state,
-            &p,
-            &ctx,
-            form,
-            issues_to_errors(&issues),
-            Vec::new(),
-            None,
-        )),
+        Err(PlanError::Invalid(issues)) => Ok(invalid_form(&state, &p, &ctx, form, &issues)),
         Err(PlanError::Conflict) => {
             form.0.retain(|(k, _)| k != "version");
             form.set("version", plan.version.to_string());
