@@ -1,11 +1,14 @@
-//! HTTP helpers that pages and the API share: the request id and the headers of a
-//! downloaded file. Pages and the API never import each other; what both need lives here.
+//! HTTP helpers that pages and the API share: the request id, the headers of a
+//! downloaded file and the census return as a file. Pages and the API never import each
+//! other; what both need lives here.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use senco_app::access::Actor;
 use senco_app::principal::Principal;
+use senco_interop::census::{CensusReturn, to_csv, to_xml};
 use senco_interop::upload::FileKind;
 use senco_store::specialists::Report;
 
@@ -91,4 +94,26 @@ pub fn download_headers(report: &Report) -> Vec<(header::HeaderName, HeaderValue
             HeaderValue::from_static("sandbox; default-src 'none'"),
         ),
     ]
+}
+
+/// A census return as a file to save, XML or CSV, named after the school's URN and the
+/// census date.
+pub fn census_file(ret: &CensusReturn, on: senco_domain::Date, xml: bool) -> Response {
+    let (body, kind, ext) = if xml {
+        (to_xml(ret), "application/xml; charset=utf-8", "xml")
+    } else {
+        (to_csv(ret), "text/csv; charset=utf-8", "csv")
+    };
+    let name = format!(
+        "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
+        ret.school.urn
+    );
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -6,10 +6,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use senco_domain::Date;
-use senco_interop::census::{CensusReturn, to_csv, to_xml};
+use senco_interop::census::CensusReturn;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -223,23 +223,7 @@ async fn download(
         .await
         .map_err(ApiError::internal)?;
     audit(&state, &actor, "export").await;
-    let (body, kind, ext) = if xml {
-        (to_xml(&ret), "application/xml; charset=utf-8", "xml")
-    } else {
-        (to_csv(&ret), "text/csv; charset=utf-8", "csv")
-    };
-    let name = format!(
-        "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
-        ret.school.urn
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::http::census_file(&ret, on, xml))
 }
 
 /// The census SEN return as CSV, for the MIS.

@@ -472,6 +472,14 @@ pub fn paging(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), 
     ))
 }
 
+/// [`paging`] of a query string read as a map.
+pub fn paging_of(q: &std::collections::HashMap<String, String>) -> Result<(i64, i64), ApiError> {
+    paging(
+        q.get("page").map(String::as_str),
+        q.get("per_page").map(String::as_str),
+    )
+}
+
 struct Security;
 
 impl Modify for Security {

@@ -18,7 +18,7 @@ use senco_store::pupils::Pupil;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, FieldProblem, List, if_match, paging};
+use super::{ApiError, ApiJson, FieldProblem, List, if_match, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
@@ -689,10 +689,7 @@ pub async fn due(
         senco_app::plans::audit_reviews_due(&state, &actor, "denied").await;
         return Err(ApiError::not_found());
     }
-    let (page, per_page) = paging(
-        q.get("page").map(String::as_str),
-        q.get("per_page").map(String::as_str),
-    )?;
+    let (page, per_page) = paging_of(&q)?;
     let days = match q.get("within").map(|s| s.trim()) {
         None | Some("") => 14,
         Some(w) => w

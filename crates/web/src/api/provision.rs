@@ -24,7 +24,7 @@ use crate::http::RequestId;
 use senco_app::access::{pupil_for, require};
 use senco_app::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate,
-    create_provision, record_exit, record_sessions, update_provision,
+    create_provision, reach_allocation, record_exit, record_sessions, update_provision,
 };
 
 #[allow(unused_imports)]
@@ -503,14 +503,8 @@ pub async fn get_allocation(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (a, _) = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::PupilSenHistory,
-        Action::Read,
-    )
-    .await?;
+    let (a, _) =
+        reach_allocation(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let out = allocation_out(&state, &p, std::slice::from_ref(&a)).await?;
     Ok(super::tagged(
         StatusCode::OK,
@@ -558,14 +552,7 @@ pub async fn patch_allocation(
     ApiJson(body): ApiJson<AllocationPatch>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (a, _) = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::PupilSen,
-        Action::Update,
-    )
-    .await?;
+    let (a, _) = reach_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
     let expected = if_match(&headers, a.version)?;
     let input = ExitInput {
         to_on: body.to_on.as_deref().map_or(Entry::Blank, date_from_iso),
@@ -628,14 +615,8 @@ pub async fn sessions(
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
     let actor = rid.actor(&p);
-    let (a, _) = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::PupilSenHistory,
-        Action::Read,
-    )
-    .await?;
+    let (a, _) =
+        reach_allocation(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let items: Vec<SessionOut> = state
         .store
         .sessions(std::slice::from_ref(&a.id))
@@ -691,14 +672,7 @@ pub async fn create_session(
     ApiJson(body): ApiJson<SessionIn>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (a, _) = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::Delivery,
-        Action::Create,
-    )
-    .await?;
+    let (a, _) = reach_allocation(&state, &actor, &id, Resource::Delivery, Action::Create).await?;
     let input = SessionInput {
         on: date_from_iso(&body.on),
         minutes: body.minutes.into(),

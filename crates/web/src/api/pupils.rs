@@ -19,7 +19,7 @@ use senco_store::schools::{RegGroup, SchoolScope};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, FieldProblem, List, paging};
+use super::{ApiError, ApiJson, FieldProblem, List, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
@@ -300,10 +300,7 @@ pub async fn list(
     rid: RequestId,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<List<PupilOut>>, ApiError> {
-    let (page, per_page) = paging(
-        q.get("page").map(String::as_str),
-        q.get("per_page").map(String::as_str),
-    )?;
+    let (page, per_page) = paging_of(&q)?;
     let today = state.today();
     let school_id = match q.get("school").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,

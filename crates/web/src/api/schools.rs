@@ -9,7 +9,7 @@ use senco_store::schools::{School, SchoolScope};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, List, paging};
+use super::{ApiError, List, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use senco_app::principal::Principal;
@@ -187,10 +187,7 @@ pub async fn list(
     ApiCaller(p): ApiCaller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<axum::Json<List<SchoolOut>>, ApiError> {
-    let (page, per_page) = paging(
-        q.get("page").map(String::as_str),
-        q.get("per_page").map(String::as_str),
-    )?;
+    let (page, per_page) = paging_of(&q)?;
     let schools = visible_schools(&state, &p).await?;
     let today = state.today();
     let total = schools.len() as i64;

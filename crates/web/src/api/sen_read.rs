@@ -16,7 +16,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::schools::Framework;
-use super::{ApiError, List, paging};
+use super::{ApiError, List, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
@@ -198,10 +198,7 @@ pub async fn register(
         audit_refusal(&state, &actor).await;
         return Err(ApiError::not_found());
     }
-    let (page, per_page) = paging(
-        q.get("page").map(String::as_str),
-        q.get("per_page").map(String::as_str),
-    )?;
+    let (page, per_page) = paging_of(&q)?;
     let filters = filters(&q)?;
     let school_id = match q.get("school").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,

@@ -25,8 +25,8 @@ use crate::auth::ApiCaller;
 use crate::http::RequestId;
 use senco_app::access::pupil_for;
 use senco_app::specialists::{
-    NoteInput, ReferralInput, StatusInput, add_note, change_involvement, refer, upload_report,
-    visible_involvement, visible_involvements, visible_reports,
+    NoteInput, ReferralInput, StatusInput, add_note, change_involvement, reach_involvement, refer,
+    upload_report, visible_involvement, visible_involvements, visible_reports,
 };
 
 #[allow(unused_imports)]
@@ -241,14 +241,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (inv, _) = senco_app::specialists::reach_involvement(
-        &state,
-        &actor,
-        &id,
-        Resource::Involvement,
-        Action::Read,
-    )
-    .await?;
+    let (inv, _) =
+        reach_involvement(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
     one(&state, &p, &inv.id, StatusCode::OK).await
 }
 
@@ -293,14 +287,8 @@ pub async fn patch(
     ApiJson(body): ApiJson<InvolvementPatch>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (inv, _) = senco_app::specialists::reach_involvement(
-        &state,
-        &actor,
-        &id,
-        Resource::Involvement,
-        Action::Update,
-    )
-    .await?;
+    let (inv, _) =
+        reach_involvement(&state, &actor, &id, Resource::Involvement, Action::Update).await?;
     let expected = if_match(&headers, inv.version)?;
     let input = StatusInput {
         status: body.status.unwrap_or_default(),
@@ -348,7 +336,7 @@ pub async fn create_note(
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (inv, _) = senco_app::specialists::reach_involvement(
+    let (inv, _) = reach_involvement(
         &state,
         &actor,
         &id,
@@ -400,7 +388,7 @@ pub async fn upload(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let actor = rid.actor(&p);
-    let (inv, _) = senco_app::specialists::reach_involvement(
+    let (inv, _) = reach_involvement(
         &state,
         &actor,
         &id,

@@ -4,10 +4,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use senco_domain::census_return::Severity;
-use senco_interop::census::{CensusReturn, to_csv, to_xml};
+use senco_interop::census::CensusReturn;
 use serde::Deserialize;
 
 use super::{FormErrors, PageChrome, PageError, Section};
@@ -143,23 +143,7 @@ async fn download(
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
     audit(&state, &actor, "export").await;
-    let (body, kind, ext) = if xml {
-        (to_xml(&ret), "application/xml; charset=utf-8", "xml")
-    } else {
-        (to_csv(&ret), "text/csv; charset=utf-8", "csv")
-    };
-    let name = format!(
-        "attachment; filename=\"sen-census-{}-{on}.{ext}\"",
-        ret.school.urn
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::http::census_file(&ret, on, xml))
 }
 
 /// GET /census.csv?date=

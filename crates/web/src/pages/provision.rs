@@ -34,7 +34,7 @@ use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::principal::Principal;
 use senco_app::provision::{
     AllocationInput, DeliveryFacts, ExitInput, ProvisionInput, SessionInput, allocate, decimal,
-    impact_of, pupil_targets, record_exit, record_sessions, whole,
+    impact_of, pupil_targets, reach_allocation, record_exit, record_sessions, whole,
 };
 use senco_app::sen::SenError;
 use senco_i18n::EN;
@@ -1194,15 +1194,8 @@ pub async fn allocation_show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let a = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::PupilSenHistory,
-        Action::Read,
-    )
-    .await?
-    .0;
+    let (a, _) =
+        reach_allocation(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
     let form = session_defaults(&state, &a);
     let flash = flash_message(q.flash.as_deref());
     allocation_page(&state, &p, a, form, FormErrors::default(), flash).await
@@ -1217,15 +1210,7 @@ pub async fn session_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let a = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::Delivery,
-        Action::Create,
-    )
-    .await?
-    .0;
+    let (a, _) = reach_allocation(&state, &actor, &id, Resource::Delivery, Action::Create).await?;
     if !fresh {
         let mut errors = FormErrors::default();
         errors.add_linked("on", "on-day", EN.form_expired);
@@ -1262,15 +1247,7 @@ pub async fn exit_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let a = senco_app::provision::reach_allocation(
-        &state,
-        &actor,
-        &id,
-        Resource::PupilSen,
-        Action::Update,
-    )
-    .await?
-    .0;
+    let (a, _) = reach_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
     if !fresh {
         let mut errors = FormErrors::default();
         errors.add_linked("exit_value", "exit_value", EN.form_expired);

@@ -28,8 +28,8 @@ use senco_app::principal::Principal;
 use senco_app::sen::SenError;
 use senco_app::specialists::{
     AgencyInput, NoteInput, PersonInput, ReferralInput, StatusInput, add_agency, add_note,
-    add_person, change_involvement, recommendation_to_strategy, refer, share_report, upload_report,
-    visible_involvement, visible_involvements, visible_reports,
+    add_person, change_involvement, reach_involvement, recommendation_to_strategy, refer,
+    share_report, upload_report, visible_involvement, visible_involvements, visible_reports,
 };
 use senco_i18n::EN;
 use senco_i18n::long_date;
@@ -503,14 +503,8 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let (inv, pupil) = senco_app::specialists::reach_involvement(
-        &state,
-        &actor,
-        &id,
-        Resource::Involvement,
-        Action::Read,
-    )
-    .await?;
+    let (inv, pupil) =
+        reach_involvement(&state, &actor, &id, Resource::Involvement, Action::Read).await?;
     let form = defaults(&state, &inv);
     let flash = flash_message(q.flash.as_deref());
     involvement_page(&state, &p, inv, &pupil, form, FormErrors::default(), flash).await
@@ -525,14 +519,8 @@ pub async fn status_update(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let (inv, pupil) = senco_app::specialists::reach_involvement(
-        &state,
-        &actor,
-        &id,
-        Resource::Involvement,
-        Action::Update,
-    )
-    .await?;
+    let (inv, pupil) =
+        reach_involvement(&state, &actor, &id, Resource::Involvement, Action::Update).await?;
     if !fresh {
         let errors = FormErrors::expired("status");
         return involvement_page(&state, &p, inv, &pupil, form, errors, None).await;
@@ -574,7 +562,7 @@ pub async fn note_create(
     Checked { form, fresh }: Checked<Fields>,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let (inv, pupil) = senco_app::specialists::reach_involvement(
+    let (inv, pupil) = reach_involvement(
         &state,
         &actor,
         &id,
@@ -639,7 +627,7 @@ pub async fn report_upload(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
-    let (inv, pupil) = senco_app::specialists::reach_involvement(
+    let (inv, pupil) = reach_involvement(
         &state,
         &actor,
         &id,
@@ -736,7 +724,7 @@ pub async fn strategy(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let involvement_id = form.get("involvement_id");
-    let (inv, pupil) = senco_app::specialists::reach_involvement(
+    let (inv, pupil) = reach_involvement(
         &state,
         &actor,
         &involvement_id,
