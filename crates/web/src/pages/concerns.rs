@@ -120,8 +120,7 @@ pub async fn new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Concern, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("raised_on", state.today());
+    let form = Fields::with_date("raised_on", state.today());
     concern_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 
@@ -296,8 +295,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let (concern, pupil) = load(&state, &actor, &id, Action::Read).await?;
-    let mut form = Fields::default();
-    form.set_date("effective_on", state.today());
+    let form = Fields::with_date("effective_on", state.today());
     detail_page(&state, &p, concern, &pupil, form, FormErrors::default()).await
 }
 

@@ -118,6 +118,13 @@ impl Fields {
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         self.0.push((name.to_string(), value.into()));
     }
+
+    /// A new form whose one date field `name` shows `d` (a date form's default).
+    pub fn with_date(name: &str, d: Date) -> Self {
+        let mut form = Fields::default();
+        form.set_date(name, d);
+        form
+    }
 }
 
 /// The fields that are dates (their error links go to the day box).

@@ -81,8 +81,7 @@ pub async fn new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let (pupil, _) = leaver(&state, &actor, &id).await.map_err(page_error)?;
-    let mut form = Fields::default();
-    form.set_date("left_on", state.today());
+    let form = Fields::with_date("left_on", state.today());
     Ok(leaving_page(
         &state,
         &p,

@@ -435,8 +435,7 @@ pub async fn new(
         return Err(PageError::NotFound);
     };
     let today = state.today();
-    let mut form = Fields::default();
-    form.set_date("starts_on", today);
+    let mut form = Fields::with_date("starts_on", today);
     form.set_date(
         "review_on",
         senco_domain::plan::review_limit(kind.plan, today),
@@ -1065,8 +1064,7 @@ pub async fn review_new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("held_on", state.today());
+    let mut form = Fields::with_date("held_on", state.today());
     for who in ["parent", "pupil", "teacher", "senco"] {
         form.set("invited", who);
     }

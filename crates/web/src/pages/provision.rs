@@ -1178,8 +1178,7 @@ async fn allocation_page(
 }
 
 fn session_defaults(state: &AppState, a: &Allocation) -> Fields {
-    let mut form = Fields::default();
-    form.set_date("on", state.today().min(a.to_on).max(a.from_on));
+    let mut form = Fields::with_date("on", state.today().min(a.to_on).max(a.from_on));
     form.set("status", "delivered");
     form.set_date("to_on", a.to_on);
     form

@@ -252,8 +252,7 @@ pub async fn refer_new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::Involvement, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("referral_on", state.today());
+    let form = Fields::with_date("referral_on", state.today());
     referral_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 

@@ -199,8 +199,7 @@ pub async fn new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("effective_on", state.today());
+    let mut form = Fields::with_date("effective_on", state.today());
     form.set("parents_told_how", "not_yet");
     if let Some(c) = &q.correct {
         form.set("supersedes", c.clone());
@@ -304,8 +303,7 @@ pub async fn told_new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
-    let mut form = Fields::default();
-    form.set_date("parents_told_on", state.today());
+    let form = Fields::with_date("parents_told_on", state.today());
     told_page(&state, &p, &pupil, &change, form, FormErrors::default()).await
 }
 
@@ -385,8 +383,7 @@ pub async fn need_new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("starts_on", state.today());
+    let mut form = Fields::with_date("starts_on", state.today());
     form.set("rank", "1");
     need_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
@@ -474,8 +471,7 @@ pub async fn process_new(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSen, Action::Create).await?;
-    let mut form = Fields::default();
-    form.set_date("started_on", state.today());
+    let form = Fields::with_date("started_on", state.today());
     process_page(&state, &p, &pupil, form, FormErrors::default()).await
 }
 

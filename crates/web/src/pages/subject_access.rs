@@ -79,8 +79,7 @@ pub async fn show(
         .pupil(pupil.id.clone())
         .record(pupil.id.clone());
     state.audit.read(e).await;
-    let mut form = Fields::default();
-    form.set_date("received_on", state.today());
+    let form = Fields::with_date("received_on", state.today());
     Ok(confirm_page(
         &state,
         &p,
