@@ -346,6 +346,19 @@ impl TestApp {
         sqlx::Row::try_get::<i64, _>(&q.fetch_one(self.store.pool()).await.unwrap(), 0).unwrap()
     }
 
+    /// `table: n` for each of `tables` (a table name, optionally with a `WHERE`): what a
+    /// refused change must leave as it was.
+    pub async fn row_counts(&self, tables: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for table in tables {
+            let n = self
+                .count(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+                .await;
+            out.push(format!("{table}: {n}"));
+        }
+        out
+    }
+
     /// How many audit rows have this action and outcome (about `pupil_id`, when given).
     pub async fn audits(&self, pupil_id: Option<&str>, action: &str, outcome: &str) -> i64 {
         self.store

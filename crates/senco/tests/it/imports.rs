@@ -133,21 +133,17 @@ async fn pupil_at_b(app: &TestApp) -> (String, String) {
 
 /// Everything an import could change, as text.
 async fn snapshot(app: &TestApp) -> Vec<String> {
-    let mut out = Vec::new();
-    for table in [
-        "pupils",
-        "enrolments",
-        "pupil_versions",
-        "reg_groups",
-        "contacts",
-        // Sign-ins are audited too; only pupils' rows count here.
-        "audit_log WHERE pupil_id IS NOT NULL OR record_type = 'pupil_import'",
-    ] {
-        let n = app
-            .count(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
-            .await;
-        out.push(format!("{table}: {n}"));
-    }
+    let mut out = app
+        .row_counts(&[
+            "pupils",
+            "enrolments",
+            "pupil_versions",
+            "reg_groups",
+            "contacts",
+            // Sign-ins are audited too; only pupils' rows count here.
+            "audit_log WHERE pupil_id IS NOT NULL OR record_type = 'pupil_import'",
+        ])
+        .await;
     let rows = sqlx::query(
         "SELECT id, school_id, legal_surname, version, updated_at FROM pupils ORDER BY id",
     )
