@@ -31,10 +31,21 @@ pub async fn invite(
     email: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    invite_at(tx, &state.settings.public_url, user_id, email, now).await
+}
+
+/// [`invite`], with the address people reach Senco at (the command line has no [`App`]).
+pub async fn invite_at(
+    tx: &mut Tx,
+    public_url: &str,
+    user_id: &str,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let token = random_token();
     let link = format!(
         "{}/sign-in/reset?token={token}",
-        state.settings.public_url.trim_end_matches('/')
+        public_url.trim_end_matches('/')
     );
     Store::insert_password_reset(tx, &hash_token(&token), user_id, now, now + INVITE_LIFETIME)
         .await?;

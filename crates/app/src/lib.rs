@@ -26,6 +26,7 @@ pub mod retention;
 pub mod school_register;
 pub mod sen;
 pub mod specialists;
+pub mod staff;
 pub mod subject_access;
 pub mod transfers;
 

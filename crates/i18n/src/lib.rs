@@ -1162,6 +1162,36 @@ pub struct Messages {
     pub problems: &'static [(&'static str, &'static str)],
     /// The reason of a stage change a review decided; `{date}` is the meeting's.
     pub stage_reason_review_decision: &'static str,
+    pub staff_import_link: &'static str,
+    pub staff_import_title: &'static str,
+    pub staff_import_intro: &'static str,
+    pub staff_columns_caption: &'static str,
+    pub staff_column_header: &'static str,
+    pub staff_column_holds: &'static str,
+    pub staff_column_name: &'static str,
+    pub staff_column_email: &'static str,
+    pub staff_column_role: &'static str,
+    pub staff_column_school: &'static str,
+    pub staff_column_groups: &'static str,
+    pub staff_import_file_label: &'static str,
+    pub staff_choose_file: &'static str,
+    pub staff_file_missing_columns: &'static str,
+    pub staff_preview_title: &'static str,
+    pub staff_preview_summary: &'static str,
+    pub staff_preview_refused: &'static str,
+    pub staff_upload_again: &'static str,
+    pub staff_people_caption: &'static str,
+    pub staff_place_column: &'static str,
+    pub staff_groups_column: &'static str,
+    pub staff_next_column: &'static str,
+    pub staff_will_invite: &'static str,
+    pub staff_will_wait: &'static str,
+    pub staff_confirm: &'static str,
+    pub staff_done_title: &'static str,
+    pub staff_invited_heading: &'static str,
+    pub staff_pending_heading: &'static str,
+    pub staff_cli_problem: &'static str,
+    pub staff_cli_dry_run: &'static str,
 }
 
 /// English.
@@ -2308,11 +2338,96 @@ pub static EN: Messages = Messages {
     sr_cli_too_large: "The file is too large: at most {limit} MB.",
     problems: EN_PROBLEMS,
     stage_reason_review_decision: "Decision of the review of {date}",
+    staff_import_link: "Invite staff from a file",
+    staff_import_title: "Invite staff from a file",
+    staff_import_intro: "Upload a CSV file with a row for each person. Nobody is invited until you have checked the file and confirmed; if any row is wrong, nobody is invited.",
+    staff_columns_caption: "The columns of the file (other columns are ignored)",
+    staff_column_header: "First row",
+    staff_column_holds: "What it holds",
+    staff_column_name: "The person’s full name.",
+    staff_column_email: "Their work email address, where the invitation is sent.",
+    staff_column_role: "Their role: SENCO, Teacher, Teaching assistant, Head teacher, School administrator, Specialist, Local authority officer or Administrator.",
+    staff_column_school: "The URN of their school (for a local authority officer, a school of their authority or the authority’s code). Empty for specialists and administrators.",
+    staff_column_groups: "For teachers and teaching assistants, the registration groups or classes they teach, separated by semicolons (3A; 3B). They see the pupils of these groups.",
+    staff_import_file_label: "Staff CSV file",
+    staff_choose_file: "Select a CSV file of staff",
+    staff_file_missing_columns: "The file has no column for: {columns}. Its first row must name the columns name, email and role (and school and groups where they are needed).",
+    staff_preview_title: "Check the staff to invite",
+    staff_preview_summary: "{rows} people: {invited} will be emailed an invitation now, {pending} will wait for approval first.",
+    staff_preview_refused: "The file cannot be imported: nobody has been invited. Correct these rows and upload the file again.",
+    staff_upload_again: "Upload a corrected file",
+    staff_people_caption: "People to invite",
+    staff_place_column: "School or authority",
+    staff_groups_column: "Groups taught",
+    staff_next_column: "What happens",
+    staff_will_invite: "Invitation emailed",
+    staff_will_wait: "Waits for approval",
+    staff_confirm: "Invite these staff",
+    staff_done_title: "Staff invited",
+    staff_invited_heading: "Invitations emailed",
+    staff_pending_heading: "Waiting for approval",
+    staff_cli_problem: "line {line}, {column} “{value}”: {reason}",
+    staff_cli_dry_run: "Nothing was written (--dry-run).",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
 /// the problem's values in braces; a value that is a date is written as a long date.
 const EN_PROBLEMS: &[(&str, &str)] = &[
+    ("staff_name_missing", "Enter the person’s full name"),
+    (
+        "staff_name_too_long",
+        "The name must be 100 characters or fewer",
+    ),
+    (
+        "staff_name_characters",
+        "The name must not contain control characters",
+    ),
+    ("staff_email_missing", "Enter an email address"),
+    (
+        "staff_email_format",
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (
+        "staff_email_repeated",
+        "This email address is on an earlier row of the file",
+    ),
+    (
+        "staff_email_in_use",
+        "An account with this email address already exists",
+    ),
+    (
+        "staff_role_unknown",
+        "Enter a role: SENCO, Teacher, Teaching assistant, Head teacher, School administrator, Specialist, Local authority officer or Administrator",
+    ),
+    ("staff_role_not_yours", "You cannot give this role"),
+    (
+        "staff_school_needed",
+        "Enter the school’s URN: this role belongs to a school",
+    ),
+    (
+        "staff_school_not_for_role",
+        "Leave the school empty: this role does not belong to a school",
+    ),
+    (
+        "staff_school_unknown",
+        "No school or authority you manage has this number",
+    ),
+    (
+        "staff_groups_not_for_role",
+        "Only teachers and teaching assistants teach groups: leave this empty",
+    ),
+    (
+        "staff_group_unknown",
+        "The school has no registration group of this name",
+    ),
+    (
+        "staff_group_has_teacher",
+        "This group already has a teacher",
+    ),
+    (
+        "staff_group_repeated",
+        "This group is given to an earlier row of the file",
+    ),
     // A rule the domain still words itself (issue 18 moves these here rule by rule).
     ("rule_broken", "{words}"),
     ("views.too_long", "Views must be {max} characters or fewer"),
@@ -2716,6 +2831,14 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 impl Messages {
+    /// The words of a staff file's row problem (`senco_interop::staff_csv::RowProblem::code`).
+    pub fn staff_problem(&self, code: &str) -> String {
+        let key = format!("staff_{code}");
+        self.problems
+            .iter()
+            .find(|(c, _)| *c == key)
+            .map_or_else(|| code.to_string(), |(_, words)| (*words).to_string())
+    }
     /// The words of a problem with a leaving; `joined_on` is the day the enrolment started.
     pub fn leaving_problem(
         &self,

@@ -5,6 +5,7 @@
 //! - [`record`]: the portable full record of a pupil's SEN history (`senco-record`, version 1);
 //! - [`pupils_csv`]: pupils from an MIS CSV export (encodings, headers, mapping, checks);
 //! - [`schools_csv`]: schools from the national registers' CSV extracts (GIAS, the Welsh list);
+//! - [`staff_csv`]: staff to invite, from a CSV file (name, email, role, school, groups);
 //! - [`upload`]: the checking of uploaded specialists' reports: a type allow-list by magic
 //!   bytes, a size cap, archive limits for DOCX and the stripping of image metadata.
 
@@ -14,4 +15,5 @@ pub mod ctf;
 pub mod pupils_csv;
 pub mod record;
 pub mod schools_csv;
+pub mod staff_csv;
 pub mod upload;

@@ -576,6 +576,23 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Invite staff from a CSV file (columns name, email, role, school, groups: docs/staff.md),
+    /// all or nothing. Each is emailed an invitation through the outbox, or, for an account
+    /// that reads SEN records, waits for the approval of the school's SENCO or head teacher
+    /// (or an administrator in the web).
+    Import {
+        file: std::path::PathBuf,
+        /// Only check the file and say what would happen.
+        #[arg(long)]
+        dry_run: bool,
+        /// The address people use to reach Senco, for the invitations' links.
+        #[arg(
+            long,
+            env = "SENCO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
 }
 
 /// `senco audit ...`

@@ -85,12 +85,13 @@ fn link_from_row(r: &sqlx::any::AnyRow) -> Result<PendingLink> {
 
 impl Store {
     /// Holds a new account until it is approved: disabled, with who asked and whose SENCO
-    /// or head teacher approves (`None`: another administrator).
+    /// or head teacher approves (`None`: another administrator). `requested_by` is `None`
+    /// for the command line's operator, who has no account.
     pub async fn hold_for_approval(
         tx: &mut Tx,
         user_id: &str,
         approval_school_id: Option<&str>,
-        requested_by: &str,
+        requested_by: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<()> {
         sqlx::query(

@@ -350,6 +350,17 @@ impl Store {
         Ok(id)
     }
 
+    /// Makes `user_id` the teacher of a registration group (a staff import: the preview has
+    /// refused a group that already has one).
+    pub async fn set_reg_group_teacher(tx: &mut Tx, group_id: &str, user_id: &str) -> Result<()> {
+        sqlx::query("UPDATE reg_groups SET teacher_user_id = $2 WHERE id = $1")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// A school's registration groups, by name.
     pub async fn reg_groups(&self, school_id: &str) -> Result<Vec<RegGroup>> {
         let rows = sqlx::query(

@@ -190,6 +190,12 @@ fn table() -> Routes {
             get(pages::users::new).post(pages::users::create),
         )
         .at(
+            "/admin/users/import",
+            Page,
+            &["GET", "POST"],
+            get(pages::staff_import::new).post(pages::staff_import::confirm),
+        )
+        .at(
             "/admin/users/{id}/disable",
             Page,
             &["POST"],
@@ -736,6 +742,18 @@ fn upload_table() -> Routes {
             Api,
             &["POST"],
             post(api::school_register::import),
+        )
+        .at(
+            "/admin/users/import/upload",
+            Page,
+            &["POST"],
+            post(pages::staff_import::upload),
+        )
+        .at(
+            "/api/v1/admin/users/import",
+            Api,
+            &["POST"],
+            post(api::staff::import),
         )
 }
 

@@ -4,8 +4,11 @@
 use anyhow::{Context, bail};
 use senco_app::credentials::hash_passphrase;
 use senco_domain::person::{Email, Passphrase, PersonName};
+use senco_domain::policy::Relation;
 use senco_domain::role::Role;
+use senco_i18n::fill;
 use senco_store::Store;
+use senco_store::schools::SchoolScope;
 use senco_store::users::{NewUser, UserScope};
 
 use super::{cli_event, read_passphrase_stdin};
@@ -187,6 +190,107 @@ pub async fn run(store: &Store, actor: Option<&str>, command: UserCommand) -> an
                 "Removed the two-factor key of {email} and ended their sessions; they set up a new one when they next sign in."
             );
         }
+        UserCommand::Import {
+            file,
+            dry_run,
+            public_url,
+        } => import(store, actor, &file, dry_run, &public_url).await?,
     }
     Ok(())
+}
+
+/// `senco user import`: staff from a CSV file, all or nothing, as the installation's
+/// administrator (every school and authority; an account that reads SEN records waits for
+/// approval).
+async fn import(
+    store: &Store,
+    actor: Option<&str>,
+    file: &std::path::Path,
+    dry_run: bool,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    use senco_app::staff::{self, StaffImportError, StaffPreview, StaffScope};
+    let m = &senco_i18n::EN;
+    let limit = senco_interop::staff_csv::MAX_BYTES;
+    let size = std::fs::metadata(file)
+        .with_context(|| file.display().to_string())?
+        .len();
+    if usize::try_from(size).unwrap_or(usize::MAX) > limit {
+        bail!(fill(
+            m.sr_cli_too_large,
+            &[("limit", &(limit / (1024 * 1024)).max(1).to_string())]
+        ));
+    }
+    let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let scope = StaffScope {
+        roles: staff::assignable_roles(Relation::Installation),
+        schools: store.schools(&SchoolScope::All).await?,
+        authorities: store.authorities().await?,
+    };
+    let print = |p: &StaffPreview| {
+        for x in &p.problems {
+            let line = x.line.to_string();
+            let reason = m.staff_problem(x.code);
+            let values = [
+                ("line", line.as_str()),
+                ("column", x.column),
+                ("value", x.value.as_str()),
+                ("reason", reason.as_str()),
+            ];
+            eprintln!("{}", fill(m.staff_cli_problem, &values));
+        }
+        for r in &p.rows {
+            let place = match (&r.school, &r.authority) {
+                (_, Some(a)) => a.code.clone(),
+                (Some(s), None) => s.urn.clone(),
+                (None, None) => String::new(),
+            };
+            let next = if r.pending {
+                m.staff_will_wait
+            } else {
+                m.staff_will_invite
+            };
+            println!(
+                "{}\t{}\t{}\t{}",
+                r.row.email.as_str(),
+                r.row.role.as_str(),
+                place,
+                next
+            );
+        }
+        if p.problems.is_empty() {
+            println!("{}", senco_app::staff::summary(m, p));
+        }
+    };
+    let result = if dry_run {
+        staff::preview(store, &scope, Role::Admin, &bytes).await
+    } else {
+        let event = cli_event(actor, "user", "create");
+        let now = system_clock().now();
+        staff::apply(
+            store,
+            public_url,
+            &scope,
+            &event,
+            (Role::Admin, None),
+            &bytes,
+            now,
+        )
+        .await
+    };
+    match result {
+        Ok(p) if p.ready() => {
+            print(&p);
+            if dry_run {
+                println!("{}", m.staff_cli_dry_run);
+            }
+            Ok(())
+        }
+        Ok(p) | Err(StaffImportError::Problems(p)) => {
+            print(&p);
+            bail!(m.staff_preview_refused)
+        }
+        Err(StaffImportError::File(e)) => bail!(staff::file_reason(m, &e)),
+        Err(StaffImportError::Store(e)) => Err(e.into()),
+    }
 }

@@ -69,3 +69,4 @@ mod parity;
 mod leavers;
 // Issue 19, point 1: authorities and schools through pages, API and CLI; the register import.
 mod school_register;
+mod staff;

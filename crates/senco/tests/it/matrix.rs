@@ -937,7 +937,7 @@ async fn request(app: &TestApp, w: &World, probe: Probe, n: usize) -> Req {
             )
             .await
             .unwrap();
-            senco_store::Store::hold_for_approval(&mut tx, &id, None, &requester.id, now)
+            senco_store::Store::hold_for_approval(&mut tx, &id, None, Some(&requester.id), now)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

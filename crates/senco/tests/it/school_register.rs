@@ -498,7 +498,7 @@ async fn the_register_import_previews_applies_and_refuses_bad_files_whole(app: &
 }
 
 /// A multipart body with the form token and one file.
-fn multipart(token: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(token: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "senco-register-boundary-7f1";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
@@ -582,7 +582,7 @@ async fn the_register_import_through_the_pages(app: &TestApp) {
     assert_eq!(other.get(&location(&r)).await.status, 404);
 }
 
-async fn cli(app: &TestApp, args: &[&str], file: Option<&[u8]>) -> Output {
+pub(crate) async fn cli(app: &TestApp, args: &[&str], file: Option<&[u8]>) -> Output {
     let dir = std::env::temp_dir().join(format!("senco-register-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -605,7 +605,7 @@ async fn cli(app: &TestApp, args: &[&str], file: Option<&[u8]>) -> Output {
     out
 }
 
-fn out(o: &Output) -> String {
+pub(crate) fn out(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

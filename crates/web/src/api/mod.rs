@@ -8,6 +8,7 @@
 pub mod pupils;
 pub mod school_register;
 pub mod schools;
+pub mod staff;
 // @sen-api-modules
 pub mod plans;
 pub mod provision;
@@ -520,7 +521,7 @@ impl Modify for Security {
         school_register::authorities, school_register::create_authority,
         school_register::authority, school_register::patch_authority,
         school_register::schools, school_register::create_school, school_register::school,
-        school_register::patch_school, school_register::import,
+        school_register::patch_school, school_register::import, staff::import,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -551,7 +552,7 @@ impl Modify for Security {
         school_register::AuthorityList, school_register::SchoolDetailOut, school_register::SchoolDetailList,
         school_register::SchoolIn, school_register::SchoolPatch, school_register::ImportOut,
         school_register::RowProblemOut, school_register::NewSchoolOut, school_register::ChangedSchoolOut,
-        school_register::FieldChangeOut,
+        school_register::FieldChangeOut, staff::StaffOut, staff::StaffImportOut,
     )),
     modifiers(&Security),
     security(("bearer" = []))

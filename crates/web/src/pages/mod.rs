@@ -14,6 +14,7 @@ pub mod reset;
 pub mod resume;
 pub mod setup;
 pub mod sign_in;
+pub mod staff_import;
 pub mod two_factor;
 pub mod users;
 // @sen-modules

@@ -739,7 +739,7 @@ pub async fn import_new(
     Ok(upload_page(&state, &p, FormErrors::default()))
 }
 
-async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8>)> {
+pub(super) async fn read_upload(mut multipart: Multipart) -> Option<(String, String, Vec<u8>)> {
     let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name().unwrap_or("") {

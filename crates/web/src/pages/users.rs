@@ -9,7 +9,7 @@ use senco_domain::person::{Email, PersonName};
 use senco_domain::policy::{Action, Relation, Resource};
 use senco_domain::role::Role;
 use senco_store::Store;
-use senco_store::schools::{School, SchoolScope};
+use senco_store::schools::School;
 use senco_store::users::{NewUser, User, UserScope};
 use serde::Deserialize;
 
@@ -24,23 +24,7 @@ use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_i18n::EN;
 
-/// The roles an administrator at `relation` may give.
-pub fn assignable_roles(relation: Relation) -> Vec<Role> {
-    match relation {
-        Relation::Installation => Role::ALL
-            .into_iter()
-            .filter(|r| *r != Role::Parent)
-            .collect(),
-        Relation::OwnSchool => vec![
-            Role::Senco,
-            Role::Teacher,
-            Role::TeachingAssistant,
-            Role::Head,
-            Role::SchoolAdmin,
-        ],
-        _ => Vec::new(),
-    }
-}
+pub use senco_app::staff::assignable_roles;
 
 fn scope_for(p: &Principal, relation: Relation) -> UserScope {
     match (relation, &p.user.school_id) {
@@ -55,16 +39,7 @@ async fn visible_schools(
     p: &Principal,
     relation: Relation,
 ) -> Result<Vec<School>, PageError> {
-    Ok(match (relation, &p.user.school_id) {
-        (Relation::Installation, _) => state.store.schools(&SchoolScope::All).await?,
-        (_, Some(s)) => {
-            state
-                .store
-                .schools(&SchoolScope::Schools(vec![s.clone()]))
-                .await?
-        }
-        _ => Vec::new(),
-    })
+    Ok(senco_app::staff::visible_schools(&state.store, p, relation).await?)
 }
 
 #[derive(Template, WebTemplate)]
@@ -247,8 +222,19 @@ pub async fn create(
         password_hash: None,
         must_change_password: false,
     };
-    let id = match Store::insert_user(&mut tx, &new_user, now).await {
-        Ok(id) => id,
+    let event = rid.actor(&p).event(&state, "user", "create", "allowed");
+    let maker = (p.user.role, Some(p.user.id.as_str()));
+    let created = match senco_app::staff::create_in(
+        &mut tx,
+        &state.settings.public_url,
+        &event,
+        maker,
+        &new_user,
+        now,
+    )
+    .await
+    {
+        Ok(c) => c,
         Err(senco_store::StoreError::Duplicate(_)) => {
             drop(tx);
             let mut errors = FormErrors::default();
@@ -257,21 +243,7 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    let pending = senco_app::approvals::needs_approval(p.user.role, role);
-    let actor = rid.actor(&p);
-    let mut e = actor
-        .event(&state, "user", "create", "allowed")
-        .record(id.clone())
-        .school(school_id.clone());
-    if pending {
-        // Approved by the school's SENCO or head teacher; with no school, another
-        // administrator.
-        Store::hold_for_approval(&mut tx, &id, school_id.as_deref(), &p.user.id, now).await?;
-        e.fields = Some("pending_approval".into());
-    } else {
-        senco_app::approvals::invite(&mut tx, &state, &id, email.as_str(), now).await?;
-    }
-    Store::audit_in(&mut tx, &e).await?;
+    let pending = created.pending;
     senco_store::commit(tx).await?;
     let title = if pending {
         m.user_pending_title
