@@ -134,7 +134,7 @@ fn refused(
 ) -> Result<Response, PageError> {
     let mut errors = FormErrors::default();
     match e {
-        StaffImportError::File(e) => errors.add("file", &file_reason(&EN, &e)),
+        StaffImportError::File(e) => errors.add("file", file_reason(&EN, &e)),
         StaffImportError::Problems(preview) => return Ok(preview_page(state, p, &preview, csv)),
         StaffImportError::Store(e) => return Err(e.into()),
     }
