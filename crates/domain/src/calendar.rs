@@ -169,6 +169,10 @@ pub struct SchoolCalendar {
     country: Country,
     terms: Vec<DateRange>,
     closures: Vec<DateRange>,
+    /// The published bank holidays of the country's division and the years they cover;
+    /// other years follow the rules of [`bank_holidays`].
+    published: Vec<Date>,
+    published_years: Vec<i32>,
 }
 
 /// A date reached by counting school days. `estimated` is true when the count ran past
@@ -195,6 +199,37 @@ impl SchoolCalendar {
             country,
             terms: valid(terms),
             closures: valid(closures),
+            published: Vec::new(),
+            published_years: Vec::new(),
+        }
+    }
+
+    /// The calendar with the published bank holidays of its country's division
+    /// ([`crate::bank_holidays::BankHolidays`]): they replace the rules for every year they
+    /// cover.
+    #[must_use]
+    pub fn with_bank_holidays(mut self, set: &crate::bank_holidays::BankHolidays) -> Self {
+        let mut dates: Vec<Date> = set
+            .division(crate::bank_holidays::Division::of(self.country))
+            .iter()
+            .map(|h| h.date)
+            .collect();
+        dates.sort();
+        dates.dedup();
+        let mut years: Vec<i32> = dates.iter().map(|d| d.year()).collect();
+        years.dedup();
+        self.published = dates;
+        self.published_years = years;
+        self
+    }
+
+    /// Whether `d` is a bank holiday: the published list for a year it covers, the rules
+    /// otherwise.
+    pub fn is_bank_holiday(&self, d: Date) -> bool {
+        if self.published_years.contains(&d.year()) {
+            self.published.binary_search(&d).is_ok()
+        } else {
+            is_bank_holiday(self.country, d)
         }
     }
 
@@ -207,7 +242,7 @@ impl SchoolCalendar {
         !is_weekend(d)
             && self.terms.iter().any(|t| t.contains(d))
             && !self.closures.iter().any(|c| c.contains(d))
-            && !is_bank_holiday(self.country, d)
+            && !self.is_bank_holiday(d)
     }
 
     /// The end of the last term.
@@ -236,7 +271,7 @@ impl SchoolCalendar {
                 Some(end) if date <= end => self.is_school_day(date),
                 _ => {
                     estimated = true;
-                    !is_weekend(date) && !is_bank_holiday(self.country, date)
+                    !is_weekend(date) && !self.is_bank_holiday(date)
                 }
             };
             if counts {

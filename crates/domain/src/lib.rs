@@ -7,7 +7,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+pub mod bank_holidays;
 pub mod calendar;
+pub mod calendar_entry;
 pub mod census;
 pub mod census_return;
 pub mod concern;
