@@ -10,6 +10,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod bootstrap;
+pub mod calendars;
 pub mod census;
 pub mod credentials;
 pub mod ctf;

@@ -290,7 +290,7 @@ pub async fn check(
         return Err(PlanError::Invalid(issues));
     };
     let school = state.store.school(&pupil.school_id).await?;
-    let calendar = state.store.school_calendar(&school).await?;
+    let calendar = crate::calendars::school_calendar(&state.store, &school).await?;
     let school_policy = state
         .store
         .setting(&format!("review_policy.{}", school.id))

@@ -716,7 +716,7 @@ impl DeliveryFacts {
                 let school = state.store.school(&a.school_id).await?;
                 calendars.insert(
                     a.school_id.clone(),
-                    state.store.school_calendar(&school).await?,
+                    crate::calendars::school_calendar(&state.store, &school).await?,
                 );
             }
         }

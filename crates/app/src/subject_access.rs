@@ -340,7 +340,7 @@ pub async fn build(
     let record = crate::portable_record::export(store, scope, pupil_id, now).await?;
     let pupil = store.pupil(scope, pupil_id).await?;
     let school = store.school(&pupil.school_id).await?;
-    let calendar = store.school_calendar(&school).await?;
+    let calendar = crate::calendars::school_calendar(store, &school).await?;
     let current_stage = store
         .current_stage(&pupil.id)
         .await?

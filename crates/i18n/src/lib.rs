@@ -1192,6 +1192,39 @@ pub struct Messages {
     pub staff_pending_heading: &'static str,
     pub staff_cli_problem: &'static str,
     pub staff_cli_dry_run: &'static str,
+    pub cal_cli_whose: &'static str,
+    pub cal_cli_line_problem: &'static str,
+    pub cal_cli_entry: &'static str,
+    pub cal_cli_imported: &'static str,
+    pub cal_cli_division: &'static str,
+    pub cal_cli_bank_holidays_loaded: &'static str,
+    pub cal_kind_term: &'static str,
+    pub cal_kind_inset: &'static str,
+    pub cal_kind_closure: &'static str,
+    pub cal_link: &'static str,
+    pub cal_title: &'static str,
+    pub cal_intro_authority: &'static str,
+    pub cal_intro_school: &'static str,
+    pub cal_bank_holidays: &'static str,
+    pub cal_none: &'static str,
+    pub cal_add: &'static str,
+    pub cal_edit_title: &'static str,
+    pub cal_delete_title: &'static str,
+    pub cal_delete_button: &'static str,
+    pub cal_delete_hint: &'static str,
+    pub cal_kind_label: &'static str,
+    pub cal_name_label: &'static str,
+    pub cal_name_hint: &'static str,
+    pub cal_start_label: &'static str,
+    pub cal_end_label: &'static str,
+    pub cal_date_hint: &'static str,
+    pub cal_col_dates: &'static str,
+    pub cal_change: &'static str,
+    pub cal_delete: &'static str,
+    pub cal_save: &'static str,
+    pub cal_added: &'static str,
+    pub cal_changed: &'static str,
+    pub cal_deleted: &'static str,
 }
 
 /// English.
@@ -2368,6 +2401,39 @@ pub static EN: Messages = Messages {
     staff_pending_heading: "Waiting for approval",
     staff_cli_problem: "line {line}, {column} “{value}”: {reason}",
     staff_cli_dry_run: "Nothing was written (--dry-run).",
+    cal_cli_whose: "Give --authority CODE or --school URN.",
+    cal_cli_line_problem: "Line {line}, {field}: {reason}",
+    cal_cli_entry: "Line {line}: {kind} \"{name}\" from {start} to {end}",
+    cal_cli_imported: "Imported: {count} entries added.",
+    cal_cli_division: "{division}: {count} bank holidays, {first} to {last}",
+    cal_cli_bank_holidays_loaded: "Bank holidays loaded.",
+    cal_kind_term: "Term",
+    cal_kind_inset: "INSET day",
+    cal_kind_closure: "Closure",
+    cal_link: "Calendar",
+    cal_title: "Calendar: {name}",
+    cal_intro_authority: "Term dates, INSET days and closures for every school of this authority. A school with terms of its own uses them instead of these terms; INSET days and closures of both apply.",
+    cal_intro_school: "This school's own entries, over its authority's calendar. If the school has any term of its own, its terms replace all of its authority's terms; its INSET days and closures add to its authority's.",
+    cal_bank_holidays: "Bank holidays come from the government's published list, which Senco holds from {first} to {last}. Past the last term, deadlines are counted in weekdays and shown as estimated.",
+    cal_none: "No entries yet.",
+    cal_add: "Add an entry",
+    cal_edit_title: "Change an entry",
+    cal_delete_title: "Delete this entry?",
+    cal_delete_button: "Delete entry",
+    cal_delete_hint: "Deadlines counted from now on will no longer use it.",
+    cal_kind_label: "Kind",
+    cal_name_label: "Name",
+    cal_name_hint: "For example, Autumn term 1",
+    cal_start_label: "First day",
+    cal_end_label: "Last day",
+    cal_date_hint: "For example, 2 9 2026",
+    cal_col_dates: "Dates",
+    cal_change: "Change",
+    cal_delete: "Delete",
+    cal_save: "Save entry",
+    cal_added: "Entry added",
+    cal_changed: "Entry changed",
+    cal_deleted: "Entry deleted",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
@@ -2802,6 +2868,59 @@ const EN_PROBLEMS: &[(&str, &str)] = &[
         "target.after_plan_review",
         "The date must be the same as or before the plan's review date, {review}",
     ),
+    ("calendar.kind_missing", "Select the kind of entry"),
+    ("calendar.name_missing", "Enter a name"),
+    (
+        "calendar.name_too_long",
+        "The name must be {max} characters or fewer",
+    ),
+    ("calendar.date_missing", "Enter the date"),
+    ("calendar.date_invalid", "The date must be a real date"),
+    (
+        "calendar.end_before_start",
+        "The last day must be the same as or after the first day, {start}",
+    ),
+    (
+        "calendar.file_too_large",
+        "The file must be smaller than {limit} KB",
+    ),
+    (
+        "calendar.file_not_text",
+        "The file must be a CSV or iCalendar text file",
+    ),
+    (
+        "calendar.file_not_the_format",
+        "The file must be a CSV with the columns kind,name,start,end or an iCalendar (.ics) file",
+    ),
+    ("calendar.file_empty", "The file has no entries"),
+    (
+        "calendar.file_too_many",
+        "The file must have at most {limit} entries",
+    ),
+    (
+        "bank_holidays.too_large",
+        "The file must be smaller than {limit} KB",
+    ),
+    (
+        "bank_holidays.not_the_format",
+        "The file is not in the format gov.uk publishes bank holidays in",
+    ),
+    (
+        "bank_holidays.unknown_division",
+        "The file names a division Senco does not know: {division}",
+    ),
+    (
+        "bank_holidays.not_a_date",
+        "\"{value}\" is not a date in the form YYYY-MM-DD",
+    ),
+    (
+        "bank_holidays.duplicate_date",
+        "The list of {division} has {date} twice",
+    ),
+    (
+        "bank_holidays.missing_division",
+        "The file has no bank holidays for {division}",
+    ),
 ];
 
 /// A whole number with its thousands grouped: 20,000.
@@ -2883,6 +3002,16 @@ impl Messages {
             .collect();
         let named: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
         fill(template, &named)
+    }
+
+    /// The name of a kind of calendar entry.
+    pub fn cal_kind(&self, k: senco_domain::calendar_entry::EntryKind) -> &'static str {
+        use senco_domain::calendar_entry::EntryKind;
+        match k {
+            EntryKind::Term => self.cal_kind_term,
+            EntryKind::Inset => self.cal_kind_inset,
+            EntryKind::Closure => self.cal_kind_closure,
+        }
     }
 
     /// The reason of a stage change as words: those a person gave, or the fact's.

@@ -265,6 +265,44 @@ pub enum Command {
         #[command(subcommand)]
         command: SchoolCommand,
     },
+    /// Calendars: import term dates, INSET days and closures; load the bank holidays.
+    Calendar {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        actor: ActorArg,
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+/// `senco calendar ...`
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Add the entries of a CSV (columns kind,name,start,end) or iCalendar (.ics) file to an
+    /// authority's or a school's calendar: all or nothing, checked first.
+    Import {
+        /// The CSV or .ics file.
+        file: PathBuf,
+        /// The local authority's code.
+        #[arg(long, conflicts_with = "school", required_unless_present = "school")]
+        authority: Option<String>,
+        /// The school's URN (its own entries, over its authority's).
+        #[arg(long)]
+        school: Option<String>,
+        /// Check and list what would be added, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Replace the bank holidays with a file in the format gov.uk publishes
+    /// (https://www.gov.uk/bank-holidays.json): checked whole, all or nothing.
+    BankHolidays {
+        /// The JSON file.
+        file: PathBuf,
+        /// Check and summarise the file, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `senco authority ...`

@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod calendar;
 pub mod census;
 pub mod ctf;
 pub mod imports;

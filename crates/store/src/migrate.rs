@@ -144,6 +144,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_leaving_destination.sql"),
         postgres: include_str!("../migrations/postgres/0021_leaving_destination.sql"),
     },
+    Migration {
+        version: 22,
+        name: "calendars",
+        sqlite: include_str!("../migrations/sqlite/0022_calendars.sql"),
+        postgres: include_str!("../migrations/postgres/0022_calendars.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -2,6 +2,7 @@
 
 use senco_domain::Date;
 use senco_domain::calendar::{CompulsorySchoolAge, DateRange, SchoolCalendar};
+use senco_domain::calendar_entry::{EntryKind, ValidEntry};
 use senco_domain::school::{Country, FrameworkKey, Phase};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -178,16 +179,12 @@ impl Store {
         school_id: Option<&str>,
         term: DateRange,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO term_dates (id, la_id, school_id, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(new_id())
-        .bind(la_id)
-        .bind(school_id)
-        .bind(ds(term.start))
-        .bind(ds(term.end))
-        .execute(&mut **tx)
-        .await?;
+        let entry = ValidEntry {
+            kind: EntryKind::Term,
+            name: String::new(),
+            range: term,
+        };
+        Store::insert_calendar_entry(tx, la_id, school_id, &entry).await?;
         Ok(())
     }
 
@@ -199,58 +196,48 @@ impl Store {
         range: DateRange,
         reason: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO closures (id, la_id, school_id, starts_on, ends_on, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_id())
-        .bind(la_id)
-        .bind(school_id)
-        .bind(ds(range.start))
-        .bind(ds(range.end))
-        .bind(reason)
-        .execute(&mut **tx)
-        .await?;
+        let entry = ValidEntry {
+            kind: EntryKind::Closure,
+            name: reason.to_string(),
+            range,
+        };
+        Store::insert_calendar_entry(tx, la_id, school_id, &entry).await?;
         Ok(())
     }
 
     /// The school calendar for one school: its own terms if it has any, else its
-    /// authority's; the authority's closures and its own.
+    /// authority's; the authority's INSET days and closures and its own. Bank holidays
+    /// follow the rules until the caller adds the published ones
+    /// (`SchoolCalendar::with_bank_holidays`, as `senco_app::calendars` does).
     pub async fn school_calendar(&self, school: &School) -> Result<SchoolCalendar> {
-        let ranges = |table: &'static str| {
-            // SQL-SAFE: `table` is a `&'static str` given by the two calls below.
-            let sql = format!(
-                "SELECT school_id, starts_on, ends_on FROM {table} \
-                 WHERE la_id = $1 AND (school_id IS NULL OR school_id = $2) ORDER BY starts_on"
-            );
-            async move {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(
+            "SELECT school_id, kind, starts_on, ends_on FROM calendar_entries \
+             WHERE la_id = $1 AND (school_id IS NULL OR school_id = $2) ORDER BY starts_on",
+        )
                     .bind(&school.la_id)
                     .bind(&school.id)
                     .fetch_all(self.pool())
                     .await?;
-                let mut out = Vec::new();
+        let mut terms = Vec::new();
+        let mut closures = Vec::new();
                 for r in rows {
                     let own: Option<String> = r.try_get("school_id")?;
+            let kind: String = r.try_get("kind")?;
                     let start = parse_ds(&r.try_get::<String, _>("starts_on")?)?;
                     let end = parse_ds(&r.try_get::<String, _>("ends_on")?)?;
-                    if let Some(range) = DateRange::new(start, end) {
-                        out.push((own.is_some(), range));
-                    }
-                }
-                Ok::<_, StoreError>(out)
-            }
+            let Some(range) = DateRange::new(start, end) else {
+                continue;
         };
-        let terms = ranges("term_dates").await?;
+            if kind == EntryKind::Term.as_str() {
+                terms.push((own.is_some(), range));
+            } else {
+                closures.push(range);
+            }
+        }
         let has_own = terms.iter().any(|(own, _)| *own);
         let terms = terms
             .into_iter()
             .filter(|(own, _)| *own == has_own)
-            .map(|(_, r)| r)
-            .collect();
-        let closures = ranges("closures")
-            .await?
-            .into_iter()
             .map(|(_, r)| r)
             .collect();
         Ok(SchoolCalendar::new(school.country, terms, closures))

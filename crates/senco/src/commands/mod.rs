@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod demo;
 mod demo_provision;
 pub mod export;
@@ -133,6 +134,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db.database_url).await?;
             store.migrate(system_clock().now()).await?;
             schools::school(&store, actor.actor.as_deref(), command).await
+        }
+        Command::Calendar { db, actor, command } => {
+            let store = open(&db.database_url).await?;
+            store.migrate(system_clock().now()).await?;
+            calendar::run(&store, actor.actor.as_deref(), command).await
         }
     }
 }

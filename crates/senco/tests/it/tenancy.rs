@@ -89,8 +89,7 @@ async fn set_schools(conn: &mut sqlx::AnyConnection, value: &str) {
 /// staff. Every other table with a `school_id` (or a `pupil_id`) must have the policy.
 const NOT_PUPIL_DATA: &[&str] = &[
     "school_frameworks",
-    "term_dates",
-    "closures",
+    "calendar_entries",
     "users",
     "reg_groups",
     "provisions",
