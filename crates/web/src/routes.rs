@@ -706,6 +706,33 @@ fn table() -> Routes {
             &["GET", "PATCH"],
             get(api::school_register::school).patch(api::school_register::patch_school),
         )
+        // Calendars (issue 19, point 3).
+        .at(
+            "/api/v1/admin/authorities/{id}/calendar",
+            Api,
+            &["GET", "POST"],
+            get(api::calendars::authority_calendar).post(api::calendars::authority_calendar_add),
+        )
+        .at(
+            "/api/v1/admin/schools/{id}/calendar",
+            Api,
+            &["GET", "POST"],
+            get(api::calendars::school_calendar).post(api::calendars::school_calendar_add),
+        )
+        .at(
+            "/api/v1/admin/calendar/{id}",
+            Api,
+            &["GET", "PATCH", "DELETE"],
+            get(api::calendars::entry)
+                .patch(api::calendars::patch_entry)
+                .delete(api::calendars::delete_entry),
+        )
+        .at(
+            "/api/v1/admin/bank-holidays",
+            Api,
+            &["GET"],
+            get(api::calendars::bank_holidays),
+        )
 }
 
 /// Routes that take uploads: their bodies may be as large as the upload limit, where every

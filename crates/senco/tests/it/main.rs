@@ -68,5 +68,6 @@ mod parity;
 // Issue 19, point 6: recording a leaver from the pupil page and the API.
 mod leavers;
 // Issue 19, point 1: authorities and schools through pages, API and CLI; the register import.
+mod calendar;
 mod school_register;
 mod staff;

@@ -5,6 +5,7 @@
 //! `application/problem+json` (RFC 9457); the request id travels in the `x-request-id`
 //! header, never in the body, so that refusals and missing records are byte-identical.
 
+pub mod calendars;
 pub mod pupils;
 pub mod school_register;
 pub mod schools;
@@ -522,6 +523,10 @@ impl Modify for Security {
         school_register::authority, school_register::patch_authority,
         school_register::schools, school_register::create_school, school_register::school,
         school_register::patch_school, school_register::import, staff::import,
+        // Calendars (issue 19, point 3).
+        calendars::authority_calendar, calendars::authority_calendar_add,
+        calendars::school_calendar, calendars::school_calendar_add, calendars::entry,
+        calendars::patch_entry, calendars::delete_entry, calendars::bank_holidays,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -553,6 +558,7 @@ impl Modify for Security {
         school_register::SchoolIn, school_register::SchoolPatch, school_register::ImportOut,
         school_register::RowProblemOut, school_register::NewSchoolOut, school_register::ChangedSchoolOut,
         school_register::FieldChangeOut, staff::StaffOut, staff::StaffImportOut,
+        calendars::CalendarEntryOut, calendars::CalendarEntryIn, calendars::CalendarOut,
     )),
     modifiers(&Security),
     security(("bearer" = []))
