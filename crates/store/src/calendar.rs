@@ -17,9 +17,6 @@ pub struct CalendarEntry {
     pub entry: ValidEntry,
 }
 
-const SELECT: &str =
-    "SELECT id, la_id, school_id, kind, name, starts_on, ends_on FROM calendar_entries";
-
 fn entry_from(r: &AnyRow) -> Result<CalendarEntry> {
     let kind: String = r.try_get("kind")?;
     let corrupt = |column: &'static str, value: String| StoreError::Corrupt {
@@ -48,28 +45,29 @@ impl Store {
         la_id: &str,
         school_id: Option<&str>,
     ) -> Result<Vec<CalendarEntry>> {
-        let rows =
-            match school_id {
-                None => sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE la_id = $1 AND school_id IS NULL ORDER BY starts_on, kind, name"
-                )))
-                .bind(la_id)
-                .fetch_all(self.pool())
-                .await?,
-                Some(school) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE la_id = $1 AND school_id = $2 ORDER BY starts_on, kind, name"
-                )))
-                .bind(la_id)
-                .bind(school)
-                .fetch_all(self.pool())
-                .await?,
-            };
+        let rows = match school_id {
+            None => sqlx::query(
+                "SELECT id, la_id, school_id, kind, name, starts_on, ends_on FROM calendar_entries \
+                     WHERE la_id = $1 AND school_id IS NULL ORDER BY starts_on, kind, name",
+            )
+            .bind(la_id)
+            .fetch_all(self.pool())
+            .await?,
+            Some(school) => sqlx::query(
+                "SELECT id, la_id, school_id, kind, name, starts_on, ends_on FROM calendar_entries \
+                     WHERE la_id = $1 AND school_id = $2 ORDER BY starts_on, kind, name",
+            )
+            .bind(la_id)
+            .bind(school)
+            .fetch_all(self.pool())
+            .await?,
+        };
         rows.iter().map(entry_from).collect()
     }
 
     /// One entry, or [`StoreError::NotFound`].
     pub async fn calendar_entry(&self, id: &str) -> Result<CalendarEntry> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        let row = sqlx::query("SELECT id, la_id, school_id, kind, name, starts_on, ends_on FROM calendar_entries WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?
