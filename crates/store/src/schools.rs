@@ -214,20 +214,20 @@ impl Store {
             "SELECT school_id, kind, starts_on, ends_on FROM calendar_entries \
              WHERE la_id = $1 AND (school_id IS NULL OR school_id = $2) ORDER BY starts_on",
         )
-                    .bind(&school.la_id)
-                    .bind(&school.id)
-                    .fetch_all(self.pool())
-                    .await?;
+        .bind(&school.la_id)
+        .bind(&school.id)
+        .fetch_all(self.pool())
+        .await?;
         let mut terms = Vec::new();
         let mut closures = Vec::new();
-                for r in rows {
-                    let own: Option<String> = r.try_get("school_id")?;
+        for r in rows {
+            let own: Option<String> = r.try_get("school_id")?;
             let kind: String = r.try_get("kind")?;
-                    let start = parse_ds(&r.try_get::<String, _>("starts_on")?)?;
-                    let end = parse_ds(&r.try_get::<String, _>("ends_on")?)?;
+            let start = parse_ds(&r.try_get::<String, _>("starts_on")?)?;
+            let end = parse_ds(&r.try_get::<String, _>("ends_on")?)?;
             let Some(range) = DateRange::new(start, end) else {
                 continue;
-        };
+            };
             if kind == EntryKind::Term.as_str() {
                 terms.push((own.is_some(), range));
             } else {

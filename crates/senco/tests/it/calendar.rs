@@ -3,8 +3,6 @@
 //! calendar file (CSV or iCalendar) is imported all or nothing, a bad one refused whole with
 //! nothing changed; the bank holidays are replaced from a file in gov.uk's format.
 
-use std::process::{Command, Output};
-
 use senco_domain::calendar::Deadline;
 use serde_json::json;
 use sqlx::Row;
@@ -12,6 +10,7 @@ use time::macros::date;
 
 use crate::both;
 use crate::helpers::*;
+use crate::helpers::{cli_file as cli, cli_output as out};
 
 both!(
     the_api_keeps_an_authoritys_calendar_and_refuses_others,
@@ -60,37 +59,6 @@ async fn deadline(app: &TestApp, from: time::Date, n: u32) -> Deadline {
         .await
         .unwrap()
         .add_school_days(from, n)
-}
-
-async fn cli(app: &TestApp, args: &[&str], file: Option<(&str, &[u8])>) -> Output {
-    let dir = std::env::temp_dir().join(format!("senco-calendar-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    if let Some((name, bytes)) = file {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        args.push(path.display().to_string());
-    }
-    args.extend(["--database-url".to_string(), app.database_url.clone()]);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_senco"))
-            .args(&args)
-            .env("USER", "ci-operator")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let _ = std::fs::remove_dir_all(dir);
-    out
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 async fn the_api_keeps_an_authoritys_calendar_and_refuses_others(app: &TestApp) {

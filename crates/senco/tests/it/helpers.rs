@@ -994,3 +994,41 @@ pub async fn accept_invitation(app: &TestApp, token: &str, passphrase: &str) {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
+
+/// Runs the `senco` binary on the test database, with `file` (its name and bytes) written to a
+/// temporary folder and its path added as the last argument.
+pub async fn cli_file(
+    app: &TestApp,
+    args: &[&str],
+    file: Option<(&str, &[u8])>,
+) -> std::process::Output {
+    let dir = std::env::temp_dir().join(format!("senco-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    if let Some((name, bytes)) = file {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        args.push(path.display().to_string());
+    }
+    args.extend(["--database-url".to_string(), app.database_url.clone()]);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_senco"))
+            .args(&args)
+            .env("USER", "ci-operator")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    out
+}
+
+/// What a command printed, standard output then standard error.
+pub fn cli_output(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -3,7 +3,7 @@
 //! edit on an older version is refused; anyone else is refused (and audited); a register
 //! file with bad rows is refused whole and changes nothing; closed schools stay.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::json;
 use sqlx::Row;
@@ -583,35 +583,10 @@ async fn the_register_import_through_the_pages(app: &TestApp) {
 }
 
 pub(crate) async fn cli(app: &TestApp, args: &[&str], file: Option<&[u8]>) -> Output {
-    let dir = std::env::temp_dir().join(format!("senco-register-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    if let Some(bytes) = file {
-        let path = dir.join("register.csv");
-        std::fs::write(&path, bytes).unwrap();
-        args.push(path.display().to_string());
-    }
-    args.extend(["--database-url".to_string(), app.database_url.clone()]);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_senco"))
-            .args(&args)
-            .env("USER", "ci-operator")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let _ = std::fs::remove_dir_all(dir);
-    out
+    cli_file(app, args, file.map(|b| ("register.csv", b))).await
 }
 
-pub(crate) fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+pub(crate) use crate::helpers::cli_output as out;
 
 async fn the_command_line_sets_up_and_imports(app: &TestApp) {
     let o = cli(
