@@ -17,6 +17,7 @@ pub mod cross_border;
 pub mod entry;
 pub mod establishment;
 pub mod framework;
+pub mod framework_periods;
 pub mod history;
 pub mod ids;
 pub mod lang;
