@@ -24,6 +24,7 @@ pub mod provision;
 pub mod pupils;
 pub mod register;
 pub mod retention;
+pub mod school_frameworks;
 pub mod school_register;
 pub mod sen;
 pub mod specialists;

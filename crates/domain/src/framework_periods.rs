@@ -1,6 +1,7 @@
 //! A school's working frameworks as dated periods (issue 19, point 2), and the rule for a
 //! change of framework: the new one starts on a date and the one in force ends the day
-//! before; nothing earlier is rewritten.
+//! before; nothing earlier is rewritten. The store keeps each framework's first day only
+//! (`school_frameworks`): a period's end is always the day before the next one starts.
 //!
 //! A change never touches a pupil's stage history: the pupils keep their dated entries, and
 //! a framework the school has replaced takes no new learners from the day its successor
@@ -37,6 +38,25 @@ pub struct ChangeContext {
     pub country: Country,
     /// The effective date of the latest stage change recorded at the school, if any.
     pub last_stage_change: Option<Date>,
+}
+
+/// The periods of a school whose frameworks started on the dates given (as stored): each
+/// ends the day before the next starts, and the last is open.
+pub fn periods(starts: &[(FrameworkKey, Date)]) -> Vec<Period> {
+    let mut sorted = starts.to_vec();
+    sorted.sort_by_key(|(_, on)| *on);
+    let mut out: Vec<Period> = Vec::new();
+    for (framework, starts_on) in sorted {
+        if let Some(last) = out.last_mut() {
+            last.ends_on = Some(starts_on.previous_day().unwrap_or(starts_on));
+        }
+        out.push(Period {
+            framework,
+            starts_on,
+            ends_on: None,
+        });
+    }
+    out
 }
 
 /// The period that started last (the one in force from the latest date), if any.
@@ -260,6 +280,11 @@ mod tests {
             ]
         );
         assert_eq!(latest(&after).map(|p| p.framework), Some(ALN));
+        // The stored starts give the same periods.
+        assert_eq!(
+            periods(&[(ALN, date!(2021 - 09 - 01)), (W02, date!(2004 - 01 - 01))]),
+            after
+        );
         // An earlier end stays.
         let ended = [Period {
             ends_on: Some(date!(2020 - 07 - 31)),

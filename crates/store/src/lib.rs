@@ -24,6 +24,7 @@ pub mod pupil_tables;
 pub mod pupils;
 pub mod record;
 pub mod retention;
+pub mod school_frameworks;
 pub mod school_register;
 pub mod schools;
 pub mod scope;
