@@ -682,6 +682,19 @@ fn table() -> Routes {
             &["GET", "POST"],
             get(pages::school_register::edit_school).post(pages::school_register::update_school),
         )
+        // A school's frameworks by date (issue 19, point 2).
+        .at(
+            "/admin/schools/{id}/frameworks",
+            Page,
+            &["GET", "POST"],
+            get(pages::school_frameworks::show).post(pages::school_frameworks::change),
+        )
+        .at(
+            "/api/v1/admin/schools/{id}/frameworks",
+            Api,
+            &["GET", "POST"],
+            get(api::school_frameworks::list).post(api::school_frameworks::change),
+        )
         .at(
             "/api/v1/admin/authorities",
             Api,

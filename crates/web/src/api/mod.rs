@@ -7,6 +7,7 @@
 
 pub mod calendars;
 pub mod pupils;
+pub mod school_frameworks;
 pub mod school_register;
 pub mod schools;
 pub mod staff;
@@ -527,6 +528,7 @@ impl Modify for Security {
         calendars::authority_calendar, calendars::authority_calendar_add,
         calendars::school_calendar, calendars::school_calendar_add, calendars::entry,
         calendars::patch_entry, calendars::delete_entry, calendars::bank_holidays,
+        school_frameworks::list, school_frameworks::change,
     ),
     components(schemas(
         Problem, FieldProblem, schools::SchoolOut, schools::Country, schools::Phase, schools::Framework,
@@ -559,6 +561,9 @@ impl Modify for Security {
         school_register::RowProblemOut, school_register::NewSchoolOut, school_register::ChangedSchoolOut,
         school_register::FieldChangeOut, staff::StaffOut, staff::StaffImportOut,
         calendars::CalendarEntryOut, calendars::CalendarEntryIn, calendars::CalendarOut,
+        school_frameworks::FrameworkPeriodOut, school_frameworks::FrameworkPeriodList,
+        school_frameworks::FrameworkChangeIn, school_frameworks::StageOutcomeOut,
+        school_frameworks::FrameworkChangeOut,
     )),
     modifiers(&Security),
     security(("bearer" = []))

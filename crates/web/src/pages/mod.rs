@@ -31,6 +31,7 @@ pub mod census;
 pub mod chronology;
 pub mod register;
 pub mod retention;
+pub mod school_frameworks;
 pub mod school_register;
 pub mod transfers;
 
