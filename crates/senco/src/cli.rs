@@ -404,6 +404,27 @@ pub enum SchoolCommand {
         #[arg(long, default_value = "")]
         search: String,
     },
+    /// Change a school's working framework from a date: the one in force ends the day
+    /// before, and the pupils' stage history is never rewritten. With --dry-run, only show
+    /// what the change means for the pupils on the SEN register.
+    Framework {
+        /// The school's URN.
+        urn: String,
+        /// The new framework: england_2001, england_2014, wales_2002 or wales_aln_2021.
+        #[arg(long)]
+        framework: String,
+        /// The day it starts (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// Only preview; nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List a school's frameworks by date.
+    Frameworks {
+        /// The school's URN.
+        urn: String,
+    },
 }
 
 /// The backup key.

@@ -10,6 +10,7 @@ pub mod generate;
 pub mod import;
 pub mod record;
 pub mod retention;
+pub mod school_frameworks;
 pub mod schools;
 pub mod settings;
 pub mod token;

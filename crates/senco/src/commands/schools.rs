@@ -159,6 +159,22 @@ pub async fn school(
 ) -> anyhow::Result<()> {
     let now = system_clock().now();
     match command {
+        SchoolCommand::Framework {
+            urn,
+            framework,
+            from,
+            dry_run,
+        } => {
+            let audit = super::cli_event(actor, "school_framework", "create");
+            let change = super::school_frameworks::Change {
+                urn: &urn,
+                framework: &framework,
+                from: &from,
+                dry_run,
+            };
+            super::school_frameworks::change(store, &audit, &change).await?;
+        }
+        SchoolCommand::Frameworks { urn } => super::school_frameworks::list(store, &urn).await?,
         SchoolCommand::Add { urn, details } => {
             let la = details.authority.clone().unwrap_or_default();
             let draft = draft_from(
