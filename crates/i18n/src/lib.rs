@@ -2492,13 +2492,13 @@ pub static EN: Messages = Messages {
     fw_needs_decision_none: "Needs a decision",
     fw_or: " or ",
     fw_preview_none: "No pupil on roll is on the SEN register.",
-    fw_preview_decisions: "{count} pupils need a decision about their stage.",
+    fw_preview_decisions: "Pupils whose stage needs a decision: {count}",
     fw_preview_history: "Nothing is changed until you confirm. Pupils keep their dated stage history: the new framework applies from its date, and each pupil's stage changes only when their move is recorded.",
     fw_confirm_button: "Confirm the change",
     fw_changed: "Framework changed",
     fw_cli_period: "{framework}: {from} to {to}",
     fw_cli_period_open: "{framework}: from {from}",
-    fw_cli_row: "{stage} ({framework}): {pupils} pupils. {outcome}",
+    fw_cli_row: "{stage} ({framework}), pupils: {pupils}. {outcome}",
     fw_cli_changed: "Changed the framework of school {urn}.",
 };
 

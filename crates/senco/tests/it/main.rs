@@ -71,3 +71,5 @@ mod leavers;
 mod calendar;
 mod school_register;
 mod staff;
+// Issue 19, point 2: a school's frameworks by date, previewed and confirmed by the administrator.
+mod frameworks;
