@@ -125,10 +125,9 @@ pub fn after_change(periods: &[Period], change: &Change) -> Vec<Period> {
         .iter_mut()
         .rev()
         .find(|p| p.starts_on < change.starts_on)
+        && last.ends_on.is_none_or(|end| end >= change.starts_on)
     {
-        if last.ends_on.is_none_or(|end| end >= change.starts_on) {
-            last.ends_on = Some(day_before);
-        }
+        last.ends_on = Some(day_before);
     }
     out.push(Period {
         framework: change.framework,

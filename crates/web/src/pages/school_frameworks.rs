@@ -40,10 +40,8 @@ fn period_rows(periods: &[Period]) -> Vec<PeriodRow> {
         .iter()
         .map(|p| PeriodRow {
             framework: p.framework.label(),
-            from: long_date(&p.starts_on),
-            to: p
-                .ends_on
-                .map_or_else(|| EN.fw_open.to_string(), |d| long_date(&d)),
+            from: long_date(p.starts_on),
+            to: p.ends_on.map_or_else(|| EN.fw_open.to_string(), long_date),
         })
         .collect()
 }
@@ -171,7 +169,7 @@ fn preview_page(
         EN.fw_preview_from,
         &[
             ("framework", change.framework.label()),
-            ("date", &long_date(&change.starts_on)),
+            ("date", &long_date(change.starts_on)),
         ],
     )];
     for ended in preview
@@ -185,7 +183,7 @@ fn preview_page(
                 EN.fw_preview_ends,
                 &[
                     ("framework", ended.framework.label()),
-                    ("date", &long_date(&end)),
+                    ("date", &long_date(end)),
                 ],
             ));
         }
