@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use senco_domain::Date;
-use senco_domain::census::{CodeSettings, need_valid_on, parse_need, provision_code};
+use senco_domain::census::{AreaOfNeed, CodeSettings, need_valid_on, parse_need, provision_code};
 use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::history::{Entry, NewEntry, check_import, in_force};
@@ -327,14 +327,14 @@ async fn read_provision(
         provision.push(fmt::AllocationEntry {
             provision: fmt::ProvisionDescription {
                 name: f.name,
-                kind: f.kind,
-                area: f.area,
+                kind: f.kind.as_str().to_string(),
+                area: f.area.as_str().to_string(),
                 description: f.description,
                 staff_role: f.staff_role,
                 group_size: f.group_size,
                 sessions_per_week: f.sessions_per_week,
                 minutes_per_session: f.minutes_per_session,
-                cost_basis: f.cost_basis,
+                cost_basis: f.cost_basis.as_str().to_string(),
                 cost_pence: f.cost_pence,
                 expected_gain_milli: f.expected_gain.map(milli),
             },
@@ -663,6 +663,14 @@ const PROVISION_KINDS: &[&str] = &[
     "therapy",
 ];
 const COST_BASES: &[&str] = &["staff_time", "per_item", "per_term"];
+/// Areas of need a provision or a target may name: what the store reads back.
+const AREAS: &[&str] = &[
+    AreaOfNeed::CommunicationAndInteraction.as_str(),
+    AreaOfNeed::CognitionAndLearning.as_str(),
+    AreaOfNeed::SocialEmotionalAndMentalHealth.as_str(),
+    AreaOfNeed::SensoryAndOrPhysical.as_str(),
+    AreaOfNeed::BehaviourEmotionalAndSocialDevelopment.as_str(),
+];
 const UNITS: &[&str] = &[
     "months",
     "standardised_score",
@@ -1384,6 +1392,7 @@ impl Import<'_> {
             let what = format!("provision[{}] ({})", i + 1, a.id);
             let v = &a.provision;
             pr.one_of(&format!("{what}.provision.kind"), &v.kind, PROVISION_KINDS);
+            pr.one_of(&format!("{what}.provision.area"), &v.area, AREAS);
             pr.one_of(
                 &format!("{what}.provision.cost_basis"),
                 &v.cost_basis,

@@ -12,7 +12,7 @@ use senco_domain::calendar::SchoolCalendar;
 use senco_domain::census::AreaOfNeed;
 use senco_domain::entry::Entry;
 use senco_domain::provision::{
-    AllocationDates, Costing, DEFAULT_SHORTFALL_PERCENT, DeliverySummary, Gain, Impact,
+    AllocationDates, CostBasis, Costing, DEFAULT_SHORTFALL_PERCENT, DeliverySummary, Gain, Impact,
     MeasureUnit, MeasureValue, ProvisionKind, ProvisionSpec, SessionStatus, check_session, impact,
     planned_sessions, summarise,
 };
@@ -115,7 +115,8 @@ pub async fn check_provision(
     if kind.is_none() {
         issues.push(Problem::new("kind", "missing", "provision.kind_missing"));
     }
-    if AreaOfNeed::parse(&input.area).is_none() {
+    let area = AreaOfNeed::parse(&input.area);
+    if area.is_none() {
         issues.push(Problem::new("area", "missing", "provision.area_missing"));
     }
     let staff_user_id = input.staff_user_id.trim();
@@ -179,7 +180,8 @@ pub async fn check_provision(
             0
         }
     };
-    let costing = Costing::from_parts(&input.cost_basis, cost);
+    let basis = CostBasis::parse(&input.cost_basis);
+    let costing = basis.map(|b| Costing::of(b, cost));
     if costing.is_none() {
         issues.push(Problem::new(
             "cost_basis",
@@ -209,21 +211,22 @@ pub async fn check_provision(
             }
         }
     }
-    if !issues.is_empty() {
+    let (Some(kind), Some(area), Some(cost_basis), true) = (kind, area, basis, issues.is_empty())
+    else {
         return Err(SenError::Invalid(issues));
-    }
-    let has_sessions = kind.is_some_and(ProvisionKind::has_sessions);
+    };
+    let has_sessions = kind.has_sessions();
     Ok(ProvisionFields {
         name: name.to_string(),
-        kind: input.kind.clone(),
-        area: input.area.clone(),
+        kind,
+        area,
         description: input.description.trim().to_string(),
         staff_role: input.staff_role.trim().to_string(),
         staff_user_id: Some(staff_user_id.to_string()).filter(|s| !s.is_empty()),
         group_size,
         sessions_per_week: if has_sessions { sessions } else { 0 },
         minutes_per_session: if has_sessions { minutes } else { 0 },
-        cost_basis: input.cost_basis.clone(),
+        cost_basis,
         cost_pence: cost,
         expected_gain,
         active: input.active,
@@ -775,12 +778,8 @@ impl DeliveryFacts {
 
     /// What the allocation costs for its pupil over its whole length, in pence.
     pub fn cost(&self, a: &Allocation, p: &Provision) -> i64 {
-        let Some(kind) = ProvisionKind::parse(&p.fields.kind) else {
-            return 0;
-        };
-        let Some(costing) = Costing::from_parts(&p.fields.cost_basis, p.fields.cost_pence) else {
-            return 0;
-        };
+        let kind = p.fields.kind;
+        let costing = Costing::of(p.fields.cost_basis, p.fields.cost_pence);
         let sessions = if kind.has_sessions() {
             p.fields.sessions_per_week.max(1)
         } else {

@@ -592,7 +592,7 @@ impl AreaOfNeed {
     ];
 
     /// The snake_case key (as in the API).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             AreaOfNeed::CommunicationAndInteraction => "communication_and_interaction",
             AreaOfNeed::CognitionAndLearning => "cognition_and_learning",

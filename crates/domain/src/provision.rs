@@ -75,6 +75,34 @@ impl ProvisionKind {
     }
 }
 
+/// The basis a catalogue entry is costed on, as stored beside its amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostBasis {
+    /// The staff member's hourly cost, shared by the group.
+    StaffTime,
+    /// A one-off price per pupil.
+    PerItem,
+    /// A price per pupil per term.
+    PerTerm,
+}
+
+impl CostBasis {
+    pub const ALL: [CostBasis; 3] = [CostBasis::StaffTime, CostBasis::PerItem, CostBasis::PerTerm];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostBasis::StaffTime => "staff_time",
+            CostBasis::PerItem => "per_item",
+            CostBasis::PerTerm => "per_term",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CostBasis> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
 /// How a provision is costed. Amounts are in pence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "basis", rename_all = "snake_case")]
@@ -103,15 +131,19 @@ impl Costing {
         }
     }
 
-    /// The costing for a stored basis and amount.
+    /// The costing for a basis key and amount (`None` for a key outside the set).
     pub fn from_parts(basis: &str, pence: i64) -> Option<Costing> {
+        CostBasis::parse(basis).map(|b| Costing::of(b, pence))
+    }
+
+    /// The costing for a basis and amount.
+    pub fn of(basis: CostBasis, pence: i64) -> Costing {
         match basis {
-            "staff_time" => Some(Costing::StaffTime {
+            CostBasis::StaffTime => Costing::StaffTime {
                 hourly_pence: pence,
-            }),
-            "per_item" => Some(Costing::PerItem { pence }),
-            "per_term" => Some(Costing::PerTerm { pence }),
-            _ => None,
+            },
+            CostBasis::PerItem => Costing::PerItem { pence },
+            CostBasis::PerTerm => Costing::PerTerm { pence },
         }
     }
 }
@@ -669,6 +701,19 @@ mod tests {
     use crate::school::Country;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn cost_bases_round_trip_and_match_costing() {
+        for b in CostBasis::ALL {
+            assert_eq!(CostBasis::parse(b.as_str()), Some(b));
+            assert_eq!(Costing::of(b, 100).basis(), b.as_str());
+            assert_eq!(
+                Costing::from_parts(b.as_str(), 100),
+                Some(Costing::of(b, 100))
+            );
+        }
+        assert_eq!(CostBasis::parse("per_day"), None);
+    }
 
     fn reading_group() -> ProvisionSpec {
         ProvisionSpec::new(

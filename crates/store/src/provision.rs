@@ -6,12 +6,15 @@
 //! The catalogue itself belongs to a school and holds no pupil data.
 
 use senco_domain::Date;
-use senco_domain::provision::{MeasureUnit, SessionStatus};
+use senco_domain::census::AreaOfNeed;
+use senco_domain::provision::{CostBasis, MeasureUnit, ProvisionKind, SessionStatus};
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::scope::Scope;
-use crate::{AnyRow, Result, Sql, Store, StoreError, Tx, ds, duplicate, new_id, parse_ds, ts};
+use crate::{
+    AnyRow, Result, Sql, Store, StoreError, Tx, closed, ds, duplicate, new_id, parse_ds, ts,
+};
 
 /// A measure in thousandths, as stored.
 fn to_milli(v: f64) -> i64 {
@@ -43,8 +46,8 @@ pub struct Provision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProvisionFields {
     pub name: String,
-    pub kind: String,
-    pub area: String,
+    pub kind: ProvisionKind,
+    pub area: AreaOfNeed,
     pub description: String,
     pub staff_role: String,
     /// The member of staff who runs it: they support the pupils allocated to it.
@@ -52,7 +55,7 @@ pub struct ProvisionFields {
     pub group_size: i64,
     pub sessions_per_week: i64,
     pub minutes_per_session: i64,
-    pub cost_basis: String,
+    pub cost_basis: CostBasis,
     pub cost_pence: i64,
     /// The gain from entry to exit measure that counts as success.
     pub expected_gain: Option<f64>,
@@ -138,15 +141,15 @@ fn bind_fields<'q>(
     now: OffsetDateTime,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     q.bind(&f.name)
-        .bind(&f.kind)
-        .bind(&f.area)
+        .bind(f.kind.as_str())
+        .bind(f.area.as_str())
         .bind(&f.description)
         .bind(&f.staff_role)
         .bind(f.staff_user_id.as_deref())
         .bind(f.group_size)
         .bind(f.sessions_per_week)
         .bind(f.minutes_per_session)
-        .bind(&f.cost_basis)
+        .bind(f.cost_basis.as_str())
         .bind(f.cost_pence)
         .bind(f.expected_gain.map(to_milli))
         .bind(i64::from(f.active))
@@ -161,15 +164,15 @@ fn provision_from_row(r: &AnyRow) -> Result<Provision> {
         version: r.try_get("version")?,
         fields: ProvisionFields {
             name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            area: r.try_get("area")?,
+            kind: closed(r, "provisions", "kind", ProvisionKind::parse)?,
+            area: closed(r, "provisions", "area", AreaOfNeed::parse)?,
             description: r.try_get("description")?,
             staff_role: r.try_get("staff_role")?,
             staff_user_id: r.try_get("staff_user_id")?,
             group_size: r.try_get("group_size")?,
             sessions_per_week: r.try_get("sessions_per_week")?,
             minutes_per_session: r.try_get("minutes_per_session")?,
-            cost_basis: r.try_get("cost_basis")?,
+            cost_basis: closed(r, "provisions", "cost_basis", CostBasis::parse)?,
             cost_pence: r.try_get("cost_pence")?,
             expected_gain: from_milli(r.try_get("expected_gain_milli")?),
             active: r.try_get::<i64, _>("active")? != 0,

@@ -6,7 +6,8 @@
 
 use senco_domain::Date;
 use senco_domain::calendar::{DateRange, SchoolCalendar};
-use senco_domain::provision::{MeasureUnit, SessionStatus};
+use senco_domain::census::AreaOfNeed;
+use senco_domain::provision::{CostBasis, MeasureUnit, ProvisionKind, SessionStatus};
 use senco_domain::school::Country;
 use senco_domain::specialist::AgencyKind;
 use senco_store::Store;
@@ -31,12 +32,12 @@ pub(super) struct ProvisionSeed<'a> {
 
 struct Entry {
     name: &'static str,
-    kind: &'static str,
-    area: &'static str,
+    kind: ProvisionKind,
+    area: AreaOfNeed,
     group: i64,
     sessions: i64,
     minutes: i64,
-    basis: &'static str,
+    basis: CostBasis,
     pence: i64,
     gain: Option<f64>,
     days: &'static [Weekday],
@@ -45,36 +46,36 @@ struct Entry {
 const CATALOGUE: [Entry; 4] = [
     Entry {
         name: "Reading catch-up group",
-        kind: "small_group",
-        area: "cognition_and_learning",
+        kind: ProvisionKind::SmallGroup,
+        area: AreaOfNeed::CognitionAndLearning,
         group: 4,
         sessions: 3,
         minutes: 30,
-        basis: "staff_time",
+        basis: CostBasis::StaffTime,
         pence: 1650,
         gain: Some(6.0),
         days: &[Weekday::Monday, Weekday::Wednesday, Weekday::Friday],
     },
     Entry {
         name: "Talk Boost language group",
-        kind: "teaching_programme",
-        area: "communication_and_interaction",
+        kind: ProvisionKind::TeachingProgramme,
+        area: AreaOfNeed::CommunicationAndInteraction,
         group: 6,
         sessions: 2,
         minutes: 20,
-        basis: "staff_time",
+        basis: CostBasis::StaffTime,
         pence: 1650,
         gain: None,
         days: &[Weekday::Tuesday, Weekday::Thursday],
     },
     Entry {
         name: "Sensory circuit",
-        kind: "small_group",
-        area: "sensory_and_or_physical",
+        kind: ProvisionKind::SmallGroup,
+        area: AreaOfNeed::SensoryAndOrPhysical,
         group: 5,
         sessions: 5,
         minutes: 15,
-        basis: "staff_time",
+        basis: CostBasis::StaffTime,
         pence: 1650,
         gain: None,
         days: &[
@@ -87,12 +88,12 @@ const CATALOGUE: [Entry; 4] = [
     },
     Entry {
         name: "Writing slope and pencil grips",
-        kind: "equipment",
-        area: "sensory_and_or_physical",
+        kind: ProvisionKind::Equipment,
+        area: AreaOfNeed::SensoryAndOrPhysical,
         group: 1,
         sessions: 0,
         minutes: 0,
-        basis: "per_item",
+        basis: CostBasis::PerItem,
         pence: 2499,
         gain: None,
         days: &[],
@@ -114,8 +115,8 @@ pub(super) async fn seed(
             s.school_id,
             &ProvisionFields {
                 name: e.name.to_string(),
-                kind: e.kind.to_string(),
-                area: e.area.to_string(),
+                kind: e.kind,
+                area: e.area,
                 description: String::new(),
                 staff_role: if e.sessions > 0 {
                     "Teaching assistant".into()
@@ -128,7 +129,7 @@ pub(super) async fn seed(
                 group_size: e.group,
                 sessions_per_week: e.sessions,
                 minutes_per_session: e.minutes,
-                cost_basis: e.basis.to_string(),
+                cost_basis: e.basis,
                 cost_pence: e.pence,
                 expected_gain: e.gain,
                 active: true,

@@ -1032,3 +1032,31 @@ pub fn cli_output(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// Writes a value outside its set into a closed-set column behind Senco's back, as a
+/// corruption would: `update` binds the value as `$1` and the row's id as `$2`.
+pub async fn corrupt(app: &TestApp, update: &'static str, value: &str, id: &str) {
+    sqlx::query(update)
+        .bind(value)
+        .bind(id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+}
+
+/// Asserts that a read failed as `StoreError::Corrupt` naming this table, column and value.
+pub fn assert_corrupt<T: std::fmt::Debug>(
+    read: Result<T, senco_store::StoreError>,
+    table: &str,
+    column: &str,
+    value: &str,
+) {
+    match read {
+        Err(senco_store::StoreError::Corrupt {
+            table: t,
+            column: c,
+            value: v,
+        }) => assert_eq!((t, c, v.as_str()), (table, column, value)),
+        other => panic!("expected {table}.{column} to be corrupt, got {other:?}"),
+    }
+}

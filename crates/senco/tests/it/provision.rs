@@ -17,6 +17,7 @@ both!(
     whoever_runs_a_provision_supports_its_pupils_and_other_schools_see_nothing,
     action_plus_without_a_specialist_is_flagged_on_the_register_and_dashboard,
     editing_a_provision_or_allocation_meanwhile_is_refused,
+    a_corrupt_stored_area_is_an_error_not_a_default,
 );
 
 /// Mondays, Wednesdays and Fridays of the six school weeks from 7 September 2026.
@@ -676,4 +677,32 @@ async fn editing_a_provision_or_allocation_meanwhile_is_refused(app: &TestApp) {
     senco_store::commit(tx).await.unwrap();
     let again = senco.get(&format!("/api/v1/allocations/{a}")).await.json();
     assert_eq!(again["delivery"]["planned"], 15);
+}
+
+/// Parse at the edge (issue 18, point 3): a provision's kind, area and cost basis come back
+/// from the store as domain types. An area corrupted behind Senco's back (raw SQL; kind and
+/// cost basis have CHECKs, the area has none) is an error, not a blank label: the store
+/// refuses to read it and the API answers a problem document.
+async fn a_corrupt_stored_area_is_an_error_not_a_default(app: &TestApp) {
+    let senco = app.signed_in(SENCO_A).await;
+    let id = reading_group(&senco).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    corrupt(
+        app,
+        "UPDATE provisions SET area = $1 WHERE id = $2",
+        "area_nine",
+        &id,
+    )
+    .await;
+    assert_corrupt(
+        app.store.provision_by_id(&id).await,
+        "provisions",
+        "area",
+        "area_nine",
+    );
+    let api = senco.get(&format!("/api/v1/provisions/{id}")).await;
+    assert_eq!(api.status, 500, "{}", api.body);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
 }

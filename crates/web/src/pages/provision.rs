@@ -10,11 +10,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::Date;
-use senco_domain::census::AreaOfNeed;
 use senco_domain::entry::Entry;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::provision::{
-    DeliverySummary, MeasureUnit, ProvisionKind, SessionStatus, format_pounds, parse_pounds,
+    CostBasis, DeliverySummary, MeasureUnit, ProvisionKind, SessionStatus, format_pounds,
+    parse_pounds,
 };
 use senco_domain::role::Role;
 use senco_domain::year_group::{YearGroup, academic_year_start, nc_year};
@@ -190,16 +190,8 @@ pub struct CatalogueRow {
     pub active: bool,
 }
 
-fn kind_label(k: &str) -> &'static str {
-    ProvisionKind::parse(k).map(|k| k.label()).unwrap_or("")
-}
-
-fn area_label(a: &str) -> &'static str {
-    AreaOfNeed::parse(a).map(|a| a.label()).unwrap_or("")
-}
-
 fn pattern(p: &Provision) -> String {
-    if ProvisionKind::parse(&p.fields.kind).is_some_and(ProvisionKind::has_sessions) {
+    if p.fields.kind.has_sessions() {
         format!(
             "{} x {} min a week, group of {}",
             p.fields.sessions_per_week, p.fields.minutes_per_session, p.fields.group_size
@@ -211,10 +203,10 @@ fn pattern(p: &Provision) -> String {
 
 fn cost_text(p: &Provision) -> String {
     let amount = format_pounds(p.fields.cost_pence);
-    match p.fields.cost_basis.as_str() {
-        "staff_time" => format!("{amount} {}", EN.prov_per_hour),
-        "per_term" => format!("{amount} {}", EN.prov_per_term),
-        _ => format!("{amount} {}", EN.prov_per_item),
+    match p.fields.cost_basis {
+        CostBasis::StaffTime => format!("{amount} {}", EN.prov_per_hour),
+        CostBasis::PerTerm => format!("{amount} {}", EN.prov_per_term),
+        CostBasis::PerItem => format!("{amount} {}", EN.prov_per_item),
     }
 }
 
@@ -255,8 +247,8 @@ pub async fn index(
             CatalogueRow {
                 id: pv.id.clone(),
                 name: pv.fields.name.clone(),
-                kind: kind_label(&pv.fields.kind),
-                area: area_label(&pv.fields.area),
+                kind: pv.fields.kind.label(),
+                area: pv.fields.area.label(),
                 staff: staff_text(pv),
                 pattern: pattern(pv),
                 cost: cost_text(pv),
@@ -500,15 +492,15 @@ fn form_of(pv: &Provision) -> Fields {
     let f = &pv.fields;
     let mut form = Fields::default();
     form.set("name", f.name.clone());
-    form.set("kind", f.kind.clone());
-    form.set("area", f.area.clone());
+    form.set("kind", f.kind.as_str().to_string());
+    form.set("area", f.area.as_str().to_string());
     form.set("description", f.description.clone());
     form.set("staff_role", f.staff_role.clone());
     form.set("staff_user_id", f.staff_user_id.clone().unwrap_or_default());
     form.set("group_size", f.group_size.to_string());
     form.set("sessions_per_week", f.sessions_per_week.to_string());
     form.set("minutes_per_session", f.minutes_per_session.to_string());
-    form.set("cost_basis", f.cost_basis.clone());
+    form.set("cost_basis", f.cost_basis.as_str().to_string());
     form.set(
         "cost",
         format!("{}.{:02}", f.cost_pence / 100, f.cost_pence % 100),
@@ -661,8 +653,8 @@ pub async fn show(
     Ok(ProvisionPage {
         page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
             .with_flash(flash_message(q.flash.as_deref())),
-        kind: kind_label(&pv.fields.kind),
-        area: area_label(&pv.fields.area),
+        kind: pv.fields.kind.label(),
+        area: pv.fields.area.label(),
         staff: staff_text(&pv),
         pattern: pattern(&pv),
         cost: cost_text(&pv),
@@ -670,8 +662,7 @@ pub async fn show(
         rows,
         impact,
         can_edit: require(&p, Resource::Provision, Action::Update).is_ok(),
-        can_record: may(&p, Resource::Delivery, Action::Create)
-            && ProvisionKind::parse(&pv.fields.kind).is_some_and(ProvisionKind::has_sessions),
+        can_record: may(&p, Resource::Delivery, Action::Create) && pv.fields.kind.has_sessions(),
         provision: pv,
     }
     .into_response())
@@ -998,7 +989,7 @@ async fn allocation_form(
         .into_iter()
         .filter(|pv| pv.fields.active)
         .map(|pv| Choice {
-            label: format!("{} ({})", pv.fields.name, kind_label(&pv.fields.kind)),
+            label: format!("{} ({})", pv.fields.name, pv.fields.kind.label()),
             value: pv.id,
         })
         .collect();
@@ -1378,7 +1369,7 @@ pub async fn build_map(
                 .or_insert_with(|| (a.pupil_name.clone(), 0, 0));
             entry.1 += 1;
             entry.2 += c;
-            let area = area_label(&pv.fields.area);
+            let area = pv.fields.area.label();
             match areas.iter_mut().find(|(n, _, _)| *n == area) {
                 Some((_, set, total)) => {
                     set.insert(a.pupil_id.clone());
@@ -1395,7 +1386,7 @@ pub async fn build_map(
         rows.push(MapRow {
             id: pv.id.clone(),
             name: pv.fields.name.clone(),
-            area: area_label(&pv.fields.area),
+            area: pv.fields.area.label(),
             cells,
             pupils,
             cost,
