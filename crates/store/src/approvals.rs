@@ -3,10 +3,11 @@
 //! without it, wait here until the school's SENCO or head teacher (or, for an account of
 //! no school, another administrator) approves them.
 
+use senco_domain::role::Role;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::{Result, Sql, Store, StoreError, Tx, parse_ts, ts};
+use crate::{Result, Sql, Store, StoreError, Tx, closed, parse_ts, ts};
 
 /// An account waiting for approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub struct PendingAccount {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub school_id: Option<String>,
     pub la_id: Option<String>,
     /// Whose SENCO or head teacher approves; `None`: another administrator.
@@ -59,7 +60,7 @@ fn pending_from_row(r: &sqlx::any::AnyRow) -> Result<PendingAccount> {
         id: r.try_get("id")?,
         email: r.try_get("email")?,
         name: r.try_get("name")?,
-        role: r.try_get("role")?,
+        role: closed(r, "users", "role", Role::parse)?,
         school_id: r.try_get("school_id")?,
         la_id: r.try_get("la_id")?,
         approval_school_id: r.try_get("approval_school_id")?,

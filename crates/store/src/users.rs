@@ -8,7 +8,8 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::{
-    AnyRow, Result, Sql, Store, StoreError, Tx, duplicate, flag, get_flag, new_id, parse_ts, ts,
+    AnyRow, Result, Sql, Store, StoreError, Tx, closed, duplicate, flag, get_flag, new_id,
+    parse_ts, ts,
 };
 
 /// A user account (without its password hash).
@@ -61,12 +62,11 @@ const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.school_id, u.la_id,
      u.disabled_at, CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS two_factor";
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
-    let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Malformed(format!("role {role:?}")))?,
+        role: closed(row, "users", "role", Role::parse)?,
         school_id: row.try_get("school_id")?,
         la_id: row.try_get("la_id")?,
         must_change_password: get_flag(row, "must_change_password")?,

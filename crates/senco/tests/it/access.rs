@@ -11,6 +11,7 @@ both!(
     contacts_are_shown_only_to_school_staff_who_may_see_them,
     sr_04_closing_an_involvement_removes_a_specialists_access_on_the_next_request,
     sr_05_officers_see_only_records_shared_with_their_own_authority,
+    a_corrupt_stored_role_is_an_error_not_a_default,
 );
 
 /// (account, pupil, expected status of the pupil page and of the API).
@@ -275,4 +276,38 @@ async fn sr_05_officers_see_only_records_shared_with_their_own_authority(app: &T
     let after = one.get("/api/v1/pupils?per_page=200").await.json();
     assert_eq!(after["items"].as_array().unwrap().len(), 0, "{after}");
     assert_eq!(after["total"], 0, "{after}");
+}
+
+/// Parse at the edge (issue 18, point 3): an account's role comes back from the store as a
+/// `Role`, for a signed-in user and for an account waiting for approval alike. A role
+/// corrupted behind Senco's back (the CHECK dropped, as the file's or tables' owner could)
+/// is `StoreError::Corrupt`, never a blank label.
+async fn a_corrupt_stored_role_is_an_error_not_a_default(app: &TestApp) {
+    let id = app.store.user_by_email(TEACHER_A).await.unwrap().id;
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    let unguard = match app.store.backend() {
+        senco_store::Backend::Sqlite => "PRAGMA ignore_check_constraints = ON",
+        senco_store::Backend::Postgres => "ALTER TABLE users DROP CONSTRAINT users_role_check",
+    };
+    sqlx::raw_sql(unguard).execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE users SET role = 'role_nine', approval = 'pending', approval_school_id = school_id WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    if app.store.backend() == senco_store::Backend::Sqlite {
+        sqlx::raw_sql("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    drop(conn);
+    assert_corrupt(app.store.user(&id).await, "users", "role", "role_nine");
+    let scope = senco_store::approvals::ApprovalScope::School(app.fx.school_a.clone());
+    assert_corrupt(
+        app.store.pending_accounts(&scope).await,
+        "users",
+        "role",
+        "role_nine",
+    );
 }

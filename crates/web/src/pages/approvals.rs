@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use senco_domain::policy::{Action, Relation, Resource};
-use senco_domain::role::Role;
 use senco_store::approvals::{ApprovalScope, PendingAccount};
 use senco_store::schools::SchoolScope;
 use senco_store::{Store, StoreError};
@@ -98,7 +97,7 @@ async fn list_page(
             id: a.id,
             name: a.name,
             email: a.email,
-            role: Role::parse(&a.role).map(Role::label).unwrap_or(""),
+            role: a.role.label(),
             asked_by: a.requested_label,
         })
         .collect();
