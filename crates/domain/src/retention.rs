@@ -50,6 +50,14 @@ impl RecordClass {
     }
 }
 
+/// A class equals its stored name, so a log row's class compares with the text it was
+/// written as (`senco retention log` prints that text).
+impl PartialEq<&str> for RecordClass {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The retention periods in force (per installation, `senco settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionSettings {

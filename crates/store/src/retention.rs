@@ -15,7 +15,9 @@ use time::OffsetDateTime;
 use crate::audit::AuditEvent;
 use crate::pupil_tables::PUPIL_RECORD_TABLES;
 use crate::scope::Scope;
-use crate::{Backend, Result, Sql, Store, StoreError, Tx, ds, new_id, parse_ds, parse_ts, ts};
+use crate::{
+    Backend, Result, Sql, Store, StoreError, Tx, closed, ds, new_id, parse_ds, parse_ts, ts,
+};
 
 /// The settings keys of the retention periods, with what they take.
 pub const SETTING_SEN_FILE_YEARS: &str = "retention.sen_file_years";
@@ -110,7 +112,7 @@ pub struct DestructionEntry {
     pub id: String,
     pub school_id: String,
     pub pupil_id: String,
-    pub class: String,
+    pub class: RecordClass,
     pub due_on: Date,
     pub approved_by: String,
     pub approved_at: OffsetDateTime,
@@ -142,7 +144,6 @@ fn review_from_row(r: &crate::AnyRow) -> Result<RetentionReview> {
     let sur: String = r.try_get("legal_surname")?;
     let pf: Option<String> = r.try_get("preferred_forename")?;
     let ps: Option<String> = r.try_get("preferred_surname")?;
-    let class: String = r.try_get("class")?;
     let opt_date = |c: &str| -> Result<Option<Date>> {
         r.try_get::<Option<String>, _>(c)?
             .map(|s| parse_ds(&s))
@@ -154,8 +155,7 @@ fn review_from_row(r: &crate::AnyRow) -> Result<RetentionReview> {
         school_id: r.try_get("school_id")?,
         pupil_name: format!("{} {}", pf.unwrap_or(fore), ps.unwrap_or(sur)),
         date_of_birth: parse_ds(&r.try_get::<String, _>("date_of_birth")?)?,
-        class: RecordClass::parse(&class)
-            .ok_or_else(|| StoreError::Malformed(format!("retention class {class:?}")))?,
+        class: closed(r, "retention_reviews", "class", RecordClass::parse)?,
         due_on: parse_ds(&r.try_get::<String, _>("due_on")?)?,
         flagged_at: parse_ts(&r.try_get::<String, _>("flagged_at")?)?,
         status: ReviewStatus::parse(&r.try_get::<String, _>("status")?)?,
@@ -586,9 +586,7 @@ impl Store {
             tx.commit().await?;
             return Err(StoreError::Conflict);
         }
-        let class_name: String = row.try_get("class")?;
-        let class = RecordClass::parse(&class_name)
-            .ok_or_else(|| StoreError::Malformed(format!("retention class {class_name:?}")))?;
+        let class = closed(&row, "retention_reviews", "class", RecordClass::parse)?;
         let due_on: String = row.try_get("due_on")?;
         let approved_by: String = row
             .try_get::<Option<String>, _>("decided_by")?
@@ -746,7 +744,7 @@ impl Store {
                     id: r.try_get("id")?,
                     school_id: r.try_get("school_id")?,
                     pupil_id: r.try_get("pupil_id")?,
-                    class: r.try_get("class")?,
+                    class: closed(r, "destruction_log", "class", RecordClass::parse)?,
                     due_on: parse_ds(&r.try_get::<String, _>("due_on")?)?,
                     approved_by: r.try_get("approved_by")?,
                     approved_at: parse_ts(&r.try_get::<String, _>("approved_at")?)?,

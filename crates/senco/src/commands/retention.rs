@@ -207,7 +207,7 @@ pub async fn run(
                     l.id,
                     l.school_id,
                     l.pupil_id,
-                    l.class,
+                    l.class.as_str(),
                     l.due_on,
                     l.approved_by,
                     senco_store::ts(l.approved_at),

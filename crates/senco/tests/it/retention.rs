@@ -54,6 +54,7 @@ both_without_the_daily_run!(
     every_table_with_a_pupil_id_is_destroyed_or_keeps_ids_only,
     sr_30_the_server_flags_and_destroys_at_start_of_each_day,
     the_retention_commands_flag_list_approve_destroy_and_prune,
+    a_corrupt_stored_class_is_an_error_not_a_default,
 );
 
 async fn spawn(db: Db) -> Option<TestApp> {
@@ -1017,4 +1018,28 @@ async fn the_retention_commands_flag_list_approve_destroy_and_prune(app: &TestAp
     let o = senco(&["audit", "verify", "--database-url", db]).await;
     assert!(o.status.success(), "{}", said(&o));
     assert!(said(&o).contains("intact"), "{}", said(&o));
+}
+
+/// Parse at the edge (issue 18, point 3): the destruction log's class comes back from the
+/// store as a `RecordClass`. A row written behind Senco's back with a class outside the set
+/// (the log's column has no CHECK) is `StoreError::Corrupt`, not a blank label, and the
+/// retention page answers the problem page.
+async fn a_corrupt_stored_class_is_an_error_not_a_default(app: &TestApp) {
+    sqlx::query(
+        "INSERT INTO destruction_log (id, school_id, pupil_id, class, due_on, approved_by, \
+         approved_at, destroyed_at, rows_removed) VALUES ('forged', $1, 'gone', 'class_nine', \
+         '2026-01-01', 'someone', '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', 1)",
+    )
+    .bind(&app.fx.school_a)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    assert_corrupt(
+        app.store.destruction_log(None).await,
+        "destruction_log",
+        "class",
+        "class_nine",
+    );
+    let senco = app.signed_in(SENCO_A).await;
+    assert_eq!(senco.get("/retention").await.status, 500);
 }

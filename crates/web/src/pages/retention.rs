@@ -141,9 +141,7 @@ pub async fn index(
             .iter()
             .map(|l| LogRow {
                 pupil_id: l.pupil_id.clone(),
-                class: RecordClass::parse(&l.class)
-                    .map(|c| class_label(&EN, c))
-                    .unwrap_or(""),
+                class: class_label(&EN, l.class),
                 destroyed: long_date(senco_domain::calendar::london_date(l.destroyed_at)),
                 rows: l.rows_removed,
             })
