@@ -865,7 +865,7 @@ pub async fn record_review(
                 started_on: held_on,
                 decided_on: None,
                 outcome: None,
-                notes: Some("Requested at a plan review"),
+                notes: Some(senco_domain::process::ProcessNotes::PlanReviewRequest),
                 recorded_by: Some(&actor.principal.user.id),
             },
             now,

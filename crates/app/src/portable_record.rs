@@ -191,7 +191,7 @@ async fn read_processes(
             started_on: ds(p.started_on),
             decided_on: opt_ds(p.decided_on),
             outcome: p.outcome,
-            notes: p.notes,
+            notes: p.notes.as_ref().map(|n| senco_i18n::EN.process_notes(n)),
             recorded_at: ts(p.recorded_at),
         })
         .collect())

@@ -18,6 +18,7 @@ use senco_domain::history::{
 };
 use senco_domain::policy::{Action, Resource};
 use senco_domain::problem::Problem;
+use senco_domain::process::ProcessNotes;
 use senco_domain::school::{Country, FrameworkKey};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
@@ -969,7 +970,9 @@ pub async fn add_process(
             started_on: started,
             decided_on: decided,
             outcome: Some(outcome.trim()).filter(|s| !s.is_empty()),
-            notes: Some(notes.trim()).filter(|s| !s.is_empty()),
+            notes: Some(notes.trim())
+                .filter(|s| !s.is_empty())
+                .map(|s| ProcessNotes::Given(s.to_string())),
             recorded_by: Some(&actor.principal.user.id),
         },
         state.now(),
@@ -1187,7 +1190,11 @@ pub async fn chronology(
             date: p.started_on,
             kind: "process",
             title: name.into(),
-            detail: p.notes.clone().unwrap_or_default(),
+            detail: p
+                .notes
+                .as_ref()
+                .map(|n| senco_i18n::EN.process_notes(n))
+                .unwrap_or_default(),
             record_id: p.id.clone(),
         });
         if let Some(d) = p.decided_on {

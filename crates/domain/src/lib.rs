@@ -26,6 +26,7 @@ pub mod person;
 pub mod plan;
 pub mod policy;
 pub mod problem;
+pub mod process;
 pub mod provision;
 pub mod pupil;
 pub mod retention;

@@ -1258,6 +1258,8 @@ pub struct Messages {
     pub fw_cli_period_open: &'static str,
     pub fw_cli_row: &'static str,
     pub fw_cli_changed: &'static str,
+    /// The notes of a statutory assessment a plan review asked for.
+    pub process_notes_plan_review_request: &'static str,
 }
 
 /// English.
@@ -2500,6 +2502,7 @@ pub static EN: Messages = Messages {
     fw_cli_period_open: "{framework}: from {from}",
     fw_cli_row: "{stage} ({framework}), pupils: {pupils}. {outcome}",
     fw_cli_changed: "Changed the framework of school {urn}.",
+    process_notes_plan_review_request: "Requested at a plan review",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
@@ -3107,6 +3110,15 @@ impl Messages {
         }
     }
 
+    /// The notes of a statutory process as words: those a person gave, or the fact's.
+    pub fn process_notes(&self, n: &senco_domain::process::ProcessNotes) -> String {
+        use senco_domain::process::ProcessNotes;
+        match n {
+            ProcessNotes::Given(words) => words.clone(),
+            ProcessNotes::PlanReviewRequest => self.process_notes_plan_review_request.to_string(),
+        }
+    }
+
     /// A problem's value as text.
     fn value(&self, v: &senco_domain::problem::Value) -> String {
         use senco_domain::problem::Value;
@@ -3349,6 +3361,19 @@ mod tests {
         assert_eq!(
             EN.stage_reason(&StageReason::Given("Little progress".into())),
             "Little progress"
+        );
+    }
+
+    #[test]
+    fn a_process_a_review_asked_for_reads_as_before() {
+        use senco_domain::process::ProcessNotes;
+        assert_eq!(
+            EN.process_notes(&ProcessNotes::PlanReviewRequest),
+            "Requested at a plan review"
+        );
+        assert_eq!(
+            EN.process_notes(&ProcessNotes::Given("Parents asked".into())),
+            "Parents asked"
         );
     }
 

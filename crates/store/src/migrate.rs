@@ -150,6 +150,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_calendars.sql"),
         postgres: include_str!("../migrations/postgres/0022_calendars.sql"),
     },
+    Migration {
+        version: 23,
+        name: "process_note_code",
+        sqlite: include_str!("../migrations/sqlite/0023_process_note_code.sql"),
+        postgres: include_str!("../migrations/postgres/0023_process_note_code.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

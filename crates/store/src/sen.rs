@@ -9,6 +9,7 @@ use senco_domain::Date;
 use senco_domain::concern::ConcernStatus;
 use senco_domain::framework::{ProcessKind, Stage};
 use senco_domain::history::StageReason;
+use senco_domain::process::ProcessNotes;
 use senco_domain::school::FrameworkKey;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -96,7 +97,7 @@ pub struct NewProcess<'a> {
     pub started_on: Date,
     pub decided_on: Option<Date>,
     pub outcome: Option<&'a str>,
-    pub notes: Option<&'a str>,
+    pub notes: Option<ProcessNotes>,
     pub recorded_by: Option<&'a str>,
 }
 
@@ -165,7 +166,7 @@ pub struct Process {
     pub started_on: Date,
     pub decided_on: Option<Date>,
     pub outcome: Option<String>,
-    pub notes: Option<String>,
+    pub notes: Option<ProcessNotes>,
     pub recorded_at: OffsetDateTime,
 }
 
@@ -569,8 +570,8 @@ impl Store {
     ) -> Result<String> {
         let id = new_id();
         sqlx::query(
-            "INSERT INTO processes (id, pupil_id, school_id, kind, started_on, decided_on, outcome, notes, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO processes (id, pupil_id, school_id, kind, started_on, decided_on, outcome, notes, notes_code, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&id)
         .bind(pupil_id)
@@ -579,7 +580,8 @@ impl Store {
         .bind(ds(p.started_on))
         .bind(p.decided_on.map(ds))
         .bind(p.outcome)
-        .bind(p.notes)
+        .bind(p.notes.as_ref().and_then(ProcessNotes::given))
+        .bind(p.notes.as_ref().and_then(ProcessNotes::code))
         .bind(p.recorded_by)
         .bind(ts(now))
         .execute(&mut **tx)
@@ -590,7 +592,7 @@ impl Store {
     /// A pupil's statutory processes, newest first.
     pub async fn processes(&self, pupil_id: &str) -> Result<Vec<Process>> {
         let rows = sqlx::query(
-            "SELECT id, kind, started_on, decided_on, outcome, notes, recorded_at FROM processes \
+            "SELECT id, kind, started_on, decided_on, outcome, notes, notes_code, recorded_at FROM processes \
              WHERE pupil_id = $1 ORDER BY started_on DESC",
         )
         .bind(pupil_id)
@@ -604,7 +606,10 @@ impl Store {
                     started_on: parse_ds(&r.try_get::<String, _>("started_on")?)?,
                     decided_on: opt_date(r, "decided_on")?,
                     outcome: r.try_get("outcome")?,
-                    notes: r.try_get("notes")?,
+                    notes: ProcessNotes::from_stored(
+                        r.try_get::<Option<String>, _>("notes_code")?.as_deref(),
+                        r.try_get("notes")?,
+                    ),
                     recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
                 })
             })

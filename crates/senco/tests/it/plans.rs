@@ -20,6 +20,7 @@ both!(
     sr_10_plan_targets_ids_are_chosen_by_the_server,
     sr_03_missing_and_refused_ids_do_the_same_work,
     a_corrupt_stored_stage_is_an_error_not_a_default,
+    a_review_that_requests_an_assessment_stores_the_fact,
 );
 
 /// Audit rows written for `actor` with this record type and outcome.
@@ -973,3 +974,54 @@ engines!(
     migration_0019_keeps_the_fact_of_earlier_reviews_sqlite,
     migration_0019_keeps_the_fact_of_earlier_reviews_postgres
 );
+
+/// Issue 18: the statutory process a review asks for stores the fact, and the words are
+/// made when the process is shown.
+async fn a_review_that_requests_an_assessment_stores_the_fact(app: &TestApp) {
+    let c = app.signed_in(SENCO_A).await;
+    on_school_action(app, &c, &app.fx.p1).await;
+    let plan = c
+        .post_json(&format!("/api/v1/pupils/{}/plans", app.fx.p1), &plan_body())
+        .await
+        .json();
+    let path = format!("/api/v1/plans/{}", plan["id"].as_str().unwrap());
+    c.patch_json(&path, &json!({"status": "agreed_with_parents", "agreed_on": "2026-11-03", "agreed_how": "meeting"}), None).await;
+    c.patch_json(&path, &json!({"status": "active"}), None)
+        .await;
+    let outcomes: Vec<serde_json::Value> = plan["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| json!({"target_id": t["id"], "outcome": "partly_achieved"}))
+        .collect();
+    let review = json!({
+        "held_on": "2026-11-20", "invited": ["parent", "senco"], "attended": ["parent", "senco"],
+        "outcomes": outcomes, "decision": "request_statutory_assessment"
+    });
+    let done = c.post_json(&format!("{path}/reviews"), &review).await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    use sqlx::Row;
+    let row = sqlx::query("SELECT notes, notes_code FROM processes WHERE pupil_id = $1")
+        .bind(app.fx.p1.clone())
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(row.try_get::<Option<String>, _>("notes").unwrap(), None);
+    assert_eq!(
+        row.try_get::<Option<String>, _>("notes_code")
+            .unwrap()
+            .as_deref(),
+        Some("plan_review_request")
+    );
+    let listed = c
+        .get(&format!("/api/v1/pupils/{}/processes", app.fx.p1))
+        .await
+        .json();
+    assert_eq!(listed["items"][0]["notes"], "Requested at a plan review");
+    let chronology = c.get(&format!("/pupils/{}/chronology", app.fx.p1)).await;
+    assert!(
+        chronology.body.contains("Requested at a plan review"),
+        "{}",
+        chronology.body
+    );
+}
