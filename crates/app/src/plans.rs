@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 
 use crate::App;
 use crate::access::Actor;
-use crate::sen::{StageChangeInput, broken_rule, stage_change_in};
+use crate::sen::{StageChangeInput, stage_change_in};
 use senco_domain::history::StageReason;
 use senco_domain::problem::Problem;
 
@@ -727,7 +727,7 @@ pub async fn change_plan(
     }
     if let Some((to, agreed)) = to {
         match check_transition(status, to) {
-            Err(e) => issues.push(broken_rule("status", e.rule(), e)),
+            Err(e) => issues.push(e.problem("status")),
             Ok(()) => {
                 fields.status = to;
                 if to == PlanStatus::AgreedWithParents {
@@ -1039,7 +1039,7 @@ async fn stage_after_review(
     };
     let new_stage = match &current {
         Some(c) => stage_after(framework(c.framework), c.stage, decision, &ctx)
-            .map_err(|e| PlanError::Invalid(vec![broken_rule("decision", e.rule(), e)]))?,
+            .map_err(|e| PlanError::Invalid(vec![e.problem("decision")]))?,
         None => {
             return Err(PlanError::Invalid(vec![Problem::new(
                 "decision",

@@ -26,7 +26,7 @@ use senco_store::{Store, StoreError};
 
 use crate::App;
 use crate::access::Actor;
-use crate::sen::{SenError, broken_rule};
+use crate::sen::SenError;
 use senco_domain::problem::Problem;
 
 /// A typed number or date: blank, a valid value, or not one.
@@ -206,7 +206,7 @@ pub async fn check_provision(
         if let Err(errors) = ProvisionSpec::new(kind, group_size, sessions, minutes, costing) {
             for e in errors {
                 if !previous.iter().any(|f| f == e.field()) {
-                    issues.push(broken_rule(e.field(), e.rule(), e));
+                    issues.push(e.problem());
                 }
             }
         }
@@ -653,7 +653,7 @@ pub async fn record_sessions(
                 Ok(s) => checked.push((*allocation, s)),
                 Err(errors) => {
                     for e in errors {
-                        issues.push(broken_rule(e.field(), e.rule(), e));
+                        issues.push(e.problem());
                     }
                 }
             }

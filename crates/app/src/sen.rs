@@ -32,16 +32,6 @@ use crate::App;
 use crate::access::{AccessError, Actor, deny_missing, pupil_for, require};
 use crate::principal::Principal;
 
-/// A problem a domain error reports in its own words still (issue 18 moves them into the
-/// catalogue rule by rule): its rule as the reason, its text as the only value.
-pub(crate) fn broken_rule(
-    field: impl Into<std::borrow::Cow<'static, str>>,
-    rule: &'static str,
-    words: impl std::fmt::Display,
-) -> Problem {
-    Problem::new(field, rule, "rule_broken").with("words", words.to_string())
-}
-
 /// Why a graduated-response change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum SenError {
@@ -395,11 +385,11 @@ async fn check_in_history(
             "unknown_entry" | "already_corrected" => "supersedes",
             _ => "stage",
         };
-        return Err(SenError::Invalid(vec![broken_rule(field, e.rule(), e)]));
+        return Err(SenError::Invalid(vec![e.problem(field)]));
     }
     let settings = code_settings(state).await?;
     if let Err(e) = provision_code(school.country, framework_key, stage, effective, &settings) {
-        return Err(SenError::Invalid(vec![broken_rule("stage", e.rule(), e)]));
+        return Err(SenError::Invalid(vec![e.problem("stage")]));
     }
     Ok(())
 }
@@ -825,20 +815,20 @@ pub async fn add_need(
                         })
                         .map(|p| p.code);
                     if let Err(e) = need_valid_on(need, on, provision.as_deref(), &settings) {
-                        issues.push(broken_rule("code", e.rule(), e));
+                        issues.push(e.problem("code"));
                     }
                 }
                 Some(need.code().to_string())
             }
             Err(e) => {
-                issues.push(broken_rule("code", e.rule(), e));
+                issues.push(e.problem("code"));
                 None
             }
         },
         Country::Wales => match parse_wales_need(code, &settings) {
             Ok(need) => Some(senco_domain::census::wales_need_code(need, &settings).code),
             Err(e) => {
-                issues.push(broken_rule("code", e.rule(), e));
+                issues.push(e.problem("code"));
                 None
             }
         },

@@ -25,7 +25,7 @@ use crate::App;
 use crate::access::{AccessError, Actor, deny_pupil, may, pupil_for};
 use crate::principal::Principal;
 use crate::provision::Typed;
-use crate::sen::{SenError, broken_rule};
+use crate::sen::SenError;
 use senco_domain::problem::Problem;
 
 fn optional(s: &str) -> Option<&str> {
@@ -349,7 +349,7 @@ pub async fn change_involvement(
     if let Some(to) = to
         && let Err(e) = check_status(inv.status, to, consent.is_some() || to == inv.status)
     {
-        issues.push(broken_rule("status", e.rule(), e));
+        issues.push(e.problem("status"));
     }
     let (Some(to), true) = (to, issues.is_empty()) else {
         return Err(SenError::Invalid(issues));
@@ -495,7 +495,7 @@ pub async fn upload_report(
         match check_upload(file_name, bytes, state.settings.upload_limit) {
             Ok(c) => Some(c),
             Err(e) => {
-                issues.push(broken_rule("file", e.reason(), e));
+                issues.push(e.problem("file"));
                 None
             }
         }
@@ -815,4 +815,32 @@ pub async fn reach_report(
         return Err(AccessError::NotFound);
     }
     Ok((report, inv, pupil))
+}
+
+#[cfg(test)]
+mod tests {
+    use senco_interop::upload::{FileKind, UploadError};
+
+    /// Issue 18: an upload's problem reads exactly as the error's own words did.
+    #[test]
+    fn upload_problems_read_as_before() {
+        for e in [
+            UploadError::Empty,
+            UploadError::TooLarge {
+                limit: 10 * 1024 * 1024,
+            },
+            UploadError::TooLarge { limit: 100 },
+            UploadError::NotAllowed,
+            UploadError::ExtensionMismatch {
+                kind: FileKind::Pdf,
+            },
+            UploadError::Archive,
+            UploadError::ArchiveTooLarge,
+            UploadError::Image,
+        ] {
+            let p = e.problem("file");
+            assert_eq!(p.reason, e.reason());
+            assert_eq!(senco_i18n::EN.problem(&p), e.to_string(), "{}", p.code);
+        }
+    }
 }

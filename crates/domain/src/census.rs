@@ -12,6 +12,7 @@ use time::Date;
 use time::macros::date;
 
 use crate::framework::Stage;
+use crate::problem::Problem;
 use crate::school::{Country, FrameworkKey};
 
 /// A code an operator may configure, flagged while it is not confirmed from an official
@@ -158,6 +159,41 @@ impl CodeError {
             CodeError::UnknownNeed { .. } => "unknown_need",
             CodeError::NsaNeedsK { .. } => "nsa_needs_k",
             CodeError::UnknownProvision { .. } => "unknown_provision",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let p = |code| Problem::new(field, self.rule(), code);
+        match self {
+            CodeError::NotYetValid { code, on, from } => p("census_code.not_yet_valid")
+                .with("code", code.as_str())
+                .with("on", *on)
+                .with("from", *from),
+            CodeError::NoLongerValid { code, on, until } => p("census_code.no_longer_valid")
+                .with("code", code.as_str())
+                .with("on", *on)
+                .with("until", *until),
+            CodeError::NoLongerValidExtendable { code, on, until } => {
+                p("census_code.no_longer_valid_extendable")
+                    .with("code", code.as_str())
+                    .with("on", *on)
+                    .with("until", *until)
+            }
+            CodeError::NoCode { stage, framework } => p("census_code.no_code")
+                .with("stage", stage.label())
+                .with("framework", framework.label()),
+            CodeError::WrongCountry { framework, country } => p("census_code.wrong_country")
+                .with("framework", framework.label())
+                .with("country", country.label()),
+            CodeError::EmptyNeed => p("census_code.need_missing"),
+            CodeError::UnknownNeed { code } => {
+                p("census_code.unknown_need").with("code", code.as_str())
+            }
+            CodeError::NsaNeedsK { .. } => p("census_code.nsa_needs_k"),
+            CodeError::UnknownProvision { code } => {
+                p("census_code.unknown_provision").with("code", format!("{code:?}"))
+            }
         }
     }
 }

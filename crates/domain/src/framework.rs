@@ -11,6 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
+use crate::problem::{Problem, Value};
 use crate::school::FrameworkKey;
 
 /// A stage of the graduated response, or an explicit interval off the register.
@@ -434,6 +435,39 @@ impl MoveError {
             MoveError::SchoolAgeOnly { .. } => "school_age_only",
             MoveError::NotAllowed { .. } => "move_not_allowed",
             MoveError::AlreadyOnStage { .. } => "already_on_stage",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let p = |code| Problem::new(field, self.rule(), code);
+        match self {
+            MoveError::StageNotInFramework { stage, framework } => p("stage.not_in_framework")
+                .with("stage", stage.label())
+                .with("framework", framework.label()),
+            MoveError::EarlyYearsOnly { stage } => {
+                p("stage.early_years_only").with("stage", stage.label())
+            }
+            MoveError::SchoolAgeOnly { stage } => {
+                p("stage.school_age_only").with("stage", stage.label())
+            }
+            MoveError::NotAllowed { from, to, allowed } => {
+                let code = if allowed.is_empty() {
+                    "stage.move_not_allowed_anywhere"
+                } else {
+                    "stage.move_not_allowed"
+                };
+                p(code)
+                    .with("from", from.label())
+                    .with("to", to.label())
+                    .with(
+                        "allowed",
+                        Value::List(allowed.iter().map(|s| s.label().into()).collect()),
+                    )
+            }
+            MoveError::AlreadyOnStage { stage } => {
+                p("stage.already_on_stage").with("stage", stage.label())
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use time::Date;
 
 use crate::census::LongDate;
 use crate::framework::{MoveContext, MoveError, Stage, check_move, check_transition, framework};
+use crate::problem::Problem;
 use crate::school::FrameworkKey;
 
 /// Why a pupil's stage changed: the words a person gave, or the fact the words are made from
@@ -155,6 +156,49 @@ impl HistoryError {
             HistoryError::SameDate { .. } => "same_date",
             HistoryError::BreaksNextMove { .. } => "breaks_next_move",
             HistoryError::ClosedToNewLearners { .. } => "closed_to_new_learners",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let field = field.into();
+        let p = |code| Problem::new(field.clone(), self.rule(), code);
+        match self {
+            HistoryError::InFuture { .. } => p("history.date_in_future"),
+            HistoryError::BeforeEnrolment { enrolled_on, .. } => {
+                p("history.before_enrolment").with("enrolled_on", *enrolled_on)
+            }
+            HistoryError::FrameworkNotInForce {
+                framework,
+                in_force,
+            } => p("history.framework_not_in_force")
+                .with("in_force", in_force.label())
+                .with("framework", framework.label()),
+            HistoryError::Move(e) => e.problem(field.clone()),
+            HistoryError::UnknownEntry { id } => {
+                p("history.unknown_entry").with("id", id.to_string())
+            }
+            HistoryError::AlreadyCorrected { id } => {
+                p("history.already_corrected").with("id", id.to_string())
+            }
+            HistoryError::SameDate { effective, .. } => {
+                p("history.same_date").with("date", *effective)
+            }
+            HistoryError::BreaksNextMove {
+                next_stage,
+                problem,
+                ..
+            } => p("history.breaks_next_move")
+                .with("next_stage", next_stage.label())
+                .with("problem", problem.problem(field.clone())),
+            HistoryError::ClosedToNewLearners {
+                framework,
+                successor,
+                since,
+            } => p("history.closed_to_new_learners")
+                .with("since", *since)
+                .with("successor", successor.label())
+                .with("framework", framework.label()),
         }
     }
 }

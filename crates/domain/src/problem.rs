@@ -20,6 +20,8 @@ pub enum Value {
     Date(Date),
     /// Another problem, whose words go inside this one's ("Target 2: {problem}").
     Problem(Box<Problem>),
+    /// Choices, which the catalogue lists in its own way ("A, B or C").
+    List(Vec<Value>),
 }
 
 /// What is wrong with one field.

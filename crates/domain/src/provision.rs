@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::calendar::SchoolCalendar;
+use crate::problem::Problem;
 
 /// The kinds of provision a catalogue lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -198,6 +199,21 @@ impl SpecError {
             SpecError::Minutes => "minutes_range",
             SpecError::Cost => "cost_range",
             SpecError::OneToOneGroup => "one_to_one_group",
+        }
+    }
+
+    /// The problem, on its field, as a code and its values (the catalogue has the words).
+    pub fn problem(self) -> Problem {
+        let p = |code| Problem::new(self.field(), self.rule(), code);
+        match self {
+            SpecError::GroupSize => p("provision.spec_group_size").with("max", MAX_GROUP),
+            SpecError::SessionsPerWeek => {
+                p("provision.spec_sessions_per_week").with("max", MAX_SESSIONS_PER_WEEK)
+            }
+            SpecError::Minutes => p("provision.spec_minutes").with("max", MAX_MINUTES),
+            // Written as it always was, without a thousands separator.
+            SpecError::Cost => p("provision.spec_cost").with("max", (MAX_PENCE / 100).to_string()),
+            SpecError::OneToOneGroup => p("provision.spec_one_to_one_group"),
         }
     }
 }
@@ -433,6 +449,21 @@ impl SessionError {
             SessionError::InFuture => "in_future",
             SessionError::Minutes => "minutes_range",
             SessionError::ReasonMissing => "reason_missing",
+        }
+    }
+
+    /// The problem, on its field, as a code and its values (the catalogue has the words).
+    pub fn problem(self) -> Problem {
+        let p = |code| Problem::new(self.field(), self.rule(), code);
+        match self {
+            SessionError::OutsideAllocation { from, to } => {
+                p("provision.session_outside_allocation")
+                    .with("from", from)
+                    .with("to", to)
+            }
+            SessionError::InFuture => p("provision.session_in_future"),
+            SessionError::Minutes => p("provision.session_minutes").with("max", MAX_MINUTES),
+            SessionError::ReasonMissing => p("provision.session_reason_missing"),
         }
     }
 }

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Problem;
+
 /// The kinds of outside agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +145,16 @@ impl StatusError {
             StatusError::Backwards => "status_backwards",
             StatusError::NoConsent => "consent_required",
         }
+    }
+
+    /// The problem with `field`, as a code (the catalogue has the words).
+    pub fn problem(self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let code = match self {
+            StatusError::Reopen => "specialists.status_reopen",
+            StatusError::Backwards => "specialists.status_backwards",
+            StatusError::NoConsent => "specialists.status_no_consent",
+        };
+        Problem::new(field, self.rule(), code)
     }
 }
 

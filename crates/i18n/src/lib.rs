@@ -1260,6 +1260,8 @@ pub struct Messages {
     pub fw_cli_changed: &'static str,
     /// The notes of a statutory assessment a plan review asked for.
     pub process_notes_plan_review_request: &'static str,
+    /// The last of a list of choices after the others ("A, B or C").
+    pub list_or: &'static str,
 }
 
 /// English.
@@ -2503,6 +2505,7 @@ pub static EN: Messages = Messages {
     fw_cli_row: "{stage} ({framework}), pupils: {pupils}. {outcome}",
     fw_cli_changed: "Changed the framework of school {urn}.",
     process_notes_plan_review_request: "Requested at a plan review",
+    list_or: "{init} or {last}",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
@@ -2565,6 +2568,203 @@ const EN_PROBLEMS: &[(&str, &str)] = &[
     ),
     // A rule the domain still words itself (issue 18 moves these here rule by rule).
     ("rule_broken", "{words}"),
+    // Moves between stages (`senco_domain::framework::MoveError`).
+    (
+        "stage.not_in_framework",
+        "{stage} is not a stage of the {framework}",
+    ),
+    (
+        "stage.early_years_only",
+        "{stage} is only for early-years settings and children below compulsory school age",
+    ),
+    (
+        "stage.school_age_only",
+        "{stage} is not used in early-years settings",
+    ),
+    (
+        "stage.move_not_allowed",
+        "A pupil cannot move from {from} to {to}: from {from} the allowed moves are to {allowed}",
+    ),
+    (
+        "stage.move_not_allowed_anywhere",
+        "A pupil cannot move from {from} to {to}: from {from} the allowed moves are to no other stage",
+    ),
+    ("stage.already_on_stage", "The pupil is already at {stage}"),
+    // The stage history (`senco_domain::history::HistoryError`).
+    (
+        "history.date_in_future",
+        "The date a stage starts must be today or in the past",
+    ),
+    (
+        "history.before_enrolment",
+        "The date a stage starts must be on or after the pupil's enrolment on {enrolled_on}",
+    ),
+    (
+        "history.framework_not_in_force",
+        "The school follows the {in_force}: stages under the {framework} can only be imported",
+    ),
+    (
+        "history.unknown_entry",
+        "There is no stage entry {id} to correct",
+    ),
+    (
+        "history.already_corrected",
+        "Stage entry {id} has already been corrected: correct the latest version",
+    ),
+    (
+        "history.same_date",
+        "Another stage already starts on {date}: correct that entry instead",
+    ),
+    (
+        "history.breaks_next_move",
+        "This would make the next recorded change, to {next_stage}, impossible: {problem}",
+    ),
+    (
+        "history.closed_to_new_learners",
+        "Since {since} support given for the first time comes under the {successor}: only learners already on the register under the {framework} before then may be placed on its stages, until they move",
+    ),
+    // Census codes (`senco_domain::census::CodeError`).
+    (
+        "census_code.not_yet_valid",
+        "Code {code} is not valid on {on}: it is used from {from}",
+    ),
+    (
+        "census_code.no_longer_valid",
+        "Code {code} is not valid on {on}: it was used until {until}",
+    ),
+    (
+        "census_code.no_longer_valid_extendable",
+        "Code {code} is not valid on {on}: it was used until {until}, and an operator may extend that date in the code settings",
+    ),
+    (
+        "census_code.no_code",
+        "There is no census code for {stage} under the {framework}",
+    ),
+    (
+        "census_code.wrong_country",
+        "Records under the {framework} are not reported in {country}",
+    ),
+    ("census_code.need_missing", "Enter a need code"),
+    (
+        "census_code.unknown_need",
+        "{code} is not a recognised need code",
+    ),
+    (
+        "census_code.nsa_needs_k",
+        "Code NSA is only used with provision code K",
+    ),
+    (
+        "census_code.unknown_provision",
+        "SENprovision {code} is not a provision code Senco knows (N, K or E; legacy A, P or S)",
+    ),
+    // A specialist involvement's status (`senco_domain::specialist::StatusError`).
+    (
+        "specialists.status_reopen",
+        "A closed involvement cannot be reopened: make a new referral instead",
+    ),
+    (
+        "specialists.status_backwards",
+        "An involvement can only move forward: requested, accepted, active, then closed",
+    ),
+    (
+        "specialists.status_no_consent",
+        "Record the parents' consent before the involvement is accepted or active",
+    ),
+    // A plan's status (`senco_domain::plan::StatusError`).
+    (
+        "plans.status_closed",
+        "This plan is closed and can no longer be changed",
+    ),
+    ("plans.status_already", "The plan is already {status}"),
+    (
+        "plans.status_not_agreed",
+        "A draft plan must be agreed with parents before it becomes active",
+    ),
+    (
+        "plans.status_not_allowed",
+        "A plan cannot go from {from} to {to}",
+    ),
+    // A review's decision (`senco_domain::plan::ReviewError`).
+    (
+        "plans.decision_review_not_on_register",
+        "The pupil is not on the SEN register, so there is no plan to review",
+    ),
+    (
+        "plans.decision_no_stage_above",
+        "There is no stage above {stage} that can be used in this setting",
+    ),
+    (
+        "plans.decision_no_stage_below",
+        "There is no stage below {stage} that can be used in this setting: to end the extra support, take the pupil off the register",
+    ),
+    (
+        "plans.decision_needs_local_authority",
+        "Only the local authority can place a pupil at {to}: choose to request a statutory assessment instead",
+    ),
+    (
+        "plans.decision_local_authority_stage",
+        "Only the local authority can end a pupil's {stage}: record its decision as a stage change",
+    ),
+    // A provision's numbers and sessions (`senco_domain::provision`).
+    (
+        "provision.spec_group_size",
+        "The group size must be between 1 and {max}",
+    ),
+    (
+        "provision.spec_sessions_per_week",
+        "Sessions per week must be between 1 and {max}",
+    ),
+    (
+        "provision.spec_minutes",
+        "Minutes per session must be between 1 and {max}",
+    ),
+    (
+        "provision.spec_cost",
+        "The cost cannot be negative or more than £{max}",
+    ),
+    (
+        "provision.spec_one_to_one_group",
+        "A one-to-one provision has a group size of 1",
+    ),
+    (
+        "provision.session_outside_allocation",
+        "The session date must be within the allocation ({from} to {to})",
+    ),
+    (
+        "provision.session_in_future",
+        "The session date cannot be in the future",
+    ),
+    (
+        "provision.session_minutes",
+        "Minutes must be a whole number between 1 and {max}",
+    ),
+    (
+        "provision.session_reason_missing",
+        "Give the reason the school cancelled the session",
+    ),
+    // An uploaded file (`senco_interop::upload::UploadError`).
+    ("upload.empty", "The selected file is empty"),
+    (
+        "upload.too_large",
+        "The selected file must be smaller than {megabytes} MB",
+    ),
+    (
+        "upload.not_allowed",
+        "The selected file must be a PDF, Word document (DOCX), PNG or JPEG",
+    ),
+    (
+        "upload.extension_mismatch",
+        "The file's name does not match its contents: it is a {kind}",
+    ),
+    (
+        "upload.bad_archive",
+        "The Word document is damaged or not a Word document",
+    ),
+    (
+        "upload.archive_too_large",
+        "The Word document expands to too much data to be safe",
+    ),
+    ("upload.bad_image", "The image is damaged"),
     ("views.too_long", "Views must be {max} characters or fewer"),
     (
         "sen.primary_need_taken",
@@ -3127,6 +3327,16 @@ impl Messages {
             Value::Number(n) => thousands(*n),
             Value::Date(d) => long_date(d),
             Value::Problem(p) => self.problem(p),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(|v| self.value(v)).collect();
+                match items.as_slice() {
+                    [] => String::new(),
+                    [one] => one.clone(),
+                    [init @ .., last] => {
+                        fill(self.list_or, &[("init", &init.join(", ")), ("last", last)])
+                    }
+                }
+            }
         }
     }
 
@@ -3375,6 +3585,188 @@ mod tests {
             EN.process_notes(&ProcessNotes::Given("Parents asked".into())),
             "Parents asked"
         );
+    }
+
+    /// Issue 18: a domain error's problem reads exactly as the error's own words did (its
+    /// `Display`, kept for logs), so moving the words into the catalogue changed nothing.
+    #[test]
+    fn domain_errors_read_as_before() {
+        use senco_domain::census::CodeError;
+        use senco_domain::framework::{MoveError, Stage};
+        use senco_domain::history::HistoryError;
+        use senco_domain::plan::{PlanStatus, ReviewError, StatusError};
+        use senco_domain::provision::{SessionError, SpecError};
+        use senco_domain::school::{Country, FrameworkKey};
+        use senco_domain::specialist::StatusError as InvolvementError;
+        let (d1, d2) = (date!(2025 - 03 - 03), date!(2026 - 09 - 01));
+        let fw = FrameworkKey::England2001;
+        let moves = [
+            MoveError::StageNotInFramework {
+                stage: Stage::EhcPlan,
+                framework: fw,
+            },
+            MoveError::EarlyYearsOnly {
+                stage: Stage::EarlyYearsAction,
+            },
+            MoveError::SchoolAgeOnly {
+                stage: Stage::SchoolAction,
+            },
+            MoveError::NotAllowed {
+                from: Stage::SchoolAction,
+                to: Stage::Statement,
+                allowed: vec![],
+            },
+            MoveError::NotAllowed {
+                from: Stage::SchoolAction,
+                to: Stage::Statement,
+                allowed: vec![Stage::NoSen],
+            },
+            MoveError::NotAllowed {
+                from: Stage::SchoolAction,
+                to: Stage::Statement,
+                allowed: vec![Stage::NoSen, Stage::SchoolActionPlus],
+            },
+            MoveError::NotAllowed {
+                from: Stage::SchoolAction,
+                to: Stage::Statement,
+                allowed: vec![Stage::NoSen, Stage::SchoolAction, Stage::SchoolActionPlus],
+            },
+            MoveError::AlreadyOnStage {
+                stage: Stage::SenSupport,
+            },
+        ];
+        let mut pairs: Vec<(String, senco_domain::problem::Problem)> = Vec::new();
+        for e in &moves {
+            pairs.push((e.to_string(), e.problem("stage")));
+        }
+        for e in [
+            HistoryError::InFuture {
+                effective: d2,
+                today: d1,
+            },
+            HistoryError::BeforeEnrolment {
+                effective: d1,
+                enrolled_on: d2,
+            },
+            HistoryError::FrameworkNotInForce {
+                framework: fw,
+                in_force: FrameworkKey::England2014,
+            },
+            HistoryError::Move(moves[3].clone()),
+            HistoryError::UnknownEntry { id: 1234 },
+            HistoryError::AlreadyCorrected { id: 7 },
+            HistoryError::SameDate {
+                id: 7,
+                effective: d1,
+            },
+            HistoryError::BreaksNextMove {
+                next_id: 8,
+                next_stage: Stage::SchoolActionPlus,
+                problem: moves[6].clone(),
+            },
+            HistoryError::ClosedToNewLearners {
+                framework: fw,
+                successor: FrameworkKey::England2014,
+                since: d2,
+            },
+        ] {
+            pairs.push((e.to_string(), e.problem("stage")));
+        }
+        let code = || "BESD".to_string();
+        for e in [
+            CodeError::NotYetValid {
+                code: code(),
+                on: d1,
+                from: d2,
+            },
+            CodeError::NoLongerValid {
+                code: code(),
+                on: d2,
+                until: d1,
+            },
+            CodeError::NoLongerValidExtendable {
+                code: code(),
+                on: d2,
+                until: d1,
+            },
+            CodeError::NoCode {
+                stage: Stage::NoSen,
+                framework: fw,
+            },
+            CodeError::WrongCountry {
+                framework: fw,
+                country: Country::Wales,
+            },
+            CodeError::EmptyNeed,
+            CodeError::UnknownNeed { code: code() },
+            CodeError::NsaNeedsK { provision: None },
+            CodeError::UnknownProvision { code: "Z".into() },
+        ] {
+            pairs.push((e.to_string(), e.problem("code")));
+        }
+        for e in [
+            InvolvementError::Reopen,
+            InvolvementError::Backwards,
+            InvolvementError::NoConsent,
+        ] {
+            pairs.push((e.to_string(), e.problem("status")));
+        }
+        for e in [
+            StatusError::Closed,
+            StatusError::AlreadyInStatus {
+                status: PlanStatus::Active,
+            },
+            StatusError::NotAgreed,
+            StatusError::NotAllowed {
+                from: PlanStatus::Draft,
+                to: PlanStatus::Closed,
+            },
+        ] {
+            pairs.push((e.to_string(), e.problem("status")));
+        }
+        for e in [
+            ReviewError::Move(moves[0].clone()),
+            ReviewError::NotOnRegister,
+            ReviewError::NoStageAbove {
+                stage: Stage::SchoolActionPlus,
+            },
+            ReviewError::NoStageBelow {
+                stage: Stage::SchoolAction,
+            },
+            ReviewError::NeedsLocalAuthority {
+                to: Stage::Statement,
+            },
+            ReviewError::LocalAuthorityStage {
+                stage: Stage::Statement,
+            },
+        ] {
+            pairs.push((e.to_string(), e.problem("decision")));
+        }
+        for e in [
+            SpecError::GroupSize,
+            SpecError::SessionsPerWeek,
+            SpecError::Minutes,
+            SpecError::Cost,
+            SpecError::OneToOneGroup,
+        ] {
+            pairs.push((e.to_string(), e.problem()));
+        }
+        for e in [
+            SessionError::OutsideAllocation { from: d1, to: d2 },
+            SessionError::InFuture,
+            SessionError::Minutes,
+            SessionError::ReasonMissing,
+        ] {
+            pairs.push((e.to_string(), e.problem()));
+        }
+        for (display, problem) in pairs {
+            assert!(
+                EN.problems.iter().any(|(c, _)| *c == problem.code),
+                "{} has no words",
+                problem.code
+            );
+            assert_eq!(EN.problem(&problem), display, "{}", problem.code);
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@
 
 use std::fmt;
 
+use senco_domain::problem::Problem;
+
 /// The default size limit: 10 MB.
 pub const DEFAULT_LIMIT: usize = 10 * 1024 * 1024;
 
@@ -132,6 +134,24 @@ impl UploadError {
             UploadError::Archive => "bad_archive",
             UploadError::ArchiveTooLarge => "archive_too_large",
             UploadError::Image => "bad_image",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let p = |code| Problem::new(field, self.reason(), code);
+        match self {
+            UploadError::Empty => p("upload.empty"),
+            UploadError::TooLarge { limit } => {
+                p("upload.too_large").with("megabytes", (limit / (1024 * 1024)).max(1))
+            }
+            UploadError::NotAllowed => p("upload.not_allowed"),
+            UploadError::ExtensionMismatch { kind } => {
+                p("upload.extension_mismatch").with("kind", kind.label())
+            }
+            UploadError::Archive => p("upload.bad_archive"),
+            UploadError::ArchiveTooLarge => p("upload.archive_too_large"),
+            UploadError::Image => p("upload.bad_image"),
         }
     }
 }

@@ -104,6 +104,28 @@ impl ReviewError {
             ReviewError::LocalAuthorityStage { .. } => "local_authority_stage",
         }
     }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let field = field.into();
+        let p = |code| Problem::new(field.clone(), self.rule(), code);
+        match self {
+            ReviewError::Move(e) => e.problem(field.clone()),
+            ReviewError::NotOnRegister => p("plans.decision_review_not_on_register"),
+            ReviewError::NoStageAbove { stage } => {
+                p("plans.decision_no_stage_above").with("stage", stage.label())
+            }
+            ReviewError::NoStageBelow { stage } => {
+                p("plans.decision_no_stage_below").with("stage", stage.label())
+            }
+            ReviewError::NeedsLocalAuthority { to } => {
+                p("plans.decision_needs_local_authority").with("to", to.label())
+            }
+            ReviewError::LocalAuthorityStage { stage } => {
+                p("plans.decision_local_authority_stage").with("stage", stage.label())
+            }
+        }
+    }
 }
 
 /// The setting whose stages suit `ctx` best: early years in an early-years setting,

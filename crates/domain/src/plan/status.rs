@@ -15,6 +15,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Problem;
+
 /// Where a plan is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,6 +118,22 @@ impl StatusError {
             StatusError::AlreadyInStatus { .. } => "already_in_status",
             StatusError::NotAgreed => "not_agreed_with_parents",
             StatusError::NotAllowed { .. } => "status_change_not_allowed",
+        }
+    }
+
+    /// The problem with `field`, as a code and its values (the catalogue has the words).
+    pub fn problem(&self, field: impl Into<std::borrow::Cow<'static, str>>) -> Problem {
+        let p = |code| Problem::new(field, self.rule(), code);
+        let lower = |s: PlanStatus| s.label().to_lowercase();
+        match *self {
+            StatusError::Closed => p("plans.status_closed"),
+            StatusError::AlreadyInStatus { status } => {
+                p("plans.status_already").with("status", lower(status))
+            }
+            StatusError::NotAgreed => p("plans.status_not_agreed"),
+            StatusError::NotAllowed { from, to } => p("plans.status_not_allowed")
+                .with("from", lower(from))
+                .with("to", lower(to)),
         }
     }
 }
