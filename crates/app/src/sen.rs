@@ -20,6 +20,7 @@ use senco_domain::policy::{Action, Resource};
 use senco_domain::problem::Problem;
 use senco_domain::process::ProcessNotes;
 use senco_domain::school::{Country, FrameworkKey};
+use senco_i18n::fill;
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
 use senco_store::sen::{
@@ -1091,6 +1092,7 @@ pub async fn chronology(
     pupil: &Pupil,
     with_concerns: bool,
 ) -> Result<Vec<ChronologyItem>, StoreError> {
+    let m = &senco_i18n::EN;
     let mut items = Vec::new();
     if with_concerns {
         for c in state.store.concerns_for_pupil(&pupil.id).await? {
@@ -1103,7 +1105,7 @@ pub async fn chronology(
             items.push(ChronologyItem {
                 date: c.raised_on,
                 kind: "concern",
-                title: format!("Concern raised by {}", c.raised_by_name),
+                title: fill(m.chron_concern_raised, &[("name", &c.raised_by_name)]),
                 detail: format!(
                     "{} ({})",
                     areas.join(", "),
@@ -1119,13 +1121,13 @@ pub async fn chronology(
             .iter()
             .any(|h| h.supersedes.as_deref() == Some(c.id.as_str()));
         let title = if c.supersedes.is_some() {
-            format!("Correction: {}", c.stage.label())
+            fill(m.chron_correction, &[("stage", c.stage.label())])
         } else {
             c.stage.label().to_string()
         };
-        let reason = senco_i18n::EN.stage_reason(&c.reason);
+        let reason = m.stage_reason(&c.reason);
         let detail = if corrected {
-            format!("{reason} (corrected later)")
+            fill(m.chron_corrected_later, &[("reason", &reason)])
         } else {
             reason
         };
@@ -1140,22 +1142,25 @@ pub async fn chronology(
             items.push(ChronologyItem {
                 date: *on,
                 kind: "parents_told",
-                title: "Parents told".into(),
-                detail: format!("Of the move to {}, by {how}", c.stage.label()),
+                title: m.chron_parents_told.into(),
+                detail: fill(
+                    m.chron_parents_told_detail,
+                    &[("stage", c.stage.label()), ("how", how)],
+                ),
                 record_id: c.id.clone(),
             });
         }
     }
     for n in state.store.needs(&pupil.id).await? {
         let rank = match n.rank {
-            1 => "Primary need",
-            2 => "Secondary need",
-            _ => "Need",
+            1 => m.chron_primary_need,
+            2 => m.chron_secondary_need,
+            _ => m.chron_need,
         };
         items.push(ChronologyItem {
             date: n.starts_on,
             kind: "need",
-            title: format!("{rank}: {}", n.code),
+            title: fill(rank, &[("code", &n.code)]),
             detail: String::new(),
             record_id: n.id.clone(),
         });
@@ -1163,7 +1168,7 @@ pub async fn chronology(
             items.push(ChronologyItem {
                 date: end,
                 kind: "need_ended",
-                title: format!("Need ended: {}", n.code),
+                title: fill(m.chron_need_ended, &[("code", &n.code)]),
                 detail: String::new(),
                 record_id: n.id,
             });
@@ -1172,9 +1177,9 @@ pub async fn chronology(
     items.extend(plan_items(state, pupil).await?);
     for p in state.store.processes(&pupil.id).await? {
         let name = if p.kind == ProcessKind::AlnDecision {
-            "ALN decision"
+            m.chron_aln_decision
         } else {
-            "Request for statutory assessment"
+            m.chron_statutory_assessment
         };
         items.push(ChronologyItem {
             date: p.started_on,
@@ -1183,7 +1188,7 @@ pub async fn chronology(
             detail: p
                 .notes
                 .as_ref()
-                .map(|n| senco_i18n::EN.process_notes(n))
+                .map(|n| m.process_notes(n))
                 .unwrap_or_default(),
             record_id: p.id.clone(),
         });
@@ -1191,7 +1196,7 @@ pub async fn chronology(
             items.push(ChronologyItem {
                 date: d,
                 kind: "process_decided",
-                title: format!("{name}: decision"),
+                title: fill(m.chron_process_decided, &[("process", name)]),
                 detail: p.outcome.clone().unwrap_or_default(),
                 record_id: p.id,
             });

@@ -1262,6 +1262,19 @@ pub struct Messages {
     pub process_notes_plan_review_request: &'static str,
     /// The last of a list of choices after the others ("A, B or C").
     pub list_or: &'static str,
+    /// Chronology entries; values in braces.
+    pub chron_concern_raised: &'static str,
+    pub chron_correction: &'static str,
+    pub chron_corrected_later: &'static str,
+    pub chron_parents_told: &'static str,
+    pub chron_parents_told_detail: &'static str,
+    pub chron_primary_need: &'static str,
+    pub chron_secondary_need: &'static str,
+    pub chron_need: &'static str,
+    pub chron_need_ended: &'static str,
+    pub chron_aln_decision: &'static str,
+    pub chron_statutory_assessment: &'static str,
+    pub chron_process_decided: &'static str,
 }
 
 /// English.
@@ -2506,6 +2519,18 @@ pub static EN: Messages = Messages {
     fw_cli_changed: "Changed the framework of school {urn}.",
     process_notes_plan_review_request: "Requested at a plan review",
     list_or: "{init} or {last}",
+    chron_concern_raised: "Concern raised by {name}",
+    chron_correction: "Correction: {stage}",
+    chron_corrected_later: "{reason} (corrected later)",
+    chron_parents_told: "Parents told",
+    chron_parents_told_detail: "Of the move to {stage}, by {how}",
+    chron_primary_need: "Primary need: {code}",
+    chron_secondary_need: "Secondary need: {code}",
+    chron_need: "Need: {code}",
+    chron_need_ended: "Need ended: {code}",
+    chron_aln_decision: "ALN decision",
+    chron_statutory_assessment: "Request for statutory assessment",
+    chron_process_decided: "{process}: decision",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
