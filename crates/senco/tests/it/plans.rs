@@ -1000,19 +1000,13 @@ async fn a_review_that_requests_an_assessment_stores_the_fact(app: &TestApp) {
     });
     let done = c.post_json(&format!("{path}/reviews"), &review).await;
     assert_eq!(done.status, 201, "{}", done.body);
-    use sqlx::Row;
-    let row = sqlx::query("SELECT notes, notes_code FROM processes WHERE pupil_id = $1")
+    let stored: (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT notes, notes_code FROM processes WHERE pupil_id = $1")
         .bind(app.fx.p1.clone())
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-    assert_eq!(row.try_get::<Option<String>, _>("notes").unwrap(), None);
-    assert_eq!(
-        row.try_get::<Option<String>, _>("notes_code")
-            .unwrap()
-            .as_deref(),
-        Some("plan_review_request")
-    );
+    assert_eq!(stored, (None, Some("plan_review_request".to_string())));
     let listed = c
         .get(&format!("/api/v1/pupils/{}/processes", app.fx.p1))
         .await
