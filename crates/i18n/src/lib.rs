@@ -3214,19 +3214,33 @@ const EN_PROBLEMS: &[(&str, &str)] = &[
     (
         "bank_holidays.missing_division",
         "The file has no bank holidays for {division}",
+    ),
     ("frameworks.framework_missing", "Select the new framework"),
+    (
         "frameworks.starts_on_missing",
         "Enter the date the new framework starts",
+    ),
+    (
         "frameworks.starts_on_not_a_date",
         "The date the new framework starts must be a real date",
+    ),
+    (
         "frameworks.wrong_country",
         "Select a framework of the school's country",
+    ),
+    (
         "frameworks.already_in_force",
         "The school already works under this framework",
+    ),
+    (
         "frameworks.used_before",
         "The school has already moved on from this framework",
+    ),
+    (
         "frameworks.before_current_start",
         "The new framework must start after {date}, when the framework in force started",
+    ),
+    (
         "frameworks.rewrites_history",
         "The new framework must start after {date}: a stage change was recorded on that day under the framework in force, and a change of framework never rewrites history",
     ),

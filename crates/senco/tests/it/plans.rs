@@ -1002,10 +1002,10 @@ async fn a_review_that_requests_an_assessment_stores_the_fact(app: &TestApp) {
     assert_eq!(done.status, 201, "{}", done.body);
     let stored: (Option<String>, Option<String>) =
         sqlx::query_as("SELECT notes, notes_code FROM processes WHERE pupil_id = $1")
-        .bind(app.fx.p1.clone())
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+            .bind(app.fx.p1.clone())
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
     assert_eq!(stored, (None, Some("plan_review_request".to_string())));
     let listed = c
         .get(&format!("/api/v1/pupils/{}/processes", app.fx.p1))
