@@ -117,6 +117,7 @@ fn main() {
         what_happens_next: "We will write a plan with you.".into(),
         senco_name: "Bethan Hughes".into(),
         coordinator_title: "SENCO".into(),
+        language: Lang::English,
     };
     measure("letter to parents", runs, || {
         parent_letter(&letter).map(|b| b.len()).unwrap_or(0)

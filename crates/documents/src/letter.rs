@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::escape::str_lit;
-use crate::templates::{LETTER_TITLE_EM, PageSetup, long_date, preamble};
+use crate::templates::{LETTER_TITLE_EM, PageSetup, preamble};
 use crate::world::compile;
 use crate::{Date, DocumentError, Lang};
 
@@ -27,6 +27,9 @@ pub struct ParentLetter {
     /// "SENCO" or "ALNCo"; "ALNCo" makes the letter speak of additional
     /// learning needs (ALN) instead of special educational needs (SEN).
     pub coordinator_title: String,
+    /// The language the parents have letters in (the pupil's "language for letters"):
+    /// `senco_i18n::messages(language)` writes its dates.
+    pub language: Lang,
 }
 
 /// Renders the letter as a one- or two-page PDF in English.
@@ -41,7 +44,8 @@ fn title(l: &ParentLetter) -> String {
 
 /// The typst source of the letter. Writing to a String cannot fail.
 pub(crate) fn source(l: &ParentLetter) -> String {
-    let lang = Lang::English;
+    let lang = l.language;
+    let m = senco_i18n::messages(lang);
     let title = title(l);
     let mut out = preamble(&PageSetup {
         title: &title,
@@ -76,7 +80,7 @@ pub(crate) fn source(l: &ParentLetter) -> String {
         "#par({} + strong({}) + {})",
         str_lit(&format!(
             "I am writing to let you know that from {}, {} will receive support at the ",
-            long_date(l.effective_on, lang),
+            m.long_date(l.effective_on),
             l.pupil_name
         )),
         str_lit(&l.stage),
@@ -132,7 +136,23 @@ mod tests {
             what_happens_next: "We will meet you to write an individual education plan.".into(),
             senco_name: "Rhys Owen".into(),
             coordinator_title: "SENCO".into(),
+            language: Lang::English,
         }
+    }
+
+    /// A letter to parents who have letters in Welsh is written by Welsh's catalogue, which
+    /// is the English one until the Welsh catalogue exists: English dates, tagged English.
+    #[test]
+    fn a_welsh_letter_is_worded_by_the_welsh_catalogue() {
+        let l = ParentLetter {
+            language: Lang::Welsh,
+            ..letter()
+        };
+        let source = source(&l);
+        let m = senco_i18n::messages(Lang::Welsh);
+        assert!(source.contains(&m.long_date(l.effective_on)));
+        assert!(source.contains(&format!("lang: \"{}\"", m.lang.tag())));
+        assert_eq!(source, super::source(&letter()));
     }
 
     #[test]

@@ -35,28 +35,6 @@ pub(crate) const TITLE_EM: f32 = 1.6;
 /// The size of a letter's subject line relative to body text.
 pub(crate) const LETTER_TITLE_EM: f32 = 1.3;
 
-/// Words the template itself prints, in the document's language.
-struct Words {
-    page: &'static str,
-    of: &'static str,
-    date: &'static str,
-}
-
-fn words(lang: Lang) -> Words {
-    match lang {
-        Lang::English => Words {
-            page: "Page",
-            of: "of",
-            date: "Date",
-        },
-        Lang::Welsh => Words {
-            page: "Tudalen",
-            of: "o",
-            date: "Dyddiad",
-        },
-    }
-}
-
 /// The typst language tag and region of `lang`.
 fn lang_tag(lang: Lang) -> (&'static str, &'static str) {
     match lang {
@@ -65,48 +43,12 @@ fn lang_tag(lang: Lang) -> (&'static str, &'static str) {
     }
 }
 
-/// A date as people write it in letters: "3 March 2026", "3 Mawrth 2026".
-pub(crate) fn long_date(date: Date, lang: Lang) -> String {
-    const ENGLISH: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const WELSH: [&str; 12] = [
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ];
-    let names = match lang {
-        Lang::English => &ENGLISH,
-        Lang::Welsh => &WELSH,
-    };
-    let month = names[usize::from(u8::from(date.month())) - 1];
-    format!("{} {} {}", date.day(), month, date.year())
-}
-
 /// The start of every generated source: `cfg`, then the shared set-up.
 pub(crate) fn preamble(setup: &PageSetup<'_>) -> String {
-    let words = words(setup.lang);
-    let (lang, region) = lang_tag(setup.lang);
+    // The catalogue of the document's language writes its words and dates, and its own
+    // language is the PDF's (Welsh falls back to English until its catalogue exists).
+    let m = senco_i18n::messages(setup.lang);
+    let (lang, region) = lang_tag(m.lang);
     let size = if setup.large_print {
         LARGE_PRINT_PT
     } else {
@@ -125,13 +67,13 @@ pub(crate) fn preamble(setup: &PageSetup<'_>) -> String {
         y = date.year(),
         m = u8::from(date.month()),
         d = date.day(),
-        date_text = str_lit(&long_date(date, setup.lang)),
+        date_text = str_lit(&m.long_date(date)),
         lang = str_lit(lang),
         region = str_lit(region),
         font = str_lit(crate::world::FONT_FAMILY),
-        page = str_lit(words.page),
-        of = str_lit(words.of),
-        date_word = str_lit(words.date),
+        page = str_lit(m.doc_page),
+        of = str_lit(m.doc_of),
+        date_word = str_lit(m.doc_date),
         title_em = setup.title_em,
     );
     out.push_str(SHARED);
@@ -230,10 +172,18 @@ mod tests {
     use time::Month;
 
     #[test]
-    fn dates_are_written_out_in_the_documents_language() {
-        let date = Date::from_calendar_date(2026, Month::November, 3).unwrap();
-        assert_eq!(long_date(date, Lang::English), "3 November 2026");
-        assert_eq!(long_date(date, Lang::Welsh), "3 Tachwedd 2026");
+    fn dates_are_written_out_by_the_documents_catalogue() {
+        let setup = |lang| PageSetup {
+            title: "t",
+            school: "s",
+            date: Date::from_calendar_date(2026, Month::November, 3).unwrap(),
+            lang,
+            large_print: false,
+            title_em: TITLE_EM,
+        };
+        assert!(preamble(&setup(Lang::English)).contains(r#"date-text: "3 November 2026""#));
+        // Welsh falls back to the English catalogue until the Welsh one exists.
+        assert!(preamble(&setup(Lang::Welsh)).contains(r#"date-text: "3 November 2026""#));
     }
 
     #[test]
@@ -251,6 +201,7 @@ mod tests {
         assert!(source.contains(r#"school: "Ysgol *Y* Bryn","#));
         assert!(source.contains("size: 16pt"));
         assert!(source.contains("title-size: 1.60em"));
-        assert!(source.contains(r#"lang: "cy""#));
+        // The words are the English catalogue's until a Welsh one exists, and say so.
+        assert!(source.contains(r#"lang: "en""#));
     }
 }

@@ -2,24 +2,43 @@
 //!
 //! Templates and handlers read text from a [`Messages`] value, never from literals, so a
 //! Welsh catalogue can be added as a second `static` with the same fields (the compiler
-//! then insists that every message is translated).
+//! then insists that every message is translated). Code never names a catalogue: it asks
+//! [`messages`] for the one of a language (a request's, a letter's recipient's), and the
+//! catalogue writes dates its language's way ([`Messages::long_date`], [`Messages::utc`]).
 
-/// Formats a date the GOV.UK way: 27 March 2017.
-pub fn long_date(d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
-    let d = d.borrow();
-    format!("{} {} {}", d.day(), d.month(), d.year())
+use senco_domain::lang::Lang;
+
+/// The catalogue of a language.
+///
+/// Only the English catalogue exists yet: Welsh falls back to it until the Welsh catalogue
+/// is written, so a Welsh reader gets English words, English dates and `lang="en"` (the
+/// catalogue's own [`Messages::lang`]), never Welsh markup around English text.
+pub fn messages(lang: Lang) -> &'static Messages {
+    match lang {
+        Lang::English => &EN,
+        Lang::Welsh => &EN,
+    }
 }
 
-/// Formats a time as UTC text for tables.
-pub fn utc(t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
+impl Messages {
+    /// A date the GOV.UK way, in this catalogue's language: 27 March 2017.
+    pub fn long_date(&self, d: impl std::borrow::Borrow<senco_domain::Date>) -> String {
+        let d = d.borrow();
+        let month = self.month_names[usize::from(u8::from(d.month())) - 1];
+        format!("{} {} {}", d.day(), month, d.year())
+    }
+
+    /// A time as UTC text for tables: the long date, then the time.
+    pub fn utc(&self, t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
     let t = t.borrow();
     format!(
         "{} {:02}:{:02}:{:02}",
-        long_date(t.date()),
+            self.long_date(t.date()),
         t.hour(),
         t.minute(),
         t.second()
     )
+    }
 }
 
 /// All interface text of one language.
@@ -1275,6 +1294,18 @@ pub struct Messages {
     pub chron_aln_decision: &'static str,
     pub chron_statutory_assessment: &'static str,
     pub chron_process_decided: &'static str,
+    /// The language these words are in: the `lang` of a page or document that uses them.
+    pub lang: Lang,
+    /// The months' names, January first, for [`Messages::long_date`].
+    pub month_names: [&'static str; 12],
+    /// The link that switches the interface to Welsh, and the one back to English: each
+    /// is written in the language it switches to.
+    pub lang_switch_welsh: &'static str,
+    pub lang_switch_english: &'static str,
+    /// What a document's footer and heading print: "Page 1 of 2", "Date".
+    pub doc_page: &'static str,
+    pub doc_of: &'static str,
+    pub doc_date: &'static str,
 }
 
 /// English.
@@ -2531,6 +2562,26 @@ pub static EN: Messages = Messages {
     chron_aln_decision: "ALN decision",
     chron_statutory_assessment: "Request for statutory assessment",
     chron_process_decided: "{process}: decision",
+    lang: Lang::English,
+    month_names: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    lang_switch_welsh: "Cymraeg",
+    lang_switch_english: "English",
+    doc_page: "Page",
+    doc_of: "of",
+    doc_date: "Date",
 };
 
 /// The English words of the problems the rules report, by code. A code's entry may name
@@ -3294,7 +3345,7 @@ impl Messages {
             P::DateInFuture => self.left_on_future.to_string(),
             P::DateBeforeJoining => fill(
                 self.left_on_before_joining,
-                &[("date", &long_date(joined_on))],
+                &[("date", &self.long_date(joined_on))],
             ),
             P::DestinationFormat => self.destination_laestab.to_string(),
             P::DestinationOwnSchool => self.destination_own_school.to_string(),
@@ -3344,7 +3395,7 @@ impl Messages {
             StageReason::Given(words) => words.clone(),
             StageReason::ReviewDecision { held_on } => fill(
                 self.stage_reason_review_decision,
-                &[("date", &long_date(held_on))],
+                &[("date", &self.long_date(held_on))],
             ),
         }
     }
@@ -3364,7 +3415,7 @@ impl Messages {
         match v {
             Value::Text(t) => t.clone(),
             Value::Number(n) => thousands(*n),
-            Value::Date(d) => long_date(d),
+            Value::Date(d) => self.long_date(d),
             Value::Problem(p) => self.problem(p),
             Value::List(items) => {
                 let items: Vec<String> = items.iter().map(|v| self.value(v)).collect();
@@ -3398,7 +3449,7 @@ impl Messages {
                     PolicyBasis::TermEnd => self.q_after_policy_term_end,
                     PolicyBasis::FourMonths => self.q_after_policy_four_months,
                 },
-                &[("latest", &long_date(latest))],
+                &[("latest", &self.long_date(latest))],
             ),
         }
     }
@@ -3815,5 +3866,26 @@ mod tests {
             "2 before 1"
         );
         assert_eq!(fill("no values", &[("a", "1")]), "no values");
+    }
+
+    /// Until the Welsh catalogue exists, Welsh is answered with the English one, which says
+    /// it is English, so a page or letter never claims `lang="cy"` over English words.
+    #[test]
+    fn welsh_falls_back_to_english_until_its_catalogue_exists() {
+        assert!(std::ptr::eq(messages(Lang::English), &EN));
+        assert!(std::ptr::eq(messages(Lang::Welsh), &EN));
+        assert_eq!(messages(Lang::Welsh).lang, Lang::English);
+        assert_eq!(messages(Lang::English).lang, Lang::English);
+    }
+
+    #[test]
+    fn dates_are_written_the_catalogues_way() {
+        let m = messages(Lang::English);
+        assert_eq!(m.long_date(date!(2017 - 03 - 27)), "27 March 2017");
+        assert_eq!(m.long_date(date!(2026 - 12 - 01)), "1 December 2026");
+        assert_eq!(
+            m.utc(time::macros::datetime!(2026-11-23 10:05:09 UTC)),
+            "23 November 2026 10:05:09"
+        );
     }
 }
