@@ -18,7 +18,6 @@ use time::OffsetDateTime;
 
 use crate::App;
 use crate::credentials::{hash_token, random_token};
-use senco_i18n::EN;
 
 /// How long an invitation link works.
 pub const INVITE_LIFETIME: time::Duration = time::Duration::days(7);
@@ -49,8 +48,9 @@ pub async fn invite_at(
     );
     Store::insert_password_reset(tx, &hash_token(&token), user_id, now, now + INVITE_LIFETIME)
         .await?;
-    let body = EN.invite_email_body.replace("{link}", &link);
-    Store::enqueue_email(tx, email, EN.invite_email_subject, &body, now).await?;
+    let m = crate::recipients::email_words(email);
+    let body = m.invite_email_body.replace("{link}", &link);
+    Store::enqueue_email(tx, email, m.invite_email_subject, &body, now).await?;
     Ok(())
 }
 

@@ -556,6 +556,8 @@ pub struct CtfImport<'a> {
     pub guard: &'a ProbeGuard,
     pub today: Date,
     pub now: OffsetDateTime,
+    /// The words of the problems and the mapping report: the importer's language.
+    pub words: &'a Messages,
 }
 
 /// Reads, checks and imports a CTF into `school` in one transaction, or nothing. A pupil of
@@ -571,12 +573,13 @@ pub async fn import(store: &Store, input: &CtfImport<'_>) -> Result<ImportSummar
         guard,
         today,
         now,
+        words,
     } = *input;
     let audit = &guard.audit;
     let file = ctf::parse(bytes, limits).map_err(ImportCtfError::File)?;
     let settings = crate::sen::stored_code_settings(store).await?;
-    let (pupils, mapped) = check(school, &file, &settings, &senco_i18n::EN, today)
-        .map_err(ImportCtfError::Problems)?;
+    let (pupils, mapped) =
+        check(school, &file, &settings, words, today).map_err(ImportCtfError::Problems)?;
     guard.check(store).await?;
     let mut tx = store.begin().await?;
     match Store::commit_ctf_import(

@@ -8,9 +8,6 @@ use senco_store::plans::{Plan, Review};
 use senco_store::pupils::Pupil;
 use senco_store::schools::School;
 
-use senco_i18n::EN;
-use senco_i18n::long_date;
-
 use crate::App;
 
 /// Why a plan's PDF could not be made.
@@ -56,7 +53,9 @@ pub fn plan_document(
     parent: bool,
     today: Date,
 ) -> Document {
-    let m = &EN;
+    // Worded in the language the pupil's parents have letters in.
+    let m = senco_i18n::messages(pupil.language);
+    let long_date = |d: Date| m.long_date(d);
     let f = &plan.fields;
     let stage = f.stage.label();
     let mut blocks = vec![Block::KeyValues(vec![

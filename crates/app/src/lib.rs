@@ -22,6 +22,7 @@ pub mod portable_record;
 pub mod principal;
 pub mod provision;
 pub mod pupils;
+pub mod recipients;
 pub mod register;
 pub mod retention;
 pub mod school_frameworks;

@@ -57,11 +57,12 @@ pub async fn export(
     scope: &Scope,
     pupil_id: &str,
     now: OffsetDateTime,
+    m: &senco_i18n::Messages,
 ) -> Result<Record, StoreError> {
     let pupil = store.pupil(scope, pupil_id).await?;
     let school = store.school(&pupil.school_id).await?;
 
-    let stage_history = read_stage_history(store, &pupil.id).await?;
+    let stage_history = read_stage_history(store, &pupil.id, m).await?;
     let needs = read_needs(store, &pupil.id).await?;
     let concerns = read_concerns(store, &pupil.id).await?;
     let statutory_processes = read_processes(store, &pupil.id).await?;
@@ -109,6 +110,7 @@ pub async fn export(
 async fn read_stage_history(
     store: &Store,
     pupil_id: &str,
+    m: &senco_i18n::Messages,
 ) -> Result<Vec<fmt::StageEntry>, StoreError> {
     Ok(store
         .stage_changes(pupil_id)
@@ -119,7 +121,7 @@ async fn read_stage_history(
             framework: c.framework.as_str().into(),
             stage: c.stage.as_str().into(),
             effective_on: ds(c.effective_on),
-            reason: senco_i18n::EN.stage_reason(&c.reason),
+            reason: m.stage_reason(&c.reason),
             decided_with: c.decided_with,
             specialists: c.specialists,
             supersedes: c.supersedes,

@@ -611,8 +611,7 @@ impl Report {
 }
 
 /// The words for a field's problem.
-pub fn reason(field: Field, problem: Problem) -> &'static str {
-    let m = &senco_i18n::EN;
+pub fn reason(m: &'static senco_i18n::Messages, field: Field, problem: Problem) -> &'static str {
     match (field, problem) {
         (Field::Authority, Problem::Unknown) => m.sr_reason_no_authority,
         (_, Problem::Missing) => m.sr_reason_missing,
@@ -627,8 +626,7 @@ pub fn reason(field: Field, problem: Problem) -> &'static str {
 }
 
 /// The words for a register row's problem code.
-pub fn row_reason(code: &str) -> &'static str {
-    let m = &senco_i18n::EN;
+pub fn row_reason(m: &'static senco_i18n::Messages, code: &str) -> &'static str {
     match code {
         "missing" => m.sr_reason_missing,
         "out_of_range" => m.sr_reason_out_of_range,
@@ -647,8 +645,7 @@ pub fn row_reason(code: &str) -> &'static str {
 }
 
 /// The words for a file that is not a register file.
-pub fn file_reason(e: &RegisterError) -> String {
-    let m = &senco_i18n::EN;
+pub fn file_reason(m: &senco_i18n::Messages, e: &RegisterError) -> String {
     match e {
         RegisterError::File(f) => f.to_string(),
         RegisterError::UnknownFormat => m.sr_file_unknown_format.to_string(),
@@ -659,18 +656,18 @@ pub fn file_reason(e: &RegisterError) -> String {
 }
 
 /// The words for a duplicate refused by the store.
-pub fn duplicate_reason(what: &str) -> &'static str {
+pub fn duplicate_reason(m: &'static senco_i18n::Messages, what: &str) -> &'static str {
     if what.contains("authority") {
-        senco_i18n::EN.sr_duplicate_authority
+        m.sr_duplicate_authority
     } else {
-        senco_i18n::EN.sr_duplicate_school
+        m.sr_duplicate_school
     }
 }
 
 /// The summary line of a preview.
-pub fn summary(p: &RegisterPreview) -> String {
+pub fn summary(m: &senco_i18n::Messages, p: &RegisterPreview) -> String {
     senco_i18n::fill(
-        senco_i18n::EN.sr_import_summary,
+        m.sr_import_summary,
         &[
             ("rows", &p.rows.to_string()),
             ("new", &p.new.len().to_string()),

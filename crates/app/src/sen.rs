@@ -999,10 +999,11 @@ pub async fn pupil_chronology(
     state: &App,
     p: &crate::principal::Principal,
     pupil: &Pupil,
+    m: &senco_i18n::Messages,
 ) -> Result<Vec<ChronologyItem>, StoreError> {
     use senco_domain::policy::{Action, Resource};
     let concerns = crate::access::may(p, Resource::Concern, Action::Read);
-    let mut items = chronology(state, pupil, concerns).await?;
+    let mut items = chronology(state, pupil, concerns, m).await?;
     if !crate::access::may(p, Resource::PupilNeeds, Action::Read) {
         items.retain(|i| !matches!(i.kind, "need" | "need_ended"));
     }
@@ -1019,14 +1020,14 @@ pub async fn pupil_chronology(
         items.push(ChronologyItem {
             date: a.from_on,
             kind: "provision_started",
-            title: senco_i18n::EN.chron_provision_started.to_string(),
+            title: m.chron_provision_started.to_string(),
             detail: a.provision_name.clone(),
             record_id: a.id.clone(),
         });
         items.push(ChronologyItem {
             date: a.to_on,
             kind: "provision_ended",
-            title: senco_i18n::EN.chron_provision_ended.to_string(),
+            title: m.chron_provision_ended.to_string(),
             detail: a.provision_name,
             record_id: a.id,
         });
@@ -1037,9 +1038,12 @@ pub async fn pupil_chronology(
 
 /// A pupil's plans, when they were agreed with parents, and their reviews with how the
 /// targets went (issue 17, point 10: plans and reviews were missing from the chronology).
-async fn plan_items(state: &App, pupil: &Pupil) -> Result<Vec<ChronologyItem>, StoreError> {
+async fn plan_items(
+    state: &App,
+    pupil: &Pupil,
+    m: &senco_i18n::Messages,
+) -> Result<Vec<ChronologyItem>, StoreError> {
     use senco_domain::plan::TargetOutcome;
-    let m = &senco_i18n::EN;
     let mut items = Vec::new();
     for plan in state.store.plans_for_pupil(&pupil.id).await? {
         let stage = plan.fields.stage.label().to_string();
@@ -1091,6 +1095,7 @@ pub async fn chronology(
     state: &App,
     pupil: &Pupil,
     with_concerns: bool,
+    m: &senco_i18n::Messages,
 ) -> Result<Vec<ChronologyItem>, StoreError> {
     let m = &senco_i18n::EN;
     let mut items = Vec::new();
@@ -1174,7 +1179,7 @@ pub async fn chronology(
             });
         }
     }
-    items.extend(plan_items(state, pupil).await?);
+    items.extend(plan_items(state, pupil, m).await?);
     for p in state.store.processes(&pupil.id).await? {
         let name = if p.kind == ProcessKind::AlnDecision {
             m.chron_aln_decision

@@ -337,8 +337,10 @@ pub async fn build(
     request: Request,
     now: OffsetDateTime,
 ) -> Result<Bundle, StoreError> {
-    let record = crate::portable_record::export(store, scope, pupil_id, now).await?;
     let pupil = store.pupil(scope, pupil_id).await?;
+    // The bundle goes to the family: in the language the pupil's parents have letters in.
+    let m = senco_i18n::messages(pupil.language);
+    let record = crate::portable_record::export(store, scope, pupil_id, now, m).await?;
     let school = store.school(&pupil.school_id).await?;
     let calendar = crate::calendars::school_calendar(store, &school).await?;
     let current_stage = store
@@ -1020,9 +1022,10 @@ const SECTIONS: &[&str] = &[
     "access_log",
 ];
 
-fn long_date(s: &str) -> String {
+/// A stored `YYYY-MM-DD` date in `m`'s words (as stored when it is not a date).
+fn long_date(m: &senco_i18n::Messages, s: &str) -> String {
     senco_store::parse_ds(s)
-        .map(senco_i18n::long_date)
+        .map(|d| m.long_date(d))
         .unwrap_or_else(|_| s.to_string())
 }
 
@@ -1031,6 +1034,10 @@ fn long_date(s: &str) -> String {
 pub fn document(b: &Bundle, today: Date) -> Result<Document, serde_json::Error> {
     let v: Node = serde_json::from_slice(&serde_json::to_vec(b)?)?;
     let p = &b.record.pupil;
+    // The bundle goes to the family: in the language the pupil's parents have letters in.
+    let language = Lang::parse(&p.correspondence_language).unwrap_or_default();
+    let m = senco_i18n::messages(language);
+    let long_date = |s: &str| long_date(m, s);
     let name = match (&p.preferred_forename, &p.preferred_surname) {
         (None, None) => format!("{} {}", p.legal_forename, p.legal_surname),
         (f, s) => format!(
@@ -1150,7 +1157,7 @@ pub fn document(b: &Bundle, today: Date) -> Result<Document, serde_json::Error> 
         school: b.school.name.clone(),
         date: today,
         large_print: false,
-        language: Lang::English,
+        language,
         blocks,
     })
 }

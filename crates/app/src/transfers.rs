@@ -119,14 +119,8 @@ pub async fn tell_holders(
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
     for address in Store::holders_to_tell(tx, to_school_id, at).await? {
-        Store::enqueue_email(
-            tx,
-            &address,
-            senco_i18n::EN.tr_email_subject,
-            senco_i18n::EN.tr_email_body,
-            at,
-        )
-        .await?;
+        let m = crate::recipients::email_words(&address);
+        Store::enqueue_email(tx, &address, m.tr_email_subject, m.tr_email_body, at).await?;
     }
     Ok(())
 }

@@ -133,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
                 guard: &guard,
                 today,
                 now,
+                words: senco_i18n::messages(senco_domain::lang::Lang::English),
             },
         )
         .await

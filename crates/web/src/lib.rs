@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod lang;
 pub mod ops;
 pub mod pages;
 pub mod routes;

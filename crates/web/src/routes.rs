@@ -81,6 +81,7 @@ fn table() -> Routes {
             &["GET"],
             get(pages::accessibility),
         )
+        .at("/language", Public, &["GET"], get(crate::lang::switch))
         .at(
             "/sign-in",
             Public,
@@ -948,6 +949,7 @@ pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
         state.clone(),
         explain_panics,
     ))
+    .layer(middleware::from_fn(crate::lang::choose_language))
     .layer(middleware::from_fn(security::headers))
     .layer(middleware::from_fn(security::request_ids))
     .with_state(state)

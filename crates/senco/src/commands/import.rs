@@ -101,6 +101,7 @@ async fn ctf(
             guard: &guard,
             today,
             now,
+            words: super::words(),
         },
     )
     .await;
@@ -123,7 +124,7 @@ async fn ctf(
                 o.needs_known
             );
             // What was mapped from the other country's code lists.
-            for line in ctf::mapping_report(&s.mapped, &senco_i18n::EN) {
+            for line in ctf::mapping_report(&s.mapped, super::words()) {
                 println!("{line}");
             }
             Ok(())

@@ -229,6 +229,12 @@ pub fn os_actor(actor: Option<&str>) -> String {
     }
 }
 
+/// The catalogue the command line speaks: English, since it is an operator's tool (pages,
+/// emails and letters choose their reader's language).
+pub fn words() -> &'static senco_i18n::Messages {
+    senco_i18n::messages(senco_domain::lang::Lang::English)
+}
+
 /// An audit event for a change made at the command line.
 pub fn cli_event(
     actor: Option<&str>,

@@ -41,7 +41,14 @@ pub async fn run_export(
     output: Option<&Path>,
 ) -> anyhow::Result<()> {
     let pupil_id = find_pupil(store, pupil).await?;
-    let record = export(store, &Scope::Operator, &pupil_id, system_clock().now()).await?;
+    let record = export(
+        store,
+        &Scope::Operator,
+        &pupil_id,
+        system_clock().now(),
+        super::words(),
+    )
+    .await?;
     let body = to_json(&record)?;
     let pupil_row = store.pupil(&Scope::Operator, &pupil_id).await?;
     let e = cli_event(actor, "pupil_record", "export")

@@ -51,7 +51,7 @@ pub async fn run(
             let on = date(&on, "--on")?;
             let p = store.pupil(&Scope::Operator, &pupil_id).await?;
             let enrolments = store.enrolments(&p.id).await?;
-            let m = &senco_i18n::EN;
+            let m = super::words();
             let Some(open) = open_enrolment(&p, &enrolments).cloned() else {
                 bail!("{}", m.leaving_not_on_roll);
             };
@@ -94,7 +94,7 @@ pub async fn run(
                 senco_i18n::fill(
                     m.leaving_recorded_cli,
                     &[
-                        ("date", &senco_i18n::long_date(on)),
+                        ("date", &m.long_date(on)),
                         (
                             "how",
                             &m.leaving(Some(leaving_kind), destination.as_deref())

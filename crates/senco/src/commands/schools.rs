@@ -5,7 +5,9 @@
 use anyhow::{Context, bail};
 use senco_app::school_register::{self as register, ChangeError, ImportError, Report};
 use senco_domain::establishment::{AuthorityDraft, SchoolDraft};
-use senco_i18n::{EN, fill};
+use senco_i18n::fill;
+
+use super::words;
 use senco_store::Store;
 use senco_store::school_register::{SchoolFilter, SchoolRecord};
 
@@ -20,16 +22,19 @@ fn refused(e: ChangeError) -> anyhow::Error {
                 .iter()
                 .map(|(f, p)| {
                     fill(
-                        EN.sr_cli_problem,
-                        &[("field", f.key()), ("reason", register::reason(*f, *p))],
+                        words().sr_cli_problem,
+                        &[
+                            ("field", f.key()),
+                            ("reason", register::reason(words(), *f, *p)),
+                        ],
                     )
                 })
                 .collect();
             anyhow::anyhow!(lines.join("\n"))
         }
-        ChangeError::Duplicate(what) => anyhow::anyhow!(register::duplicate_reason(what)),
-        ChangeError::Conflict => anyhow::anyhow!(EN.sr_conflict),
-        ChangeError::NotFound => anyhow::anyhow!(EN.sr_no_results),
+        ChangeError::Duplicate(what) => anyhow::anyhow!(register::duplicate_reason(words(), what)),
+        ChangeError::Conflict => anyhow::anyhow!(words().sr_conflict),
+        ChangeError::NotFound => anyhow::anyhow!(words().sr_no_results),
         ChangeError::Store(e) => e.into(),
     }
 }
@@ -59,7 +64,7 @@ pub async fn authority(
             println!(
                 "{}",
                 fill(
-                    EN.sr_cli_authority_added,
+                    words().sr_cli_authority_added,
                     &[("code", code.trim()), ("name", name.trim())]
                 )
             );
@@ -71,7 +76,7 @@ pub async fn authority(
             country,
         } => {
             let Some(old) = store.authority_by_code(code.trim()).await? else {
-                bail!(fill(EN.sr_cli_no_authority, &[("code", code.trim())]));
+                bail!(fill(words().sr_cli_no_authority, &[("code", code.trim())]));
             };
             let draft = AuthorityDraft {
                 code: new_code.unwrap_or(old.code.clone()),
@@ -84,7 +89,10 @@ pub async fn authority(
                 .map_err(refused)?;
             println!(
                 "{}",
-                fill(EN.sr_cli_authority_changed, &[("code", draft.code.trim())])
+                fill(
+                    words().sr_cli_authority_changed,
+                    &[("code", draft.code.trim())]
+                )
             );
         }
         AuthorityCommand::List { search } => {
@@ -192,7 +200,7 @@ pub async fn school(
             println!(
                 "{}",
                 fill(
-                    EN.sr_cli_school_added,
+                    words().sr_cli_school_added,
                     &[("urn", urn.trim()), ("name", draft.name.trim())]
                 )
             );
@@ -205,7 +213,7 @@ pub async fn school(
             reopen,
         } => {
             let Some(id) = store.school_id_by_urn(urn.trim()).await? else {
-                bail!(fill(EN.sr_cli_no_school, &[("urn", urn.trim())]));
+                bail!(fill(words().sr_cli_no_school, &[("urn", urn.trim())]));
             };
             let old = store.school_record(&id).await?;
             let la = details.authority.clone().unwrap_or(old.la_code.clone());
@@ -227,7 +235,7 @@ pub async fn school(
                 .map_err(refused)?;
             println!(
                 "{}",
-                fill(EN.sr_cli_school_changed, &[("urn", draft.urn.trim())])
+                fill(words().sr_cli_school_changed, &[("urn", draft.urn.trim())])
             );
         }
         SchoolCommand::List { search } => {
@@ -247,9 +255,9 @@ pub async fn school(
                         s.name,
                         s.phase.as_str(),
                         if s.closed {
-                            EN.sr_status_closed
+                            words().sr_status_closed
                         } else {
-                            EN.sr_status_open
+                            words().sr_status_open
                         }
                     );
                 }
@@ -264,17 +272,17 @@ pub async fn school(
 }
 
 fn print_text(p: &register::RegisterPreview) {
-    println!("{}", register::summary(p));
+    println!("{}", register::summary(words(), p));
     for x in &p.problems {
         println!(
             "{}",
             fill(
-                EN.sr_cli_line_problem,
+                words().sr_cli_line_problem,
                 &[
                     ("line", &x.line.to_string()),
                     ("column", &x.column),
                     ("value", &x.value),
-                    ("reason", register::row_reason(x.code)),
+                    ("reason", register::row_reason(words(), x.code)),
                 ]
             )
         );
@@ -283,7 +291,7 @@ fn print_text(p: &register::RegisterPreview) {
         println!(
             "{}",
             fill(
-                EN.sr_cli_new,
+                words().sr_cli_new,
                 &[
                     ("line", &r.line.to_string()),
                     ("urn", &r.school.urn.to_string()),
@@ -297,7 +305,7 @@ fn print_text(p: &register::RegisterPreview) {
             println!(
                 "{}",
                 fill(
-                    EN.sr_cli_change,
+                    words().sr_cli_change,
                     &[
                         ("line", &c.line.to_string()),
                         ("urn", &c.school.urn.to_string()),
@@ -336,7 +344,7 @@ pub async fn import(
         .len();
     if usize::try_from(size).unwrap_or(usize::MAX) > limit {
         bail!(fill(
-            EN.sr_cli_too_large,
+            words().sr_cli_too_large,
             &[("limit", &(limit / (1024 * 1024)).to_string())]
         ));
     }
@@ -344,14 +352,14 @@ pub async fn import(
     if dry_run {
         let preview = match register::preview_import(store, &bytes).await {
             Ok(p) => p,
-            Err(ImportError::File(e)) => bail!(register::file_reason(&e)),
+            Err(ImportError::File(e)) => bail!(register::file_reason(words(), &e)),
             Err(e) => return Err(e.into()),
         };
         print(&preview, format, false)?;
         if !preview.ready() {
-            bail!(EN.sr_cli_refused);
+            bail!(words().sr_cli_refused);
         }
-        println!("{}", EN.sr_cli_dry_run);
+        println!("{}", words().sr_cli_dry_run);
         return Ok(());
     }
     let audit = super::cli_event(actor, "school", "update");
@@ -362,7 +370,7 @@ pub async fn import(
                 println!(
                     "{}",
                     fill(
-                        EN.sr_cli_imported,
+                        words().sr_cli_imported,
                         &[
                             ("new", &p.new.len().to_string()),
                             ("changed", &p.changed.len().to_string()),
@@ -374,10 +382,10 @@ pub async fn import(
         }
         Err(ImportError::Problems(p)) => {
             print(&p, format, false)?;
-            bail!(EN.sr_cli_refused)
+            bail!(words().sr_cli_refused)
         }
-        Err(ImportError::File(e)) => bail!(register::file_reason(&e)),
-        Err(ImportError::Duplicate(what)) => bail!(register::duplicate_reason(what)),
+        Err(ImportError::File(e)) => bail!(register::file_reason(words(), &e)),
+        Err(ImportError::Duplicate(what)) => bail!(register::duplicate_reason(words(), what)),
         Err(e) => Err(e.into()),
     }
 }

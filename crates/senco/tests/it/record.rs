@@ -320,6 +320,7 @@ async fn a_full_record_moves_to_a_fresh_database_unchanged_and_bad_files_change_
         &Scope::Operator,
         &new_id,
         target.clock.now(),
+        senco_i18n::messages(senco_domain::lang::Lang::English),
     )
     .await
     .unwrap();

@@ -18,6 +18,7 @@ use super::{ApiError, ApiQuery};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::AccessError;
 use senco_app::census::{audit, census_school, parse_date, the_return};
 use senco_app::principal::Principal;
@@ -178,7 +179,7 @@ fn school_and_date(
     let on = match q.date.as_deref().map(str::trim) {
         None | Some("") => state.today(),
         Some(d) => parse_date(d)
-            .ok_or_else(|| ApiError::field("date", "not_a_date", senco_i18n::EN.api_census_date))?,
+            .ok_or_else(|| ApiError::field("date", "not_a_date", words().api_census_date))?,
     };
     Ok((school_id, on))
 }

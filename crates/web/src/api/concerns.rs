@@ -26,6 +26,7 @@ use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::sen::{StageChangeInput, Triage, triage_concern};
 use senco_app::sen::{audit_concern_list, reach_concern, school_concerns};
 
@@ -189,18 +190,15 @@ fn placement(body: &ConcernDecision) -> Result<StageChangeInput, ApiError> {
     let framework = match body.framework.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(f) => Some(FrameworkKey::parse(f).ok_or_else(|| {
-            ApiError::field(
-                "framework",
-                "unknown_value",
-                senco_i18n::EN.api_framework_id,
-            )
+            ApiError::field("framework", "unknown_value", words().api_framework_id)
         })?),
     };
     let stage = match body.stage.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(s) => Some(Stage::parse(s).ok_or_else(|| {
-            ApiError::field("stage", "unknown_value", senco_i18n::EN.api_stage_id)
-        })?),
+        Some(s) => Some(
+            Stage::parse(s)
+                .ok_or_else(|| ApiError::field("stage", "unknown_value", words().api_stage_id))?,
+        ),
     };
     Ok(StageChangeInput {
         framework,
@@ -252,8 +250,8 @@ pub async fn triage(
     let (concern, pupil) = reach_concern(&state, &actor, &id, Action::Update).await?;
     if concern.status.is_final() {
         return Err(ApiError {
-            detail: Some(senco_i18n::EN.api_concern_not_triaged_again.into()),
-            ..ApiError::new(StatusCode::CONFLICT, senco_i18n::EN.api_concern_decided)
+            detail: Some(words().api_concern_not_triaged_again.into()),
+            ..ApiError::new(StatusCode::CONFLICT, words().api_concern_decided)
         });
     }
     let expected = if_match(&headers, concern.version)?;
@@ -265,7 +263,7 @@ pub async fn triage(
             return Err(ApiError::field(
                 "decision",
                 "unknown_value",
-                senco_i18n::EN.api_triage_decision,
+                words().api_triage_decision,
             ));
         }
     };

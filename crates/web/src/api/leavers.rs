@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use senco_app::leavers::{LeaveError, leaver, record_leaving};
 use senco_domain::leaving::LeavingEntry;
 use senco_domain::pupil::date_from_iso;
-use senco_i18n::EN;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,6 +15,7 @@ use super::{ApiError, ApiJson, FieldProblem};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 
 /// A pupil leaving their school.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,7 +77,7 @@ pub async fn create(
                     .map(|problem| FieldProblem {
                         field: problem.field().to_string(),
                         reason: problem.code().to_string(),
-                        message: EN.leaving_problem(problem, open.starts_on),
+                        message: words().leaving_problem(problem, open.starts_on),
                     })
                     .collect(),
             ),
@@ -94,7 +94,7 @@ pub async fn create(
 fn api_error(e: LeaveError) -> ApiError {
     match e {
         LeaveError::NotFound => ApiError::not_found(),
-        LeaveError::NotOnRoll => ApiError::new(StatusCode::CONFLICT, EN.leaving_not_on_roll),
+        LeaveError::NotOnRoll => ApiError::new(StatusCode::CONFLICT, words().leaving_not_on_roll),
         LeaveError::Invalid(_) => ApiError::not_found(),
         LeaveError::Store(e) => ApiError::internal(e),
     }

@@ -26,6 +26,7 @@ pub mod sen_records;
 // Leavers (issue 19, point 6).
 pub mod leavers;
 
+use crate::lang::words;
 use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -60,7 +61,7 @@ impl FieldProblem {
         FieldProblem {
             field,
             reason: problem.reason.to_string(),
-            message: senco_i18n::EN.problem(problem),
+            message: words().problem(problem),
         }
     }
 }

@@ -22,6 +22,7 @@ use super::{ApiError, ApiJson, FieldProblem, List, if_match, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::plans::{PlanError, PlanInput, ProvisionInput, ReviewInput, TargetInput};
 
@@ -209,7 +210,7 @@ fn warnings_out(w: &[QualityWarning]) -> Vec<WarningOut> {
         .map(|w| WarningOut {
             check: w.check.to_string(),
             field: w.field.clone(),
-            message: senco_i18n::EN.quality_warning(w),
+            message: words().quality_warning(w),
         })
         .collect()
 }

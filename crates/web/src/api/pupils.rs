@@ -23,11 +23,11 @@ use super::{ApiError, ApiJson, FieldProblem, List, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{may_create_pupil_at, pupil_for};
 use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
 };
-use senco_i18n::EN;
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -227,7 +227,7 @@ fn problems(list: &[(PupilField, DomainProblem)]) -> ApiError {
             .map(|(f, p)| FieldProblem {
                 field: f.as_str().to_string(),
                 reason: p.code().to_string(),
-                message: EN.pupil_problem(*f, p).to_string(),
+                message: words().pupil_problem(*f, p).to_string(),
             })
             .collect(),
     )

@@ -24,6 +24,7 @@ use super::{etag, if_match};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -256,7 +257,7 @@ fn change_error(e: ChangeError) -> ApiError {
                 .map(|(f, p)| FieldProblem {
                     field: f.key().to_string(),
                     reason: p.code().to_string(),
-                    message: register::reason(f, p).to_string(),
+                    message: register::reason(words(), f, p).to_string(),
                 })
                 .collect(),
         ),
@@ -266,7 +267,11 @@ fn change_error(e: ChangeError) -> ApiError {
             } else {
                 "urn"
             };
-            ApiError::field(field, "duplicate", register::duplicate_reason(what))
+            ApiError::field(
+                field,
+                "duplicate",
+                register::duplicate_reason(words(), what),
+            )
         }
         ChangeError::Conflict => ApiError::precondition_failed(),
         ChangeError::NotFound => ApiError::not_found(),
@@ -611,7 +616,7 @@ fn import_out(p: &RegisterPreview, written: bool) -> ImportOut {
                 column: x.column.clone(),
                 value: x.value.clone(),
                 code: x.code.to_string(),
-                message: register::row_reason(x.code).to_string(),
+                message: register::row_reason(words(), x.code).to_string(),
             })
             .collect(),
         new: p
@@ -688,12 +693,12 @@ pub async fn import(
         Err(ImportError::File(e)) => Err(ApiError::field(
             "file",
             e.code(),
-            &register::file_reason(&e),
+            &register::file_reason(words(), &e),
         )),
         Err(ImportError::Duplicate(what)) => Err(ApiError::field(
             "file",
             "duplicate",
-            register::duplicate_reason(what),
+            register::duplicate_reason(words(), what),
         )),
         Err(ImportError::Store(e)) => Err(e.into()),
     }

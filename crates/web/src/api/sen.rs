@@ -18,6 +18,7 @@ use super::{ApiError, ApiJson, FieldProblem};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::pupil_for;
 use senco_app::sen::{
     ConcernInput, SenError, StageChangeInput, raise_concern, record_stage_change,
@@ -160,15 +161,11 @@ pub async fn create_stage_change(
     let framework = match body.framework.as_deref() {
         None => None,
         Some(f) => Some(FrameworkKey::parse(f).ok_or_else(|| {
-            ApiError::field(
-                "framework",
-                "unknown_value",
-                senco_i18n::EN.api_framework_id,
-            )
+            ApiError::field("framework", "unknown_value", words().api_framework_id)
         })?),
     };
     let stage = Stage::parse(&body.stage)
-        .ok_or_else(|| ApiError::field("stage", "unknown_value", senco_i18n::EN.api_stage_id))?;
+        .ok_or_else(|| ApiError::field("stage", "unknown_value", words().api_stage_id))?;
     let input = StageChangeInput {
         framework,
         stage: Some(stage),

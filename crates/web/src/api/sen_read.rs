@@ -20,12 +20,12 @@ use super::{ApiError, List, paging_of};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{may, pupil_for};
 use senco_app::pupils::year_group;
 use senco_app::register::{
     Filters, Sort, audit_read, audit_refusal, known_need, register_allowed, rows,
 };
-use senco_i18n::EN;
 
 #[allow(unused_imports)]
 use super::Problem;
@@ -134,11 +134,10 @@ fn item(r: &RegisterRow, today: senco_domain::Date, needs: bool) -> RegisterItem
 
 fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let stage =
-        match get("stage") {
+    let stage = match get("stage") {
             None => None,
             Some(s) => Some(senco_domain::framework::Stage::parse(s).ok_or_else(|| {
-                ApiError::field("stage", "unknown_value", EN.reg_api_unknown_stage)
+            ApiError::field("stage", "unknown_value", words().reg_api_unknown_stage)
             })?),
         };
     let need = match get("need").map(str::to_ascii_uppercase) {
@@ -148,16 +147,15 @@ fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
             return Err(ApiError::field(
                 "need",
                 "unknown_value",
-                EN.reg_api_unknown_need,
+                words().reg_api_unknown_need,
             ));
         }
     };
     let year = match get("year") {
         None => None,
-        Some(y) => Some(
-            YearGroup::parse(y)
-                .ok_or_else(|| ApiError::field("year", "unknown_value", EN.reg_api_unknown_year))?,
-        ),
+        Some(y) => Some(YearGroup::parse(y).ok_or_else(|| {
+            ApiError::field("year", "unknown_value", words().reg_api_unknown_year)
+        })?),
     };
     Ok(Filters {
         stage,
@@ -245,7 +243,7 @@ pub async fn chronology(
 ) -> Result<Json<List<ChronologyItemOut>>, ApiError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
-    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
+    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil, words()).await?;
     let items: Vec<ChronologyItemOut> = items
         .into_iter()
         .map(|i| ChronologyItemOut {

@@ -26,6 +26,7 @@ use super::{ApiError, ApiJson, List};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::sen::{ProcessInput, add_need, add_process, record_parents_told};
 
@@ -175,7 +176,7 @@ pub async fn stage_changes(
             framework: c.framework.into(),
             stage: c.stage.into(),
             effective_on: senco_store::ds(c.effective_on),
-            reason: senco_i18n::EN.stage_reason(&c.reason),
+            reason: words().stage_reason(&c.reason),
             decided_with: c.decided_with.clone(),
             specialists: c.specialists.clone(),
             supersedes: c.supersedes.clone(),

@@ -15,11 +15,11 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, set_session_cookie};
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::credentials::{
     check_passphrase, hash_passphrase_off_thread, hash_token, random_token,
 };
 use senco_app::principal::Principal;
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "passphrase.html")]
@@ -46,7 +46,7 @@ pub(super) fn new_passphrase(
     confirm: &str,
     errors: &mut FormErrors,
 ) -> Option<Passphrase> {
-    let m = &EN;
+    let m = words();
     let parsed = match Passphrase::parse(new) {
         Ok(n) => Some(n),
         Err(PassphraseError::TooShort { .. }) => {
@@ -71,7 +71,7 @@ pub(super) fn new_passphrase(
 /// GET /account/passphrase
 pub async fn show(State(state): State<AppState>, SignedIn(p): SignedIn) -> Response {
     PassphrasePage {
-        page: PageChrome::signed_in(&state, &p, EN.change_passphrase_title, Section::None),
+        page: PageChrome::signed_in(&state, &p, words().change_passphrase_title, Section::None),
         errors: FormErrors::default(),
     }
     .into_response()
@@ -140,7 +140,7 @@ pub async fn submit(
     headers: HeaderMap,
     Checked { form, fresh }: Checked<PassphraseForm>,
 ) -> Result<Response, PageError> {
-    let m = &EN;
+    let m = words();
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if !fresh {

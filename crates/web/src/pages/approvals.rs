@@ -23,10 +23,10 @@ use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, require};
 use senco_app::approvals::{invite, may_decide_account, may_decide_link};
 use senco_app::principal::Principal;
-use senco_i18n::EN;
 
 struct AccountRow {
     id: String,
@@ -123,7 +123,7 @@ async fn list_page(
         }
         ApprovalScope::Installation { .. } => (Vec::new(), false),
     };
-    let page = PageChrome::signed_in(state, p, EN.appr_title, Section::None).with_flash(flash);
+    let page = PageChrome::signed_in(state, p, words().appr_title, Section::None).with_flash(flash);
     let status = if error.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -219,7 +219,7 @@ pub async fn decide_account(
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             drop(tx);
-            return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
+            return list_page(&state, &p, None, Some(words().appr_decided_meanwhile)).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -274,7 +274,7 @@ pub async fn decide_link(
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             drop(tx);
-            return list_page(&state, &p, None, Some(EN.appr_decided_meanwhile)).await;
+            return list_page(&state, &p, None, Some(words().appr_decided_meanwhile)).await;
         }
         Err(e) => return Err(e.into()),
     }

@@ -14,10 +14,9 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::census::{audit, census_school, parse_date, the_return};
 use senco_app::principal::Principal;
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// `?date=YYYY-MM-DD`.
 #[derive(Debug, Default, Deserialize)]
@@ -75,7 +74,7 @@ fn summary(ret: &CensusReturn) -> Summary {
     });
     Summary {
         iso: ret.census_date.to_string(),
-        long: long_date(ret.census_date),
+        long: words().long_date(ret.census_date),
         total: ret.pupils.len(),
         counts: ret.counts(),
         with_errors,
@@ -106,13 +105,13 @@ pub async fn show(
             Some(summary(&ret))
         }
         None => {
-            errors.add("date", EN.census_date_invalid);
+            errors.add("date", words().census_date_invalid);
             None
         }
     };
     let status = super::forms::status_of(&errors);
     let page =
-        PageChrome::signed_in(&state, &p, EN.census_title, Section::Register).with_errors(&errors);
+        PageChrome::signed_in(&state, &p, words().census_title, Section::Register).with_errors(&errors);
     Ok((
         status,
         CensusPage {
@@ -137,7 +136,7 @@ async fn download(
     // Without a date, today's (as on the page).
     let date = q.date.unwrap_or_else(|| state.today().to_string());
     let Some(on) = parse_date(&date) else {
-        return Ok((StatusCode::BAD_REQUEST, EN.census_date_invalid).into_response());
+        return Ok((StatusCode::BAD_REQUEST, words().census_date_invalid).into_response());
     };
     let ret = the_return(&state, &p, &school_id, on)
         .await

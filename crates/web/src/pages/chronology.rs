@@ -13,9 +13,9 @@ use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::pupil_for;
 use senco_app::sen::ChronologyItem;
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "chronology.html")]
@@ -35,9 +35,9 @@ pub async fn show(
 ) -> Result<impl IntoResponse, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilSenHistory, Action::Read).await?;
-    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil).await?;
+    let items = senco_app::sen::pupil_chronology(&state, &p, &pupil, words()).await?;
     Ok(ChronologyPage {
-        page: PageChrome::signed_in(&state, &p, EN.chron_title, Section::Pupils),
+        page: PageChrome::signed_in(&state, &p, words().chron_title, Section::Pupils),
         name: pupil.display_name(),
         id: pupil.id,
         items,

@@ -21,14 +21,13 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{AccessError, Actor, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::sen::{
     ConcernInput, SenError, Triage, frameworks_in_force, next_stages, raise_concern, triage_concern,
 };
 use senco_app::sen::{audit_concern_list, reach_concern, school_concerns};
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// A group of trigger checkboxes for one stage.
 pub struct TriggerGroup {
@@ -99,7 +98,7 @@ async fn concern_page(
 ) -> Result<Response, PageError> {
     let status = super::forms::status_of(&errors);
     let page = ConcernPage {
-        page: PageChrome::signed_in(state, p, EN.concern_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().concern_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -190,7 +189,7 @@ pub async fn open_concerns(
         let row = ConcernRow {
             id: c.id.clone(),
             pupil: name,
-            raised_on: long_date(c.raised_on),
+            raised_on: words().long_date(c.raised_on),
             raised_by: c.raised_by_name.clone(),
             areas: area_labels(&c.areas),
         };
@@ -214,7 +213,7 @@ pub async fn index(
     let actor = rid.actor(&p);
     audit_concern_list(&state, &actor).await;
     Ok(ConcernsPage {
-        page: PageChrome::signed_in(&state, &p, EN.concerns_title, Section::Concerns)
+        page: PageChrome::signed_in(&state, &p, words().concerns_title, Section::Concerns)
             .with_flash(super::flash_message(q.flash.as_deref())),
         awaiting,
         monitoring,
@@ -271,7 +270,7 @@ async fn detail_page(
     let status = super::forms::status_of(&errors);
     let stage = stage_form(state, pupil, None).await?;
     let page = ConcernDetailPage {
-        page: PageChrome::signed_in(state, p, EN.concern_heading, Section::Concerns)
+        page: PageChrome::signed_in(state, p, words().concern_heading, Section::Concerns)
             .with_errors(&errors),
         areas: area_labels(&concern.areas),
         pupil_id: pupil.id.clone(),
@@ -311,13 +310,13 @@ pub async fn decide(
     let (concern, pupil) = load(&state, &actor, &id, Action::Update).await?;
     let mut errors = FormErrors::default();
     if concern.status.is_final() {
-        errors.add("decision", EN.concern_changed);
+        errors.add("decision", words().concern_changed);
         let mut response = detail_page(&state, &p, concern, &pupil, form, errors).await?;
         *response.status_mut() = StatusCode::CONFLICT;
         return Ok(response);
     }
     if !fresh {
-        errors.add("decision", EN.form_expired);
+        errors.add("decision", words().form_expired);
         return detail_page(&state, &p, concern, &pupil, form, errors).await;
     }
     let decision = match form.get("decision").as_str() {
@@ -325,7 +324,7 @@ pub async fn decide(
         "close" => Triage::Close(form.get("close_reason")),
         "place" => Triage::Place(super::stage_changes::input_from(&form)),
         _ => {
-            errors.add("decision", EN.choose_triage);
+            errors.add("decision", words().choose_triage);
             return detail_page(&state, &p, concern, &pupil, form, errors).await;
         }
     };
@@ -344,7 +343,7 @@ pub async fn decide(
         Err(SenError::Conflict) => {
             let fresh = state.store.concern(&concern.id).await?;
             let mut errors = FormErrors::default();
-            errors.add("decision", EN.concern_changed);
+            errors.add("decision", words().concern_changed);
             let mut response = detail_page(&state, &p, fresh, &pupil, form, errors).await?;
             *response.status_mut() = StatusCode::CONFLICT;
             Ok(response)

@@ -17,9 +17,9 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::pupil_for;
 use senco_app::principal::Principal;
-use senco_i18n::EN;
 
 /// The form, as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -71,7 +71,7 @@ fn form_page(
 ) -> Response {
     let status = super::forms::status_of(&errors);
     let page = ContactPage {
-        page: PageChrome::signed_in(state, p, EN.add_contact_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().add_contact_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -112,7 +112,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = pupil_for(&state, &actor, &id, Resource::PupilContacts, Action::Create).await?;
-    let m = &EN;
+    let m = words();
     let mut errors = FormErrors::default();
     if !fresh {
         errors.add("name", m.form_expired);

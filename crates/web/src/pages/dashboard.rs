@@ -16,9 +16,9 @@ use super::sign_in::FlashQuery;
 use super::{PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
+use crate::lang::words;
 use senco_app::access::require;
 use senco_app::principal::Principal;
-use senco_i18n::EN;
 
 /// A link with its text.
 pub struct Link {
@@ -68,7 +68,7 @@ async fn build(
     p: &Principal,
     headers: &HeaderMap,
 ) -> Result<DashboardPage, PageError> {
-    let m = &EN;
+    let m = words();
     let mut page = DashboardPage {
         duties: Vec::new(),
         page: PageChrome::signed_in(state, p, m.dashboard_title, Section::Home),
@@ -125,7 +125,7 @@ async fn build(
                         text: format!(
                             "{}: {}{}",
                             d.pupil_name,
-                            senco_i18n::long_date(d.review_on),
+                            words().long_date(d.review_on),
                             if d.review_on < today {
                                 format!(" ({})", m.overdue)
                             } else {
@@ -253,7 +253,7 @@ async fn build(
 
 /// Concerns awaiting triage, parents not yet told of a change, and stages to map.
 async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, PageError> {
-    let m = &EN;
+    let m = words();
     let Some(school_id) = &p.user.school_id else {
         return Ok(Vec::new());
     };
@@ -267,7 +267,7 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
         .iter()
         .map(|(c, name)| Link {
             href: format!("/concerns/{}", c.id),
-            text: format!("{name}, {}", senco_i18n::long_date(c.raised_on)),
+            text: format!("{name}, {}", words().long_date(c.raised_on)),
         })
         .collect();
     // The pupils named in these lists are read in one scoped query, not one query each.
@@ -312,7 +312,7 @@ async fn senco_duties(state: &AppState, p: &Principal) -> Result<Vec<Duty>, Page
                     "{}: {}, {}",
                     name_of(pupil),
                     stage.label(),
-                    senco_i18n::long_date(*on)
+                    words().long_date(*on)
                 ),
             })
         })

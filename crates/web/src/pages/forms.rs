@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::{FormErrors, PageError};
 use crate::AppState;
 use crate::auth::SessionExt;
+use crate::lang::words;
 use senco_app::sen::SenError;
 use senco_domain::problem::Problem;
 
@@ -168,7 +169,7 @@ pub fn refused(e: SenError, conflict_field: &str) -> Result<FormErrors, PageErro
         SenError::Invalid(issues) => Ok(form_errors(&issues)),
         SenError::Conflict => {
             let mut errors = FormErrors::default();
-            errors.add(conflict_field, senco_i18n::EN.prov_changed_meanwhile);
+            errors.add(conflict_field, words().prov_changed_meanwhile);
             Ok(errors)
         }
         SenError::Store(e) => Err(e.into()),
@@ -184,7 +185,7 @@ pub fn form_errors(issues: &[Problem]) -> FormErrors {
         } else {
             i.field.to_string()
         };
-        errors.add_linked(i.field.to_string(), target, senco_i18n::EN.problem(i));
+        errors.add_linked(i.field.to_string(), target, words().problem(i));
     }
     errors
 }

@@ -20,11 +20,11 @@ use crate::AppState;
 use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, require};
 use senco_app::imports::{CommitError, Preview, PreviewError};
 use senco_app::principal::Principal;
 use senco_app::transfers::ProbeGuard;
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "import_upload.html")]
@@ -89,7 +89,7 @@ fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response 
 /// the reason, and nothing of the file.
 fn too_many_probes(state: &AppState, p: &Principal) -> Response {
     let mut errors = FormErrors::default();
-    errors.add("file", EN.imp_too_many_probes);
+    errors.add("file", words().imp_too_many_probes);
     upload_page_with(state, p, errors, StatusCode::TOO_MANY_REQUESTS)
 }
 
@@ -108,7 +108,8 @@ fn upload_page_with(
     status: StatusCode,
 ) -> Response {
     let page = UploadPage {
-        page: PageChrome::signed_in(state, p, EN.imp_title, Section::Pupils).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().imp_title, Section::Pupils)
+            .with_errors(&errors),
         errors,
     };
     (status, page).into_response()
@@ -147,15 +148,15 @@ pub async fn upload(
     let school = school_of(&state, &p).await?;
     let mut errors = FormErrors::default();
     let Some((csrf, name, bytes)) = read_upload(multipart).await else {
-        errors.add("file", EN.spec_upload_unreadable);
+        errors.add("file", words().spec_upload_unreadable);
         return Ok(upload_page(&state, &p, errors));
     };
     if !p.csrf_ok(&csrf) {
-        errors.add("file", EN.form_expired);
+        errors.add("file", words().form_expired);
         return Ok(upload_page(&state, &p, errors));
     }
     if bytes.is_empty() && name.is_empty() {
-        errors.add("file", EN.imp_choose_file);
+        errors.add("file", words().imp_choose_file);
         return Ok(upload_page(&state, &p, errors));
     }
     if bytes.len() > MAX_BYTES {
@@ -202,7 +203,7 @@ fn preview_page(
         errors.add(format!("map_{key}"), m.to_string());
     }
     if !preview.problems.is_empty() {
-        errors.add_linked("problems", "problems", EN.imp_problems_hint);
+        errors.add_linked("problems", "problems", words().imp_problems_hint);
     }
     let status = if errors.is_empty() {
         status
@@ -210,7 +211,8 @@ fn preview_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = PreviewPage {
-        page: PageChrome::signed_in(state, p, EN.imp_title, Section::Pupils).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().imp_title, Section::Pupils)
+            .with_errors(&errors),
         errors,
         id: id.to_string(),
         file_name,
@@ -355,7 +357,7 @@ pub async fn submit(
         };
     let mut errors = FormErrors::default();
     if !p.csrf_ok(get("csrf_token")) {
-        errors.add("map_upn", EN.form_expired);
+        errors.add("map_upn", words().form_expired);
         return Ok(preview_page(
             &state,
             &p,
@@ -384,7 +386,7 @@ pub async fn submit(
         ));
     }
     if !preview.plan.transfers.is_empty() && !accept {
-        errors.add("accept_transfers", EN.imp_accept_required);
+        errors.add("accept_transfers", words().imp_accept_required);
         return Ok(preview_page(
             &state,
             &p,
@@ -415,13 +417,13 @@ pub async fn submit(
     {
         Ok(outcome) => {
             let page = DonePage {
-                page: PageChrome::signed_in(&state, &p, EN.imp_done_title, Section::Pupils),
+                page: PageChrome::signed_in(&state, &p, words().imp_done_title, Section::Pupils),
                 outcome,
             };
             Ok(page.into_response())
         }
         Err(CommitError::NotReady(again) | CommitError::TransfersNotAccepted(again)) => {
-            errors.add("map_upn", EN.imp_changed_meanwhile);
+            errors.add("map_upn", words().imp_changed_meanwhile);
             Ok(preview_page(
                 &state,
                 &p,

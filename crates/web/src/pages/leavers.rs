@@ -8,13 +8,13 @@ use senco_app::leavers::{LeaveError, leaver, record_leaving};
 use senco_app::principal::Principal;
 use senco_domain::Date;
 use senco_domain::leaving::LeavingEntry;
-use senco_i18n::EN;
 
 use super::forms::{Checked, Fields, status_of};
 use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "leaving_form.html")]
@@ -35,7 +35,7 @@ fn leaving_page(
 ) -> Response {
     let status = status_of(&errors);
     let page = LeavingPage {
-        page: PageChrome::signed_in(state, p, EN.leaving_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().leaving_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -51,11 +51,11 @@ fn leaving_errors(e: LeaveError, joined_on: Date) -> Result<FormErrors, PageErro
     match e {
         LeaveError::Invalid(problems) => {
             for problem in problems {
-                errors.add(problem.field(), EN.leaving_problem(problem, joined_on));
+                errors.add(problem.field(), words().leaving_problem(problem, joined_on));
             }
         }
         // Someone recorded the leaving meanwhile.
-        LeaveError::NotOnRoll => errors.add("left_on", EN.leaving_not_on_roll),
+        LeaveError::NotOnRoll => errors.add("left_on", words().leaving_not_on_roll),
         LeaveError::NotFound => return Err(PageError::NotFound),
         LeaveError::Store(e) => return Err(e.into()),
     }

@@ -44,9 +44,11 @@ use senco_domain::role::Role;
 use crate::AppState;
 use crate::auth::SessionExt;
 pub(crate) use crate::http::request_id;
+use crate::lang::words;
 use senco_app::access::AccessError;
 use senco_app::principal::Principal;
-use senco_i18n::{EN, Messages};
+use senco_domain::lang::Lang;
+use senco_i18n::Messages;
 
 /// A link in the service navigation.
 #[derive(Debug, Clone)]
@@ -69,6 +71,36 @@ pub struct PageChrome {
     pub demo: bool,
     pub flash: Option<String>,
     pub source_url: String,
+    /// The link to the other language (the footer's language switch).
+    pub switch: LangSwitch,
+}
+
+/// The language switch: a link to the language the request did not choose, written in
+/// that language and coming back to this page's path (never its query).
+#[derive(Debug, Clone)]
+pub struct LangSwitch {
+    pub href: String,
+    pub label: &'static str,
+    /// The BCP 47 tag of the language it switches to (the link's `lang` and `hreflang`).
+    pub tag: &'static str,
+}
+
+impl LangSwitch {
+    /// The switch away from `chosen`, the language the request chose.
+    fn away_from(chosen: Lang, m: &Messages) -> Self {
+        let (to, label) = match chosen {
+            Lang::English => (Lang::Welsh, m.lang_switch_welsh),
+            Lang::Welsh => (Lang::English, m.lang_switch_english),
+        };
+        let query =
+            serde_urlencoded::to_string([("lang", to.tag()), ("back", &crate::lang::path())])
+                .unwrap_or_default();
+        LangSwitch {
+            href: format!("/language?{query}"),
+            label,
+            tag: to.tag(),
+        }
+    }
 }
 
 /// Which navigation item is current.
@@ -87,7 +119,7 @@ pub enum Section {
 
 /// The navigation a role sees.
 pub fn nav_for(role: Role, current: Section) -> Vec<NavItem> {
-    let m = &EN;
+    let m = words();
     let mut items = vec![(Section::Home, "/", m.nav_home)];
     if senco_domain::policy::pupil_reach(role).is_some() {
         items.push((Section::Pupils, "/pupils", m.nav_pupils));
@@ -160,11 +192,14 @@ impl PageChrome {
 
     /// The chrome for a page anyone can see.
     pub fn public(state: &AppState, title: &str) -> Self {
+        let m = words();
         PageChrome {
-            lang: "en",
+            // The words' language, which is the request's unless it falls back.
+            lang: m.lang.tag(),
             title: title.to_string(),
             has_errors: false,
-            m: &EN,
+            m,
+            switch: LangSwitch::away_from(crate::lang::lang(), m),
             nav: Vec::new(),
             user_name: None,
             csrf_token: String::new(),
@@ -190,7 +225,7 @@ impl PageChrome {
 /// A message shown after a redirect, chosen by a key in the query string (so that no
 /// content ever travels in a URL).
 pub fn flash_message(key: Option<&str>) -> Option<&'static str> {
-    let m = &EN;
+    let m = words();
     match key? {
         "pupil_added" => Some(m.pupil_added),
         "pupil_updated" => Some(m.pupil_updated),
@@ -275,7 +310,7 @@ impl FormErrors {
     /// The errors of a form sent with a stale or missing CSRF token: "form expired" on `field`.
     pub fn expired(field: impl Into<String>) -> Self {
         let mut errors = FormErrors::default();
-        errors.add(field, senco_i18n::EN.form_expired);
+        errors.add(field, words().form_expired);
         errors
     }
 
@@ -304,7 +339,7 @@ struct ErrorPage {
 
 /// The page for a record that does not exist or may not be seen (the same page for both).
 pub fn not_found(state: &AppState) -> Response {
-    let m = &EN;
+    let m = words();
     let page = ErrorPage {
         page: PageChrome::public(state, m.not_found_title),
         heading: m.not_found_title,
@@ -316,7 +351,7 @@ pub fn not_found(state: &AppState) -> Response {
 
 /// The generic "problem with the service" page; the details go to the log only.
 pub fn problem(state: &AppState, reference: Option<String>) -> Response {
-    let m = &EN;
+    let m = words();
     let page = ErrorPage {
         page: PageChrome::public(state, m.problem_title),
         heading: m.problem_title,
@@ -413,7 +448,7 @@ pub async fn accessibility(
     axum::extract::State(state): axum::extract::State<AppState>,
     headers: HeaderMap,
 ) -> Response {
-    let title = EN.accessibility_title;
+    let title = words().accessibility_title;
     let page = match crate::auth::session_principal(&state, &headers).await {
         Some(p) => PageChrome::signed_in(&state, &p, title, Section::None),
         None => PageChrome::public(&state, title),

@@ -23,6 +23,7 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::plans::{
     PlanError, PlanInput, ProvisionInput, REVIEW_PEOPLE, ReviewInput, TargetInput,
@@ -30,8 +31,6 @@ use senco_app::plans::{
     target_field, warning_field,
 };
 use senco_app::principal::Principal;
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// A target's slot on the form.
 pub struct TargetSlot {
@@ -93,7 +92,7 @@ fn target_slots(form: &Fields) -> Vec<TargetSlot> {
                 carried_label: if form.get(&name("carried")).is_empty() {
                     String::new()
                 } else {
-                    EN.carried_forward.to_string()
+                    words().carried_forward.to_string()
                 },
                 carried_name: name("carried"),
                 area: form.get(&name("area")),
@@ -271,7 +270,7 @@ fn issues_to_errors(issues: &[Problem]) -> FormErrors {
             f if f.ends_with("_by") => format!("{f}-day"),
             f => f.to_string(),
         };
-        errors.add_linked(i.field.to_string(), target, EN.problem(i));
+        errors.add_linked(i.field.to_string(), target, words().problem(i));
     }
     errors
 }
@@ -281,7 +280,7 @@ fn warnings_for_page(warnings: &[QualityWarning]) -> Vec<Warning> {
         .iter()
         .map(|w| Warning {
             target: warning_field(w),
-            message: senco_i18n::EN.quality_warning(w),
+            message: words().quality_warning(w),
         })
         .collect()
 }
@@ -350,7 +349,9 @@ fn form_page(
         stage: ctx.stage.label().to_string(),
         review_hint: format!(
             "{} {} {}",
-            EN.plan_review_hint, ctx.plan_type.review_within_months, EN.months
+            words().plan_review_hint,
+            ctx.plan_type.review_within_months,
+            words().months
         ),
         targets: target_slots(&form),
         provision: provision_slots(&form),
@@ -445,7 +446,7 @@ pub async fn new(
     }
     let ctx = FormContext {
         pupil: &pupil,
-        heading: EN.plan_new_title,
+        heading: words().plan_new_title,
         action: format!("/pupils/{}/plans/new", pupil.id),
         back: format!("/pupils/{}", pupil.id),
         plan_type: kind.plan,
@@ -477,7 +478,7 @@ pub async fn create(
     };
     let ctx = FormContext {
         pupil: &pupil,
-        heading: EN.plan_new_title,
+        heading: words().plan_new_title,
         action: format!("/pupils/{}/plans/new", pupil.id),
         back: format!("/pupils/{}", pupil.id),
         plan_type: kind.plan,
@@ -548,10 +549,16 @@ fn plan_type_of(plan: &Plan) -> (&'static PlanType, Stage) {
 
 /// Summary rows of a plan (also shown beside a conflicting edit).
 fn summary(plan: &PlanFields) -> Vec<(String, String)> {
-    let m = &EN;
+    let m = words();
     let mut rows = vec![
-        (m.plan_start_label.to_string(), long_date(plan.starts_on)),
-        (m.plan_review_label.to_string(), long_date(plan.review_on)),
+        (
+            m.plan_start_label.to_string(),
+            words().long_date(plan.starts_on),
+        ),
+        (
+            m.plan_review_label.to_string(),
+            words().long_date(plan.review_on),
+        ),
         (m.plan_nature_label.to_string(), plan.nature.clone()),
     ];
     for (i, t) in plan.targets.iter().enumerate() {
@@ -586,7 +593,7 @@ pub async fn edit(
     }
     let ctx = FormContext {
         pupil: &pupil,
-        heading: EN.plan_edit_title,
+        heading: words().plan_edit_title,
         action: format!("/plans/{}/edit", plan.id),
         back: format!("/plans/{}", plan.id),
         plan_type,
@@ -617,7 +624,7 @@ pub async fn update(
     let (plan_type, stage) = plan_type_of(&plan);
     let ctx = FormContext {
         pupil: &pupil,
-        heading: EN.plan_edit_title,
+        heading: words().plan_edit_title,
         action: format!("/plans/{}/edit", plan.id),
         back: format!("/plans/{}", plan.id),
         plan_type,
@@ -763,7 +770,7 @@ async fn plan_page_with(
             target: t.target.clone(),
             strategies: t.strategies.clone(),
             success: t.success_criteria.clone(),
-            by_when: t.by_when.map(long_date).unwrap_or_default(),
+            by_when: t.by_when.map(|d| words().long_date(d)).unwrap_or_default(),
             carried: t.carried_from.is_some(),
         })
         .collect();
@@ -801,7 +808,7 @@ async fn plan_page_with(
                 .filter(|(_, o, _)| o == "achieved")
                 .count();
             (
-                long_date(r.held_on),
+                words().long_date(r.held_on),
                 decision.to_string(),
                 format!("{achieved} / {}", r.outcomes.len()),
             )
@@ -822,13 +829,19 @@ async fn plan_page_with(
         })
         .collect();
     let extras = vec![
-        (EN.help_at_home_label, plan.fields.help_at_home.clone()),
-        (EN.pastoral_label, plan.fields.pastoral.clone()),
-        (EN.plan_pupil_views_label, plan.fields.pupil_views.clone()),
-        (EN.plan_parent_views_label, plan.fields.parent_views.clone()),
+        (words().help_at_home_label, plan.fields.help_at_home.clone()),
+        (words().pastoral_label, plan.fields.pastoral.clone()),
+        (
+            words().plan_pupil_views_label,
+            plan.fields.pupil_views.clone(),
+        ),
+        (
+            words().plan_parent_views_label,
+            plan.fields.parent_views.clone(),
+        ),
     ];
     let page = PlanPage {
-        page: PageChrome::signed_in(state, p, EN.plan_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().plan_title, Section::Pupils)
             .with_errors(&errors)
             .with_flash(flash),
         pupil_id: pupil.id.clone(),
@@ -895,11 +908,11 @@ pub async fn status(
     let (plan, pupil) = load(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
     let mut errors = FormErrors::default();
     if !fresh {
-        errors.add("status", EN.form_expired);
+        errors.add("status", words().form_expired);
         return plan_page(&state, &p, plan, &pupil, form, errors).await;
     }
     let Some(to) = PlanStatus::parse(&form.get("status")) else {
-        errors.add("status", EN.choose_plan_status);
+        errors.add("status", words().choose_plan_status);
         return plan_page(&state, &p, plan, &pupil, form, errors).await;
     };
     let agreed = match form.date("agreed_on") {
@@ -913,7 +926,7 @@ pub async fn status(
             plan_page(&state, &p, plan, &pupil, form, issues_to_errors(&issues)).await
         }
         Err(PlanError::Conflict) => {
-            errors.add("status", EN.plan_conflict);
+            errors.add("status", words().plan_conflict);
             let fresh = state.store.plan(&plan.id).await?;
             plan_page(&state, &p, fresh, &pupil, form, errors).await
         }
@@ -994,7 +1007,7 @@ async fn review_page(
     form: Fields,
     errors: FormErrors,
 ) -> Result<Response, PageError> {
-    let m = &EN;
+    let m = words();
     let people = REVIEW_PEOPLE
         .iter()
         .zip([
@@ -1122,7 +1135,7 @@ pub async fn review_create(
         }
         Err(PlanError::Conflict) => {
             let mut errors = FormErrors::default();
-            errors.add("held_on", EN.plan_conflict);
+            errors.add("held_on", words().plan_conflict);
             let fresh = state.store.plan(&plan.id).await?;
             review_page(&state, &p, &fresh, &pupil, form, errors).await
         }
@@ -1157,13 +1170,13 @@ pub async fn versions(
             (
                 v.version,
                 v.changed_by.unwrap_or_default(),
-                senco_i18n::utc(v.changed_at),
+                words().utc(v.changed_at),
                 v.changed_fields,
             )
         })
         .collect();
     Ok(VersionsPage {
-        page: PageChrome::signed_in(&state, &p, EN.versions_title, Section::Pupils),
+        page: PageChrome::signed_in(&state, &p, words().versions_title, Section::Pupils),
         plan_id: plan.id,
         versions,
     }
@@ -1247,7 +1260,8 @@ async fn bank_page(
         .await?;
     let code = super::forms::status_of(&errors);
     let page = BankPage {
-        page: PageChrome::signed_in(state, p, EN.bank_title, Section::Pupils).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().bank_title, Section::Pupils)
+            .with_errors(&errors),
         areas: area_choices(),
         area: q.area.clone().unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
@@ -1285,19 +1299,19 @@ pub async fn bank_add(
     let q = BankQuery::default();
     let mut errors = FormErrors::default();
     if !fresh {
-        errors.add("bank_target", EN.form_expired);
+        errors.add("bank_target", words().form_expired);
     }
     let area = AreaOfNeed::parse(&form.get("bank_area"));
     if area.is_none() {
-        errors.add("bank_area", EN.choose_area);
+        errors.add("bank_area", words().choose_area);
     }
     if form.get("bank_target").trim().is_empty() {
-        errors.add("bank_target", EN.enter_target);
+        errors.add("bank_target", words().enter_target);
     }
     if form.get("bank_success").trim().is_empty() {
-        errors.add("bank_success", EN.enter_success);
+        errors.add("bank_success", words().enter_success);
     } else if !senco_domain::plan::is_measurable(&form.get("bank_success")) {
-        errors.add("bank_success", EN.success_not_measurable);
+        errors.add("bank_success", words().success_not_measurable);
     }
     let (Some(area), true) = (area, errors.is_empty()) else {
         return bank_page(&state, &p, &q, form, errors).await;

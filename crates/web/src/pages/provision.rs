@@ -30,6 +30,7 @@ use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, may, pupil_for, require};
 use senco_app::principal::Principal;
 use senco_app::provision::{
@@ -37,8 +38,6 @@ use senco_app::provision::{
     impact_of, pupil_targets, reach_allocation, record_exit, record_sessions, whole,
 };
 use senco_app::sen::SenError;
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// The school whose catalogue the caller may use for `action`, or 404.
 fn catalogue_school(p: &Principal, action: Action) -> Result<String, PageError> {
@@ -79,7 +78,7 @@ impl DeliveryView {
             percent: s
                 .school_percent
                 .map(|p| format!("{p}%"))
-                .unwrap_or_else(|| EN.prov_nothing_planned.to_string()),
+                .unwrap_or_else(|| words().prov_nothing_planned.to_string()),
             shortfall: s.shortfall,
         }
     }
@@ -133,7 +132,7 @@ pub struct AllocationRow {
 
 fn allocation_row(a: &Allocation, facts: &DeliveryFacts) -> AllocationRow {
     let measure = |m: Option<(f64, Date)>| {
-        m.map(|(v, on)| format!("{} ({})", value(v), long_date(on)))
+        m.map(|(v, on)| format!("{} ({})", value(v), words().long_date(on)))
             .unwrap_or_default()
     };
     let gain = match (a.entry, a.exit) {
@@ -153,7 +152,11 @@ fn allocation_row(a: &Allocation, facts: &DeliveryFacts) -> AllocationRow {
         pupil_name: a.pupil_name.clone(),
         provision_id: a.provision_id.clone(),
         provision_name: a.provision_name.clone(),
-        dates: format!("{} to {}", long_date(a.from_on), long_date(a.to_on)),
+        dates: format!(
+            "{} to {}",
+            words().long_date(a.from_on),
+            words().long_date(a.to_on)
+        ),
         delivery: DeliveryView::new(&facts.summary(a)),
         entry: measure(a.entry),
         exit: measure(a.exit),
@@ -197,16 +200,16 @@ fn pattern(p: &Provision) -> String {
             p.fields.sessions_per_week, p.fields.minutes_per_session, p.fields.group_size
         )
     } else {
-        EN.prov_no_sessions.to_string()
+        words().prov_no_sessions.to_string()
     }
 }
 
 fn cost_text(p: &Provision) -> String {
     let amount = format_pounds(p.fields.cost_pence);
     match p.fields.cost_basis {
-        CostBasis::StaffTime => format!("{amount} {}", EN.prov_per_hour),
-        CostBasis::PerTerm => format!("{amount} {}", EN.prov_per_term),
-        CostBasis::PerItem => format!("{amount} {}", EN.prov_per_item),
+        CostBasis::StaffTime => format!("{amount} {}", words().prov_per_hour),
+        CostBasis::PerTerm => format!("{amount} {}", words().prov_per_term),
+        CostBasis::PerItem => format!("{amount} {}", words().prov_per_item),
     }
 }
 
@@ -262,7 +265,7 @@ pub async fn index(
         })
         .collect();
     Ok(CataloguePage {
-        page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
+        page: PageChrome::signed_in(&state, &p, words().prov_title, Section::Provision)
             .with_flash(flash_message(q.flash.as_deref())),
         rows,
         can_add: require(&p, Resource::Provision, Action::Create).is_ok(),
@@ -297,9 +300,9 @@ impl ProvisionFormPage {
     /// How a provision can be costed.
     fn bases(&self) -> Vec<Choice> {
         [
-            ("staff_time", EN.prov_basis_staff_time),
-            ("per_item", EN.prov_basis_per_item),
-            ("per_term", EN.prov_basis_per_term),
+            ("staff_time", words().prov_basis_staff_time),
+            ("per_item", words().prov_basis_per_item),
+            ("per_term", words().prov_basis_per_term),
         ]
         .into_iter()
         .map(|(value, label)| Choice {
@@ -360,9 +363,9 @@ async fn provision_form(
         editing,
     } = target;
     let heading = if editing {
-        EN.prov_edit_title
+        words().prov_edit_title
     } else {
-        EN.prov_new_title
+        words().prov_new_title
     };
     let page = ProvisionFormPage {
         page: PageChrome::signed_in(state, p, heading, Section::Provision).with_errors(&errors),
@@ -422,7 +425,7 @@ pub async fn new(
 }
 
 fn csrf_error(errors: &mut FormErrors, field: &str) {
-    errors.add(field, EN.form_expired);
+    errors.add(field, words().form_expired);
 }
 
 /// POST /provision/new
@@ -651,7 +654,7 @@ pub async fn show(
         .collect();
     let impact = impact_rows(&pv, &allocations);
     Ok(ProvisionPage {
-        page: PageChrome::signed_in(&state, &p, EN.prov_title, Section::Provision)
+        page: PageChrome::signed_in(&state, &p, words().prov_title, Section::Provision)
             .with_flash(flash_message(q.flash.as_deref())),
         kind: pv.fields.kind.label(),
         area: pv.fields.area.label(),
@@ -831,9 +834,9 @@ async fn register_page(
         .collect();
     let status = status_of(&errors);
     let page = RegisterPage {
-        page: PageChrome::signed_in(state, p, EN.prov_register_title, Section::Provision)
+        page: PageChrome::signed_in(state, p, words().prov_register_title, Section::Provision)
             .with_errors(&errors),
-        date_text: on.map(long_date).unwrap_or_default(),
+        date_text: on.map(|d| words().long_date(d)).unwrap_or_default(),
         provision: pv,
         lines,
         statuses: status_choices(),
@@ -857,7 +860,7 @@ pub async fn register(
         Entry::Blank => Some(state.today()),
         Entry::Valid(d) => Some(d),
         Entry::Invalid => {
-            errors.add_linked("on", "on-day", EN.prov_real_date);
+            errors.add_linked("on", "on-day", words().prov_real_date);
             None
         }
     };
@@ -885,22 +888,22 @@ pub async fn register_submit(
     let on = form.date("on");
     let mut errors = FormErrors::default();
     let Entry::Valid(day) = on else {
-        errors.add_linked("on", "on-day", EN.prov_real_date);
+        errors.add_linked("on", "on-day", words().prov_real_date);
         return register_page(&state, &p, pv, None, form, errors).await;
     };
     if !fresh {
-        errors.add_linked("on", "on-day", EN.form_expired);
+        errors.add_linked("on", "on-day", words().form_expired);
         return register_page(&state, &p, pv, Some(day), form, errors).await;
     }
     let allocations = register_allocations(&state, &p, &pv, day).await?;
     if allocations.is_empty() {
-        errors.add_linked("on", "on-day", EN.prov_register_nobody);
+        errors.add_linked("on", "on-day", words().prov_register_nobody);
         return register_page(&state, &p, pv, Some(day), form, errors).await;
     }
     let reason = form.get("reason");
     let done = recorded_on(&state, &allocations, day).await?;
     if allocations.iter().all(|a| done.contains_key(&a.id)) {
-        errors.add_linked("on", "on-day", EN.prov_register_all_recorded);
+        errors.add_linked("on", "on-day", words().prov_register_all_recorded);
         return register_page(&state, &p, pv, Some(day), form, errors).await;
     }
     let inputs: Vec<(&Allocation, SessionInput)> = allocations
@@ -938,7 +941,7 @@ pub async fn register_submit(
             let mut seen = Vec::new();
             for i in issues {
                 // One message per problem, linked to the register's date or reason.
-                let message = senco_i18n::EN.problem(&i);
+                let message = words().problem(&i);
                 if seen.contains(&message) {
                     continue;
                 }
@@ -1000,7 +1003,7 @@ async fn allocation_form(
         .collect();
     let status = status_of(&errors);
     let page = AllocationFormPage {
-        page: PageChrome::signed_in(state, p, EN.prov_allocate_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().prov_allocate_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -1113,7 +1116,7 @@ async fn allocation_page(
             list.iter()
                 .rev()
                 .map(|s| SessionRow {
-                    on: long_date(s.on),
+                    on: words().long_date(s.on),
                     status: s.status.label(),
                     minutes: s.minutes,
                     reason: s.reason.clone().unwrap_or_default(),
@@ -1145,7 +1148,7 @@ async fn allocation_page(
     };
     let status = status_of(&errors);
     let page = AllocationPage {
-        page: PageChrome::signed_in(state, p, EN.prov_allocation_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().prov_allocation_title, Section::Pupils)
             .with_errors(&errors)
             .with_flash(flash),
         measure: a
@@ -1203,7 +1206,7 @@ pub async fn session_create(
     let (a, _) = reach_allocation(&state, &actor, &id, Resource::Delivery, Action::Create).await?;
     if !fresh {
         let mut errors = FormErrors::default();
-        errors.add_linked("on", "on-day", EN.form_expired);
+        errors.add_linked("on", "on-day", words().form_expired);
         return allocation_page(&state, &p, a, form, errors, None).await;
     }
     let input = SessionInput {
@@ -1240,7 +1243,7 @@ pub async fn exit_create(
     let (a, _) = reach_allocation(&state, &actor, &id, Resource::PupilSen, Action::Update).await?;
     if !fresh {
         let mut errors = FormErrors::default();
-        errors.add_linked("exit_value", "exit_value", EN.form_expired);
+        errors.add_linked("exit_value", "exit_value", words().form_expired);
         return allocation_page(&state, &p, a, form, errors, None).await;
     }
     let version = form.get("version").parse::<i64>().unwrap_or(-1);
@@ -1256,7 +1259,7 @@ pub async fn exit_create(
         Err(SenError::Conflict) => {
             let fresh = state.store.allocation(&p.scope(), &a.id).await?;
             let mut errors = FormErrors::default();
-            errors.add("exit_value", EN.prov_changed_meanwhile);
+            errors.add("exit_value", words().prov_changed_meanwhile);
             let mut response = allocation_page(&state, &p, fresh, form, errors, None).await?;
             *response.status_mut() = StatusCode::CONFLICT;
             Ok(response)
@@ -1453,7 +1456,7 @@ pub async fn map(
     let map = build_map(&state, &p, &school, day).await?;
     audit_list(&state, &actor, "provision_map").await;
     Ok(MapPage {
-        page: PageChrome::signed_in(&state, &p, EN.prov_map_title, Section::Provision),
+        page: PageChrome::signed_in(&state, &p, words().prov_map_title, Section::Provision),
         map,
         costs: can_see_costs(&p),
         year: academic_year_start(day),
@@ -1588,7 +1591,7 @@ pub async fn impact(
         .flat_map(|pv| impact_rows(pv, &allocations))
         .collect();
     Ok(ImpactPage {
-        page: PageChrome::signed_in(&state, &p, EN.prov_impact_title, Section::Provision),
+        page: PageChrome::signed_in(&state, &p, words().prov_impact_title, Section::Provision),
         impact,
     }
     .into_response())

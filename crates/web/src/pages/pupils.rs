@@ -13,7 +13,6 @@ use senco_domain::framework::ProcessKind;
 use senco_domain::policy::{Action, Resource};
 use senco_domain::pupil::{PupilDraft, PupilField, date_from_parts};
 use senco_domain::year_group::YearGroup;
-use senco_i18n::long_date;
 use senco_store::pupils::{Contact, Enrolment, Pupil, PupilFilter};
 use senco_store::schools::RegGroup;
 use serde::Deserialize;
@@ -24,12 +23,12 @@ use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{may, may_create_pupil_at, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::pupils::{
     ChangeError, Circumstances, create_pupil, fields, update_pupil, year_dob_range, year_group,
 };
-use senco_i18n::EN;
 
 const PER_PAGE: i64 = 25;
 
@@ -107,7 +106,7 @@ pub struct OptionalLabels {
 
 impl OptionalLabels {
     fn new() -> Self {
-        let m = &EN;
+        let m = words();
         let o = |label: &str| format!("{label} {}", m.optional);
         OptionalLabels {
             preferred_forename: o(m.preferred_forename_label),
@@ -205,11 +204,11 @@ async fn list(
                 .map(|y| y.label())
                 .unwrap_or_default(),
             group: pupil.reg_group_name.clone().unwrap_or_default(),
-            dob: long_date(pupil.date_of_birth),
+            dob: words().long_date(pupil.date_of_birth),
         })
         .collect();
     Ok(PupilsPage {
-        page: PageChrome::signed_in(state, p, EN.pupils_title, Section::Pupils),
+        page: PageChrome::signed_in(state, p, words().pupils_title, Section::Pupils),
         q: form.q,
         year: year.map(|y| y.code().to_string()).unwrap_or_default(),
         group: group.unwrap_or_default(),
@@ -325,7 +324,7 @@ async fn sen_section(
     if !may(p, Resource::PupilSen, Action::Read) {
         return Ok(None);
     }
-    let m = &EN;
+    let m = words();
     let history = state.store.stage_changes(&pupil.id).await?;
     let current_stage = state.store.current_stage(&pupil.id).await?;
     let plan_kind = current_stage
@@ -337,7 +336,7 @@ async fn sen_section(
             senco_domain::framework::framework(c.framework)
                 .name
                 .to_string(),
-            long_date(c.since),
+            words().long_date(c.since),
         )
     });
     let rows = history
@@ -347,8 +346,8 @@ async fn sen_section(
             id: c.id.clone(),
             stage: c.stage.label(),
             framework: senco_domain::framework::framework(c.framework).name,
-            effective: long_date(c.effective_on),
-            reason: EN.stage_reason(&c.reason),
+            effective: words().long_date(c.effective_on),
+            reason: words().stage_reason(&c.reason),
             corrected: history
                 .iter()
                 .any(|h| h.supersedes.as_deref() == Some(c.id.as_str())),
@@ -356,7 +355,7 @@ async fn sen_section(
             told: c
                 .parents_told
                 .as_ref()
-                .map(|(on, how)| format!("{} ({how})", long_date(*on))),
+                .map(|(on, how)| format!("{} ({how})", words().long_date(*on))),
         })
         .collect();
     let needs = state
@@ -371,11 +370,15 @@ async fn sen_section(
                 _ => m.other_need,
             };
             let dates = match n.ends_on {
-                Some(end) => format!("{} – {}", long_date(n.starts_on), long_date(end)),
+                Some(end) => format!(
+                    "{} – {}",
+                    words().long_date(n.starts_on),
+                    words().long_date(end)
+                ),
                 None => format!(
                     "{} {}",
                     m.since_label.to_lowercase(),
-                    long_date(n.starts_on)
+                    words().long_date(n.starts_on)
                 ),
             };
             (n.code, rank.to_string(), dates)
@@ -397,12 +400,12 @@ async fn sen_section(
                 .map(|d| {
                     format!(
                         "{}: {}",
-                        long_date(d),
+                        words().long_date(d),
                         pr.outcome.clone().unwrap_or_default()
                     )
                 })
                 .unwrap_or_default();
-            (name.to_string(), long_date(pr.started_on), decided)
+            (name.to_string(), words().long_date(pr.started_on), decided)
         })
         .collect();
     let plans: Vec<(String, String, String, String, String)> = state
@@ -420,8 +423,8 @@ async fn sen_section(
                 pl.id,
                 kind.to_string(),
                 status.to_string(),
-                long_date(pl.fields.starts_on),
-                long_date(pl.fields.review_on),
+                words().long_date(pl.fields.starts_on),
+                words().long_date(pl.fields.review_on),
             )
         })
         .collect();
@@ -468,11 +471,11 @@ async fn sen_section(
 }
 
 fn yes_no(b: bool) -> String {
-    if b { EN.yes } else { EN.no }.to_string()
+    if b { words().yes } else { words().no }.to_string()
 }
 
 fn details(state: &AppState, pupil: &Pupil) -> Vec<Detail> {
-    let m = &EN;
+    let m = words();
     let today = state.today();
     let mut rows = vec![Detail {
         key: m.legal_name,
@@ -496,7 +499,7 @@ fn details(state: &AppState, pupil: &Pupil) -> Vec<Detail> {
     }
     rows.push(Detail {
         key: m.dob_label,
-        value: long_date(pupil.date_of_birth),
+        value: words().long_date(pupil.date_of_birth),
     });
     rows.push(Detail {
         key: m.sex_label,
@@ -565,7 +568,7 @@ pub async fn show(
     let sen = sen_section(&state, &p, &pupil).await?;
     Ok(PupilPage {
         sen,
-        page: PageChrome::signed_in(&state, &p, EN.pupil_title, Section::Pupils)
+        page: PageChrome::signed_in(&state, &p, words().pupil_title, Section::Pupils)
             .with_flash(flash_message(q.flash.as_deref())),
         id: pupil.id.clone(),
         name: pupil.display_name(),
@@ -721,7 +724,7 @@ fn form_errors(problems: &[(PupilField, senco_domain::pupil::Problem)]) -> FormE
         errors.add_linked(
             field.as_str(),
             field_id(*field),
-            EN.pupil_problem(*field, problem),
+            words().pupil_problem(*field, problem),
         );
     }
     errors
@@ -798,7 +801,7 @@ pub async fn new(
         &state,
         &p,
         FormTarget {
-            heading: EN.add_pupil_title,
+            heading: words().add_pupil_title,
             action: "/pupils/new".into(),
             back: "/pupils".into(),
             editing: false,
@@ -831,7 +834,7 @@ pub async fn create(
             &state,
             &p,
             FormTarget {
-                heading: EN.add_pupil_title,
+                heading: words().add_pupil_title,
                 action: "/pupils/new".into(),
                 back: "/pupils".into(),
                 editing: false,
@@ -902,7 +905,7 @@ pub async fn edit(
         &state,
         &p,
         FormTarget {
-            heading: EN.edit_pupil_title,
+            heading: words().edit_pupil_title,
             action: format!("/pupils/{}/edit", pupil.id),
             back: format!("/pupils/{}", pupil.id),
             editing: true,
@@ -933,7 +936,7 @@ pub async fn update(
             &state,
             &p,
             FormTarget {
-                heading: EN.edit_pupil_title,
+                heading: words().edit_pupil_title,
                 action: action.clone(),
                 back: back.clone(),
                 editing: true,
@@ -970,7 +973,7 @@ pub async fn update(
             Err(ChangeError::Invalid(problems)) => show(form, form_errors(&problems), None),
             Err(ChangeError::Conflict) => {
                 let mut errors = FormErrors::default();
-                errors.add("legal_forename", EN.conflict);
+                errors.add("legal_forename", words().conflict);
                 let mut form = form;
                 form.version = pupil.version.to_string();
                 show(form, errors, Some(details(&state, &pupil)))
@@ -1013,7 +1016,7 @@ pub async fn audit(
         .audit_for_pupil(&pupil.id, per_page, (page_no - 1).saturating_mul(per_page))
         .await?;
     Ok(AuditPage {
-        page: PageChrome::signed_in(&state, &p, EN.audit_title, Section::Pupils),
+        page: PageChrome::signed_in(&state, &p, words().audit_title, Section::Pupils),
         id: pupil.id,
         rows,
         page_no,

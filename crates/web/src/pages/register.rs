@@ -25,13 +25,13 @@ use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, may};
 use senco_app::principal::Principal;
 use senco_app::pupils::year_group;
 use senco_app::register::{
     Filters, Sort, SortKey, audit_read, audit_refusal, need_choices, register_allowed, rows,
 };
-use senco_i18n::EN;
 
 /// Rows per page of the register.
 const PER_PAGE: usize = 100;
@@ -327,7 +327,7 @@ fn choices(list: &[(String, String)]) -> Vec<Choice> {
 }
 
 fn headers(filters: &Filters, sort: Sort) -> Vec<Header> {
-    let m = &EN;
+    let m = words();
     let sortable = |label: &'static str, key: SortKey| {
         let current = sort.key == key;
         let next = Sort {
@@ -391,7 +391,7 @@ fn row(r: &RegisterRow, today: senco_domain::Date, involvements: &HashMap<String
             .unwrap_or_default(),
         group: pupil.reg_group_name.clone().unwrap_or_default(),
         stage: r.current.stage.label().to_string(),
-        since: senco_i18n::long_date(r.current.since),
+        since: words().long_date(r.current.since),
         primary_need: r.primary_need.clone().unwrap_or_default(),
         other_needs: r
             .needs
@@ -450,7 +450,7 @@ async fn page(
     let mut csv_pairs = filter_pairs(&filters);
     csv_pairs.extend(sort_pairs(sort));
     Ok(RegisterPage {
-        page: PageChrome::signed_in(state, p, EN.reg_title, Section::Register),
+        page: PageChrome::signed_in(state, p, words().reg_title, Section::Register),
         counts,
         stages: school_choices
             .stages
@@ -539,12 +539,12 @@ pub fn csv(rows: &[RegisterRow], today: senco_domain::Date, needs: bool) -> Stri
         out.push_str("\r\n");
     };
     let width = if needs {
-        EN.reg_csv_columns.len()
+        words().reg_csv_columns.len()
     } else {
-        EN.reg_csv_columns.len() - 2
+        words().reg_csv_columns.len() - 2
     };
     line(
-        EN.reg_csv_columns[..width]
+        words().reg_csv_columns[..width]
             .iter()
             .map(|s| s.to_string())
             .collect(),

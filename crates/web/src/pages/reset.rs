@@ -16,8 +16,8 @@ use super::sign_in::session_event;
 use super::{FormErrors, PageChrome, PageError};
 use crate::AppState;
 use crate::auth::ClientAddr;
+use crate::lang::words;
 use senco_app::credentials::{hash_passphrase_off_thread, hash_token, random_token};
-use senco_i18n::EN;
 
 /// How long a reset link works.
 pub const RESET_LIFETIME: time::Duration = time::Duration::minutes(30);
@@ -40,7 +40,7 @@ pub struct ForgotForm {
 /// GET /sign-in/forgot
 pub async fn forgot(State(state): State<AppState>) -> Response {
     ForgotPage {
-        page: PageChrome::public(&state, EN.forgot_title),
+        page: PageChrome::public(&state, words().forgot_title),
         errors: FormErrors::default(),
         email: String::new(),
         sent: false,
@@ -58,12 +58,12 @@ pub async fn forgot_submit(
     let email = form.email.trim().to_lowercase();
     let mut errors = FormErrors::default();
     if email.is_empty() {
-        errors.add("email", EN.enter_email);
+        errors.add("email", words().enter_email);
     } else if !email.contains('@') || email.len() > 254 {
-        errors.add("email", EN.email_format);
+        errors.add("email", words().email_format);
     }
     if !errors.is_empty() {
-        let page = PageChrome::public(&state, EN.forgot_title).with_errors(&errors);
+        let page = PageChrome::public(&state, words().forgot_title).with_errors(&errors);
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             ForgotPage {
@@ -114,7 +114,14 @@ pub async fn forgot_submit(
                 now + RESET_LIFETIME,
             )
             .await?;
-            Store::enqueue_email(&mut tx, &user.email, EN.reset_email_subject, &body, now).await?;
+            Store::enqueue_email(
+                &mut tx,
+                &user.email,
+                words().reset_email_subject,
+                &body,
+                now,
+            )
+            .await?;
             Store::audit_in(
                 &mut tx,
                 &session_event(
@@ -160,7 +167,7 @@ pub async fn forgot_submit(
         }
     }
     Ok(ForgotPage {
-        page: PageChrome::public(&state, EN.forgot_sent_title),
+        page: PageChrome::public(&state, words().forgot_sent_title),
         errors: FormErrors::default(),
         email: String::new(),
         sent: true,
@@ -195,7 +202,7 @@ pub struct ResetForm {
 
 fn gone(state: &AppState) -> Response {
     let page = ResetPage {
-        page: PageChrome::public(state, EN.reset_gone_title),
+        page: PageChrome::public(state, words().reset_gone_title),
         errors: FormErrors::default(),
         token: String::new(),
         valid: false,
@@ -215,7 +222,7 @@ pub async fn reset(
             .await?
         {
             Some(_) => ResetPage {
-                page: PageChrome::public(&state, EN.reset_title),
+                page: PageChrome::public(&state, words().reset_title),
                 errors: FormErrors::default(),
                 token: q.token,
                 valid: true,
@@ -241,7 +248,7 @@ pub async fn reset_submit(
     let Some(new) =
         new_passphrase(&form.new, &form.confirm, &mut errors).filter(|_| errors.is_empty())
     else {
-        let page = PageChrome::public(&state, EN.reset_title).with_errors(&errors);
+        let page = PageChrome::public(&state, words().reset_title).with_errors(&errors);
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             ResetPage {

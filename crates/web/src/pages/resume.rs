@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use super::{PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{SignedIn, session_cookie, session_expired};
+use crate::lang::words;
 use senco_app::credentials::hash_token;
-use senco_i18n::EN;
 
 /// How long a kept form waits for its writer to sign in again.
 pub const KEPT_FOR: time::Duration = time::Duration::hours(1);
@@ -102,7 +102,7 @@ pub async fn show(
         .filter(|(k, _)| k != "csrf_token")
         .collect();
     Ok(ResumePage {
-        page: PageChrome::signed_in(&state, &p, EN.resume_title, Section::None),
+        page: PageChrome::signed_in(&state, &p, words().resume_title, Section::None),
         action: path,
         fields,
     }

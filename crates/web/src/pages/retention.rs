@@ -21,10 +21,10 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::require;
 use senco_app::principal::Principal;
-use senco_i18n::long_date;
-use senco_i18n::{EN, Messages};
+use senco_i18n::Messages;
 
 /// `?flash=...`
 #[derive(Debug, Default, Deserialize)]
@@ -81,19 +81,19 @@ fn class_label(m: &Messages, class: RecordClass) -> &'static str {
 }
 
 fn row_of(r: &RetentionReview) -> Row {
-    let m = &EN;
+    let m = words();
     let status = match (r.status, r.keep_until) {
         (ReviewStatus::Pending, _) => m.ret_status_pending.to_string(),
         (ReviewStatus::Approved, _) => m.ret_status_approved.to_string(),
-        (ReviewStatus::Kept, Some(d)) => format!("{} {}", m.ret_status_kept, long_date(d)),
+        (ReviewStatus::Kept, Some(d)) => format!("{} {}", m.ret_status_kept, words().long_date(d)),
         (ReviewStatus::Kept, None) => m.ret_status_kept.to_string(),
     };
     Row {
         id: r.id.clone(),
         name: r.pupil_name.clone(),
-        dob: long_date(r.date_of_birth),
+        dob: words().long_date(r.date_of_birth),
         class: class_label(m, r.class),
-        due: long_date(r.due_on),
+        due: words().long_date(r.due_on),
         status,
         open: r.status != ReviewStatus::Approved,
     }
@@ -132,7 +132,7 @@ pub async fn index(
         .event(&state, "retention_review", "list", "allowed")
         .school(school_id.clone());
     state.audit.read(e).await;
-    let page = PageChrome::signed_in(&state, &p, EN.ret_title, Section::None)
+    let page = PageChrome::signed_in(&state, &p, words().ret_title, Section::None)
         .with_flash(super::flash_message(q.flash.as_deref()));
     Ok(ListPage {
         page,
@@ -141,8 +141,8 @@ pub async fn index(
             .iter()
             .map(|l| LogRow {
                 pupil_id: l.pupil_id.clone(),
-                class: class_label(&EN, l.class),
-                destroyed: long_date(senco_domain::calendar::london_date(l.destroyed_at)),
+                class: class_label(words(), l.class),
+                destroyed: words().long_date(senco_domain::calendar::london_date(l.destroyed_at)),
                 rows: l.rows_removed,
             })
             .collect(),
@@ -173,7 +173,7 @@ fn review_page(
     errors: FormErrors,
 ) -> Response {
     let page =
-        PageChrome::signed_in(state, p, EN.ret_review_title, Section::None).with_errors(&errors);
+        PageChrome::signed_in(state, p, words().ret_review_title, Section::None).with_errors(&errors);
     let status = super::forms::status_of(&errors);
     (
         status,
@@ -228,25 +228,25 @@ pub async fn decide(
     let r = load(&state, &p, &id, Action::Update).await?;
     let mut errors = FormErrors::default();
     if !fresh {
-        errors.add("confirm", EN.form_expired);
+        errors.add("confirm", words().form_expired);
         return Ok(review_page(&state, &p, &r, &form, errors));
     }
     let decision = match form.get("action").as_str() {
         "approve" => {
             if !form.has("confirm", "yes") {
-                errors.add("confirm", EN.ret_confirm_error);
+                errors.add("confirm", words().ret_confirm_error);
             }
             Decision::Approve
         }
         _ => {
             let reason = form.get("reason").trim().to_string();
             if reason.is_empty() {
-                errors.add("reason", EN.ret_reason_error);
+                errors.add("reason", words().ret_reason_error);
             }
             let until = match form.date("keep_until") {
                 Entry::Valid(d) if d > state.today() => Some(d),
                 _ => {
-                    errors.add_linked("keep_until", "keep_until-day", EN.ret_until_error);
+                    errors.add_linked("keep_until", "keep_until-day", words().ret_until_error);
                     None
                 }
             };
@@ -265,7 +265,7 @@ pub async fn decide(
     {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
-            errors.add("confirm", EN.ret_decided_meanwhile);
+            errors.add("confirm", words().ret_decided_meanwhile);
             let mut response = review_page(&state, &p, &r, &form, errors);
             *response.status_mut() = StatusCode::CONFLICT;
             return Ok(response);

@@ -24,7 +24,8 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{SessionExt, SignedIn};
 use crate::http::RequestId;
-use senco_i18n::{EN, fill};
+use crate::lang::words;
+use senco_i18n::fill;
 
 /// Rows a list page shows.
 const PER_PAGE: i64 = 50;
@@ -40,11 +41,11 @@ pub struct ListQuery {
 
 fn flash(key: Option<&str>) -> Option<&'static str> {
     match key? {
-        "authority_added" => Some(EN.sr_authority_added),
-        "authority_changed" => Some(EN.sr_authority_changed),
-        "school_added" => Some(EN.sr_school_added),
-        "school_changed" => Some(EN.sr_school_changed),
-        "imported" => Some(EN.sr_schools_imported),
+        "authority_added" => Some(words().sr_authority_added),
+        "authority_changed" => Some(words().sr_authority_changed),
+        "school_added" => Some(words().sr_school_added),
+        "school_changed" => Some(words().sr_school_changed),
+        "imported" => Some(words().sr_schools_imported),
         _ => None,
     }
 }
@@ -65,7 +66,7 @@ impl Paging {
             pages,
             q: serde_urlencoded::to_string([("q", q)]).unwrap_or_default(),
             label: fill(
-                EN.sr_page_of,
+                words().sr_page_of,
                 &[("page", &page.to_string()), ("pages", &pages.to_string())],
             ),
         }
@@ -113,7 +114,7 @@ pub async fn authorities(
     let list = state.store.authority_records(&q.q, page, PER_PAGE).await?;
     Ok::<_, PageError>(
         AuthoritiesPage {
-            page: PageChrome::signed_in(&state, &p, EN.sr_authorities_title, Section::Schools)
+            page: PageChrome::signed_in(&state, &p, words().sr_authorities_title, Section::Schools)
                 .with_flash(flash(q.flash.as_deref())),
             paging: Paging::new(page, list.total, &q.q),
             q: q.q,
@@ -168,9 +169,9 @@ fn authority_form_page(
     status: StatusCode,
 ) -> Response {
     let title = if action.ends_with("/new") {
-        EN.sr_add_authority
+        words().sr_add_authority
     } else {
-        EN.sr_edit_authority_title
+        words().sr_edit_authority_title
     };
     let page = AuthorityFormPage {
         page: PageChrome::signed_in(state, p, title, Section::Schools).with_errors(&errors),
@@ -198,13 +199,13 @@ fn change_errors(e: ChangeError, duplicate_field: &str) -> Result<FormErrors, Pa
     match e {
         ChangeError::Invalid(problems) => {
             for (f, p) in problems {
-                errors.add(f.key(), register::reason(f, p));
+                errors.add(f.key(), register::reason(words(), f, p));
             }
         }
         ChangeError::Duplicate(what) => {
-            errors.add(duplicate_field, register::duplicate_reason(what));
+            errors.add(duplicate_field, register::duplicate_reason(words(), what));
         }
-        ChangeError::Conflict => errors.add("name", EN.sr_conflict),
+        ChangeError::Conflict => errors.add("name", words().sr_conflict),
         ChangeError::NotFound => return Err(PageError::NotFound),
         ChangeError::Store(e) => return Err(e.into()),
     }
@@ -324,7 +325,7 @@ pub async fn update_authority(
             Err(ChangeError::Conflict) => {
                 // The current details, so the change is made again on them.
                 let mut errors = FormErrors::default();
-                errors.add("name", EN.sr_conflict);
+                errors.add("name", words().sr_conflict);
                 Ok(authority_form_page(
                     &state,
                     &p,
@@ -374,7 +375,7 @@ pub async fn schools(
     let list = state.store.school_records(&filter, page, PER_PAGE).await?;
     Ok::<_, PageError>(
         SchoolsPage {
-            page: PageChrome::signed_in(&state, &p, EN.sr_schools_title, Section::Schools)
+            page: PageChrome::signed_in(&state, &p, words().sr_schools_title, Section::Schools)
                 .with_flash(flash(q.flash.as_deref())),
             paging: Paging::new(page, list.total, &q.q),
             q: q.q,
@@ -387,11 +388,11 @@ pub async fn schools(
 /// The words of a language medium.
 pub fn medium_label(m: Option<LanguageMedium>) -> &'static str {
     match m {
-        None => EN.sr_medium_none,
-        Some(LanguageMedium::English) => EN.sr_medium_english,
-        Some(LanguageMedium::Dual) => EN.sr_medium_dual,
-        Some(LanguageMedium::Transitional) => EN.sr_medium_transitional,
-        Some(LanguageMedium::Welsh) => EN.sr_medium_welsh,
+        None => words().sr_medium_none,
+        Some(LanguageMedium::English) => words().sr_medium_english,
+        Some(LanguageMedium::Dual) => words().sr_medium_dual,
+        Some(LanguageMedium::Transitional) => words().sr_medium_transitional,
+        Some(LanguageMedium::Welsh) => words().sr_medium_welsh,
     }
 }
 
@@ -419,7 +420,10 @@ pub async fn school(
             page: PageChrome::signed_in(&state, &p, &s.name, Section::Schools)
                 .with_flash(flash(q.flash.as_deref())),
             medium: medium_label(s.language_medium),
-            closed_on: s.closed_on.map(senco_i18n::long_date).unwrap_or_default(),
+            closed_on: s
+                .closed_on
+                .map(|d| words().long_date(d))
+                .unwrap_or_default(),
             s,
         }
         .into_response(),
@@ -534,8 +538,8 @@ async fn school_form_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (title, back) = match action.strip_suffix("/edit") {
-        Some(school) => (EN.sr_edit_school_title, school.to_string()),
-        None => (EN.sr_add_school, "/admin/schools".to_string()),
+        Some(school) => (words().sr_edit_school_title, school.to_string()),
+        None => (words().sr_add_school, "/admin/schools".to_string()),
     };
     let authorities = state
         .store
@@ -557,7 +561,7 @@ async fn school_form_page(
         .collect();
     let mut media = vec![Choice {
         value: String::new(),
-        label: EN.sr_medium_none.to_string(),
+        label: words().sr_medium_none.to_string(),
     }];
     media.extend(LanguageMedium::ALL.into_iter().map(|m| Choice {
         value: m.as_str().to_string(),
@@ -691,7 +695,7 @@ pub async fn update_school(
         }
         Err(ChangeError::Conflict) => {
             let mut errors = FormErrors::default();
-            errors.add("name", EN.sr_conflict);
+            errors.add("name", words().sr_conflict);
             school_form_page(
                 &state,
                 &p,
@@ -722,7 +726,7 @@ struct UploadPage {
 fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response {
     let status = status_of(&errors);
     let page = UploadPage {
-        page: PageChrome::signed_in(state, p, EN.sr_import_title, Section::Schools)
+        page: PageChrome::signed_in(state, p, words().sr_import_title, Section::Schools)
             .with_errors(&errors),
         errors,
     };
@@ -764,19 +768,19 @@ pub async fn import_upload(
     admin(&state, &p, &rid, Action::Update, "school").await?;
     let mut errors = FormErrors::default();
     let Some((csrf, name, bytes)) = read_upload(multipart).await else {
-        errors.add("file", EN.spec_upload_unreadable);
+        errors.add("file", words().spec_upload_unreadable);
         return Ok(upload_page(&state, &p, errors));
     };
     if !p.csrf_ok(&csrf) {
-        errors.add("file", EN.form_expired);
+        errors.add("file", words().form_expired);
         return Ok(upload_page(&state, &p, errors));
     }
     if bytes.is_empty() {
-        errors.add("file", EN.sr_choose_file);
+        errors.add("file", words().sr_choose_file);
         return Ok(upload_page(&state, &p, errors));
     }
     if let Err(e) = senco_interop::schools_csv::parse(&bytes) {
-        errors.add("file", register::file_reason(&e));
+        errors.add("file", register::file_reason(words(), &e));
         return Ok(upload_page(&state, &p, errors));
     }
     let name: String = name.chars().take(200).collect();
@@ -828,16 +832,16 @@ fn preview_page(
 ) -> Response {
     let mut errors = FormErrors::default();
     if !preview.ready() {
-        errors.add_linked("problems", "problems", EN.sr_import_refused);
+        errors.add_linked("problems", "problems", words().sr_import_refused);
     }
     let status = status_of(&errors);
     let page = PreviewPage {
-        page: PageChrome::signed_in(state, p, EN.sr_import_preview_title, Section::Schools)
+        page: PageChrome::signed_in(state, p, words().sr_import_preview_title, Section::Schools)
             .with_errors(&errors),
         errors,
         id: id.to_string(),
         file_name,
-        summary: register::summary(preview),
+        summary: register::summary(words(), preview),
         problems: preview
             .problems
             .iter()
@@ -845,7 +849,7 @@ fn preview_page(
                 line: x.line,
                 column: x.column.clone(),
                 value: x.value.clone(),
-                reason: register::row_reason(x.code),
+                reason: register::row_reason(words(), x.code),
             })
             .collect(),
         new: preview
@@ -888,9 +892,11 @@ pub async fn import_show(
 fn import_refused(state: &AppState, p: &Principal, e: ImportError) -> Result<Response, PageError> {
     let mut errors = FormErrors::default();
     match e {
-        ImportError::File(e) => errors.add("file", register::file_reason(&e)),
-        ImportError::Duplicate(what) => errors.add("file", register::duplicate_reason(what)),
-        ImportError::Problems(_) => errors.add("file", EN.sr_import_refused),
+        ImportError::File(e) => errors.add("file", register::file_reason(words(), &e)),
+        ImportError::Duplicate(what) => {
+            errors.add("file", register::duplicate_reason(words(), what))
+        }
+        ImportError::Problems(_) => errors.add("file", words().sr_import_refused),
         ImportError::Store(e) => return Err(e.into()),
     }
     Ok(upload_page(state, p, errors))

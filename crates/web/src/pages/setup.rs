@@ -18,9 +18,9 @@ use serde::Deserialize;
 use super::account::new_passphrase;
 use super::{FormErrors, PageChrome, PageError, request_id};
 use crate::AppState;
+use crate::lang::words;
 use senco_app::bootstrap::{EXPIRES_SETTING, TOKEN_SETTING};
 use senco_app::credentials::{hash_passphrase_off_thread, hash_token};
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "setup.html")]
@@ -63,7 +63,7 @@ async fn pending(state: &AppState) -> Result<Option<String>, PageError> {
 fn page(state: &AppState, form: &SetupForm, errors: FormErrors) -> Response {
     let status = super::forms::status_of(&errors);
     let page = SetupPage {
-        page: PageChrome::public(state, EN.setup_title).with_errors(&errors),
+        page: PageChrome::public(state, words().setup_title).with_errors(&errors),
         errors,
         name: form.name.clone(),
         email: form.email.clone(),
@@ -90,15 +90,15 @@ pub async fn submit(
     };
     let mut errors = FormErrors::default();
     if hash_token(form.code.trim()) != hash {
-        errors.add("code", EN.setup_wrong_code);
+        errors.add("code", words().setup_wrong_code);
     }
     let name = PersonName::parse(&form.name);
     if name.is_err() {
-        errors.add("name", EN.setup_enter_name);
+        errors.add("name", words().setup_enter_name);
     }
     let email = Email::parse(&form.email);
     if email.is_err() {
-        errors.add("email", EN.setup_enter_email);
+        errors.add("email", words().setup_enter_email);
     }
     let passphrase = new_passphrase(&form.new, &form.confirm, &mut errors);
     let (Ok(name), Ok(email), Some(passphrase), true) =

@@ -16,8 +16,8 @@ use crate::auth::{
     ClientAddr, SignedIn, clear_session_cookie, session_cookie, session_principal,
     set_session_cookie,
 };
+use crate::lang::words;
 use senco_app::credentials::{check_passphrase, hash_token, random_token};
-use senco_i18n::EN;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SignInForm {
@@ -50,7 +50,7 @@ pub async fn show(
         return Redirect::to("/").into_response();
     }
     SignInPage {
-        page: PageChrome::public(&state, EN.sign_in_title)
+        page: PageChrome::public(&state, words().sign_in_title)
             .with_flash(flash_message(q.flash.as_deref())),
         errors: FormErrors::default(),
         email: String::new(),
@@ -104,7 +104,7 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, PageError> {
-    let m = &EN;
+    let m = words();
     let email = form.email.trim().to_lowercase();
     let mut errors = FormErrors::default();
     if email.is_empty() {

@@ -23,6 +23,7 @@ use crate::auth::SessionExt;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
 use crate::http::download_headers;
+use crate::lang::words;
 use senco_app::access::{may, pupil_for, require};
 use senco_app::principal::Principal;
 use senco_app::sen::SenError;
@@ -31,8 +32,6 @@ use senco_app::specialists::{
     add_person, change_involvement, reach_involvement, recommendation_to_strategy, refer,
     share_report, upload_report, visible_involvement, visible_involvements, visible_reports,
 };
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// An agency with its people, as listed.
 pub struct AgencyRow {
@@ -101,7 +100,7 @@ async fn specialists_page(
         .collect();
     let status = status_of(&errors);
     let page = SpecialistsPage {
-        page: PageChrome::signed_in(state, p, EN.spec_title, Section::Specialists)
+        page: PageChrome::signed_in(state, p, words().spec_title, Section::Specialists)
             .with_errors(&errors)
             .with_flash(flash),
         agency_choices: agencies
@@ -211,7 +210,7 @@ async fn referral_page(
     let people = state.store.people(&pupil.school_id).await?;
     let status = status_of(&errors);
     let page = ReferralPage {
-        page: PageChrome::signed_in(state, p, EN.spec_refer_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().spec_refer_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -327,7 +326,7 @@ fn report_row(r: &Report) -> ReportRow {
         file_name: r.file_name.clone(),
         kind: FileKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
         size: size_text(r.size_bytes),
-        uploaded: long_date(senco_domain::calendar::london_date(r.uploaded_at)),
+        uploaded: words().long_date(senco_domain::calendar::london_date(r.uploaded_at)),
         by: r.uploaded_by_name.clone().unwrap_or_default(),
         shared: r.shared_with_parents,
     }
@@ -368,7 +367,10 @@ pub async fn pupil_rows(
             who: who(i),
             kind: i.agency_kind.map(|k| k.label()).unwrap_or(""),
             status: i.status.label(),
-            referral_on: i.referral_on.map(long_date).unwrap_or_default(),
+            referral_on: i
+                .referral_on
+                .map(|d| words().long_date(d))
+                .unwrap_or_default(),
             consent: i.consent_on.is_some(),
         })
         .collect())
@@ -421,7 +423,7 @@ async fn involvement_page(
             .map(|n| NoteRow {
                 id: n.id.clone(),
                 kind: n.kind.label(),
-                on: long_date(n.on),
+                on: words().long_date(n.on),
                 body: n.body.clone(),
                 by: n.author_name.clone().unwrap_or_default(),
                 recommendation: n.kind == NoteKind::Recommendation,
@@ -449,17 +451,24 @@ async fn involvement_page(
     let open = inv.status.is_open();
     let status = status_of(&errors);
     let page = InvolvementPage {
-        page: PageChrome::signed_in(state, p, EN.spec_involvement_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().spec_involvement_title, Section::Pupils)
             .with_errors(&errors)
             .with_flash(flash),
         who: who(&inv),
         kind: inv.agency_kind.map(|k| k.label()).unwrap_or(""),
         status: inv.status.label(),
-        referral_on: inv.referral_on.map(long_date).unwrap_or_default(),
+        referral_on: inv
+            .referral_on
+            .map(|d| words().long_date(d))
+            .unwrap_or_default(),
         consent: match (&inv.consent_on, &inv.consent_by, inv.consent_withdrawn_on) {
-            (Some(on), Some(by), _) => format!("{} ({by})", long_date(*on)),
-            (None, _, Some(w)) => format!("{} {}", EN.spec_consent_withdrawn, long_date(w)),
-            _ => EN.spec_no_consent.to_string(),
+            (Some(on), Some(by), _) => format!("{} ({by})", words().long_date(*on)),
+            (None, _, Some(w)) => format!(
+                "{} {}",
+                words().spec_consent_withdrawn,
+                words().long_date(w)
+            ),
+            _ => words().spec_no_consent.to_string(),
         },
         notes,
         reports,
@@ -599,7 +608,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<(Fields, String, Vec<u8
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => return Err(EN.spec_upload_unreadable),
+            Err(_) => return Err(words().spec_upload_unreadable),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
@@ -607,10 +616,13 @@ async fn read_upload(mut multipart: Multipart) -> Result<(Fields, String, Vec<u8
             bytes = field
                 .bytes()
                 .await
-                .map_err(|_| EN.spec_upload_unreadable)?
+                .map_err(|_| words().spec_upload_unreadable)?
                 .to_vec();
         } else {
-            let value = field.text().await.map_err(|_| EN.spec_upload_unreadable)?;
+            let value = field
+                .text()
+                .await
+                .map_err(|_| words().spec_upload_unreadable)?;
             fields.set(&name, value);
         }
     }

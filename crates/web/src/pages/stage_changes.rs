@@ -20,14 +20,13 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::pupil_for;
 use senco_app::principal::Principal;
 use senco_app::sen::{
     ProcessInput, StageChangeInput, add_need, add_process, code_settings, frameworks_in_force,
     need_choices, record_parents_told, record_stage_change,
 };
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// The choices of a stage-change form.
 pub struct StageForm {
@@ -38,7 +37,7 @@ pub struct StageForm {
 
 /// The ways parents can be told, for radios.
 pub fn told_methods() -> Vec<Choice> {
-    let m = &EN;
+    let m = words();
     [
         ("meeting", m.told_meeting),
         ("letter", m.told_letter),
@@ -171,9 +170,9 @@ async fn stage_page(
         None => None,
     };
     let heading = if correcting.is_some() {
-        EN.correction_title
+        words().correction_title
     } else {
-        EN.stage_change_title
+        words().stage_change_title
     };
     let status = super::forms::status_of(&errors);
     let page = StageChangePage {
@@ -276,7 +275,7 @@ async fn told_page(
         .ok_or(PageError::NotFound)?;
     let status = super::forms::status_of(&errors);
     let page = ToldPage {
-        page: PageChrome::signed_in(state, p, EN.parents_told_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().parents_told_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -284,8 +283,8 @@ async fn told_page(
         change: format!(
             "{} ({} {})",
             change.stage.label(),
-            EN.since_label.to_lowercase(),
-            long_date(change.effective_on)
+            words().since_label.to_lowercase(),
+            words().long_date(change.effective_on)
         ),
         methods: told_methods(),
         form,
@@ -364,7 +363,8 @@ async fn need_page(
         .collect();
     let status = super::forms::status_of(&errors);
     let page = NeedPage {
-        page: PageChrome::signed_in(state, p, EN.need_title, Section::Pupils).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().need_title, Section::Pupils)
+            .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
         codes,
@@ -441,17 +441,17 @@ async fn process_page(
     let school = state.store.school(&pupil.school_id).await?;
     let mut kinds = vec![Choice {
         value: ProcessKind::StatutoryAssessment.as_str().into(),
-        label: EN.statutory_assessment.into(),
+        label: words().statutory_assessment.into(),
     }];
     if school.country == Country::Wales {
         kinds.push(Choice {
             value: ProcessKind::AlnDecision.as_str().into(),
-            label: EN.aln_decision.into(),
+            label: words().aln_decision.into(),
         });
     }
     let status = super::forms::status_of(&errors);
     let page = ProcessPage {
-        page: PageChrome::signed_in(state, p, EN.process_title, Section::Pupils)
+        page: PageChrome::signed_in(state, p, words().process_title, Section::Pupils)
             .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
@@ -521,11 +521,13 @@ pub async fn letter(
         .ok_or(PageError::NotFound)?;
     let school = state.store.school(&pupil.school_id).await?;
     let contacts = state.store.contacts(&pupil.id).await?;
+    // The letter is in the language the parents have letters in, not the page's.
+    let m = senco_i18n::messages(pupil.language);
     let parent_name = contacts
         .iter()
         .find(|c| c.parental_responsibility && !c.restricted)
         .map(|c| c.name.clone())
-        .unwrap_or_else(|| EN.letter_dear_parent.to_string());
+        .unwrap_or_else(|| m.letter_dear_parent.to_string());
     let letter = senco_documents::ParentLetter {
         school: school.name.clone(),
         school_address: None,
@@ -534,14 +536,16 @@ pub async fn letter(
         pupil_name: pupil.display_name(),
         stage: change.stage.label().to_string(),
         effective_on: change.effective_on,
-        reason: EN.stage_reason(&change.reason),
+        reason: m.stage_reason(&change.reason),
         what_happens_next: if change.stage == Stage::NoSen {
-            EN.letter_next_off.into()
+            m.letter_next_off.into()
         } else {
-            EN.letter_next_on.into()
+            m.letter_next_on.into()
         },
         senco_name: p.user.name.clone(),
         coordinator_title: framework(change.framework).coordinator_title.to_string(),
+        // The parents' letters language, whatever the SENCO's page is in.
+        language: pupil.language,
     };
     let pdf = tokio::task::spawn_blocking(move || senco_documents::parent_letter(&letter))
         .await

@@ -17,10 +17,10 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, pupil_for};
 use senco_app::principal::Principal;
 use senco_app::subject_access::{self as sar, Preparer, Request};
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "subject_access.html")]
@@ -41,7 +41,8 @@ fn confirm_page(
 ) -> Response {
     let status = super::forms::status_of(&errors);
     let page = ConfirmPage {
-        page: PageChrome::signed_in(state, p, EN.sar_title, Section::Pupils).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().sar_title, Section::Pupils)
+            .with_errors(&errors),
         pupil_id: pupil.id.clone(),
         pupil_name: pupil.display_name(),
         form,
@@ -99,7 +100,7 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let actor = rid.actor(&p);
     let pupil = reach(&state, &actor, &id).await?;
-    let m = &EN;
+    let m = words();
     let mut errors = FormErrors::default();
     if !fresh {
         errors.add("requested_by", m.form_expired);

@@ -22,11 +22,10 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::{Actor, require};
 use senco_app::principal::Principal;
 use senco_app::transfers::{DecideError, decide};
-use senco_i18n::EN;
-use senco_i18n::long_date;
 
 /// A request as a table row.
 struct Row {
@@ -86,9 +85,9 @@ async fn schools_of(
 
 fn status_label(s: TransferStatus) -> &'static str {
     match s {
-        TransferStatus::Pending => EN.tr_status_pending,
-        TransferStatus::Released => EN.tr_status_released,
-        TransferStatus::Declined => EN.tr_status_declined,
+        TransferStatus::Pending => words().tr_status_pending,
+        TransferStatus::Released => words().tr_status_released,
+        TransferStatus::Declined => words().tr_status_declined,
     }
 }
 
@@ -130,7 +129,7 @@ fn row_of(
         upn: r.upn.clone(),
         name: format!("{} {}", r.legal_forename, r.legal_surname),
         other_school: names.get(other).cloned().unwrap_or_default(),
-        asked: long_date(senco_domain::calendar::london_date(r.requested_at)),
+        asked: words().long_date(senco_domain::calendar::london_date(r.requested_at)),
         status: status_label(r.status),
         surname_differs: r.surname_differs,
     }
@@ -164,7 +163,7 @@ pub async fn index(
         .event(&state, "transfer_request", "list", "allowed")
         .school(p.user.school_id.clone());
     state.audit.read(e).await;
-    let page = PageChrome::signed_in(&state, &p, EN.tr_title, Section::None)
+    let page = PageChrome::signed_in(&state, &p, words().tr_title, Section::None)
         .with_flash(super::flash_message(q.flash.as_deref()));
     Ok(ListPage {
         page,
@@ -223,7 +222,7 @@ async fn request_page(
     };
     let status = super::forms::status_of(&errors);
     let page =
-        PageChrome::signed_in(state, p, EN.tr_request_title, Section::None).with_errors(&errors);
+        PageChrome::signed_in(state, p, words().tr_request_title, Section::None).with_errors(&errors);
     Ok((
         status,
         RequestPage {
@@ -233,7 +232,7 @@ async fn request_page(
             held_name: held
                 .as_ref()
                 .map(|h| format!("{} {}", h.legal_forename, h.legal_surname)),
-            held_dob: held.as_ref().map(|h| long_date(h.date_of_birth)),
+            held_dob: held.as_ref().map(|h| words().long_date(h.date_of_birth)),
             requested_by: r.requested_label.clone(),
             from_school: names.get(&r.from_school_id).cloned().unwrap_or_default(),
             to_school: names.get(&r.to_school_id).cloned().unwrap_or_default(),
@@ -284,19 +283,19 @@ pub async fn decide_request(
     }
     let mut errors = FormErrors::default();
     if !fresh {
-        errors.add("confirm", EN.form_expired);
+        errors.add("confirm", words().form_expired);
         return request_page(&state, &p, &r, &schools, errors).await;
     }
     let release = match form.get("action").as_str() {
         "release" => true,
         "decline" => false,
         _ => {
-            errors.add("confirm", EN.tr_choose);
+            errors.add("confirm", words().tr_choose);
             return request_page(&state, &p, &r, &schools, errors).await;
         }
     };
     if release && !form.has("confirm", "yes") {
-        errors.add("confirm", EN.tr_confirm_error);
+        errors.add("confirm", words().tr_confirm_error);
         return request_page(&state, &p, &r, &schools, errors).await;
     }
     let decided_as = if p.user.role == Role::LaOfficer {
@@ -308,7 +307,7 @@ pub async fn decide_request(
     match decide(&state.store, &r, release, decided_as, &audit, state.today()).await {
         Ok(()) => {}
         Err(DecideError::NotPending) => {
-            errors.add("confirm", EN.tr_decided_meanwhile);
+            errors.add("confirm", words().tr_decided_meanwhile);
             let mut response = request_page(&state, &p, &r, &schools, errors).await?;
             *response.status_mut() = StatusCode::CONFLICT;
             return Ok(response);

@@ -18,8 +18,8 @@ use super::{FormErrors, PageChrome, PageError, Section};
 use crate::AppState;
 use crate::auth::{ClientAddr, SignedIn, claim_attempt, session_principal, set_session_cookie};
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::credentials::{hash_token, random_token};
-use senco_i18n::EN;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "sign_in_code.html")]
@@ -29,7 +29,7 @@ struct CodePage {
 }
 
 fn code_page(state: &AppState, errors: FormErrors, status: StatusCode) -> Response {
-    let page = PageChrome::public(state, EN.code_title).with_errors(&errors);
+    let page = PageChrome::public(state, words().code_title).with_errors(&errors);
     (status, CodePage { page, errors }).into_response()
 }
 
@@ -85,7 +85,7 @@ pub async fn code_submit(
     // than the limit (SR-14).
     let Some(attempt) = claim_attempt(&state, &key, &address).await? else {
         state.store.audit(&event("throttled")).await?;
-        errors.add("code", EN.code_throttled);
+        errors.add("code", words().code_throttled);
         return Ok(code_page(&state, errors, StatusCode::TOO_MANY_REQUESTS));
     };
     let typed = form.get("code");
@@ -117,7 +117,7 @@ pub async fn code_submit(
                     .use_recovery_code(&p.user.id, &hash_token(&normalise_recovery(&typed)), now)
                     .await?;
                 if !used {
-                    errors.add("code", EN.code_recovery_wrong);
+                    errors.add("code", words().code_recovery_wrong);
                 }
                 used
             }
@@ -186,7 +186,8 @@ fn setup_page(
 ) -> Response {
     let status = super::forms::status_of(&errors);
     let page = SetupPage {
-        page: PageChrome::signed_in(state, p, EN.tfa_title, Section::None).with_errors(&errors),
+        page: PageChrome::signed_in(state, p, words().tfa_title, Section::None)
+            .with_errors(&errors),
         on: p.user.two_factor,
         secret: secret.to_base32(),
         secret_grouped: grouped(&secret.to_base32()),
@@ -216,7 +217,7 @@ pub async fn setup_submit(
     };
     let mut errors = FormErrors::default();
     if !fresh {
-        errors.add("code", EN.form_expired);
+        errors.add("code", words().form_expired);
         return Ok(setup_page(&state, &p, &secret, errors));
     }
     // Replacing a key that is already on needs the passphrase again (SR-18): a session
@@ -225,11 +226,11 @@ pub async fn setup_submit(
         match reauthenticate(&state, &p, &headers, &address, &form.get("current")).await? {
             Reauthenticated::Yes => {}
             Reauthenticated::Wrong => {
-                errors.add("current", EN.current_passphrase_wrong);
+                errors.add("current", words().current_passphrase_wrong);
                 return Ok(setup_page(&state, &p, &secret, errors));
             }
             Reauthenticated::Throttled => {
-                errors.add("current", EN.current_passphrase_throttled);
+                errors.add("current", words().current_passphrase_throttled);
                 let mut page = setup_page(&state, &p, &secret, errors);
                 *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
                 return Ok(page);
@@ -264,7 +265,7 @@ pub async fn setup_submit(
     Store::audit_in(&mut tx, &e).await?;
     senco_store::commit(tx).await?;
     let page = SetupPage {
-        page: PageChrome::signed_in(&state, &p, EN.tfa_done_title, Section::None),
+        page: PageChrome::signed_in(&state, &p, words().tfa_done_title, Section::None),
         on: true,
         secret: String::new(),
         secret_grouped: String::new(),

@@ -20,9 +20,9 @@ use super::{FormErrors, PageChrome, PageError, Section, flash_message};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::http::RequestId;
+use crate::lang::words;
 use senco_app::access::require;
 use senco_app::principal::Principal;
-use senco_i18n::EN;
 
 pub use senco_app::staff::assignable_roles;
 
@@ -72,7 +72,7 @@ pub async fn index(
         })
         .collect();
     Ok(UsersPage {
-        page: PageChrome::signed_in(&state, &p, EN.users_title, Section::Users)
+        page: PageChrome::signed_in(&state, &p, words().users_title, Section::Users)
             .with_flash(flash_message(q.flash.as_deref())),
         users,
         can_add: require(&p, Resource::Users, Action::Create).is_ok(),
@@ -137,7 +137,7 @@ async fn form_page(
         .collect();
     let status = super::forms::status_of(&errors);
     let page = UserFormPage {
-        page: PageChrome::signed_in(state, p, EN.add_user_title, Section::Users)
+        page: PageChrome::signed_in(state, p, words().add_user_title, Section::Users)
             .with_errors(&errors),
         form,
         errors,
@@ -174,7 +174,7 @@ pub async fn create(
     Checked { form, fresh }: Checked<UserForm>,
 ) -> Result<Response, PageError> {
     let relation = require(&p, Resource::Users, Action::Create)?;
-    let m = &EN;
+    let m = words();
     let mut errors = FormErrors::default();
     if !fresh {
         errors.add("name", m.form_expired);
