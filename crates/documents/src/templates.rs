@@ -202,6 +202,6 @@ mod tests {
         assert!(source.contains("size: 16pt"));
         assert!(source.contains("title-size: 1.60em"));
         // The words are the English catalogue's until a Welsh one exists, and say so.
-        assert!(source.contains(r#"lang: "en""#));
+        assert!(source.contains(&format!("lang: \"{}\"", Lang::English.tag())));
     }
 }

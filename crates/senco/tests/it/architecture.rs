@@ -1297,3 +1297,69 @@ fn no_library_function_is_longer_than_200_lines() {
         .is_empty()
     );
 }
+
+/// The places in `text` that name a catalogue or a language instead of asking for the
+/// reader's: the identifier `EN` (the English catalogue) and a `lang: "en"` literal.
+fn hard_wired_language(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut from = 0;
+        while let Some(i) = line[from..].find("EN") {
+            let at = from + i;
+            let before = at.checked_sub(1).map(|j| bytes[j]);
+            let after = bytes.get(at + 2).copied();
+            if !before.is_some_and(ident) && !after.is_some_and(ident) {
+                found.push(format!("line {}: {}", n + 1, line.trim()));
+                break;
+            }
+            from = at + 2;
+        }
+        if line.replace(' ', "").contains("lang:\"en\"") {
+            found.push(format!("line {}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+/// Issue 18, point 2: the language is chosen per request and per recipient, never
+/// hard-wired. Outside the catalogue, code asks `senco_i18n::messages(lang)` (the web layer
+/// through `lang::words()`, the command line through `commands::words()`), never names `EN`.
+#[test]
+fn the_catalogue_is_reached_through_a_language() {
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(root().join("crates")).unwrap() {
+        let krate = entry.unwrap().path();
+        if krate.ends_with("i18n") {
+            continue;
+        }
+        for dir in ["src", "benches"] {
+            let dir = krate.join(dir);
+            if !dir.is_dir() {
+                continue;
+            }
+            let mut files = Vec::new();
+            rust_files(&dir, &mut files);
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap();
+                for p in hard_wired_language(&text) {
+                    problems.push(format!("{}: {p}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the catalogue named directly; use senco_i18n::messages(lang):\n{}",
+        problems.join("\n")
+    );
+    // The check finds what it is for, and not look-alikes.
+    assert_eq!(
+        hard_wired_language(
+            "let m = &senco_i18n::EN;\nx(EN.title);\nPage { lang: \"en\" }\nlet t = TOKEN.x; ENV.y; EN_X;"
+        )
+        .len(),
+        3
+    );
+}

@@ -73,3 +73,5 @@ mod school_register;
 mod staff;
 // Issue 19, point 2: a school's frameworks by date, previewed and confirmed by the administrator.
 mod frameworks;
+// Issue 18, point 2: the language chosen per request and per recipient.
+mod lang;

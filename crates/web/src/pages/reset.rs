@@ -117,7 +117,7 @@ pub async fn forgot_submit(
             Store::enqueue_email(
                 &mut tx,
                 &user.email,
-                words().reset_email_subject,
+                senco_app::recipients::email_words(&user.email).reset_email_subject,
                 &body,
                 now,
             )
