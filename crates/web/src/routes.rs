@@ -925,7 +925,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Senco's middleware around `app`: page handlers' errors rendered as pages, scope and audit
 /// context, kept forms, metrics, the same-origin check, panics turned into problem pages,
-/// security headers and request ids.
+/// the request's language, security headers and request ids.
 /// [`router`] uses it for the route table; tests use it to show what a panicking handler
 /// answers.
 pub fn with_middleware(app: Router<AppState>, state: AppState) -> Router {
