@@ -87,14 +87,13 @@ pub struct LangSwitch {
 
 impl LangSwitch {
     /// The switch away from `chosen`, the language the request chose.
-    fn away_from(chosen: Lang, m: &Messages) -> Self {
+    fn away_from(chosen: Lang, m: &Messages, back: &str) -> Self {
         let (to, label) = match chosen {
             Lang::English => (Lang::Welsh, m.lang_switch_welsh),
             Lang::Welsh => (Lang::English, m.lang_switch_english),
         };
         let query =
-            serde_urlencoded::to_string([("lang", to.tag()), ("back", &crate::lang::path())])
-                .unwrap_or_default();
+            serde_urlencoded::to_string([("lang", to.tag()), ("back", back)]).unwrap_or_default();
         LangSwitch {
             href: format!("/language?{query}"),
             label,
@@ -199,13 +198,23 @@ impl PageChrome {
             title: title.to_string(),
             has_errors: false,
             m,
-            switch: LangSwitch::away_from(crate::lang::lang(), m),
+            switch: LangSwitch::away_from(crate::lang::lang(), m, &crate::lang::path()),
             nav: Vec::new(),
             user_name: None,
             csrf_token: String::new(),
             demo: state.demo,
             flash: None,
             source_url: state.config.source_url.clone(),
+        }
+    }
+
+    /// The chrome of an error page: its switch goes back home, so a missing record's page
+    /// and a refused one's are the same, byte for byte (SR-03).
+    fn for_error(state: &AppState, title: &str) -> Self {
+        let m = words();
+        PageChrome {
+            switch: LangSwitch::away_from(crate::lang::lang(), m, "/"),
+            ..Self::public(state, title)
         }
     }
 
@@ -341,7 +350,7 @@ struct ErrorPage {
 pub fn not_found(state: &AppState) -> Response {
     let m = words();
     let page = ErrorPage {
-        page: PageChrome::public(state, m.not_found_title),
+        page: PageChrome::for_error(state, m.not_found_title),
         heading: m.not_found_title,
         body: m.not_found_body,
         reference: None,
@@ -353,7 +362,7 @@ pub fn not_found(state: &AppState) -> Response {
 pub fn problem(state: &AppState, reference: Option<String>) -> Response {
     let m = words();
     let page = ErrorPage {
-        page: PageChrome::public(state, m.problem_title),
+        page: PageChrome::for_error(state, m.problem_title),
         heading: m.problem_title,
         body: m.problem_body,
         reference,
