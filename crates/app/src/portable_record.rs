@@ -65,7 +65,7 @@ pub async fn export(
     let stage_history = read_stage_history(store, &pupil.id, m).await?;
     let needs = read_needs(store, &pupil.id).await?;
     let concerns = read_concerns(store, &pupil.id).await?;
-    let statutory_processes = read_processes(store, &pupil.id).await?;
+    let statutory_processes = read_processes(store, &pupil.id, m).await?;
     let (plans, reviews) = read_plans(store, &pupil.id).await?;
     let provision = read_provision(store, scope, &pupil.id).await?;
     let (specialists, involvement_ids) = read_specialists(store, scope, &pupil.id).await?;
@@ -182,6 +182,7 @@ async fn read_concerns(
 async fn read_processes(
     store: &Store,
     pupil_id: &str,
+    m: &senco_i18n::Messages,
 ) -> Result<Vec<fmt::ProcessEntry>, StoreError> {
     Ok(store
         .processes(pupil_id)
@@ -193,7 +194,7 @@ async fn read_processes(
             started_on: ds(p.started_on),
             decided_on: opt_ds(p.decided_on),
             outcome: p.outcome,
-            notes: p.notes.as_ref().map(|n| senco_i18n::EN.process_notes(n)),
+            notes: p.notes.as_ref().map(|n| m.process_notes(n)),
             recorded_at: ts(p.recorded_at),
         })
         .collect())

@@ -1097,7 +1097,6 @@ pub async fn chronology(
     with_concerns: bool,
     m: &senco_i18n::Messages,
 ) -> Result<Vec<ChronologyItem>, StoreError> {
-    let m = &senco_i18n::EN;
     let mut items = Vec::new();
     if with_concerns {
         for c in state.store.concerns_for_pupil(&pupil.id).await? {

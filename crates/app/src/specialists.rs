@@ -840,7 +840,12 @@ mod tests {
         ] {
             let p = e.problem("file");
             assert_eq!(p.reason, e.reason());
-            assert_eq!(senco_i18n::EN.problem(&p), e.to_string(), "{}", p.code);
+            assert_eq!(
+                senco_i18n::messages(senco_domain::lang::Lang::English).problem(&p),
+                e.to_string(),
+                "{}",
+                p.code
+            );
         }
     }
 }

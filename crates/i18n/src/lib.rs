@@ -30,14 +30,14 @@ impl Messages {
 
     /// A time as UTC text for tables: the long date, then the time.
     pub fn utc(&self, t: impl std::borrow::Borrow<time::OffsetDateTime>) -> String {
-    let t = t.borrow();
-    format!(
-        "{} {:02}:{:02}:{:02}",
+        let t = t.borrow();
+        format!(
+            "{} {:02}:{:02}:{:02}",
             self.long_date(t.date()),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 }
 

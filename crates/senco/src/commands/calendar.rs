@@ -6,7 +6,9 @@
 use anyhow::{Context, bail};
 use senco_app::calendars::{self, ImportError, Owner};
 use senco_domain::bank_holidays::Division;
-use senco_i18n::{EN, fill};
+use senco_i18n::fill;
+
+use super::words;
 use senco_store::Store;
 
 use crate::cli::CalendarCommand;
@@ -30,18 +32,18 @@ pub async fn run(
             let (la_id, school_id) = match (authority, school) {
                 (Some(code), _) => {
                     let Some(a) = store.authority_by_code(code.trim()).await? else {
-                        bail!(fill(EN.sr_cli_no_authority, &[("code", code.trim())]));
+                        bail!(fill(words().sr_cli_no_authority, &[("code", code.trim())]));
                     };
                     (a.id, None)
                 }
                 (None, Some(urn)) => {
                     let Some(id) = store.school_id_by_urn(urn.trim()).await? else {
-                        bail!(fill(EN.sr_cli_no_school, &[("urn", urn.trim())]));
+                        bail!(fill(words().sr_cli_no_school, &[("urn", urn.trim())]));
                     };
                     let s = store.school(&id).await?;
                     (s.la_id, Some(id))
                 }
-                (None, None) => bail!(EN.cal_cli_whose),
+                (None, None) => bail!(words().cal_cli_whose),
             };
             let owner = match &school_id {
                 None => Owner::Authority { la_id: &la_id },
@@ -52,32 +54,32 @@ pub async fn run(
             };
             let plan = match calendars::plan_import(&bytes) {
                 Ok(plan) => plan,
-                Err(ImportError::File(p)) => bail!(EN.problem(&p)),
+                Err(ImportError::File(p)) => bail!(words().problem(&p)),
                 Err(ImportError::Lines(problems)) => {
                     for (line, p) in &problems {
                         eprintln!(
                             "{}",
                             fill(
-                                EN.cal_cli_line_problem,
+                                words().cal_cli_line_problem,
                                 &[
                                     ("line", &line.to_string()),
                                     ("field", &p.field),
-                                    ("reason", &EN.problem(p)),
+                                    ("reason", &words().problem(p)),
                                 ]
                             )
                         );
                     }
-                    bail!(EN.sr_cli_refused)
+                    bail!(words().sr_cli_refused)
                 }
             };
             for (line, e) in &plan.entries {
                 println!(
                     "{}",
                     fill(
-                        EN.cal_cli_entry,
+                        words().cal_cli_entry,
                         &[
                             ("line", &line.to_string()),
-                            ("kind", EN.cal_kind(e.kind)),
+                            ("kind", words().cal_kind(e.kind)),
                             ("name", &e.name),
                             ("start", &senco_store::ds(e.range.start)),
                             ("end", &senco_store::ds(e.range.end)),
@@ -86,14 +88,14 @@ pub async fn run(
                 );
             }
             if dry_run {
-                println!("{}", EN.sr_cli_dry_run);
+                println!("{}", words().sr_cli_dry_run);
                 return Ok(());
             }
             let audit = super::cli_event(actor, "calendar_entry", "import");
             let n = calendars::commit_import(store, &audit, owner, &plan, now).await?;
             println!(
                 "{}",
-                fill(EN.cal_cli_imported, &[("count", &n.to_string())])
+                fill(words().cal_cli_imported, &[("count", &n.to_string())])
             );
         }
         CalendarCommand::BankHolidays { file, dry_run } => {
@@ -101,8 +103,8 @@ pub async fn run(
             let set = match senco_interop::bank_holidays::parse(&bytes) {
                 Ok(set) => set,
                 Err(p) => {
-                    eprintln!("{}", EN.problem(&p));
-                    bail!(EN.sr_cli_refused)
+                    eprintln!("{}", words().problem(&p));
+                    bail!(words().sr_cli_refused)
                 }
             };
             for division in Division::ALL {
@@ -110,7 +112,7 @@ pub async fn run(
                 println!(
                     "{}",
                     fill(
-                        EN.cal_cli_division,
+                        words().cal_cli_division,
                         &[
                             ("division", division.as_str()),
                             ("count", &set.division(division).len().to_string()),
@@ -121,12 +123,12 @@ pub async fn run(
                 );
             }
             if dry_run {
-                println!("{}", EN.sr_cli_dry_run);
+                println!("{}", words().sr_cli_dry_run);
                 return Ok(());
             }
             let audit = super::cli_event(actor, "bank_holidays", "update");
             calendars::replace_bank_holidays(store, &audit, &set, now).await?;
-            println!("{}", EN.cal_cli_bank_holidays_loaded);
+            println!("{}", words().cal_cli_bank_holidays_loaded);
         }
     }
     Ok(())

@@ -7,7 +7,9 @@ use senco_app::school_frameworks::{ChangeInput, FrameworkError, change_framework
 use senco_domain::framework_periods::{Outcome, Period};
 use senco_domain::pupil::date_from_iso;
 use senco_domain::school::FrameworkKey;
-use senco_i18n::{EN, fill};
+use senco_i18n::fill;
+
+use super::words;
 use senco_store::audit::AuditEvent;
 use senco_store::{Store, ds};
 
@@ -24,7 +26,7 @@ pub struct Change<'a> {
 async fn school_id(store: &Store, urn: &str) -> anyhow::Result<String> {
     match store.school_id_by_urn(urn.trim()).await? {
         Some(id) => Ok(id),
-        None => bail!(fill(EN.sr_cli_no_school, &[("urn", urn.trim())])),
+        None => bail!(fill(words().sr_cli_no_school, &[("urn", urn.trim())])),
     }
 }
 
@@ -32,7 +34,7 @@ fn period_line(p: &Period) -> String {
     let from = ds(p.starts_on);
     match p.ends_on {
         Some(to) => fill(
-            EN.fw_cli_period,
+            words().fw_cli_period,
             &[
                 ("framework", p.framework.as_str()),
                 ("from", &from),
@@ -40,7 +42,7 @@ fn period_line(p: &Period) -> String {
             ],
         ),
         None => fill(
-            EN.fw_cli_period_open,
+            words().fw_cli_period_open,
             &[("framework", p.framework.as_str()), ("from", &from)],
         ),
     }
@@ -48,11 +50,14 @@ fn period_line(p: &Period) -> String {
 
 fn outcome_words(o: &Outcome) -> String {
     match o {
-        Outcome::Keeps => EN.fw_keeps.to_string(),
-        Outcome::MapsTo(s) => fill(EN.fw_maps_to, &[("stage", s.as_str())]),
+        Outcome::Keeps => words().fw_keeps.to_string(),
+        Outcome::MapsTo(s) => fill(words().fw_maps_to, &[("stage", s.as_str())]),
         Outcome::NeedsDecision(options) => {
             let stages: Vec<&str> = options.iter().map(|s| s.as_str()).collect();
-            fill(EN.fw_needs_decision, &[("stages", &stages.join(EN.fw_or))])
+            fill(
+                words().fw_needs_decision,
+                &[("stages", &stages.join(words().fw_or))],
+            )
         }
     }
 }
@@ -83,14 +88,14 @@ pub async fn change(store: &Store, audit: &AuditEvent, c: &Change<'_>) -> anyhow
                 .iter()
                 .map(|p| {
                     fill(
-                        EN.sr_cli_problem,
-                        &[("field", &p.field), ("reason", &EN.problem(p))],
+                        words().sr_cli_problem,
+                        &[("field", &p.field), ("reason", &words().problem(p))],
                     )
                 })
                 .collect();
             bail!(lines.join("\n"));
         }
-        Err(FrameworkError::NotFound) => bail!(fill(EN.sr_cli_no_school, &[("urn", c.urn)])),
+        Err(FrameworkError::NotFound) => bail!(fill(words().sr_cli_no_school, &[("urn", c.urn)])),
         Err(FrameworkError::Store(e)) => return Err(e.into()),
     };
     for p in &preview.after {
@@ -100,7 +105,7 @@ pub async fn change(store: &Store, audit: &AuditEvent, c: &Change<'_>) -> anyhow
         println!(
             "{}",
             fill(
-                EN.fw_cli_row,
+                words().fw_cli_row,
                 &[
                     ("stage", r.stage.as_str()),
                     ("framework", r.framework.as_str()),
@@ -111,9 +116,9 @@ pub async fn change(store: &Store, audit: &AuditEvent, c: &Change<'_>) -> anyhow
         );
     }
     if c.dry_run {
-        println!("{}", EN.sr_cli_dry_run);
+        println!("{}", words().sr_cli_dry_run);
     } else {
-        println!("{}", fill(EN.fw_cli_changed, &[("urn", c.urn.trim())]));
+        println!("{}", fill(words().fw_cli_changed, &[("urn", c.urn.trim())]));
     }
     Ok(())
 }

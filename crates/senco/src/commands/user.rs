@@ -210,7 +210,7 @@ async fn import(
     public_url: &str,
 ) -> anyhow::Result<()> {
     use senco_app::staff::{self, StaffImportError, StaffPreview, StaffScope};
-    let m = &senco_i18n::EN;
+    let m = super::words();
     let limit = senco_interop::staff_csv::MAX_BYTES;
     let size = std::fs::metadata(file)
         .with_context(|| file.display().to_string())?

@@ -135,7 +135,7 @@ fn change_out(p: &FrameworkPreview) -> FrameworkChangeOut {
 }
 
 /// The school named by its id or its URN.
-async fn school_of(state: &AppState, id: &str) -> Result<SchoolRecord, ApiError> {
+async fn school_record(state: &AppState, id: &str) -> Result<SchoolRecord, ApiError> {
     match state.store.school_record(id).await {
         Err(senco_store::StoreError::NotFound) => {
             let by_urn = state
@@ -168,7 +168,7 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<FrameworkPeriodList>, ApiError> {
     register::require_admin(&state, &rid.actor(&p), Action::Read, "school_framework").await?;
-    let s = school_of(&state, &id).await?;
+    let s = school_record(&state, &id).await?;
     let periods = school_periods(&state.store, &s.id).await?;
     Ok(Json(FrameworkPeriodList {
         school_id: s.id,
@@ -211,7 +211,7 @@ pub async fn change(
         Action::Update
     };
     register::require_admin(&state, &actor, action, "school_framework").await?;
-    let s = school_of(&state, &id).await?;
+    let s = school_record(&state, &id).await?;
     let input = ChangeInput {
         framework: FrameworkKey::parse(body.framework.trim()),
         starts_on: date_from_iso(&body.starts_on),

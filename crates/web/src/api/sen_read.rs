@@ -135,11 +135,11 @@ fn item(r: &RegisterRow, today: senco_domain::Date, needs: bool) -> RegisterItem
 fn filters(q: &HashMap<String, String>) -> Result<Filters, ApiError> {
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let stage = match get("stage") {
-            None => None,
-            Some(s) => Some(senco_domain::framework::Stage::parse(s).ok_or_else(|| {
+        None => None,
+        Some(s) => Some(senco_domain::framework::Stage::parse(s).ok_or_else(|| {
             ApiError::field("stage", "unknown_value", words().reg_api_unknown_stage)
-            })?),
-        };
+        })?),
+    };
     let need = match get("need").map(str::to_ascii_uppercase) {
         None => None,
         Some(n) if known_need(&n) => Some(n),

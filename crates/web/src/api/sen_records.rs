@@ -330,7 +330,10 @@ pub async fn processes(
             started_on: senco_store::ds(pr.started_on),
             decided_on: pr.decided_on.map(senco_store::ds),
             outcome: pr.outcome,
-            notes: pr.notes.as_ref().map(|n| senco_i18n::EN.process_notes(n)),
+            notes: pr
+                .notes
+                .as_ref()
+                .map(|n| crate::lang::words().process_notes(n)),
         })
         .collect();
     Ok(Json(List::whole(items)))

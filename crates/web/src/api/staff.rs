@@ -2,6 +2,7 @@
 //! `POST /api/v1/admin/users/import` with the file as the body; `?dry_run=true` previews.
 //! Everyone in the file is invited (or held for approval), or nobody.
 
+use crate::lang::words;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use senco_app::access::require;
 use senco_app::staff::{self, StaffImportError, StaffPreview, file_reason, scope_of};
 use senco_domain::policy::{Action, Resource};
-use senco_i18n::EN;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -80,7 +80,7 @@ fn import_out(p: &StaffPreview, written: bool) -> StaffImportOut {
                 column: x.column.to_string(),
                 value: x.value.clone(),
                 code: x.code.to_string(),
-                message: EN.staff_problem(x.code),
+                message: words().staff_problem(x.code),
             })
             .collect(),
     }
@@ -138,7 +138,7 @@ pub async fn import(
         )
             .into_response()),
         Err(StaffImportError::File(e)) => {
-            Err(ApiError::field("file", e.code(), &file_reason(&EN, &e)))
+            Err(ApiError::field("file", e.code(), &file_reason(words(), &e)))
         }
         Err(StaffImportError::Store(e)) => Err(e.into()),
     }

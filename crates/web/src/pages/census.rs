@@ -110,8 +110,8 @@ pub async fn show(
         }
     };
     let status = super::forms::status_of(&errors);
-    let page =
-        PageChrome::signed_in(&state, &p, words().census_title, Section::Register).with_errors(&errors);
+    let page = PageChrome::signed_in(&state, &p, words().census_title, Section::Register)
+        .with_errors(&errors);
     Ok((
         status,
         CensusPage {

@@ -172,8 +172,8 @@ fn review_page(
     form: &Fields,
     errors: FormErrors,
 ) -> Response {
-    let page =
-        PageChrome::signed_in(state, p, words().ret_review_title, Section::None).with_errors(&errors);
+    let page = PageChrome::signed_in(state, p, words().ret_review_title, Section::None)
+        .with_errors(&errors);
     let status = super::forms::status_of(&errors);
     (
         status,

@@ -17,7 +17,9 @@ use senco_domain::framework::Stage;
 use senco_domain::framework_periods::{Outcome, Period};
 use senco_domain::policy::Action;
 use senco_domain::school::FrameworkKey;
-use senco_i18n::{EN, fill, long_date};
+use senco_i18n::fill;
+
+use crate::lang::words;
 use senco_store::school_register::SchoolRecord;
 use serde::Deserialize;
 
@@ -40,8 +42,10 @@ fn period_rows(periods: &[Period]) -> Vec<PeriodRow> {
         .iter()
         .map(|p| PeriodRow {
             framework: p.framework.label(),
-            from: long_date(p.starts_on),
-            to: p.ends_on.map_or_else(|| EN.fw_open.to_string(), long_date),
+            from: words().long_date(p.starts_on),
+            to: p
+                .ends_on
+                .map_or_else(|| words().fw_open.to_string(), |d| words().long_date(d)),
         })
         .collect()
 }
@@ -108,7 +112,7 @@ async fn frameworks_page(
         .collect();
     let status = status_of(&errors);
     let page = FrameworksPage {
-        page: PageChrome::signed_in(state, p, EN.fw_title, Section::Schools)
+        page: PageChrome::signed_in(state, p, words().fw_title, Section::Schools)
             .with_flash(flash)
             .with_errors(&errors),
         s,
@@ -130,7 +134,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     admin(&state, &p, &rid, Action::Read).await?;
     let s = state.store.school_record(&id).await?;
-    let flash = (q.flash.as_deref() == Some("changed")).then_some(EN.fw_changed);
+    let flash = (q.flash.as_deref() == Some("changed")).then_some(words().fw_changed);
     frameworks_page(
         &state,
         &p,
@@ -145,14 +149,17 @@ pub async fn show(
 /// What a stage becomes, in words.
 fn outcome_words(o: &Outcome) -> String {
     match o {
-        Outcome::Keeps => EN.fw_keeps.to_string(),
-        Outcome::MapsTo(stage) => fill(EN.fw_maps_to, &[("stage", stage.label())]),
+        Outcome::Keeps => words().fw_keeps.to_string(),
+        Outcome::MapsTo(stage) => fill(words().fw_maps_to, &[("stage", stage.label())]),
         Outcome::NeedsDecision(options) if options.is_empty() => {
-            EN.fw_needs_decision_none.to_string()
+            words().fw_needs_decision_none.to_string()
         }
         Outcome::NeedsDecision(options) => {
             let stages: Vec<&str> = options.iter().map(|s: &Stage| s.label()).collect();
-            fill(EN.fw_needs_decision, &[("stages", &stages.join(EN.fw_or))])
+            fill(
+                words().fw_needs_decision,
+                &[("stages", &stages.join(words().fw_or))],
+            )
         }
     }
 }
@@ -166,10 +173,10 @@ fn preview_page(
 ) -> Response {
     let change = preview.change;
     let mut summary = vec![fill(
-        EN.fw_preview_from,
+        words().fw_preview_from,
         &[
             ("framework", change.framework.label()),
-            ("date", &long_date(change.starts_on)),
+            ("date", &words().long_date(change.starts_on)),
         ],
     )];
     for ended in preview
@@ -180,10 +187,10 @@ fn preview_page(
     {
         if let Some(end) = ended.ends_on {
             summary.push(fill(
-                EN.fw_preview_ends,
+                words().fw_preview_ends,
                 &[
                     ("framework", ended.framework.label()),
-                    ("date", &long_date(end)),
+                    ("date", &words().long_date(end)),
                 ],
             ));
         }
@@ -199,10 +206,10 @@ fn preview_page(
         .collect();
     let decisions = match preview.needing_decision() {
         0 => String::new(),
-        n => fill(EN.fw_preview_decisions, &[("count", &n.to_string())]),
+        n => fill(words().fw_preview_decisions, &[("count", &n.to_string())]),
     };
     PreviewPage {
-        page: PageChrome::signed_in(state, p, EN.fw_preview_title, Section::Schools),
+        page: PageChrome::signed_in(state, p, words().fw_preview_title, Section::Schools),
         s,
         summary,
         lines,

@@ -3,6 +3,7 @@
 //! confirmation (a staff file is small), so nothing is kept on the server between the two;
 //! the confirmation checks it all again.
 
+use crate::lang::words;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, State};
@@ -11,7 +12,6 @@ use senco_app::access::require;
 use senco_app::principal::Principal;
 use senco_app::staff::{self, StaffImportError, StaffPreview, file_reason, scope_of, summary};
 use senco_domain::policy::{Action, Resource};
-use senco_i18n::EN;
 use serde::Deserialize;
 
 use super::forms::{Checked, csrf_field, status_of};
@@ -29,7 +29,7 @@ struct UploadPage {
 
 fn upload_page(state: &AppState, p: &Principal, errors: FormErrors) -> Response {
     let page = UploadPage {
-        page: PageChrome::signed_in(state, p, EN.staff_import_title, Section::Users)
+        page: PageChrome::signed_in(state, p, words().staff_import_title, Section::Users)
             .with_errors(&errors),
         errors,
     };
@@ -78,7 +78,7 @@ struct PreviewPage {
 }
 
 fn preview_page(state: &AppState, p: &Principal, preview: &StaffPreview, csv: String) -> Response {
-    let m = &EN;
+    let m = words();
     let mut errors = FormErrors::default();
     if !preview.problems.is_empty() {
         errors.add_linked("problems", "problems", m.staff_preview_refused);
@@ -134,7 +134,7 @@ fn refused(
 ) -> Result<Response, PageError> {
     let mut errors = FormErrors::default();
     match e {
-        StaffImportError::File(e) => errors.add("file", file_reason(&EN, &e)),
+        StaffImportError::File(e) => errors.add("file", file_reason(words(), &e)),
         StaffImportError::Problems(preview) => return Ok(preview_page(state, p, &preview, csv)),
         StaffImportError::Store(e) => return Err(e.into()),
     }
@@ -150,15 +150,15 @@ pub async fn upload(
     let relation = require(&p, Resource::Users, Action::Create)?;
     let mut errors = FormErrors::default();
     let Some((csrf, _name, bytes)) = super::school_register::read_upload(multipart).await else {
-        errors.add("file", EN.spec_upload_unreadable);
+        errors.add("file", words().spec_upload_unreadable);
         return Ok(upload_page(&state, &p, errors));
     };
     if !p.csrf_ok(&csrf) {
-        errors.add("file", EN.form_expired);
+        errors.add("file", words().form_expired);
         return Ok(upload_page(&state, &p, errors));
     }
     if bytes.is_empty() {
-        errors.add("file", EN.staff_choose_file);
+        errors.add("file", words().staff_choose_file);
         return Ok(upload_page(&state, &p, errors));
     }
     let scope = scope_of(&state.store, &p, relation).await?;
@@ -221,8 +221,8 @@ pub async fn confirm(
             let (pending, invited): (Vec<_>, Vec<_>) = done.rows.iter().partition(|r| r.pending);
             let email = |r: &&senco_app::staff::PreviewRow| r.row.email.as_str().to_string();
             Ok(DonePage {
-                page: PageChrome::signed_in(&state, &p, EN.staff_done_title, Section::Users),
-                summary: summary(&EN, &done),
+                page: PageChrome::signed_in(&state, &p, words().staff_done_title, Section::Users),
+                summary: summary(words(), &done),
                 invited: invited.iter().map(email).collect(),
                 pending: pending.iter().map(email).collect(),
             }

@@ -221,8 +221,8 @@ async fn request_page(
         None
     };
     let status = super::forms::status_of(&errors);
-    let page =
-        PageChrome::signed_in(state, p, words().tr_request_title, Section::None).with_errors(&errors);
+    let page = PageChrome::signed_in(state, p, words().tr_request_title, Section::None)
+        .with_errors(&errors);
     Ok((
         status,
         RequestPage {
