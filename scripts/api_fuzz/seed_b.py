@@ -87,6 +87,13 @@ def readback(ids):
                  f"/api/v1/allocations/{ids['allocation']}/sessions", f"/api/v1/provisions/{ids['provision']}",
                  f"/api/v1/pupils/{ids['pupil']}/involvements", f"/api/v1/involvements/{ids['involvement']}"]:
         body, _ = call("GET", path)
+        if path.endswith("/allocations") and isinstance(body, dict):
+            # An allocation's cost and planned sessions are worked out from the school's
+            # calendar, which the installation's administrator keeps for the whole authority
+            # (issue 19, point 3): they may change; what school B recorded may not.
+            for item in body.get("items", []):
+                item.pop("cost_pence", None)
+                item.pop("delivery", None)
         seen += json.dumps(body, sort_keys=True) + "\n"
     seen += call("GET", f"/api/v1/reports/{ids['report']}")[0]
     return seen
